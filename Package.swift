@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One module per part of DESIGN.md. C libraries are wrapped once each, in a
+// system-library target that only its owning module imports:
+//   CFerryOpenSSL → FerrySeal, CFerryZstd → FerrySeal, CFerryCurl → FerryTransport.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+        .library(name: "FerryGateway", targets: ["FerryGateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFerryOpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CFerryCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CFerryZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+
+        .target(
+            name: "FerryCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
+            name: "FerryMapping",
+            dependencies: ["FerryCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
+            name: "FerrySeal",
+            dependencies: ["FerryCore", "CFerryOpenSSL", "CFerryZstd"],
+            swiftSettings: strict),
+        .target(
+            name: "FerryQueue",
+            dependencies: ["FerryCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "FerryTransport",
+            dependencies: ["FerryCore", "CFerryCurl"],
+            swiftSettings: strict),
+        .target(
+            name: "FerryAdapters",
+            dependencies: ["FerryCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "FerryAudit",
+            dependencies: ["FerryCore", "FerrySeal", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "FerryGateway",
+            dependencies: [
+                "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue", "FerryTransport",
+                "FerryAdapters", "FerryAudit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "FerryGateway", "FerryCore", "FerrySeal", "FerryAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FerryGatewayTests",
+            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal"],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,62 @@
+public import FerryCore
+
+/// One batch read from a source, with the checkpoint reached after it.
+public struct SourceBatch: Sendable {
+    public var rows: [[String: Value]]
+    /// Where each row sits in the source (rowid, file:line…), for quarantine reports.
+    public var positions: [String]
+    /// Opaque to everyone but the adapter; stored by the queue with the batch's records.
+    public var checkpoint: String
+}
+
+/// Reads batches in order; `next()` returns nil when the source is drained.
+public protocol SourceReader {
+    mutating func next() throws -> SourceBatch?
+}
+
+/// A system Ferry reads from.
+public protocol Source: Sendable {
+    /// Connects and authenticates, or says what is wrong.
+    func check() throws
+    /// Rows changed after `checkpoint` (everything when nil), in batches.
+    func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader
+}
+
+/// One row to write, addressed by its key columns.
+public struct SinkRow: Sendable {
+    public var key: [String: Value]
+    public var values: [String: Value]
+    public var operation: Record.Operation
+
+    public init(key: [String: Value], values: [String: Value], operation: Record.Operation = .upsert) {
+        self.key = key
+        self.values = values
+        self.operation = operation
+    }
+}
+
+/// What became of one row in the sink.
+public enum SinkOutcome: Sendable, Equatable {
+    case applied
+    /// The sink holds this version or a newer one already.
+    case skippedOlder
+    case rejected(String)
+}
+
+/// A system Ferry writes to. `apply` is idempotent: applying a row twice, or an older
+/// version after a newer one, leaves the sink as the newest version left it.
+public protocol Sink: Sendable {
+    func check() throws
+    func apply(_ rows: [SinkRow]) throws -> [SinkOutcome]
+}
+
+/// Which columns a sink keys and versions rows by, from the system's mapping.
+public struct SinkLayout: Sendable {
+    public var keyColumns: [String]
+    public var versionColumn: String?
+
+    public init(keyColumns: [String], versionColumn: String?) {
+        self.keyColumns = keyColumns
+        self.versionColumn = versionColumn
+    }
+}

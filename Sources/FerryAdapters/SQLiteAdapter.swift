@@ -1,0 +1,209 @@
+public import Foundation
+import GRDB
+public import FerryCore
+
+/// A table in an SQLite database, read incrementally by a cursor column (or rowid) and
+/// written by idempotent, version-guarded upserts.
+public struct SQLiteAdapter: Source, Sink {
+    public struct Options: Sendable {
+        public var path: URL
+        public var table: String
+        /// The column that grows with every change, or `rowid`.
+        public var cursor: String
+    }
+
+    public let options: Options
+    public let layout: SinkLayout?
+    private let database: DatabaseQueue
+
+    public init(options: Options, layout: SinkLayout? = nil) throws {
+        self.options = options
+        self.layout = layout
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            database = try DatabaseQueue(path: options.path.path, configuration: configuration)
+        } catch {
+            throw FerryError.adapter(.retryable, "cannot open SQLite database \(options.path.path)",
+                hint: "check the system's options.path and that the file is readable")
+        }
+    }
+
+    /// Parses `options:` of a system with `adapter: sqlite`.
+    public static func options(_ node: ConfigNode, system: String, baseDirectory: URL) throws -> Options {
+        try node.rejectUnknownKeys(["path", "table", "cursor"], in: "options of system \(system)")
+        let pathNode = try node.require("path", in: "options of system \(system)")
+        return Options(
+            path: URL(fileURLWithPath: try pathNode.string("path"), relativeTo: baseDirectory).standardizedFileURL,
+            table: try node.require("table", in: "options of system \(system)").string("table"),
+            cursor: try node["cursor"]?.string("cursor") ?? "rowid")
+    }
+
+    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    public func check() throws {
+        let exists = try database.read { db in try db.tableExists(options.table) }
+        guard exists else {
+            throw FerryError.adapter(.configuration, "table \(options.table) does not exist in \(options.path.path)",
+                hint: "fix options.table of the system")
+        }
+        if options.cursor != "rowid" {
+            let columns = try database.read { db in try db.columns(in: options.table).map(\.name) }
+            guard columns.contains(options.cursor) else {
+                throw FerryError.adapter(.configuration, "cursor column \(options.cursor) is not in table \(options.table)",
+                    hint: "columns: \(columns.joined(separator: ", "))")
+            }
+        }
+    }
+
+    // MARK: reading
+
+    public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
+        Reader(adapter: self, position: try Position(checkpoint), batchSize: batchSize)
+    }
+
+    /// The checkpoint: last cursor value and rowid, so rows sharing a cursor value are
+    /// neither skipped nor read twice.
+    struct Position {
+        var value: Value = .null
+        var rowid: Int64 = 0
+
+        init(_ text: String?) throws {
+            guard let text else { return }
+            guard case .object(let object) = try CanonicalJSON.decode(Array(text.utf8)) else {
+                throw FerryError.adapter(.configuration, "unreadable checkpoint '\(text)'", hint: "reset it with 'ferry queue reset-checkpoint'")
+            }
+            value = object["value"] ?? .null
+            if case .int(let r)? = object["rowid"] { rowid = r }
+        }
+
+        var text: String {
+            String(decoding: CanonicalJSON.encode(.object(["value": value, "rowid": .int(rowid)])), as: UTF8.self)
+        }
+    }
+
+    struct Reader: SourceReader {
+        let adapter: SQLiteAdapter
+        var position: Position
+        let batchSize: Int
+
+        mutating func next() throws -> SourceBatch? {
+            let table = SQLiteAdapter.quote(adapter.options.table)
+            let cursor = adapter.options.cursor
+            let rows: [Row]
+            do {
+                rows = try adapter.database.read { db in
+                    if cursor == "rowid" {
+                        return try Row.fetchAll(db, sql: "SELECT rowid AS \"__rowid\", * FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                            arguments: [position.rowid, batchSize])
+                    }
+                    let column = SQLiteAdapter.quote(cursor)
+                    if position.value == .null && position.rowid == 0 {
+                        // A row whose cursor column is empty has not been stamped yet: not ready to leave.
+                        return try Row.fetchAll(
+                            db, sql: "SELECT rowid AS \"__rowid\", * FROM \(table) WHERE \(column) IS NOT NULL ORDER BY \(column), rowid LIMIT ?",
+                            arguments: [batchSize])
+                    }
+                    let last = SQLiteAdapter.databaseValue(position.value)
+                    return try Row.fetchAll(
+                        db,
+                        sql: "SELECT rowid AS \"__rowid\", * FROM \(table) WHERE \(column) > ? OR (\(column) = ? AND rowid > ?) ORDER BY \(column), rowid LIMIT ?",
+                        arguments: [last, last, position.rowid, batchSize])
+                }
+            } catch let error as DatabaseError {
+                throw FerryError.adapter(.retryable, "reading \(adapter.options.table): \(error.message ?? "SQLite error \(error.resultCode)")")
+            }
+            guard !rows.isEmpty else { return nil }
+            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+            for row in rows {
+                var values: [String: Value] = [:]
+                var rowid: Int64 = 0
+                for (column, dbValue) in row {
+                    if column == "__rowid" { rowid = Int64.fromDatabaseValue(dbValue) ?? 0; continue }
+                    values[column] = SQLiteAdapter.value(dbValue)
+                }
+                batch.rows.append(values)
+                batch.positions.append("\(adapter.options.table) rowid \(rowid)")
+                position.rowid = rowid
+                if cursor != "rowid" { position.value = values[cursor] ?? .null }
+            }
+            batch.checkpoint = position.text
+            return batch
+        }
+    }
+
+    static func value(_ value: DatabaseValue) -> Value {
+        switch value.storage {
+        case .null: return .null
+        case .int64(let i): return .int(i)
+        case .double(let d): return .decimal(String(d))
+        case .string(let s): return .string(s)
+        case .blob(let data): return .string(data.base64EncodedString())
+        }
+    }
+
+    static func databaseValue(_ value: Value) -> DatabaseValue {
+        switch value {
+        case .null, .list, .object: return .null
+        case .bool(let b): return b.databaseValue
+        case .int(let i): return i.databaseValue
+        case .decimal(let d): return (Double(d) ?? 0).databaseValue
+        case .string(let s): return s.databaseValue
+        }
+    }
+
+    // MARK: writing
+
+    public func apply(_ rows: [SinkRow]) throws -> [SinkOutcome] {
+        guard let layout else {
+            throw FerryError.adapter(.configuration, "system table \(options.table) is used as a sink without key columns")
+        }
+        let table = Self.quote(options.table)
+        do {
+            return try database.write { db in
+                try rows.map { row in
+                    do {
+                        return try apply(row, layout: layout, table: table, db: db)
+                    } catch let error as DatabaseError {
+                        return .rejected("\(error.message ?? "SQLite error \(error.resultCode)")")
+                    }
+                }
+            }
+        } catch let error as DatabaseError {
+            throw FerryError.adapter(.retryable, "writing \(options.table): \(error.message ?? "SQLite error \(error.resultCode)")")
+        }
+    }
+
+    private func apply(_ row: SinkRow, layout: SinkLayout, table: String, db: Database) throws -> SinkOutcome {
+        let keyClause = layout.keyColumns.map { "\(Self.quote($0)) = ?" }.joined(separator: " AND ")
+        let keyArguments = layout.keyColumns.map { Self.databaseValue(row.key[$0] ?? .null) }
+        switch row.operation {
+        case .delete:
+            var sql = "DELETE FROM \(table) WHERE \(keyClause)"
+            var arguments = keyArguments
+            if let version = layout.versionColumn, let value = row.values[version] {
+                sql += " AND \(Self.quote(version)) <= ?"
+                arguments.append(Self.databaseValue(value))
+            }
+            try db.execute(sql: sql, arguments: StatementArguments(arguments))
+            return db.changesCount > 0 ? .applied : .skippedOlder
+        case .upsert:
+            let columns = row.values.keys.sorted()
+            let names = columns.map(Self.quote).joined(separator: ", ")
+            let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+            let updates = columns.filter { !layout.keyColumns.contains($0) }.map { "\(Self.quote($0)) = excluded.\(Self.quote($0))" }
+            var sql = "INSERT INTO \(table) (\(names)) VALUES (\(marks)) ON CONFLICT(\(layout.keyColumns.map(Self.quote).joined(separator: ", "))) "
+            if updates.isEmpty {
+                sql += "DO NOTHING"
+            } else {
+                sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
+                if let version = layout.versionColumn {
+                    // The version guard: an older or equal version never overwrites.
+                    sql += " WHERE excluded.\(Self.quote(version)) > \(table).\(Self.quote(version)) OR \(table).\(Self.quote(version)) IS NULL"
+                }
+            }
+            try db.execute(sql: sql, arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
+            return db.changesCount > 0 ? .applied : .skippedOlder
+        }
+    }
+}

@@ -1,0 +1,167 @@
+public import Foundation
+
+/// The whole deployment as one file describes it: every node reads the same topology and
+/// picks its own part with `--node NAME`.
+public struct Topology: Sendable {
+    /// The file this was read from, as given by the user.
+    public var file: String
+    /// Relative paths in the file resolve against the file's directory.
+    public var baseDirectory: URL
+    public var zones: [Zone] = []
+    public var nodes: [Node] = []
+    public var trust: [TrustEntry] = []
+    public var channels: [Channel] = []
+    public var entities: [EntityRef] = []
+    public var systems: [System] = []
+    public var flows: [Flow] = []
+    /// The directory of code tables (`Mappings/codes` beside the file unless `codes:` says otherwise).
+    public var codes: URL
+
+    public init(file: String, baseDirectory: URL) {
+        self.file = file
+        self.baseDirectory = baseDirectory
+        self.codes = baseDirectory.appendingPathComponent("Mappings/codes")
+    }
+
+    public struct Zone: Sendable {
+        public var name: String
+        public var title: String?
+        public var location: SourceLocation
+    }
+
+    public struct Node: Sendable {
+        public var name: String
+        public var zone: String
+        public var store: Store
+        /// The private key file; never read into logs or errors.
+        public var keyFile: URL
+        public var location: SourceLocation
+    }
+
+    public enum Store: Sendable, Equatable {
+        case sqlite(URL)
+        case postgres(url: String)
+    }
+
+    /// Public keys a node accepts bundles from, with the key file's path.
+    public struct TrustEntry: Sendable {
+        public var node: String
+        public var publicKeyFiles: [URL]
+        public var location: SourceLocation
+    }
+
+    public struct Channel: Sendable {
+        public var from: String
+        public var to: String
+        /// Where bundles going `from → to` are dropped.
+        public var forward: URL
+        /// Where bundles going back `to → from` (receipts, return flows) are dropped; nil on a one-way link.
+        public var returnPath: URL?
+        public var suite: String
+        public var location: SourceLocation
+
+        public var isOneWay: Bool { returnPath == nil }
+    }
+
+    public struct EntityRef: Sendable {
+        public var name: String
+        public var file: URL
+        public var location: SourceLocation
+    }
+
+    public enum Level: String, Sendable, CaseIterable, Comparable {
+        case national, provincial, municipal, district
+
+        /// Authority order: national outranks provincial, and so on down.
+        public var rank: Int { Self.allCases.firstIndex(of: self)! }
+        public static func < (a: Level, b: Level) -> Bool { a.rank < b.rank }
+    }
+
+    public struct System: Sendable {
+        public var name: String
+        public var zone: String
+        public var level: Level
+        public var adapter: String
+        public var options: ConfigNode
+        /// Mapping file per entity name.
+        public var maps: [String: URL]
+        /// Options that hold for one entity only (its table, its cursor), over `options`.
+        public var entityOptions: [String: ConfigNode] = [:]
+        public var location: SourceLocation
+
+        /// The adapter options for one entity: the system's, overridden by the entity's own.
+        public func options(for entity: String) -> ConfigNode {
+            guard let specific = entityOptions[entity], case .mapping(let overrides) = specific.kind else { return options }
+            guard case .mapping(var merged) = options.kind else { return specific }
+            for entry in overrides {
+                merged.removeAll { $0.key == entry.key }
+                merged.append(entry)
+            }
+            return ConfigNode(kind: .mapping(merged), location: options.location)
+        }
+    }
+
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Only what changed since the stored cursor.
+        case incremental
+        /// Everything, every run (small reference tables).
+        case full
+    }
+
+    public struct Flow: Sendable {
+        public var name: String
+        public var entity: String
+        public var from: String
+        public var to: [String]
+        public var schedule: String?
+        public var mode: Mode
+        public var location: SourceLocation
+    }
+}
+
+extension Topology {
+    public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
+    public func system(named name: String) -> System? { systems.first { $0.name == name } }
+    public func flow(named name: String) -> Flow? { flows.first { $0.name == name } }
+    public func entity(named name: String) -> EntityRef? { entities.first { $0.name == name } }
+    public func node(inZone zone: String) -> Node? { nodes.first { $0.zone == zone } }
+
+    /// The directed path bundles take from one zone to another, if a channel allows it.
+    public func lane(from: String, to: String) -> Lane? {
+        for channel in channels {
+            if channel.from == from && channel.to == to {
+                return Lane(from: from, to: to, directory: channel.forward, suite: channel.suite, hasReturn: channel.returnPath != nil)
+            }
+            if channel.to == from && channel.from == to, let back = channel.returnPath {
+                return Lane(from: from, to: to, directory: back, suite: channel.suite, hasReturn: true)
+            }
+        }
+        return nil
+    }
+
+    /// Every lane that delivers into `zone`.
+    public func inboundLanes(to zone: String) -> [Lane] {
+        zones.compactMap { other in other.name == zone ? nil : lane(from: other.name, to: zone) }
+    }
+}
+
+/// One direction of a channel: bundles from `from` to `to`, dropped in `directory`.
+public struct Lane: Sendable, Hashable {
+    public var from: String
+    public var to: String
+    public var directory: URL
+    public var suite: String
+    /// Whether a path back exists, so receipts and resend requests can flow.
+    public var hasReturn: Bool
+
+    public init(from: String, to: String, directory: URL, suite: String, hasReturn: Bool) {
+        self.from = from
+        self.to = to
+        self.directory = directory
+        self.suite = suite
+        self.hasReturn = hasReturn
+    }
+
+    /// `extranet→jinhong`: sequence numbers are counted per lane.
+    public var name: String { "\(from)→\(to)" }
+}

@@ -1,0 +1,163 @@
+public import Foundation
+
+/// Reads a topology file into a `Topology`, checking shape as it goes. Cross-references
+/// (unknown systems, missing channels, missing files) are checked by `TopologyValidator`.
+public enum TopologyLoader {
+    public static let suites = ["x25519-aes256gcm-ed25519", "sm2-sm4-sm3"]
+    public static let adapters = ["sqlite", "postgres", "csv", "ndjson", "xml", "http", "exec"]
+
+    /// Loads and fully validates `file`; the first error found is thrown.
+    public static func load(_ file: String) throws -> Topology {
+        let url = URL(fileURLWithPath: file)
+        let root = try ConfigNode.load(file: url, displayName: file)
+        let topology = try parse(root, file: file, baseDirectory: url.deletingLastPathComponent())
+        try TopologyValidator.validate(topology)
+        return topology
+    }
+
+    public static func parse(_ root: ConfigNode, file: String, baseDirectory: URL) throws -> Topology {
+        var topology = Topology(file: file, baseDirectory: baseDirectory)
+        guard case .mapping = root.kind else {
+            throw root.error("a topology file must be a mapping with zones, nodes, channels, systems and flows")
+        }
+        try root.rejectUnknownKeys(
+            ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "codes", "title"], in: "the topology")
+        func path(_ node: ConfigNode, _ what: String) throws -> URL {
+            let text = try node.string(what)
+            guard !text.isEmpty else { throw node.error("\(what) must not be empty") }
+            return URL(fileURLWithPath: text, relativeTo: baseDirectory).standardizedFileURL
+        }
+
+        if let codes = root["codes"] { topology.codes = try path(codes, "codes") }
+
+        for entry in try root.require("zones", in: "the topology").entries("zones") {
+            let node = entry.value
+            try node.rejectUnknownKeys(["title"], in: "zone \(entry.key)")
+            topology.zones.append(.init(name: entry.key, title: try node["title"]?.string("title"), location: entry.keyLocation))
+        }
+
+        for entry in try root.require("nodes", in: "the topology").entries("nodes") {
+            let node = entry.value
+            let what = "node \(entry.key)"
+            try node.rejectUnknownKeys(["zone", "store", "key"], in: what)
+            let storeNode = try node.require("store", in: what)
+            topology.nodes.append(
+                .init(
+                    name: entry.key,
+                    zone: try node.require("zone", in: what).string("zone"),
+                    store: try store(storeNode, baseDirectory: baseDirectory),
+                    keyFile: try path(try node.require("key", in: what), "key"),
+                    location: entry.keyLocation))
+        }
+
+        for entry in try root["trust"]?.entries("trust") ?? [] {
+            topology.trust.append(
+                .init(
+                    node: entry.key,
+                    publicKeyFiles: try entry.value.items("trust").map { try path($0, "a public key file") },
+                    location: entry.keyLocation))
+        }
+
+        for item in try root["channels"]?.items("channels") ?? [] {
+            let what = "a channel"
+            try item.rejectUnknownKeys(["from", "to", "via", "return", "suite"], in: what)
+            let via = try item.require("via", in: what)
+            try via.rejectUnknownKeys(["dir"], in: "via")
+            let suiteNode = item["suite"]
+            let suite = try suiteNode?.string("suite") ?? suites[0]
+            guard suites.contains(suite) else {
+                throw (suiteNode ?? item).error(
+                    "unknown suite '\(suite)'", hint: "use one of: \(suites.joined(separator: ", "))")
+            }
+            topology.channels.append(
+                .init(
+                    from: try item.require("from", in: what).string("from"),
+                    to: try item.require("to", in: what).string("to"),
+                    forward: try path(try via.require("dir", in: "via"), "via.dir"),
+                    returnPath: try item["return"].flatMap { $0.isNull ? nil : try path($0, "return") },
+                    suite: suite,
+                    location: item.location))
+        }
+
+        for entry in try root["entities"]?.entries("entities") ?? [] {
+            topology.entities.append(.init(name: entry.key, file: try path(entry.value, "entity file"), location: entry.keyLocation))
+        }
+
+        for entry in try root["systems"]?.entries("systems") ?? [] {
+            let node = entry.value
+            let what = "system \(entry.key)"
+            try node.rejectUnknownKeys(["zone", "level", "adapter", "options", "maps", "title"], in: what)
+            let levelNode = try node.require("level", in: what)
+            let levelText = try levelNode.string("level")
+            guard let level = Topology.Level(rawValue: levelText) else {
+                throw levelNode.error(
+                    "unknown level '\(levelText)'", hint: "use national, provincial, municipal or district")
+            }
+            let adapterNode = try node.require("adapter", in: what)
+            let adapter = try adapterNode.string("adapter")
+            guard adapters.contains(adapter) else {
+                throw adapterNode.error("unknown adapter '\(adapter)'", hint: "use one of: \(adapters.joined(separator: ", "))")
+            }
+            var maps: [String: URL] = [:]
+            var entityOptions: [String: ConfigNode] = [:]
+            for map in try node["maps"]?.entries("maps") ?? [] {
+                if case .mapping = map.value.kind {
+                    // Long form: { file: …, options: { table: …, cursor: … } } for systems
+                    // that keep each entity in its own table or endpoint.
+                    try map.value.rejectUnknownKeys(["file", "options"], in: "maps.\(map.key)")
+                    maps[map.key] = try path(try map.value.require("file", in: "maps.\(map.key)"), "mapping file")
+                    entityOptions[map.key] = map.value["options"]
+                } else {
+                    maps[map.key] = try path(map.value, "mapping file")
+                }
+            }
+            topology.systems.append(
+                .init(
+                    name: entry.key,
+                    zone: try node.require("zone", in: what).string("zone"),
+                    level: level, adapter: adapter,
+                    options: node["options"] ?? ConfigNode(kind: .null, location: node.location),
+                    maps: maps, entityOptions: entityOptions, location: entry.keyLocation))
+        }
+
+        for item in try root["flows"]?.items("flows") ?? [] {
+            let what = "a flow"
+            try item.rejectUnknownKeys(["name", "entity", "from", "to", "schedule", "mode"], in: what)
+            let modeNode = item["mode"]
+            let modeText = try modeNode?.string("mode") ?? "incremental"
+            guard let mode = Topology.Mode(rawValue: modeText) else {
+                throw (modeNode ?? item).error("unknown mode '\(modeText)'", hint: "use incremental or full")
+            }
+            let scheduleNode = item["schedule"]
+            let schedule = try scheduleNode?.string("schedule")
+            if let schedule, let scheduleNode {
+                let fields = schedule.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count == 5 else {
+                    throw scheduleNode.error(
+                        "schedule '\(schedule)' is not a cron expression",
+                        hint: "write five fields: minute hour day month weekday, e.g. \"*/5 * * * *\"")
+                }
+            }
+            topology.flows.append(
+                .init(
+                    name: try item.require("name", in: what).string("name"),
+                    entity: try item.require("entity", in: what).string("entity"),
+                    from: try item.require("from", in: what).string("from"),
+                    to: try item.require("to", in: what).strings("to"),
+                    schedule: schedule, mode: mode, location: item.location))
+        }
+        return topology
+    }
+
+    static func store(_ node: ConfigNode, baseDirectory: URL) throws -> Topology.Store {
+        let text = try node.string("store")
+        if text.hasPrefix("postgres:") || text.hasPrefix("postgresql:") {
+            return .postgres(url: text)
+        }
+        let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
+        guard !path.isEmpty else {
+            throw node.error("store path is empty", hint: "write store: sqlite:state/NODE.db")
+        }
+        return .sqlite(URL(fileURLWithPath: path, relativeTo: baseDirectory).standardizedFileURL)
+    }
+}

@@ -1,0 +1,184 @@
+public import Foundation
+public import FerryCore
+import FerryMapping
+import FerrySeal
+import FerryQueue
+import FerryAudit
+import FerryAdapters
+import GRDB
+public import Logging
+
+/// `ferry demo`: the foreign-affairs three-network sync on embedded defaults, built in a
+/// fresh directory from the ordinary files under `Ops/scenarios/foreign-affairs/` and
+/// `Mappings/`, run hop by hop, then checked sink against source.
+public struct Demo {
+    public struct Options: Sendable {
+        public var directory: URL
+        public var records: Int
+        /// One in this many seeded applications carries a wrong ID check digit, to show
+        /// that bad records are stopped; 0 seeds none.
+        public var badEvery: Int = 500
+
+        public init(directory: URL, records: Int) {
+            self.directory = directory
+            self.records = records
+        }
+    }
+
+    public struct Hop: Sendable {
+        public var flow: String
+        public var route: String
+        public var pulled: Int
+        public var quarantined: Int
+        public var bundles: Int
+        public var receipts: Int
+        public var applied: Int
+        public var rejected: Int
+        public var seconds: Double
+    }
+
+    public struct Check: Sendable {
+        public var flow: String
+        public var sourceRecords: Int
+        public var matched: Int
+        public var missing: Int
+        public var different: Int
+        public var unexpected: Int
+        public var mismatches: Int { missing + different + unexpected }
+    }
+
+    public struct Report: Sendable {
+        public var directory: URL
+        public var hops: [Hop] = []
+        public var checks: [Check] = []
+        public var audit: [(node: String, entries: Int, store: String)] = []
+        public var seconds: Double = 0
+        public var mismatches: Int { checks.reduce(0) { $0 + $1.mismatches } }
+    }
+
+    static let marker = ".ferry-demo"
+    let options: Options
+    let logger: Logger
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() throws -> Report {
+        let started = Date()
+        try prepareDirectory()
+        let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
+        try seedSystems(deployment.topology)
+        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: logger)
+        let jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: logger)
+        let passport = try Node(deployment: deployment, name: "passport-gw", logger: logger)
+
+        var report = Report(directory: options.directory)
+        report.hops.append(try hop("applications-to-jinhong", from: extranet, to: jinhong))
+        try approveAll(deployment.topology)
+        report.hops.append(try hop("approvals-to-passport", from: jinhong, to: passport))
+        try issueAll(deployment.topology)
+        report.hops.append(try hop("status-to-jinhong", from: passport, to: jinhong))
+        report.hops.append(try hop("status-to-extranet", from: jinhong, to: extranet))
+
+        for flow in deployment.topology.flows {
+            report.checks.append(try FlowCheck(deployment: deployment).compare(flow))
+        }
+        for node in [extranet, jinhong, passport] {
+            let verification = try node.store.read { db in try AuditLog.verify(db) }
+            report.audit.append((node.name, verification.entries, node.store.path.path))
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// One hop: sync on the sending node, receive on the far side, then receive the
+    /// receipts back on the sender.
+    func hop(_ flow: String, from sender: Node, to receiver: Node) throws -> Hop {
+        let started = Date()
+        let sync = try sender.sync(flow: flow)
+        let received = try receiver.receive()
+        let receipts = try sender.receive()
+        guard received.bundlesRejected == 0, receipts.bundlesRejected == 0 else {
+            throw FerryError("demo.rejected", "bundles were rejected on \(flow): \((received.rejections + receipts.rejections).joined(separator: "; "))")
+        }
+        return Hop(
+            flow: flow, route: "\(sender.zone) → \(receiver.zone)", pulled: sync.pulled, quarantined: sync.quarantined,
+            bundles: sync.bundles.count, receipts: receipts.receiptsAccepted, applied: received.applied, rejected: received.rejected,
+            seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Starts from an empty directory, or one an earlier demo made (marked), never anything else.
+    func prepareDirectory() throws {
+        let manager = FileManager.default
+        let directory = options.directory
+        if manager.fileExists(atPath: directory.path) {
+            let contents = try manager.contentsOfDirectory(atPath: directory.path)
+            guard contents.isEmpty || contents.contains(Self.marker) else {
+                throw FerryError(.config, "\(directory.path) exists and is not a Ferry demo directory",
+                    hint: "choose an empty or new directory with --dir")
+            }
+            try manager.removeItem(at: directory)
+        }
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data().write(to: directory.appendingPathComponent(Self.marker))
+        let root = try ScenarioFiles.root()
+        let scenario = root.appendingPathComponent("Ops/scenarios/foreign-affairs")
+        try ScenarioFiles.copy(scenario.appendingPathComponent("ferry.yaml"), to: directory.appendingPathComponent("ferry.yaml"))
+        try ScenarioFiles.copy(scenario.appendingPathComponent("systems"), to: directory.appendingPathComponent("systems"))
+        try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: directory.appendingPathComponent("Mappings"))
+        for node in ["extranet-gw", "jinhong-gw", "passport-gw"] {
+            _ = try NodeKey.generate(node: node).write(to: directory.appendingPathComponent("keys"), name: node)
+        }
+    }
+
+    func systemDatabase(_ name: String, _ topology: Topology) throws -> DatabaseQueue {
+        guard let system = topology.system(named: name), let path = system.options["path"] else {
+            throw FerryError(.config, "the demo topology has no system \(name) with a path")
+        }
+        let url = URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try DatabaseQueue(path: url.path)
+    }
+
+    /// Creates the three systems from their schema files and fills the portal.
+    func seedSystems(_ topology: Topology) throws {
+        for name in ["portal", "approval", "issuance"] {
+            let schema = try String(contentsOf: options.directory.appendingPathComponent("systems/\(name).sql"), encoding: .utf8)
+            try systemDatabase(name, topology).write { db in try db.execute(sql: schema) }
+        }
+        var data = DemoData(seed: 20_260_301)
+        let base = Date(timeIntervalSince1970: 1_795_000_000)
+        try systemDatabase("portal", topology).write { db in
+            let columns = ["app_no", "applicant_name", "id_card", "sex", "employer_uscc", "destinations", "depart_on", "return_on", "purpose", "updated_at"]
+            let statement = try db.makeStatement(
+                sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))")
+            for index in 0..<options.records {
+                let bad = options.badEvery > 0 && index % options.badEvery == options.badEvery - 1
+                let application = data.application(index: index, bad: bad, base: base)
+                try statement.execute(arguments: StatementArguments(columns.map { application.row[$0] }))
+            }
+        }
+    }
+
+    /// The jinhong officers approve every application: status 03 and the approval time,
+    /// which is the cursor the passport flow reads by.
+    func approveAll(_ topology: Topology) throws {
+        let stamp = DemoData.format(Date(), "yyyyMMddHHmmss")
+        try systemDatabase("approval", topology).write { db in
+            try db.execute(sql: "UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE SPSJ IS NULL", arguments: [stamp])
+        }
+    }
+
+    /// The issuance office issues a passport for every approved order.
+    func issueAll(_ topology: Topology) throws {
+        let stamp = DemoData.format(Date(), "yyyy-MM-dd HH:mm:ss")
+        try systemDatabase("issuance", topology).write { db in
+            try db.execute(sql: """
+                INSERT INTO issuance(order_ref, state, passport_number, modified)
+                SELECT order_ref, '30', 'E' || substr('00000000' || (rowid * 7919 % 100000000), -8, 8), ? FROM travel_orders
+                """, arguments: [stamp])
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import FerryCore
+import FerryMapping
+
+/// Deterministic generator of realistic official-travel applications: valid GB 11643
+/// citizen numbers and GB 32100 credit codes, ISO country codes, plausible dates.
+struct DemoData {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    /// SplitMix64: tiny, fast and reproducible on every platform.
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func int(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+    mutating func pick<T>(_ items: [T]) -> T { items[int(0..<items.count)] }
+
+    static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹").map(String.init)
+    static let given = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平",
+        "刚", "桂英", "华", "建华", "志强", "海燕", "晓东", "文博", "思远", "雨萱"]
+    /// GB/T 2260 codes of districts in Fujian province.
+    static let districts = ["350102", "350103", "350104", "350105", "350203", "350205", "350206", "350211", "350212", "350213",
+        "350302", "350502", "350503", "350602", "350702", "350802", "350902"]
+    static let countries = ["US", "GB", "FR", "DE", "JP", "KR", "SG", "AU", "NZ", "CA", "RU", "IT", "ES", "NL", "TH", "MY", "ID",
+        "VN", "AE", "ZA", "BR", "AR", "EG", "KE", "CH", "SE", "NO", "FI", "DK", "PT"]
+    static let purposes = ["商务考察", "学术交流", "参加国际会议", "经贸洽谈", "友好城市交流", "业务培训"]
+
+    struct Application {
+        var row: [String: String]
+        var valid: Bool
+    }
+
+    /// The `index`-th application; `bad` ones carry a wrong ID check digit.
+    mutating func application(index: Int, bad: Bool, base: Date) -> Application {
+        let district = pick(Self.districts)
+        let birth = DatePattern.Parts(year: int(1965..<2001), month: int(1..<13), day: int(1..<29))
+        let serial = int(0..<1000)
+        let sequence = String(format: "%03d", serial)
+        let first17 = district + DatePattern.compact.format(birth) + sequence
+        var check = Validators.residentIDCheck(first17)
+        if bad { check = check == "0" ? "1" : "0" }
+        let male = serial % 2 == 1  // GB 11643: an odd 17th digit is a man
+        var organisation = ""
+        let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+        for _ in 0..<9 { organisation.append(pick(alphabet)) }
+        let uscc17 = "91" + district + organisation
+        var destinations: [String] = []
+        for _ in 0..<int(1..<4) {
+            let country = pick(Self.countries)
+            if !destinations.contains(country) { destinations.append(country) }
+        }
+        let depart = base.addingTimeInterval(Double(int(30..<330)) * 86400)
+        let back = depart.addingTimeInterval(Double(int(3..<21)) * 86400)
+        let updated = base.addingTimeInterval(-Double(index / 3))
+        return Application(row: [
+            "app_no": String(format: "WB2026%06d", index + 1),
+            "applicant_name": pick(Self.surnames) + pick(Self.given),
+            "id_card": first17 + String(check),
+            "sex": male ? "M" : "F",
+            "employer_uscc": uscc17 + String(Validators.usccCheck(uscc17)),
+            "destinations": destinations.joined(separator: ";"),
+            "depart_on": Self.format(depart, "yyyy-MM-dd"),
+            "return_on": Self.format(back, "yyyy-MM-dd"),
+            "purpose": pick(Self.purposes),
+            "updated_at": Self.format(updated, "yyyy-MM-dd HH:mm:ss"),
+        ], valid: !bad)
+    }
+
+    static func format(_ date: Date, _ pattern: String) -> String {
+        guard let parts = DatePattern.isoTimestamp.parse(Timestamp.format(date)) else { return "" }
+        return DatePattern(pattern).format(parts)
+    }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+public import FerryCore
+import FerryMapping
+import FerrySeal
+import FerryAdapters
+
+/// What `ferry check` found: what was verified, what deserves attention, and every
+/// failing inline mapping test.
+public struct CheckReport: Sendable {
+    public var checked: [String] = []
+    public var notes: [String] = []
+    public var failures: [FerryError] = []
+    public var testsRun = 0
+
+    public var passed: Bool { failures.isEmpty }
+}
+
+extension Deployment {
+    /// Validates everything the topology names: entities, mappings (and their inline
+    /// tests), adapter options, keys and the suites channels need. Structural errors
+    /// throw; failing mapping tests are collected so an engineer sees all of them at once.
+    public func check(node: String? = nil) throws -> CheckReport {
+        var report = CheckReport()
+        report.checked.append("topology \(topology.file): \(topology.zones.count) zones, \(topology.nodes.count) nodes, "
+            + "\(topology.channels.count) channels, \(topology.systems.count) systems, \(topology.flows.count) flows")
+        for reference in topology.entities {
+            let schema = try entity(reference.name)
+            report.checked.append("entity \(schema.name): key \(schema.key.joined(separator: "+")), version \(schema.version), \(schema.fields.count) fields")
+        }
+        for system in topology.systems {
+            for entityName in system.maps.keys.sorted() {
+                let compiled = try mapping(system: system.name, entity: entityName)
+                for result in compiled.runTests() {
+                    report.testsRun += 1
+                    if !result.passed {
+                        report.failures.append(FerryError("mapping.test", "test '\(result.test)' fails: \(result.detail)",
+                            at: .file(result.location), hint: "fix the mapping or the test's expectation"))
+                    }
+                }
+                report.checked.append("mapping \(compiled.name) (\(compiled.file)): \(compiled.rules.count) fields, \(compiled.tests.count) tests")
+                try checkAdapter(system, entity: entityName, report: &report)
+            }
+        }
+        try checkKeys(node: node, report: &report)
+        return report
+    }
+
+    private func checkAdapter(_ system: Topology.System, entity: String, report: inout CheckReport) throws {
+        switch system.adapter {
+        case "sqlite":
+            let options = try SQLiteAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory)
+            if !FileManager.default.fileExists(atPath: options.path.path) {
+                report.notes.append("system \(system.name): database \(options.path.path) does not exist yet")
+            }
+        default:
+            throw SystemAdapters.unsupported(system)
+        }
+    }
+
+    private func checkKeys(node: String?, report: inout CheckReport) throws {
+        let trust = try trustStore()
+        for key in trust.all {
+            report.checked.append("trusted key of \(key.node): \(key.suite) \(key.keyID)")
+        }
+        for channel in topology.channels {
+            for zone in [channel.from, channel.to] {
+                guard let owner = topology.node(inZone: zone) else { continue }
+                guard let current = trust.current(forNode: owner.name), current.suite == channel.suite else {
+                    throw FerryError(.config, "channel \(channel.from)↔\(channel.to) uses \(channel.suite), but node \(owner.name) has no trusted key of that suite",
+                        at: .file(channel.location), hint: "generate a \(channel.suite) key for \(owner.name) with 'ferry keys generate --suite \(channel.suite)'")
+                }
+            }
+        }
+        for configured in topology.nodes where node == nil || configured.name == node {
+            guard FileManager.default.fileExists(atPath: configured.keyFile.path) else {
+                if node != nil {
+                    throw FerryError(.config, "private key of node \(configured.name) not found: \(configured.keyFile.path)",
+                        at: .file(configured.location), hint: "run 'ferry keys generate' on this node, or fix key:")
+                }
+                report.notes.append("private key of \(configured.name) is not on this machine (expected on that node only)")
+                continue
+            }
+            let key: NodeKey
+            do { key = try NodeKey.load(configured.keyFile) } catch var error as FerryError {
+                if error.location == nil { error.location = .file(configured.location) }
+                throw error
+            }
+            guard trust.key(id: key.keyID) != nil else {
+                throw FerryError(.config, "the private key of \(configured.name) (\(key.keyID)) matches no public key under trust:",
+                    at: .file(configured.location), hint: "list its .pub file under trust: \(configured.name)")
+            }
+            report.checked.append("private key of \(configured.name): \(key.keyID), mode 0600")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import FerryCore
+import FerryMapping
+import FerryQueue
+import FerryAudit
+import FerryAdapters
+
+extension Node {
+    struct ApplyCounts {
+        var applied = 0
+        var skipped = 0
+        var rejected = 0
+    }
+
+    /// Applies staged inbox records to this zone's target systems of their flows.
+    ///
+    /// Sink writes cannot share the store's transaction, so this is idempotent instead:
+    /// a crash after the sink write and before the outcome commits re-applies the same
+    /// version, which the version guard turns into a no-op.
+    func applyPending() throws -> ApplyCounts {
+        var counts = ApplyCounts()
+        var sinks: [String: (any Sink, Mapping)] = [:]
+        while true {
+            let items = try store.read { db in try Inbox.pending(db, limit: Self.readBatch) }
+            guard !items.isEmpty else { break }
+            var outcomes: [Int64: (Inbox.Outcome, String?)] = [:]
+            var appliedVersions: [(target: String, item: InboxItem)] = []
+            var perTarget: [String: [(InboxItem, FerryCore.Record)]] = [:]
+            for item in items {
+                let envelope: RecordEnvelope
+                do { envelope = try RecordEnvelope(line: item.line) } catch {
+                    outcomes[item.id] = (.rejected, "unreadable record")
+                    continue
+                }
+                guard let flow = topology.flow(named: envelope.flow) else {
+                    outcomes[item.id] = (.rejected, "flow \(envelope.flow) is not in this node's topology")
+                    continue
+                }
+                let targets = flow.to.filter { topology.system(named: $0)?.zone == zone }
+                if targets.isEmpty { outcomes[item.id] = (.rejected, "flow \(flow.name) has no target in zone \(zone)") }
+                for target in targets { perTarget[target, default: []].append((item, envelope.record)) }
+            }
+            var rowsApplied: [String: Int] = [:]
+            for (target, entries) in perTarget.sorted(by: { $0.key < $1.key }) {
+                guard let system = topology.system(named: target) else { continue }
+                let entity = entries[0].1.entity
+                let cacheKey = "\(target)/\(entity)"
+                if sinks[cacheKey] == nil {
+                    let mapping = try deployment.mapping(system: target, entity: entity)
+                    sinks[cacheKey] = (try SystemAdapters.sink(for: system, mapping: mapping, topology: topology), mapping)
+                }
+                guard let (sink, mapping) = sinks[cacheKey] else { continue }
+                var rows: [SinkRow] = []
+                var rowItems: [InboxItem] = []
+                let known = try store.read { db in
+                    try entries.map { try Inbox.appliedVersion(db, target: target, entity: entity, key: $0.0.key) }
+                }
+                for ((item, record), appliedVersion) in zip(entries, known) {
+                    if let appliedVersion, appliedVersion >= record.version {
+                        outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) already has version \(appliedVersion)")
+                        continue
+                    }
+                    do {
+                        let values = try mapping.write(record)
+                        let keyValues = Dictionary(uniqueKeysWithValues: zip(mapping.entity.key, record.key).compactMap { field, value in
+                            mapping.rule(for: field)?.column.map { ($0, Value.string(value)) }
+                        })
+                        rows.append(SinkRow(key: keyValues, values: values, operation: record.operation))
+                        rowItems.append(item)
+                    } catch let issue as MappingIssue {
+                        outcomes[item.id] = (.rejected, "\(target): \(issue.description)")
+                    }
+                }
+                let results = try sink.apply(rows)
+                for (item, result) in zip(rowItems, results) {
+                    switch result {
+                    case .applied:
+                        if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, nil) }
+                        appliedVersions.append((target, item))
+                        rowsApplied[target, default: 0] += 1
+                    case .skippedOlder:
+                        outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) holds this or a newer version")
+                        appliedVersions.append((target, item))
+                    case .rejected(let reason):
+                        outcomes[item.id] = (.rejected, "\(target): \(reason)")
+                    }
+                }
+            }
+            try transaction { db in
+                for item in items {
+                    let (outcome, detail) = outcomes[item.id] ?? (.rejected, "no target applied it")
+                    try Inbox.settle(db, id: item.id, outcome: outcome, detail: detail)
+                    switch outcome {
+                    case .applied: counts.applied += 1
+                    case .skipped: counts.skipped += 1
+                    default: counts.rejected += 1
+                    }
+                }
+                for (target, item) in appliedVersions {
+                    try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: item.version)
+                }
+                let bundles = Set(items.map(\.bundle)).sorted()
+                for bundle in bundles {
+                    let mine = items.filter { $0.bundle == bundle }
+                    var tally: [String: Int64] = [:]
+                    for item in mine { tally[(outcomes[item.id]?.0 ?? .rejected).rawValue, default: 0] += 1 }
+                    try audit.append(db, AuditEvent(.applied, bundle: bundle, details: [
+                        "targets": .list(perTarget.keys.sorted().map(Value.string)),
+                        "outcomes": .object(tally.mapValues(Value.int)),
+                    ]))
+                }
+            }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import FerryCore
+import FerrySeal
+import FerryQueue
+import FerryAudit
+import FerryTransport
+
+extension Node {
+    /// Seals every lane's waiting records into bundles and ships them. Bundles left half
+    /// done by a crash are finished first: `sealing` ones are sealed again from their
+    /// assigned records (same sequence), `sealed` ones are shipped.
+    public func pack() throws -> [ShippedBundle] {
+        var shipped: [ShippedBundle] = []
+        for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealing) }) {
+            let items = try store.read { db in try Outbox.items(db, bundle: bundle.id) }
+            try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line))
+        }
+        for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealed) }) {
+            shipped.append(try ship(bundle))
+        }
+        for lane in try store.read({ db in try Outbox.lanesWithPending(db) }) {
+            while true {
+                let id = hex(try randomBytes(16))
+                let reserved: (items: [OutboxItem], sequence: Int64)? = try transaction { db in
+                    let items = try Outbox.pending(db, lane: lane, limit: Self.bundleRecords)
+                    guard !items.isEmpty else { return nil }
+                    let sequence = try BundleLedger.reserve(db, id: id, lane: lane, kind: "records", records: items.count)
+                    try Outbox.assign(db, ids: items.map(\.id), to: id)
+                    return (items, sequence)
+                }
+                guard let reserved else { break }
+                try seal(id: id, lane: lane, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line))
+                guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { break }
+                shipped.append(try ship(bundle))
+            }
+        }
+        return shipped
+    }
+
+    /// Seals lines for a lane and records the result; the file stays in this node's
+    /// outgoing folder until delivery is confirmed.
+    func seal(id: String, lane laneName: String, sequence: Int64, kind: BundleHeader.Kind, lines: [[UInt8]]) throws {
+        let (lane, recipient) = try route(laneName)
+        var parameters = BundleWriter.Parameters(lane: laneName, sequence: sequence, kind: kind)
+        parameters.id = id
+        let writer = try BundleWriter(directory: outgoingDirectory, sender: key, recipients: [recipient], parameters: parameters)
+        for line in lines { try writer.append(line: line) }
+        let sealed = try writer.finish()
+        try transaction { db in
+            try BundleLedger.sealed(db, id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
+            try audit.append(db, AuditEvent(.sealed, lane: lane.name, bundle: id, details: [
+                "sequence": .int(sequence), "kind": .string(kind.rawValue), "records": .int(Int64(sealed.header.records)),
+                "merkle_root": .string(sealed.header.merkleRoot), "sha256": .string(sealed.contentHash),
+                "suite": .string(sealed.header.suite), "recipient": .string(recipient.keyID), "bytes": .int(sealed.size),
+            ]))
+        }
+    }
+
+    /// Drops a sealed bundle into its lane's transfer directory.
+    func ship(_ bundle: BundleLedger.Outbound) throws -> ShippedBundle {
+        let (lane, _) = try route(bundle.lane)
+        guard let file = bundle.file else { throw FerryError(.internalFailure, "bundle \(bundle.id) has no file") }
+        let dropped = try DirectoryDrop(directory: lane.directory).ship(URL(fileURLWithPath: file))
+        try transaction { db in
+            try BundleLedger.shipped(db, id: bundle.id)
+            try audit.append(db, AuditEvent(.shipped, lane: lane.name, bundle: bundle.id, details: [
+                "sequence": .int(bundle.sequence), "to": .string(dropped.path), "transport": .string("dir"),
+            ]))
+        }
+        return ShippedBundle(lane: lane.name, sequence: bundle.sequence, records: bundle.records, kind: bundle.kind, file: dropped.path)
+    }
+
+    /// The lane with this name and the key to seal for on it.
+    func route(_ laneName: String) throws -> (Lane, PublicKey) {
+        let parts = laneName.components(separatedBy: "→")
+        guard parts.count == 2, parts[0] == zone, let lane = topology.lane(from: parts[0], to: parts[1]) else {
+            throw FerryError(.config, "lane \(laneName) no longer exists in \(topology.file)",
+                hint: "restore the channel, or purge the lane's queued records")
+        }
+        let peer = try peer(inZone: parts[1])
+        guard let recipient = trust.current(forNode: peer.name) else {
+            throw FerryError(.config, "no trusted key for node \(peer.name)", hint: "add its .pub file under trust:")
+        }
+        return (lane, recipient)
+    }
+}

@@ -1,0 +1,103 @@
+public import Foundation
+import FerryCore
+import FerrySeal
+import FerryQueue
+import FerryAudit
+import FerryTransport
+import GRDB
+
+extension Node {
+    /// Processes inbound bundles once: verify and stage each, apply staged records, send
+    /// receipts back where a return path exists.
+    public func receive(now: Date = Date()) throws -> ReceiveReport {
+        var report = ReceiveReport()
+        for lane in topology.inboundLanes(to: zone) {
+            let drop = DirectoryDrop(directory: lane.directory)
+            for file in try drop.pending() {
+                do {
+                    let header = try accept(file, lane: lane, now: now)
+                    try drop.archive(file)
+                    if header.kind == .receipt {
+                        report.receiptsAccepted += 1
+                    } else {
+                        report.bundlesAccepted += 1
+                        report.recordsStaged += header.records
+                    }
+                } catch let error as FerryError where error.code.rawValue.hasPrefix("bundle.") {
+                    try reject(file, lane: lane, error: error, drop: drop)
+                    report.bundlesRejected += 1
+                    report.rejections.append(error.description)
+                }
+            }
+        }
+        let applied = try applyPending()
+        report.applied = applied.applied
+        report.skipped = applied.skipped
+        report.rejected = applied.rejected
+        report.receiptsSent = try sendReceipts()
+        return report
+    }
+
+    /// Verifies one bundle and stages its content in one transaction: either all of it is
+    /// staged and recorded as received, or nothing is.
+    func accept(_ file: URL, lane: Lane, now: Date) throws -> BundleHeader {
+        let info = try BundleReader.inspect(file)
+        let header = info.header
+        let name = file.lastPathComponent
+        guard header.lane == lane.name else {
+            throw FerryError("bundle.wrong-lane", "bundle is for lane \(header.lane) but arrived on \(lane.name)",
+                at: .bundle(id: name, offset: 14), hint: "a bundle was copied into the wrong transfer directory")
+        }
+        let reader = BundleReader(key: key, trust: trust)
+        return try transaction { db in
+            switch try BundleLedger.seen(db, id: header.id, lane: lane.name, sequence: header.sequence) {
+            case .duplicateID:
+                throw FerryError("bundle.duplicate", "bundle \(header.id) was already received", at: .bundle(id: name, offset: 14),
+                    hint: "a copy was dropped twice; nothing was applied again")
+            case .replayedSequence:
+                throw FerryError("bundle.replay", "sequence \(header.sequence) on \(lane.name) was already received",
+                    at: .bundle(id: name, offset: 14), hint: "an old bundle was replayed; nothing was applied")
+            case .new: break
+            }
+            // The ledger row goes first so staged records can reference it; if anything
+            // below throws, the whole transaction (ledger row included) rolls back.
+            try BundleLedger.accept(db, id: header.id, lane: lane.name, sequence: header.sequence, kind: header.kind.rawValue,
+                sender: header.sender, contentHash: String(name.dropLast(DirectoryDrop.suffix.count)), records: header.records)
+            var staged = 0
+            var outcomes: [(bundle: String, outcome: String)] = []
+            let opened = try reader.open(file, now: now) { line in
+                switch header.kind {
+                case .records:
+                    let envelope = try RecordEnvelope(line: line)
+                    try Inbox.stage(db, bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
+                        key: envelope.record.keyString, version: envelope.record.version, line: line)
+                    staged += 1
+                case .receipt:
+                    let receipt = try ReceiptLine(line: line)
+                    outcomes.append((receipt.bundle, receipt.outcome))
+                }
+            }
+            try audit.append(db, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [
+                "sequence": .int(opened.sequence), "kind": .string(opened.kind.rawValue), "sender": .string(opened.sender),
+                "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),
+            ]))
+            if opened.kind == .receipt {
+                try settleReceipt(db, outcomes: outcomes, lane: lane.name, receipt: opened.id)
+            }
+            return opened
+        }
+    }
+
+    /// Records a rejection in the audit log and moves the file to quarantine with its reason.
+    func reject(_ file: URL, lane: Lane, error: FerryError, drop: DirectoryDrop) throws {
+        let header = try? BundleReader.inspect(file).header
+        try transaction { db in
+            try audit.append(db, AuditEvent(.rejected, lane: lane.name, bundle: header?.id, details: [
+                "code": .string(error.code.rawValue), "reason": .string(error.message), "file": .string(file.lastPathComponent),
+                "sender": header.map { .string($0.sender) } ?? .null, "sequence": header.map { .int($0.sequence) } ?? .null,
+            ]))
+        }
+        try drop.quarantine(file, reason: error.description)
+        logger.warning("bundle rejected", metadata: ["file": .string(file.lastPathComponent), "code": .string(error.code.rawValue)])
+    }
+}

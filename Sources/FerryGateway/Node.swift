@@ -1,0 +1,81 @@
+public import Foundation
+public import FerryCore
+import FerryMapping
+public import FerrySeal
+public import FerryQueue
+public import FerryAudit
+import FerryTransport
+import GRDB
+public import Logging
+
+/// One running node: its slice of the deployment, its store, keys and audit log.
+/// Each pipeline stage is a method in a `Node+Stage.swift` file.
+public final class Node: Sendable {
+    public let deployment: Deployment
+    public let config: Topology.Node
+    public let store: NodeStore
+    public let audit: AuditLog
+    public let key: NodeKey
+    public let trust: TrustStore
+    let logger: Logger
+
+    /// Records per sealed bundle; bigger batches amortise crypto, smaller ones arrive sooner.
+    public static let bundleRecords = 5000
+    static let readBatch = 1000
+
+    public var topology: Topology { deployment.topology }
+    public var name: String { config.name }
+    public var zone: String { config.zone }
+
+    /// Opens node `name` of the deployment: its store (migrating it), key and trust.
+    public init(deployment: Deployment, name: String, logger: Logger) throws {
+        guard let config = deployment.topology.node(named: name) else {
+            let known = deployment.topology.nodes.map(\.name).joined(separator: ", ")
+            throw FerryError(.config, "no node named \(name) in \(deployment.topology.file)", hint: "known nodes: \(known)")
+        }
+        guard case .sqlite(let path) = config.store else {
+            throw FerryError(.config, "node \(name): only sqlite: stores are available in this build",
+                at: .file(config.location), hint: "write store: sqlite:state/\(name).db")
+        }
+        self.deployment = deployment
+        self.config = config
+        self.logger = logger
+        self.store = try NodeStore(path: path, migrations: [AuditLog.register])
+        self.audit = AuditLog(node: name)
+        self.key = try NodeKey.load(config.keyFile)
+        self.trust = try deployment.trustStore()
+        guard key.node == name else {
+            throw FerryError(.config, "node \(name) is configured with the key of node \(key.node)", at: .file(config.location),
+                hint: "point key: at this node's own .key file")
+        }
+        let digest = hex(Hasher.sha256(Array((try? Data(contentsOf: URL(fileURLWithPath: deployment.topology.file))) ?? Data())))
+        try store.write { db in
+            try audit.append(db, AuditEvent(.configLoaded, details: [
+                "config": .string(deployment.topology.file), "sha256": .string(digest), "key": .string(key.keyID),
+            ]))
+        }
+    }
+
+    /// Where this node keeps sealed bundles until they are delivered.
+    var outgoingDirectory: URL {
+        store.path.deletingLastPathComponent().appendingPathComponent("\(name).outgoing")
+    }
+
+    /// The node that runs in `zone`.
+    func peer(inZone zone: String) throws -> Topology.Node {
+        guard let node = topology.node(inZone: zone) else {
+            throw FerryError(.config, "no node runs in zone \(zone)", hint: "add one under nodes:")
+        }
+        return node
+    }
+
+    /// Runs `body` in one store transaction; the audit appends inside commit with it.
+    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try store.write(body)
+    }
+
+    /// How a record key appears in logs: masked when any key field is personal.
+    func subject(_ record: FerryCore.Record, entity: EntitySchema) -> String {
+        entity.key.contains(where: entity.personalFields.contains) ? Masking.mask(record.displayKey) : record.displayKey
+    }
+}

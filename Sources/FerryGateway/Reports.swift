@@ -1,0 +1,33 @@
+/// What one `ferry sync` did.
+public struct SyncReport: Sendable {
+    public var flow: String
+    public var pulled = 0
+    public var mapped = 0
+    public var quarantined = 0
+    public var enqueued = 0
+    public var bundles: [ShippedBundle] = []
+}
+
+/// A bundle that left this node.
+public struct ShippedBundle: Sendable {
+    public var lane: String
+    public var sequence: Int64
+    public var records: Int
+    public var kind: String
+    public var file: String
+}
+
+/// What one `ferry receive` did.
+public struct ReceiveReport: Sendable {
+    public var bundlesAccepted = 0
+    public var bundlesRejected = 0
+    public var receiptsAccepted = 0
+    public var recordsStaged = 0
+    public var applied = 0
+    public var skipped = 0
+    public var rejected = 0
+    public var receiptsSent: [ShippedBundle] = []
+    public var rejections: [String] = []
+
+    public init() {}
+}

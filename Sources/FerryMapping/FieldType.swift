@@ -1,0 +1,53 @@
+public import FerryCore
+
+/// The type of a canonical field, as declared in an entity file.
+public indirect enum FieldType: Sendable, Equatable {
+    case string, int, decimal, bool, date, timestamp
+    case code(table: String)
+    case list(of: FieldType)
+
+    static let scalarNames = ["string", "int", "decimal", "bool", "date", "timestamp", "code", "list"]
+}
+
+/// One canonical field's declaration.
+public struct FieldSpec: Sendable {
+    public var name: String
+    public var type: FieldType
+    public var required: Bool
+    public var personal: Bool
+    /// A regular expression the text must match in full.
+    public var check: String?
+    public var validators: [String]
+    public var maxLength: Int?
+    public var minCount: Int?
+    /// The table of a code field (or of a list of codes).
+    public var codeTable: CodeTable?
+    public var location: SourceLocation
+}
+
+/// A record-level rule, `left OP right`, where each side is a field name or a quoted literal.
+public struct RecordRule: Sendable {
+    public enum Operator: String, Sendable, CaseIterable {
+        case ge = ">=", le = "<=", ne = "!=", eq = "==", gt = ">", lt = "<"
+    }
+
+    public var left: String
+    public var op: Operator
+    public var right: String
+    public var message: String
+    public var text: String
+    public var location: SourceLocation
+}
+
+extension RecordRule.Operator {
+    func holds<T: Comparable>(_ left: T, _ right: T) -> Bool {
+        switch self {
+        case .ge: return left >= right
+        case .le: return left <= right
+        case .gt: return left > right
+        case .lt: return left < right
+        case .eq: return left == right
+        case .ne: return left != right
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+public import FerryCore
+
+extension Mapping {
+    /// Reads one system row (column → value) into a canonical record, or explains why not.
+    public func read(_ row: [String: Value]) -> MappedRow {
+        var fields: [String: Value] = [:]
+        var issues: [MappingIssue] = []
+        for rule in rules {
+            do {
+                fields[rule.field] = try readField(rule, row)
+            } catch let issue as MappingIssue {
+                issues.append(issue)
+            } catch {
+                issues.append(MappingIssue(field: rule.field, rule: "read", message: "\(error)"))
+            }
+        }
+        let known = Set(columns).union(ignored)
+        let extra = row.keys.filter { !known.contains($0) }.sorted()
+        if !extra.isEmpty {
+            switch unmapped {
+            case .fail:
+                issues.append(MappingIssue(field: nil, rule: "unmapped_fields",
+                    message: "columns not in the mapping: \(extra.joined(separator: ", ")) (map them, list them under ignore:, or set unmapped_fields: drop)"))
+            case .drop: break
+            case .keep: fields["_unmapped"] = .object(Dictionary(uniqueKeysWithValues: extra.map { ($0, row[$0] ?? .null) }))
+            }
+        }
+        issues += entity.validate(fields, patterns: patterns)
+        guard issues.isEmpty else { return .rejected(key: displayKey(fields), issues: issues) }
+        let key = entity.key.map { fields[$0]?.text ?? "" }
+        let version = fields[entity.version]?.text ?? ""
+        return .record(Record(entity: entity.name, key: key, version: version, fields: fields.filter { !$0.value.isNull }))
+    }
+
+    func readField(_ rule: FieldRule, _ row: [String: Value]) throws -> Value {
+        guard let spec = entity.field(rule.field) else { return .null }
+        var raw: Value = rule.column.flatMap { row[$0] } ?? .null
+        if case .string(let s) = raw, s.trimmingCharacters(in: .whitespaces).isEmpty { raw = .null }
+        if raw.isNull, let fallback = rule.defaultValue { raw = .string(fallback) }
+        if raw.isNull { return .null }
+        if case .list(let elementType) = spec.type {
+            let items: [Value]
+            switch raw {
+            case .list(let values): items = values
+            default:
+                let text = raw.text ?? ""
+                items = text.components(separatedBy: rule.join ?? ",").filter { !$0.isEmpty }.map(Value.string)
+            }
+            return .list(try items.map { item in
+                try convert(item, to: elementType, transforms: rule.transforms, translate: rule.eachTranslate, format: rule.eachFormat, field: rule.field)
+            })
+        }
+        return try convert(raw, to: spec.type, transforms: rule.transforms, translate: rule.translate, format: rule.format, field: rule.field)
+    }
+
+    func convert(
+        _ raw: Value, to type: FieldType, transforms: [Transform], translate: FieldRule.Translation?, format: DatePattern?,
+        field: String
+    ) throws -> Value {
+        guard var text = raw.text else {
+            throw MappingIssue(field: field, rule: "type", message: "expected a single value, found a nested one")
+        }
+        for transform in transforms { text = transform.apply(text) }
+        if let translate {
+            guard let canonical = translate.table.backward(text, from: translate.column) else {
+                throw MappingIssue(field: field, rule: "translate",
+                    message: "code '\(text)' is not in \(translate.table.name).\(translate.column)")
+            }
+            text = canonical
+        }
+        switch type {
+        case .string, .code: return .string(text)
+        case .int:
+            if case .int = raw, transforms.isEmpty { return raw }
+            guard let value = Int64(text) else { throw MappingIssue(field: field, rule: "type", message: "'\(text)' is not a whole number") }
+            return .int(value)
+        case .decimal:
+            guard Double(text) != nil else { throw MappingIssue(field: field, rule: "type", message: "'\(text)' is not a number") }
+            return .decimal(text)
+        case .bool:
+            switch text.lowercased() {
+            case "1", "true", "y", "yes", "是": return .bool(true)
+            case "0", "false", "n", "no", "否": return .bool(false)
+            default: throw MappingIssue(field: field, rule: "type", message: "'\(text)' is not true or false")
+            }
+        case .date, .timestamp:
+            let canonical = type == .date ? DatePattern.isoDate : DatePattern.isoTimestamp
+            let pattern = format ?? canonical
+            guard let parts = pattern.parse(text) else {
+                throw MappingIssue(field: field, rule: "format", message: "'\(text)' does not match \(pattern.text)")
+            }
+            return .string(canonical.format(parts))
+        case .list:
+            throw MappingIssue(field: field, rule: "type", message: "lists of lists are not supported")
+        }
+    }
+}
+
+extension EntitySchema {
+    /// The entity's own rules over a canonical record's fields.
+    func validate(_ fields: [String: Value], patterns: [String: NSRegularExpressionBox]) -> [MappingIssue] {
+        var issues: [MappingIssue] = []
+        for spec in self.fields {
+            let value = fields[spec.name] ?? .null
+            if value.isNull {
+                if spec.required || key.contains(spec.name) || spec.name == version {
+                    issues.append(MappingIssue(field: spec.name, rule: "required", message: "is required"))
+                }
+                continue
+            }
+            let values: [Value]
+            if case .list(let items) = value {
+                values = items
+                if let min = spec.minCount, items.count < min {
+                    issues.append(MappingIssue(field: spec.name, rule: "min", message: "needs at least \(min) item(s), has \(items.count)"))
+                }
+            } else {
+                values = [value]
+            }
+            var elementType = spec.type
+            if case .list(let inner) = spec.type { elementType = inner }
+            for item in values {
+                guard let text = item.text else { continue }
+                let shown = spec.personal ? Masking.mask(text) : text
+                if let max = spec.maxLength, text.count > max {
+                    issues.append(MappingIssue(field: spec.name, rule: "max", message: "is \(text.count) characters, at most \(max) allowed"))
+                }
+                if let regex = patterns[spec.name], !regex.matchesWhole(text) {
+                    issues.append(MappingIssue(field: spec.name, rule: "check", message: "'\(shown)' does not match \(spec.check ?? "")"))
+                }
+                for validator in spec.validators where !Validators.check(validator, text) {
+                    issues.append(MappingIssue(field: spec.name, rule: validator, message: "'\(shown)' fails \(validator)"))
+                }
+                if case .code(let tableName) = elementType, let table = spec.codeTable, !table.isCanonical(text) {
+                    issues.append(MappingIssue(field: spec.name, rule: "code", message: "'\(shown)' is not a code of \(tableName)"))
+                }
+            }
+        }
+        for rule in rules {
+            func operand(_ side: String) -> String? {
+                side.hasPrefix("'") ? String(side.dropFirst().dropLast()) : fields[side]?.text
+            }
+            guard let left = operand(rule.left), let right = operand(rule.right) else { continue }
+            let holds: Bool
+            if let l = Double(left), let r = Double(right) {
+                holds = rule.op.holds(l, r)
+            } else {
+                holds = rule.op.holds(left, right)
+            }
+            if !holds { issues.append(MappingIssue(field: rule.left, rule: rule.text, message: rule.message)) }
+        }
+        return issues
+    }
+}

@@ -1,0 +1,46 @@
+public import FerryCore
+
+extension Mapping {
+    /// Writes a canonical record as a system row (column → value), inverting code tables,
+    /// formats and joins. Normalising transforms are not inverted: canonical values are
+    /// already normal.
+    public func write(_ record: Record) throws -> [String: Value] {
+        var row: [String: Value] = [:]
+        for rule in rules {
+            guard let column = rule.column, let spec = entity.field(rule.field) else { continue }
+            let value = record.fields[rule.field] ?? .null
+            if value.isNull {
+                row[column] = .null
+                continue
+            }
+            if case .list(let elementType) = spec.type {
+                guard case .list(let items) = value else {
+                    throw MappingIssue(field: rule.field, rule: "type", message: "expected a list")
+                }
+                let texts = try items.map { try writeScalar($0, type: elementType, translate: rule.eachTranslate, format: rule.eachFormat, field: rule.field) }
+                row[column] = .string(texts.compactMap(\.text).joined(separator: rule.join ?? ","))
+            } else {
+                row[column] = try writeScalar(value, type: spec.type, translate: rule.translate, format: rule.format, field: rule.field)
+            }
+        }
+        return row
+    }
+
+    func writeScalar(_ value: Value, type: FieldType, translate: FieldRule.Translation?, format: DatePattern?, field: String) throws -> Value {
+        if let translate {
+            guard let text = value.text, let code = translate.table.forward(text, to: translate.column) else {
+                throw MappingIssue(field: field, rule: "translate",
+                    message: "canonical code '\(value.text ?? "?")' has no \(translate.column) code in \(translate.table.name)")
+            }
+            return .string(code)
+        }
+        if let format, type == .date || type == .timestamp, let text = value.text {
+            let canonical = type == .date ? DatePattern.isoDate : DatePattern.isoTimestamp
+            guard let parts = canonical.parse(text) else {
+                throw MappingIssue(field: field, rule: "format", message: "'\(text)' is not a canonical \(type == .date ? "date" : "timestamp")")
+            }
+            return .string(format.format(parts))
+        }
+        return value
+    }
+}

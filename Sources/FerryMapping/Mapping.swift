@@ -1,0 +1,53 @@
+public import Foundation
+public import FerryCore
+
+/// One system's dialect of one canonical entity, compiled from a mapping file.
+/// It reads system rows into canonical records and writes canonical records back.
+public struct Mapping: Sendable {
+    public enum Unmapped: String, Sendable {
+        case fail, drop, keep
+    }
+
+    public var name: String
+    public var system: String
+    public var entity: EntitySchema
+    public var unmapped: Unmapped
+    /// System columns deliberately not carried.
+    public var ignored: Set<String>
+    public var rules: [FieldRule]
+    public var tests: [MappingTest]
+    public var file: String
+    let patterns: [String: NSRegularExpressionBox]
+
+    /// The system columns this mapping reads or writes.
+    public var columns: [String] { rules.compactMap(\.column) }
+
+    public func rule(for field: String) -> FieldRule? { rules.first { $0.field == field } }
+
+    public static func load(_ url: URL, entity: EntitySchema, codes: CodeTables) throws -> Mapping {
+        let root = try ConfigNode.load(file: url, displayName: url.path)
+        return try MappingLoader(root: root, file: url.path, entity: entity, codes: codes).load()
+    }
+
+    /// The key of a row as far as it can be read, masked when personal, for reports.
+    func displayKey(_ fields: [String: Value]) -> String {
+        let personal = entity.personalFields
+        return entity.key.map { part in
+            let text = fields[part]?.text ?? "?"
+            return personal.contains(part) ? Masking.mask(text) : text
+        }.joined(separator: "/")
+    }
+}
+
+/// NSRegularExpression is immutable once built; the box makes that explicit to Swift 6.
+final class NSRegularExpressionBox: @unchecked Sendable {
+    // Sendable: NSRegularExpression is documented as immutable and thread-safe.
+    let regex: NSRegularExpression
+    init(_ regex: NSRegularExpression) { self.regex = regex }
+
+    func matchesWhole(_ text: String) -> Bool {
+        let range = NSRange(text.startIndex..., in: text)
+        guard let match = regex.firstMatch(in: text, range: range) else { return false }
+        return match.range == range
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import FerryCore
+
+/// Compiles a mapping file against its entity and the code tables, reporting every
+/// mistake at its line and column.
+struct MappingLoader {
+    let root: ConfigNode
+    let file: String
+    let entity: EntitySchema
+    let codes: CodeTables
+
+    func load() throws -> Mapping {
+        try root.rejectUnknownKeys(
+            ["mapping", "system", "entity", "unmapped_fields", "ignore", "fields", "tests", "title"], in: "the mapping")
+        let entityNode = try root.require("entity", in: "the mapping")
+        let entityName = try entityNode.string("entity")
+        guard entityName == entity.name else {
+            throw entityNode.error("this mapping is for entity \(entityName), but it is used for \(entity.name)",
+                hint: "fix the maps: entry in the topology or the entity: line here")
+        }
+        let unmappedNode = root["unmapped_fields"]
+        let unmappedText = try unmappedNode?.string("unmapped_fields") ?? "fail"
+        guard let unmapped = Mapping.Unmapped(rawValue: unmappedText) else {
+            throw (unmappedNode ?? root).error("unmapped_fields must be fail, drop or keep")
+        }
+        var rules: [FieldRule] = []
+        var columns: [String: SourceLocation] = [:]
+        for entry in try root.require("fields", in: "the mapping").entries("fields") {
+            guard let spec = entity.field(entry.key) else {
+                throw FerryError(.config, "field '\(entry.key)' is not in entity \(entity.name)", at: .file(entry.keyLocation),
+                    hint: "known fields: \(entity.fields.map(\.name).joined(separator: ", "))")
+            }
+            let rule = try fieldRule(spec, entry.value, at: entry.keyLocation)
+            if let column = rule.column {
+                if let first = columns[column] {
+                    throw FerryError(.config, "column \(column) is mapped twice (first at line \(first.line))", at: .file(entry.keyLocation))
+                }
+                columns[column] = entry.keyLocation
+            }
+            rules.append(rule)
+        }
+        for part in entity.key + [entity.version] where !rules.contains(where: { $0.field == part && ($0.column != nil || $0.defaultValue != nil) }) {
+            throw root.error("the mapping does not map \(part), which \(entity.name) needs as its key or version",
+                hint: "add '\(part): { column: … }' under fields:")
+        }
+        var patterns: [String: NSRegularExpressionBox] = [:]
+        for spec in entity.fields {
+            if let check = spec.check, let regex = try? NSRegularExpression(pattern: check) {
+                patterns[spec.name] = NSRegularExpressionBox(regex)
+            }
+        }
+        let tests = try (root["tests"]?.items("tests") ?? []).map { try MappingTest.parse($0) }
+        return Mapping(
+            name: try root["mapping"]?.string("mapping") ?? file, system: try root.require("system", in: "the mapping").string("system"),
+            entity: entity, unmapped: unmapped, ignored: Set(try root["ignore"]?.strings("ignore") ?? []),
+            rules: rules, tests: tests, file: file, patterns: patterns)
+    }
+
+    func fieldRule(_ spec: FieldSpec, _ node: ConfigNode, at location: SourceLocation) throws -> FieldRule {
+        let what = "field \(spec.name)"
+        try node.rejectUnknownKeys(["column", "transform", "translate", "each", "join", "format", "default"], in: what)
+        var transforms: [Transform] = []
+        for item in try node["transform"]?.items("transform") ?? [] {
+            let name = try item.string("transform")
+            guard let transform = Transform(rawValue: name) else {
+                throw item.error("unknown transform '\(name)'", hint: "known: \(Transform.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            transforms.append(transform)
+        }
+        var elementType = spec.type
+        if case .list(let inner) = spec.type { elementType = inner }
+        let isList = elementType != spec.type
+        var eachTranslate: FieldRule.Translation?
+        var eachFormat: DatePattern?
+        if let each = node["each"] {
+            guard isList else { throw each.error("'each' applies to list fields; \(spec.name) is not a list") }
+            try each.rejectUnknownKeys(["translate", "format"], in: "\(what).each")
+            eachTranslate = try translation(each["translate"], for: elementType)
+            eachFormat = try each["format"].map { DatePattern(try $0.string("format")) }
+        }
+        let join = try node["join"]?.string("join")
+        if join != nil && !isList { throw try node.require("join", in: what).error("'join' applies to list fields; \(spec.name) is not a list") }
+        let formatNode = node["format"]
+        let format = try formatNode.map { DatePattern(try $0.string("format")) }
+        if let formatNode {
+            guard elementType == .date || elementType == .timestamp else {
+                throw formatNode.error("'format' applies to date and timestamp fields; \(spec.name) is \(elementType)")
+            }
+        }
+        return FieldRule(
+            field: spec.name, column: try node["column"]?.string("column"), transforms: transforms,
+            translate: isList ? nil : try translation(node["translate"], for: elementType),
+            eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
+            format: isList ? nil : format, join: join ?? (isList ? "," : nil),
+            defaultValue: try node["default"]?.string("default"), location: location)
+    }
+
+    /// `translate: TABLE.COLUMN` against a code field's own table.
+    func translation(_ node: ConfigNode?, for type: FieldType) throws -> FieldRule.Translation? {
+        guard let node else { return nil }
+        let text = try node.string("translate")
+        let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else {
+            throw node.error("translate '\(text)' must be TABLE.COLUMN", hint: "for example gender.gbt2261")
+        }
+        let table = try codes.table(parts[0], at: node.location)
+        guard table.contains(column: parts[1]) else {
+            throw node.error("code table \(parts[0]) has no column '\(parts[1])'", hint: "columns: \(table.columns.joined(separator: ", "))")
+        }
+        if case .code(let expected) = type, expected != parts[0] {
+            throw node.error("translate uses table \(parts[0]) but the field's codes come from \(expected)")
+        }
+        return FieldRule.Translation(table: table, column: parts[1])
+    }
+}

@@ -1,0 +1,120 @@
+public import GRDB
+import Foundation
+
+/// The life of each bundle: outbound sealed → shipped → delivered (or dead), inbound
+/// accepted → applied → receipted. Sequence numbers count per lane.
+public enum BundleLedger {
+    public enum OutState: String, Sendable {
+        case sealing, sealed, shipped, delivered, dead
+    }
+
+    public struct Outbound: Sendable {
+        public var id: String
+        public var lane: String
+        public var sequence: Int64
+        public var kind: String
+        public var state: OutState
+        public var records: Int
+        public var file: String?
+    }
+
+    /// Reserves the next sequence of a lane and records the bundle as being sealed, in the
+    /// same transaction that assigns its records, so a crash leaves no gap in the sequence:
+    /// a bundle left in `sealing` is sealed again on the next run.
+    public static func reserve(_ db: Database, id: String, lane: String, kind: String, records: Int) throws -> Int64 {
+        let sequence = try nextSequence(db, lane: lane)
+        try db.execute(
+            sql: "INSERT INTO bundles_out(id, lane, sequence, kind, state, records, created_at) VALUES (?, ?, ?, ?, 'sealing', ?, ?)",
+            arguments: [id, lane, sequence, kind, records, Clock.now])
+        return sequence
+    }
+
+    /// Takes the next sequence number of a lane.
+    public static func nextSequence(_ db: Database, lane: String) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO lanes(lane) VALUES (?) ON CONFLICT(lane) DO NOTHING", arguments: [lane])
+        let sequence = try Int64.fetchOne(db, sql: "SELECT next_sequence FROM lanes WHERE lane = ?", arguments: [lane]) ?? 1
+        try db.execute(sql: "UPDATE lanes SET next_sequence = next_sequence + 1 WHERE lane = ?", arguments: [lane])
+        return sequence
+    }
+
+    public static func sealed(_ db: Database, id: String, file: String, contentHash: String, merkleRoot: String) throws {
+        try db.execute(
+            sql: "UPDATE bundles_out SET state = 'sealed', file = ?, content_hash = ?, merkle_root = ? WHERE id = ?",
+            arguments: [file, contentHash, merkleRoot, id])
+    }
+
+    public static func shipped(_ db: Database, id: String) throws {
+        try db.execute(sql: "UPDATE bundles_out SET state = 'shipped', shipped_at = ? WHERE id = ? AND state = 'sealed'", arguments: [Clock.now, id])
+    }
+
+    /// Marks a bundle delivered with the receipt's outcome summary; false if it was unknown.
+    public static func delivered(_ db: Database, id: String, outcome: String) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE bundles_out SET state = 'delivered', delivered_at = ?, outcome = ? WHERE id = ? AND state IN ('shipped', 'sealed')",
+            arguments: [Clock.now, outcome, id])
+        return db.changesCount > 0
+    }
+
+    public static func outbound(_ db: Database, state: OutState) throws -> [Outbound] {
+        try Row.fetchAll(db, sql: "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence", arguments: [state.rawValue]).map(outbound)
+    }
+
+    public static func outbound(_ db: Database, id: String) throws -> Outbound? {
+        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE id = ?", arguments: [id]).map(outbound)
+    }
+
+    static func outbound(_ row: Row) -> Outbound {
+        Outbound(id: row["id"], lane: row["lane"], sequence: row["sequence"], kind: row["kind"],
+            state: OutState(rawValue: row["state"]) ?? .dead, records: row["records"], file: row["file"])
+    }
+
+    // MARK: inbound
+
+    public enum Seen: Sendable, Equatable {
+        case new
+        case duplicateID
+        case replayedSequence
+    }
+
+    /// Whether an inbound bundle was seen before, by id or by its lane sequence.
+    public static func seen(_ db: Database, id: String, lane: String, sequence: Int64) throws -> Seen {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE id = ?", arguments: [id]) == true { return .duplicateID }
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]) == true {
+            return .replayedSequence
+        }
+        return .new
+    }
+
+    public static func accept(
+        _ db: Database, id: String, lane: String, sequence: Int64, kind: String, sender: String, contentHash: String, records: Int
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO bundles_in(id, lane, sequence, kind, sender, content_hash, records, received_at, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted')
+                """,
+            arguments: [id, lane, sequence, kind, sender, contentHash, records, Clock.now])
+    }
+
+    public struct Inbound: Sendable {
+        public var id: String
+        public var lane: String
+        public var sequence: Int64
+        public var sender: String
+        public var records: Int
+    }
+
+    /// Record bundles whose every record has an outcome but which have no receipt yet.
+    public static func awaitingReceipt(_ db: Database) throws -> [Inbound] {
+        try Row.fetchAll(db, sql: """
+            SELECT b.id, b.lane, b.sequence, b.sender, b.records FROM bundles_in b
+            WHERE b.kind = 'records' AND b.receipted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.bundle_id = b.id AND i.state = 'pending')
+            ORDER BY b.lane, b.sequence
+            """).map { Inbound(id: $0["id"], lane: $0["lane"], sequence: $0["sequence"], sender: $0["sender"], records: $0["records"]) }
+    }
+
+    public static func receipted(_ db: Database, id: String) throws {
+        try db.execute(sql: "UPDATE bundles_in SET receipted_at = ?, state = 'receipted' WHERE id = ?", arguments: [Clock.now, id])
+    }
+}

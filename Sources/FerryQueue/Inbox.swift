@@ -1,0 +1,67 @@
+public import GRDB
+import Foundation
+
+/// A received record waiting to be applied.
+public struct InboxItem: Sendable {
+    public var id: Int64
+    public var bundle: String
+    public var flow: String
+    public var entity: String
+    public var key: String
+    public var version: String
+    public var line: [UInt8]
+}
+
+/// The inbox: staged records of accepted bundles, their outcomes, and the version last
+/// applied per target and key, which makes applying idempotent.
+public enum Inbox {
+    public enum Outcome: String, Sendable {
+        case applied
+        /// The target already holds this version or a newer one.
+        case skipped
+        case rejected
+        case conflict
+        case quarantined
+    }
+
+    public static func stage(_ db: Database, bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
+        try db.execute(
+            sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [bundle, flow, entity, key, version, Data(line)])
+    }
+
+    public static func pending(_ db: Database, limit: Int) throws -> [InboxItem] {
+        try Row.fetchAll(
+            db, sql: "SELECT id, bundle_id, flow, entity, record_key, version, line FROM inbox WHERE state = 'pending' ORDER BY id LIMIT ?",
+            arguments: [limit]
+        ).map { row in
+            InboxItem(id: row["id"], bundle: row["bundle_id"], flow: row["flow"], entity: row["entity"], key: row["record_key"],
+                version: row["version"], line: [UInt8](row["line"] as Data))
+        }
+    }
+
+    public static func settle(_ db: Database, id: Int64, outcome: Outcome, detail: String?) throws {
+        try db.execute(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?", arguments: [outcome.rawValue, detail, id])
+    }
+
+    /// The version last applied to `target` for a key, if any.
+    public static func appliedVersion(_ db: Database, target: String, entity: String, key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT version FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?",
+            arguments: [target, entity, key])
+    }
+
+    public static func recordApplied(_ db: Database, target: String, entity: String, key: String, version: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO applied_versions(target, entity, record_key, version) VALUES (?, ?, ?, ?)
+                ON CONFLICT(target, entity, record_key) DO UPDATE SET version = excluded.version WHERE excluded.version > applied_versions.version
+                """,
+            arguments: [target, entity, key, version])
+    }
+
+    /// Per-record outcomes of one bundle, for its receipt.
+    public static func outcomes(_ db: Database, bundle: String) throws -> [(key: String, version: String, outcome: String, detail: String?)] {
+        try Row.fetchAll(db, sql: "SELECT record_key, version, state, detail FROM inbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
+            .map { ($0["record_key"], $0["version"], $0["state"], $0["detail"]) }
+    }
+}

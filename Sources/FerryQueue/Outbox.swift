@@ -1,0 +1,99 @@
+public import GRDB
+import Foundation
+public import FerryCore
+
+/// A record waiting to be sealed for one lane.
+public struct OutboxItem: Sendable {
+    public var id: Int64
+    public var flow: String
+    public var entity: String
+    public var key: String
+    public var version: String
+    /// The canonical one-line encoding that goes into the bundle.
+    public var line: [UInt8]
+}
+
+/// The outbox: records in, bundles out. Every function runs inside the caller's
+/// transaction so enqueueing and advancing the source cursor commit together.
+public enum Outbox {
+    public static func enqueue(_ db: Database, flow: String, lane: String, entity: String, key: String, version: String, line: [UInt8]) throws {
+        try db.execute(
+            sql: "INSERT INTO outbox(flow, lane, entity, record_key, version, line, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [flow, lane, entity, key, version, Data(line), Clock.now])
+    }
+
+    /// The oldest unsealed records of a lane, at most `limit`.
+    public static func pending(_ db: Database, lane: String, limit: Int) throws -> [OutboxItem] {
+        try Row.fetchAll(
+            db, sql: "SELECT id, flow, entity, record_key, version, line FROM outbox WHERE lane = ? AND bundle_id IS NULL ORDER BY id LIMIT ?",
+            arguments: [lane, limit]
+        ).map { row in
+            OutboxItem(id: row["id"], flow: row["flow"], entity: row["entity"], key: row["record_key"], version: row["version"],
+                line: [UInt8](row["line"] as Data))
+        }
+    }
+
+    public static func pendingCount(_ db: Database, lane: String? = nil) throws -> Int {
+        if let lane {
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE lane = ? AND bundle_id IS NULL", arguments: [lane]) ?? 0
+        }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE bundle_id IS NULL") ?? 0
+    }
+
+    /// Lanes that have unsealed records.
+    public static func lanesWithPending(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT DISTINCT lane FROM outbox WHERE bundle_id IS NULL ORDER BY lane")
+    }
+
+    /// Assigns records to a bundle; from then on they leave with it.
+    public static func assign(_ db: Database, ids: [Int64], to bundle: String) throws {
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let slice = ids[chunk..<min(chunk + 500, ids.count)]
+            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+            var arguments: [(any DatabaseValueConvertible)?] = [bundle]
+            arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
+            try db.execute(sql: "UPDATE outbox SET bundle_id = ? WHERE id IN (\(marks)) AND bundle_id IS NULL",
+                arguments: StatementArguments(arguments))
+        }
+    }
+
+    public static func items(_ db: Database, bundle: String) throws -> [OutboxItem] {
+        try Row.fetchAll(db, sql: "SELECT id, flow, entity, record_key, version, line FROM outbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
+            .map { row in
+                OutboxItem(id: row["id"], flow: row["flow"], entity: row["entity"], key: row["record_key"], version: row["version"],
+                    line: [UInt8](row["line"] as Data))
+            }
+    }
+}
+
+/// Source cursors: opaque positions, committed only with the records they cover.
+public enum Cursors {
+    public static func get(_ db: Database, flow: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM cursors WHERE flow = ?", arguments: [flow])
+    }
+
+    public static func set(_ db: Database, flow: String, value: String) throws {
+        try db.execute(
+            sql: "INSERT INTO cursors(flow, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            arguments: [flow, value, Clock.now])
+    }
+}
+
+/// Records stopped at a stage, kept (in this node's own store) so they can be fixed and re-driven.
+public enum Quarantine {
+    public static func add(_ db: Database, flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?) throws {
+        try db.execute(
+            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [flow, stage, maskedKey, issues, position, payload.map { Data($0) }, Clock.now])
+    }
+
+    public static func count(_ db: Database, flow: String? = nil) throws -> Int {
+        if let flow { return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE flow = ?", arguments: [flow]) ?? 0 }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine") ?? 0
+    }
+}
+
+/// Wall-clock time as Ferry stores it.
+enum Clock {
+    static var now: String { Timestamp.format(Date()) }
+}

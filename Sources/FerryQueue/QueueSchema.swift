@@ -1,0 +1,93 @@
+import GRDB
+
+/// Versioned schema of the queue tables. Migrations are append-only: a deployed store is
+/// only ever moved forward.
+enum QueueSchema {
+    static func register(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("queue-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE cursors (
+                    flow TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    flow TEXT NOT NULL,
+                    lane TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    record_key TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    line BLOB NOT NULL,
+                    enqueued_at TEXT NOT NULL,
+                    bundle_id TEXT
+                );
+                CREATE INDEX outbox_pending ON outbox(lane, id) WHERE bundle_id IS NULL;
+                CREATE INDEX outbox_bundle ON outbox(bundle_id);
+                CREATE TABLE lanes (
+                    lane TEXT PRIMARY KEY,
+                    next_sequence INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE bundles_out (
+                    id TEXT PRIMARY KEY,
+                    lane TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    records INTEGER NOT NULL,
+                    file TEXT,
+                    content_hash TEXT,
+                    merkle_root TEXT,
+                    created_at TEXT NOT NULL,
+                    shipped_at TEXT,
+                    delivered_at TEXT,
+                    outcome TEXT,
+                    UNIQUE(lane, sequence)
+                );
+                CREATE TABLE bundles_in (
+                    id TEXT PRIMARY KEY,
+                    lane TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    records INTEGER NOT NULL,
+                    received_at TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    receipted_at TEXT,
+                    UNIQUE(lane, sequence)
+                );
+                CREATE TABLE inbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    bundle_id TEXT NOT NULL REFERENCES bundles_in(id),
+                    flow TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    record_key TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    line BLOB NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    detail TEXT
+                );
+                CREATE INDEX inbox_pending ON inbox(state, id);
+                CREATE INDEX inbox_bundle ON inbox(bundle_id);
+                CREATE TABLE applied_versions (
+                    target TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    record_key TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    PRIMARY KEY (target, entity, record_key)
+                );
+                CREATE TABLE quarantine (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    flow TEXT NOT NULL,
+                    stage TEXT NOT NULL,
+                    masked_key TEXT NOT NULL,
+                    issues TEXT NOT NULL,
+                    source_position TEXT,
+                    payload BLOB,
+                    at TEXT NOT NULL
+                );
+                """)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+public import Foundation
+public import FerryCore
+
+/// The plain, signed header of a bundle; readable without any key (`ferry bundle inspect`).
+public struct BundleHeader: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case records
+        case receipt
+    }
+
+    public var id: String
+    public var kind: Kind
+    public var sender: String
+    public var senderKey: String
+    public var recipients: [String]
+    /// The lane, e.g. `extranet→jinhong`; sequence numbers count per lane.
+    public var lane: String
+    public var sequence: Int64
+    public var created: Date
+    public var expires: Date
+    public var suite: String
+    public var records: Int
+    public var plainSize: Int64
+    public var compressedSize: Int64
+    public var chunkSize: Int
+    public var merkleRoot: String
+
+    static let format = "ferry-bundle"
+
+    var value: Value {
+        .object([
+            "format": .string(Self.format),
+            "id": .string(id), "kind": .string(kind.rawValue),
+            "sender": .string(sender), "sender_key": .string(senderKey),
+            "recipients": .list(recipients.map(Value.string)),
+            "lane": .string(lane), "sequence": .int(sequence),
+            "created": .string(Timestamp.format(created)), "expires": .string(Timestamp.format(expires)),
+            "suite": .string(suite), "records": .int(Int64(records)),
+            "plain_size": .int(plainSize), "compressed_size": .int(compressedSize),
+            "chunk_size": .int(Int64(chunkSize)), "merkle_root": .string(merkleRoot),
+        ])
+    }
+
+    var encoded: [UInt8] { CanonicalJSON.encode(value) }
+
+    /// The header as pretty JSON for people and scripts.
+    public var json: String { String(decoding: CanonicalJSON.encode(value), as: UTF8.self) }
+
+    init(decoding bytes: [UInt8], bundle: String, offset: Int) throws {
+        func bad(_ message: String) -> FerryError {
+            FerryError("bundle.malformed", "header: \(message)", at: .bundle(id: bundle, offset: offset),
+                hint: "the file is not a Ferry bundle or was damaged; quarantine it and ask the sender to resend")
+        }
+        guard case .object(let o)? = try? CanonicalJSON.decode(bytes) else { throw bad("not a JSON object") }
+        func string(_ k: String) throws -> String {
+            guard case .string(let s)? = o[k] else { throw bad("'\(k)' missing or not text") }
+            return s
+        }
+        func int(_ k: String) throws -> Int64 {
+            guard case .int(let i)? = o[k], i >= 0 else { throw bad("'\(k)' missing or not a count") }
+            return i
+        }
+        func date(_ k: String) throws -> Date {
+            guard let d = Timestamp.parse(try string(k)) else { throw bad("'\(k)' is not a UTC timestamp") }
+            return d
+        }
+        guard try string("format") == Self.format else { throw bad("format is not \(Self.format)") }
+        guard let kind = Kind(rawValue: try string("kind")) else { throw bad("unknown kind") }
+        guard case .list(let recipients)? = o["recipients"] else { throw bad("'recipients' missing") }
+        self.id = try string("id")
+        self.kind = kind
+        self.sender = try string("sender")
+        self.senderKey = try string("sender_key")
+        self.recipients = recipients.compactMap { if case .string(let s) = $0 { s } else { nil } }
+        self.lane = try string("lane")
+        self.sequence = try int("sequence")
+        self.created = try date("created")
+        self.expires = try date("expires")
+        self.suite = try string("suite")
+        self.records = Int(try int("records"))
+        self.plainSize = try int("plain_size")
+        self.compressedSize = try int("compressed_size")
+        self.chunkSize = Int(try int("chunk_size"))
+        self.merkleRoot = try string("merkle_root")
+        guard chunkSize >= 1024 && chunkSize <= 1 << 24 else { throw bad("chunk_size out of range") }
+    }
+
+    init(
+        id: String, kind: Kind, sender: String, senderKey: String, recipients: [String], lane: String, sequence: Int64,
+        created: Date, expires: Date, suite: String, records: Int, plainSize: Int64, compressedSize: Int64,
+        chunkSize: Int, merkleRoot: String
+    ) {
+        self.id = id
+        self.kind = kind
+        self.sender = sender
+        self.senderKey = senderKey
+        self.recipients = recipients
+        self.lane = lane
+        self.sequence = sequence
+        self.created = created
+        self.expires = expires
+        self.suite = suite
+        self.records = records
+        self.plainSize = plainSize
+        self.compressedSize = compressedSize
+        self.chunkSize = chunkSize
+        self.merkleRoot = merkleRoot
+    }
+}
+

@@ -1,0 +1,174 @@
+public import Foundation
+public import FerryCore
+
+/// A sealed bundle on local disk, named by its content hash.
+public struct SealedBundle: Sendable {
+    public var url: URL
+    public var header: BundleHeader
+    /// Hex SHA-256 of the whole file; the file name is `<contentHash>.bundle`.
+    public var contentHash: String
+    public var size: Int64
+}
+
+/// Seals records into a bundle, streaming: lines are compressed to a work file as they
+/// arrive, then encrypted chunk by chunk, so memory stays flat however many records go in.
+public final class BundleWriter {
+    public struct Parameters: Sendable {
+        public var kind: BundleHeader.Kind = .records
+        public var lane: String
+        public var sequence: Int64
+        public var lifetime: TimeInterval = 30 * 24 * 3600
+        public var chunkSize: Int = BundleLayout.defaultChunkSize
+        public var now: Date = Date()
+        /// The bundle id; random unless the caller reserved one in its ledger.
+        public var id: String?
+
+        public init(lane: String, sequence: Int64, kind: BundleHeader.Kind = .records) {
+            self.lane = lane
+            self.sequence = sequence
+            self.kind = kind
+        }
+    }
+
+    private let directory: URL
+    private let sender: NodeKey
+    private let recipients: [PublicKey]
+    private let parameters: Parameters
+    private let compressor: ZstdCompressor
+    private let workFile: URL
+    private let work: FileHandle
+    private var merkle = MerkleTree()
+    private var plainSize: Int64 = 0
+    private var compressedSize: Int64 = 0
+    private var pending: [UInt8] = []
+
+    /// - Parameter directory: where the finished bundle (and a transient work file) go.
+    public init(directory: URL, sender: NodeKey, recipients: [PublicKey], parameters: Parameters) throws {
+        guard !recipients.isEmpty else { throw FerryError(.crypto, "a bundle needs at least one recipient") }
+        for key in recipients + [sender.publicKey] where key.suite != sender.suite {
+            throw FerryError("bundle.suite-mismatch", "key \(key.keyID) of \(key.node) is \(key.suite), the sender seals with \(sender.suite)",
+                hint: "give every node on this channel a key of the channel's suite")
+        }
+        self.directory = directory
+        self.sender = sender
+        self.recipients = recipients
+        self.parameters = parameters
+        self.compressor = try ZstdCompressor()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        workFile = directory.appendingPathComponent(".seal-\(hex(try randomBytes(8))).zst")
+        guard FileManager.default.createFile(atPath: workFile.path, contents: nil) else {
+            throw FerryError(.io, "cannot create \(workFile.path)", hint: "check free space and permissions of \(directory.path)")
+        }
+        work = try FileHandle(forWritingTo: workFile)
+    }
+
+    deinit {
+        try? work.close()
+        try? FileManager.default.removeItem(at: workFile)
+    }
+
+    /// Adds one record, already in its canonical one-line form (no newline).
+    public func append(line: [UInt8]) throws {
+        merkle.append(leaf: line)
+        pending.append(contentsOf: line)
+        pending.append(0x0A)
+        plainSize += Int64(line.count + 1)
+        if pending.count >= 256 * 1024 { try flush(end: false) }
+    }
+
+    public var recordCount: Int { merkle.count }
+
+    private func flush(end: Bool) throws {
+        try pending.withUnsafeBytes { raw in
+            try compressor.compress(raw, end: end) { piece in
+                compressedSize += Int64(piece.count)
+                try work.write(contentsOf: piece)
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Encrypts, signs and names the bundle; returns where it is.
+    public func finish() throws -> SealedBundle {
+        try flush(end: true)
+        try work.close()
+        let fileKey = try randomBytes(32)
+        let header = BundleHeader(
+            id: try parameters.id ?? hex(randomBytes(16)), kind: parameters.kind, sender: sender.node, senderKey: sender.keyID,
+            recipients: recipients.map(\.keyID), lane: parameters.lane, sequence: parameters.sequence,
+            created: parameters.now, expires: parameters.now.addingTimeInterval(parameters.lifetime),
+            suite: sender.suite, records: merkle.count, plainSize: plainSize, compressedSize: compressedSize,
+            chunkSize: parameters.chunkSize, merkleRoot: hex(merkle.root))
+        let headerBytes = header.encoded
+        let headerDigest = Hasher.sha256(headerBytes)
+
+        var prefix = BundleLayout.magic + BundleLayout.be16(BundleLayout.version)
+        prefix += BundleLayout.be32(UInt32(headerBytes.count)) + headerBytes
+        prefix += BundleLayout.be16(UInt16(recipients.count))
+        for recipient in recipients {
+            let id = Array(recipient.keyID.utf8)
+            let wrapped = try Self.wrap(fileKey: fileKey, for: recipient, headerDigest: headerDigest)
+            prefix += [UInt8(id.count)] + id + BundleLayout.be16(UInt16(wrapped.count)) + wrapped
+        }
+
+        let output = directory.appendingPathComponent(".seal-\(header.id).tmp")
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            throw FerryError(.io, "cannot create \(output.path)", hint: "check free space and permissions of \(directory.path)")
+        }
+        let out = try FileHandle(forWritingTo: output)
+        var keepOutput = false
+        defer {
+            try? out.close()
+            if !keepOutput { try? FileManager.default.removeItem(at: output) }
+        }
+        let fileHasher = try Hasher()
+        let signedHasher = try Hasher()
+        func emit(_ bytes: [UInt8]) throws {
+            fileHasher.update(bytes)
+            signedHasher.update(bytes)
+            try out.write(contentsOf: bytes)
+        }
+        try emit(prefix)
+
+        let aad = Hasher.sha256(prefix)
+        let cipher = try AESGCM(key: fileKey)
+        let input = try FileHandle(forReadingFrom: workFile)
+        defer { try? input.close() }
+        let chunks = BundleLayout.chunkCount(compressedSize: compressedSize, chunkSize: parameters.chunkSize)
+        var sealed: [UInt8] = []
+        sealed.reserveCapacity(parameters.chunkSize + BundleLayout.tagSize)
+        for counter in 0..<chunks {
+            let plain = try input.read(upToCount: parameters.chunkSize) ?? Data()
+            sealed.removeAll(keepingCapacity: true)
+            let nonce = BundleLayout.nonce(counter: UInt64(counter), final: counter == chunks - 1)
+            try plain.withUnsafeBytes { try cipher.seal($0, nonce: nonce, aad: aad, into: &sealed) }
+            try emit(sealed)
+        }
+
+        let signature = try Ed25519.sign(BundleLayout.signatureContext + (try signedHasher.finish()), with: sender.signing)
+        let trailer = signature + BundleLayout.be16(UInt16(signature.count))
+        fileHasher.update(trailer)
+        try out.write(contentsOf: trailer)
+        try out.synchronize()
+        try out.close()
+
+        let contentHash = hex(try fileHasher.finish())
+        let final = directory.appendingPathComponent("\(contentHash).bundle")
+        try? FileManager.default.removeItem(at: final)
+        try FileManager.default.moveItem(at: output, to: final)
+        keepOutput = true
+        let size = Int64(prefix.count) + compressedSize + chunks * Int64(BundleLayout.tagSize) + Int64(trailer.count)
+        return SealedBundle(url: final, header: header, contentHash: contentHash, size: size)
+    }
+
+    /// Wraps the file key for one recipient: ephemeral X25519, HKDF-SHA256, AES-256-GCM.
+    static func wrap(fileKey: [UInt8], for recipient: PublicKey, headerDigest: [UInt8]) throws -> [UInt8] {
+        let ephemeral = try PKey.generate(type: X25519.type)
+        let ephemeralPublic = try ephemeral.rawPublic()
+        let shared = try X25519.sharedSecret(ephemeral, try PKey.raw(public: recipient.box, type: X25519.type))
+        let kek = try HKDF.sha256(
+            salt: ephemeralPublic + recipient.box, ikm: shared, info: BundleLayout.wrapInfo, length: 32)
+        let sealedKey = try AESGCM.seal(key: kek, nonce: [UInt8](repeating: 0, count: 12), aad: headerDigest, plain: fileKey)
+        return ephemeralPublic + sealedKey
+    }
+}

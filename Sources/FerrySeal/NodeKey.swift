@@ -1,0 +1,80 @@
+public import Foundation
+public import FerryCore
+
+/// A node's private key pair: Ed25519 for signing, X25519 for receiving file keys.
+public struct NodeKey: Sendable {
+    public let suite: String
+    public let node: String
+    let signing: PKey
+    let box: PKey
+    public let publicKey: PublicKey
+
+    public var keyID: String { publicKey.keyID }
+
+    init(suite: String, node: String, signing: PKey, box: PKey) throws {
+        self.suite = suite
+        self.node = node
+        self.signing = signing
+        self.box = box
+        self.publicKey = PublicKey(suite: suite, node: node, signing: try signing.rawPublic(), box: try box.rawPublic())
+    }
+
+    public static func generate(node: String, suite: String = Suite.defaultSuite) throws -> NodeKey {
+        try Suite.require(suite, in: "key generation")
+        return try NodeKey(suite: suite, node: node, signing: PKey.generate(type: Ed25519.type), box: PKey.generate(type: X25519.type))
+    }
+
+    /// Writes `NAME.key` (mode 0600) and `NAME.pub` into `directory`; refuses to overwrite.
+    public func write(to directory: URL, name: String) throws -> (privateFile: URL, publicFile: URL) {
+        let manager = FileManager.default
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        let privateURL = directory.appendingPathComponent("\(name).key")
+        let publicURL = directory.appendingPathComponent("\(name).pub")
+        for url in [privateURL, publicURL] where manager.fileExists(atPath: url.path) {
+            throw FerryError(.keyFile, "\(url.path) already exists", hint: "move the old key away first; keys are never overwritten")
+        }
+        let text = """
+            # Ferry PRIVATE key of node \(node). Keep it on this node only, mode 0600.
+            format: ferry-key-v1
+            kind: private
+            suite: \(suite)
+            node: \(node)
+            key-id: \(keyID)
+            sign: \(hex(try signing.rawPrivate()))
+            box: \(hex(try box.rawPrivate()))
+
+            """
+        // Create with 0600 from the start so the secret is never briefly world-readable.
+        guard manager.createFile(atPath: privateURL.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw FerryError(.keyFile, "cannot write \(privateURL.path)")
+        }
+        try Data(publicKey.fileText.utf8).write(to: publicURL)
+        return (privateURL, publicURL)
+    }
+
+    /// Loads a private key file, refusing one that others can read.
+    public static func load(_ url: URL) throws -> NodeKey {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        } catch {
+            throw FerryError(.keyFile, "private key file not found: \(url.path)", hint: "run 'ferry keys generate' or fix the node's key: path")
+        }
+        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        guard mode & 0o077 == 0 else {
+            throw FerryError(.keyPermissions,
+                "private key file \(url.path) is readable by others (mode \(String(mode, radix: 8)))",
+                hint: "run: chmod 600 \(url.path)")
+        }
+        let file = try KeyFile.read(url)
+        guard try file.value("kind") == "private" else {
+            throw FerryError(.keyFile, "\(url.path) is not a private key file", hint: "a node's key: names its .key file")
+        }
+        let suite = try file.value("suite")
+        try Suite.require(suite, in: url.path)
+        return try NodeKey(
+            suite: suite, node: try file.value("node"),
+            signing: PKey.raw(private: try file.bytes("sign", count: 32), type: Ed25519.type),
+            box: PKey.raw(private: try file.bytes("box", count: 32), type: X25519.type))
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import FerryGateway
+
+struct Sync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one flow once: pull, map, enqueue, pack, ship.",
+        discussion: """
+            Reads what changed in the flow's source since its cursor, maps it to the canonical
+            entity (bad records go to quarantine with their rule), enqueues it in the same
+            transaction as the new cursor, then seals bundles and drops them in the channel's
+            transfer directory. Run it on the node of the source's zone.
+
+            Example:
+              ferry sync applications-to-jinhong --config ferry.yaml --node extranet-gw
+            """)
+
+    @Argument(help: "The flow's name, as in the topology.")
+    var flow: String
+
+    @OptionGroup var options: NodeOptions
+
+    func run() throws {
+        let report = try reporting {
+            let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger())
+            return try node.sync(flow: flow)
+        }
+        print("flow \(report.flow): pulled \(report.pulled), mapped \(report.mapped), quarantined \(report.quarantined), enqueued \(report.enqueued)")
+        var table = Table(["lane", "seq", "kind", "records", "file"])
+        for bundle in report.bundles { table.add([bundle.lane, "\(bundle.sequence)", bundle.kind, "\(bundle.records)", bundle.file]) }
+        if !report.bundles.isEmpty { print(table.rendered) }
+    }
+}
