@@ -93,10 +93,12 @@ public final class BundleWriter {
         try flush(end: true)
         try work.close()
         let fileKey = try randomBytes(32)
+        // The header carries whole seconds; the returned header must equal what a reader parses.
+        let created = Date(timeIntervalSince1970: parameters.now.timeIntervalSince1970.rounded(.down))
         let header = BundleHeader(
             id: try parameters.id ?? hex(randomBytes(16)), kind: parameters.kind, sender: sender.node, senderKey: sender.keyID,
             recipients: recipients.map(\.keyID), lane: parameters.lane, sequence: parameters.sequence,
-            created: parameters.now, expires: parameters.now.addingTimeInterval(parameters.lifetime),
+            created: created, expires: created.addingTimeInterval(parameters.lifetime.rounded(.down)),
             suite: sender.suite, records: merkle.count, plainSize: plainSize, compressedSize: compressedSize,
             chunkSize: parameters.chunkSize, merkleRoot: hex(merkle.root))
         let headerBytes = header.encoded

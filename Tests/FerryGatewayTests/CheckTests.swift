@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import FerryCore
+@testable import FerryGateway
+
+@Suite struct CheckTests {
+    @Test func aScaffoldedDeploymentPassesCheckUnchanged() throws {
+        let directory = DemoTests.temporary("init")
+        _ = try Scaffold.create(in: directory)
+        let report = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path).check()
+        #expect(report.passed)
+        #expect(report.testsRun >= 4)
+        #expect(report.checked.contains { $0.hasPrefix("private key of jinhong-gw") })
+    }
+
+    @Test func initRefusesANonEmptyDirectory() throws {
+        let directory = DemoTests.temporary("init")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: directory.appendingPathComponent("notes.txt"))
+        #expect(throws: FerryError.self) { try Scaffold.create(in: directory) }
+        #expect(try String(contentsOf: directory.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep me")
+    }
+
+    @Test func aBrokenMappingIsReportedAtItsLine() throws {
+        let directory = DemoTests.temporary("init")
+        _ = try Scaffold.create(in: directory)
+        let mapping = directory.appendingPathComponent("Mappings/foreign-affairs/approval.yaml")
+        let text = try String(contentsOf: mapping, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "gender.gbt2261", with: "gender.gbt9999").utf8).write(to: mapping)
+        do {
+            _ = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path).check()
+            Issue.record("a broken mapping passed check")
+        } catch let error as FerryError {
+            #expect(error.message.contains("no column 'gbt9999'"))
+            guard case .file(let at)? = error.location else {
+                Issue.record("unlocated")
+                return
+            }
+            #expect(at.file.hasSuffix("approval.yaml"))
+            #expect(at.line == text.components(separatedBy: "\n").firstIndex { $0.contains("gender.gbt2261") }.map { $0 + 1 })
+        }
+    }
+
+    @Test func aFailingInlineTestFailsCheck() throws {
+        let directory = DemoTests.temporary("init")
+        _ = try Scaffold.create(in: directory)
+        let mapping = directory.appendingPathComponent("Mappings/foreign-affairs/portal.yaml")
+        let text = try String(contentsOf: mapping, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "destinations: [AUS, USA]", with: "destinations: [AUS, GBR]").utf8).write(to: mapping)
+        let report = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path).check()
+        #expect(!report.passed)
+        #expect(report.failures.count == 1)
+        #expect(report.failures[0].message.contains("destinations"))
+    }
+}

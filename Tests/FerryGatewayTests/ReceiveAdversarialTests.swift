@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+import FerryCore
+import FerryAudit
+import FerryQueue
+@testable import FerryGateway
+
+/// Bundles that were altered, replayed or misplaced in the gap: each is refused, quarantined
+/// with a reason, audited, and applies nothing.
+@Suite struct ReceiveAdversarialTests {
+    let directory = DemoTests.temporary("gap")
+    let extranet: Node
+    let jinhong: Node
+
+    init() throws {
+        let files = try Scaffold.create(in: directory)
+        #expect(files.contains("ferry.yaml"))
+        let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
+        extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
+        jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: Logger(label: "test"))
+        var data = DemoData(seed: 7)
+        let portal = try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path)
+        try portal.write { db in
+            for index in 0..<30 {
+                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
+                let columns = row.keys.sorted()
+                try db.execute(
+                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(columns.map { row[$0] }))
+            }
+        }
+    }
+
+    var gap: URL { directory.appendingPathComponent("gap/extranet-to-jinhong") }
+
+    func sinkCount() throws -> Int {
+        try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0
+        }
+    }
+
+    func rejections() throws -> [AuditEntry] {
+        try jinhong.store.read { db in try AuditLog.entries(db, kind: .rejected) }
+    }
+
+    @Test func aFlippedByteIsQuarantinedAndNothingIsApplied() throws {
+        let sync = try extranet.sync(flow: "applications-in")
+        #expect(sync.mapped == 30)
+        let file = URL(fileURLWithPath: try #require(sync.bundles.first).file)
+        var bytes = try Data(contentsOf: file)
+        bytes[bytes.count / 2] ^= 0x20
+        try bytes.write(to: file)
+
+        let report = try jinhong.receive()
+        #expect(report.bundlesRejected == 1)
+        #expect(report.applied == 0)
+        #expect(try sinkCount() == 0)
+        let quarantined = gap.appendingPathComponent("quarantine/\(file.lastPathComponent)")
+        #expect(FileManager.default.fileExists(atPath: quarantined.path))
+        let reason = try String(contentsOf: quarantined.appendingPathExtension("reason.txt"), encoding: .utf8)
+        #expect(reason.contains("bundle."))
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+        let entry = try #require(try rejections().first)
+        #expect(entry.event.details["code"]?.text?.hasPrefix("bundle.") == true)
+        #expect(try jinhong.store.read { db in try AuditLog.verify(db) }.entries > 0)
+    }
+
+    @Test func aReplayedBundleIsRejectedAndAppliesNothingTwice() throws {
+        let sync = try extranet.sync(flow: "applications-in")
+        let name = URL(fileURLWithPath: try #require(sync.bundles.first).file).lastPathComponent
+        let first = try jinhong.receive()
+        #expect(first.applied == 30)
+        #expect(try sinkCount() == 30)
+
+        // The gap operator copies the archived bundle in again.
+        try FileManager.default.copyItem(at: gap.appendingPathComponent("archive/\(name)"), to: gap.appendingPathComponent(name))
+        let again = try jinhong.receive()
+        #expect(again.bundlesRejected == 1)
+        #expect(again.applied == 0)
+        #expect(try sinkCount() == 30)
+        #expect(try rejections().first?.event.details["code"] == "bundle.duplicate")
+    }
+
+    @Test func rerunningASyncSendsNothingNew() throws {
+        #expect(try extranet.sync(flow: "applications-in").enqueued == 30)
+        let second = try extranet.sync(flow: "applications-in")
+        #expect(second.pulled == 0)
+        #expect(second.bundles.isEmpty)
+    }
+
+    @Test func receiptsMarkBundlesDelivered() throws {
+        let sync = try extranet.sync(flow: "applications-in")
+        _ = try jinhong.receive()
+        let back = try extranet.receive()
+        #expect(back.receiptsAccepted == 1)
+        let states = try extranet.store.read { db in try String.fetchAll(db, sql: "SELECT state FROM bundles_out WHERE kind = 'records'") }
+        #expect(states == ["delivered"])
+        #expect(sync.bundles.count == 1)
+    }
+
+    @Test func aBundleDroppedInTheWrongLaneIsRefused() throws {
+        let sync = try extranet.sync(flow: "applications-in")
+        let file = URL(fileURLWithPath: try #require(sync.bundles.first).file)
+        // Moved into the return direction's directory, where the extranet node reads.
+        let wrong = directory.appendingPathComponent("gap/jinhong-to-extranet")
+        try FileManager.default.createDirectory(at: wrong, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: file, to: wrong.appendingPathComponent(file.lastPathComponent))
+        let report = try extranet.receive()
+        #expect(report.bundlesRejected == 1)
+        #expect(try extranet.store.read { db in try AuditLog.entries(db, kind: .rejected) }.first?.event.details["code"] == "bundle.wrong-lane")
+    }
+
+    @Test func anEditedAuditEntryIsNamed() throws {
+        _ = try extranet.sync(flow: "applications-in")
+        try extranet.store.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_no_update")
+            try db.execute(sql: "UPDATE audit SET details = replace(details, '30', '31') WHERE kind = 'mapped'")
+        }
+        let sequence = try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT seq FROM audit WHERE kind = 'mapped'") }
+        do {
+            _ = try extranet.store.read { db in try AuditLog.verify(db) }
+            Issue.record("an edited audit log verified")
+        } catch let error as FerryError {
+            #expect(error.code == .auditBroken)
+            #expect(error.message.contains("entry \(sequence ?? -1) "))
+        }
+    }
+
+    @Test func theAuditLogRefusesUpdatesAndDeletes() throws {
+        _ = try extranet.sync(flow: "applications-in")
+        #expect(throws: DatabaseError.self) { try extranet.store.write { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 1") } }
+    }
+}
