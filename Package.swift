@@ -82,6 +82,8 @@ let package = Package(
         .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], swiftSettings: strict),
         .testTarget(
+            name: "FerryTransportTests", dependencies: ["FerryTransport", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
             name: "FerryGatewayTests",
             dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal"],
             swiftSettings: strict),
