@@ -185,7 +185,7 @@ public struct SQLiteAdapter: Source, Sink {
                 sql += " AND \(Self.quote(version)) <= ?"
                 arguments.append(Self.databaseValue(value))
             }
-            try db.execute(sql: sql, arguments: StatementArguments(arguments))
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
             return db.changesCount > 0 ? .applied : .skippedOlder
         case .upsert:
             let columns = row.values.keys.sorted()
@@ -202,7 +202,8 @@ public struct SQLiteAdapter: Source, Sink {
                     sql += " WHERE excluded.\(Self.quote(version)) > \(table).\(Self.quote(version)) OR \(table).\(Self.quote(version)) IS NULL"
                 }
             }
-            try db.execute(sql: sql, arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
+            // Rows of one mapping share their SQL, so the statement is prepared once per batch.
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
             return db.changesCount > 0 ? .applied : .skippedOlder
         }
     }

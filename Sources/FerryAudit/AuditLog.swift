@@ -44,16 +44,16 @@ public struct AuditLog: Sendable {
     /// Appends one event, chained to the previous entry.
     @discardableResult
     public func append(_ db: Database, _ event: AuditEvent) throws -> AuditEntry {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let sequence = (last?["seq"] as Int64? ?? 0) + 1
         let previous = last?["hash"] as String? ?? Self.genesis
         var entry = AuditEntry(sequence: sequence, at: Timestamp.format(Date()), node: node, event: event, previousHash: previous, hash: "")
         entry.hash = Self.hash(entry)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO audit(seq, at, node, actor, kind, flow, lane, bundle, subject, details, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [
                 sequence, entry.at, node, event.actor, event.kind.rawValue, event.flow, event.lane, event.bundle, event.subject,
                 String(decoding: CanonicalJSON.encode(.object(event.details)), as: UTF8.self), previous, entry.hash,

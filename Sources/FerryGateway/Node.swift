@@ -70,6 +70,7 @@ public final class Node: Sendable {
     }
 
     /// Runs `body` in one store transaction; the audit appends inside commit with it.
+    @discardableResult
     func transaction<T>(_ body: (Database) throws -> T) throws -> T {
         try store.write(body)
     }

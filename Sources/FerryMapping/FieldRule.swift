@@ -8,6 +8,8 @@ public struct FieldRule: Sendable {
     }
 
     public var field: String
+    /// The entity's declaration of `field`, resolved once at load.
+    public var spec: FieldSpec
     public var column: String?
     public var transforms: [Transform]
     public var translate: Translation?

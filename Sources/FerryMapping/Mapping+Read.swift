@@ -15,8 +15,7 @@ extension Mapping {
                 issues.append(MappingIssue(field: rule.field, rule: "read", message: "\(error)"))
             }
         }
-        let known = Set(columns).union(ignored)
-        let extra = row.keys.filter { !known.contains($0) }.sorted()
+        let extra = row.keys.filter { !knownColumns.contains($0) }.sorted()
         if !extra.isEmpty {
             switch unmapped {
             case .fail:
@@ -34,9 +33,9 @@ extension Mapping {
     }
 
     func readField(_ rule: FieldRule, _ row: [String: Value]) throws -> Value {
-        guard let spec = entity.field(rule.field) else { return .null }
+        let spec = rule.spec
         var raw: Value = rule.column.flatMap { row[$0] } ?? .null
-        if case .string(let s) = raw, s.trimmingCharacters(in: .whitespaces).isEmpty { raw = .null }
+        if case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { raw = .null }
         if raw.isNull, let fallback = rule.defaultValue { raw = .string(fallback) }
         if raw.isNull { return .null }
         if case .list(let elementType) = spec.type {
@@ -45,7 +44,7 @@ extension Mapping {
             case .list(let values): items = values
             default:
                 let text = raw.text ?? ""
-                items = text.components(separatedBy: rule.join ?? ",").filter { !$0.isEmpty }.map(Value.string)
+                items = text.split(separator: rule.join ?? ",").map { Value.string(String($0)) }
             }
             return .list(try items.map { item in
                 try convert(item, to: elementType, transforms: rule.transforms, translate: rule.eachTranslate, format: rule.eachFormat, field: rule.field)

@@ -7,7 +7,8 @@ extension Mapping {
     public func write(_ record: Record) throws -> [String: Value] {
         var row: [String: Value] = [:]
         for rule in rules {
-            guard let column = rule.column, let spec = entity.field(rule.field) else { continue }
+            guard let column = rule.column else { continue }
+            let spec = rule.spec
             let value = record.fields[rule.field] ?? .null
             if value.isNull {
                 row[column] = .null

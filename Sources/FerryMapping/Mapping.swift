@@ -18,6 +18,8 @@ public struct Mapping: Sendable {
     public var tests: [MappingTest]
     public var file: String
     let patterns: [String: NSRegularExpressionBox]
+    /// Columns the mapping reads or deliberately ignores; anything else is "unmapped".
+    let knownColumns: Set<String>
 
     /// The system columns this mapping reads or writes.
     public var columns: [String] { rules.compactMap(\.column) }

@@ -49,11 +49,13 @@ struct MappingLoader {
                 patterns[spec.name] = NSRegularExpressionBox(regex)
             }
         }
+        let ignored = Set(try root["ignore"]?.strings("ignore") ?? [])
         let tests = try (root["tests"]?.items("tests") ?? []).map { try MappingTest.parse($0) }
         return Mapping(
             name: try root["mapping"]?.string("mapping") ?? file, system: try root.require("system", in: "the mapping").string("system"),
-            entity: entity, unmapped: unmapped, ignored: Set(try root["ignore"]?.strings("ignore") ?? []),
-            rules: rules, tests: tests, file: file, patterns: patterns)
+            entity: entity, unmapped: unmapped, ignored: ignored,
+            rules: rules, tests: tests, file: file, patterns: patterns,
+            knownColumns: Set(rules.compactMap(\.column)).union(ignored))
     }
 
     func fieldRule(_ spec: FieldSpec, _ node: ConfigNode, at location: SourceLocation) throws -> FieldRule {
@@ -88,7 +90,7 @@ struct MappingLoader {
             }
         }
         return FieldRule(
-            field: spec.name, column: try node["column"]?.string("column"), transforms: transforms,
+            field: spec.name, spec: spec, column: try node["column"]?.string("column"), transforms: transforms,
             translate: isList ? nil : try translation(node["translate"], for: elementType),
             eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
             format: isList ? nil : format, join: join ?? (isList ? "," : nil),

@@ -23,34 +23,34 @@ public enum BundleLedger {
     /// a bundle left in `sealing` is sealed again on the next run.
     public static func reserve(_ db: Database, id: String, lane: String, kind: String, records: Int) throws -> Int64 {
         let sequence = try nextSequence(db, lane: lane)
-        try db.execute(
-            sql: "INSERT INTO bundles_out(id, lane, sequence, kind, state, records, created_at) VALUES (?, ?, ?, ?, 'sealing', ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO bundles_out(id, lane, sequence, kind, state, records, created_at) VALUES (?, ?, ?, ?, 'sealing', ?, ?)").execute(
             arguments: [id, lane, sequence, kind, records, Clock.now])
         return sequence
     }
 
     /// Takes the next sequence number of a lane.
     public static func nextSequence(_ db: Database, lane: String) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO lanes(lane) VALUES (?) ON CONFLICT(lane) DO NOTHING", arguments: [lane])
+        try db.cachedStatement(sql: "INSERT INTO lanes(lane) VALUES (?) ON CONFLICT(lane) DO NOTHING").execute(arguments: [lane])
         let sequence = try Int64.fetchOne(db, sql: "SELECT next_sequence FROM lanes WHERE lane = ?", arguments: [lane]) ?? 1
-        try db.execute(sql: "UPDATE lanes SET next_sequence = next_sequence + 1 WHERE lane = ?", arguments: [lane])
+        try db.cachedStatement(sql: "UPDATE lanes SET next_sequence = next_sequence + 1 WHERE lane = ?").execute(arguments: [lane])
         return sequence
     }
 
     public static func sealed(_ db: Database, id: String, file: String, contentHash: String, merkleRoot: String) throws {
-        try db.execute(
-            sql: "UPDATE bundles_out SET state = 'sealed', file = ?, content_hash = ?, merkle_root = ? WHERE id = ?",
+        try db.cachedStatement(
+            sql: "UPDATE bundles_out SET state = 'sealed', file = ?, content_hash = ?, merkle_root = ? WHERE id = ?").execute(
             arguments: [file, contentHash, merkleRoot, id])
     }
 
     public static func shipped(_ db: Database, id: String) throws {
-        try db.execute(sql: "UPDATE bundles_out SET state = 'shipped', shipped_at = ? WHERE id = ? AND state = 'sealed'", arguments: [Clock.now, id])
+        try db.cachedStatement(sql: "UPDATE bundles_out SET state = 'shipped', shipped_at = ? WHERE id = ? AND state = 'sealed'").execute(arguments: [Clock.now, id])
     }
 
     /// Marks a bundle delivered with the receipt's outcome summary; false if it was unknown.
     public static func delivered(_ db: Database, id: String, outcome: String) throws -> Bool {
-        try db.execute(
-            sql: "UPDATE bundles_out SET state = 'delivered', delivered_at = ?, outcome = ? WHERE id = ? AND state IN ('shipped', 'sealed')",
+        try db.cachedStatement(
+            sql: "UPDATE bundles_out SET state = 'delivered', delivered_at = ?, outcome = ? WHERE id = ? AND state IN ('shipped', 'sealed')").execute(
             arguments: [Clock.now, outcome, id])
         return db.changesCount > 0
     }
@@ -88,11 +88,11 @@ public enum BundleLedger {
     public static func accept(
         _ db: Database, id: String, lane: String, sequence: Int64, kind: String, sender: String, contentHash: String, records: Int
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO bundles_in(id, lane, sequence, kind, sender, content_hash, records, received_at, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted')
-                """,
+                """).execute(
             arguments: [id, lane, sequence, kind, sender, contentHash, records, Clock.now])
     }
 
@@ -115,6 +115,6 @@ public enum BundleLedger {
     }
 
     public static func receipted(_ db: Database, id: String) throws {
-        try db.execute(sql: "UPDATE bundles_in SET receipted_at = ?, state = 'receipted' WHERE id = ?", arguments: [Clock.now, id])
+        try db.cachedStatement(sql: "UPDATE bundles_in SET receipted_at = ?, state = 'receipted' WHERE id = ?").execute(arguments: [Clock.now, id])
     }
 }

@@ -25,8 +25,8 @@ public enum Inbox {
     }
 
     public static func stage(_ db: Database, bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
-        try db.execute(
-            sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)").execute(
             arguments: [bundle, flow, entity, key, version, Data(line)])
     }
 
@@ -41,21 +41,22 @@ public enum Inbox {
     }
 
     public static func settle(_ db: Database, id: Int64, outcome: Outcome, detail: String?) throws {
-        try db.execute(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?", arguments: [outcome.rawValue, detail, id])
+        try db.cachedStatement(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?").execute(arguments: [outcome.rawValue, detail, id])
     }
 
     /// The version last applied to `target` for a key, if any.
     public static func appliedVersion(_ db: Database, target: String, entity: String, key: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT version FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?",
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT version FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?"),
             arguments: [target, entity, key])
     }
 
     public static func recordApplied(_ db: Database, target: String, entity: String, key: String, version: String) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO applied_versions(target, entity, record_key, version) VALUES (?, ?, ?, ?)
                 ON CONFLICT(target, entity, record_key) DO UPDATE SET version = excluded.version WHERE excluded.version > applied_versions.version
-                """,
+                """).execute(
             arguments: [target, entity, key, version])
     }
 

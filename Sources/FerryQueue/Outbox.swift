@@ -17,8 +17,8 @@ public struct OutboxItem: Sendable {
 /// transaction so enqueueing and advancing the source cursor commit together.
 public enum Outbox {
     public static func enqueue(_ db: Database, flow: String, lane: String, entity: String, key: String, version: String, line: [UInt8]) throws {
-        try db.execute(
-            sql: "INSERT INTO outbox(flow, lane, entity, record_key, version, line, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO outbox(flow, lane, entity, record_key, version, line, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [flow, lane, entity, key, version, Data(line), Clock.now])
     }
 
@@ -52,7 +52,7 @@ public enum Outbox {
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
             var arguments: [(any DatabaseValueConvertible)?] = [bundle]
             arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
-            try db.execute(sql: "UPDATE outbox SET bundle_id = ? WHERE id IN (\(marks)) AND bundle_id IS NULL",
+            try db.cachedStatement(sql: "UPDATE outbox SET bundle_id = ? WHERE id IN (\(marks)) AND bundle_id IS NULL").execute(
                 arguments: StatementArguments(arguments))
         }
     }
@@ -73,8 +73,8 @@ public enum Cursors {
     }
 
     public static func set(_ db: Database, flow: String, value: String) throws {
-        try db.execute(
-            sql: "INSERT INTO cursors(flow, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        try db.cachedStatement(
+            sql: "INSERT INTO cursors(flow, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").execute(
             arguments: [flow, value, Clock.now])
     }
 }
@@ -82,8 +82,8 @@ public enum Cursors {
 /// Records stopped at a stage, kept (in this node's own store) so they can be fixed and re-driven.
 public enum Quarantine {
     public static func add(_ db: Database, flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?) throws {
-        try db.execute(
-            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [flow, stage, maskedKey, issues, position, payload.map { Data($0) }, Clock.now])
     }
 
