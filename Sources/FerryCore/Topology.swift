@@ -33,8 +33,9 @@ public struct Topology: Sendable {
         public var name: String
         public var zone: String
         public var store: Store
-        /// The private key file; never read into logs or errors.
-        public var keyFile: URL
+        /// The private key files, oldest first: several while a key is rotated, or one per
+        /// suite when the node's channels use different suites. Never read into logs or errors.
+        public var keyFiles: [URL]
         public var location: SourceLocation
     }
 

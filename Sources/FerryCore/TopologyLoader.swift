@@ -46,7 +46,7 @@ public enum TopologyLoader {
                     name: entry.key,
                     zone: try node.require("zone", in: what).string("zone"),
                     store: try store(storeNode, baseDirectory: baseDirectory),
-                    keyFile: try path(try node.require("key", in: what), "key"),
+                    keyFiles: try node.require("key", in: what).items("key").map { try path($0, "key") },
                     location: entry.keyLocation))
         }
 

@@ -65,31 +65,33 @@ extension Deployment {
         for channel in topology.channels {
             for zone in [channel.from, channel.to] {
                 guard let owner = topology.node(inZone: zone) else { continue }
-                guard let current = trust.current(forNode: owner.name), current.suite == channel.suite else {
+                guard trust.current(forNode: owner.name, suite: channel.suite) != nil else {
                     throw FerryError(.config, "channel \(channel.from)↔\(channel.to) uses \(channel.suite), but node \(owner.name) has no trusted key of that suite",
                         at: .file(channel.location), hint: "generate a \(channel.suite) key for \(owner.name) with 'ferry keys generate --suite \(channel.suite)'")
                 }
             }
         }
         for configured in topology.nodes where node == nil || configured.name == node {
-            guard FileManager.default.fileExists(atPath: configured.keyFile.path) else {
-                if node != nil {
-                    throw FerryError(.config, "private key of node \(configured.name) not found: \(configured.keyFile.path)",
-                        at: .file(configured.location), hint: "run 'ferry keys generate' on this node, or fix key:")
+            for file in configured.keyFiles {
+                guard FileManager.default.fileExists(atPath: file.path) else {
+                    if node != nil {
+                        throw FerryError(.config, "private key of node \(configured.name) not found: \(file.path)",
+                            at: .file(configured.location), hint: "run 'ferry keys generate' on this node, or fix key:")
+                    }
+                    report.notes.append("private key \(file.lastPathComponent) of \(configured.name) is not on this machine (expected on that node only)")
+                    continue
                 }
-                report.notes.append("private key of \(configured.name) is not on this machine (expected on that node only)")
-                continue
+                let key: NodeKey
+                do { key = try NodeKey.load(file) } catch var error as FerryError {
+                    if error.location == nil { error.location = .file(configured.location) }
+                    throw error
+                }
+                guard trust.key(id: key.keyID) != nil else {
+                    throw FerryError(.config, "the private key of \(configured.name) (\(key.keyID)) matches no public key under trust:",
+                        at: .file(configured.location), hint: "list its .pub file under trust: \(configured.name)")
+                }
+                report.checked.append("private key of \(configured.name): \(key.suite) \(key.keyID), mode 0600")
             }
-            let key: NodeKey
-            do { key = try NodeKey.load(configured.keyFile) } catch var error as FerryError {
-                if error.location == nil { error.location = .file(configured.location) }
-                throw error
-            }
-            guard trust.key(id: key.keyID) != nil else {
-                throw FerryError(.config, "the private key of \(configured.name) (\(key.keyID)) matches no public key under trust:",
-                    at: .file(configured.location), hint: "list its .pub file under trust: \(configured.name)")
-            }
-            report.checked.append("private key of \(configured.name): \(key.keyID), mode 0600")
         }
     }
 }

@@ -43,7 +43,8 @@ extension Node {
         let (lane, recipient) = try route(laneName)
         var parameters = BundleWriter.Parameters(lane: laneName, sequence: sequence, kind: kind)
         parameters.id = id
-        let writer = try BundleWriter(directory: outgoingDirectory, sender: key, recipients: [recipient], parameters: parameters)
+        let writer = try BundleWriter(
+            directory: outgoingDirectory, sender: try key(for: lane.suite), recipients: [recipient], parameters: parameters)
         for line in lines { try writer.append(line: line) }
         let sealed = try writer.finish()
         try transaction { db in
@@ -78,8 +79,8 @@ extension Node {
                 hint: "restore the channel, or purge the lane's queued records")
         }
         let peer = try peer(inZone: parts[1])
-        guard let recipient = trust.current(forNode: peer.name) else {
-            throw FerryError(.config, "no trusted key for node \(peer.name)", hint: "add its .pub file under trust:")
+        guard let recipient = trust.current(forNode: peer.name, suite: lane.suite) else {
+            throw FerryError(.config, "no trusted \(lane.suite) key for node \(peer.name)", hint: "add its .pub file under trust:")
         }
         return (lane, recipient)
     }

@@ -48,7 +48,8 @@ extension Node {
             throw FerryError("bundle.wrong-lane", "bundle is for lane \(header.lane) but arrived on \(lane.name)",
                 at: .bundle(id: name, offset: 14), hint: "a bundle was copied into the wrong transfer directory")
         }
-        let reader = BundleReader(key: key, trust: trust)
+        var reader = BundleReader(keys: keys, trust: trust)
+        reader.limits.stagingDirectory = stagingDirectory
         return try transaction { db in
             switch try BundleLedger.seen(db, id: header.id, lane: lane.name, sequence: header.sequence) {
             case .duplicateID:

@@ -15,7 +15,8 @@ public final class Node: Sendable {
     public let config: Topology.Node
     public let store: NodeStore
     public let audit: AuditLog
-    public let key: NodeKey
+    /// This node's private keys, oldest first.
+    public let keys: [NodeKey]
     public let trust: TrustStore
     let logger: Logger
 
@@ -42,16 +43,16 @@ public final class Node: Sendable {
         self.logger = logger
         self.store = try NodeStore(path: path, migrations: [AuditLog.register])
         self.audit = AuditLog(node: name)
-        self.key = try NodeKey.load(config.keyFile)
+        self.keys = try config.keyFiles.map(NodeKey.load)
         self.trust = try deployment.trustStore()
-        guard key.node == name else {
+        for key in keys where key.node != name {
             throw FerryError(.config, "node \(name) is configured with the key of node \(key.node)", at: .file(config.location),
-                hint: "point key: at this node's own .key file")
+                hint: "point key: at this node's own .key files")
         }
         let digest = hex(Hasher.sha256(Array((try? Data(contentsOf: URL(fileURLWithPath: deployment.topology.file))) ?? Data())))
         try store.write { db in
             try audit.append(db, AuditEvent(.configLoaded, details: [
-                "config": .string(deployment.topology.file), "sha256": .string(digest), "key": .string(key.keyID),
+                "config": .string(deployment.topology.file), "sha256": .string(digest), "keys": .list(keys.map { .string($0.keyID) }),
             ]))
         }
     }
@@ -59,6 +60,20 @@ public final class Node: Sendable {
     /// Where this node keeps sealed bundles until they are delivered.
     var outgoingDirectory: URL {
         store.path.deletingLastPathComponent().appendingPathComponent("\(name).outgoing")
+    }
+
+    /// The key this node seals with on a channel of `suite`: the newest of that suite.
+    func key(for suite: String) throws -> NodeKey {
+        guard let key = keys.last(where: { $0.suite == suite }) else {
+            throw FerryError(.config, "node \(name) has no \(suite) key, which its channel needs", at: .file(config.location),
+                hint: "generate one with 'ferry keys generate --suite \(suite)' and list it under key:")
+        }
+        return key
+    }
+
+    /// Where bundles being opened wait, decrypted but still compressed, until fully verified.
+    var stagingDirectory: URL {
+        store.path.deletingLastPathComponent().appendingPathComponent("\(name).staging")
     }
 
     /// The node that runs in `zone`.

@@ -4,11 +4,8 @@ enum BundleLayout {
     static let version: UInt16 = 1
     static let fixedPrefix = 14  // magic(8) + version(2) + header length(4)
     static let maxHeader = 1 << 20
-    static let tagSize = 16
     static let defaultChunkSize = 64 * 1024
     static let signatureContext: [UInt8] = Array("FERRY-BUNDLE-SIG-V1".utf8)
-    static let wrapInfo: [UInt8] = Array("FERRY-BUNDLE-FILE-KEY-V1".utf8)
-    static let wrappedKeySize = 32 + 32 + 16  // ephemeral public key, sealed file key, tag
 
     /// 11-byte big-endian chunk counter followed by the final-chunk flag (age's STREAM).
     static func nonce(counter: UInt64, final: Bool) -> [UInt8] {

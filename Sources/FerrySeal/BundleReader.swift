@@ -22,30 +22,41 @@ public struct BundleInfo: Sendable {
     public var fileSize: Int64
     public var payloadOffset: Int
     public var signatureOffset: Int64
+    public var chunks: Int64
+    public var tagSize: Int
     var wrappedKeys: [(keyID: String, wrapped: [UInt8])]
-    var prefixDigest: [UInt8]
-    var headerDigest: [UInt8]
+    /// Everything before the payload: magic, version, header, recipient entries.
+    var prefix: [UInt8]
+    var headerBytes: [UInt8]
+    var trailer: [UInt8]
     var signature: [UInt8]
 }
 
 /// Opens bundles paranoidly: structure, sender, addressing, expiry, content hash and
-/// signature are all checked before a single byte is decrypted, and records are handed on
-/// only from a bundle whose signature verified.
+/// signature are all checked before a single byte is decrypted; every chunk is
+/// authenticated into a private staging file before the first record is handed on.
 public struct BundleReader: Sendable {
     public struct Limits: Sendable {
         /// The zip-bomb guard: no bundle may decompress beyond this, whatever it declares.
         public var maxPlainSize: Int64 = 4 << 30
         public var maxLineSize = 16 << 20
+        /// Where decrypted (still compressed) payloads wait for their last chunk to verify.
+        public var stagingDirectory = FileManager.default.temporaryDirectory
         public init() {}
     }
 
-    public let key: NodeKey
+    /// This node's private keys: several while a key is being rotated, or one per suite.
+    public let keys: [NodeKey]
     public let trust: TrustStore
     public var limits = Limits()
 
-    public init(key: NodeKey, trust: TrustStore) {
-        self.key = key
+    public init(keys: [NodeKey], trust: TrustStore) {
+        self.keys = keys
         self.trust = trust
+    }
+
+    public init(key: NodeKey, trust: TrustStore) {
+        self.init(keys: [key], trust: trust)
     }
 
     /// Parses the plain parts of a bundle: header, recipients, layout. Decrypts nothing.
@@ -81,6 +92,10 @@ public struct BundleReader: Sendable {
         }
         let headerBytes = try read(headerLength, at: 14)
         let header = try BundleHeader(decoding: headerBytes, bundle: name, offset: 14)
+        guard let suite = Suites.named(header.suite) else {
+            throw fail(.bundleSuite, "suite '\(header.suite)' is not supported (this build reads \(Suite.supported.joined(separator: ", ")))", 14,
+                hint: "upgrade this node's Ferry, or seal this channel with a supported suite")
+        }
         var offset = 14 + headerLength
         let count = BundleLayout.read16(try read(2, at: offset)[...])
         var prefix = fixed + headerBytes + BundleLayout.be16(UInt16(count))
@@ -99,8 +114,9 @@ public struct BundleReader: Sendable {
         guard fileSize >= offset + 2 else { throw fail(.bundleTruncated, "file ends before the payload", offset) }
         try handle.seek(toOffset: UInt64(fileSize - 2))
         let signatureLength = BundleLayout.read16(try read(2, at: Int(fileSize - 2))[...])
+        let tagSize = try suite.chunkCipher(fileKey: [UInt8](repeating: 0, count: 32)).tagSize
         let chunks = BundleLayout.chunkCount(compressedSize: header.compressedSize, chunkSize: header.chunkSize)
-        let expected = Int64(offset) + header.compressedSize + chunks * Int64(BundleLayout.tagSize) + Int64(signatureLength) + 2
+        let expected = Int64(offset) + header.compressedSize + chunks * Int64(tagSize) + Int64(signatureLength) + 2
         guard expected == fileSize else {
             throw fail(fileSize < expected ? .bundleTruncated : .bundleMalformed,
                 "file is \(fileSize) bytes but its header describes \(expected)", Int(min(fileSize, expected)))
@@ -109,16 +125,16 @@ public struct BundleReader: Sendable {
         try handle.seek(toOffset: UInt64(signatureOffset))
         let signature = try read(signatureLength, at: Int(signatureOffset))
         return BundleInfo(
-            header: header, fileSize: fileSize, payloadOffset: offset, signatureOffset: signatureOffset,
-            wrappedKeys: wrapped, prefixDigest: Hasher.sha256(prefix), headerDigest: Hasher.sha256(headerBytes),
-            signature: signature)
+            header: header, fileSize: fileSize, payloadOffset: offset, signatureOffset: signatureOffset, chunks: chunks,
+            tagSize: tagSize, wrappedKeys: wrapped, prefix: prefix, headerBytes: headerBytes,
+            trailer: signature + BundleLayout.be16(UInt16(signatureLength)), signature: signature)
     }
 
     /// Verifies and decrypts a bundle, handing each record line to `onRecord`.
     ///
-    /// Every check that needs no decryption runs first; `onRecord` sees nothing unless the
-    /// signature over the whole file verified. Callers stage what they receive and commit
-    /// only when this returns, so a chunk failure late in the file still applies nothing.
+    /// Nothing reaches `onRecord` unless the name, the signature and every chunk verified.
+    /// Callers should still stage what they receive and commit only when this returns: the
+    /// line count and Merkle root are checked after the last record.
     @discardableResult
     public func open(_ url: URL, now: Date = Date(), onRecord: ([UInt8]) throws -> Void) throws -> BundleHeader {
         let info = try Self.inspect(url)
@@ -127,118 +143,163 @@ public struct BundleReader: Sendable {
         func fail(_ code: FerryError.Code, _ message: String, _ offset: Int64, hint: String) -> FerryError {
             FerryError(code, message, at: .bundle(id: name, offset: Int(offset)), hint: hint)
         }
-        guard Suite.supported.contains(header.suite) else {
-            throw fail(.bundleSuite, "suite '\(header.suite)' is not supported", 14, hint: "upgrade this node or seal with \(Suite.defaultSuite)")
-        }
-        guard let senderKey = trust.key(id: header.senderKey), senderKey.node == header.sender else {
+        let suite = try Suites.require(header.suite, in: name)
+        guard let senderKey = trust.key(id: header.senderKey), senderKey.node == header.sender, senderKey.suite == header.suite else {
             throw fail(.bundleUnknownSender, "sender \(header.sender) key \(header.senderKey) is not trusted", 14,
                 hint: "add the sender's public key to this node's trust list if it is a genuine peer")
         }
-        guard let wrapped = info.wrappedKeys.first(where: { $0.keyID == key.keyID }) else {
-            throw fail(.bundleNotAddressed, "bundle is addressed to \(header.recipients.joined(separator: ", ")), not to this node's key \(key.keyID)", 14,
-                hint: "check the channel directories: this bundle was dropped in the wrong place, or this node's key was rotated")
+        guard let (key, wrapped) = keys.lazy.compactMap({ key in info.wrappedKeys.first { $0.keyID == key.keyID }.map { (key, $0.wrapped) } }).first
+        else {
+            throw fail(.bundleNotAddressed,
+                "bundle is addressed to \(header.recipients.joined(separator: ", ")), not to this node's keys \(keys.map(\.keyID).joined(separator: ", "))", 14,
+                hint: "check the channel directories: this bundle was dropped in the wrong place, or this node's key was retired")
         }
         guard now <= header.expires else {
             throw fail(.bundleExpired, "bundle expired at \(Timestamp.format(header.expires))", 14,
                 hint: "ask the sender to re-seal the records; expired bundles are never opened")
         }
 
-        // Pass 1: the content hash in the name and the signature over everything before it.
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
-        let fileHasher = try Hasher()
-        let signedHasher = try Hasher()
-        var position: Int64 = 0
-        while position < info.fileSize {
-            let block = [UInt8](try handle.read(upToCount: 1 << 20) ?? Data())
-            guard !block.isEmpty else { break }
-            fileHasher.update(block)
-            let signedPart = max(0, min(Int64(block.count), info.signatureOffset - position))
-            if signedPart > 0 { signedHasher.update(Array(block[0..<Int(signedPart)])) }
-            position += Int64(block.count)
+        try verifySignature(info, suite: suite, senderKey: senderKey, handle: handle, name: name, fail: fail)
+
+        guard let fileKey = try suite.unwrap(wrapped, with: key, headerDigest: Hasher.digest(info.headerBytes, suite.hash)) else {
+            throw fail(.bundleChunk, "the file key does not unwrap with this node's key \(key.keyID)", 14,
+                hint: "the bundle was sealed to a different key with the same id; re-exchange keys")
         }
-        let contentHash = hex(try fileHasher.finish())
+        let staged = try stage(info, suite: suite, fileKey: fileKey, handle: handle, name: name, fail: fail)
+        defer { try? FileManager.default.removeItem(at: staged) }
+        try release(staged, header: header, onRecord: onRecord, fail: fail, end: info.signatureOffset)
+        return header
+    }
+
+    typealias Failure = (FerryError.Code, String, Int64, String) -> FerryError
+
+    /// Pass 1: the signed digest (over the whole ciphertext, or over the chunk MACs where the
+    /// suite's MACs are collision-resistant), the content hash in the name, the signature.
+    private func verifySignature(_ info: BundleInfo, suite: any CryptoSuite, senderKey: PublicKey, handle: FileHandle, name: String,
+        fail: Failure) throws
+    {
+        let signed = try Hasher(suite.hash)
+        signed.update(info.prefix)
+        try handle.seek(toOffset: UInt64(info.payloadOffset))
+        if suite.signsTags {
+            var remaining = info.header.compressedSize
+            var position = Int64(info.payloadOffset)
+            for _ in 0..<info.chunks {
+                let length = min(Int64(info.header.chunkSize), remaining)
+                try handle.seek(toOffset: UInt64(position + length))
+                signed.update([UInt8](try handle.read(upToCount: info.tagSize) ?? Data()))
+                position += length + Int64(info.tagSize)
+                remaining -= length
+            }
+        } else {
+            var position = Int64(info.payloadOffset)
+            while position < info.signatureOffset {
+                let block = [UInt8](try handle.read(upToCount: Int(min(1 << 20, info.signatureOffset - position))) ?? Data())
+                guard !block.isEmpty else { break }
+                signed.update(block)
+                position += Int64(block.count)
+            }
+        }
+        let digest = try signed.finish()
+        let contentHash = hex(try Hasher.digest(digest + info.trailer, suite.hash))
         if name.hasSuffix(".bundle"), name.dropLast(".bundle".count) != contentHash {
             throw fail(.bundleNameMismatch, "content hash \(contentHash) does not match the file name", 0,
-                hint: "the file was altered after sealing; it is quarantined")
+                "the file was altered after sealing, or renamed; it is quarantined")
         }
-        let signed = BundleLayout.signatureContext + (try signedHasher.finish())
-        guard Ed25519.verify(info.signature, signed, with: try PKey.raw(public: senderKey.signing, type: Ed25519.type)) else {
-            throw fail(.bundleBadSignature, "signature of \(header.sender) does not verify", info.signatureOffset,
-                hint: "the bundle was altered or not sealed by \(header.sender); it is quarantined")
+        guard suite.verify(info.signature, BundleLayout.signatureContext + digest, with: try suite.signing(public: senderKey.signing)) else {
+            throw fail(.bundleBadSignature, "signature of \(info.header.sender) does not verify", info.signatureOffset,
+                "the bundle was altered or not sealed by \(info.header.sender); it is quarantined")
         }
+    }
 
-        // Pass 2: unwrap the file key, then decrypt, decompress and split records.
-        let fileKey = try unwrap(wrapped.wrapped, headerDigest: info.headerDigest)
-        guard let fileKey else {
-            throw fail(.bundleChunk, "the file key does not unwrap with this node's key", 14, hint: "the bundle was sealed to a different key with the same id; re-exchange keys")
+    /// Pass 2: authenticate and decrypt every chunk into an owner-only staging file.
+    private func stage(_ info: BundleInfo, suite: any CryptoSuite, fileKey: [UInt8], handle: FileHandle, name: String,
+        fail: Failure) throws -> URL
+    {
+        let header = info.header
+        let cipher = try suite.chunkCipher(fileKey: fileKey)
+        let aad = try Hasher.digest(info.prefix, suite.hash)
+        try FileManager.default.createDirectory(at: limits.stagingDirectory, withIntermediateDirectories: true)
+        let staged = limits.stagingDirectory.appendingPathComponent(".open-\(hex(try randomBytes(8))).zst")
+        guard FileManager.default.createFile(atPath: staged.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw FerryError(.io, "cannot create \(staged.path)", hint: "check free space and permissions of \(limits.stagingDirectory.path)")
         }
-        let cipher = try AESGCM(key: fileKey)
-        let limit = min(limits.maxPlainSize, header.plainSize)
-        let decompressor = try ZstdDecompressor(limit: Int(limit))
-        let chunks = BundleLayout.chunkCount(compressedSize: header.compressedSize, chunkSize: header.chunkSize)
+        var done = false
+        defer { if !done { try? FileManager.default.removeItem(at: staged) } }
+        let out = try FileHandle(forWritingTo: staged)
+        defer { try? out.close() }
         try handle.seek(toOffset: UInt64(info.payloadOffset))
         var remaining = header.compressedSize
-        var plain: [UInt8] = []
-        var line: [UInt8] = []
-        var merkle = MerkleTree()
         var offset = Int64(info.payloadOffset)
-        for counter in 0..<chunks {
+        var plain: [UInt8] = []
+        for counter in 0..<info.chunks {
             let cipherLength = Int(min(Int64(header.chunkSize), remaining))
-            let sealed = [UInt8](try handle.read(upToCount: cipherLength + BundleLayout.tagSize) ?? Data())
-            guard sealed.count == cipherLength + BundleLayout.tagSize else {
-                throw fail(.bundleTruncated, "chunk \(counter) is short", offset, hint: "the file was cut short in transit; ask for a resend")
+            let sealed = [UInt8](try handle.read(upToCount: cipherLength + info.tagSize) ?? Data())
+            guard sealed.count == cipherLength + info.tagSize else {
+                throw fail(.bundleTruncated, "chunk \(counter) is short", offset, "the file was cut short in transit; ask for a resend")
             }
             plain.removeAll(keepingCapacity: true)
-            let nonce = BundleLayout.nonce(counter: UInt64(counter), final: counter == chunks - 1)
-            let ok = try sealed.withUnsafeBytes { try cipher.open($0, nonce: nonce, aad: info.prefixDigest, into: &plain) }
+            let ok = try sealed.withUnsafeBytes {
+                try cipher.open($0, counter: UInt64(counter), final: counter == info.chunks - 1, aad: aad, into: &plain)
+            }
             guard ok else {
                 throw fail(.bundleChunk, "chunk \(counter) fails authentication", offset,
-                    hint: "chunks were altered, reordered or dropped; the bundle is quarantined")
+                    "chunks were altered, reordered or dropped; the bundle is quarantined")
             }
+            try out.write(contentsOf: plain)
+            remaining -= Int64(cipherLength)
+            offset += Int64(cipherLength + info.tagSize)
+        }
+        done = true
+        return staged
+    }
+
+    /// Pass 3: decompress the verified payload and hand on its lines, checking the declared
+    /// size, the cap, the count and the Merkle root.
+    private func release(_ staged: URL, header: BundleHeader, onRecord: ([UInt8]) throws -> Void, fail: Failure, end: Int64) throws {
+        let limit = min(limits.maxPlainSize, header.plainSize)
+        let decompressor = try ZstdDecompressor(limit: Int(limit))
+        let input = try FileHandle(forReadingFrom: staged)
+        defer { try? input.close() }
+        var line: [UInt8] = []
+        var merkle = MerkleTree()
+        let maxLine = limits.maxLineSize
+        while let block = try input.read(upToCount: 1 << 20), !block.isEmpty {
             do {
-                try plain.withUnsafeBytes { raw in
+                try block.withUnsafeBytes { raw in
                     try decompressor.decompress(raw) { piece in
-                        for byte in piece {
-                            if byte == 0x0A {
-                                merkle.append(leaf: line)
-                                try onRecord(line)
-                                line.removeAll(keepingCapacity: true)
-                            } else {
-                                line.append(byte)
-                                if line.count > limits.maxLineSize {
-                                    throw fail(.bundleTooLarge, "a record exceeds \(limits.maxLineSize) bytes", offset,
-                                        hint: "raise the record size limit only if such records are expected")
-                                }
-                            }
+                        var start = piece.startIndex
+                        // Split on newlines with memchr-like scanning rather than per-byte appends.
+                        while let newline = piece[start...].firstIndex(of: 0x0A) {
+                            line.append(contentsOf: piece[start..<newline])
+                            merkle.append(leaf: line)
+                            try onRecord(line)
+                            line.removeAll(keepingCapacity: true)
+                            start = newline + 1
+                        }
+                        line.append(contentsOf: piece[start...])
+                        if line.count > maxLine {
+                            throw fail(.bundleTooLarge, "a record exceeds \(maxLine) bytes", end,
+                                "raise the record size limit only if such records are expected")
                         }
                     }
                 }
             } catch ZstdDecompressor.Failure.tooLarge {
-                throw fail(.bundleTooLarge, "payload decompresses beyond \(limit) bytes (declared \(header.plainSize))", offset,
-                    hint: "the bundle is a decompression bomb or its header lies; it is quarantined")
+                throw fail(.bundleTooLarge, "payload decompresses beyond \(limit) bytes (declared \(header.plainSize))", end,
+                    "the bundle is a decompression bomb or its header lies; it is quarantined")
             } catch ZstdDecompressor.Failure.corrupt(let reason) {
-                throw fail(.bundleCorrupt, "payload does not decompress: \(reason)", offset, hint: "the bundle is quarantined; ask for a resend")
+                throw fail(.bundleCorrupt, "payload does not decompress: \(reason)", end, "the bundle is quarantined; ask for a resend")
             }
-            remaining -= Int64(cipherLength)
-            offset += Int64(cipherLength + BundleLayout.tagSize)
         }
         guard decompressor.frameComplete, line.isEmpty, Int64(decompressor.produced) == header.plainSize else {
-            throw fail(.bundleCorrupt, "payload ends early: \(decompressor.produced) of \(header.plainSize) bytes", offset,
-                hint: "the bundle is quarantined; ask for a resend")
+            throw fail(.bundleCorrupt, "payload ends early: \(decompressor.produced) of \(header.plainSize) bytes", end,
+                "the bundle is quarantined; ask for a resend")
         }
         guard merkle.count == header.records, hex(merkle.root) == header.merkleRoot else {
-            throw fail(.bundleCorrupt, "records do not match the header's count or Merkle root", offset,
-                hint: "the sender's packer is faulty or the bundle was forged with its key; report it")
+            throw fail(.bundleCorrupt, "records do not match the header's count or Merkle root", end,
+                "the sender's packer is faulty or the bundle was forged with its key; report it")
         }
-        return header
-    }
-
-    private func unwrap(_ wrapped: [UInt8], headerDigest: [UInt8]) throws -> [UInt8]? {
-        guard wrapped.count == BundleLayout.wrappedKeySize else { return nil }
-        let ephemeralPublic = Array(wrapped[0..<32])
-        let shared = try X25519.sharedSecret(key.box, try PKey.raw(public: ephemeralPublic, type: X25519.type))
-        let kek = try HKDF.sha256(salt: ephemeralPublic + key.publicKey.box, ikm: shared, info: BundleLayout.wrapInfo, length: 32)
-        return try AESGCM.open(key: kek, nonce: [UInt8](repeating: 0, count: 12), aad: headerDigest, sealed: Array(wrapped[32...]))
     }
 }

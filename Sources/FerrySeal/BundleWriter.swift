@@ -5,7 +5,7 @@ public import FerryCore
 public struct SealedBundle: Sendable {
     public var url: URL
     public var header: BundleHeader
-    /// Hex SHA-256 of the whole file; the file name is `<contentHash>.bundle`.
+    /// The content hash the file is named by (`<contentHash>.bundle`).
     public var contentHash: String
     public var size: Int64
 }
@@ -22,6 +22,8 @@ public final class BundleWriter {
         public var now: Date = Date()
         /// The bundle id; random unless the caller reserved one in its ledger.
         public var id: String?
+        /// zstd level; 3 balances speed and size for record data.
+        public var compressionLevel: Int32 = 3
 
         public init(lane: String, sequence: Int64, kind: BundleHeader.Kind = .records) {
             self.lane = lane
@@ -41,11 +43,13 @@ public final class BundleWriter {
     private var plainSize: Int64 = 0
     private var compressedSize: Int64 = 0
     private var pending: [UInt8] = []
+    /// Only set for tests that need to check the payload layer independently.
+    var exposeFileKey: (([UInt8]) -> Void)?
 
     /// - Parameter directory: where the finished bundle (and a transient work file) go.
     public init(directory: URL, sender: NodeKey, recipients: [PublicKey], parameters: Parameters) throws {
         guard !recipients.isEmpty else { throw FerryError(.crypto, "a bundle needs at least one recipient") }
-        for key in recipients + [sender.publicKey] where key.suite != sender.suite {
+        for key in recipients where key.suite != sender.suite {
             throw FerryError("bundle.suite-mismatch", "key \(key.keyID) of \(key.node) is \(key.suite), the sender seals with \(sender.suite)",
                 hint: "give every node on this channel a key of the channel's suite")
         }
@@ -53,10 +57,11 @@ public final class BundleWriter {
         self.sender = sender
         self.recipients = recipients
         self.parameters = parameters
-        self.compressor = try ZstdCompressor()
+        self.compressor = try ZstdCompressor(level: parameters.compressionLevel)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         workFile = directory.appendingPathComponent(".seal-\(hex(try randomBytes(8))).zst")
-        guard FileManager.default.createFile(atPath: workFile.path, contents: nil) else {
+        // The work file holds compressed plaintext: owner-only from the start.
+        guard FileManager.default.createFile(atPath: workFile.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw FerryError(.io, "cannot create \(workFile.path)", hint: "check free space and permissions of \(directory.path)")
         }
         work = try FileHandle(forWritingTo: workFile)
@@ -92,24 +97,26 @@ public final class BundleWriter {
     public func finish() throws -> SealedBundle {
         try flush(end: true)
         try work.close()
+        let suite = sender.engine
         let fileKey = try randomBytes(32)
+        exposeFileKey?(fileKey)
         // The header carries whole seconds; the returned header must equal what a reader parses.
         let created = Date(timeIntervalSince1970: parameters.now.timeIntervalSince1970.rounded(.down))
         let header = BundleHeader(
             id: try parameters.id ?? hex(randomBytes(16)), kind: parameters.kind, sender: sender.node, senderKey: sender.keyID,
             recipients: recipients.map(\.keyID), lane: parameters.lane, sequence: parameters.sequence,
             created: created, expires: created.addingTimeInterval(parameters.lifetime.rounded(.down)),
-            suite: sender.suite, records: merkle.count, plainSize: plainSize, compressedSize: compressedSize,
+            suite: suite.name, records: merkle.count, plainSize: plainSize, compressedSize: compressedSize,
             chunkSize: parameters.chunkSize, merkleRoot: hex(merkle.root))
         let headerBytes = header.encoded
-        let headerDigest = Hasher.sha256(headerBytes)
+        let headerDigest = try Hasher.digest(headerBytes, suite.hash)
 
         var prefix = BundleLayout.magic + BundleLayout.be16(BundleLayout.version)
         prefix += BundleLayout.be32(UInt32(headerBytes.count)) + headerBytes
         prefix += BundleLayout.be16(UInt16(recipients.count))
         for recipient in recipients {
             let id = Array(recipient.keyID.utf8)
-            let wrapped = try Self.wrap(fileKey: fileKey, for: recipient, headerDigest: headerDigest)
+            let wrapped = try suite.wrap(fileKey: fileKey, for: recipient, headerDigest: headerDigest)
             prefix += [UInt8(id.count)] + id + BundleLayout.be16(UInt16(wrapped.count)) + wrapped
         }
 
@@ -123,54 +130,44 @@ public final class BundleWriter {
             try? out.close()
             if !keepOutput { try? FileManager.default.removeItem(at: output) }
         }
-        let fileHasher = try Hasher()
-        let signedHasher = try Hasher()
-        func emit(_ bytes: [UInt8]) throws {
-            fileHasher.update(bytes)
-            signedHasher.update(bytes)
-            try out.write(contentsOf: bytes)
-        }
-        try emit(prefix)
+        let signed = try Hasher(suite.hash)
+        signed.update(prefix)
+        try out.write(contentsOf: prefix)
 
-        let aad = Hasher.sha256(prefix)
-        let cipher = try AESGCM(key: fileKey)
+        let aad = try Hasher.digest(prefix, suite.hash)
+        let cipher = try suite.chunkCipher(fileKey: fileKey)
         let input = try FileHandle(forReadingFrom: workFile)
         defer { try? input.close() }
         let chunks = BundleLayout.chunkCount(compressedSize: compressedSize, chunkSize: parameters.chunkSize)
         var sealed: [UInt8] = []
-        sealed.reserveCapacity(parameters.chunkSize + BundleLayout.tagSize)
+        sealed.reserveCapacity(parameters.chunkSize + cipher.tagSize)
         for counter in 0..<chunks {
             let plain = try input.read(upToCount: parameters.chunkSize) ?? Data()
             sealed.removeAll(keepingCapacity: true)
-            let nonce = BundleLayout.nonce(counter: UInt64(counter), final: counter == chunks - 1)
-            try plain.withUnsafeBytes { try cipher.seal($0, nonce: nonce, aad: aad, into: &sealed) }
-            try emit(sealed)
+            try plain.withUnsafeBytes {
+                try cipher.seal($0, counter: UInt64(counter), final: counter == chunks - 1, aad: aad, into: &sealed)
+            }
+            if suite.signsTags {
+                signed.update(Array(sealed.suffix(cipher.tagSize)))
+            } else {
+                signed.update(sealed)
+            }
+            try out.write(contentsOf: sealed)
         }
 
-        let signature = try Ed25519.sign(BundleLayout.signatureContext + (try signedHasher.finish()), with: sender.signing)
+        let digest = try signed.finish()
+        let signature = try suite.sign(BundleLayout.signatureContext + digest, with: sender.signing)
         let trailer = signature + BundleLayout.be16(UInt16(signature.count))
-        fileHasher.update(trailer)
         try out.write(contentsOf: trailer)
         try out.synchronize()
         try out.close()
 
-        let contentHash = hex(try fileHasher.finish())
+        let contentHash = hex(try Hasher.digest(digest + trailer, suite.hash))
         let final = directory.appendingPathComponent("\(contentHash).bundle")
         try? FileManager.default.removeItem(at: final)
         try FileManager.default.moveItem(at: output, to: final)
         keepOutput = true
-        let size = Int64(prefix.count) + compressedSize + chunks * Int64(BundleLayout.tagSize) + Int64(trailer.count)
+        let size = Int64(prefix.count) + compressedSize + chunks * Int64(cipher.tagSize) + Int64(trailer.count)
         return SealedBundle(url: final, header: header, contentHash: contentHash, size: size)
-    }
-
-    /// Wraps the file key for one recipient: ephemeral X25519, HKDF-SHA256, AES-256-GCM.
-    static func wrap(fileKey: [UInt8], for recipient: PublicKey, headerDigest: [UInt8]) throws -> [UInt8] {
-        let ephemeral = try PKey.generate(type: X25519.type)
-        let ephemeralPublic = try ephemeral.rawPublic()
-        let shared = try X25519.sharedSecret(ephemeral, try PKey.raw(public: recipient.box, type: X25519.type))
-        let kek = try HKDF.sha256(
-            salt: ephemeralPublic + recipient.box, ikm: shared, info: BundleLayout.wrapInfo, length: 32)
-        let sealedKey = try AESGCM.seal(key: kek, nonce: [UInt8](repeating: 0, count: 12), aad: headerDigest, plain: fileKey)
-        return ephemeralPublic + sealedKey
     }
 }

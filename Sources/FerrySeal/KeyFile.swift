@@ -35,11 +35,11 @@ struct KeyFile {
         return field.value
     }
 
-    /// Hex bytes of an exact length; the message never echoes the value, which may be secret.
-    func bytes(_ name: String, count: Int) throws -> [UInt8] {
+    /// Hex bytes, of an exact length when given; the message never echoes the value, which may be secret.
+    func bytes(_ name: String, count: Int? = nil) throws -> [UInt8] {
         let text = try value(name)
-        guard let bytes = unhex(text), bytes.count == count else {
-            throw FerryError(.keyFile, "'\(name)' is not \(count) bytes of hex",
+        guard let bytes = unhex(text), !bytes.isEmpty, count == nil || bytes.count == count else {
+            throw FerryError(.keyFile, "'\(name)' is not \(count.map { "\($0) bytes of " } ?? "")hex",
                 at: .file(SourceLocation(file: path, line: fields[name]?.line ?? 1, column: 1)))
         }
         return bytes

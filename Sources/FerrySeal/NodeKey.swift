@@ -1,27 +1,30 @@
 public import Foundation
 public import FerryCore
 
-/// A node's private key pair: Ed25519 for signing, X25519 for receiving file keys.
+/// A node's private key pair in one suite: a signing key and a key for receiving file keys.
 public struct NodeKey: Sendable {
     public let suite: String
     public let node: String
+    let engine: any CryptoSuite
     let signing: PKey
     let box: PKey
     public let publicKey: PublicKey
 
     public var keyID: String { publicKey.keyID }
 
-    init(suite: String, node: String, signing: PKey, box: PKey) throws {
-        self.suite = suite
+    init(engine: any CryptoSuite, node: String, signing: PKey, box: PKey) throws {
+        self.suite = engine.name
+        self.engine = engine
         self.node = node
         self.signing = signing
         self.box = box
-        self.publicKey = PublicKey(suite: suite, node: node, signing: try signing.rawPublic(), box: try box.rawPublic())
+        self.publicKey = PublicKey(
+            suite: engine.name, node: node, signing: try engine.encodePublic(signing), box: try engine.encodePublic(box))
     }
 
     public static func generate(node: String, suite: String = Suite.defaultSuite) throws -> NodeKey {
-        try Suite.require(suite, in: "key generation")
-        return try NodeKey(suite: suite, node: node, signing: PKey.generate(type: Ed25519.type), box: PKey.generate(type: X25519.type))
+        let engine = try Suites.require(suite, in: "key generation")
+        return try NodeKey(engine: engine, node: node, signing: engine.generateSigning(), box: engine.generateBox())
     }
 
     /// Writes `NAME.key` (mode 0600) and `NAME.pub` into `directory`; refuses to overwrite.
@@ -40,11 +43,11 @@ public struct NodeKey: Sendable {
             suite: \(suite)
             node: \(node)
             key-id: \(keyID)
-            sign: \(hex(try signing.rawPrivate()))
-            box: \(hex(try box.rawPrivate()))
+            sign: \(hex(try engine.encodePrivate(signing)))
+            box: \(hex(try engine.encodePrivate(box)))
 
             """
-        // Create with 0600 from the start so the secret is never briefly world-readable.
+        // Created with 0600 from the start, so the secret is never briefly world-readable.
         guard manager.createFile(atPath: privateURL.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw FerryError(.keyFile, "cannot write \(privateURL.path)")
         }
@@ -70,11 +73,15 @@ public struct NodeKey: Sendable {
         guard try file.value("kind") == "private" else {
             throw FerryError(.keyFile, "\(url.path) is not a private key file", hint: "a node's key: names its .key file")
         }
-        let suite = try file.value("suite")
-        try Suite.require(suite, in: url.path)
-        return try NodeKey(
-            suite: suite, node: try file.value("node"),
-            signing: PKey.raw(private: try file.bytes("sign", count: 32), type: Ed25519.type),
-            box: PKey.raw(private: try file.bytes("box", count: 32), type: X25519.type))
+        let engine = try Suites.require(try file.value("suite"), in: url.path)
+        do {
+            return try NodeKey(
+                engine: engine, node: try file.value("node"),
+                signing: engine.signing(private: try file.bytes("sign")), box: engine.box(private: try file.bytes("box")))
+        } catch let error as FerryError where error.code == .crypto {
+            // Never echo OpenSSL's view of a secret; say which file is damaged.
+            throw FerryError(.keyFile, "\(url.path) does not hold valid \(engine.name) private keys",
+                hint: "restore the key file from its backup, or generate a new key and re-exchange the .pub")
+        }
     }
 }

@@ -18,8 +18,8 @@ public struct TrustStore: Sendable {
     /// Keys listed for a node, oldest first.
     public func keys(forNode node: String) -> [PublicKey] { ordered.filter { $0.node == node } }
 
-    /// The key new bundles to `node` are sealed to.
-    public func current(forNode node: String) -> PublicKey? { keys(forNode: node).last }
+    /// The key new bundles to `node` are sealed to: the last listed of the channel's suite.
+    public func current(forNode node: String, suite: String) -> PublicKey? { keys(forNode: node).last { $0.suite == suite } }
 
     public var all: [PublicKey] { ordered }
 }

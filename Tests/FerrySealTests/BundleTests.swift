@@ -3,14 +3,22 @@ import Testing
 import FerryCore
 @testable import FerrySeal
 
+/// Every test runs once per suite.
 @Suite struct BundleTests {
+    static let suites = [Suite.defaultSuite, Suite.sm]
+}
+
+/// Two nodes' keys in one suite and helpers to seal and open between them.
+struct SealFixture {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-seal-\(UUID().uuidString)")
+    let suite: String
     let sender: NodeKey
     let recipient: NodeKey
 
-    init() throws {
-        sender = try NodeKey.generate(node: "ext-gw")
-        recipient = try NodeKey.generate(node: "jh-gw")
+    init(_ suite: String) throws {
+        self.suite = suite
+        sender = try NodeKey.generate(node: "ext-gw", suite: suite)
+        recipient = try NodeKey.generate(node: "jh-gw", suite: suite)
     }
 
     var reader: BundleReader { BundleReader(key: recipient, trust: TrustStore([sender.publicKey, recipient.publicKey])) }
@@ -48,106 +56,120 @@ import FerryCore
         }
     }
 
-    @Test func recordsRoundTripAcrossManyChunks() throws {
-        let input = try lines(400, size: 64)
-        let sealed = try seal(input, chunkSize: 4096)
+}
+
+extension BundleTests {
+    @Test(arguments: BundleTests.suites) func recordsRoundTripAcrossManyChunks(suite: String) throws {
+        let f = try SealFixture(suite)
+        let input = try f.lines(400, size: 64)
+        let sealed = try f.seal(input, chunkSize: 4096)
         #expect(sealed.url.lastPathComponent == "\(sealed.contentHash).bundle")
         #expect(sealed.header.records == 400)
         #expect(sealed.header.compressedSize > 4096 * 3)
         let attributes = try FileManager.default.attributesOfItem(atPath: sealed.url.path)
         #expect((attributes[.size] as? NSNumber)?.int64Value == sealed.size)
-        #expect(try open(sealed.url) == input)
+        #expect(try f.open(sealed.url) == input)
         let info = try BundleReader.inspect(sealed.url)
         #expect(info.header == sealed.header)
     }
 
-    @Test func emptyBundlesOpen() throws {
-        let sealed = try seal([])
-        #expect(try open(sealed.url).isEmpty)
+    @Test(arguments: BundleTests.suites) func emptyBundlesOpen(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal([])
+        #expect(try f.open(sealed.url).isEmpty)
     }
 
-    @Test func everyFlippedByteIsRejected() throws {
-        let sealed = try seal(try lines(3))
+    @Test(arguments: BundleTests.suites) func everyFlippedByteIsRejected(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal(try f.lines(3))
         let original = try Data(contentsOf: sealed.url)
-        let copy = directory.appendingPathComponent("tampered.bin")
+        let copy = f.directory.appendingPathComponent("tampered.bin")
         var accepted: [Int] = []
         var codes = Set<String>()
         for index in 0..<original.count {
             var bytes = original
             bytes[index] ^= 0x01
             try bytes.write(to: copy)
-            if let code = code({ _ = try open(copy) }) { codes.insert(code) } else { accepted.append(index) }
+            if let code = f.code({ _ = try f.open(copy) }) { codes.insert(code) } else { accepted.append(index) }
         }
         #expect(accepted.isEmpty, "flipped bytes accepted at offsets \(accepted)")
         #expect(codes.contains("bundle.bad-signature"))
         #expect(codes.contains("bundle.malformed") || codes.contains("bundle.unsupported-version"))
     }
 
-    @Test func truncationAtEveryChunkBoundaryIsRejected() throws {
-        let sealed = try seal(try lines(200, size: 64), chunkSize: 1024)
+    @Test(arguments: BundleTests.suites) func truncationAtEveryChunkBoundaryIsRejected(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal(try f.lines(200, size: 64), chunkSize: 1024)
         let info = try BundleReader.inspect(sealed.url)
         let original = try Data(contentsOf: sealed.url)
-        let copy = directory.appendingPathComponent("cut.bin")
-        var cuts = stride(from: info.payloadOffset, to: Int(info.signatureOffset), by: 1024 + 16).map { $0 }
+        let copy = f.directory.appendingPathComponent("cut.bin")
+        var cuts = stride(from: info.payloadOffset, to: Int(info.signatureOffset), by: 1024 + info.tagSize).map { $0 }
         cuts += [Int(info.signatureOffset), original.count - 1, 10, 0]
         for cut in cuts {
             try original.prefix(cut).write(to: copy)
-            #expect(code({ _ = try open(copy) }) != nil, "accepted a bundle cut at \(cut)")
+            #expect(f.code({ _ = try f.open(copy) }) != nil, "accepted a bundle cut at \(cut)")
         }
     }
 
-    @Test func renamedFilesFailTheContentHash() throws {
-        let sealed = try seal(try lines(2))
-        let other = directory.appendingPathComponent("\(String(repeating: "0", count: 64)).bundle")
+    @Test(arguments: BundleTests.suites) func renamedFilesFailTheContentHash(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal(try f.lines(2))
+        let other = f.directory.appendingPathComponent("\(String(repeating: "0", count: 64)).bundle")
         try FileManager.default.copyItem(at: sealed.url, to: other)
-        #expect(code({ _ = try open(other) }) == "bundle.name-mismatch")
+        #expect(f.code({ _ = try f.open(other) }) == "bundle.name-mismatch")
     }
 
-    @Test func unknownSendersAreRejected() throws {
-        let sealed = try seal(try lines(2))
-        let stranger = BundleReader(key: recipient, trust: TrustStore([recipient.publicKey]))
-        #expect(code({ _ = try open(sealed.url, with: stranger) }) == "bundle.unknown-sender")
+    @Test(arguments: BundleTests.suites) func unknownSendersAreRejected(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal(try f.lines(2))
+        let stranger = BundleReader(key: f.recipient, trust: TrustStore([f.recipient.publicKey]))
+        #expect(f.code({ _ = try f.open(sealed.url, with: stranger) }) == "bundle.unknown-sender")
     }
 
-    @Test func bundlesForSomeoneElseAreRejected() throws {
-        let sealed = try seal(try lines(2))
-        let bystander = BundleReader(key: try NodeKey.generate(node: "pp-gw"), trust: TrustStore([sender.publicKey]))
-        #expect(code({ _ = try open(sealed.url, with: bystander) }) == "bundle.not-addressed")
+    @Test(arguments: BundleTests.suites) func bundlesForSomeoneElseAreRejected(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal(try f.lines(2))
+        let bystander = BundleReader(key: try NodeKey.generate(node: "pp-gw", suite: suite), trust: TrustStore([f.sender.publicKey]))
+        #expect(f.code({ _ = try f.open(sealed.url, with: bystander) }) == "bundle.not-addressed")
     }
 
-    @Test func expiredBundlesAreRejected() throws {
-        let sealed = try seal(try lines(2), lifetime: 60)
-        #expect(code({ _ = try open(sealed.url, now: Date().addingTimeInterval(120)) }) == "bundle.expired")
+    @Test(arguments: BundleTests.suites) func expiredBundlesAreRejected(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal(try f.lines(2), lifetime: 60)
+        #expect(f.code({ _ = try f.open(sealed.url, now: Date().addingTimeInterval(120)) }) == "bundle.expired")
     }
 
-    @Test func decompressionBeyondTheCapIsStopped() throws {
+    @Test(arguments: BundleTests.suites) func decompressionBeyondTheCapIsStopped(suite: String) throws {
+        let f = try SealFixture(suite)
         // Highly compressible payload: a few KB on the wire, far more once decompressed.
         let big = [[UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)]
-        let sealed = try seal(big)
+        let sealed = try f.seal(big)
         #expect(sealed.header.compressedSize < 4096)
-        var capped = reader
+        var capped = f.reader
         capped.limits.maxPlainSize = 64 * 1024
-        #expect(code({ _ = try open(sealed.url, with: capped) }) == "bundle.too-large")
+        #expect(f.code({ _ = try f.open(sealed.url, with: capped) }) == "bundle.too-large")
     }
 
-    @Test func rotatedKeysStillOpenOldBundlesUntilRetired() throws {
-        let old = try seal(try lines(2))
-        let rotated = try NodeKey.generate(node: "ext-gw")
-        let both = BundleReader(key: recipient, trust: TrustStore([sender.publicKey, rotated.publicKey]))
-        #expect(try open(old.url, with: both).count == 2)
-        let retired = BundleReader(key: recipient, trust: TrustStore([rotated.publicKey]))
-        #expect(code({ _ = try open(old.url, with: retired) }) == "bundle.unknown-sender")
-        #expect(TrustStore([sender.publicKey, rotated.publicKey]).current(forNode: "ext-gw")?.keyID == rotated.keyID)
+    @Test(arguments: BundleTests.suites) func rotatedKeysStillOpenOldBundlesUntilRetired(suite: String) throws {
+        let f = try SealFixture(suite)
+        let old = try f.seal(try f.lines(2))
+        let rotated = try NodeKey.generate(node: "ext-gw", suite: suite)
+        let both = BundleReader(key: f.recipient, trust: TrustStore([f.sender.publicKey, rotated.publicKey]))
+        #expect(try f.open(old.url, with: both).count == 2)
+        let retired = BundleReader(key: f.recipient, trust: TrustStore([rotated.publicKey]))
+        #expect(f.code({ _ = try f.open(old.url, with: retired) }) == "bundle.unknown-sender")
+        #expect(TrustStore([f.sender.publicKey, rotated.publicKey]).current(forNode: "ext-gw", suite: suite)?.keyID == rotated.keyID)
     }
 
-    @Test func privateKeysReadableByOthersAreRefused() throws {
-        let files = try sender.write(to: directory.appendingPathComponent("keys"), name: "ext-gw")
+    @Test(arguments: BundleTests.suites) func privateKeysReadableByOthersAreRefused(suite: String) throws {
+        let f = try SealFixture(suite)
+        let files = try f.sender.write(to: f.directory.appendingPathComponent("keys"), name: "ext-gw")
         let mode = (try FileManager.default.attributesOfItem(atPath: files.privateFile.path)[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
-        #expect(try NodeKey.load(files.privateFile).keyID == sender.keyID)
-        #expect(try PublicKey.load(files.publicFile) == sender.publicKey)
+        #expect(try NodeKey.load(files.privateFile).keyID == f.sender.keyID)
+        #expect(try PublicKey.load(files.publicFile) == f.sender.publicKey)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: files.privateFile.path)
-        #expect(code({ _ = try NodeKey.load(files.privateFile) }) == "key.permissions")
+        #expect(f.code({ _ = try NodeKey.load(files.privateFile) }) == "key.permissions")
         // and the error never carries the secret
         do { _ = try NodeKey.load(files.privateFile) } catch {
             let text = try String(contentsOf: files.privateFile, encoding: .utf8)

@@ -52,6 +52,24 @@ import Testing
         #expect(try AESGCM.open(key: key, nonce: nonce, aad: aad, sealed: tampered) == nil)
     }
 
+    @Test func sm4GBT32907Example() throws {
+        // GB/T 32907-2016, appendix A, example 1: the key and the plaintext are the same block.
+        let block = bytes("0123456789abcdeffedcba9876543210")
+        #expect(hex(try SM4CTR.encryptBlock(key: block, block: block)) == "681edf34d206965e86b3e94f536e4246")
+    }
+
+    @Test func sm2SignsAndEncryptsWithOpenSSL() throws {
+        let key = try SM2.generate()
+        let message = Array("ferry".utf8)
+        let signature = try SM2.sign(message, with: key)
+        #expect(SM2.verify(signature, message, with: key))
+        #expect(!SM2.verify(signature, Array("ferrz".utf8), with: key))
+        let secret = try randomBytes(32)
+        let sealed = try SM2.encrypt(secret, to: try PKey.publicSM2(der: key.publicDER()))
+        #expect(SM2.decrypt(sealed, with: key) == secret)
+        #expect(SM2.decrypt(sealed, with: try SM2.generate()) == nil)
+    }
+
     @Test func merkleRootsFollowRFC6962Shape() {
         var tree = MerkleTree()
         let leaves = (0..<5).map { [UInt8]("leaf\($0)".utf8) }
