@@ -128,8 +128,15 @@ public struct Demo {
         try ScenarioFiles.copy(scenario.appendingPathComponent("ferry.yaml"), to: directory.appendingPathComponent("ferry.yaml"))
         try ScenarioFiles.copy(scenario.appendingPathComponent("systems"), to: directory.appendingPathComponent("systems"))
         try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: directory.appendingPathComponent("Mappings"))
-        for node in ["extranet-gw", "jinhong-gw", "passport-gw"] {
-            _ = try NodeKey.generate(node: node).write(to: directory.appendingPathComponent("keys"), name: node)
+        // One key per suite each node's channels use; the scenario names SM keys NODE-sm.
+        let topology = try TopologyLoader.parse(
+            try ConfigNode.load(file: directory.appendingPathComponent("ferry.yaml")), file: "ferry.yaml", baseDirectory: directory)
+        for node in topology.nodes {
+            let suites = Set(topology.channels.filter { $0.from == node.zone || $0.to == node.zone }.map(\.suite))
+            for suite in suites.sorted() {
+                let name = suite == Suite.defaultSuite ? node.name : "\(node.name)-sm"
+                _ = try NodeKey.generate(node: node.name, suite: suite).write(to: directory.appendingPathComponent("keys"), name: name)
+            }
         }
     }
 
