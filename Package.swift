@@ -80,7 +80,7 @@ let package = Package(
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerryCore"], swiftSettings: strict),
-        .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "FerryTransportTests", dependencies: ["FerryTransport", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
+import FerryGateway
 import FerrySeal
 import FerryCore
 
 struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bundle", abstract: "Look at bundles without a node.", subcommands: [Inspect.self])
+        commandName: "bundle", abstract: "Inspect, verify and open single bundles, for gap operators and auditors.",
+        subcommands: [Inspect.self, Verify.self, Open.self])
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -38,6 +40,55 @@ struct BundleCommand: ParsableCommand {
             print("created     \(Timestamp.format(header.created)), expires \(Timestamp.format(header.expires))")
             print("records     \(header.records), plain \(header.plainSize) B, compressed \(header.compressedSize) B, file \(info.fileSize) B")
             print("merkle root \(header.merkleRoot)")
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a bundle's sender, signature, addressing and every chunk, decrypting to nowhere.",
+            discussion: """
+                Uses the node's private keys and the topology's trust list. Exits 0 if the bundle
+                would be accepted by the pipeline's checks, 1 with the reason otherwise.
+
+                Example:
+                  ferry bundle verify gap/extranet-to-jinhong/3f…9a.bundle --config ferry.yaml --node jinhong-gw
+                """)
+
+        @Argument(help: "A .bundle file.")
+        var file: String
+
+        @OptionGroup var options: NodeOptions
+
+        func run() throws {
+            let result = try reporting { try BundleTools.verify(URL(fileURLWithPath: file), config: options.config, node: options.node) }
+            print("bundle \(result.header.id) from \(result.header.sender): signature, addressing and \(result.records) records verified (\(result.plainBytes) bytes)")
+        }
+    }
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a bundle's records as NDJSON, for forensics.",
+            discussion: """
+                The output holds the records in plain text, personal data included: it is created
+                mode 0600 and only once the whole bundle verified.
+
+                Example:
+                  ferry bundle open 3f…9a.bundle --config ferry.yaml --node jinhong-gw --out records.ndjson
+                """)
+
+        @Argument(help: "A .bundle file.")
+        var file: String
+
+        @OptionGroup var options: NodeOptions
+
+        @Option(name: .long, help: "Where to write the NDJSON.")
+        var out: String
+
+        func run() throws {
+            let result = try reporting {
+                try BundleTools.open(URL(fileURLWithPath: file), config: options.config, node: options.node, output: URL(fileURLWithPath: out))
+            }
+            print("wrote \(result.records) records of bundle \(result.header.id) to \(out)")
         }
     }
 }
