@@ -40,7 +40,7 @@ public enum BundleTools {
         var records = 0
         var bytes: Int64 = 0
         let header = try reader.open(file, now: now) { line in
-            try handle.write(contentsOf: line + [0x0A])
+            try handle.writeAll(line + [0x0A])
             records += 1
             bytes += Int64(line.count + 1)
         }

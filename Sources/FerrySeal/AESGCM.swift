@@ -18,7 +18,7 @@ final class AESGCM {
 
     /// Encrypts `plain` into `out` (ciphertext then 16-byte tag).
     func seal(_ plain: UnsafeRawBufferPointer, nonce: [UInt8], aad: [UInt8], into out: inout [UInt8]) throws {
-        try check(EVP_EncryptInit_ex(context, EVP_aes_256_gcm(), nil, nil, nil), "AES-GCM init")
+        try check(EVP_EncryptInit_ex(context, Fetched.aes256gcm.pointer, nil, nil, nil), "AES-GCM init")
         try check(cferry_gcm_set_ivlen(context, Int32(nonce.count)), "AES-GCM nonce")
         try check(EVP_EncryptInit_ex(context, nil, nil, key, nonce), "AES-GCM key")
         var length: Int32 = 0
@@ -39,7 +39,7 @@ final class AESGCM {
     func open(_ sealed: UnsafeRawBufferPointer, nonce: [UInt8], aad: [UInt8], into out: inout [UInt8]) throws -> Bool {
         guard sealed.count >= Self.tagSize else { return false }
         let cipherLength = sealed.count - Self.tagSize
-        try check(EVP_DecryptInit_ex(context, EVP_aes_256_gcm(), nil, nil, nil), "AES-GCM init")
+        try check(EVP_DecryptInit_ex(context, Fetched.aes256gcm.pointer, nil, nil, nil), "AES-GCM init")
         try check(cferry_gcm_set_ivlen(context, Int32(nonce.count)), "AES-GCM nonce")
         try check(EVP_DecryptInit_ex(context, nil, nil, key, nonce), "AES-GCM key")
         var length: Int32 = 0

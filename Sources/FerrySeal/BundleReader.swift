@@ -177,7 +177,7 @@ public struct BundleReader: Sendable {
 
     /// Pass 1: the signed digest (over the whole ciphertext, or over the chunk MACs where the
     /// suite's MACs are collision-resistant), the content hash in the name, the signature.
-    private func verifySignature(_ info: BundleInfo, suite: any CryptoSuite, senderKey: PublicKey, handle: FileHandle, name: String,
+    func verifySignature(_ info: BundleInfo, suite: any CryptoSuite, senderKey: PublicKey, handle: FileHandle, name: String,
         fail: Failure) throws
     {
         let signed = try Hasher(suite.hash)
@@ -196,9 +196,8 @@ public struct BundleReader: Sendable {
         } else {
             var position = Int64(info.payloadOffset)
             while position < info.signatureOffset {
-                let block = [UInt8](try handle.read(upToCount: Int(min(1 << 20, info.signatureOffset - position))) ?? Data())
-                guard !block.isEmpty else { break }
-                signed.update(block)
+                guard let block = try handle.read(upToCount: Int(min(1 << 20, info.signatureOffset - position))), !block.isEmpty else { break }
+                block.withUnsafeBytes { signed.update($0) }
                 position += Int64(block.count)
             }
         }
@@ -215,7 +214,7 @@ public struct BundleReader: Sendable {
     }
 
     /// Pass 2: authenticate and decrypt every chunk into an owner-only staging file.
-    private func stage(_ info: BundleInfo, suite: any CryptoSuite, fileKey: [UInt8], handle: FileHandle, name: String,
+    func stage(_ info: BundleInfo, suite: any CryptoSuite, fileKey: [UInt8], handle: FileHandle, name: String,
         fail: Failure) throws -> URL
     {
         let header = info.header
@@ -236,7 +235,7 @@ public struct BundleReader: Sendable {
         var plain: [UInt8] = []
         for counter in 0..<info.chunks {
             let cipherLength = Int(min(Int64(header.chunkSize), remaining))
-            let sealed = [UInt8](try handle.read(upToCount: cipherLength + info.tagSize) ?? Data())
+            let sealed = try handle.read(upToCount: cipherLength + info.tagSize) ?? Data()
             guard sealed.count == cipherLength + info.tagSize else {
                 throw fail(.bundleTruncated, "chunk \(counter) is short", offset, "the file was cut short in transit; ask for a resend")
             }
@@ -248,7 +247,7 @@ public struct BundleReader: Sendable {
                 throw fail(.bundleChunk, "chunk \(counter) fails authentication", offset,
                     "chunks were altered, reordered or dropped; the bundle is quarantined")
             }
-            try out.write(contentsOf: plain)
+            try out.writeAll(plain)
             remaining -= Int64(cipherLength)
             offset += Int64(cipherLength + info.tagSize)
         }
@@ -258,7 +257,7 @@ public struct BundleReader: Sendable {
 
     /// Pass 3: decompress the verified payload and hand on its lines, checking the declared
     /// size, the cap, the count and the Merkle root.
-    private func release(_ staged: URL, header: BundleHeader, onRecord: ([UInt8]) throws -> Void, fail: Failure, end: Int64) throws {
+    func release(_ staged: URL, header: BundleHeader, onRecord: ([UInt8]) throws -> Void, fail: Failure, end: Int64) throws {
         let limit = min(limits.maxPlainSize, header.plainSize)
         let decompressor = try ZstdDecompressor(limit: Int(limit))
         let input = try FileHandle(forReadingFrom: staged)

@@ -87,7 +87,7 @@ public final class BundleWriter {
         try pending.withUnsafeBytes { raw in
             try compressor.compress(raw, end: end) { piece in
                 compressedSize += Int64(piece.count)
-                try work.write(contentsOf: piece)
+                try work.writeAll(piece)
             }
         }
         pending.removeAll(keepingCapacity: true)
@@ -132,7 +132,7 @@ public final class BundleWriter {
         }
         let signed = try Hasher(suite.hash)
         signed.update(prefix)
-        try out.write(contentsOf: prefix)
+        try out.writeAll(prefix)
 
         let aad = try Hasher.digest(prefix, suite.hash)
         let cipher = try suite.chunkCipher(fileKey: fileKey)
@@ -152,13 +152,13 @@ public final class BundleWriter {
             } else {
                 signed.update(sealed)
             }
-            try out.write(contentsOf: sealed)
+            try out.writeAll(sealed)
         }
 
         let digest = try signed.finish()
         let signature = try suite.sign(BundleLayout.signatureContext + digest, with: sender.signing)
         let trailer = signature + BundleLayout.be16(UInt16(signature.count))
-        try out.write(contentsOf: trailer)
+        try out.writeAll(trailer)
         try out.synchronize()
         try out.close()
 

@@ -7,10 +7,12 @@ public final class Hasher {
         case sha256
         case sm3
 
+        /// The provider's implementation, fetched once: `EVP_sha256()` would make OpenSSL 3
+        /// look it up again on every init, which dominated hashing one record at a time.
         var md: OpaquePointer? {
             switch self {
-            case .sha256: return EVP_sha256()
-            case .sm3: return EVP_sm3()
+            case .sha256: return Fetched.sha256.pointer
+            case .sm3: return Fetched.sm3.pointer
             }
         }
     }
@@ -43,9 +45,10 @@ public final class Hasher {
 
     /// One-shot digest.
     public static func digest(_ bytes: [UInt8], _ algorithm: Algorithm = .sha256) throws -> [UInt8] {
-        let hasher = try Hasher(algorithm)
-        hasher.update(bytes)
-        return try hasher.finish()
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        try check(EVP_Digest(bytes, bytes.count, &out, &length, algorithm.md, nil), "digest")
+        return out
     }
 
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
@@ -75,4 +78,18 @@ public enum HKDF {
         try check(cferry_hkdf_sha256(salt, salt.count, ikm, ikm.count, info, info.count, &out, length), "HKDF")
         return out
     }
+}
+
+/// Algorithms fetched from OpenSSL's default provider once per process.
+enum Fetched {
+    /// An `EVP_MD` or `EVP_CIPHER` that lives for the whole process.
+    struct Handle: @unchecked Sendable {
+        // Sendable: fetched algorithm objects are immutable and OpenSSL shares them across threads.
+        let pointer: OpaquePointer?
+    }
+
+    static let sha256 = Handle(pointer: EVP_MD_fetch(nil, "SHA2-256", nil))
+    static let sm3 = Handle(pointer: EVP_MD_fetch(nil, "SM3", nil))
+    static let aes256gcm = Handle(pointer: EVP_CIPHER_fetch(nil, "AES-256-GCM", nil))
+    static let sm4ctr = Handle(pointer: EVP_CIPHER_fetch(nil, "SM4-CTR", nil))
 }

@@ -96,7 +96,7 @@ final class SM4CTR {
 
     /// Applies the keystream for `iv` to `input`, appending to `output` (CTR is its own inverse).
     func apply(_ input: UnsafeRawBufferPointer, iv: [UInt8], into output: inout [UInt8]) throws {
-        try check(EVP_EncryptInit_ex(context, EVP_sm4_ctr(), nil, key, iv), "SM4-CTR init")
+        try check(EVP_EncryptInit_ex(context, Fetched.sm4ctr.pointer, nil, key, iv), "SM4-CTR init")
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: input.count))
         guard input.count > 0 else { return }

@@ -1,0 +1,180 @@
+public import Foundation
+public import FerryCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ferry bench seal`: sealing and opening speed per suite on generated records, with the
+/// crypto layer timed apart from compression, beside `openssl speed` for the same
+/// primitives measured in the same run.
+public enum SealBenchmark {
+    public struct Result: Sendable {
+        public var suite: String
+        public var plainBytes: Int64
+        public var bundleBytes: Int64
+        /// Encrypt + MAC + signature digest + sign, over the compressed payload.
+        public var sealCryptoMBps: Double
+        /// Name and signature check + authenticate and decrypt every chunk.
+        public var openCryptoMBps: Double
+        public var compressMBps: Double
+        public var decompressMBps: Double
+        public var sealTotalMBps: Double
+        public var openTotalMBps: Double
+        /// `openssl speed -evp` for the suite's cipher and hash, in MB/s, when openssl ran.
+        public var opensslCipher: (name: String, mbps: Double?)
+        public var opensslHash: (name: String, mbps: Double?)
+        public var peakRSSMB: Double
+        /// The chunk layer alone, in memory on one core: seal (encrypt + MAC + signed digest)
+        /// and open (signed digest + authenticate + decrypt), MB/s of payload.
+        public var memorySealMBps: Double
+        public var memoryOpenMBps: Double
+    }
+
+    /// Seals and opens `megabytes` of generated records. `compressible` records look like
+    /// real canonical records; incompressible ones make the crypto layer see every byte.
+    public static func run(suite: String, megabytes: Int, compressible: Bool, directory: URL) throws -> Result {
+        let sender = try NodeKey.generate(node: "bench-a", suite: suite)
+        let recipient = try NodeKey.generate(node: "bench-b", suite: suite)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var parameters = BundleWriter.Parameters(lane: "a→b", sequence: 1)
+        parameters.compressionLevel = 1
+        let writer = try BundleWriter(directory: directory, sender: sender, recipients: [recipient.publicKey], parameters: parameters)
+
+        let target = Int64(megabytes) << 20
+        var written: Int64 = 0
+        var line = [UInt8]()
+        let random = try randomBytes(1 << 20)
+        var index = 0
+        var clock = Stopwatch()
+        while written < target {
+            line.removeAll(keepingCapacity: true)
+            if compressible {
+                line += Array(#"{"entity":"TravelApplication","fields":{"application_id":"WB2026"#.utf8)
+                line += Array(String(format: "%06d", index % 1_000_000).utf8)
+                line += Array(#"","name":"王伟","destinations":["AUS","USA"],"purpose":"商务考察 "#.utf8)
+                line += Array(hex(random[(index * 13) % (random.count - 16)..<((index * 13) % (random.count - 16) + 8)]).utf8)
+                line += Array(#""},"version":"2026-11-24T09:30:05Z"}"#.utf8)
+            } else {
+                let start = (index * 997) % (random.count - 1024)
+                line += Array(hex(random[start..<start + 512]).utf8)
+            }
+            try writer.append(line: line)
+            written += Int64(line.count + 1)
+            index += 1
+        }
+        let compressSeconds = clock.lap()
+        let sealed = try writer.finish()
+        let sealSeconds = clock.lap()
+        defer { try? FileManager.default.removeItem(at: sealed.url) }
+
+        var reader = BundleReader(key: recipient, trust: TrustStore([sender.publicKey]))
+        reader.limits.stagingDirectory = directory
+        let info = try BundleReader.inspect(sealed.url)
+        let engine = try Suites.require(suite, in: "bench")
+        let handle = try FileHandle(forReadingFrom: sealed.url)
+        defer { try? handle.close() }
+        func fail(_ code: FerryError.Code, _ message: String, _ offset: Int64, _ hint: String) -> FerryError {
+            FerryError(code, message, at: .bundle(id: sealed.url.lastPathComponent, offset: Int(offset)), hint: hint)
+        }
+        _ = clock.lap()
+        try reader.verifySignature(info, suite: engine, senderKey: sender.publicKey, handle: handle, name: sealed.url.lastPathComponent, fail: fail)
+        guard let wrapped = info.wrappedKeys.first,
+            let fileKey = try engine.unwrap(wrapped.wrapped, with: recipient, headerDigest: Hasher.digest(info.headerBytes, engine.hash))
+        else { throw FerryError(.crypto, "benchmark bundle does not unwrap") }
+        let staged = try reader.stage(info, suite: engine, fileKey: fileKey, handle: handle, name: sealed.url.lastPathComponent, fail: fail)
+        let openCryptoSeconds = clock.lap()
+        defer { try? FileManager.default.removeItem(at: staged) }
+        var records = 0
+        try reader.release(staged, header: info.header, onRecord: { _ in records += 1 }, fail: fail, end: info.signatureOffset)
+        let decompressSeconds = clock.lap()
+
+        let megabyte = Double(1 << 20)
+        let plain = Double(sealed.header.plainSize) / megabyte
+        let compressed = Double(sealed.header.compressedSize) / megabyte
+        let (cipherName, hashName) = suite == Suite.sm ? ("sm4-ctr", "sm3") : ("aes-256-gcm", "sha256")
+        return Result(
+            suite: suite, plainBytes: sealed.header.plainSize, bundleBytes: sealed.size,
+            sealCryptoMBps: compressed / sealSeconds, openCryptoMBps: compressed / openCryptoSeconds,
+            compressMBps: plain / compressSeconds, decompressMBps: plain / decompressSeconds,
+            sealTotalMBps: plain / (compressSeconds + sealSeconds), openTotalMBps: plain / (openCryptoSeconds + decompressSeconds),
+            opensslCipher: (cipherName, opensslSpeed(cipherName)), opensslHash: (hashName, opensslSpeed(hashName)),
+            peakRSSMB: peakRSS(),
+            memorySealMBps: try memoryThroughput(suite: engine, megabytes: max(megabytes, 256), open: false),
+            memoryOpenMBps: try memoryThroughput(suite: engine, megabytes: max(megabytes, 256), open: true))
+    }
+
+    /// The per-chunk work of sealing or opening, without files: what the crypto layer costs
+    /// on one core once disk and page-cache effects are taken out.
+    static func memoryThroughput(suite: any CryptoSuite, megabytes: Int, open: Bool) throws -> Double {
+        let chunkSize = BundleLayout.defaultChunkSize
+        let cipher = try suite.chunkCipher(fileKey: try randomBytes(32))
+        let aad = try randomBytes(32)
+        let source = try randomBytes(chunkSize * 16)
+        var sealedChunks: [[UInt8]] = []
+        for index in 0..<16 {
+            var out: [UInt8] = []
+            try source[(index * chunkSize)..<((index + 1) * chunkSize)].withUnsafeBytes {
+                try cipher.seal($0, counter: UInt64(index), final: false, aad: aad, into: &out)
+            }
+            sealedChunks.append(out)
+        }
+        let chunks = (megabytes << 20) / chunkSize
+        let signed = try Hasher(suite.hash)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(chunkSize + 64)
+        var clock = Stopwatch()
+        for counter in 0..<chunks {
+            buffer.removeAll(keepingCapacity: true)
+            let slot = counter % 16
+            if open {
+                let sealed = sealedChunks[slot]
+                if suite.signsTags { signed.update(Array(sealed.suffix(cipher.tagSize))) } else { signed.update(sealed) }
+                let ok = try sealed.withUnsafeBytes { try cipher.open($0, counter: UInt64(slot), final: false, aad: aad, into: &buffer) }
+                guard ok else { throw FerryError(.crypto, "benchmark chunk failed to open") }
+            } else {
+                try source[(slot * chunkSize)..<((slot + 1) * chunkSize)].withUnsafeBytes {
+                    try cipher.seal($0, counter: UInt64(counter), final: false, aad: aad, into: &buffer)
+                }
+                if suite.signsTags { signed.update(Array(buffer.suffix(cipher.tagSize))) } else { signed.update(buffer) }
+            }
+        }
+        _ = try signed.finish()
+        return Double(chunks * chunkSize) / Double(1 << 20) / clock.lap()
+    }
+
+    /// `openssl speed -evp NAME` on 64 KiB blocks, in MB/s (2^20 bytes), or nil if unavailable.
+    static func opensslSpeed(_ name: String) -> Double? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "speed", "-evp", name, "-bytes", "65536", "-seconds", "2"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = Pipe()
+        guard (try? process.run()) != nil else { return nil }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // The last line reads "<algorithm>   123456.78k": thousands of bytes per second.
+        guard let last = output.split(separator: "\n").last, let field = last.split(separator: " ").last,
+            field.hasSuffix("k"), let kilobytes = Double(field.dropLast())
+        else { return nil }
+        return kilobytes * 1000 / Double(1 << 20)
+    }
+
+    /// The process's peak resident set, in MB.
+    public static func peakRSS() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
+
+/// Monotonic lap timer.
+struct Stopwatch {
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+}
