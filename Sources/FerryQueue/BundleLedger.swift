@@ -76,13 +76,32 @@ public enum BundleLedger {
         case replayedSequence
     }
 
-    /// Whether an inbound bundle was seen before, by id or by its lane sequence.
+    /// Whether an inbound bundle was seen before: by id, by its lane sequence, or because
+    /// its sequence is at or below the lane's watermark. Bundles may arrive out of order;
+    /// one above the watermark that has not been seen is new.
     public static func seen(_ db: Database, id: String, lane: String, sequence: Int64) throws -> Seen {
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE id = ?", arguments: [id]) == true { return .duplicateID }
+        if sequence <= (try watermark(db, lane: lane)) { return .replayedSequence }
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]) == true {
             return .replayedSequence
         }
         return .new
+    }
+
+    /// Every sequence of `lane` up to this one has been received.
+    public static func watermark(_ db: Database, lane: String) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT watermark FROM lanes_in WHERE lane = ?", arguments: [lane]) ?? 0
+    }
+
+    /// Moves the watermark past every sequence now received without a gap.
+    static func advanceWatermark(_ db: Database, lane: String) throws {
+        var mark = try watermark(db, lane: lane)
+        while try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, mark + 1]) == true {
+            mark += 1
+        }
+        try db.execute(
+            sql: "INSERT INTO lanes_in(lane, watermark) VALUES (?, ?) ON CONFLICT(lane) DO UPDATE SET watermark = excluded.watermark",
+            arguments: [lane, mark])
     }
 
     public static func accept(
@@ -94,6 +113,7 @@ public enum BundleLedger {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted')
                 """).execute(
             arguments: [id, lane, sequence, kind, sender, contentHash, records, Clock.now])
+        try advanceWatermark(db, lane: lane)
     }
 
     public struct Inbound: Sendable {

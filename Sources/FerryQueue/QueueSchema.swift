@@ -89,5 +89,16 @@ enum QueueSchema {
                 );
                 """)
         }
+        migrator.registerMigration("queue-v2-lane-watermark") { db in
+            // The highest sequence below which every bundle of a lane has arrived: anything
+            // at or below it is a replay, whatever its bundle id.
+            try db.execute(sql: """
+                CREATE TABLE lanes_in (
+                    lane TEXT PRIMARY KEY,
+                    watermark INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO lanes_in(lane, watermark) SELECT lane, 0 FROM bundles_in GROUP BY lane;
+                """)
+        }
     }
 }

@@ -5,6 +5,7 @@ import Testing
 import FerryCore
 import FerryAudit
 import FerryQueue
+import FerrySeal
 @testable import FerryGateway
 
 /// Bundles that were altered, replayed or misplaced in the gap: each is refused, quarantined
@@ -131,5 +132,43 @@ import FerryQueue
     @Test func theAuditLogRefusesUpdatesAndDeletes() throws {
         _ = try extranet.sync(flow: "applications-in")
         #expect(throws: DatabaseError.self) { try extranet.store.write { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 1") } }
+    }
+
+    /// Seals `lines` as the extranet node would, with a chosen sequence, into the gap.
+    func forge(sequence: Int64, lines: [[UInt8]]) throws {
+        let sender = try NodeKey.load(directory.appendingPathComponent("keys/extranet-gw.key"))
+        let writer = try BundleWriter(
+            directory: gap, sender: sender, recipients: [try #require(jinhong.keys.first).publicKey],
+            parameters: BundleWriter.Parameters(lane: "extranet→jinhong", sequence: sequence))
+        for line in lines { try writer.append(line: line) }
+        _ = try writer.finish()
+    }
+
+    func envelope(_ id: String) -> [UInt8] {
+        RecordEnvelope(flow: "applications-in", record: FerryCore.Record(
+            entity: "TravelApplication", key: [id], version: "2026-11-24T09:00:00Z",
+            fields: ["application_id": .string(id), "applicant_name": "王伟", "id_number": "350203198001010013",
+                "employer_code": "91350200MA2YH12349", "destinations": ["AUS"], "depart_date": "2027-01-01",
+                "return_date": "2027-01-09", "updated_at": "2026-11-24T09:00:00Z"])).line
+    }
+
+    @Test func anOldSequenceIsAReplayEvenUnderANewBundleID() throws {
+        _ = try extranet.sync(flow: "applications-in")
+        #expect(try jinhong.receive().applied == 30)
+        try forge(sequence: 1, lines: [envelope("WB2026999999")])
+        let report = try jinhong.receive()
+        #expect(report.bundlesRejected == 1)
+        #expect(try rejections().first?.event.details["code"] == "bundle.replay")
+        #expect(try sinkCount() == 30)
+    }
+
+    @Test func bundlesArrivingOutOfOrderAreAccepted() throws {
+        try forge(sequence: 2, lines: [envelope("WB2026900002")])
+        #expect(try jinhong.receive().applied == 1)
+        #expect(try jinhong.store.read { db in try BundleLedger.watermark(db, lane: "extranet→jinhong") } == 0)
+        try forge(sequence: 1, lines: [envelope("WB2026900001")])
+        #expect(try jinhong.receive().applied == 1)
+        #expect(try jinhong.store.read { db in try BundleLedger.watermark(db, lane: "extranet→jinhong") } == 2)
+        #expect(try sinkCount() == 2)
     }
 }
