@@ -14,12 +14,15 @@ struct Keys: ParsableCommand {
                 Give the .pub file to the peers (by removable media, checking the fingerprint by
                 phone) and list it under trust: in the topology. The .key file never leaves this node.
 
+                A node whose channels use both suites holds a key of each; list both under its key:.
+
                 Example:
                   ferry keys generate --node jinhong-gw --out keys
+                  ferry keys generate --suite sm2-sm4-sm3 --node jinhong-gw --name jinhong-gw-sm --out keys
                 """)
 
-        @Option(name: .long, help: "The node the key belongs to.")
-        var node: String
+        @Option(name: .long, help: "The node the key belongs to (default: this machine's host name).")
+        var node: String = ProcessInfo.processInfo.hostName
 
         @Option(name: .long, help: "Directory to write the two files into.")
         var out: String
