@@ -85,7 +85,8 @@ let package = Package(
             name: "FerryTransportTests", dependencies: ["FerryTransport", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "FerryGatewayTests",
-            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal"],
+            // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
+            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "ferry"],
             swiftSettings: strict),
     ]
 )
