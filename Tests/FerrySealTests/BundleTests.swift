@@ -177,4 +177,60 @@ extension BundleTests {
             #expect(!"\(error)".contains(secret))
         }
     }
+
+    @Test(arguments: BundleTests.suites) func reorderedDuplicatedAndDroppedChunksAreRejected(suite: String) throws {
+        let f = try SealFixture(suite)
+        let sealed = try f.seal(try f.lines(300, size: 64), chunkSize: 1024)
+        let info = try BundleReader.inspect(sealed.url)
+        #expect(info.chunks >= 4)
+        let original = [UInt8](try Data(contentsOf: sealed.url))
+        let width = 1024 + info.tagSize
+        func chunk(_ i: Int) -> ArraySlice<UInt8> { original[(info.payloadOffset + i * width)..<(info.payloadOffset + (i + 1) * width)] }
+        var swapped = original
+        swapped.replaceSubrange((info.payloadOffset)..<(info.payloadOffset + 2 * width), with: chunk(1) + chunk(0))
+        var duplicated = original
+        duplicated.replaceSubrange((info.payloadOffset + 2 * width)..<(info.payloadOffset + 3 * width), with: chunk(1))
+        var dropped = original
+        dropped.removeSubrange((info.payloadOffset + width)..<(info.payloadOffset + 2 * width))
+        for (label, bytes) in [("swapped", swapped), ("duplicated", duplicated), ("dropped", dropped)] {
+            let copy = f.directory.appendingPathComponent("\(label).bundle")
+            try Data(bytes).write(to: copy)
+            #expect(f.code({ _ = try f.open(copy) }) != nil, "\(label) chunks were accepted")
+        }
+    }
+
+    /// Even with a valid signature, the chunk layer alone refuses a chunk at the wrong
+    /// position or with the wrong final flag.
+    @Test(arguments: BundleTests.suites) func chunksOnlyOpenAtTheirOwnPosition(suite: String) throws {
+        let engine = try #require(Suites.named(suite))
+        let cipher = try engine.chunkCipher(fileKey: try randomBytes(32))
+        let aad = try randomBytes(32)
+        var sealed: [UInt8] = []
+        try Array("chunk three".utf8).withUnsafeBytes { try cipher.seal($0, counter: 3, final: false, aad: aad, into: &sealed) }
+        func opens(counter: UInt64, final: Bool, aad: [UInt8]) throws -> Bool {
+            var out: [UInt8] = []
+            return try sealed.withUnsafeBytes { try cipher.open($0, counter: counter, final: final, aad: aad, into: &out) }
+        }
+        #expect(try opens(counter: 3, final: false, aad: aad))
+        #expect(try !opens(counter: 2, final: false, aad: aad))
+        #expect(try !opens(counter: 3, final: true, aad: aad))
+        #expect(try !opens(counter: 3, final: false, aad: try randomBytes(32)))
+    }
+
+    @Test func anUnsupportedSuiteOrVersionIsNamedAsSuch() throws {
+        let f = try SealFixture(Suite.defaultSuite)
+        let sealed = try f.seal(try f.lines(2))
+        var bytes = [UInt8](try Data(contentsOf: sealed.url))
+        // Same length, so only the suite name changes.
+        let from = Array("x25519-aes256gcm-ed25519".utf8), to = Array("x25519-aes128gcm-ed25519".utf8)
+        let at = try #require((0...(bytes.count - from.count)).first { Array(bytes[$0..<($0 + from.count)]) == from })
+        bytes.replaceSubrange(at..<(at + from.count), with: to)
+        let copy = f.directory.appendingPathComponent("suite.bundle")
+        try Data(bytes).write(to: copy)
+        #expect(f.code({ _ = try f.open(copy) }) == "bundle.unsupported-suite")
+        var version = [UInt8](try Data(contentsOf: sealed.url))
+        version[9] = 2
+        try Data(version).write(to: copy)
+        #expect(f.code({ _ = try f.open(copy) }) == "bundle.unsupported-version")
+    }
 }
