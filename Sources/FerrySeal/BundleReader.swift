@@ -218,7 +218,6 @@ public struct BundleReader: Sendable {
         fail: Failure) throws -> URL
     {
         let header = info.header
-        let cipher = try suite.chunkCipher(fileKey: fileKey)
         let aad = try Hasher.digest(info.prefix, suite.hash)
         try FileManager.default.createDirectory(at: limits.stagingDirectory, withIntermediateDirectories: true)
         let staged = limits.stagingDirectory.appendingPathComponent(".open-\(hex(try randomBytes(8))).zst")
@@ -232,24 +231,30 @@ public struct BundleReader: Sendable {
         try handle.seek(toOffset: UInt64(info.payloadOffset))
         var remaining = header.compressedSize
         var offset = Int64(info.payloadOffset)
-        var plain: [UInt8] = []
-        for counter in 0..<info.chunks {
-            let cipherLength = Int(min(Int64(header.chunkSize), remaining))
-            let sealed = try handle.read(upToCount: cipherLength + info.tagSize) ?? Data()
-            guard sealed.count == cipherLength + info.tagSize else {
-                throw fail(.bundleTruncated, "chunk \(counter) is short", offset, "the file was cut short in transit; ask for a resend")
+        var counter: Int64 = 0
+        while counter < info.chunks {
+            var batch: [Data] = []
+            var offsets: [Int64] = []
+            while batch.count < ParallelChunks.batch && counter + Int64(batch.count) < info.chunks {
+                let cipherLength = Int(min(Int64(header.chunkSize), remaining))
+                let sealed = try handle.read(upToCount: cipherLength + info.tagSize) ?? Data()
+                guard sealed.count == cipherLength + info.tagSize else {
+                    throw fail(.bundleTruncated, "chunk \(counter + Int64(batch.count)) is short", offset,
+                        "the file was cut short in transit; ask for a resend")
+                }
+                batch.append(sealed)
+                offsets.append(offset)
+                remaining -= Int64(cipherLength)
+                offset += Int64(cipherLength + info.tagSize)
             }
-            plain.removeAll(keepingCapacity: true)
-            let ok = try sealed.withUnsafeBytes {
-                try cipher.open($0, counter: UInt64(counter), final: counter == info.chunks - 1, aad: aad, into: &plain)
-            }
-            guard ok else {
-                throw fail(.bundleChunk, "chunk \(counter) fails authentication", offset,
+            switch try ParallelChunks.open(batch, first: counter, total: info.chunks, suite: suite, fileKey: fileKey, aad: aad) {
+            case .failure(let failed):
+                throw fail(.bundleChunk, "chunk \(counter + Int64(failed.index)) fails authentication", offsets[failed.index],
                     "chunks were altered, reordered or dropped; the bundle is quarantined")
+            case .success(let plains):
+                for plain in plains { try out.writeAll(plain) }
             }
-            try out.writeAll(plain)
-            remaining -= Int64(cipherLength)
-            offset += Int64(cipherLength + info.tagSize)
+            counter += Int64(batch.count)
         }
         done = true
         return staged

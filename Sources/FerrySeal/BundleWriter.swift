@@ -139,20 +139,23 @@ public final class BundleWriter {
         let input = try FileHandle(forReadingFrom: workFile)
         defer { try? input.close() }
         let chunks = BundleLayout.chunkCount(compressedSize: compressedSize, chunkSize: parameters.chunkSize)
-        var sealed: [UInt8] = []
-        sealed.reserveCapacity(parameters.chunkSize + cipher.tagSize)
-        for counter in 0..<chunks {
-            let plain = try input.read(upToCount: parameters.chunkSize) ?? Data()
-            sealed.removeAll(keepingCapacity: true)
-            try plain.withUnsafeBytes {
-                try cipher.seal($0, counter: UInt64(counter), final: counter == chunks - 1, aad: aad, into: &sealed)
+        // Chunks are sealed a batch at a time on every core; digest and file stay in order.
+        var counter: Int64 = 0
+        while counter < chunks {
+            var batch: [Data] = []
+            while batch.count < ParallelChunks.batch && counter + Int64(batch.count) < chunks {
+                batch.append(try input.read(upToCount: parameters.chunkSize) ?? Data())
             }
-            if suite.signsTags {
-                signed.update(Array(sealed.suffix(cipher.tagSize)))
-            } else {
-                signed.update(sealed)
+            let sealedBatch = try ParallelChunks.seal(batch, first: counter, total: chunks, suite: suite, fileKey: fileKey, aad: aad)
+            for sealed in sealedBatch {
+                if suite.signsTags {
+                    signed.update(Array(sealed.suffix(cipher.tagSize)))
+                } else {
+                    signed.update(sealed)
+                }
+                try out.writeAll(sealed)
             }
-            try out.writeAll(sealed)
+            counter += Int64(batch.count)
         }
 
         let digest = try signed.finish()

@@ -28,6 +28,10 @@ public enum SealBenchmark {
         /// and open (signed digest + authenticate + decrypt), MB/s of payload.
         public var memorySealMBps: Double
         public var memoryOpenMBps: Double
+        /// The same, with chunks spread over every core as the writer and reader do.
+        public var parallelSealMBps: Double
+        public var parallelOpenMBps: Double
+        public var threads: Int
     }
 
     /// Seals and opens `megabytes` of generated records. `compressible` records look like
@@ -100,7 +104,46 @@ public enum SealBenchmark {
             opensslCipher: (cipherName, opensslSpeed(cipherName)), opensslHash: (hashName, opensslSpeed(hashName)),
             peakRSSMB: peakRSS(),
             memorySealMBps: try memoryThroughput(suite: engine, megabytes: max(megabytes, 256), open: false),
-            memoryOpenMBps: try memoryThroughput(suite: engine, megabytes: max(megabytes, 256), open: true))
+            memoryOpenMBps: try memoryThroughput(suite: engine, megabytes: max(megabytes, 256), open: true),
+            parallelSealMBps: try parallelThroughput(suite: engine, megabytes: max(megabytes, 256), open: false),
+            parallelOpenMBps: try parallelThroughput(suite: engine, megabytes: max(megabytes, 256), open: true),
+            threads: ParallelChunks.workers)
+    }
+
+    /// Chunk crypto through the writer's and reader's batch path: parallel chunks, the
+    /// signed digest on one thread.
+    static func parallelThroughput(suite: any CryptoSuite, megabytes: Int, open: Bool) throws -> Double {
+        let chunkSize = BundleLayout.defaultChunkSize
+        let fileKey = try randomBytes(32)
+        let aad = try randomBytes(32)
+        let tagSize = try suite.chunkCipher(fileKey: fileKey).tagSize
+        let plain = (0..<ParallelChunks.batch).map { _ in Data((try? randomBytes(chunkSize)) ?? []) }
+        let total = Int64((megabytes << 20) / chunkSize)
+        let sealedBatch = try ParallelChunks.seal(plain, first: 0, total: total, suite: suite, fileKey: fileKey, aad: aad).map { Data($0) }
+        let signed = try Hasher(suite.hash)
+        var clock = Stopwatch()
+        var done: Int64 = 0
+        while done < total {
+            let outputs: [[UInt8]]
+            if open {
+                for sealed in sealedBatch {
+                    sealed.withUnsafeBytes { raw in
+                        if suite.signsTags { signed.update(UnsafeRawBufferPointer(rebasing: raw[(raw.count - tagSize)...])) } else { signed.update(raw) }
+                    }
+                }
+                guard case .success(let plains) = try ParallelChunks.open(sealedBatch, first: 0, total: total, suite: suite, fileKey: fileKey, aad: aad)
+                else { throw FerryError(.crypto, "benchmark chunk failed to open") }
+                outputs = plains
+            } else {
+                outputs = try ParallelChunks.seal(plain, first: 0, total: total, suite: suite, fileKey: fileKey, aad: aad)
+                for sealed in outputs {
+                    if suite.signsTags { signed.update(Array(sealed.suffix(tagSize))) } else { signed.update(sealed) }
+                }
+            }
+            done += Int64(outputs.count)
+        }
+        _ = try signed.finish()
+        return Double(done * Int64(chunkSize)) / Double(1 << 20) / clock.lap()
     }
 
     /// The per-chunk work of sealing or opening, without files: what the crypto layer costs

@@ -43,6 +43,7 @@ struct Bench: ParsableCommand {
                 func f(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "n/a" }
                 print("suite \(r.suite): \(r.plainBytes >> 20) MiB of records, bundle \(r.bundleBytes >> 20) MiB")
                 print("  crypto layer, in memory, one core: seal \(f(r.memorySealMBps)) MB/s, open \(f(r.memoryOpenMBps)) MB/s")
+                print("  crypto layer, in memory, \(r.threads) threads: seal \(f(r.parallelSealMBps)) MB/s, open \(f(r.parallelOpenMBps)) MB/s")
                 print("  crypto layer with files: seal \(f(r.sealCryptoMBps)) MB/s, open \(f(r.openCryptoMBps)) MB/s")
                 print("  openssl speed -evp \(r.opensslCipher.name): \(f(r.opensslCipher.mbps)) MB/s, \(r.opensslHash.name): \(f(r.opensslHash.mbps)) MB/s")
                 print("  zstd compress           \(f(r.compressMBps)) MB/s, decompress \(f(r.decompressMBps)) MB/s")

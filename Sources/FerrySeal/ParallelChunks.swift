@@ -1,0 +1,81 @@
+import Foundation
+import FerryCore
+
+/// Seals or opens a batch of chunks on several threads, each with its own cipher context.
+/// Chunks are independent (own nonce, own tag); only the signed digest and the file order
+/// are sequential, and the callers keep those on one thread.
+enum ParallelChunks {
+    static let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    /// Chunks per batch: enough to keep every worker busy, small enough to bound memory.
+    static var batch: Int { workers * 8 }
+
+    /// A buffer that workers write disjoint slots of.
+    final class Slots<T>: @unchecked Sendable {
+        // Sendable: each worker writes only the indices it owns; readers wait for all workers.
+        var items: [T]
+        init(_ items: [T]) { self.items = items }
+    }
+
+    /// Seals `chunks`, the first being chunk `first` of `total`.
+    static func seal(_ chunks: [Data], first: Int64, total: Int64, suite: any CryptoSuite, fileKey: [UInt8], aad: [UInt8],
+        threads: Int = workers) throws -> [[UInt8]]
+    {
+        let results = Slots([[UInt8]](repeating: [], count: chunks.count))
+        let failure = Slots<(any Error)?>([nil])
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: min(threads, chunks.count)) { worker in
+            do {
+                let cipher = try suite.chunkCipher(fileKey: fileKey)
+                for index in stride(from: worker, to: chunks.count, by: min(threads, chunks.count)) {
+                    let counter = first + Int64(index)
+                    var sealed: [UInt8] = []
+                    sealed.reserveCapacity(chunks[index].count + cipher.tagSize)
+                    try chunks[index].withUnsafeBytes {
+                        try cipher.seal($0, counter: UInt64(counter), final: counter == total - 1, aad: aad, into: &sealed)
+                    }
+                    results.items[index] = sealed
+                }
+            } catch {
+                lock.withLock { failure.items[0] = error }
+            }
+        }
+        if let error = failure.items[0] { throw error }
+        return results.items
+    }
+
+    /// Opens `chunks`; returns the plaintexts, or the index of the first chunk that fails.
+    static func open(_ chunks: [Data], first: Int64, total: Int64, suite: any CryptoSuite, fileKey: [UInt8], aad: [UInt8],
+        threads: Int = workers) throws -> Result<[[UInt8]], FailedChunk>
+    {
+        let results = Slots([[UInt8]?](repeating: nil, count: chunks.count))
+        let failure = Slots<(any Error)?>([nil])
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: min(threads, chunks.count)) { worker in
+            do {
+                let cipher = try suite.chunkCipher(fileKey: fileKey)
+                for index in stride(from: worker, to: chunks.count, by: min(threads, chunks.count)) {
+                    let counter = first + Int64(index)
+                    var plain: [UInt8] = []
+                    plain.reserveCapacity(chunks[index].count)
+                    let ok = try chunks[index].withUnsafeBytes {
+                        try cipher.open($0, counter: UInt64(counter), final: counter == total - 1, aad: aad, into: &plain)
+                    }
+                    results.items[index] = ok ? plain : nil
+                }
+            } catch {
+                lock.withLock { failure.items[0] = error }
+            }
+        }
+        if let error = failure.items[0] { throw error }
+        var plains: [[UInt8]] = []
+        for (index, plain) in results.items.enumerated() {
+            guard let plain else { return .failure(FailedChunk(index: index)) }
+            plains.append(plain)
+        }
+        return .success(plains)
+    }
+
+    struct FailedChunk: Error {
+        var index: Int
+    }
+}
