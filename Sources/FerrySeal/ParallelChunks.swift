@@ -16,25 +16,19 @@ enum ParallelChunks {
         init(_ items: [T]) { self.items = items }
     }
 
-    /// Seals `chunks`, the first being chunk `first` of `total`.
-    static func seal(_ chunks: [Data], first: Int64, total: Int64, suite: any CryptoSuite, fileKey: [UInt8], aad: [UInt8],
-        threads: Int = workers) throws -> [[UInt8]]
+    /// Runs `body(cipher, index)` for every index in `0..<count`, spread over the workers,
+    /// each worker with its own cipher for `fileKey`.
+    static func map<T: Sendable>(_ count: Int, suite: any CryptoSuite, fileKey: [UInt8], empty: T,
+        body: @Sendable (any ChunkCipher, Int) throws -> T) throws -> [T]
     {
-        let results = Slots([[UInt8]](repeating: [], count: chunks.count))
+        let threads = min(workers, count)
+        let results = Slots([T](repeating: empty, count: count))
         let failure = Slots<(any Error)?>([nil])
         let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: min(threads, chunks.count)) { worker in
+        DispatchQueue.concurrentPerform(iterations: threads) { worker in
             do {
                 let cipher = try suite.chunkCipher(fileKey: fileKey)
-                for index in stride(from: worker, to: chunks.count, by: min(threads, chunks.count)) {
-                    let counter = first + Int64(index)
-                    var sealed: [UInt8] = []
-                    sealed.reserveCapacity(chunks[index].count + cipher.tagSize)
-                    try chunks[index].withUnsafeBytes {
-                        try cipher.seal($0, counter: UInt64(counter), final: counter == total - 1, aad: aad, into: &sealed)
-                    }
-                    results.items[index] = sealed
-                }
+                for index in stride(from: worker, to: count, by: threads) { results.items[index] = try body(cipher, index) }
             } catch {
                 lock.withLock { failure.items[0] = error }
             }
@@ -43,36 +37,34 @@ enum ParallelChunks {
         return results.items
     }
 
-    /// Opens `chunks`; returns the plaintexts, or the index of the first chunk that fails.
-    static func open(_ chunks: [Data], first: Int64, total: Int64, suite: any CryptoSuite, fileKey: [UInt8], aad: [UInt8],
-        threads: Int = workers) throws -> Result<[[UInt8]], FailedChunk>
-    {
-        let results = Slots([[UInt8]?](repeating: nil, count: chunks.count))
-        let failure = Slots<(any Error)?>([nil])
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: min(threads, chunks.count)) { worker in
-            do {
-                let cipher = try suite.chunkCipher(fileKey: fileKey)
-                for index in stride(from: worker, to: chunks.count, by: min(threads, chunks.count)) {
-                    let counter = first + Int64(index)
-                    var plain: [UInt8] = []
-                    plain.reserveCapacity(chunks[index].count)
-                    let ok = try chunks[index].withUnsafeBytes {
-                        try cipher.open($0, counter: UInt64(counter), final: counter == total - 1, aad: aad, into: &plain)
-                    }
-                    results.items[index] = ok ? plain : nil
-                }
-            } catch {
-                lock.withLock { failure.items[0] = error }
+    /// Seals `chunks`, the first being chunk `first` of `total`.
+    static func seal(_ chunks: [Data], first: Int64, total: Int64, suite: any CryptoSuite, fileKey: [UInt8], aad: [UInt8]) throws -> [[UInt8]] {
+        try map(chunks.count, suite: suite, fileKey: fileKey, empty: []) { cipher, index in
+            let counter = first + Int64(index)
+            var sealed: [UInt8] = []
+            sealed.reserveCapacity(chunks[index].count + cipher.tagSize)
+            try chunks[index].withUnsafeBytes {
+                try cipher.seal($0, counter: UInt64(counter), final: counter == total - 1, aad: aad, into: &sealed)
             }
+            return sealed
         }
-        if let error = failure.items[0] { throw error }
-        var plains: [[UInt8]] = []
-        for (index, plain) in results.items.enumerated() {
-            guard let plain else { return .failure(FailedChunk(index: index)) }
-            plains.append(plain)
+    }
+
+    /// Opens `chunks`; returns the plaintexts, or the index of the first chunk that fails.
+    static func open(_ chunks: [Data], first: Int64, total: Int64, suite: any CryptoSuite, fileKey: [UInt8], aad: [UInt8]) throws
+        -> Result<[[UInt8]], FailedChunk>
+    {
+        let plains: [[UInt8]?] = try map(chunks.count, suite: suite, fileKey: fileKey, empty: nil) { cipher, index in
+            let counter = first + Int64(index)
+            var plain: [UInt8] = []
+            plain.reserveCapacity(chunks[index].count)
+            let ok = try chunks[index].withUnsafeBytes {
+                try cipher.open($0, counter: UInt64(counter), final: counter == total - 1, aad: aad, into: &plain)
+            }
+            return ok ? plain : nil
         }
-        return .success(plains)
+        if let failed = plains.firstIndex(where: { $0 == nil }) { return .failure(FailedChunk(index: failed)) }
+        return .success(plains.compactMap { $0 })
     }
 
     struct FailedChunk: Error {
