@@ -35,6 +35,8 @@ extension Node {
         report.skipped = applied.skipped
         report.rejected = applied.rejected
         report.receiptsSent = try sendReceipts()
+        report.missing = try store.read { db in try QueueStatus.read(db).warnings }
+        for warning in report.missing { logger.warning("\(warning)") }
         return report
     }
 

@@ -28,6 +28,8 @@ public struct ReceiveReport: Sendable {
     public var rejected = 0
     public var receiptsSent: [ShippedBundle] = []
     public var rejections: [String] = []
+    /// Gaps in inbound sequences, as operators read them.
+    public var missing: [String] = []
 
     public init() {}
 }

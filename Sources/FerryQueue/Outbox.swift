@@ -72,6 +72,10 @@ public enum Cursors {
         try String.fetchOne(db, sql: "SELECT value FROM cursors WHERE flow = ?", arguments: [flow])
     }
 
+    public static func clear(_ db: Database, flow: String) throws {
+        try db.execute(sql: "DELETE FROM cursors WHERE flow = ?", arguments: [flow])
+    }
+
     public static func set(_ db: Database, flow: String, value: String) throws {
         try db.cachedStatement(
             sql: "INSERT INTO cursors(flow, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").execute(

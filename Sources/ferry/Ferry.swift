@@ -20,7 +20,7 @@ struct Ferry: ParsableCommand {
         version: FerryVersion.current,
         subcommands: [
             Init.self, Check.self, Sync.self, Receive.self, Demo.self, Keys.self, MappingCommand.self, BundleCommand.self,
-            AuditCommand.self, Bench.self, Version.self,
+            QueueCommand.self, AuditCommand.self, Bench.self, Version.self,
         ])
 }
 

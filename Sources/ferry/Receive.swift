@@ -25,6 +25,7 @@ struct Receive: ParsableCommand {
         print("records staged \(report.recordsStaged), applied \(report.applied), skipped \(report.skipped), rejected \(report.rejected)")
         for receipt in report.receiptsSent { print("receipt sent on \(receipt.lane) seq \(receipt.sequence) (\(receipt.records) outcomes)") }
         for rejection in report.rejections { print("rejected: \(rejection)") }
+        for missing in report.missing { print("warning: \(missing)") }
         if report.bundlesRejected > 0 { throw ExitCode(3) }
     }
 }

@@ -171,4 +171,32 @@ import FerrySeal
         #expect(try jinhong.store.read { db in try BundleLedger.watermark(db, lane: "extranet→jinhong") } == 2)
         #expect(try sinkCount() == 2)
     }
+
+    @Test func aGapInTheSequenceIsReportedWithItsNumbers() throws {
+        try forge(sequence: 3, lines: [envelope("WB2026900003")])
+        let report = try jinhong.receive()
+        #expect(report.applied == 1)
+        #expect(report.missing.count == 2)
+        #expect(report.missing.first?.hasPrefix("channel extranet→jinhong: bundle 1 missing since ") == true)
+        let status = try jinhong.store.read { db in try QueueStatus.read(db) }
+        #expect(status.inbound.first?.missing == [1, 2])
+        try forge(sequence: 1, lines: [envelope("WB2026900001")])
+        try forge(sequence: 2, lines: [envelope("WB2026900002")])
+        #expect(try jinhong.receive().missing.isEmpty)
+    }
+
+    @Test func resettingACheckpointRereadsWithoutDuplicatesAndIsAudited() throws {
+        _ = try extranet.sync(flow: "applications-in")
+        #expect(try jinhong.receive().applied == 30)
+        let config = directory.appendingPathComponent("ferry.yaml").path
+        let previous = try QueueTools.resetCheckpoint(config: config, node: "extranet-gw", flow: "applications-in", to: nil, actor: "auditor-li")
+        #expect(previous != nil)
+        #expect(try extranet.sync(flow: "applications-in").enqueued == 30)
+        let again = try jinhong.receive()
+        #expect(again.applied == 0)
+        #expect(again.skipped == 30)
+        #expect(try sinkCount() == 30)
+        let entry = try #require(try extranet.store.read { db in try AuditLog.entries(db, kind: "operator.reset-checkpoint") }.first)
+        #expect(entry.event.actor == "auditor-li")
+    }
 }

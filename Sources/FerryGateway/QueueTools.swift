@@ -1,0 +1,40 @@
+public import Foundation
+public import FerryCore
+public import FerryQueue
+public import FerryAudit
+
+/// Operator tools over a node's queue; they need the topology and the store, not the keys.
+public enum QueueTools {
+    static func store(config: String, node name: String) throws -> (NodeStore, Deployment) {
+        let deployment = try Deployment.load(config)
+        guard let node = deployment.topology.node(named: name), case .sqlite(let path) = node.store else {
+            throw FerryError(.config, "no node \(name) with an sqlite store in \(config)",
+                hint: "known nodes: \(deployment.topology.nodes.map(\.name).joined(separator: ", "))")
+        }
+        guard FileManager.default.fileExists(atPath: path.path) else {
+            throw FerryError(.store, "node \(name) has no store yet at \(path.path)", hint: "run a sync or receive on it first")
+        }
+        return (try NodeStore(path: path, migrations: [AuditLog.register]), deployment)
+    }
+
+    public static func status(config: String, node: String) throws -> QueueStatus {
+        try store(config: config, node: node).0.read { db in try QueueStatus.read(db) }
+    }
+
+    /// Sets (or, with nil, clears) a flow's source cursor: the next sync starts from there.
+    /// An operator action, audited with who did it and what the cursor was.
+    public static func resetCheckpoint(config: String, node: String, flow: String, to value: String?, actor: String) throws -> String? {
+        let (store, deployment) = try store(config: config, node: node)
+        guard deployment.topology.flow(named: flow) != nil else {
+            throw FerryError(.config, "no flow named \(flow)", hint: "known flows: \(deployment.topology.flows.map(\.name).joined(separator: ", "))")
+        }
+        return try store.write { db in
+            let previous = try Cursors.get(db, flow: flow)
+            if let value { try Cursors.set(db, flow: flow, value: value) } else { try Cursors.clear(db, flow: flow) }
+            try AuditLog(node: node).append(db, AuditEvent("operator.reset-checkpoint", actor: actor, flow: flow, details: [
+                "previous": previous.map(Value.string) ?? .null, "new": value.map(Value.string) ?? .null,
+            ]))
+            return previous
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import FerryCore
+import FerryGateway
+
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Inspect a node's queue and manage its checkpoints.",
+        subcommands: [Status.self, ResetCheckpoint.self])
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue depths, oldest ages, undelivered bundles, missing sequences and cursors.",
+            discussion: """
+                Example:
+                  ferry queue status --config ferry.yaml --node jinhong-gw
+                  ferry queue status --config ferry.yaml --node jinhong-gw --json
+                """)
+
+        @OptionGroup var options: NodeOptions
+
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let status = try reporting { try QueueTools.status(config: options.config, node: options.node) }
+            if json {
+                print(String(decoding: CanonicalJSON.encode(status.value), as: UTF8.self))
+                return
+            }
+            var out = Table(["outbound lane", "pending", "oldest pending", "undelivered", "oldest undelivered", "delivered", "next seq"])
+            for lane in status.outbound {
+                out.add([lane.lane, "\(lane.pending)", lane.oldestPending ?? "-", "\(lane.undelivered)", lane.oldestUndelivered ?? "-",
+                    "\(lane.delivered)", "\(lane.nextSequence)"])
+            }
+            print(out.rendered)
+            print("")
+            var inbound = Table(["inbound lane", "complete up to", "highest", "missing"])
+            for lane in status.inbound {
+                inbound.add([lane.lane, "\(lane.watermark)", "\(lane.highest)", lane.missing.isEmpty ? "-" : lane.missing.map(String.init).joined(separator: ",")])
+            }
+            print(inbound.rendered)
+            print("")
+            print("inbox pending \(status.inboxPending), quarantined \(status.quarantined)")
+            for cursor in status.cursors { print("cursor \(cursor.flow) = \(cursor.value) (at \(cursor.updatedAt))") }
+            for warning in status.warnings { print("warning: \(warning)") }
+        }
+    }
+
+    struct ResetCheckpoint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-checkpoint",
+            abstract: "Clear or set a flow's source cursor, so the next sync re-reads from there (audited).",
+            discussion: """
+                Re-reading is safe: receivers skip versions they already hold. The old and new
+                values and the operator are written to the audit log.
+
+                Example:
+                  ferry queue reset-checkpoint applications-in --config ferry.yaml --node extranet-gw
+                """)
+
+        @Argument(help: "The flow.")
+        var flow: String
+
+        @OptionGroup var options: NodeOptions
+
+        @Option(name: .long, help: "Set the cursor to this value instead of clearing it.")
+        var to: String?
+
+        func run() throws {
+            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let previous = try reporting {
+                try QueueTools.resetCheckpoint(config: options.config, node: options.node, flow: flow, to: to, actor: actor)
+            }
+            print("cursor of \(flow) was \(previous ?? "unset"), now \(to ?? "unset")")
+        }
+    }
+}
