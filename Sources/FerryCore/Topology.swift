@@ -59,6 +59,7 @@ public struct Topology: Sendable {
         /// Where bundles going back `to → from` (receipts, return flows) are dropped; nil on a one-way link.
         public var returnPath: URL?
         public var suite: String
+        public var policy = LanePolicy()
         public var location: SourceLocation
 
         public var isOneWay: Bool { returnPath == nil }
@@ -131,10 +132,11 @@ extension Topology {
     public func lane(from: String, to: String) -> Lane? {
         for channel in channels {
             if channel.from == from && channel.to == to {
-                return Lane(from: from, to: to, directory: channel.forward, suite: channel.suite, hasReturn: channel.returnPath != nil)
+                return Lane(from: from, to: to, directory: channel.forward, suite: channel.suite, hasReturn: channel.returnPath != nil,
+                    policy: channel.policy)
             }
             if channel.to == from && channel.from == to, let back = channel.returnPath {
-                return Lane(from: from, to: to, directory: back, suite: channel.suite, hasReturn: true)
+                return Lane(from: from, to: to, directory: back, suite: channel.suite, hasReturn: true, policy: channel.policy)
             }
         }
         return nil
@@ -154,15 +156,32 @@ public struct Lane: Sendable, Hashable {
     public var suite: String
     /// Whether a path back exists, so receipts and resend requests can flow.
     public var hasReturn: Bool
+    public var policy: LanePolicy
 
-    public init(from: String, to: String, directory: URL, suite: String, hasReturn: Bool) {
+    public init(from: String, to: String, directory: URL, suite: String, hasReturn: Bool, policy: LanePolicy = LanePolicy()) {
         self.from = from
         self.to = to
         self.directory = directory
         self.suite = suite
         self.hasReturn = hasReturn
+        self.policy = policy
     }
 
     /// `extranet→jinhong`: sequence numbers are counted per lane.
     public var name: String { "\(from)→\(to)" }
+}
+
+/// How bundles are cut and carried on a channel.
+public struct LanePolicy: Sendable, Hashable {
+    /// At most this many records per bundle.
+    public var bundleRecords = 5000
+    /// On a one-way channel, how many times each bundle is dropped in all: with no receipt
+    /// to say it arrived, repetition is what survives a lossy link; receivers drop copies.
+    public var carouselCopies = 3
+    /// The transfer area holds at most this many bundles not yet taken by the far side.
+    public var maxFiles: Int?
+    /// …and at most this many bytes of them.
+    public var maxBytes: Int64?
+
+    public init() {}
 }

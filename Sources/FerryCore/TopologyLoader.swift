@@ -60,7 +60,8 @@ public enum TopologyLoader {
 
         for item in try root["channels"]?.items("channels") ?? [] {
             let what = "a channel"
-            try item.rejectUnknownKeys(["from", "to", "via", "return", "suite"], in: what)
+            try item.rejectUnknownKeys(
+                ["from", "to", "via", "return", "suite", "bundle_records", "carousel", "max_files", "max_bytes"], in: what)
             let via = try item.require("via", in: what)
             try via.rejectUnknownKeys(["dir"], in: "via")
             let suiteNode = item["suite"]
@@ -69,13 +70,24 @@ public enum TopologyLoader {
                 throw (suiteNode ?? item).error(
                     "unknown suite '\(suite)'", hint: "use one of: \(suites.joined(separator: ", "))")
             }
+            var policy = LanePolicy()
+            func positive(_ key: String) throws -> Int? {
+                guard let node = item[key] else { return nil }
+                let value = try node.int(key)
+                guard value > 0 else { throw node.error("\(key) must be at least 1") }
+                return value
+            }
+            policy.bundleRecords = try positive("bundle_records") ?? policy.bundleRecords
+            policy.carouselCopies = try positive("carousel") ?? policy.carouselCopies
+            policy.maxFiles = try positive("max_files")
+            policy.maxBytes = try positive("max_bytes").map(Int64.init)
             topology.channels.append(
                 .init(
                     from: try item.require("from", in: what).string("from"),
                     to: try item.require("to", in: what).string("to"),
                     forward: try path(try via.require("dir", in: "via"), "via.dir"),
                     returnPath: try item["return"].flatMap { $0.isNull ? nil : try path($0, "return") },
-                    suite: suite,
+                    suite: suite, policy: policy,
                     location: item.location))
         }
 

@@ -42,6 +42,12 @@ extension Deployment {
             }
         }
         try checkKeys(node: node, report: &report)
+        for channel in topology.channels {
+            for directory in [channel.forward] + (channel.returnPath.map { [$0] } ?? [])
+            where !FileManager.default.fileExists(atPath: directory.path) {
+                report.notes.append("transfer area \(directory.path) of \(channel.from)↔\(channel.to) does not exist here; bundles wait until it does")
+            }
+        }
         return report
     }
 

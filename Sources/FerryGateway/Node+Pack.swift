@@ -6,35 +6,69 @@ import FerryAudit
 import FerryTransport
 
 extension Node {
+    /// What a pack run did: bundles that left, and lanes whose transfer area refused them.
+    public struct PackResult: Sendable {
+        public var shipped: [ShippedBundle] = []
+        /// "lane: reason" for every lane held back this run.
+        public var held: [String] = []
+    }
+
     /// Seals every lane's waiting records into bundles and ships them. Bundles left half
     /// done by a crash are finished first: `sealing` ones are sealed again from their
-    /// assigned records (same sequence), `sealed` ones are shipped.
-    public func pack() throws -> [ShippedBundle] {
-        var shipped: [ShippedBundle] = []
+    /// assigned records (same sequence), `sealed` ones are shipped. One-way lanes re-drop
+    /// shipped bundles until the carousel's copies are made. A lane whose transfer area is
+    /// missing, unwritable or full is held: its records stay queued and the next run resumes.
+    public func pack() throws -> PackResult {
+        var result = PackResult()
+        var held = Set<String>()
+        func attempt(_ bundle: BundleLedger.Outbound) throws {
+            guard !held.contains(bundle.lane) else { return }
+            do {
+                result.shipped.append(try ship(bundle))
+            } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+                held.insert(bundle.lane)
+                result.held.append("\(bundle.lane): \(error.message)")
+                try transaction { db in
+                    try audit.append(db, AuditEvent("held", lane: bundle.lane, bundle: bundle.id, details: [
+                        "code": .string(error.code.rawValue), "reason": .string(error.message),
+                    ]))
+                }
+                logger.warning("lane held", metadata: ["lane": .string(bundle.lane), "reason": .string(error.message)])
+            }
+        }
         for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealing) }) {
             let items = try store.read { db in try Outbox.items(db, bundle: bundle.id) }
             try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line))
         }
-        for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealed) }) {
-            shipped.append(try ship(bundle))
+        for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealed) }) { try attempt(bundle) }
+        for lane in outboundLanes where !lane.hasReturn {
+            for bundle in try store.read({ db in try BundleLedger.carousel(db, lane: lane.name, copies: lane.policy.carouselCopies) }) {
+                try attempt(bundle)
+            }
         }
-        for lane in try store.read({ db in try Outbox.lanesWithPending(db) }) {
-            while true {
+        for laneName in try store.read({ db in try Outbox.lanesWithPending(db) }) where !held.contains(laneName) {
+            let (lane, _) = try route(laneName)
+            while !held.contains(laneName) {
                 let id = hex(try randomBytes(16))
                 let reserved: (items: [OutboxItem], sequence: Int64)? = try transaction { db in
-                    let items = try Outbox.pending(db, lane: lane, limit: Self.bundleRecords)
+                    let items = try Outbox.pending(db, lane: laneName, limit: lane.policy.bundleRecords)
                     guard !items.isEmpty else { return nil }
-                    let sequence = try BundleLedger.reserve(db, id: id, lane: lane, kind: "records", records: items.count)
+                    let sequence = try BundleLedger.reserve(db, id: id, lane: laneName, kind: "records", records: items.count)
                     try Outbox.assign(db, ids: items.map(\.id), to: id)
                     return (items, sequence)
                 }
                 guard let reserved else { break }
-                try seal(id: id, lane: lane, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line))
+                try seal(id: id, lane: laneName, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line))
                 guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { break }
-                shipped.append(try ship(bundle))
+                try attempt(bundle)
             }
         }
-        return shipped
+        return result
+    }
+
+    /// Lanes leaving this node's zone.
+    var outboundLanes: [Lane] {
+        topology.zones.compactMap { other in other.name == zone ? nil : topology.lane(from: zone, to: other.name) }
     }
 
     /// Seals lines for a lane and records the result; the file stays in this node's
@@ -51,7 +85,7 @@ extension Node {
             try BundleLedger.sealed(db, id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
             try audit.append(db, AuditEvent(.sealed, lane: lane.name, bundle: id, details: [
                 "sequence": .int(sequence), "kind": .string(kind.rawValue), "records": .int(Int64(sealed.header.records)),
-                "merkle_root": .string(sealed.header.merkleRoot), "sha256": .string(sealed.contentHash),
+                "merkle_root": .string(sealed.header.merkleRoot), "content_hash": .string(sealed.contentHash),
                 "suite": .string(sealed.header.suite), "recipient": .string(recipient.keyID), "bytes": .int(sealed.size),
             ]))
         }
@@ -61,11 +95,15 @@ extension Node {
     func ship(_ bundle: BundleLedger.Outbound) throws -> ShippedBundle {
         let (lane, _) = try route(bundle.lane)
         guard let file = bundle.file else { throw FerryError(.internalFailure, "bundle \(bundle.id) has no file") }
-        let dropped = try DirectoryDrop(directory: lane.directory).ship(URL(fileURLWithPath: file))
+        let drop = DirectoryDrop(directory: lane.directory, maxFiles: lane.policy.maxFiles, maxBytes: lane.policy.maxBytes)
+        let dropped = try drop.ship(URL(fileURLWithPath: file))
+        // Receipts and two-way bundles are dropped once; one-way data bundles ride the carousel.
+        let final = !lane.hasReturn && bundle.kind == "records" && bundle.copies + 1 >= lane.policy.carouselCopies
         try transaction { db in
-            try BundleLedger.shipped(db, id: bundle.id)
+            try BundleLedger.shipped(db, id: bundle.id, final: final)
             try audit.append(db, AuditEvent(.shipped, lane: lane.name, bundle: bundle.id, details: [
                 "sequence": .int(bundle.sequence), "to": .string(dropped.path), "transport": .string("dir"),
+                "copy": .int(Int64(bundle.copies + 1)),
             ]))
         }
         return ShippedBundle(lane: lane.name, sequence: bundle.sequence, records: bundle.records, kind: bundle.kind, file: dropped.path)

@@ -24,7 +24,10 @@ extension Node {
             }
             try seal(id: id, lane: back.name, sequence: sequence, kind: .receipt, lines: lines)
             guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { continue }
-            sent.append(try ship(bundle))
+            // A receipt that cannot be dropped now stays sealed; the next pack ships it.
+            do { sent.append(try ship(bundle)) } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+                logger.warning("receipt held", metadata: ["lane": .string(back.name), "reason": .string(error.message)])
+            }
             try transaction { db in
                 try BundleLedger.receipted(db, id: inbound.id)
                 try audit.append(db, AuditEvent(.receipted, lane: back.name, bundle: inbound.id, details: [

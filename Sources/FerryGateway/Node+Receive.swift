@@ -23,6 +23,14 @@ extension Node {
                         report.bundlesAccepted += 1
                         report.recordsStaged += header.records
                     }
+                } catch let error as FerryError where error.code == "bundle.duplicate" && !lane.hasReturn {
+                    // A one-way lane's carousel drops every bundle several times: copies are
+                    // expected, archived and audited, never applied again.
+                    try transaction { db in
+                        try audit.append(db, AuditEvent("duplicate", lane: lane.name, details: ["file": .string(file.lastPathComponent)]))
+                    }
+                    try drop.archive(file)
+                    report.duplicates += 1
                 } catch let error as FerryError where error.code.rawValue.hasPrefix("bundle.") {
                     try reject(file, lane: lane, error: error, drop: drop)
                     report.bundlesRejected += 1

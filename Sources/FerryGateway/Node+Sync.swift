@@ -81,7 +81,9 @@ extension Node {
             report.enqueued += records.count * lanes.count
         }
         logger.info("pulled", metadata: ["flow": .string(name), "rows": "\(report.pulled)", "quarantined": "\(report.quarantined)"])
-        report.bundles = try pack()
+        let packed = try pack()
+        report.bundles = packed.shipped
+        report.held = packed.held
         if !local.isEmpty { _ = try applyPending() }
         return report
     }

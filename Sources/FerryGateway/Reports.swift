@@ -6,6 +6,8 @@ public struct SyncReport: Sendable {
     public var quarantined = 0
     public var enqueued = 0
     public var bundles: [ShippedBundle] = []
+    /// Lanes whose transfer area refused bundles this run; their records stay queued.
+    public var held: [String] = []
 }
 
 /// A bundle that left this node.
@@ -21,6 +23,8 @@ public struct ShippedBundle: Sendable {
 public struct ReceiveReport: Sendable {
     public var bundlesAccepted = 0
     public var bundlesRejected = 0
+    /// Copies of bundles already received, from a one-way lane's carousel.
+    public var duplicates = 0
     public var receiptsAccepted = 0
     public var recordsStaged = 0
     public var applied = 0

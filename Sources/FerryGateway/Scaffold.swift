@@ -17,6 +17,10 @@ public enum Scaffold {
         try ScenarioFiles.copy(root.appendingPathComponent("Ops/scenarios/two-zone/ferry.yaml"), to: directory.appendingPathComponent("ferry.yaml"))
         try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: directory.appendingPathComponent("Mappings"))
         var written = ["ferry.yaml", "Mappings/"]
+        let file = directory.appendingPathComponent("ferry.yaml")
+        try ScenarioFiles.createTransferAreas(
+            try TopologyLoader.parse(try ConfigNode.load(file: file), file: file.path, baseDirectory: file.deletingLastPathComponent()))
+        written.append("gap/")
         for node in ["extranet-gw", "jinhong-gw"] {
             let files = try NodeKey.generate(node: node).write(to: directory.appendingPathComponent("keys"), name: node)
             written += ["keys/\(files.privateFile.lastPathComponent)", "keys/\(files.publicFile.lastPathComponent)"]

@@ -26,6 +26,16 @@ public enum ScenarioFiles {
             && manager.fileExists(atPath: url.appendingPathComponent("Mappings/codes").path)
     }
 
+    /// Creates every channel's transfer directories; on a real gap they are the exchange
+    /// area's mounts, which Ferry never creates by itself.
+    static func createTransferAreas(_ topology: Topology) throws {
+        for channel in topology.channels {
+            for directory in [channel.forward] + (channel.returnPath.map { [$0] } ?? []) {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            }
+        }
+    }
+
     /// Copies a directory tree, refusing to overwrite anything.
     static func copy(_ source: URL, to destination: URL) throws {
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)

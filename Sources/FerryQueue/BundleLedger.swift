@@ -5,7 +5,16 @@ import Foundation
 /// accepted → applied → receipted. Sequence numbers count per lane.
 public enum BundleLedger {
     public enum OutState: String, Sendable {
-        case sealing, sealed, shipped, delivered, dead
+        /// Reserved and records assigned; the file is being written.
+        case sealing
+        case sealed
+        /// Dropped in the transfer area at least once.
+        case shipped
+        /// A receipt came back.
+        case delivered
+        /// On a one-way lane: dropped as many times as the carousel asks; nothing more to do.
+        case broadcast
+        case dead
     }
 
     public struct Outbound: Sendable {
@@ -16,6 +25,7 @@ public enum BundleLedger {
         public var state: OutState
         public var records: Int
         public var file: String?
+        public var copies: Int
     }
 
     /// Reserves the next sequence of a lane and records the bundle as being sealed, in the
@@ -43,8 +53,23 @@ public enum BundleLedger {
             arguments: [file, contentHash, merkleRoot, id])
     }
 
-    public static func shipped(_ db: Database, id: String) throws {
-        try db.cachedStatement(sql: "UPDATE bundles_out SET state = 'shipped', shipped_at = ? WHERE id = ? AND state = 'sealed'").execute(arguments: [Clock.now, id])
+    /// Records one more drop of a bundle; `final` ends a one-way bundle's carousel.
+    public static func shipped(_ db: Database, id: String, final: Bool = false) throws {
+        try db.execute(
+            sql: """
+                UPDATE bundles_out SET state = CASE WHEN ? THEN 'broadcast' ELSE 'shipped' END,
+                    shipped_at = coalesce(shipped_at, ?), copies = copies + 1
+                WHERE id = ? AND state IN ('sealed', 'shipped')
+                """,
+            arguments: [final, Clock.now, id])
+    }
+
+    /// Shipped bundles of a one-way lane still owed copies by the carousel.
+    public static func carousel(_ db: Database, lane: String, copies: Int) throws -> [Outbound] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM bundles_out WHERE lane = ? AND state = 'shipped' AND copies < ? ORDER BY sequence",
+            arguments: [lane, copies]
+        ).map(outbound)
     }
 
     /// Marks a bundle delivered with the receipt's outcome summary; false if it was unknown.
@@ -65,7 +90,7 @@ public enum BundleLedger {
 
     static func outbound(_ row: Row) -> Outbound {
         Outbound(id: row["id"], lane: row["lane"], sequence: row["sequence"], kind: row["kind"],
-            state: OutState(rawValue: row["state"]) ?? .dead, records: row["records"], file: row["file"])
+            state: OutState(rawValue: row["state"]) ?? .dead, records: row["records"], file: row["file"], copies: row["copies"])
     }
 
     // MARK: inbound

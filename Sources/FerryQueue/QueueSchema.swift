@@ -100,5 +100,9 @@ enum QueueSchema {
                 INSERT INTO lanes_in(lane, watermark) SELECT lane, 0 FROM bundles_in GROUP BY lane;
                 """)
         }
+        migrator.registerMigration("queue-v3-carousel") { db in
+            // How many times a bundle was dropped: one-way lanes drop each bundle several times.
+            try db.execute(sql: "ALTER TABLE bundles_out ADD COLUMN copies INTEGER NOT NULL DEFAULT 0")
+        }
     }
 }

@@ -6,6 +6,9 @@ import Glibc
 
 extension FerryError.Code {
     public static let transport: Self = "transport"
+    /// The transfer area is missing, unwritable or full: hold, report, retry later.
+    public static let transportUnavailable: Self = "transport.unavailable"
+    public static let transportFull: Self = "transport.full"
 }
 
 /// A transfer directory: the file-exchange area of a network gap, or removable media.
@@ -15,20 +18,34 @@ extension FerryError.Code {
 /// sees complete bundles, even across a power cut.
 public struct DirectoryDrop: Sendable {
     public let directory: URL
+    /// Capacity of the transfer area, in bundles not yet taken and in their bytes.
+    public var maxFiles: Int?
+    public var maxBytes: Int64?
     public static let suffix = ".bundle"
 
-    public init(directory: URL) {
+    public init(directory: URL, maxFiles: Int? = nil, maxBytes: Int64? = nil) {
         self.directory = directory
+        self.maxFiles = maxFiles
+        self.maxBytes = maxBytes
     }
 
     /// Copies `file` into the directory atomically and durably; returns the dropped file.
+    ///
+    /// A missing transfer area is not created: it is usually a mount (the gap's exchange
+    /// area, removable media), and writing under an absent mount point would put bundles
+    /// on the wrong disk. The caller holds the bundle and tries again later.
     @discardableResult
     public func ship(_ file: URL) throws -> URL {
         let manager = FileManager.default
-        try createDirectory(directory)
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw FerryError(.transportUnavailable, "transfer area \(directory.path) is missing",
+                hint: "mount or create it; bundles wait in the node's outgoing folder and are sent when it is back")
+        }
         let name = file.lastPathComponent
         let final = directory.appendingPathComponent(name)
         if manager.fileExists(atPath: final.path) { return final }
+        try checkCapacity(adding: file)
         let part = directory.appendingPathComponent(name + ".part")
         try? manager.removeItem(at: part)
         do {
@@ -41,10 +58,30 @@ public struct DirectoryDrop: Sendable {
             throw error
         } catch {
             try? manager.removeItem(at: part)
-            throw FerryError(.transport, "cannot drop \(name) into \(directory.path): \(error.localizedDescription)",
-                hint: "check that the transfer directory exists, is writable and has free space")
+            throw FerryError(.transportUnavailable, "cannot drop \(name) into \(directory.path): \(error.localizedDescription)",
+                hint: "check that the transfer area is writable and has free space; the bundle is held and retried")
         }
         return final
+    }
+
+    /// Refuses a drop that would take the area past its configured capacity.
+    func checkCapacity(adding file: URL) throws {
+        guard maxFiles != nil || maxBytes != nil else { return }
+        let waiting = try pending()
+        let size = { (url: URL) -> Int64 in
+            ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? NSNumber)?.int64Value ?? 0
+        }
+        if let maxFiles, waiting.count + 1 > maxFiles {
+            throw FerryError(.transportFull, "transfer area \(directory.path) holds \(waiting.count) bundles (limit \(maxFiles))",
+                hint: "the far side has not taken them yet; bundles are held here until it does")
+        }
+        if let maxBytes {
+            let used = waiting.reduce(Int64(0)) { $0 + size($1) }
+            if used + size(file) > maxBytes {
+                throw FerryError(.transportFull, "transfer area \(directory.path) would exceed \(maxBytes) bytes (\(used) in use)",
+                    hint: "the far side has not taken them yet; bundles are held here until it does")
+            }
+        }
     }
 
     /// Complete bundles waiting in the directory, oldest name first. `.part` files and

@@ -13,8 +13,14 @@ import FerryCore
         return url
     }
 
+    func area(maxFiles: Int? = nil, maxBytes: Int64? = nil) throws -> DirectoryDrop {
+        let gap = directory.appendingPathComponent("gap")
+        try FileManager.default.createDirectory(at: gap, withIntermediateDirectories: true)
+        return DirectoryDrop(directory: gap, maxFiles: maxFiles, maxBytes: maxBytes)
+    }
+
     @Test func shippedFilesAppearWholeAndPartFilesAreIgnored() throws {
-        let drop = DirectoryDrop(directory: directory.appendingPathComponent("gap"))
+        let drop = try area()
         let source = try bundle("aa")
         let shipped = try drop.ship(source)
         #expect(try Data(contentsOf: shipped) == Data(contentsOf: source))
@@ -26,8 +32,30 @@ import FerryCore
         #expect(try drop.ship(source) == shipped)
     }
 
+    @Test func aMissingAreaIsNeverCreatedAndSaysSo() throws {
+        let drop = DirectoryDrop(directory: directory.appendingPathComponent("unmounted"))
+        do {
+            try drop.ship(try bundle("aa"))
+            Issue.record("dropped into a missing area")
+        } catch let error as FerryError {
+            #expect(error.code == .transportUnavailable)
+        }
+        #expect(!FileManager.default.fileExists(atPath: drop.directory.path))
+    }
+
+    @Test func aFullAreaRefusesMoreUntilDrained() throws {
+        let drop = try area(maxFiles: 2)
+        try drop.ship(try bundle("aa"))
+        try drop.ship(try bundle("bb"))
+        #expect(throws: FerryError.self) { try drop.ship(try bundle("cc")) }
+        try drop.archive(drop.directory.appendingPathComponent("aa.bundle"))
+        try drop.ship(try bundle("cc"))
+        let bytes = try area(maxBytes: 2500)
+        #expect(throws: FerryError.self) { try bytes.ship(try bundle("dd", size: 1000)) }
+    }
+
     @Test func archiveAndQuarantineMoveFilesAndKeepAReason() throws {
-        let drop = DirectoryDrop(directory: directory.appendingPathComponent("gap"))
+        let drop = try area()
         let first = try drop.ship(try bundle("aa"))
         let second = try drop.ship(try bundle("bb"))
         try drop.archive(first)

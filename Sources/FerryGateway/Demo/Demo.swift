@@ -100,6 +100,9 @@ public struct Demo {
         let sync = try sender.sync(flow: flow)
         let received = try receiver.receive()
         let receipts = try sender.receive()
+        guard sync.held.isEmpty else {
+            throw FerryError("demo.held", "bundles of \(flow) were held: \(sync.held.joined(separator: "; "))")
+        }
         guard received.bundlesRejected == 0, receipts.bundlesRejected == 0 else {
             throw FerryError("demo.rejected", "bundles were rejected on \(flow): \((received.rejections + receipts.rejections).joined(separator: "; "))")
         }
@@ -129,8 +132,10 @@ public struct Demo {
         try ScenarioFiles.copy(scenario.appendingPathComponent("systems"), to: directory.appendingPathComponent("systems"))
         try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: directory.appendingPathComponent("Mappings"))
         // One key per suite each node's channels use; the scenario names SM keys NODE-sm.
+        let file = directory.appendingPathComponent("ferry.yaml")
         let topology = try TopologyLoader.parse(
-            try ConfigNode.load(file: directory.appendingPathComponent("ferry.yaml")), file: "ferry.yaml", baseDirectory: directory)
+            try ConfigNode.load(file: file), file: file.path, baseDirectory: file.deletingLastPathComponent())
+        try ScenarioFiles.createTransferAreas(topology)
         for node in topology.nodes {
             let suites = Set(topology.channels.filter { $0.from == node.zone || $0.to == node.zone }.map(\.suite))
             for suite in suites.sorted() {
