@@ -7,94 +7,109 @@ import FerryAudit
 import FerryQueue
 @testable import FerryGateway
 
-/// kill -9 a real `ferry` process at arbitrary moments of a sync or a receive, then run it
-/// again: nothing is lost, nothing is applied twice, and every audit chain still verifies.
+/// kill -9 a real `ferry` process at random moments of every stage of a two-hop exchange
+/// (pull, pack, ship, receive, apply, receipts, and back), then let it finish: the sinks
+/// equal their sources exactly and every audit chain verifies. FERRY_CRASH_TRIALS sets how
+/// many trials run (20 by default).
 @Suite(.serialized) struct CrashRecoveryTests {
-    let directory = DemoTests.temporary("crash")
-    let records = 3000
+    static let trials = ProcessInfo.processInfo.environment["FERRY_CRASH_TRIALS"].flatMap(Int.init) ?? 20
+    let records = 400
 
     /// The `ferry` binary SwiftPM built beside the test bundle.
     static var ferry: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ferry")
     }
 
-    init() throws {
-        _ = try Scaffold.create(in: directory)
-        var data = DemoData(seed: 99)
-        let portal = try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path)
-        try portal.write { db in
-            for index in 0..<records {
-                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
-                let columns = row.keys.sorted()
-                try db.execute(
-                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
-                    arguments: StatementArguments(columns.map { row[$0] }))
-            }
-        }
-    }
+    struct Trial {
+        let directory: URL
+        var generator: DemoData
+        var killed = 0
 
-    /// Runs `ferry ARGS`, killing it with SIGKILL after `delay` seconds if still running.
-    /// Returns true if it finished by itself.
-    @discardableResult
-    func run(_ arguments: [String], killAfter delay: Double? = nil) throws -> Bool {
-        let process = Process()
-        process.executableURL = Self.ferry
-        process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        if let delay {
-            let deadline = Date().addingTimeInterval(delay)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+        /// Runs `ferry ARGS` until it completes, SIGKILLing the first attempts at random moments.
+        mutating func run(_ arguments: [String], kills: Int) throws {
+            for attempt in 0...kills {
+                let process = Process()
+                process.executableURL = CrashRecoveryTests.ferry
+                process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                if attempt < kills {
+                    let deadline = Date().addingTimeInterval(Double(generator.int(5..<400)) / 1000)
+                    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
+                    if process.isRunning {
+                        kill(process.processIdentifier, SIGKILL)
+                        process.waitUntilExit()
+                        killed += 1
+                        continue
+                    }
+                }
                 process.waitUntilExit()
-                return false
+                if process.terminationStatus == 0 { return }
             }
+            // A run that was never killed must succeed.
+            let process = Process()
+            process.executableURL = CrashRecoveryTests.ferry
+            process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "ferry \(arguments.joined(separator: " ")) failed after recovery")
         }
-        process.waitUntilExit()
-        return true
     }
 
-    func count(_ sql: String, in database: String) throws -> Int {
+    func count(_ sql: String, _ database: String, in directory: URL) throws -> Int {
         try DatabaseQueue(path: directory.appendingPathComponent(database).path).read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
     }
 
-    @Test func killedSyncsAndReceivesLoseNothingAndApplyNothingTwice() throws {
+    @Test func killedAtRandomMomentsNothingIsLostOrDoubled() throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.ferry.path), "ferry binary at \(Self.ferry.path)")
-        var generator = SystemRandomNumberGenerator()
-        var killed = 0
-        // Sync, killed at random moments until one run completes on its own.
-        for attempt in 0..<12 {
-            let finished = try run(["sync", "applications-in", "--node", "extranet-gw"],
-                killAfter: attempt < 11 ? Double.random(in: 0.05...0.8, using: &generator) : nil)
-            if finished { break }
-            killed += 1
-        }
-        // Receive, killed the same way, then once more to completion.
-        for attempt in 0..<6 {
-            if try run(["receive", "--node", "jinhong-gw"], killAfter: attempt < 5 ? Double.random(in: 0.05...0.6, using: &generator) : nil) {
-                break
+        var totalKills = 0
+        for trial in 0..<Self.trials {
+            let directory = DemoTests.temporary("crash-\(trial)")
+            _ = try Scaffold.create(in: directory)
+            var data = DemoData(seed: UInt64(1000 + trial))
+            try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
+                for index in 0..<records {
+                    let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
+                    let columns = row.keys.sorted()
+                    try db.execute(
+                        sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
+                        arguments: StatementArguments(columns.map { row[$0] }))
+                }
             }
-            killed += 1
-        }
-        try run(["receive", "--node", "jinhong-gw"])
-        try run(["receive", "--node", "extranet-gw"])
-        #expect(killed > 0, "no run was interrupted; the test proved nothing")
+            var run = Trial(directory: directory, generator: DemoData(seed: UInt64(trial)))
+            // Hop 1: applications out, in, and receipts back.
+            try run.run(["sync", "applications-in", "--node", "extranet-gw"], kills: 2)
+            try run.run(["receive", "--node", "jinhong-gw"], kills: 2)
+            try run.run(["receive", "--node", "extranet-gw"], kills: 1)
+            // The approval office records progress for every application it holds.
+            try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path).write { db in
+                try db.execute(sql: "INSERT INTO hzzt(SQBH, ZT, HZHM, GXSJ) SELECT SQBH, '3', 'E' || substr('0000000' || rowid, -8, 8), '20261124120000' FROM sqsp")
+            }
+            // Hop 2: progress back to the extranet.
+            try run.run(["sync", "progress-out", "--node", "jinhong-gw"], kills: 2)
+            try run.run(["receive", "--node", "extranet-gw"], kills: 2)
+            try run.run(["receive", "--node", "jinhong-gw"], kills: 1)
+            totalKills += run.killed
 
-        // Every record exactly once in the outbox and in the sink, equal to its source.
-        #expect(try count("SELECT count(*) FROM outbox", in: "state/extranet-gw.db") == records)
-        #expect(try count("SELECT count(DISTINCT record_key) FROM outbox", in: "state/extranet-gw.db") == records)
-        #expect(try count("SELECT count(*) FROM sqsp", in: "data/approval.db") == records)
-        let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
-        let check = try FlowCheck(deployment: deployment).compare(try #require(deployment.topology.flow(named: "applications-in")))
-        #expect(check.matched == records)
-        #expect(check.mismatches == 0)
-        // Each bundle was received once, and every one was receipted back.
-        #expect(try count("SELECT count(*) FROM bundles_out WHERE kind = 'records' AND state != 'delivered'", in: "state/extranet-gw.db") == 0)
-        for node in ["extranet-gw", "jinhong-gw"] {
-            let store = try NodeStore(path: directory.appendingPathComponent("state/\(node).db"), migrations: [AuditLog.register])
-            #expect(try store.read { db in try AuditLog.verify(db) }.entries > 0)
+            #expect(try count("SELECT count(*) FROM sqsp", "data/approval.db", in: directory) == records, "trial \(trial)")
+            #expect(try count("SELECT count(*) FROM progress", "data/portal.db", in: directory) == records, "trial \(trial)")
+            #expect(try count("SELECT count(*) FROM outbox", "state/extranet-gw.db", in: directory) == records, "trial \(trial): records enqueued twice")
+            #expect(try count("SELECT count(*) FROM inbox WHERE state = 'applied'", "state/jinhong-gw.db", in: directory) == records,
+                "trial \(trial): records applied twice or not at all")
+            let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
+            for flow in deployment.topology.flows {
+                let check = try FlowCheck(deployment: deployment).compare(flow)
+                #expect(check.matched == records && check.mismatches == 0, "trial \(trial) \(flow.name): \(check)")
+            }
+            for node in ["extranet-gw", "jinhong-gw"] {
+                let store = try NodeStore(path: directory.appendingPathComponent("state/\(node).db"), migrations: [AuditLog.register])
+                #expect(try store.read { db in try AuditLog.verify(db) }.entries > 0, "trial \(trial) \(node)")
+            }
+            try? FileManager.default.removeItem(at: directory)
         }
+        #expect(totalKills >= Self.trials, "too few runs were interrupted (\(totalKills)) to prove anything")
     }
 }
