@@ -161,10 +161,15 @@ public struct SQLiteAdapter: Source, Sink {
         let table = Self.quote(options.table)
         do {
             return try database.write { db in
-                try rows.map { row in
+                guard try db.tableExists(options.table) else {
+                    throw FerryError.adapter(.configuration, "table \(options.table) does not exist in \(options.path.path)",
+                        hint: "restore the table or fix the system's options.table; the records wait and are retried")
+                }
+                return try rows.map { row in
                     do {
                         return try apply(row, layout: layout, table: table, db: db)
-                    } catch let error as DatabaseError {
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT || error.resultCode == .SQLITE_MISMATCH {
+                        // This row breaks the sink's rules: reject it, apply the rest.
                         return .rejected("\(error.message ?? "SQLite error \(error.resultCode)")")
                     }
                 }
@@ -204,7 +209,15 @@ public struct SQLiteAdapter: Source, Sink {
             }
             // Rows of one mapping share their SQL, so the statement is prepared once per batch.
             try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
-            return db.changesCount > 0 ? .applied : .skippedOlder
+            if db.changesCount > 0 { return .applied }
+            // Unchanged: if the sink already holds exactly this version (an apply whose outcome
+            // a crash lost), the record is in effect, which is what "applied" means.
+            if let version = layout.versionColumn, let incoming = row.values[version] {
+                let existing = try DatabaseValue.fetchOne(
+                    db, sql: "SELECT \(Self.quote(version)) FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(keyArguments))
+                if existing == Self.databaseValue(incoming) { return .applied }
+            }
+            return .skippedOlder
         }
     }
 }

@@ -14,6 +14,7 @@ public struct Topology: Sendable {
     public var entities: [EntityRef] = []
     public var systems: [System] = []
     public var flows: [Flow] = []
+    public var retry = RetryPolicy()
     /// The directory of code tables (`Mappings/codes` beside the file unless `codes:` says otherwise).
     public var codes: URL
 

@@ -21,7 +21,7 @@ public enum TopologyLoader {
             throw root.error("a topology file must be a mapping with zones, nodes, channels, systems and flows")
         }
         try root.rejectUnknownKeys(
-            ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "codes", "title"], in: "the topology")
+            ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "codes", "title", "retry"], in: "the topology")
         func path(_ node: ConfigNode, _ what: String) throws -> URL {
             let text = try node.string(what)
             guard !text.isEmpty else { throw node.error("\(what) must not be empty") }
@@ -29,6 +29,15 @@ public enum TopologyLoader {
         }
 
         if let codes = root["codes"] { topology.codes = try path(codes, "codes") }
+        if let retry = root["retry"] {
+            try retry.rejectUnknownKeys(["attempts", "base_seconds", "cap_seconds"], in: "retry")
+            topology.retry.attempts = try retry["attempts"]?.int("attempts") ?? topology.retry.attempts
+            topology.retry.base = TimeInterval(try retry["base_seconds"]?.int("base_seconds") ?? Int(topology.retry.base))
+            topology.retry.cap = TimeInterval(try retry["cap_seconds"]?.int("cap_seconds") ?? Int(topology.retry.cap))
+            guard topology.retry.attempts >= 1, topology.retry.base > 0, topology.retry.cap >= topology.retry.base else {
+                throw retry.error("retry needs attempts ≥ 1 and 0 < base_seconds ≤ cap_seconds")
+            }
+        }
 
         for entry in try root.require("zones", in: "the topology").entries("zones") {
             let node = entry.value

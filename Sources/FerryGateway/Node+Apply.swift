@@ -10,6 +10,9 @@ extension Node {
         var applied = 0
         var skipped = 0
         var rejected = 0
+        /// Failed this run, to be retried after a backoff.
+        var postponed = 0
+        var dead = 0
     }
 
     /// Applies staged inbox records to this zone's target systems of their flows.
@@ -17,13 +20,16 @@ extension Node {
     /// Sink writes cannot share the store's transaction, so this is idempotent instead:
     /// a crash after the sink write and before the outcome commits re-applies the same
     /// version, which the version guard turns into a no-op.
-    func applyPending() throws -> ApplyCounts {
+    func applyPending(now: Date = Date()) throws -> ApplyCounts {
         var counts = ApplyCounts()
         var sinks: [String: (any Sink, Mapping)] = [:]
+        let due = Timestamp.format(now)
         while true {
-            let items = try store.read { db in try Inbox.pending(db, limit: Self.readBatch) }
+            let items = try store.read { db in try Inbox.pending(db, limit: Self.readBatch, now: due) }
             guard !items.isEmpty else { break }
             var outcomes: [Int64: (Inbox.Outcome, String?)] = [:]
+            // Items whose target failed in a way worth retrying: postponed, or dead-lettered.
+            var failed: [Int64: (item: InboxItem, reason: String)] = [:]
             var appliedVersions: [(target: String, item: InboxItem)] = []
             var perTarget: [String: [(InboxItem, FerryCore.Record)]] = [:]
             for item in items {
@@ -40,7 +46,6 @@ extension Node {
                 if targets.isEmpty { outcomes[item.id] = (.rejected, "flow \(flow.name) has no target in zone \(zone)") }
                 for target in targets { perTarget[target, default: []].append((item, envelope.record)) }
             }
-            var rowsApplied: [String: Int] = [:]
             for (target, entries) in perTarget.sorted(by: { $0.key < $1.key }) {
                 guard let system = topology.system(named: target) else { continue }
                 let entity = entries[0].1.entity
@@ -71,13 +76,19 @@ extension Node {
                         outcomes[item.id] = (.rejected, "\(target): \(issue.description)")
                     }
                 }
-                let results = try sink.apply(rows)
+                let results: [SinkOutcome]
+                do {
+                    results = try sink.apply(rows)
+                } catch let error as FerryError where error.adapterFailure == .retryable || error.adapterFailure == .configuration {
+                    for item in rowItems { failed[item.id] = (item, "\(target): \(error.message)") }
+                    logger.warning("apply failed, will retry", metadata: ["target": .string(target), "reason": .string(error.message)])
+                    continue
+                }
                 for (item, result) in zip(rowItems, results) {
                     switch result {
                     case .applied:
                         if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, nil) }
                         appliedVersions.append((target, item))
-                        rowsApplied[target, default: 0] += 1
                     case .skippedOlder:
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) holds this or a newer version")
                         appliedVersions.append((target, item))
@@ -87,7 +98,24 @@ extension Node {
                 }
             }
             try transaction { db in
-                for item in items {
+                for (id, failure) in failed.sorted(by: { $0.key < $1.key }) {
+                    let attempts = failure.item.attempts + 1
+                    if attempts >= topology.retry.attempts {
+                        try Inbox.settle(db, id: id, outcome: .dead, detail: failure.reason)
+                        try DeadLetters.add(db, stage: "apply", flow: failure.item.flow, bundle: failure.item.bundle, inboxID: id,
+                            subject: subject(key: failure.item.key, entity: failure.item.entity), reason: failure.reason,
+                            position: "bundle \(failure.item.bundle)", attempts: attempts)
+                        try audit.append(db, AuditEvent("dead-lettered", flow: failure.item.flow, bundle: failure.item.bundle,
+                            subject: subject(key: failure.item.key, entity: failure.item.entity),
+                            details: ["stage": "apply", "reason": .string(failure.reason), "attempts": .int(Int64(attempts))]))
+                        counts.dead += 1
+                    } else {
+                        let next = now.addingTimeInterval(topology.retry.delay(after: attempts))
+                        try Inbox.postpone(db, id: id, attempts: attempts, next: Timestamp.format(next))
+                        counts.postponed += 1
+                    }
+                }
+                for item in items where failed[item.id] == nil {
                     let (outcome, detail) = outcomes[item.id] ?? (.rejected, "no target applied it")
                     try Inbox.settle(db, id: item.id, outcome: outcome, detail: detail)
                     switch outcome {
@@ -99,9 +127,9 @@ extension Node {
                 for (target, item) in appliedVersions {
                     try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: item.version)
                 }
-                let bundles = Set(items.map(\.bundle)).sorted()
+                let bundles = Set(items.filter { failed[$0.id] == nil }.map(\.bundle)).sorted()
                 for bundle in bundles {
-                    let mine = items.filter { $0.bundle == bundle }
+                    let mine = items.filter { $0.bundle == bundle && failed[$0.id] == nil }
                     var tally: [String: Int64] = [:]
                     for item in mine { tally[(outcomes[item.id]?.0 ?? .rejected).rawValue, default: 0] += 1 }
                     try audit.append(db, AuditEvent(.applied, bundle: bundle, details: [

@@ -38,10 +38,12 @@ extension Node {
                 }
             }
         }
-        let applied = try applyPending()
+        let applied = try applyPending(now: now)
         report.applied = applied.applied
         report.skipped = applied.skipped
         report.rejected = applied.rejected
+        report.postponed = applied.postponed
+        report.deadLettered = applied.dead
         report.receiptsSent = try sendReceipts()
         report.missing = try store.read { db in try QueueStatus.read(db).warnings }
         for warning in report.missing { logger.warning("\(warning)") }

@@ -37,4 +37,30 @@ public enum QueueTools {
             return previous
         }
     }
+
+    public static func deadLetters(config: String, node: String) throws -> [DeadLetters.Letter] {
+        try store(config: config, node: node).0.read { db in try DeadLetters.list(db) }
+    }
+
+    /// Re-drives dead letters (one, or all with nil) for fresh attempts; audited.
+    public static func retry(config: String, node: String, id: Int64?, actor: String) throws -> Int {
+        try store(config: config, node: node).0.write { db in
+            let count = try DeadLetters.redrive(db, id: id)
+            try AuditLog(node: node).append(db, AuditEvent("re-driven", actor: actor, details: [
+                "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
+            ]))
+            return count
+        }
+    }
+
+    /// Gives up on dead letters (one, or all with nil): their records are settled as rejected; audited.
+    public static func purgeDead(config: String, node: String, id: Int64?, actor: String) throws -> Int {
+        try store(config: config, node: node).0.write { db in
+            let count = try DeadLetters.purge(db, id: id)
+            try AuditLog(node: node).append(db, AuditEvent("purged", actor: actor, details: [
+                "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
+            ]))
+            return count
+        }
+    }
 }

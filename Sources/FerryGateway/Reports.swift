@@ -30,6 +30,10 @@ public struct ReceiveReport: Sendable {
     public var applied = 0
     public var skipped = 0
     public var rejected = 0
+    /// Records whose target failed; retried after a backoff.
+    public var postponed = 0
+    /// Records that ran out of attempts this run.
+    public var deadLettered = 0
     public var receiptsSent: [ShippedBundle] = []
     public var rejections: [String] = []
     /// Gaps in inbound sequences, as operators read them.

@@ -154,7 +154,7 @@ public enum BundleLedger {
         try Row.fetchAll(db, sql: """
             SELECT b.id, b.lane, b.sequence, b.sender, b.records FROM bundles_in b
             WHERE b.kind = 'records' AND b.receipted_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.bundle_id = b.id AND i.state = 'pending')
+              AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.bundle_id = b.id AND i.state IN ('pending', 'dead'))
             ORDER BY b.lane, b.sequence
             """).map { Inbound(id: $0["id"], lane: $0["lane"], sequence: $0["sequence"], sender: $0["sender"], records: $0["records"]) }
     }

@@ -10,6 +10,8 @@ public struct InboxItem: Sendable {
     public var key: String
     public var version: String
     public var line: [UInt8]
+    /// Failed apply attempts so far.
+    public var attempts: Int = 0
 }
 
 /// The inbox: staged records of accepted bundles, their outcomes, and the version last
@@ -22,6 +24,8 @@ public enum Inbox {
         case rejected
         case conflict
         case quarantined
+        /// Out of attempts; waiting in dead letters for an operator.
+        case dead
     }
 
     public static func stage(_ db: Database, bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
@@ -30,14 +34,23 @@ public enum Inbox {
             arguments: [bundle, flow, entity, key, version, Data(line)])
     }
 
-    public static func pending(_ db: Database, limit: Int) throws -> [InboxItem] {
+    /// Pending records whose next attempt is due at `now`.
+    public static func pending(_ db: Database, limit: Int, now: String) throws -> [InboxItem] {
         try Row.fetchAll(
-            db, sql: "SELECT id, bundle_id, flow, entity, record_key, version, line FROM inbox WHERE state = 'pending' ORDER BY id LIMIT ?",
-            arguments: [limit]
+            db, sql: """
+                SELECT id, bundle_id, flow, entity, record_key, version, line, attempts FROM inbox
+                WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?
+                """,
+            arguments: [now, limit]
         ).map { row in
             InboxItem(id: row["id"], bundle: row["bundle_id"], flow: row["flow"], entity: row["entity"], key: row["record_key"],
-                version: row["version"], line: [UInt8](row["line"] as Data))
+                version: row["version"], line: [UInt8](row["line"] as Data), attempts: row["attempts"])
         }
+    }
+
+    /// Puts a record off until `next` after a failed attempt.
+    public static func postpone(_ db: Database, id: Int64, attempts: Int, next: String) throws {
+        try db.execute(sql: "UPDATE inbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", arguments: [attempts, next, id])
     }
 
     public static func settle(_ db: Database, id: Int64, outcome: Outcome, detail: String?) throws {

@@ -104,5 +104,24 @@ enum QueueSchema {
             // How many times a bundle was dropped: one-way lanes drop each bundle several times.
             try db.execute(sql: "ALTER TABLE bundles_out ADD COLUMN copies INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("queue-v4-retries") { db in
+            try db.execute(sql: """
+                ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE inbox ADD COLUMN next_attempt_at TEXT;
+                CREATE TABLE dead_letters (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    stage TEXT NOT NULL,
+                    flow TEXT,
+                    bundle_id TEXT,
+                    inbox_id INTEGER,
+                    subject TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    position TEXT,
+                    attempts INTEGER NOT NULL,
+                    at TEXT NOT NULL,
+                    redriven_at TEXT
+                );
+                """)
+        }
     }
 }

@@ -29,6 +29,9 @@ public struct QueueStatus: Sendable {
     public var outbound: [Outbound] = []
     public var inbound: [Inbound] = []
     public var inboxPending = 0
+    /// Pending records waiting out a backoff after a failed attempt.
+    public var retrying = 0
+    public var deadLetters = 0
     public var quarantined = 0
     public var cursors: [(flow: String, value: String, updatedAt: String)] = []
 
@@ -67,6 +70,8 @@ public struct QueueStatus: Sendable {
                 missingSince: missing.isEmpty ? nil : above.first?["received_at"]))
         }
         status.inboxPending = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'pending'") ?? 0
+        status.retrying = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'pending' AND attempts > 0") ?? 0
+        status.deadLetters = try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters WHERE redriven_at IS NULL") ?? 0
         status.quarantined = try Quarantine.count(db)
         status.cursors = try Row.fetchAll(db, sql: "SELECT flow, value, updated_at FROM cursors ORDER BY flow")
             .map { ($0["flow"], $0["value"], $0["updated_at"]) }
@@ -100,6 +105,8 @@ extension QueueStatus {
                 ])
             }),
             "inbox_pending": .int(Int64(inboxPending)),
+            "retrying": .int(Int64(retrying)),
+            "dead_letters": .int(Int64(deadLetters)),
             "quarantined": .int(Int64(quarantined)),
             "cursors": .list(cursors.map { .object(["flow": .string($0.flow), "value": .string($0.value), "updated_at": .string($0.updatedAt)]) }),
             "warnings": .list(warnings.map(Value.string)),

@@ -6,7 +6,7 @@ import FerryGateway
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Inspect a node's queue and manage its checkpoints.",
-        subcommands: [Status.self, ResetCheckpoint.self])
+        subcommands: [Status.self, Dead.self, Retry.self, Purge.self, ResetCheckpoint.self])
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -41,7 +41,7 @@ struct QueueCommand: ParsableCommand {
             }
             print(inbound.rendered)
             print("")
-            print("inbox pending \(status.inboxPending), quarantined \(status.quarantined)")
+            print("inbox pending \(status.inboxPending) (\(status.retrying) retrying), dead letters \(status.deadLetters), quarantined \(status.quarantined)")
             for cursor in status.cursors { print("cursor \(cursor.flow) = \(cursor.value) (at \(cursor.updatedAt))") }
             for warning in status.warnings { print("warning: \(warning)") }
         }
@@ -73,6 +73,68 @@ struct QueueCommand: ParsableCommand {
                 try QueueTools.resetCheckpoint(config: options.config, node: options.node, flow: flow, to: to, actor: actor)
             }
             print("cursor of \(flow) was \(previous ?? "unset"), now \(to ?? "unset")")
+        }
+    }
+
+    struct Dead: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List dead letters: items that ran out of attempts, with stage, reason and origin.",
+            discussion: "Example:\n  ferry queue dead --config ferry.yaml --node jinhong-gw")
+
+        @OptionGroup var options: NodeOptions
+
+        func run() throws {
+            let letters = try reporting { try QueueTools.deadLetters(config: options.config, node: options.node) }
+            var table = Table(["id", "stage", "flow", "record", "attempts", "since", "reason"])
+            for letter in letters {
+                table.add(["\(letter.id)", letter.stage, letter.flow ?? "-", letter.subject, "\(letter.attempts)", letter.at, letter.reason])
+            }
+            print(table.rendered)
+            print("\(letters.count) dead letters")
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-drive dead letters: their records get fresh attempts on the next receive (audited).",
+            discussion: """
+                Example:
+                  ferry queue retry --all --config ferry.yaml --node jinhong-gw
+                  ferry queue retry --id 12 --config ferry.yaml --node jinhong-gw
+                """)
+
+        @OptionGroup var options: NodeOptions
+        @Option(name: .long, help: "One dead letter's id.") var id: Int64?
+        @Flag(name: .long, help: "Every dead letter.") var all = false
+
+        func validate() throws {
+            guard (id != nil) != all else { throw ValidationError("give either --id N or --all") }
+        }
+
+        func run() throws {
+            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let count = try reporting { try QueueTools.retry(config: options.config, node: options.node, id: id, actor: actor) }
+            print("re-drove \(count) dead letters")
+        }
+    }
+
+    struct Purge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give up on dead letters: their records are reported back as rejected (audited).",
+            discussion: "Example:\n  ferry queue purge --all --config ferry.yaml --node jinhong-gw")
+
+        @OptionGroup var options: NodeOptions
+        @Option(name: .long, help: "One dead letter's id.") var id: Int64?
+        @Flag(name: .long, help: "Every dead letter.") var all = false
+
+        func validate() throws {
+            guard (id != nil) != all else { throw ValidationError("give either --id N or --all") }
+        }
+
+        func run() throws {
+            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let count = try reporting { try QueueTools.purgeDead(config: options.config, node: options.node, id: id, actor: actor) }
+            print("purged \(count) dead letters")
         }
     }
 }
