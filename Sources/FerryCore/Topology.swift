@@ -183,6 +183,8 @@ public struct LanePolicy: Sendable, Hashable {
     public var maxFiles: Int?
     /// …and at most this many bytes of them.
     public var maxBytes: Int64?
+    /// On a two-way channel, the receiver asks for missing sequences again at most this often.
+    public var resendAfter: TimeInterval = 600
 
     public init() {}
 }

@@ -70,7 +70,7 @@ public enum TopologyLoader {
         for item in try root["channels"]?.items("channels") ?? [] {
             let what = "a channel"
             try item.rejectUnknownKeys(
-                ["from", "to", "via", "return", "suite", "bundle_records", "carousel", "max_files", "max_bytes"], in: what)
+                ["from", "to", "via", "return", "suite", "bundle_records", "carousel", "max_files", "max_bytes", "resend_after"], in: what)
             let via = try item.require("via", in: what)
             try via.rejectUnknownKeys(["dir"], in: "via")
             let suiteNode = item["suite"]
@@ -90,6 +90,11 @@ public enum TopologyLoader {
             policy.carouselCopies = try positive("carousel") ?? policy.carouselCopies
             policy.maxFiles = try positive("max_files")
             policy.maxBytes = try positive("max_bytes").map(Int64.init)
+            if let node = item["resend_after"] {
+                let seconds = try node.int("resend_after")
+                guard seconds >= 0 else { throw node.error("resend_after must be seconds, 0 or more") }
+                policy.resendAfter = TimeInterval(seconds)
+            }
             topology.channels.append(
                 .init(
                     from: try item.require("from", in: what).string("from"),

@@ -110,7 +110,9 @@ extension Node {
                             details: ["stage": "apply", "reason": .string(failure.reason), "attempts": .int(Int64(attempts))]))
                         counts.dead += 1
                     } else {
-                        let next = now.addingTimeInterval(topology.retry.delay(after: attempts))
+                        // Stored times have whole seconds: round up, or a sub-second delay would
+                        // be due again within this very run.
+                        let next = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: attempts)).rounded(.up))
                         try Inbox.postpone(db, id: id, attempts: attempts, next: Timestamp.format(next))
                         counts.postponed += 1
                     }

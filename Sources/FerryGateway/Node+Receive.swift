@@ -15,9 +15,11 @@ extension Node {
             let drop = DirectoryDrop(directory: lane.directory)
             for file in try drop.pending() {
                 do {
-                    let header = try accept(file, lane: lane, now: now)
+                    let (header, requested) = try accept(file, lane: lane, now: now)
                     try drop.archive(file)
-                    if header.kind == .receipt {
+                    if header.kind == .resend {
+                        report.resent += try resend(requested, requestedOn: lane)
+                    } else if header.kind == .receipt {
                         report.receiptsAccepted += 1
                     } else {
                         report.bundlesAccepted += 1
@@ -46,13 +48,15 @@ extension Node {
         report.deadLettered = applied.dead
         report.receiptsSent = try sendReceipts()
         report.missing = try store.read { db in try QueueStatus.read(db).warnings }
+        report.resendRequests = try requestResends(now: now)
         for warning in report.missing { logger.warning("\(warning)") }
         return report
     }
 
     /// Verifies one bundle and stages its content in one transaction: either all of it is
     /// staged and recorded as received, or nothing is.
-    func accept(_ file: URL, lane: Lane, now: Date) throws -> BundleHeader {
+    /// Returns the header and, for a resend request, the sequences asked for.
+    func accept(_ file: URL, lane: Lane, now: Date) throws -> (BundleHeader, [Int64]) {
         let info = try BundleReader.inspect(file)
         let header = info.header
         let name = file.lastPathComponent
@@ -78,6 +82,7 @@ extension Node {
                 sender: header.sender, contentHash: String(name.dropLast(DirectoryDrop.suffix.count)), records: header.records)
             var staged = 0
             var outcomes: [(bundle: String, outcome: String)] = []
+            var requested: [Int64] = []
             let opened = try reader.open(file, now: now) { line in
                 switch header.kind {
                 case .records:
@@ -88,6 +93,11 @@ extension Node {
                 case .receipt:
                     let receipt = try ReceiptLine(line: line)
                     outcomes.append((receipt.bundle, receipt.outcome))
+                case .resend:
+                    guard case .object(let o) = try CanonicalJSON.decode(line), case .int(let sequence)? = o["sequence"] else {
+                        throw FerryError("bundle.record", "a resend line is malformed", hint: "sender and receiver run incompatible Ferry versions")
+                    }
+                    requested.append(sequence)
                 }
             }
             try audit.append(db, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [
@@ -97,7 +107,7 @@ extension Node {
             if opened.kind == .receipt {
                 try settleReceipt(db, outcomes: outcomes, lane: lane.name, receipt: opened.id)
             }
-            return opened
+            return (opened, requested)
         }
     }
 

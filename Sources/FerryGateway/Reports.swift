@@ -38,6 +38,10 @@ public struct ReceiveReport: Sendable {
     public var rejections: [String] = []
     /// Gaps in inbound sequences, as operators read them.
     public var missing: [String] = []
+    /// Lanes whose senders were asked to drop missing sequences again.
+    public var resendRequests: [String] = []
+    /// Bundles dropped again because a receiver asked.
+    public var resent = 0
 
     public init() {}
 }

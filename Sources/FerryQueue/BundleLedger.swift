@@ -159,6 +159,22 @@ public enum BundleLedger {
             """).map { Inbound(id: $0["id"], lane: $0["lane"], sequence: $0["sequence"], sender: $0["sender"], records: $0["records"]) }
     }
 
+    /// When this node last asked for a lane's missing sequences again.
+    public static func lastResendRequest(_ db: Database, lane: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT last_resend_at FROM lanes_in WHERE lane = ?", arguments: [lane])
+    }
+
+    public static func resendRequested(_ db: Database, lane: String, at time: String) throws {
+        try db.execute(
+            sql: "INSERT INTO lanes_in(lane, watermark, last_resend_at) VALUES (?, 0, ?) ON CONFLICT(lane) DO UPDATE SET last_resend_at = excluded.last_resend_at",
+            arguments: [lane, time])
+    }
+
+    /// The outbound bundle with this lane sequence, for a resend.
+    public static func outbound(_ db: Database, lane: String, sequence: Int64) throws -> Outbound? {
+        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]).map(outbound)
+    }
+
     public static func receipted(_ db: Database, id: String) throws {
         try db.cachedStatement(sql: "UPDATE bundles_in SET receipted_at = ?, state = 'receipted' WHERE id = ?").execute(arguments: [Clock.now, id])
     }

@@ -123,5 +123,8 @@ enum QueueSchema {
                 );
                 """)
         }
+        migrator.registerMigration("queue-v5-resend") { db in
+            try db.execute(sql: "ALTER TABLE lanes_in ADD COLUMN last_resend_at TEXT")
+        }
     }
 }

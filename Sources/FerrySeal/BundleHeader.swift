@@ -6,6 +6,8 @@ public struct BundleHeader: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case records
         case receipt
+        /// A request, sent back on a two-way channel, to drop missing sequences again.
+        case resend
     }
 
     public var id: String

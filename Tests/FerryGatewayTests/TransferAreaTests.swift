@@ -115,4 +115,27 @@ import FerrySeal
         let states = try extranet.store.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT state FROM bundles_out") }
         #expect(states == ["broadcast"])
     }
+
+    @Test func aBundleLostOnATwoWayChannelIsAskedForAgainAndArrives() throws {
+        let (extranet, jinhong) = try deployment(
+            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, resend_after: 0 }",
+            records: 30)
+        let sync = try extranet.sync(flow: "applications-in")
+        #expect(sync.bundles.count == 3)
+        let lost = try #require(sync.bundles.first { $0.sequence == 2 })
+        try FileManager.default.removeItem(atPath: lost.file)
+
+        let first = try jinhong.receive()
+        #expect(first.applied == 20)
+        #expect(first.missing == first.missing.filter { $0.contains("bundle 2 missing") })
+        #expect(first.resendRequests == ["extranet→jinhong"])
+        let back = try extranet.receive()
+        #expect(back.resent == 1)
+        let second = try jinhong.receive()
+        #expect(second.applied == 10)
+        #expect(second.missing.isEmpty)
+        #expect(try sinkCount() == 30)
+        #expect(try jinhong.store.read { db in try BundleLedger.watermark(db, lane: "extranet→jinhong") } == 3)
+        #expect(try extranet.store.read { db in try AuditLog.entries(db, kind: "resent") }.count == 1)
+    }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import FerryCore
+import FerrySeal
+import FerryQueue
+import FerryAudit
+import FerryTransport
+
+extension Node {
+    /// Asks the sender of every two-way inbound lane with missing sequences to drop them
+    /// again, at most once per the lane's `resend_after`. Returns the lanes asked.
+    func requestResends(now: Date) throws -> [String] {
+        var asked: [String] = []
+        let status = try store.read { db in try QueueStatus.read(db) }
+        for inbound in status.inbound where !inbound.missing.isEmpty {
+            let parts = inbound.lane.components(separatedBy: "→")
+            guard parts.count == 2, let forward = topology.lane(from: parts[0], to: zone), forward.hasReturn,
+                let back = topology.lane(from: zone, to: parts[0])
+            else { continue }
+            let last = try store.read { db in try BundleLedger.lastResendRequest(db, lane: inbound.lane) }
+            if let last, let when = Timestamp.parse(last), now.timeIntervalSince(when) < forward.policy.resendAfter { continue }
+            let lines = inbound.missing.map { CanonicalJSON.encode(.object(["lane": .string(inbound.lane), "sequence": .int($0)])) }
+            let id = hex(try randomBytes(16))
+            let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: back.name, kind: "resend", records: lines.count) }
+            try seal(id: id, lane: back.name, sequence: sequence, kind: .resend, lines: lines)
+            try transaction { db in
+                try BundleLedger.resendRequested(db, lane: inbound.lane, at: Timestamp.format(now))
+                try audit.append(db, AuditEvent("resend-requested", lane: inbound.lane, bundle: id, details: [
+                    "missing": .list(inbound.missing.map(Value.int)),
+                ]))
+            }
+            if let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) {
+                do { _ = try ship(bundle) } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+                    logger.warning("resend request held", metadata: ["lane": .string(back.name), "reason": .string(error.message)])
+                }
+            }
+            asked.append(inbound.lane)
+        }
+        return asked
+    }
+
+    /// Drops again the bundles a receiver says it is missing; they are still in this node's
+    /// outgoing folder, unchanged, so the receiver's de-duplication sees the same bundle.
+    func resend(_ sequences: [Int64], requestedOn lane: Lane) throws -> Int {
+        let forward = "\(zone)→\(lane.from)"
+        var count = 0
+        for sequence in sequences {
+            guard let bundle = try store.read({ db in try BundleLedger.outbound(db, lane: forward, sequence: sequence) }),
+                let file = bundle.file, FileManager.default.fileExists(atPath: file)
+            else {
+                try transaction { db in
+                    try audit.append(db, AuditEvent("resend-impossible", lane: forward, details: [
+                        "sequence": .int(sequence), "reason": "the sealed bundle is no longer kept here",
+                    ]))
+                }
+                continue
+            }
+            let (target, _) = try route(forward)
+            try DirectoryDrop(directory: target.directory).ship(URL(fileURLWithPath: file))
+            try transaction { db in
+                try audit.append(db, AuditEvent("resent", lane: forward, bundle: bundle.id, details: ["sequence": .int(sequence)]))
+            }
+            count += 1
+        }
+        return count
+    }
+}
