@@ -85,9 +85,20 @@ public final class Node: Sendable {
     }
 
     /// Runs `body` in one store transaction; the audit appends inside commit with it.
+    /// SQLite failures (a full disk above all) become a clear error: the transaction rolled
+    /// back whole, so the next run starts from a consistent store.
     @discardableResult
     func transaction<T>(_ body: (Database) throws -> T) throws -> T {
-        try store.write(body)
+        do {
+            return try store.write(body)
+        } catch let error as DatabaseError {
+            let full = error.resultCode == .SQLITE_FULL
+            throw FerryError(.store,
+                full ? "the store \(store.path.path) is out of disk space" : "the store \(store.path.path) failed: \(error.message ?? "\(error.resultCode)")",
+                hint: full
+                    ? "free space on that disk; intake stopped with nothing half-written, and the next run resumes"
+                    : "check the disk and the file; the last step rolled back whole")
+        }
     }
 
     /// How a stored record key appears in logs and dead letters: masked when personal.
