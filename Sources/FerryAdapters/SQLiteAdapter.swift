@@ -10,6 +10,12 @@ public struct SQLiteAdapter: Source, Sink {
         public var table: String
         /// The column that grows with every change, or `rowid`.
         public var cursor: String
+
+        public init(path: URL, table: String, cursor: String) {
+            self.path = path
+            self.table = table
+            self.cursor = cursor
+        }
     }
 
     public let options: Options
@@ -165,9 +171,10 @@ public struct SQLiteAdapter: Source, Sink {
                     throw FerryError.adapter(.configuration, "table \(options.table) does not exist in \(options.path.path)",
                         hint: "restore the table or fix the system's options.table; the records wait and are retried")
                 }
+                var statements: [[String]: String] = [:]
                 return try rows.map { row in
                     do {
-                        return try apply(row, layout: layout, table: table, db: db)
+                        return try apply(row, layout: layout, table: table, db: db, statements: &statements)
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT || error.resultCode == .SQLITE_MISMATCH {
                         // This row breaks the sink's rules: reject it, apply the rest.
                         return .rejected("\(error.message ?? "SQLite error \(error.resultCode)")")
@@ -179,7 +186,8 @@ public struct SQLiteAdapter: Source, Sink {
         }
     }
 
-    private func apply(_ row: SinkRow, layout: SinkLayout, table: String, db: Database) throws -> SinkOutcome {
+    /// - Parameter statements: upsert SQL by column set, built once per batch.
+    private func apply(_ row: SinkRow, layout: SinkLayout, table: String, db: Database, statements: inout [[String]: String]) throws -> SinkOutcome {
         let keyClause = layout.keyColumns.map { "\(Self.quote($0)) = ?" }.joined(separator: " AND ")
         let keyArguments = layout.keyColumns.map { Self.databaseValue(row.key[$0] ?? .null) }
         switch row.operation {
@@ -194,6 +202,10 @@ public struct SQLiteAdapter: Source, Sink {
             return db.changesCount > 0 ? .applied : .skippedOlder
         case .upsert:
             let columns = row.values.keys.sorted()
+            if let sql = statements[columns] {
+                try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
+                return try settle(row, layout: layout, table: table, db: db, keyClause: keyClause, keyArguments: keyArguments)
+            }
             let names = columns.map(Self.quote).joined(separator: ", ")
             let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
             let updates = columns.filter { !layout.keyColumns.contains($0) }.map { "\(Self.quote($0)) = excluded.\(Self.quote($0))" }
@@ -207,17 +219,25 @@ public struct SQLiteAdapter: Source, Sink {
                     sql += " WHERE excluded.\(Self.quote(version)) > \(table).\(Self.quote(version)) OR \(table).\(Self.quote(version)) IS NULL"
                 }
             }
+            statements[columns] = sql
             // Rows of one mapping share their SQL, so the statement is prepared once per batch.
             try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
-            if db.changesCount > 0 { return .applied }
-            // Unchanged: if the sink already holds exactly this version (an apply whose outcome
-            // a crash lost), the record is in effect, which is what "applied" means.
-            if let version = layout.versionColumn, let incoming = row.values[version] {
-                let existing = try DatabaseValue.fetchOne(
-                    db, sql: "SELECT \(Self.quote(version)) FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(keyArguments))
-                if existing == Self.databaseValue(incoming) { return .applied }
-            }
-            return .skippedOlder
+            return try settle(row, layout: layout, table: table, db: db, keyClause: keyClause, keyArguments: keyArguments)
         }
+    }
+
+    /// The outcome of an upsert just executed.
+    private func settle(_ row: SinkRow, layout: SinkLayout, table: String, db: Database, keyClause: String, keyArguments: [DatabaseValue]) throws
+        -> SinkOutcome
+    {
+        if db.changesCount > 0 { return .applied }
+        // Unchanged: if the sink already holds exactly this version (an apply whose outcome
+        // a crash lost), the record is in effect, which is what "applied" means.
+        if let version = layout.versionColumn, let incoming = row.values[version] {
+            let existing = try DatabaseValue.fetchOne(
+                db, sql: "SELECT \(Self.quote(version)) FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(keyArguments))
+            if existing == Self.databaseValue(incoming) { return .applied }
+        }
+        return .skippedOlder
     }
 }

@@ -61,10 +61,12 @@ extension Node {
                         "position": .string(reject.position),
                     ]))
                 }
+                let now = Clock.now
                 for record in records {
                     let line = RecordEnvelope(flow: name, record: record).line
                     for lane in lanes {
-                        try Outbox.enqueue(db, flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line)
+                        try Outbox.enqueue(
+                            db, flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line, at: now)
                     }
                 }
                 if !local.isEmpty, !records.isEmpty {

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
 import FerrySeal
+import FerryGateway
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self])
+        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self])
 
     struct SealBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -50,6 +51,40 @@ struct Bench: ParsableCommand {
                 print("  seal end to end         \(f(r.sealTotalMBps)) MB/s, open end to end \(f(r.openTotalMBps)) MB/s")
                 print("  peak RSS so far         \(String(format: "%.1f", r.peakRSSMB)) MB")
             }
+        }
+    }
+
+    struct QueueBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "queue",
+            abstract: "Records/s through enqueue, pack, stage and apply, and recovery time with a deep queue.",
+            discussion: """
+                Runs the queue's own transaction shapes on SQLite stores in a scratch directory:
+                enqueue in batches of 1000 with cursor and audit entries, pack into sealed bundles
+                of 5000, verify and stage them on a second store, apply to an SQLite table with the
+                version guard. Recovery is reopening the store and reading its status with every
+                record still queued.
+
+                Example:
+                  ferry bench queue --records 1000000
+                """)
+
+        @Option(name: .long, help: "Records to push through.")
+        var records = 200_000
+
+        @Option(name: .long, help: "Scratch directory (emptied first).")
+        var dir: String = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-queue").path
+
+        func run() throws {
+            let r = try reporting { try QueueBenchmark.run(records: records, directory: URL(fileURLWithPath: dir)) }
+            func f(_ v: Double) -> String { String(format: "%.0f", v) }
+            print("\(r.records) records")
+            print("  enqueue   \(f(r.enqueuePerSecond)) records/s")
+            print("  pack      \(f(r.packPerSecond)) records/s (seal included)")
+            print("  stage     \(f(r.stagePerSecond)) records/s (verify and open included)")
+            print("  apply     \(f(r.applyPerSecond)) records/s (SQLite sink, version guard)")
+            print("  recovery  \(String(format: "%.2f", r.recoverySeconds)) s to reopen with \(r.records) queued (store \(String(format: "%.0f", r.storeMegabytes)) MB)")
+            print("  peak RSS  \(String(format: "%.1f", SealBenchmark.peakRSS())) MB")
         }
     }
 }

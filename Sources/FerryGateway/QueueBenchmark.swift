@@ -1,0 +1,146 @@
+public import Foundation
+import FerryCore
+import FerrySeal
+import FerryQueue
+import FerryAudit
+import FerryAdapters
+import GRDB
+
+/// `ferry bench queue`: records/s through the queue's own stages on generated records, and
+/// how long a node takes to come back with a deep queue.
+public enum QueueBenchmark {
+    public struct Result: Sendable {
+        public var records: Int
+        public var enqueuePerSecond: Double
+        public var packPerSecond: Double
+        public var stagePerSecond: Double
+        public var applyPerSecond: Double
+        /// Reopening the store and reading the queue's status with every record still queued.
+        public var recoverySeconds: Double
+        public var storeMegabytes: Double
+    }
+
+    public static func run(records: Int, directory: URL) throws -> Result {
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let sender = try NodeKey.generate(node: "a")
+        let recipient = try NodeKey.generate(node: "b")
+        let lane = "a→b"
+        let audit = AuditLog(node: "a")
+        var clock = Stopwatch()
+
+        // Enqueue: the sync's transaction shape, a batch of 1000 records with its audit entries.
+        var store: NodeStore? = try NodeStore(path: directory.appendingPathComponent("a.db"), migrations: [AuditLog.register])
+        let lines: [[UInt8]] = (0..<1000).map { index in
+            RecordEnvelope(flow: "bench", record: FerryCore.Record(
+                entity: "TravelApplication", key: [String(format: "WB2026%06d", index)], version: "2026-11-24T09:00:00Z",
+                fields: ["application_id": .string(String(format: "WB2026%06d", index)), "applicant_name": "王伟",
+                    "destinations": ["AUS", "USA"], "depart_date": "2027-01-01", "updated_at": "2026-11-24T09:00:00Z"])).line
+        }
+        _ = clock.lap()
+        var done = 0
+        while done < records {
+            let count = min(1000, records - done)
+            try store?.write { db in
+                let now = FerryQueue.Clock.now
+                for index in 0..<count {
+                    try Outbox.enqueue(
+                        db, flow: "bench", lane: lane, entity: "TravelApplication", key: "K\(done + index)", version: "v1", line: lines[index], at: now)
+                }
+                try Cursors.set(db, flow: "bench", value: "\(done + count)")
+                try audit.append(db, AuditEvent(.enqueued, flow: "bench", lane: lane, details: ["records": .int(Int64(count))]))
+            }
+            done += count
+        }
+        let enqueueSeconds = clock.lap()
+
+        // Recovery: a node restarting with everything still queued.
+        store = nil
+        _ = clock.lap()
+        store = try NodeStore(path: directory.appendingPathComponent("a.db"), migrations: [AuditLog.register])
+        let status = try store?.read { db in try QueueStatus.read(db) }
+        let recoverySeconds = clock.lap()
+        guard let store, status?.outbound.first?.pending == records else {
+            throw FerryError(.internalFailure, "benchmark queue lost records")
+        }
+
+        // Pack: lease, seal and record bundles of 5000.
+        var bundles: [URL] = []
+        _ = clock.lap()
+        while true {
+            let id = hex(try randomBytes(16))
+            let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { db in
+                let items = try Outbox.pending(db, lane: lane, limit: 5000)
+                guard !items.isEmpty else { return nil }
+                let sequence = try BundleLedger.reserve(db, id: id, lane: lane, kind: "records", records: items.count)
+                try Outbox.assign(db, ids: items.map(\.id), to: id)
+                return (items, sequence)
+            }
+            guard let reserved else { break }
+            var parameters = BundleWriter.Parameters(lane: lane, sequence: reserved.sequence)
+            parameters.id = id
+            let writer = try BundleWriter(directory: directory.appendingPathComponent("out"), sender: sender, recipients: [recipient.publicKey], parameters: parameters)
+            for item in reserved.items { try writer.append(line: item.line) }
+            let sealed = try writer.finish()
+            try store.write { db in
+                try BundleLedger.sealed(db, id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
+                try audit.append(db, AuditEvent(.sealed, lane: lane, bundle: id, details: ["records": .int(Int64(reserved.items.count))]))
+            }
+            bundles.append(sealed.url)
+        }
+        let packSeconds = clock.lap()
+
+        // Stage: verify, open and stage every bundle on the receiving node.
+        let inbox = try NodeStore(path: directory.appendingPathComponent("b.db"), migrations: [AuditLog.register])
+        let reader = BundleReader(key: recipient, trust: TrustStore([sender.publicKey]))
+        _ = clock.lap()
+        for url in bundles {
+            let header = try BundleReader.inspect(url).header
+            try inbox.write { db in
+                try BundleLedger.accept(db, id: header.id, lane: lane, sequence: header.sequence, kind: "records", sender: "a",
+                    contentHash: url.lastPathComponent, records: header.records)
+                var index = 0
+                try reader.open(url) { line in
+                    try Inbox.stage(db, bundle: header.id, flow: "bench", entity: "TravelApplication", key: "K\(index)",
+                        version: "v1", line: line)
+                    index += 1
+                }
+            }
+        }
+        let stageSeconds = clock.lap()
+
+        // Apply: upsert into an SQLite sink table with the version guard, settle outcomes.
+        let sinkPath = directory.appendingPathComponent("sink.db")
+        try DatabaseQueue(path: sinkPath.path).write { db in
+            try db.execute(sql: "CREATE TABLE t (k TEXT PRIMARY KEY, name TEXT, v TEXT)")
+        }
+        let sink = try SQLiteAdapter(options: .init(path: sinkPath, table: "t", cursor: "rowid"), layout: SinkLayout(keyColumns: ["k"], versionColumn: "v"))
+        _ = clock.lap()
+        while true {
+            let items = try inbox.read { db in try Inbox.pending(db, limit: 5000, now: "9999") }
+            guard !items.isEmpty else { break }
+            let outcomes = try sink.apply(items.map { SinkRow(key: ["k": .string($0.key)], values: ["k": .string($0.key), "name": "王伟", "v": "v1"]) })
+            try inbox.write { db in
+                for (item, outcome) in zip(items, outcomes) {
+                    try Inbox.settle(db, id: item.id, outcome: outcome == .applied ? .applied : .rejected, detail: nil)
+                    try Inbox.recordApplied(db, target: "t", entity: item.entity, key: item.key, version: item.version)
+                }
+            }
+        }
+        let applySeconds = clock.lap()
+        let size = ((try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("a.db").path)[.size]) as? NSNumber)?.doubleValue ?? 0
+        return Result(
+            records: records, enqueuePerSecond: Double(records) / enqueueSeconds, packPerSecond: Double(records) / packSeconds,
+            stagePerSecond: Double(records) / stageSeconds, applyPerSecond: Double(records) / applySeconds,
+            recoverySeconds: recoverySeconds, storeMegabytes: size / 1_048_576)
+    }
+
+    struct Stopwatch {
+        private var last = DispatchTime.now().uptimeNanoseconds
+        mutating func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { last = now }
+            return Double(now - last) / 1e9
+        }
+    }
+}
