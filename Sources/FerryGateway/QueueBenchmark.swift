@@ -134,13 +134,4 @@ public enum QueueBenchmark {
             stagePerSecond: Double(records) / stageSeconds, applyPerSecond: Double(records) / applySeconds,
             recoverySeconds: recoverySeconds, storeMegabytes: size / 1_048_576)
     }
-
-    struct Stopwatch {
-        private var last = DispatchTime.now().uptimeNanoseconds
-        mutating func lap() -> Double {
-            let now = DispatchTime.now().uptimeNanoseconds
-            defer { last = now }
-            return Double(now - last) / 1e9
-        }
-    }
 }

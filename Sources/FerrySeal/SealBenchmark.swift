@@ -211,11 +211,13 @@ public enum SealBenchmark {
     }
 }
 
-/// Monotonic lap timer.
-struct Stopwatch {
+/// Monotonic lap timer, for the benchmarks.
+package struct Stopwatch {
     private var last = DispatchTime.now().uptimeNanoseconds
 
-    mutating func lap() -> Double {
+    package init() {}
+
+    package mutating func lap() -> Double {
         let now = DispatchTime.now().uptimeNanoseconds
         defer { last = now }
         return Double(now - last) / 1e9

@@ -69,16 +69,7 @@ import FerryQueue
         for trial in 0..<Self.trials {
             let directory = DemoTests.temporary("crash-\(trial)")
             _ = try Scaffold.create(in: directory)
-            var data = DemoData(seed: UInt64(1000 + trial))
-            try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
-                for index in 0..<records {
-                    let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
-                    let columns = row.keys.sorted()
-                    try db.execute(
-                        sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
-                        arguments: StatementArguments(columns.map { row[$0] }))
-                }
-            }
+            try DemoTests.seedPortal(directory, count: records, seed: UInt64(1000 + trial))
             var run = Trial(directory: directory, generator: DemoData(seed: UInt64(trial)))
             // Hop 1: applications out, in, and receipts back.
             try run.run(["sync", "applications-in", "--node", "extranet-gw"], kills: 2)

@@ -12,6 +12,20 @@ import FerryQueue
         FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(name)-\(UUID().uuidString)")
     }
 
+    /// Fills a scaffolded deployment's portal with `count` generated applications.
+    static func seedPortal(_ directory: URL, count: Int, seed: UInt64) throws {
+        var data = DemoData(seed: seed)
+        try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
+            for index in 0..<count {
+                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
+                let columns = row.keys.sorted()
+                try db.execute(
+                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(columns.map { row[$0] }))
+            }
+        }
+    }
+
     @Test func theThreeNetworkSyncDeliversEveryValidRecordAndAuditsIt() throws {
         var options = FerryGateway.Demo.Options(directory: Self.temporary("demo"), records: 240)
         options.badEvery = 40

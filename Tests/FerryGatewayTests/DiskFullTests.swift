@@ -31,16 +31,7 @@ struct DiskFullTests {
         }
         defer { _ = Process.launchedUmount(state) }
         let records = 1500
-        var data = DemoData(seed: 77)
-        try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
-            for index in 0..<records {
-                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
-                let columns = row.keys.sorted()
-                try db.execute(
-                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
-                    arguments: StatementArguments(columns.map { row[$0] }))
-            }
-        }
+        try DemoTests.seedPortal(directory, count: records, seed: 77)
         let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
         let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
         do {

@@ -21,17 +21,7 @@ import FerrySeal
         let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
         extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
         jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: Logger(label: "test"))
-        var data = DemoData(seed: 7)
-        let portal = try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path)
-        try portal.write { db in
-            for index in 0..<30 {
-                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
-                let columns = row.keys.sorted()
-                try db.execute(
-                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
-                    arguments: StatementArguments(columns.map { row[$0] }))
-            }
-        }
+        try DemoTests.seedPortal(directory, count: 30, seed: 7)
     }
 
     var gap: URL { directory.appendingPathComponent("gap/extranet-to-jinhong") }

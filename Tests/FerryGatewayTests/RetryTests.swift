@@ -28,16 +28,7 @@ import FerryQueue
         let deployment = try Deployment.load(config.path)
         let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
         let jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: Logger(label: "test"))
-        var data = DemoData(seed: 11)
-        try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
-            for index in 0..<10 {
-                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
-                let columns = row.keys.sorted()
-                try db.execute(
-                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
-                    arguments: StatementArguments(columns.map { row[$0] }))
-            }
-        }
+        try DemoTests.seedPortal(directory, count: 10, seed: 11)
         let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
         _ = try extranet.sync(flow: "applications-in")
         try approval.write { db in try db.execute(sql: "ALTER TABLE sqsp RENAME TO sqsp_moved") }

@@ -26,16 +26,7 @@ import FerrySeal
                 with: "")
         }
         try Data(text.utf8).write(to: config)
-        var data = DemoData(seed: 5)
-        try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
-            for index in 0..<records {
-                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
-                let columns = row.keys.sorted()
-                try db.execute(
-                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
-                    arguments: StatementArguments(columns.map { row[$0] }))
-            }
-        }
+        try DemoTests.seedPortal(directory, count: records, seed: 5)
         let loaded = try Deployment.load(config.path)
         return (try Node(deployment: loaded, name: "extranet-gw", logger: Logger(label: "test")),
             try Node(deployment: loaded, name: "jinhong-gw", logger: Logger(label: "test")))
