@@ -156,13 +156,10 @@ public enum TopologyLoader {
             }
             let scheduleNode = item["schedule"]
             let schedule = try scheduleNode?.string("schedule")
-            if let schedule, let scheduleNode {
-                let fields = schedule.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.count == 5 else {
-                    throw scheduleNode.error(
-                        "schedule '\(schedule)' is not a cron expression",
-                        hint: "write five fields: minute hour day month weekday, e.g. \"*/5 * * * *\"")
-                }
+            if let schedule, let scheduleNode, case .failure(let problem) = Schedule.parse(schedule) {
+                throw scheduleNode.error(
+                    "schedule '\(schedule)' is not a cron expression: \(problem.message)",
+                    hint: "write five fields, minute hour day month weekday, e.g. \"*/5 * * * *\", or \"@every 30s\"")
             }
             topology.flows.append(
                 .init(

@@ -82,7 +82,7 @@ extension Node {
             report.quarantined += rejects.count
             report.enqueued += records.count * lanes.count
         }
-        logger.info("pulled", metadata: ["flow": .string(name), "rows": "\(report.pulled)", "quarantined": "\(report.quarantined)"])
+        logger.debug("pulled", metadata: ["flow": .string(name), "rows": "\(report.pulled)", "quarantined": "\(report.quarantined)"])
         let packed = try pack()
         report.bundles = packed.shipped
         report.held = packed.held

@@ -4,7 +4,7 @@ import FerryCore
 import Logging
 
 @main
-struct Ferry: ParsableCommand {
+struct Ferry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry",
         abstract: "Move records between government systems across network gaps, sealed, queued and audited.",
@@ -19,7 +19,7 @@ struct Ferry: ParsableCommand {
             """,
         version: FerryVersion.current,
         subcommands: [
-            Init.self, Check.self, Sync.self, Receive.self, Demo.self, Keys.self, MappingCommand.self, BundleCommand.self,
+            Init.self, Check.self, Sync.self, Receive.self, Run.self, Demo.self, Keys.self, MappingCommand.self, BundleCommand.self,
             QueueCommand.self, AuditCommand.self, Bench.self, Version.self,
         ])
 }
@@ -48,12 +48,33 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// Logs go to standard error; FERRY_LOG_LEVEL (trace…critical) sets how much.
-func makeLogger() -> Logger {
+func reportingAsync<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as FerryError {
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(1)
+    }
+}
+
+enum LogFormat: String, ExpressibleByArgument, Sendable {
+    case text, json
+}
+
+/// Logs go to standard error, as text or JSON lines; FERRY_LOG_LEVEL (trace…critical) sets how much.
+func makeLogger(format: LogFormat = .text, defaultLevel: Logger.Level = .warning) -> Logger {
+    let level = ProcessInfo.processInfo.environment["FERRY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = ProcessInfo.processInfo.environment["FERRY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        return handler
+        switch format {
+        case .text:
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        case .json:
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
     return Logger(label: "ferry")
 }

@@ -1,0 +1,38 @@
+public import Foundation
+public import Logging
+import ServiceLifecycle
+import FerryCore
+
+/// `ferry run`: one node, unattended. Scheduled flows run on their schedules, inbound
+/// transfer areas are watched, held bundles resume; SIGTERM or SIGINT lets the batch in
+/// flight finish, then the process exits.
+public enum Daemon {
+    public struct Options: Sendable {
+        public var config: String
+        public var node: String
+        /// How often inbound transfer areas are looked at.
+        public var poll: TimeInterval = 5
+
+        public init(config: String, node: String) {
+            self.config = config
+            self.node = node
+        }
+    }
+
+    public static func run(_ options: Options, logger: Logger) async throws {
+        let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: logger)
+        let worker = NodeWorker()
+        let services: [any Service] = [
+            FlowScheduler(node: node, worker: worker, logger: logger),
+            InboundWatcher(node: node, worker: worker, interval: options.poll, logger: logger),
+        ]
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        logger.notice("node running", metadata: ["node": .string(options.node), "config": .string(options.config)])
+        try await group.run()
+        logger.notice("node stopped", metadata: ["node": .string(options.node)])
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import FerryCore
+import Logging
+import ServiceLifecycle
+
+/// Runs each of the node's scheduled flows when its schedule fires.
+struct FlowScheduler: Service {
+    let node: Node
+    let worker: NodeWorker
+    let logger: Logger
+
+    /// Flows whose source is in this node's zone and that have a schedule.
+    var flows: [(Topology.Flow, Schedule)] {
+        node.topology.flows.compactMap { flow in
+            guard let text = flow.schedule, node.topology.system(named: flow.from)?.zone == node.zone,
+                case .success(let schedule) = Schedule.parse(text)
+            else { return nil }
+            return (flow, schedule)
+        }
+    }
+
+    func run() async throws {
+        let flows = self.flows
+        logger.info("scheduler started", metadata: ["flows": .string(flows.map(\.0.name).joined(separator: ","))])
+        await withTaskGroup(of: Void.self) { group in
+            for (flow, schedule) in flows {
+                group.addTask { await self.loop(flow.name, schedule) }
+            }
+        }
+    }
+
+    /// Sleeps until the next firing, runs the flow, repeats, until graceful shutdown.
+    func loop(_ flow: String, _ schedule: Schedule) async {
+        var last = Date()
+        while !Task.isShuttingDownGracefully {
+            guard let next = schedule.next(after: last) else { return }
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await Task.sleep(for: .seconds(max(0, next.timeIntervalSinceNow)))
+                }
+            } catch {
+                return  // shutdown while waiting: nothing in flight
+            }
+            last = next
+            do {
+                let report = try await worker.run { try node.sync(flow: flow) }
+                // Quiet runs stay out of the info log, or an "@every 30s" flow would fill it.
+                let level: Logger.Level = report.pulled + report.bundles.count + report.held.count > 0 ? .info : .debug
+                logger.log(level: level, "flow ran", metadata: [
+                    "flow": .string(flow), "pulled": "\(report.pulled)", "quarantined": "\(report.quarantined)",
+                    "bundles": "\(report.bundles.count)", "held": "\(report.held.count)",
+                ])
+            } catch {
+                logger.error("flow failed", metadata: ["flow": .string(flow), "error": .string("\(error)")])
+            }
+        }
+    }
+}
+
+/// Takes in what arrives in the node's inbound transfer areas, and resumes held, carousel
+/// and unshipped bundles, every `interval`.
+struct InboundWatcher: Service {
+    let node: Node
+    let worker: NodeWorker
+    let interval: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                let (received, packed) = try await worker.run { (try node.receive(), try node.pack()) }
+                if received.bundlesAccepted + received.bundlesRejected + received.receiptsAccepted + packed.shipped.count > 0 {
+                    logger.info("exchange", metadata: [
+                        "accepted": "\(received.bundlesAccepted)", "rejected": "\(received.bundlesRejected)",
+                        "applied": "\(received.applied)", "receipts": "\(received.receiptsAccepted)", "shipped": "\(packed.shipped.count)",
+                    ])
+                }
+                for warning in received.missing + packed.held { logger.warning("\(warning)") }
+            } catch {
+                logger.error("receive failed", metadata: ["error": .string("\(error)")])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+            } catch {
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Runs a node's blocking jobs (sync, receive, pack) one at a time on a thread of their
+/// own, so the async services never block the cooperative pool and never overlap writes.
+actor NodeWorker {
+    private let queue = DispatchQueue(label: "ferry.node-worker")
+
+    /// Runs `job` to completion. Not cancellable once started: a batch in flight always
+    /// finishes, which is what graceful shutdown promises.
+    func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try job() })
+            }
+        }
+    }
+}

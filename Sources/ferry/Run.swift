@@ -1,0 +1,31 @@
+import ArgumentParser
+import FerryGateway
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a node unattended: scheduled flows, watched transfer areas, graceful stop.",
+        discussion: """
+            Runs every flow whose source is in this node's zone on its schedule (five-field cron
+            in local time, or "@every 30s"), takes in arriving bundles every --poll seconds and
+            resumes held ones. SIGTERM or SIGINT lets the batch in flight finish, then exits 0.
+            Ops/systemd/ferry@.service runs it under systemd.
+
+            Example:
+              ferry run --config /etc/ferry/ferry.yaml --node jinhong-gw --log-format json
+            """)
+
+    @OptionGroup var options: NodeOptions
+
+    @Option(name: .long, help: "Seconds between looks at the inbound transfer areas.")
+    var poll: Double = 5
+
+    @Option(name: .long, help: "text or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
+    func run() async throws {
+        var daemon = Daemon.Options(config: options.config, node: options.node)
+        daemon.poll = poll
+        let logger = makeLogger(format: logFormat, defaultLevel: .info)
+        try await reportingAsync { try await Daemon.run(daemon, logger: logger) }
+    }
+}

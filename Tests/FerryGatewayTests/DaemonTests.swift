@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import Testing
+import FerryCore
+import FerryAudit
+import FerryQueue
+@testable import FerryGateway
+
+/// `ferry run` as operators run it: two node processes on schedules deliver what the
+/// portal holds, and SIGTERM stops each one cleanly.
+@Suite(.serialized) struct DaemonTests {
+    @Test func twoDaemonsDeliverOnTheirSchedulesAndStopOnSIGTERM() throws {
+        let directory = DemoTests.temporary("daemon")
+        _ = try Scaffold.create(in: directory)
+        let config = directory.appendingPathComponent("ferry.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"*/5 * * * *\"", with: "\"@every 1s\"")
+        try Data(text.utf8).write(to: config)
+        try DemoTests.seedPortal(directory, count: 50, seed: 3)
+
+        func start(_ node: String) throws -> Process {
+            let process = Process()
+            process.executableURL = CrashRecoveryTests.ferry
+            process.arguments = ["run", "--config", config.path, "--node", node, "--poll", "0.5", "--log-format", "json"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let extranet = try start("extranet-gw")
+        let jinhong = try start("jinhong-gw")
+        defer {
+            for process in [extranet, jinhong] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
+        let deadline = Date().addingTimeInterval(30)
+        var delivered = 0
+        while Date() < deadline {
+            delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
+            if delivered == 50 { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(delivered == 50)
+
+        for process in [extranet, jinhong] {
+            kill(process.processIdentifier, SIGTERM)
+            let stop = Date().addingTimeInterval(15)
+            while process.isRunning && Date() < stop { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(!process.isRunning, "a node ignored SIGTERM")
+            if !process.isRunning {
+                #expect(process.terminationReason == .exit && process.terminationStatus == 0, "a node did not exit cleanly")
+            }
+        }
+        for node in ["extranet-gw", "jinhong-gw"] {
+            let store = try NodeStore(path: directory.appendingPathComponent("state/\(node).db"), migrations: [AuditLog.register])
+            #expect(try store.read { db in try AuditLog.verify(db) }.entries > 0)
+        }
+    }
+
+    @Test func schedulesParseAndFireWhenExpected() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let base = try #require(calendar.date(from: DateComponents(year: 2026, month: 11, day: 24, hour: 9, minute: 7, second: 30)))
+        func next(_ text: String) throws -> DateComponents {
+            guard case .success(let schedule) = Schedule.parse(text), let date = schedule.next(after: base, calendar: calendar) else {
+                Issue.record("\(text) did not parse or never fires")
+                return DateComponents()
+            }
+            return calendar.dateComponents([.month, .day, .hour, .minute], from: date)
+        }
+        #expect(try next("*/5 * * * *") == DateComponents(month: 11, day: 24, hour: 9, minute: 10))
+        #expect(try next("30 2 * * *") == DateComponents(month: 11, day: 25, hour: 2, minute: 30))
+        #expect(try next("0 8 * * 1-5") == DateComponents(month: 11, day: 25, hour: 8, minute: 0))  // 24 Nov 2026 is a Tuesday
+        #expect(try next("0 0 1 1 *") == DateComponents(month: 1, day: 1, hour: 0, minute: 0))
+        #expect(try next("15,45 9 * * *") == DateComponents(month: 11, day: 24, hour: 9, minute: 15))
+        guard case .success(.every(let interval)) = Schedule.parse("@every 90s") else {
+            Issue.record("@every did not parse")
+            return
+        }
+        #expect(interval == 90)
+        for bad in ["* * * *", "61 * * * *", "*/0 * * * *", "@every soon", "5-1 * * * *"] {
+            if case .success = Schedule.parse(bad) { Issue.record("'\(bad)' was accepted") }
+        }
+    }
+}
