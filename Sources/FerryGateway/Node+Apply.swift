@@ -126,6 +126,8 @@ extension Node {
                     default: counts.rejected += 1
                     }
                 }
+                NodeMetrics.records("applied", flow: "*", items.filter { outcomes[$0.id]?.0 == .applied && failed[$0.id] == nil }.count)
+                NodeMetrics.records("rejected", flow: "*", items.filter { outcomes[$0.id]?.0 == .rejected && failed[$0.id] == nil }.count)
                 for (target, item) in appliedVersions {
                     try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: item.version)
                 }

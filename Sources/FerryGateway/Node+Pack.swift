@@ -106,6 +106,7 @@ extension Node {
                 "copy": .int(Int64(bundle.copies + 1)),
             ]))
         }
+        NodeMetrics.bundles("out", lane: lane.name, 1)
         return ShippedBundle(lane: lane.name, sequence: bundle.sequence, records: bundle.records, kind: bundle.kind, file: dropped.path)
     }
 

@@ -17,6 +17,7 @@ extension Node {
                 do {
                     let (header, requested) = try accept(file, lane: lane, now: now)
                     try drop.archive(file)
+                    NodeMetrics.bundles("in", lane: lane.name, 1)
                     if header.kind == .resend {
                         report.resent += try resend(requested, requestedOn: lane)
                     } else if header.kind == .receipt {
@@ -35,6 +36,7 @@ extension Node {
                     report.duplicates += 1
                 } catch let error as FerryError where error.code.rawValue.hasPrefix("bundle.") {
                     try reject(file, lane: lane, error: error, drop: drop)
+                    NodeMetrics.rejected(error.code.rawValue)
                     report.bundlesRejected += 1
                     report.rejections.append(error.description)
                 }

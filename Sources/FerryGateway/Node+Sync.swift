@@ -81,6 +81,9 @@ extension Node {
             report.mapped += records.count
             report.quarantined += rejects.count
             report.enqueued += records.count * lanes.count
+            NodeMetrics.records("pulled", flow: name, batch.rows.count)
+            NodeMetrics.records("quarantined", flow: name, rejects.count)
+            NodeMetrics.records("enqueued", flow: name, records.count * lanes.count)
         }
         logger.debug("pulled", metadata: ["flow": .string(name), "rows": "\(report.pulled)", "quarantined": "\(report.quarantined)"])
         let packed = try pack()

@@ -22,9 +22,20 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "text or json (one JSON object per line).")
     var logFormat: LogFormat = .text
 
+    @Option(name: .long, help: "Where to serve /healthz and /metrics (host:port), or 'off'.")
+    var listen = "127.0.0.1:9464"
+
     func run() async throws {
         var daemon = Daemon.Options(config: options.config, node: options.node)
         daemon.poll = poll
+        if listen == "off" {
+            daemon.listen = nil
+        } else {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                throw ValidationError("--listen takes host:port, e.g. 127.0.0.1:9464, or off")
+            }
+            daemon.listen = (String(listen[..<colon]), port)
+        }
         let logger = makeLogger(format: logFormat, defaultLevel: .info)
         try await reportingAsync { try await Daemon.run(daemon, logger: logger) }
     }

@@ -17,10 +17,12 @@ import FerryQueue
         try Data(text.utf8).write(to: config)
         try DemoTests.seedPortal(directory, count: 50, seed: 3)
 
+        let port = Int.random(in: 20000..<40000)
         func start(_ node: String) throws -> Process {
             let process = Process()
             process.executableURL = CrashRecoveryTests.ferry
-            process.arguments = ["run", "--config", config.path, "--node", node, "--poll", "0.5", "--log-format", "json"]
+            process.arguments = ["run", "--config", config.path, "--node", node, "--poll", "0.5", "--log-format", "json",
+                "--listen", node == "extranet-gw" ? "127.0.0.1:\(port)" : "off"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -40,6 +42,13 @@ import FerryQueue
             Thread.sleep(forTimeInterval: 0.2)
         }
         #expect(delivered == 50)
+
+        // The running node answers on loopback: healthy, and counting what it did.
+        #expect(try curl("http://127.0.0.1:\(port)/healthz") == "ok\n")
+        let metrics = try curl("http://127.0.0.1:\(port)/metrics")
+        #expect(metrics.contains(#"ferry_records_total{stage="pulled",flow="applications-in"} 50"#) ||
+            metrics.contains(#"ferry_records_total{flow="applications-in",stage="pulled"} 50"#), "\(metrics)")
+        #expect(metrics.contains("ferry_queue_pending_records"))
 
         for process in [extranet, jinhong] {
             kill(process.processIdentifier, SIGTERM)
@@ -80,5 +89,18 @@ import FerryQueue
         for bad in ["* * * *", "61 * * * *", "*/0 * * * *", "@every soon", "5-1 * * * *"] {
             if case .success = Schedule.parse(bad) { Issue.record("'\(bad)' was accepted") }
         }
+    }
+
+    /// GET with the curl binary: a real HTTP client on loopback.
+    func curl(_ url: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s", "--max-time", "5", url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 }

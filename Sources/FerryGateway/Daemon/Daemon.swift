@@ -2,6 +2,8 @@ public import Foundation
 public import Logging
 import ServiceLifecycle
 import FerryCore
+import FerryQueue
+import FerryConsole
 
 /// `ferry run`: one node, unattended. Scheduled flows run on their schedules, inbound
 /// transfer areas are watched, held bundles resume; SIGTERM or SIGINT lets the batch in
@@ -12,6 +14,8 @@ public enum Daemon {
         public var node: String
         /// How often inbound transfer areas are looked at.
         public var poll: TimeInterval = 5
+        /// Where `/healthz` and `/metrics` are served; nil serves nothing.
+        public var listen: (host: String, port: Int)? = ("127.0.0.1", 9464)
 
         public init(config: String, node: String) {
             self.config = config
@@ -20,12 +24,20 @@ public enum Daemon {
     }
 
     public static func run(_ options: Options, logger: Logger) async throws {
+        let metrics = ConsoleMetrics.bootstrap()
         let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: logger)
         let worker = NodeWorker()
-        let services: [any Service] = [
-            FlowScheduler(node: node, worker: worker, logger: logger),
-            InboundWatcher(node: node, worker: worker, interval: options.poll, logger: logger),
+        let health = HealthState()
+        var services: [any Service] = [
+            FlowScheduler(node: node, worker: worker, health: health, logger: logger),
+            InboundWatcher(node: node, worker: worker, interval: options.poll, health: health, logger: logger),
         ]
+        if let listen = options.listen {
+            var console = ConsoleServer.Options()
+            console.host = listen.host
+            console.port = listen.port
+            services.append(ConsoleServer(options: console, metrics: metrics, logger: logger) { await health.summary() })
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

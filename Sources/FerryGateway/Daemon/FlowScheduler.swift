@@ -2,11 +2,13 @@ import Foundation
 import FerryCore
 import Logging
 import ServiceLifecycle
+import FerryQueue
 
 /// Runs each of the node's scheduled flows when its schedule fires.
 struct FlowScheduler: Service {
     let node: Node
     let worker: NodeWorker
+    let health: HealthState
     let logger: Logger
 
     /// Flows whose source is in this node's zone and that have a schedule.
@@ -46,11 +48,13 @@ struct FlowScheduler: Service {
                 let report = try await worker.run { try node.sync(flow: flow) }
                 // Quiet runs stay out of the info log, or an "@every 30s" flow would fill it.
                 let level: Logger.Level = report.pulled + report.bundles.count + report.held.count > 0 ? .info : .debug
+                await health.succeeded("flow \(flow)")
                 logger.log(level: level, "flow ran", metadata: [
                     "flow": .string(flow), "pulled": "\(report.pulled)", "quarantined": "\(report.quarantined)",
                     "bundles": "\(report.bundles.count)", "held": "\(report.held.count)",
                 ])
             } catch {
+                await health.failed("flow \(flow)", "\(error)")
                 logger.error("flow failed", metadata: ["flow": .string(flow), "error": .string("\(error)")])
             }
         }
@@ -63,12 +67,17 @@ struct InboundWatcher: Service {
     let node: Node
     let worker: NodeWorker
     let interval: TimeInterval
+    let health: HealthState
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
             do {
-                let (received, packed) = try await worker.run { (try node.receive(), try node.pack()) }
+                let (received, packed, status) = try await worker.run {
+                    (try node.receive(), try node.pack(), try node.store.read { db in try QueueStatus.read(db) })
+                }
+                NodeMetrics.record(status)
+                await health.succeeded("exchange")
                 if received.bundlesAccepted + received.bundlesRejected + received.receiptsAccepted + packed.shipped.count > 0 {
                     logger.info("exchange", metadata: [
                         "accepted": "\(received.bundlesAccepted)", "rejected": "\(received.bundlesRejected)",
@@ -77,6 +86,7 @@ struct InboundWatcher: Service {
                 }
                 for warning in received.missing + packed.held { logger.warning("\(warning)") }
             } catch {
+                await health.failed("exchange", "\(error)")
                 logger.error("receive failed", metadata: ["error": .string("\(error)")])
             }
             do {

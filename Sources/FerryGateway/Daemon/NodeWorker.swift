@@ -15,3 +15,15 @@ actor NodeWorker {
         }
     }
 }
+
+/// The last outcome of each of a node's loops, for `/healthz`.
+actor HealthState {
+    private var failures: [String: String] = [:]
+
+    func succeeded(_ part: String) { failures[part] = nil }
+    func failed(_ part: String, _ reason: String) { failures[part] = reason }
+
+    func summary() -> (healthy: Bool, detail: String) {
+        (failures.isEmpty, failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))
+    }
+}
