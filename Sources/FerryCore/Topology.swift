@@ -59,6 +59,9 @@ public struct Topology: Sendable {
         public var forward: URL
         /// Where bundles going back `to → from` (receipts, return flows) are dropped; nil on a one-way link.
         public var returnPath: URL?
+        /// Where the sender pushes instead of writing `forward`, for gaps that pass HTTP.
+        public var forwardHTTP: HTTPTarget?
+        public var returnHTTP: HTTPTarget?
         public var suite: String
         public var policy = LanePolicy()
         public var location: SourceLocation
@@ -134,10 +137,11 @@ extension Topology {
         for channel in channels {
             if channel.from == from && channel.to == to {
                 return Lane(from: from, to: to, directory: channel.forward, suite: channel.suite, hasReturn: channel.returnPath != nil,
-                    policy: channel.policy)
+                    policy: channel.policy, http: channel.forwardHTTP)
             }
             if channel.to == from && channel.from == to, let back = channel.returnPath {
-                return Lane(from: from, to: to, directory: back, suite: channel.suite, hasReturn: true, policy: channel.policy)
+                return Lane(from: from, to: to, directory: back, suite: channel.suite, hasReturn: true, policy: channel.policy,
+                    http: channel.returnHTTP)
             }
         }
         return nil
@@ -158,14 +162,19 @@ public struct Lane: Sendable, Hashable {
     /// Whether a path back exists, so receipts and resend requests can flow.
     public var hasReturn: Bool
     public var policy: LanePolicy
+    /// Set when bundles are pushed over HTTP; `directory` is then where the far side lands them.
+    public var http: HTTPTarget?
 
-    public init(from: String, to: String, directory: URL, suite: String, hasReturn: Bool, policy: LanePolicy = LanePolicy()) {
+    public init(
+        from: String, to: String, directory: URL, suite: String, hasReturn: Bool, policy: LanePolicy = LanePolicy(), http: HTTPTarget? = nil
+    ) {
         self.from = from
         self.to = to
         self.directory = directory
         self.suite = suite
         self.hasReturn = hasReturn
         self.policy = policy
+        self.http = http
     }
 
     /// `extranet→jinhong`: sequence numbers are counted per lane.
@@ -187,4 +196,16 @@ public struct LanePolicy: Sendable, Hashable {
     public var resendAfter: TimeInterval = 600
 
     public init() {}
+}
+
+/// A receiving node's HTTP endpoint, and the client settings to reach it.
+public struct HTTPTarget: Sendable, Hashable {
+    /// The receiving node's base URL; bundles go to `<url>/bundles/<from>/<to>/<name>`.
+    public var url: String
+    public var caBundle: String?
+    public var clientCertificate: String?
+    public var clientKey: String?
+    public var timeout: Int = 300
+
+    public init(url: String) { self.url = url }
 }

@@ -72,7 +72,31 @@ public enum TopologyLoader {
             try item.rejectUnknownKeys(
                 ["from", "to", "via", "return", "suite", "bundle_records", "carousel", "max_files", "max_bytes", "resend_after"], in: what)
             let via = try item.require("via", in: what)
-            try via.rejectUnknownKeys(["dir"], in: "via")
+            try via.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "via")
+            func http(_ node: ConfigNode) throws -> HTTPTarget? {
+                guard let url = try node["http"]?.string("http") else { return nil }
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw try node.require("http", in: "via").error("'\(url)' is not an http(s) URL", hint: "write http: https://host:port")
+                }
+                var target = HTTPTarget(url: url)
+                target.caBundle = try node["ca"].map { try path($0, "ca").path }
+                target.clientCertificate = try node["cert"].map { try path($0, "cert").path }
+                target.clientKey = try node["key"].map { try path($0, "key").path }
+                target.timeout = try node["timeout"]?.int("timeout") ?? target.timeout
+                return target
+            }
+            // `return:` is a directory, or { dir, http, … } like `via:`.
+            var returnPath: URL?
+            var returnHTTP: HTTPTarget?
+            if let back = item["return"], !back.isNull {
+                if case .mapping = back.kind {
+                    try back.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "return")
+                    returnPath = try path(try back.require("dir", in: "return"), "return.dir")
+                    returnHTTP = try http(back)
+                } else {
+                    returnPath = try path(back, "return")
+                }
+            }
             let suiteNode = item["suite"]
             let suite = try suiteNode?.string("suite") ?? suites[0]
             guard suites.contains(suite) else {
@@ -100,7 +124,7 @@ public enum TopologyLoader {
                     from: try item.require("from", in: what).string("from"),
                     to: try item.require("to", in: what).string("to"),
                     forward: try path(try via.require("dir", in: "via"), "via.dir"),
-                    returnPath: try item["return"].flatMap { $0.isNull ? nil : try path($0, "return") },
+                    returnPath: returnPath, forwardHTTP: try http(via), returnHTTP: returnHTTP,
                     suite: suite, policy: policy,
                     location: item.location))
         }

@@ -95,19 +95,33 @@ extension Node {
     func ship(_ bundle: BundleLedger.Outbound) throws -> ShippedBundle {
         let (lane, _) = try route(bundle.lane)
         guard let file = bundle.file else { throw FerryError(.internalFailure, "bundle \(bundle.id) has no file") }
-        let drop = DirectoryDrop(directory: lane.directory, maxFiles: lane.policy.maxFiles, maxBytes: lane.policy.maxBytes)
-        let dropped = try drop.ship(URL(fileURLWithPath: file))
+        let destination: String
+        let transport: String
+        if let http = lane.http {
+            var options = HTTPPush.Options(url: "\(http.url)/bundles/\(lane.from)/\(lane.to)")
+            options.caBundle = http.caBundle
+            options.clientCertificate = http.clientCertificate
+            options.clientKey = http.clientKey
+            options.timeout = http.timeout
+            try HTTPPush(options: options).ship(URL(fileURLWithPath: file))
+            destination = options.url
+            transport = "http"
+        } else {
+            let drop = DirectoryDrop(directory: lane.directory, maxFiles: lane.policy.maxFiles, maxBytes: lane.policy.maxBytes)
+            destination = try drop.ship(URL(fileURLWithPath: file)).path
+            transport = "dir"
+        }
         // Receipts and two-way bundles are dropped once; one-way data bundles ride the carousel.
         let final = !lane.hasReturn && bundle.kind == "records" && bundle.copies + 1 >= lane.policy.carouselCopies
         try transaction { db in
             try BundleLedger.shipped(db, id: bundle.id, final: final)
             try audit.append(db, AuditEvent(.shipped, lane: lane.name, bundle: bundle.id, details: [
-                "sequence": .int(bundle.sequence), "to": .string(dropped.path), "transport": .string("dir"),
+                "sequence": .int(bundle.sequence), "to": .string(destination), "transport": .string(transport),
                 "copy": .int(Int64(bundle.copies + 1)),
             ]))
         }
         NodeMetrics.bundles("out", lane: lane.name, 1)
-        return ShippedBundle(lane: lane.name, sequence: bundle.sequence, records: bundle.records, kind: bundle.kind, file: dropped.path)
+        return ShippedBundle(lane: lane.name, sequence: bundle.sequence, records: bundle.records, kind: bundle.kind, file: destination)
     }
 
     /// The lane with this name and the key to seal for on it.

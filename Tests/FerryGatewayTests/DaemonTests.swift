@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import Testing
 import FerryCore
 import FerryAudit
@@ -89,6 +90,61 @@ import FerryQueue
         for bad in ["* * * *", "61 * * * *", "*/0 * * * *", "@every soon", "5-1 * * * *"] {
             if case .success = Schedule.parse(bad) { Issue.record("'\(bad)' was accepted") }
         }
+    }
+
+    @Test func bundlesPushedOverHTTPAreTakenByTheRunningNode() throws {
+        let directory = DemoTests.temporary("http")
+        _ = try Scaffold.create(in: directory)
+        let port = Int.random(in: 40000..<50000)
+        let config = directory.appendingPathComponent("ferry.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
+            of: "via: { dir: gap/extranet-to-jinhong }", with: "via: { dir: gap/extranet-to-jinhong, http: \"http://127.0.0.1:\(port)\" }")
+        try Data(text.utf8).write(to: config)
+        try DemoTests.seedPortal(directory, count: 20, seed: 9)
+
+        let receiver = Process()
+        receiver.executableURL = CrashRecoveryTests.ferry
+        receiver.arguments = ["run", "--config", config.path, "--node", "jinhong-gw", "--poll", "0.3", "--listen", "127.0.0.1:\(port)"]
+        receiver.standardOutput = FileHandle.nullDevice
+        receiver.standardError = FileHandle.nullDevice
+        try receiver.run()
+        defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL) } }
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? curl("http://127.0.0.1:\(port)/healthz")) == "ok\n"
+            if !up { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(up, "the receiving node did not come up")
+
+        let deployment = try Deployment.load(config.path)
+        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
+        let sync = try extranet.sync(flow: "applications-in")
+        #expect(sync.held.isEmpty, "\(sync.held)")
+        #expect(sync.bundles.first?.file.hasPrefix("http://127.0.0.1:\(port)/bundles/extranet/jinhong") == true)
+        let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
+        var delivered = 0
+        for _ in 0..<100 where delivered < 20 {
+            delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
+            if delivered < 20 { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(delivered == 20)
+        // A name that is not a content hash is refused outright.
+        #expect(try curlStatus("http://127.0.0.1:\(port)/bundles/extranet/jinhong/evil.sh") == 400)
+        kill(receiver.processIdentifier, SIGTERM)
+        receiver.waitUntilExit()
+        #expect(receiver.terminationStatus == 0)
+    }
+
+    func curlStatus(_ url: String) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "--data", "x", "--max-time", "5", url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Int(String(decoding: data, as: UTF8.self)) ?? 0
     }
 
     /// GET with the curl binary: a real HTTP client on loopback.

@@ -36,7 +36,9 @@ public enum Daemon {
             var console = ConsoleServer.Options()
             console.host = listen.host
             console.port = listen.port
-            services.append(ConsoleServer(options: console, metrics: metrics, logger: logger) { await health.summary() })
+            console.uploadDirectory = node.stagingDirectory.appendingPathComponent("uploads")
+            let upload: ConsoleServer.Upload = { from, to, file in node.acceptUpload(from: from, to: to, file: file) }
+            services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: upload) { await health.summary() })
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
