@@ -34,7 +34,7 @@ import FerryQueue
         defer {
             for process in [extranet, jinhong] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
+        let approval = try Self.shared(directory.appendingPathComponent("data/approval.db"))
         let deadline = Date().addingTimeInterval(30)
         var delivered = 0
         while Date() < deadline {
@@ -121,7 +121,7 @@ import FerryQueue
         let sync = try extranet.sync(flow: "applications-in")
         #expect(sync.held.isEmpty, "\(sync.held)")
         #expect(sync.bundles.first?.file.hasPrefix("http://127.0.0.1:\(port)/bundles/extranet/jinhong") == true)
-        let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
+        let approval = try Self.shared(directory.appendingPathComponent("data/approval.db"))
         var delivered = 0
         for _ in 0..<100 where delivered < 20 {
             delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
@@ -158,5 +158,12 @@ import FerryQueue
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A connection to a database a running node writes too: wait for its locks.
+    static func shared(_ url: URL) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: url.path, configuration: configuration)
     }
 }
