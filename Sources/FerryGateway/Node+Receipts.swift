@@ -39,9 +39,12 @@ extension Node {
     }
 
     /// Marks the bundles a receipt covers as delivered, with their outcome tallies.
-    func settleReceipt(_ db: Database, outcomes: [(bundle: String, outcome: String)], lane: String, receipt: String) throws {
+    func settleReceipt(_ db: Database, outcomes: [ReceiptLine], lane: String, receipt: String) throws {
         var tallies: [String: [String: Int64]] = [:]
-        for (bundle, outcome) in outcomes { tallies[bundle, default: [:]][outcome, default: 0] += 1 }
+        for line in outcomes {
+            tallies[line.bundle, default: [:]][line.outcome, default: 0] += 1
+            try BundleLedger.recordOutcome(db, bundle: line.bundle, key: line.key, version: line.version, outcome: line.outcome, detail: line.detail)
+        }
         for (bundle, tally) in tallies.sorted(by: { $0.key < $1.key }) {
             let summary = String(decoding: CanonicalJSON.encode(.object(tally.mapValues(Value.int))), as: UTF8.self)
             let known = try BundleLedger.delivered(db, id: bundle, outcome: summary)

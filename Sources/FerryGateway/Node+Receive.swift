@@ -83,7 +83,7 @@ extension Node {
             try BundleLedger.accept(db, id: header.id, lane: lane.name, sequence: header.sequence, kind: header.kind.rawValue,
                 sender: header.sender, contentHash: String(name.dropLast(DirectoryDrop.suffix.count)), records: header.records)
             var staged = 0
-            var outcomes: [(bundle: String, outcome: String)] = []
+            var outcomes: [ReceiptLine] = []
             var requested: [Int64] = []
             let opened = try reader.open(file, now: now) { line in
                 switch header.kind {
@@ -94,7 +94,7 @@ extension Node {
                     staged += 1
                 case .receipt:
                     let receipt = try ReceiptLine(line: line)
-                    outcomes.append((receipt.bundle, receipt.outcome))
+                    outcomes.append(receipt)
                 case .resend:
                     guard case .object(let o) = try CanonicalJSON.decode(line), case .int(let sequence)? = o["sequence"] else {
                         throw FerryError("bundle.record", "a resend line is malformed", hint: "sender and receiver run incompatible Ferry versions")

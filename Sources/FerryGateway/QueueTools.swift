@@ -64,3 +64,24 @@ public enum QueueTools {
         }
     }
 }
+
+extension QueueTools {
+    /// One outbound bundle: its ledger row and what its receipt said went wrong, keys masked
+    /// where the entity's key is personal.
+    public struct BundleView: Sendable {
+        public var bundle: BundleLedger.Outbound
+        public var outcome: String?
+        public var unapplied: [(key: String, version: String, outcome: String, detail: String?)]
+    }
+
+    public static func show(config: String, node: String, bundle id: String) throws -> BundleView {
+        let (store, _) = try store(config: config, node: node)
+        return try store.read { db in
+            guard let bundle = try BundleLedger.outbound(db, id: id) else {
+                throw FerryError(.config, "node \(node) sent no bundle \(id)", hint: "ferry queue status lists lanes; the audit log lists bundle ids")
+            }
+            let outcome = try String.fetchOne(db, sql: "SELECT outcome FROM bundles_out WHERE id = ?", arguments: [id])
+            return BundleView(bundle: bundle, outcome: outcome, unapplied: try BundleLedger.unapplied(db, bundle: id))
+        }
+    }
+}

@@ -80,6 +80,21 @@ public enum BundleLedger {
         return db.changesCount > 0
     }
 
+    /// Records what a receipt says became of each record of a bundle.
+    public static func recordOutcome(_ db: Database, bundle: String, key: String, version: String, outcome: String, detail: String?) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO delivery_outcomes(bundle_id, record_key, version, outcome, detail) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [bundle, key, version, outcome, detail])
+    }
+
+    /// The records of a delivered bundle that were not applied, with why.
+    public static func unapplied(_ db: Database, bundle: String) throws -> [(key: String, version: String, outcome: String, detail: String?)] {
+        try Row.fetchAll(
+            db, sql: "SELECT record_key, version, outcome, detail FROM delivery_outcomes WHERE bundle_id = ? AND outcome NOT IN ('applied', 'skipped') ORDER BY rowid",
+            arguments: [bundle]
+        ).map { ($0["record_key"], $0["version"], $0["outcome"], $0["detail"]) }
+    }
+
     public static func outbound(_ db: Database, state: OutState) throws -> [Outbound] {
         try Row.fetchAll(db, sql: "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence", arguments: [state.rawValue]).map(outbound)
     }

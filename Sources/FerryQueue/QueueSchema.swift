@@ -126,5 +126,18 @@ enum QueueSchema {
         migrator.registerMigration("queue-v5-resend") { db in
             try db.execute(sql: "ALTER TABLE lanes_in ADD COLUMN last_resend_at TEXT")
         }
+        migrator.registerMigration("queue-v6-outcomes") { db in
+            // What the far side did with each record of a delivered bundle, from its receipt.
+            try db.execute(sql: """
+                CREATE TABLE delivery_outcomes (
+                    bundle_id TEXT NOT NULL,
+                    record_key TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    detail TEXT
+                );
+                CREATE INDEX delivery_outcomes_bundle ON delivery_outcomes(bundle_id, outcome);
+                """)
+        }
     }
 }

@@ -6,7 +6,7 @@ import FerryGateway
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Inspect a node's queue and manage its checkpoints.",
-        subcommands: [Status.self, Dead.self, Retry.self, Purge.self, ResetCheckpoint.self])
+        subcommands: [Status.self, Show.self, Dead.self, Retry.self, Purge.self, ResetCheckpoint.self])
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -135,6 +135,29 @@ struct QueueCommand: ParsableCommand {
             let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
             let count = try reporting { try QueueTools.purgeDead(config: options.config, node: options.node, id: id, actor: actor) }
             print("purged \(count) dead letters")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One sent bundle: lane, sequence, state, copies, and the records its receipt did not report applied.",
+            discussion: "Example:\n  ferry queue show 3f2a…9c --config ferry.yaml --node extranet-gw")
+
+        @Argument(help: "The bundle id (from the audit log or ferry bundle inspect).")
+        var bundle: String
+
+        @OptionGroup var options: NodeOptions
+
+        func run() throws {
+            let view = try reporting { try QueueTools.show(config: options.config, node: options.node, bundle: bundle) }
+            let b = view.bundle
+            print("bundle \(b.id) (\(b.kind)) on \(b.lane), sequence \(b.sequence): \(b.state.rawValue), \(b.records) records, dropped \(b.copies) time(s)")
+            if let outcome = view.outcome { print("receipt: \(outcome)") }
+            if !view.unapplied.isEmpty {
+                var table = Table(["record", "version", "outcome", "detail"])
+                for row in view.unapplied { table.add([row.key.replacingOccurrences(of: "\u{1F}", with: "/"), row.version, row.outcome, row.detail ?? ""]) }
+                print(table.rendered)
+            }
         }
     }
 }

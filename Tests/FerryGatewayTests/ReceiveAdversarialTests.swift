@@ -89,6 +89,12 @@ import FerrySeal
         let states = try extranet.store.read { db in try String.fetchAll(db, sql: "SELECT state FROM bundles_out WHERE kind = 'records'") }
         #expect(states == ["delivered"])
         #expect(sync.bundles.count == 1)
+        let id = try #require(try extranet.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM bundles_out WHERE kind = 'records'") })
+        let view = try QueueTools.show(config: directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw", bundle: id)
+        #expect(view.bundle.state == .delivered)
+        #expect(view.outcome == #"{"applied":30}"#)
+        #expect(view.unapplied.isEmpty)
+        #expect(try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery_outcomes WHERE outcome = 'applied'") } == 30)
     }
 
     @Test func aBundleDroppedInTheWrongLaneIsRefused() throws {
