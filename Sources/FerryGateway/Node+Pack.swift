@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import FerryCore
 import FerrySeal
 import FerryQueue
@@ -18,20 +18,33 @@ extension Node {
     /// assigned records (same sequence), `sealed` ones are shipped. One-way lanes re-drop
     /// shipped bundles until the carousel's copies are made. A lane whose transfer area is
     /// missing, unwritable or full is held: its records stay queued and the next run resumes.
-    public func pack() throws -> PackResult {
+    public func pack(now: Date = Date()) throws -> PackResult {
         var result = PackResult()
         var held = Set<String>()
+        // Lanes still waiting out a backoff are left alone this run.
+        for lane in outboundLanes {
+            if let hold = try store.read({ db in try LaneHolds.hold(db, lane: lane.name) }), hold.nextAttemptAt > Timestamp.format(now) {
+                held.insert(lane.name)
+                result.held.append("\(lane.name): \(hold.reason) (held since \(hold.since), next try \(hold.nextAttemptAt))")
+            }
+        }
         func attempt(_ bundle: BundleLedger.Outbound) throws {
             guard !held.contains(bundle.lane) else { return }
             do {
                 result.shipped.append(try ship(bundle))
+                try releaseHold(bundle.lane)
             } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
                 held.insert(bundle.lane)
                 result.held.append("\(bundle.lane): \(error.message)")
                 try transaction { db in
-                    try audit.append(db, AuditEvent("held", lane: bundle.lane, bundle: bundle.id, details: [
-                        "code": .string(error.code.rawValue), "reason": .string(error.message),
-                    ]))
+                    let next = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: (try LaneHolds.hold(db, lane: bundle.lane)?.attempts ?? 0) + 1)).rounded(.up))
+                    let hold = try LaneHolds.refused(db, lane: bundle.lane, reason: error.message, now: Timestamp.format(now), next: Timestamp.format(next))
+                    // Audited when the hold starts; later refusals only move the next try.
+                    if hold.attempts == 1 {
+                        try audit.append(db, AuditEvent("held", lane: bundle.lane, bundle: bundle.id, details: [
+                            "code": .string(error.code.rawValue), "reason": .string(error.message),
+                        ]))
+                    }
                 }
                 logger.warning("lane held", metadata: ["lane": .string(bundle.lane), "reason": .string(error.message)])
             }
@@ -64,6 +77,18 @@ extension Node {
             }
         }
         return result
+    }
+
+    /// Ends a lane's hold after a successful drop, auditing how long it lasted.
+    func releaseHold(_ lane: String) throws {
+        guard try store.read({ db in try LaneHolds.hold(db, lane: lane) }) != nil else { return }
+        try transaction { db in
+            if let hold = try LaneHolds.released(db, lane: lane) {
+                try audit.append(db, AuditEvent("resumed", lane: lane, details: [
+                    "held_since": .string(hold.since), "attempts": .int(Int64(hold.attempts)),
+                ]))
+            }
+        }
     }
 
     /// Lanes leaving this node's zone.

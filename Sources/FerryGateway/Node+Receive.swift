@@ -49,7 +49,7 @@ extension Node {
         report.postponed = applied.postponed
         report.deadLettered = applied.dead
         report.receiptsSent = try sendReceipts()
-        report.missing = try store.read { db in try QueueStatus.read(db).warnings }
+        report.missing = try store.read { db in try QueueStatus.read(db).gaps }
         report.resendRequests = try requestResends(now: now)
         for warning in report.missing { logger.warning("\(warning)") }
         return report

@@ -139,5 +139,17 @@ enum QueueSchema {
                 CREATE INDEX delivery_outcomes_bundle ON delivery_outcomes(bundle_id, outcome);
                 """)
         }
+        migrator.registerMigration("queue-v7-lane-holds") { db in
+            // A lane whose transfer area refused a bundle, and when to try it again.
+            try db.execute(sql: """
+                CREATE TABLE lane_holds (
+                    lane TEXT PRIMARY KEY,
+                    attempts INTEGER NOT NULL,
+                    since TEXT NOT NULL,
+                    next_attempt_at TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                """)
+        }
     }
 }

@@ -34,6 +34,8 @@ public struct QueueStatus: Sendable {
     public var deadLetters = 0
     public var quarantined = 0
     public var cursors: [(flow: String, value: String, updatedAt: String)] = []
+    /// Lanes whose transfer area refused bundles, waiting out a backoff.
+    public var holds: [LaneHolds.Hold] = []
 
     /// Reads the status in one snapshot.
     public static func read(_ db: Database) throws -> QueueStatus {
@@ -73,13 +75,19 @@ public struct QueueStatus: Sendable {
         status.retrying = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'pending' AND attempts > 0") ?? 0
         status.deadLetters = try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters WHERE redriven_at IS NULL") ?? 0
         status.quarantined = try Quarantine.count(db)
+        status.holds = try Row.fetchAll(db, sql: "SELECT * FROM lane_holds ORDER BY lane").map {
+            LaneHolds.Hold(lane: $0["lane"], attempts: $0["attempts"], since: $0["since"], nextAttemptAt: $0["next_attempt_at"], reason: $0["reason"])
+        }
         status.cursors = try Row.fetchAll(db, sql: "SELECT flow, value, updated_at FROM cursors ORDER BY flow")
             .map { ($0["flow"], $0["value"], $0["updated_at"]) }
         return status
     }
 
     /// The operator's one-line warnings: "channel extranet→jinhong: bundle 1041 missing since 10:02".
-    public var warnings: [String] {
+    public var warnings: [String] { gaps + holds.map { "channel \($0.lane): held since \($0.since) (\($0.reason)); next try \($0.nextAttemptAt)" } }
+
+    /// Missing inbound sequences only.
+    public var gaps: [String] {
         inbound.flatMap { lane in
             lane.missing.prefix(10).map { "channel \(lane.lane): bundle \($0) missing since \(lane.missingSince ?? "?")" }
         }
