@@ -187,20 +187,53 @@ public enum SealBenchmark {
 
     /// `openssl speed -evp NAME` on 64 KiB blocks, in MB/s (2^20 bytes), or nil if unavailable.
     static func opensslSpeed(_ name: String) -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "speed", "-evp", name, "-bytes", "65536", "-seconds", "2"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = Pipe()
-        guard (try? process.run()) != nil else { return nil }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        guard let output = spawnCapturing(["openssl", "speed", "-evp", name, "-bytes", "65536", "-seconds", "2"]) else { return nil }
         // The last line reads "<algorithm>   123456.78k": thousands of bytes per second.
         guard let last = output.split(separator: "\n").last, let field = last.split(separator: " ").last,
             field.hasSuffix("k"), let kilobytes = Double(field.dropLast())
         else { return nil }
         return kilobytes * 1000 / Double(1 << 20)
+    }
+
+    /// Runs a program and returns its standard output. Spawned with an empty signal mask and
+    /// default dispositions: `openssl speed` stops its timing loops with SIGALRM, which a
+    /// child of a Swift concurrency thread would otherwise inherit blocked, and never stop.
+    static func spawnCapturing(_ arguments: [String]) -> String? {
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+        posix_spawn_file_actions_addclose(&actions, pipe[0])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        close(pipe[1])
+        defer { close(pipe[0]) }
+        guard spawned == 0 else { return nil }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(pipe[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// The process's peak resident set, in MB.
