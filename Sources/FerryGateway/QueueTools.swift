@@ -42,22 +42,18 @@ public enum QueueTools {
         try store(config: config, node: node).0.read { db in try DeadLetters.list(db) }
     }
 
-    /// Re-drives dead letters (one, or all with nil) for fresh attempts; audited.
-    public static func retry(config: String, node: String, id: Int64?, actor: String) throws -> Int {
-        try store(config: config, node: node).0.write { db in
-            let count = try DeadLetters.redrive(db, id: id)
-            try AuditLog(node: node).append(db, AuditEvent("re-driven", actor: actor, details: [
-                "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
-            ]))
-            return count
-        }
+    public enum DeadLetterAction: String, Sendable {
+        /// Fresh attempts on the next receive.
+        case redrive = "re-driven"
+        /// Give up: the records are settled as rejected and reported so.
+        case purge = "purged"
     }
 
-    /// Gives up on dead letters (one, or all with nil): their records are settled as rejected; audited.
-    public static func purgeDead(config: String, node: String, id: Int64?, actor: String) throws -> Int {
+    /// Re-drives or purges dead letters (one, or all with nil); audited with the operator.
+    public static func settleDeadLetters(_ action: DeadLetterAction, config: String, node: String, id: Int64?, actor: String) throws -> Int {
         try store(config: config, node: node).0.write { db in
-            let count = try DeadLetters.purge(db, id: id)
-            try AuditLog(node: node).append(db, AuditEvent("purged", actor: actor, details: [
+            let count = action == .redrive ? try DeadLetters.redrive(db, id: id) : try DeadLetters.purge(db, id: id)
+            try AuditLog(node: node).append(db, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
                 "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
             ]))
             return count

@@ -68,9 +68,8 @@ struct QueueCommand: ParsableCommand {
         var to: String?
 
         func run() throws {
-            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
             let previous = try reporting {
-                try QueueTools.resetCheckpoint(config: options.config, node: options.node, flow: flow, to: to, actor: actor)
+                try QueueTools.resetCheckpoint(config: options.config, node: options.node, flow: flow, to: to, actor: operatorName)
             }
             print("cursor of \(flow) was \(previous ?? "unset"), now \(to ?? "unset")")
         }
@@ -94,6 +93,16 @@ struct QueueCommand: ParsableCommand {
         }
     }
 
+    /// Which dead letters an operator means: one by id, or all of them.
+    struct DeadLetterSelection: ParsableArguments {
+        @Option(name: .long, help: "One dead letter's id.") var id: Int64?
+        @Flag(name: .long, help: "Every dead letter.") var all = false
+
+        func validate() throws {
+            guard (id != nil) != all else { throw ValidationError("give either --id N or --all") }
+        }
+    }
+
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-drive dead letters: their records get fresh attempts on the next receive (audited).",
@@ -104,16 +113,12 @@ struct QueueCommand: ParsableCommand {
                 """)
 
         @OptionGroup var options: NodeOptions
-        @Option(name: .long, help: "One dead letter's id.") var id: Int64?
-        @Flag(name: .long, help: "Every dead letter.") var all = false
-
-        func validate() throws {
-            guard (id != nil) != all else { throw ValidationError("give either --id N or --all") }
-        }
+        @OptionGroup var selection: DeadLetterSelection
 
         func run() throws {
-            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-            let count = try reporting { try QueueTools.retry(config: options.config, node: options.node, id: id, actor: actor) }
+            let count = try reporting {
+                try QueueTools.settleDeadLetters(.redrive, config: options.config, node: options.node, id: selection.id, actor: operatorName)
+            }
             print("re-drove \(count) dead letters")
         }
     }
@@ -124,16 +129,12 @@ struct QueueCommand: ParsableCommand {
             discussion: "Example:\n  ferry queue purge --all --config ferry.yaml --node jinhong-gw")
 
         @OptionGroup var options: NodeOptions
-        @Option(name: .long, help: "One dead letter's id.") var id: Int64?
-        @Flag(name: .long, help: "Every dead letter.") var all = false
-
-        func validate() throws {
-            guard (id != nil) != all else { throw ValidationError("give either --id N or --all") }
-        }
+        @OptionGroup var selection: DeadLetterSelection
 
         func run() throws {
-            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-            let count = try reporting { try QueueTools.purgeDead(config: options.config, node: options.node, id: id, actor: actor) }
+            let count = try reporting {
+                try QueueTools.settleDeadLetters(.purge, config: options.config, node: options.node, id: selection.id, actor: operatorName)
+            }
             print("purged \(count) dead letters")
         }
     }
@@ -161,3 +162,6 @@ struct QueueCommand: ParsableCommand {
         }
     }
 }
+
+/// Who is acting, for the audit log of operator actions.
+var operatorName: String { ProcessInfo.processInfo.environment["USER"] ?? "operator" }

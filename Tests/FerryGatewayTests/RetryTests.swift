@@ -49,7 +49,7 @@ import FerryQueue
         #expect(try jinhong.store.read { db in try QueueStatus.read(db) }.deadLetters == 10)
 
         try approval.write { db in try db.execute(sql: "ALTER TABLE sqsp_moved RENAME TO sqsp") }
-        #expect(try QueueTools.retry(config: config.path, node: "jinhong-gw", id: nil, actor: "operator-wang") == 10)
+        #expect(try QueueTools.settleDeadLetters(.redrive, config: config.path, node: "jinhong-gw", id: nil, actor: "operator-wang") == 10)
         let redriven = try jinhong.receive(now: start.addingTimeInterval(400))
         #expect(redriven.applied == 10)
         #expect(redriven.receiptsSent.count == 1)
