@@ -31,7 +31,8 @@ extension Node {
             // Items whose target failed in a way worth retrying: postponed, or dead-lettered.
             var failed: [Int64: (item: InboxItem, reason: String)] = [:]
             var appliedVersions: [(target: String, item: InboxItem)] = []
-            var perTarget: [String: [(InboxItem, FerryCore.Record)]] = [:]
+            // Grouped by target system and entity: one system may receive several entities.
+            var perTarget: [TargetEntity: [(InboxItem, FerryCore.Record)]] = [:]
             for item in items {
                 let envelope: RecordEnvelope
                 do { envelope = try RecordEnvelope(line: item.line) } catch {
@@ -44,11 +45,14 @@ extension Node {
                 }
                 let targets = flow.to.filter { topology.system(named: $0)?.zone == zone }
                 if targets.isEmpty { outcomes[item.id] = (.rejected, "flow \(flow.name) has no target in zone \(zone)") }
-                for target in targets { perTarget[target, default: []].append((item, envelope.record)) }
+                for target in targets {
+                    perTarget[TargetEntity(target: target, entity: envelope.record.entity), default: []].append((item, envelope.record))
+                }
             }
-            for (target, entries) in perTarget.sorted(by: { $0.key < $1.key }) {
+            for (group, entries) in perTarget.sorted(by: { ($0.key.target, $0.key.entity) < ($1.key.target, $1.key.entity) }) {
+                let target = group.target
+                let entity = group.entity
                 guard let system = topology.system(named: target) else { continue }
-                let entity = entries[0].1.entity
                 let cacheKey = "\(target)/\(entity)"
                 if sinks[cacheKey] == nil {
                     let mapping = try deployment.mapping(system: target, entity: entity)
@@ -137,7 +141,7 @@ extension Node {
                     var tally: [String: Int64] = [:]
                     for item in mine { tally[(outcomes[item.id]?.0 ?? .rejected).rawValue, default: 0] += 1 }
                     try audit.append(db, AuditEvent(.applied, bundle: bundle, details: [
-                        "targets": .list(perTarget.keys.sorted().map(Value.string)),
+                        "targets": .list(Set(perTarget.keys.map(\.target)).sorted().map(Value.string)),
                         "outcomes": .object(tally.mapValues(Value.int)),
                     ]))
                 }
@@ -145,4 +149,10 @@ extension Node {
         }
         return counts
     }
+}
+
+/// A target system and the entity written to it.
+struct TargetEntity: Hashable {
+    var target: String
+    var entity: String
 }

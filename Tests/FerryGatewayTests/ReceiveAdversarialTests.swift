@@ -195,4 +195,20 @@ import FerrySeal
         let entry = try #require(try extranet.store.read { db in try AuditLog.entries(db, kind: "operator.reset-checkpoint") }.first)
         #expect(entry.event.actor == "auditor-li")
     }
+
+    @Test func oneBatchCarryingTwoEntitiesForOneSystemAppliesEachWithItsMapping() throws {
+        let status = RecordEnvelope(flow: "applications-in", record: FerryCore.Record(
+            entity: "PassportStatus", key: ["WB2026900001"], version: "2026-11-24T10:00:00Z",
+            fields: ["application_id": "WB2026900001", "status": "issued", "passport_no": "E12345678", "updated_at": "2026-11-24T10:00:00Z"])).line
+        try forge(sequence: 1, lines: [envelope("WB2026900001"), status])
+        let report = try jinhong.receive()
+        #expect(report.applied == 2)
+        #expect(report.rejected == 0)
+        let hzzt = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path).read { db in
+            try Row.fetchOne(db, sql: "SELECT ZT, HZHM FROM hzzt WHERE SQBH = 'WB2026900001'")
+        }
+        #expect(hzzt?["ZT"] == "3")
+        #expect(hzzt?["HZHM"] == "E12345678")
+        #expect(try sinkCount() == 1)
+    }
 }
