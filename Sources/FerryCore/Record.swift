@@ -40,3 +40,13 @@ public struct Record: Sendable, Hashable {
         return CanonicalJSON.encode(.object(object))
     }
 }
+
+extension Record {
+    /// A form of a version that orders correctly as text: whole numbers (a version counter)
+    /// are zero-padded so that 10 sorts after 9; timestamps in canonical form already order.
+    public static func sortableVersion(_ version: String) -> String {
+        guard let number = Int64(version), number >= 0 else { return version }
+        let digits = String(number)
+        return "#" + String(repeating: "0", count: 19 - digits.count) + digits
+    }
+}

@@ -65,7 +65,7 @@ extension Node {
                     try entries.map { try Inbox.appliedVersion(db, target: target, entity: entity, key: $0.0.key) }
                 }
                 for ((item, record), appliedVersion) in zip(entries, known) {
-                    if let appliedVersion, appliedVersion >= record.version {
+                    if let appliedVersion, appliedVersion >= FerryCore.Record.sortableVersion(record.version) {
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) already has version \(appliedVersion)")
                         continue
                     }
@@ -133,7 +133,7 @@ extension Node {
                 NodeMetrics.records("applied", flow: "*", items.filter { outcomes[$0.id]?.0 == .applied && failed[$0.id] == nil }.count)
                 NodeMetrics.records("rejected", flow: "*", items.filter { outcomes[$0.id]?.0 == .rejected && failed[$0.id] == nil }.count)
                 for (target, item) in appliedVersions {
-                    try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: item.version)
+                    try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: FerryCore.Record.sortableVersion(item.version))
                 }
                 let bundles = Set(items.filter { failed[$0.id] == nil }.map(\.bundle)).sorted()
                 for bundle in bundles {

@@ -57,7 +57,7 @@ public enum Inbox {
         try db.cachedStatement(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?").execute(arguments: [outcome.rawValue, detail, id])
     }
 
-    /// The version last applied to `target` for a key, if any.
+    /// The version last applied to `target` for a key, if any, in the sortable form callers store.
     public static func appliedVersion(_ db: Database, target: String, entity: String, key: String) throws -> String? {
         try String.fetchOne(
             db.cachedStatement(sql: "SELECT version FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?"),

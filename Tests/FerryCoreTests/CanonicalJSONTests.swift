@@ -57,3 +57,11 @@ import Testing
         #expect(!Masking.mask("350212198001014532").contains("19800101"))
     }
 }
+
+@Suite struct VersionOrderTests {
+    @Test func counterVersionsOrderNumericallyAndTimestampsAsText() {
+        #expect(Record.sortableVersion("10") > Record.sortableVersion("9"))
+        #expect(Record.sortableVersion("2026-11-24T10:00:00Z") > Record.sortableVersion("2026-11-24T09:59:59Z"))
+        #expect(Record.sortableVersion("7") == Record.sortableVersion("7"))
+    }
+}
