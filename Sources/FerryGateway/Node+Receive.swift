@@ -49,8 +49,10 @@ extension Node {
         report.postponed = applied.postponed
         report.deadLettered = applied.dead
         report.receiptsSent = try sendReceipts()
-        report.missing = try store.read { db in try QueueStatus.read(db).gaps }
-        report.resendRequests = try requestResends(now: now)
+        // One status snapshot serves both the gap report and the resend requests.
+        let status = try store.read { db in try QueueStatus.read(db) }
+        report.missing = status.gaps
+        report.resendRequests = try requestResends(for: status, now: now)
         for warning in report.missing { logger.warning("\(warning)") }
         return report
     }

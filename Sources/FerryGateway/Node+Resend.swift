@@ -8,9 +8,8 @@ import FerryTransport
 extension Node {
     /// Asks the sender of every two-way inbound lane with missing sequences to drop them
     /// again, at most once per the lane's `resend_after`. Returns the lanes asked.
-    func requestResends(now: Date) throws -> [String] {
+    func requestResends(for status: QueueStatus, now: Date) throws -> [String] {
         var asked: [String] = []
-        let status = try store.read { db in try QueueStatus.read(db) }
         for inbound in status.inbound where !inbound.missing.isEmpty {
             let parts = inbound.lane.components(separatedBy: "→")
             guard parts.count == 2, let forward = topology.lane(from: parts[0], to: zone), forward.hasReturn,

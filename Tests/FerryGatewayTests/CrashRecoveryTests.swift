@@ -25,15 +25,21 @@ import FerryQueue
         var generator: DemoData
         var killed = 0
 
+        /// Starts `ferry ARGS` against this trial's topology, output discarded.
+        func launch(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = CrashRecoveryTests.ferry
+            process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+
         /// Runs `ferry ARGS` until it completes, SIGKILLing the first attempts at random moments.
         mutating func run(_ arguments: [String], kills: Int) throws {
             for attempt in 0...kills {
-                let process = Process()
-                process.executableURL = CrashRecoveryTests.ferry
-                process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
+                let process = try launch(arguments)
                 if attempt < kills {
                     let deadline = Date().addingTimeInterval(Double(generator.int(5..<400)) / 1000)
                     while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
@@ -48,12 +54,7 @@ import FerryQueue
                 if process.terminationStatus == 0 { return }
             }
             // A run that was never killed must succeed.
-            let process = Process()
-            process.executableURL = CrashRecoveryTests.ferry
-            process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try launch(arguments)
             process.waitUntilExit()
             #expect(process.terminationStatus == 0, "ferry \(arguments.joined(separator: " ")) failed after recovery")
         }
