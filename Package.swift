@@ -51,7 +51,9 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "FerryQueue",
-            dependencies: ["FerryCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FerryCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .target(
             name: "FerryTransport",

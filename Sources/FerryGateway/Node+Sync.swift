@@ -61,14 +61,16 @@ extension Node {
                         "position": .string(reject.position),
                     ]))
                 }
-                let now = Clock.now
+                var entries: [Outbox.Entry] = []
+                entries.reserveCapacity(records.count * lanes.count)
                 for record in records {
                     let line = RecordEnvelope(flow: name, record: record).line
                     for lane in lanes {
-                        try Outbox.enqueue(
-                            db, flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line, at: now)
+                        entries.append(Outbox.Entry(
+                            flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
                     }
                 }
+                try Outbox.enqueue(db, entries)
                 if !local.isEmpty, !records.isEmpty {
                     try stageLocally(db, flow: name, records: records)
                 }

@@ -42,11 +42,9 @@ public enum QueueBenchmark {
         while done < records {
             let count = min(1000, records - done)
             try store?.write { db in
-                let now = FerryQueue.Clock.now
-                for index in 0..<count {
-                    try Outbox.enqueue(
-                        db, flow: "bench", lane: lane, entity: "TravelApplication", key: "K\(done + index)", version: "v1", line: lines[index], at: now)
-                }
+                try Outbox.enqueue(db, (0..<count).map { index in
+                    Outbox.Entry(flow: "bench", lane: lane, entity: "TravelApplication", key: "K\(done + index)", version: "v1", line: lines[index])
+                })
                 try Cursors.set(db, flow: "bench", value: "\(done + count)")
                 try audit.append(db, AuditEvent(.enqueued, flow: "bench", lane: lane, details: ["records": .int(Int64(count))]))
             }
