@@ -171,10 +171,10 @@ public struct SQLiteAdapter: Source, Sink {
                     throw FerryError.adapter(.configuration, "table \(options.table) does not exist in \(options.path.path)",
                         hint: "restore the table or fix the system's options.table; the records wait and are retried")
                 }
-                var statements: [[String]: String] = [:]
+                var plan = ApplyPlan(layout: layout, table: table)
                 return try rows.map { row in
                     do {
-                        return try apply(row, layout: layout, table: table, db: db, statements: &statements)
+                        return try apply(row, plan: &plan, db: db)
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT || error.resultCode == .SQLITE_MISMATCH {
                         // This row breaks the sink's rules: reject it, apply the rest.
                         return .rejected("\(error.message ?? "SQLite error \(error.resultCode)")")
@@ -186,13 +186,47 @@ public struct SQLiteAdapter: Source, Sink {
         }
     }
 
-    /// - Parameter statements: upsert SQL by column set, built once per batch.
-    private func apply(_ row: SinkRow, layout: SinkLayout, table: String, db: Database, statements: inout [[String]: String]) throws -> SinkOutcome {
-        let keyClause = layout.keyColumns.map { "\(Self.quote($0)) = ?" }.joined(separator: " AND ")
+    /// The SQL of one batch, built once: quoting names and joining clauses per row was a
+    /// fifth of apply time.
+    private struct ApplyPlan {
+        let layout: SinkLayout
+        let table: String
+        let keyClause: String
+        /// Upsert SQL by column set.
+        var upserts: [[String]: String] = [:]
+
+        init(layout: SinkLayout, table: String) {
+            self.layout = layout
+            self.table = table
+            keyClause = layout.keyColumns.map { "\(SQLiteAdapter.quote($0)) = ?" }.joined(separator: " AND ")
+        }
+
+        mutating func upsert(_ columns: [String]) -> String {
+            if let sql = upserts[columns] { return sql }
+            let names = columns.map(SQLiteAdapter.quote).joined(separator: ", ")
+            let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+            let updates = columns.filter { !layout.keyColumns.contains($0) }.map { "\(SQLiteAdapter.quote($0)) = excluded.\(SQLiteAdapter.quote($0))" }
+            var sql = "INSERT INTO \(table) (\(names)) VALUES (\(marks)) ON CONFLICT(\(layout.keyColumns.map(SQLiteAdapter.quote).joined(separator: ", "))) "
+            if updates.isEmpty {
+                sql += "DO NOTHING"
+            } else {
+                sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
+                if let version = layout.versionColumn {
+                    // The version guard: an older or equal version never overwrites.
+                    sql += " WHERE excluded.\(SQLiteAdapter.quote(version)) > \(table).\(SQLiteAdapter.quote(version)) OR \(table).\(SQLiteAdapter.quote(version)) IS NULL"
+                }
+            }
+            upserts[columns] = sql
+            return sql
+        }
+    }
+
+    private func apply(_ row: SinkRow, plan: inout ApplyPlan, db: Database) throws -> SinkOutcome {
+        let layout = plan.layout
         let keyArguments = layout.keyColumns.map { Self.databaseValue(row.key[$0] ?? .null) }
         switch row.operation {
         case .delete:
-            var sql = "DELETE FROM \(table) WHERE \(keyClause)"
+            var sql = "DELETE FROM \(plan.table) WHERE \(plan.keyClause)"
             var arguments = keyArguments
             if let version = layout.versionColumn, let value = row.values[version] {
                 sql += " AND \(Self.quote(version)) <= ?"
@@ -202,42 +236,18 @@ public struct SQLiteAdapter: Source, Sink {
             return db.changesCount > 0 ? .applied : .skippedOlder
         case .upsert:
             let columns = row.values.keys.sorted()
-            if let sql = statements[columns] {
-                try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
-                return try settle(row, layout: layout, table: table, db: db, keyClause: keyClause, keyArguments: keyArguments)
-            }
-            let names = columns.map(Self.quote).joined(separator: ", ")
-            let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-            let updates = columns.filter { !layout.keyColumns.contains($0) }.map { "\(Self.quote($0)) = excluded.\(Self.quote($0))" }
-            var sql = "INSERT INTO \(table) (\(names)) VALUES (\(marks)) ON CONFLICT(\(layout.keyColumns.map(Self.quote).joined(separator: ", "))) "
-            if updates.isEmpty {
-                sql += "DO NOTHING"
-            } else {
-                sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
-                if let version = layout.versionColumn {
-                    // The version guard: an older or equal version never overwrites.
-                    sql += " WHERE excluded.\(Self.quote(version)) > \(table).\(Self.quote(version)) OR \(table).\(Self.quote(version)) IS NULL"
-                }
-            }
-            statements[columns] = sql
             // Rows of one mapping share their SQL, so the statement is prepared once per batch.
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
-            return try settle(row, layout: layout, table: table, db: db, keyClause: keyClause, keyArguments: keyArguments)
+            try db.cachedStatement(sql: plan.upsert(columns)).execute(
+                arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
+            if db.changesCount > 0 { return .applied }
+            // Unchanged: if the sink already holds exactly this version (an apply whose
+            // outcome a crash lost), the record is in effect, which is what "applied" means.
+            if let version = layout.versionColumn, let incoming = row.values[version] {
+                let statement = try db.cachedStatement(sql: "SELECT \(Self.quote(version)) FROM \(plan.table) WHERE \(plan.keyClause)")
+                let existing = try DatabaseValue.fetchOne(statement, arguments: StatementArguments(keyArguments))
+                if existing == Self.databaseValue(incoming) { return .applied }
+            }
+            return .skippedOlder
         }
-    }
-
-    /// The outcome of an upsert just executed.
-    private func settle(_ row: SinkRow, layout: SinkLayout, table: String, db: Database, keyClause: String, keyArguments: [DatabaseValue]) throws
-        -> SinkOutcome
-    {
-        if db.changesCount > 0 { return .applied }
-        // Unchanged: if the sink already holds exactly this version (an apply whose outcome
-        // a crash lost), the record is in effect, which is what "applied" means.
-        if let version = layout.versionColumn, let incoming = row.values[version] {
-            let existing = try DatabaseValue.fetchOne(
-                db, sql: "SELECT \(Self.quote(version)) FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(keyArguments))
-            if existing == Self.databaseValue(incoming) { return .applied }
-        }
-        return .skippedOlder
     }
 }

@@ -36,15 +36,16 @@ public enum Inbox {
 
     /// Pending records whose next attempt is due at `now`.
     public static func pending(_ db: Database, limit: Int, now: String) throws -> [InboxItem] {
+        // Columns by position: looking them up by name per row was a tenth of apply time.
         try Row.fetchAll(
-            db, sql: """
+            db.cachedStatement(sql: """
                 SELECT id, bundle_id, flow, entity, record_key, version, line, attempts FROM inbox
                 WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?
-                """,
+                """),
             arguments: [now, limit]
         ).map { row in
-            InboxItem(id: row["id"], bundle: row["bundle_id"], flow: row["flow"], entity: row["entity"], key: row["record_key"],
-                version: row["version"], line: [UInt8](row["line"] as Data), attempts: row["attempts"])
+            InboxItem(id: row[0], bundle: row[1], flow: row[2], entity: row[3], key: row[4], version: row[5],
+                line: [UInt8](row[6] as Data), attempts: row[7])
         }
     }
 
