@@ -185,6 +185,12 @@ public struct Lane: Sendable, Hashable {
 public struct LanePolicy: Sendable, Hashable {
     /// At most this many records per bundle.
     public var bundleRecords = 5000
+    /// …and at most this many bytes of record lines before compression (a bundle holds at
+    /// least one record whatever its size). It also bounds the packer's memory.
+    public var bundleBytes = 16 << 20
+    /// Fewer records than a full bundle wait until the oldest is this many seconds old, so a
+    /// trickle of changes does not become a trickle of tiny bundles. 0 seals at once.
+    public var bundleAge: TimeInterval = 0
     /// On a one-way channel, how many times each bundle is dropped in all: with no receipt
     /// to say it arrived, repetition is what survives a lossy link; receivers drop copies.
     public var carouselCopies = 3

@@ -70,7 +70,10 @@ public enum TopologyLoader {
         for item in try root["channels"]?.items("channels") ?? [] {
             let what = "a channel"
             try item.rejectUnknownKeys(
-                ["from", "to", "via", "return", "suite", "bundle_records", "carousel", "max_files", "max_bytes", "resend_after"], in: what)
+                [
+                    "from", "to", "via", "return", "suite", "bundle_records", "bundle_bytes", "bundle_age", "carousel", "max_files",
+                    "max_bytes", "resend_after",
+                ], in: what)
             let via = try item.require("via", in: what)
             try via.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "via")
             func http(_ node: ConfigNode) throws -> HTTPTarget? {
@@ -111,6 +114,12 @@ public enum TopologyLoader {
                 return value
             }
             policy.bundleRecords = try positive("bundle_records") ?? policy.bundleRecords
+            policy.bundleBytes = try positive("bundle_bytes") ?? policy.bundleBytes
+            if let node = item["bundle_age"] {
+                let seconds = try node.int("bundle_age")
+                guard seconds >= 0 else { throw node.error("bundle_age must be seconds, 0 or more") }
+                policy.bundleAge = TimeInterval(seconds)
+            }
             policy.carouselCopies = try positive("carousel") ?? policy.carouselCopies
             policy.maxFiles = try positive("max_files")
             policy.maxBytes = try positive("max_bytes").map(Int64.init)

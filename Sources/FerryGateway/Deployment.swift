@@ -23,6 +23,14 @@ public final class Deployment: @unchecked Sendable {
         Deployment(topology: try TopologyLoader.load(file))
     }
 
+    /// How a stored record key appears to operators and in logs: masked when any key field
+    /// of its entity is personal, or when the entity is unknown.
+    public func subject(key: String, entity name: String) -> String {
+        let display = key.replacingOccurrences(of: "\u{1F}", with: "/")
+        guard let entity = try? entity(name) else { return Masking.mask(display) }
+        return entity.key.contains(where: entity.personalFields.contains) ? Masking.mask(display) : display
+    }
+
     public func entity(_ name: String) throws -> EntitySchema {
         lock.lock()
         defer { lock.unlock() }

@@ -1,9 +1,14 @@
 public import Foundation
-import FerryCore
+public import FerryCore
 import FerrySeal
 import FerryQueue
 import FerryAudit
 import FerryTransport
+
+extension FerryError.Code {
+    /// A sealed bundle's file vanished from the node's outgoing folder before it shipped.
+    public static let outgoingMissing: Self = "bundle.outgoing-missing"
+}
 
 extension Node {
     /// What a pack run did: bundles that left, and lanes whose transfer area refused them.
@@ -11,6 +16,10 @@ extension Node {
         public var shipped: [ShippedBundle] = []
         /// "lane: reason" for every lane held back this run.
         public var held: [String] = []
+        /// Lanes whose records wait for a fuller bundle (`bundle_age`), with how many.
+        public var waiting: [String] = []
+        /// Bundles the far side refused this run, retried later or dead-lettered.
+        public var refused: [String] = []
     }
 
     /// Seals every lane's waiting records into bundles and ships them. Bundles left half
@@ -18,7 +27,8 @@ extension Node {
     /// assigned records (same sequence), `sealed` ones are shipped. One-way lanes re-drop
     /// shipped bundles until the carousel's copies are made. A lane whose transfer area is
     /// missing, unwritable or full is held: its records stay queued and the next run resumes.
-    public func pack(now: Date = Date()) throws -> PackResult {
+    /// A lane with less than a full bundle waits out its `bundle_age` unless `flush` is set.
+    public func pack(now: Date = Date(), flush: Bool = false) throws -> PackResult {
         var result = PackResult()
         var held = Set<String>()
         // Lanes still waiting out a backoff are left alone this run.
@@ -30,9 +40,16 @@ extension Node {
         }
         func attempt(_ bundle: BundleLedger.Outbound) throws {
             guard !held.contains(bundle.lane) else { return }
+            if let next = bundle.nextShipAt, next > Timestamp.format(now) { return }
             do {
                 result.shipped.append(try ship(bundle))
                 try releaseHold(bundle.lane)
+            } catch let error as FerryError where error.code == .transportRefused || error.code == .outgoingMissing {
+                // This bundle, not the lane: retried on its own, then dead-lettered. Packing
+                // stops for the run, or a receiver refusing everything would have the whole
+                // outbox sealed into refused bundles.
+                held.insert(bundle.lane)
+                result.refused.append(try shipRefused(bundle, error: error, now: now))
             } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
                 held.insert(bundle.lane)
                 result.held.append("\(bundle.lane): \(error.message)")
@@ -63,13 +80,20 @@ extension Node {
             let (lane, _) = try route(laneName)
             while !held.contains(laneName) {
                 let id = hex(try randomBytes(16))
+                let cutoff = Timestamp.format(now.addingTimeInterval(-lane.policy.bundleAge))
+                var wait: String?
                 let reserved: (items: [OutboxItem], sequence: Int64)? = try transaction { db in
-                    let items = try Outbox.pending(db, lane: laneName, limit: lane.policy.bundleRecords)
-                    guard !items.isEmpty else { return nil }
+                    let (items, full) = try Outbox.pending(db, lane: laneName, limit: lane.policy.bundleRecords, maxBytes: lane.policy.bundleBytes)
+                    guard let oldest = items.first else { return nil }
+                    if !full, !flush, lane.policy.bundleAge > 0, oldest.enqueuedAt > cutoff {
+                        wait = "\(laneName): \(items.count) records wait for a fuller bundle (oldest enqueued \(oldest.enqueuedAt), bundle_age \(Int(lane.policy.bundleAge))s)"
+                        return nil
+                    }
                     let sequence = try BundleLedger.reserve(db, id: id, lane: laneName, kind: "records", records: items.count)
                     try Outbox.assign(db, ids: items.map(\.id), to: id)
                     return (items, sequence)
                 }
+                if let wait { result.waiting.append(wait) }
                 guard let reserved else { break }
                 try seal(id: id, lane: laneName, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line))
                 guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { break }
@@ -77,6 +101,31 @@ extension Node {
             }
         }
         return result
+    }
+
+    /// Counts a refused ship attempt; out of attempts, the bundle goes to dead letters.
+    /// Returns the line for the run's report.
+    func shipRefused(_ bundle: BundleLedger.Outbound, error: FerryError, now: Date) throws -> String {
+        let attempts = bundle.shipAttempts + 1
+        let subject = "bundle \(bundle.lane) #\(bundle.sequence)"
+        logger.warning("bundle refused", metadata: ["lane": .string(bundle.lane), "sequence": "\(bundle.sequence)", "reason": .string(error.message)])
+        return try transaction { db in
+            if attempts >= topology.retry.attempts {
+                try BundleLedger.dead(db, id: bundle.id, error: error.message)
+                try DeadLetters.add(db, stage: "ship", flow: nil, bundle: bundle.id, inboxID: nil, subject: subject, reason: error.message,
+                    position: "\(bundle.lane)#\(bundle.sequence)", attempts: attempts)
+                try audit.append(db, AuditEvent("dead-lettered", lane: bundle.lane, bundle: bundle.id, details: [
+                    "stage": "ship", "code": .string(error.code.rawValue), "reason": .string(error.message), "attempts": .int(Int64(attempts)),
+                ]))
+                return "\(subject): \(error.message); dead-lettered after \(attempts) attempts"
+            }
+            let next = Timestamp.format(Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: attempts)).rounded(.up)))
+            try BundleLedger.shipFailed(db, id: bundle.id, attempts: attempts, next: next, error: error.message)
+            try audit.append(db, AuditEvent("ship-refused", lane: bundle.lane, bundle: bundle.id, details: [
+                "code": .string(error.code.rawValue), "reason": .string(error.message), "attempt": .int(Int64(attempts)), "next_attempt": .string(next),
+            ]))
+            return "\(subject): \(error.message); attempt \(attempts) of \(topology.retry.attempts), next \(next)"
+        }
     }
 
     /// Ends a lane's hold after a successful drop, auditing how long it lasted.
@@ -120,6 +169,10 @@ extension Node {
     func ship(_ bundle: BundleLedger.Outbound) throws -> ShippedBundle {
         let (lane, _) = try route(bundle.lane)
         guard let file = bundle.file else { throw FerryError(.internalFailure, "bundle \(bundle.id) has no file") }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw FerryError(.outgoingMissing, "sealed bundle \(bundle.lane) #\(bundle.sequence) is gone from \(file)",
+                hint: "restore the file from a backup and re-drive it (ferry queue retry), or purge it; the far side reports the sequence missing")
+        }
         let destination: String
         let transport: String
         if let http = lane.http {

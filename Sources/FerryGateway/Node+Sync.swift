@@ -9,7 +9,8 @@ import GRDB
 extension Node {
     /// Runs one flow once: pull what changed, map it, enqueue it with the advanced cursor
     /// in one transaction, then pack and ship every lane that has records waiting.
-    public func sync(flow name: String) throws -> SyncReport {
+    /// - Parameter flush: seal what is queued now, even below the lanes' bundle thresholds.
+    public func sync(flow name: String, flush: Bool = false) throws -> SyncReport {
         guard let flow = topology.flow(named: name) else {
             throw FerryError(.config, "no flow named \(name)", hint: "known flows: \(topology.flows.map(\.name).joined(separator: ", "))")
         }
@@ -88,9 +89,11 @@ extension Node {
             NodeMetrics.records("enqueued", flow: name, records.count * lanes.count)
         }
         logger.debug("pulled", metadata: ["flow": .string(name), "rows": "\(report.pulled)", "quarantined": "\(report.quarantined)"])
-        let packed = try pack()
+        let packed = try pack(flush: flush)
         report.bundles = packed.shipped
         report.held = packed.held
+        report.waiting = packed.waiting
+        report.refused = packed.refused
         if !local.isEmpty { _ = try applyPending() }
         return report
     }

@@ -102,11 +102,7 @@ public final class Node: Sendable {
     }
 
     /// How a stored record key appears in logs and dead letters: masked when personal.
-    func subject(key: String, entity name: String) -> String {
-        let display = key.replacingOccurrences(of: "\u{1F}", with: "/")
-        guard let entity = try? deployment.entity(name) else { return Masking.mask(display) }
-        return entity.key.contains(where: entity.personalFields.contains) ? Masking.mask(display) : display
-    }
+    func subject(key: String, entity name: String) -> String { deployment.subject(key: key, entity: name) }
 
     /// How a record key appears in logs: masked when any key field is personal.
     func subject(_ record: FerryCore.Record, entity: EntitySchema) -> String {

@@ -68,7 +68,7 @@ public enum QueueBenchmark {
         while true {
             let id = hex(try randomBytes(16))
             let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { db in
-                let items = try Outbox.pending(db, lane: lane, limit: 5000)
+                let items = try Outbox.pending(db, lane: lane, limit: 5000).items
                 guard !items.isEmpty else { return nil }
                 let sequence = try BundleLedger.reserve(db, id: id, lane: lane, kind: "records", records: items.count)
                 try Outbox.assign(db, ids: items.map(\.id), to: id)

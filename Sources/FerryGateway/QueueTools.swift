@@ -71,13 +71,43 @@ extension QueueTools {
     }
 
     public static func show(config: String, node: String, bundle id: String) throws -> BundleView {
-        let (store, _) = try store(config: config, node: node)
+        let (store, deployment) = try store(config: config, node: node)
         return try store.read { db in
             guard let bundle = try BundleLedger.outbound(db, id: id) else {
                 throw FerryError(.config, "node \(node) sent no bundle \(id)", hint: "ferry queue status lists lanes; the audit log lists bundle ids")
             }
             let outcome = try String.fetchOne(db, sql: "SELECT outcome FROM bundles_out WHERE id = ?", arguments: [id])
-            return BundleView(bundle: bundle, outcome: outcome, unapplied: try BundleLedger.unapplied(db, bundle: id))
+            // Receipts name keys, not entities; the bundle's outbox rows know each key's entity.
+            let entities = try Outbox.entities(db, bundle: id)
+            let unapplied = try BundleLedger.unapplied(db, bundle: id).map { row in
+                (key: deployment.subject(key: row.key, entity: entities[row.key] ?? ""), row.version, row.outcome, row.detail)
+            }
+            return BundleView(bundle: bundle, outcome: outcome, unapplied: unapplied)
         }
+    }
+}
+
+extension QueueTools.BundleView {
+    public var value: Value {
+        .object([
+            "id": .string(bundle.id), "lane": .string(bundle.lane), "sequence": .int(bundle.sequence), "kind": .string(bundle.kind),
+            "state": .string(bundle.state.rawValue), "records": .int(Int64(bundle.records)), "copies": .int(Int64(bundle.copies)),
+            "ship_attempts": .int(Int64(bundle.shipAttempts)), "created_at": .string(bundle.createdAt),
+            "receipt": outcome.map(Value.string) ?? .null,
+            "unapplied": .list(unapplied.map { row in
+                .object(["key": .string(row.key), "version": .string(row.version), "outcome": .string(row.outcome),
+                    "detail": row.detail.map(Value.string) ?? .null])
+            }),
+        ])
+    }
+}
+
+extension DeadLetters.Letter {
+    public var value: Value {
+        .object([
+            "id": .int(id), "stage": .string(stage), "flow": flow.map(Value.string) ?? .null, "bundle": bundle.map(Value.string) ?? .null,
+            "subject": .string(subject), "reason": .string(reason), "position": position.map(Value.string) ?? .null,
+            "attempts": .int(Int64(attempts)), "at": .string(at),
+        ])
     }
 }

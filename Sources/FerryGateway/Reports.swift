@@ -8,6 +8,10 @@ public struct SyncReport: Sendable {
     public var bundles: [ShippedBundle] = []
     /// Lanes whose transfer area refused bundles this run; their records stay queued.
     public var held: [String] = []
+    /// Lanes whose records wait for a fuller bundle.
+    public var waiting: [String] = []
+    /// Bundles the far side refused, retried later or dead-lettered.
+    public var refused: [String] = []
 }
 
 /// A bundle that left this node.

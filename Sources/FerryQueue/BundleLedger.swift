@@ -26,6 +26,11 @@ public enum BundleLedger {
         public var records: Int
         public var file: String?
         public var copies: Int
+        /// Failed ship attempts since the bundle was sealed or re-driven.
+        public var shipAttempts: Int
+        /// Not shipped again before this time.
+        public var nextShipAt: String?
+        public var createdAt: String
     }
 
     /// Reserves the next sequence of a lane and records the bundle as being sealed, in the
@@ -105,7 +110,34 @@ public enum BundleLedger {
 
     static func outbound(_ row: Row) -> Outbound {
         Outbound(id: row["id"], lane: row["lane"], sequence: row["sequence"], kind: row["kind"],
-            state: OutState(rawValue: row["state"]) ?? .dead, records: row["records"], file: row["file"], copies: row["copies"])
+            state: OutState(rawValue: row["state"]) ?? .dead, records: row["records"], file: row["file"], copies: row["copies"],
+            shipAttempts: row["ship_attempts"], nextShipAt: row["next_ship_at"], createdAt: row["created_at"])
+    }
+
+    /// A refused ship attempt: when to try again and why it failed.
+    public static func shipFailed(_ db: Database, id: String, attempts: Int, next: String, error: String) throws {
+        try db.execute(
+            sql: "UPDATE bundles_out SET ship_attempts = ?, next_ship_at = ?, last_error = ? WHERE id = ?",
+            arguments: [attempts, next, error, id])
+    }
+
+    /// Out of ship attempts: the bundle stops moving until an operator re-drives it.
+    public static func dead(_ db: Database, id: String, error: String) throws {
+        try db.execute(sql: "UPDATE bundles_out SET state = 'dead', last_error = ? WHERE id = ?", arguments: [error, id])
+    }
+
+    /// Bundles in any of `states`, newest first, optionally of one lane: for `queue list`.
+    public static func outbound(_ db: Database, states: [OutState], lane: String?, limit: Int) throws -> [Outbound] {
+        let marks = states.map { _ in "?" }.joined(separator: ", ")
+        var arguments: [(any DatabaseValueConvertible)?] = states.map(\.rawValue)
+        var sql = "SELECT * FROM bundles_out WHERE state IN (\(marks))"
+        if let lane {
+            sql += " AND lane = ?"
+            arguments.append(lane)
+        }
+        arguments.append(limit)
+        return try Row.fetchAll(db, sql: sql + " ORDER BY created_at DESC, sequence DESC LIMIT ?", arguments: StatementArguments(arguments))
+            .map(outbound)
     }
 
     // MARK: inbound

@@ -43,13 +43,19 @@ public enum DeadLetters {
             try db.execute(
                 sql: "UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = (SELECT inbox_id FROM dead_letters WHERE id = ?)",
                 arguments: [letter.id])
+            if letter.stage == "ship", let bundle = letter.bundle {
+                try db.execute(
+                    sql: "UPDATE bundles_out SET state = 'sealed', ship_attempts = 0, next_ship_at = NULL WHERE id = ? AND state = 'dead'",
+                    arguments: [bundle])
+            }
             try db.execute(sql: "UPDATE dead_letters SET redriven_at = ? WHERE id = ?", arguments: [Clock.now, letter.id])
         }
         return letters.count
     }
 
     /// Gives up on dead letters for good: their records are settled as rejected, and the
-    /// receipt the sender is waiting for can go.
+    /// receipt the sender is waiting for can go. A dead outbound bundle stays dead (its
+    /// sequence stays missing on the far side, which says so).
     public static func purge(_ db: Database, id: Int64?) throws -> Int {
         let letters = try list(db).filter { id == nil || $0.id == id }
         for letter in letters {

@@ -11,11 +11,12 @@ public struct OutboxItem: Sendable {
     public var version: String
     /// The canonical one-line encoding that goes into the bundle.
     public var line: [UInt8]
+    public var enqueuedAt: String
 
-    /// From `SELECT id, flow, entity, record_key, version, line`, by position (by name per
-    /// row was measurably slower).
+    /// From `SELECT id, flow, entity, record_key, version, line, enqueued_at`, by position
+    /// (by name per row was measurably slower).
     init(_ row: Row) {
-        (id, flow, entity, key, version, line) = (row[0], row[1], row[2], row[3], row[4], [UInt8](row[5] as Data))
+        (id, flow, entity, key, version, line, enqueuedAt) = (row[0], row[1], row[2], row[3], row[4], [UInt8](row[5] as Data), row[6])
     }
 }
 
@@ -75,14 +76,25 @@ public enum Outbox {
             + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
-    /// The oldest unsealed records of a lane, at most `limit`.
-    public static func pending(_ db: Database, lane: String, limit: Int) throws -> [OutboxItem] {
-        try Row.fetchAll(
-            db, sql: "SELECT id, flow, entity, record_key, version, line FROM outbox WHERE lane = ? AND bundle_id IS NULL ORDER BY id LIMIT ?",
-            arguments: [lane, limit]
-        ).map { row in
-            OutboxItem(row)
+    /// The oldest unsealed records of a lane: at most `limit` of them and `maxBytes` of
+    /// their lines (always at least one). `full` says a limit stopped the lease, so a whole
+    /// bundle's worth is waiting.
+    public static func pending(_ db: Database, lane: String, limit: Int, maxBytes: Int = .max) throws -> (items: [OutboxItem], full: Bool) {
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: """
+                SELECT id, flow, entity, record_key, version, line, enqueued_at FROM outbox
+                WHERE lane = ? AND bundle_id IS NULL ORDER BY id LIMIT ?
+                """),
+            arguments: [lane, limit])
+        var items: [OutboxItem] = []
+        var bytes = 0
+        while let row = try rows.next() {
+            let item = OutboxItem(row)
+            if !items.isEmpty, bytes + item.line.count + 1 > maxBytes { return (items, true) }
+            bytes += item.line.count + 1
+            items.append(item)
         }
+        return (items, items.count >= limit)
     }
 
     public static func pendingCount(_ db: Database, lane: String? = nil) throws -> Int {
@@ -109,8 +121,17 @@ public enum Outbox {
         }
     }
 
+    /// The entity of each record key in a bundle.
+    public static func entities(_ db: Database, bundle: String) throws -> [String: String] {
+        var entities: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT record_key, entity FROM outbox WHERE bundle_id = ?", arguments: [bundle]) {
+            entities[row[0]] = row[1]
+        }
+        return entities
+    }
+
     public static func items(_ db: Database, bundle: String) throws -> [OutboxItem] {
-        try Row.fetchAll(db, sql: "SELECT id, flow, entity, record_key, version, line FROM outbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
+        try Row.fetchAll(db, sql: "SELECT id, flow, entity, record_key, version, line, enqueued_at FROM outbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
             .map { row in
                 OutboxItem(row)
             }

@@ -174,5 +174,14 @@ enum QueueSchema {
                 CREATE INDEX outbox_bundle ON outbox(bundle_id) WHERE bundle_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("queue-v9-ship-retries") { db in
+            // A bundle the far side refuses (not a full or missing transfer area, which holds
+            // the lane) is retried on its own and, out of attempts, dead-lettered.
+            try db.execute(sql: """
+                ALTER TABLE bundles_out ADD COLUMN ship_attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE bundles_out ADD COLUMN next_ship_at TEXT;
+                ALTER TABLE bundles_out ADD COLUMN last_error TEXT;
+                """)
+        }
     }
 }

@@ -6,7 +6,7 @@ import FerryGateway
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Inspect a node's queue and manage its checkpoints.",
-        subcommands: [Status.self, Show.self, Dead.self, Retry.self, Purge.self, ResetCheckpoint.self])
+        subcommands: [Status.self, List.self, Show.self, Dead.self, Retry.self, Purge.self, ResetCheckpoint.self])
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,6 +47,53 @@ struct QueueCommand: ParsableCommand {
         }
     }
 
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List bundles in and out, newest first, and with --records the records still waiting.",
+            discussion: """
+                States out: sealing, sealed, shipped, delivered, broadcast, dead. States in:
+                accepted, applied, receipted. Record keys are masked where the entity's key is
+                personal.
+
+                Example:
+                  ferry queue list --config ferry.yaml --node extranet-gw --lane 'extranet→jinhong'
+                  ferry queue list --config ferry.yaml --node jinhong-gw --records --flow applications-in --json
+                """)
+
+        @OptionGroup var options: NodeOptions
+
+        @Option(name: .long, help: "Only this lane (FROMZONE→TOZONE).") var lane: String?
+        @Option(name: .long, help: "Only records of this flow (with --records).") var flow: String?
+        @Option(name: .long, help: "Only bundles or records in this state.") var state: String?
+        @Flag(name: .long, help: "Also list records waiting in the outbox and the inbox.") var records = false
+        @Option(name: .long, help: "At most this many rows of each kind.") var limit = 50
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() throws {
+            let listing = try reporting {
+                try QueueTools.list(
+                    config: options.config, node: options.node, lane: lane, flow: flow, state: state, records: records, limit: limit)
+            }
+            if json {
+                print(String(decoding: CanonicalJSON.encode(listing.value), as: UTF8.self))
+                return
+            }
+            var bundles = Table(["dir", "lane", "seq", "state", "kind", "records", "at", "attempts", "id"])
+            for b in listing.bundles {
+                bundles.add([b.direction, b.lane, "\(b.sequence)", b.state, b.kind, "\(b.records)", b.at, "\(b.attempts)", b.id])
+            }
+            print(bundles.rendered)
+            for b in listing.bundles where b.error != nil { print("bundle \(b.lane) #\(b.sequence): \(b.error ?? "")") }
+            guard records else { return }
+            print("")
+            var table = Table(["queue", "lane", "flow", "entity", "record", "version", "state", "since", "attempts"])
+            for r in listing.records {
+                table.add([r.queue, r.lane, r.flow, r.entity, r.key, r.version, r.state, r.at, "\(r.attempts)"])
+            }
+            print(table.rendered)
+        }
+    }
+
     struct ResetCheckpoint: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reset-checkpoint",
@@ -82,8 +129,15 @@ struct QueueCommand: ParsableCommand {
 
         @OptionGroup var options: NodeOptions
 
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
         func run() throws {
             let letters = try reporting { try QueueTools.deadLetters(config: options.config, node: options.node) }
+            if json {
+                print(String(decoding: CanonicalJSON.encode(.list(letters.map(\.value))), as: UTF8.self))
+                return
+            }
             var table = Table(["id", "stage", "flow", "record", "attempts", "since", "reason"])
             for letter in letters {
                 table.add(["\(letter.id)", letter.stage, letter.flow ?? "-", letter.subject, "\(letter.attempts)", letter.at, letter.reason])
@@ -149,14 +203,21 @@ struct QueueCommand: ParsableCommand {
 
         @OptionGroup var options: NodeOptions
 
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
         func run() throws {
             let view = try reporting { try QueueTools.show(config: options.config, node: options.node, bundle: bundle) }
+            if json {
+                print(String(decoding: CanonicalJSON.encode(view.value), as: UTF8.self))
+                return
+            }
             let b = view.bundle
             print("bundle \(b.id) (\(b.kind)) on \(b.lane), sequence \(b.sequence): \(b.state.rawValue), \(b.records) records, dropped \(b.copies) time(s)")
             if let outcome = view.outcome { print("receipt: \(outcome)") }
             if !view.unapplied.isEmpty {
                 var table = Table(["record", "version", "outcome", "detail"])
-                for row in view.unapplied { table.add([row.key.replacingOccurrences(of: "\u{1F}", with: "/"), row.version, row.outcome, row.detail ?? ""]) }
+                for row in view.unapplied { table.add([row.key, row.version, row.outcome, row.detail ?? ""]) }
                 print(table.rendered)
             }
         }

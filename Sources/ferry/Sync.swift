@@ -19,14 +19,20 @@ struct Sync: ParsableCommand {
 
     @OptionGroup var options: NodeOptions
 
+    @Flag(name: .long, help: "Seal everything queued now, even less than a channel's bundle_records/bundle_bytes before its bundle_age.")
+    var flush = false
+
     func run() throws {
         let report = try reporting {
             let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger())
-            return try node.sync(flow: flow)
+            return try node.sync(flow: flow, flush: flush)
         }
         print("flow \(report.flow): pulled \(report.pulled), mapped \(report.mapped), quarantined \(report.quarantined), enqueued \(report.enqueued)")
         var table = Table(["lane", "seq", "kind", "records", "file"])
         for bundle in report.bundles { table.add([bundle.lane, "\(bundle.sequence)", bundle.kind, "\(bundle.records)", bundle.file]) }
         if !report.bundles.isEmpty { print(table.rendered) }
+        for line in report.waiting { print("waiting: \(line)") }
+        for line in report.held { print("held: \(line)") }
+        for line in report.refused { print("refused: \(line)") }
     }
 }

@@ -13,11 +13,14 @@ import FerryQueue
     }
 
     /// Fills a scaffolded deployment's portal with `count` generated applications.
-    static func seedPortal(_ directory: URL, count: Int, seed: UInt64) throws {
+    /// Adds `count` valid applications numbered from `from` to the demo portal.
+    static func seedPortal(
+        _ directory: URL, count: Int, seed: UInt64, from: Int = 0, base: Date = Date(timeIntervalSince1970: 1_795_000_000)
+    ) throws {
         var data = DemoData(seed: seed)
         try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
-            for index in 0..<count {
-                let row = data.application(index: index, bad: false, base: Date(timeIntervalSince1970: 1_795_000_000)).row
+            for index in from..<from + count {
+                let row = data.application(index: index, bad: false, base: base).row
                 let columns = row.keys.sorted()
                 try db.execute(
                     sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",

@@ -84,7 +84,7 @@ struct InboundWatcher: Service {
                         "applied": "\(received.applied)", "receipts": "\(received.receiptsAccepted)", "shipped": "\(packed.shipped.count)",
                     ])
                 }
-                for warning in received.missing + packed.held { logger.warning("\(warning)") }
+                for warning in received.missing + packed.held + packed.refused { logger.warning("\(warning)") }
             } catch {
                 await health.failed("exchange", "\(error)")
                 logger.error("receive failed", metadata: ["error": .string("\(error)")])

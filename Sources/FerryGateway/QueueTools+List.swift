@@ -1,0 +1,147 @@
+public import FerryCore
+import FerryQueue
+import GRDB
+
+extension QueueTools {
+    /// What `ferry queue list` shows: bundles of both directions and, on request, the
+    /// records still waiting in the outbox and inbox.
+    public struct Listing: Sendable {
+        public struct Bundle: Sendable {
+            public var direction: String
+            public var lane: String
+            public var sequence: Int64
+            public var id: String
+            public var kind: String
+            public var state: String
+            public var records: Int
+            /// Sealed (outbound) or received (inbound).
+            public var at: String
+            public var attempts: Int
+            public var error: String?
+        }
+
+        public struct Record: Sendable {
+            /// `outbox` (not yet sealed) or `inbox` (not yet applied).
+            public var queue: String
+            public var lane: String
+            public var flow: String
+            public var entity: String
+            /// Masked when the entity's key is personal.
+            public var key: String
+            public var version: String
+            public var state: String
+            public var at: String
+            public var attempts: Int
+        }
+
+        public var bundles: [Bundle] = []
+        public var records: [Record] = []
+
+        public var value: Value {
+            .object([
+                "bundles": .list(bundles.map { bundle in
+                    .object([
+                        "direction": .string(bundle.direction), "lane": .string(bundle.lane), "sequence": .int(bundle.sequence),
+                        "id": .string(bundle.id), "kind": .string(bundle.kind), "state": .string(bundle.state),
+                        "records": .int(Int64(bundle.records)), "at": .string(bundle.at), "attempts": .int(Int64(bundle.attempts)),
+                        "error": bundle.error.map(Value.string) ?? .null,
+                    ])
+                }),
+                "records": .list(records.map { record in
+                    .object([
+                        "queue": .string(record.queue), "lane": .string(record.lane), "flow": .string(record.flow),
+                        "entity": .string(record.entity), "key": .string(record.key), "version": .string(record.version),
+                        "state": .string(record.state), "at": .string(record.at), "attempts": .int(Int64(record.attempts)),
+                    ])
+                }),
+            ])
+        }
+    }
+
+    /// Lists a node's bundles, newest first, at most `limit` per direction, filtered by lane,
+    /// flow (records only) and state; with `records`, the waiting records too.
+    public static func list(
+        config: String, node: String, lane: String? = nil, flow: String? = nil, state: String? = nil, records: Bool = false, limit: Int = 50
+    ) throws -> Listing {
+        let (store, deployment) = try store(config: config, node: node)
+        return try store.read { db in
+            var listing = Listing()
+            var filters: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let lane {
+                filters.append("lane = ?")
+                arguments.append(lane)
+            }
+            if let state {
+                filters.append("state = ?")
+                arguments.append(state)
+            }
+            let clause = filters.isEmpty ? "" : " WHERE " + filters.joined(separator: " AND ")
+            for row in try Row.fetchAll(
+                db, sql: "SELECT * FROM bundles_out\(clause) ORDER BY created_at DESC, sequence DESC LIMIT ?",
+                arguments: StatementArguments(arguments + [limit]))
+            {
+                listing.bundles.append(.init(
+                    direction: "out", lane: row["lane"], sequence: row["sequence"], id: row["id"], kind: row["kind"], state: row["state"],
+                    records: row["records"], at: row["created_at"], attempts: row["ship_attempts"], error: row["last_error"]))
+            }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT * FROM bundles_in\(clause) ORDER BY received_at DESC, sequence DESC LIMIT ?",
+                arguments: StatementArguments(arguments + [limit]))
+            {
+                listing.bundles.append(.init(
+                    direction: "in", lane: row["lane"], sequence: row["sequence"], id: row["id"], kind: row["kind"], state: row["state"],
+                    records: row["records"], at: row["received_at"], attempts: 0, error: nil))
+            }
+            guard records else { return listing }
+
+            var outFilters = ["bundle_id IS NULL"]
+            var outArguments: [(any DatabaseValueConvertible)?] = []
+            if let lane {
+                outFilters.append("lane = ?")
+                outArguments.append(lane)
+            }
+            if let flow {
+                outFilters.append("flow = ?")
+                outArguments.append(flow)
+            }
+            // Unsealed records have one state; asking for another state lists none of them.
+            if state == nil || state == "pending" {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT lane, flow, entity, record_key, version, enqueued_at FROM outbox WHERE \(outFilters.joined(separator: " AND ")) ORDER BY id LIMIT ?",
+                    arguments: StatementArguments(outArguments + [limit]))
+                {
+                    listing.records.append(.init(
+                        queue: "outbox", lane: row["lane"], flow: row["flow"], entity: row["entity"],
+                        key: deployment.subject(key: row["record_key"], entity: row["entity"]), version: row["version"], state: "pending",
+                        at: row["enqueued_at"], attempts: 0))
+                }
+            }
+            var inFilters = [state == nil ? "inbox.state IN ('pending', 'dead')" : "inbox.state = ?"]
+            var inArguments: [(any DatabaseValueConvertible)?] = state.map { [$0] } ?? []
+            if let lane {
+                inFilters.append("bundles_in.lane = ?")
+                inArguments.append(lane)
+            }
+            if let flow {
+                inFilters.append("inbox.flow = ?")
+                inArguments.append(flow)
+            }
+            for row in try Row.fetchAll(
+                db, sql: """
+                    SELECT bundles_in.lane AS lane, inbox.flow AS flow, inbox.entity AS entity, inbox.record_key AS record_key,
+                        inbox.version AS version, inbox.state AS state, bundles_in.received_at AS at, inbox.attempts AS attempts
+                    FROM inbox JOIN bundles_in ON bundles_in.id = inbox.bundle_id
+                    WHERE \(inFilters.joined(separator: " AND ")) ORDER BY inbox.id LIMIT ?
+                    """,
+                arguments: StatementArguments(inArguments + [limit]))
+            {
+                listing.records.append(.init(
+                    queue: "inbox", lane: row["lane"], flow: row["flow"], entity: row["entity"],
+                    key: deployment.subject(key: row["record_key"], entity: row["entity"]), version: row["version"], state: row["state"],
+                    at: row["at"], attempts: row["attempts"]))
+            }
+            return listing
+        }
+    }
+}
