@@ -1,5 +1,8 @@
 public import Foundation
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
+public import FerryCore
 public import Logging
 import Prometheus
 import Metrics
@@ -15,6 +18,8 @@ public struct ConsoleServer: Service {
         public var uploadDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-uploads")
         /// The largest bundle accepted over HTTP.
         public var maxUploadBytes = 8 << 30
+        /// Serve HTTPS with this certificate and key; with a client CA, mutual TLS.
+        public var tls: Topology.ServerTLS?
 
         public init() {}
     }
@@ -93,10 +98,38 @@ public struct ConsoleServer: Service {
                 return Self.text(HTTPResponse.Status(code: status), message)
             }
         }
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ferry"),
-            logger: logger)
-        try await app.runService()
+        let configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "ferry")
+        if let tls = options.tls {
+            let app = Application(
+                router: router, server: try .tls(.http1(), tlsConfiguration: try Self.tlsConfiguration(tls)), configuration: configuration,
+                logger: logger)
+            try await app.runService()
+        } else {
+            try await Application(router: router, configuration: configuration, logger: logger).runService()
+        }
+    }
+
+    /// The server side of HTTPS. Errors name the file, never its contents: the key is secret.
+    static func tlsConfiguration(_ tls: Topology.ServerTLS) throws -> TLSConfiguration {
+        func load<T>(_ what: String, _ file: URL, _ body: () throws -> T) throws -> T {
+            do {
+                return try body()
+            } catch {
+                throw FerryError(.config, "cannot load the TLS \(what) \(file.path)",
+                    hint: "it must be a PEM file readable by this process; check the node's tls: section")
+            }
+        }
+        let chain = try load("certificate", tls.certificate) { try NIOSSLCertificate.fromPEMFile(tls.certificate.path) }
+        let key = try load("private key", tls.key) { try NIOSSLPrivateKey(file: tls.key.path, format: .pem) }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        if let clientCA = tls.clientCA {
+            let roots = try load("client CA", clientCA) { try NIOSSLCertificate.fromPEMFile(clientCA.path) }
+            // Clients are machines named by their certificate, not by a host name.
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(roots)
+        }
+        return configuration
     }
 }
 

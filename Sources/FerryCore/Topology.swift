@@ -37,7 +37,21 @@ public struct Topology: Sendable {
         /// The private key files, oldest first: several while a key is rotated, or one per
         /// suite when the node's channels use different suites. Never read into logs or errors.
         public var keyFiles: [URL]
+        /// TLS for the node's HTTP endpoint (pushed bundles, health, metrics), if any.
+        public var tls: ServerTLS?
         public var location: SourceLocation
+    }
+
+    /// A certificate and key to serve HTTPS with; with `clientCA`, clients must present a
+    /// certificate it signed (mutual TLS).
+    public struct ServerTLS: Sendable, Hashable {
+        public var certificate: URL
+        public var key: URL
+        public var clientCA: URL?
+
+        public init(certificate: URL, key: URL, clientCA: URL? = nil) {
+            (self.certificate, self.key, self.clientCA) = (certificate, key, clientCA)
+        }
     }
 
     public enum Store: Sendable, Equatable {

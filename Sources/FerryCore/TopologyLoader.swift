@@ -48,7 +48,15 @@ public enum TopologyLoader {
         for entry in try root.require("nodes", in: "the topology").entries("nodes") {
             let node = entry.value
             let what = "node \(entry.key)"
-            try node.rejectUnknownKeys(["zone", "store", "key"], in: what)
+            try node.rejectUnknownKeys(["zone", "store", "key", "tls"], in: what)
+            var tls: Topology.ServerTLS?
+            if let section = node["tls"] {
+                try section.rejectUnknownKeys(["cert", "key", "client_ca"], in: "tls")
+                tls = Topology.ServerTLS(
+                    certificate: try path(try section.require("cert", in: "tls"), "tls.cert"),
+                    key: try path(try section.require("key", in: "tls"), "tls.key"),
+                    clientCA: try section["client_ca"].map { try path($0, "tls.client_ca") })
+            }
             let storeNode = try node.require("store", in: what)
             topology.nodes.append(
                 .init(
@@ -56,6 +64,7 @@ public enum TopologyLoader {
                     zone: try node.require("zone", in: what).string("zone"),
                     store: try store(storeNode, baseDirectory: baseDirectory),
                     keyFiles: try node.require("key", in: what).items("key").map { try path($0, "key") },
+                    tls: tls,
                     location: entry.keyLocation))
         }
 

@@ -92,8 +92,11 @@ public struct HTTPPush: Sendable {
         guard result == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let reason = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+            let tls = [CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE].contains(result)
             throw FerryError(.transportRetryable, "push of \(file.lastPathComponent) to \(options.url) failed: \(reason)",
-                hint: "check the endpoint, the network path through the gap, and TLS settings")
+                hint: tls
+                    ? "TLS failed: check the channel's ca, cert and key files, and that the receiver's client_ca signed this node's certificate"
+                    : "check the endpoint and the network path through the gap; the lane is held and retried")
         }
         var status = 0
         _ = cferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

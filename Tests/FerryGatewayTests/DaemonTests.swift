@@ -5,6 +5,7 @@ import Testing
 import FerryCore
 import FerryAudit
 import FerryQueue
+import FerryTransport
 @testable import FerryGateway
 
 /// `ferry run` as operators run it: two node processes on schedules deliver what the
@@ -135,6 +136,77 @@ import FerryQueue
         #expect(receiver.terminationStatus == 0)
     }
 
+    @Test func bundlesPushedOverMutualTLSAreTakenAndStrangersAreTurnedAway() throws {
+        let directory = DemoTests.temporary("mtls")
+        _ = try Scaffold.create(in: directory)
+        let pki = try TestPKI(directory.appendingPathComponent("pki"), servers: ["jinhong-gw"], clients: ["extranet-gw"])
+        let stranger = try TestPKI(directory.appendingPathComponent("stranger"), servers: [], clients: ["extranet-gw"])
+        let port = Int.random(in: 50000..<60000)
+        let config = directory.appendingPathComponent("ferry.yaml")
+        var text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
+            of: "via: { dir: gap/extranet-to-jinhong }",
+            with: "via: { dir: gap/extranet-to-jinhong, http: \"https://127.0.0.1:\(port)\", ca: pki/ca.pem, cert: pki/extranet-gw.pem, key: pki/extranet-gw.key }")
+        text = text.replacingOccurrences(
+            of: "key: keys/jinhong-gw.key }",
+            with: "key: keys/jinhong-gw.key, tls: { cert: pki/jinhong-gw.pem, key: pki/jinhong-gw.key, client_ca: pki/ca.pem } }")
+        #expect(text.contains("client_ca"), "the scaffold's node line changed; update the test")
+        try Data(text.utf8).write(to: config)
+        try DemoTests.seedPortal(directory, count: 20, seed: 11)
+
+        let receiver = Process()
+        receiver.executableURL = CrashRecoveryTests.ferry
+        receiver.arguments = ["run", "--config", config.path, "--node", "jinhong-gw", "--poll", "0.3", "--listen", "127.0.0.1:\(port)"]
+        receiver.standardOutput = FileHandle.nullDevice
+        receiver.standardError = FileHandle.nullDevice
+        try receiver.run()
+        defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL) } }
+        let client = ["--cacert", pki.path("ca.pem"), "--cert", pki.path("extranet-gw.pem"), "--key", pki.path("extranet-gw.key")]
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? curl("https://127.0.0.1:\(port)/healthz", client)) == "ok\n"
+            if !up { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(up, "the receiving node did not come up on HTTPS")
+        // Without a client certificate, or with one from another authority, no answer.
+        #expect(try curl("https://127.0.0.1:\(port)/healthz", ["--cacert", pki.path("ca.pem")]).isEmpty)
+        #expect(try curl("https://127.0.0.1:\(port)/healthz", ["--cacert", pki.path("ca.pem"),
+            "--cert", stranger.path("extranet-gw.pem"), "--key", stranger.path("extranet-gw.key")]).isEmpty)
+        #expect(try curl("http://127.0.0.1:\(port)/healthz").isEmpty, "plain HTTP was answered")
+
+        let deployment = try Deployment.load(config.path)
+        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
+        let sync = try extranet.sync(flow: "applications-in")
+        #expect(sync.held.isEmpty, "\(sync.held)")
+        #expect(sync.bundles.first?.file.hasPrefix("https://127.0.0.1:\(port)/bundles/extranet/jinhong") == true)
+        let approval = try Self.shared(directory.appendingPathComponent("data/approval.db"))
+        var delivered = 0
+        for _ in 0..<100 where delivered < 20 {
+            delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
+            if delivered < 20 { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(delivered == 20)
+
+        // A sender whose client certificate the receiver does not trust is held, and says why.
+        var options = HTTPPush.Options(url: "https://127.0.0.1:\(port)/bundles/extranet/jinhong")
+        options.caBundle = pki.path("ca.pem")
+        options.clientCertificate = stranger.path("extranet-gw.pem")
+        options.clientKey = stranger.path("extranet-gw.key")
+        let bundle = directory.appendingPathComponent(String(repeating: "0", count: 64) + ".bundle")
+        try Data("x".utf8).write(to: bundle)
+        #expect(throws: FerryError.self) { try HTTPPush(options: options).ship(bundle) }
+        options.caBundle = stranger.path("ca.pem")
+        do {
+            try HTTPPush(options: options).ship(bundle)
+            Issue.record("a server certificate from an unknown authority was accepted")
+        } catch let error as FerryError {
+            #expect(error.code == .transportRetryable)
+            #expect(error.message.lowercased().contains("certificate"), "\(error.message)")
+        }
+        kill(receiver.processIdentifier, SIGTERM)
+        receiver.waitUntilExit()
+        #expect(receiver.terminationStatus == 0)
+    }
+
     func curlStatus(_ url: String) throws -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -148,10 +220,10 @@ import FerryQueue
     }
 
     /// GET with the curl binary: a real HTTP client on loopback.
-    func curl(_ url: String) throws -> String {
+    func curl(_ url: String, _ options: [String] = []) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-s", "--max-time", "5", url]
+        process.arguments = ["curl", "-s", "--max-time", "5"] + options + [url]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

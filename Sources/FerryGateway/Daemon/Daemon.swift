@@ -36,6 +36,7 @@ public enum Daemon {
             var console = ConsoleServer.Options()
             console.host = listen.host
             console.port = listen.port
+            console.tls = node.topology.node(named: options.node)?.tls
             console.uploadDirectory = node.stagingDirectory.appendingPathComponent("uploads")
             let upload: ConsoleServer.Upload = { from, to, file in node.acceptUpload(from: from, to: to, file: file) }
             services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: upload) { await health.summary() })
