@@ -34,8 +34,19 @@ extension QueueTools {
             public var attempts: Int
         }
 
+        /// A record stopped by a mapping rule, as quarantine keeps it: key masked, reasons.
+        public struct Quarantined: Sendable {
+            public var flow: String
+            public var stage: String
+            public var key: String
+            public var issues: String
+            public var position: String?
+            public var at: String
+        }
+
         public var bundles: [Bundle] = []
         public var records: [Record] = []
+        public var quarantined: [Quarantined] = []
 
         public var value: Value {
             .object([
@@ -54,12 +65,19 @@ extension QueueTools {
                         "state": .string(record.state), "at": .string(record.at), "attempts": .int(Int64(record.attempts)),
                     ])
                 }),
+                "quarantined": .list(quarantined.map { record in
+                    .object([
+                        "flow": .string(record.flow), "stage": .string(record.stage), "key": .string(record.key),
+                        "issues": .string(record.issues), "position": record.position.map(Value.string) ?? .null, "at": .string(record.at),
+                    ])
+                }),
             ])
         }
     }
 
     /// Lists a node's bundles, newest first, at most `limit` per direction, filtered by lane,
-    /// flow (records only) and state; with `records`, the waiting records too.
+    /// flow (records only) and state; with `records`, the waiting records and the newest
+    /// quarantined ones (state `quarantined`) with their reasons too.
     public static func list(
         config: String, node: String, lane: String? = nil, flow: String? = nil, state: String? = nil, records: Bool = false, limit: Int = 50
     ) throws -> Listing {
@@ -140,6 +158,19 @@ extension QueueTools {
                     queue: "inbox", lane: row["lane"], flow: row["flow"], entity: row["entity"],
                     key: deployment.subject(key: row["record_key"], entity: row["entity"]), version: row["version"], state: row["state"],
                     at: row["at"], attempts: row["attempts"]))
+            }
+            if state == nil || state == "quarantined" {
+                var sql = "SELECT flow, stage, masked_key, issues, source_position, at FROM quarantine"
+                var quarantineArguments: [(any DatabaseValueConvertible)?] = []
+                if let flow {
+                    sql += " WHERE flow = ?"
+                    quarantineArguments.append(flow)
+                }
+                for row in try Row.fetchAll(db, sql: sql + " ORDER BY id DESC LIMIT ?", arguments: StatementArguments(quarantineArguments + [limit])) {
+                    listing.quarantined.append(.init(
+                        flow: row["flow"], stage: row["stage"], key: row["masked_key"], issues: row["issues"], position: row["source_position"],
+                        at: row["at"]))
+                }
             }
             return listing
         }

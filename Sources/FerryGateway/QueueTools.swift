@@ -17,8 +17,17 @@ public enum QueueTools {
         return (try NodeStore(path: path, migrations: [AuditLog.register]), deployment)
     }
 
-    public static func status(config: String, node: String) throws -> QueueStatus {
-        try store(config: config, node: node).0.read { db in try QueueStatus.read(db) }
+    /// The node's queue status; with `lane` or `flow`, only that channel's lanes (both
+    /// directions) or that flow's cursor. Node-wide counts stay whole.
+    public static func status(config: String, node: String, lane: String? = nil, flow: String? = nil) throws -> QueueStatus {
+        var status = try store(config: config, node: node).0.read { db in try QueueStatus.read(db) }
+        if let lane {
+            status.outbound = status.outbound.filter { $0.lane == lane }
+            status.inbound = status.inbound.filter { $0.lane == lane }
+            status.holds = status.holds.filter { $0.lane == lane }
+        }
+        if let flow { status.cursors = status.cursors.filter { $0.flow == flow } }
+        return status
     }
 
     /// Sets (or, with nil, clears) a flow's source cursor: the next sync starts from there.
@@ -38,8 +47,12 @@ public enum QueueTools {
         }
     }
 
-    public static func deadLetters(config: String, node: String) throws -> [DeadLetters.Letter] {
-        try store(config: config, node: node).0.read { db in try DeadLetters.list(db) }
+    /// Dead letters not yet settled, of one flow or lane if asked (a ship-stage letter's
+    /// position is `lane#sequence`).
+    public static func deadLetters(config: String, node: String, lane: String? = nil, flow: String? = nil) throws -> [DeadLetters.Letter] {
+        try store(config: config, node: node).0.read { db in try DeadLetters.list(db) }.filter { letter in
+            (flow == nil || letter.flow == flow) && (lane == nil || letter.position?.hasPrefix(lane! + "#") == true)
+        }
     }
 
     public enum DeadLetterAction: String, Sendable {

@@ -83,6 +83,7 @@ struct Bench: ParsableCommand {
             print("  pack      \(f(r.packPerSecond)) records/s (seal included)")
             print("  stage     \(f(r.stagePerSecond)) records/s (verify and open included)")
             print("  apply     \(f(r.applyPerSecond)) records/s (SQLite sink, version guard)")
+            print("            \(f(r.applyQueuePerSecond)) records/s of it the queue's own work (fetch, settle, applied versions)")
             print("  recovery  \(String(format: "%.2f", r.recoverySeconds)) s to reopen with \(r.records) queued (store \(String(format: "%.0f", r.storeMegabytes)) MB)")
             print("  peak RSS  \(String(format: "%.1f", SealBenchmark.peakRSS())) MB")
         }

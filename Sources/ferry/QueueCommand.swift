@@ -18,12 +18,13 @@ struct QueueCommand: ParsableCommand {
                 """)
 
         @OptionGroup var options: NodeOptions
+        @OptionGroup var scope: Scope
 
         @Flag(name: .long, help: "Print JSON.")
         var json = false
 
         func run() throws {
-            let status = try reporting { try QueueTools.status(config: options.config, node: options.node) }
+            let status = try reporting { try QueueTools.status(config: options.config, node: options.node, lane: scope.lane, flow: scope.flow) }
             if json {
                 print(String(decoding: CanonicalJSON.encode(status.value), as: UTF8.self))
                 return
@@ -52,8 +53,9 @@ struct QueueCommand: ParsableCommand {
             abstract: "List bundles in and out, newest first, and with --records the records still waiting.",
             discussion: """
                 States out: sealing, sealed, shipped, delivered, broadcast, dead. States in:
-                accepted, applied, receipted. Record keys are masked where the entity's key is
-                personal.
+                accepted, applied, receipted. With --records: pending and dead records, and
+                quarantined ones with the rule that stopped them (--state quarantined for those
+                alone). Record keys are masked where the entity's key is personal.
 
                 Example:
                   ferry queue list --config ferry.yaml --node extranet-gw --lane 'extranet→jinhong'
@@ -62,8 +64,7 @@ struct QueueCommand: ParsableCommand {
 
         @OptionGroup var options: NodeOptions
 
-        @Option(name: .long, help: "Only this lane (FROMZONE→TOZONE).") var lane: String?
-        @Option(name: .long, help: "Only records of this flow (with --records).") var flow: String?
+        @OptionGroup var scope: Scope
         @Option(name: .long, help: "Only bundles or records in this state.") var state: String?
         @Flag(name: .long, help: "Also list records waiting in the outbox and the inbox.") var records = false
         @Option(name: .long, help: "At most this many rows of each kind.") var limit = 50
@@ -72,7 +73,7 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             let listing = try reporting {
                 try QueueTools.list(
-                    config: options.config, node: options.node, lane: lane, flow: flow, state: state, records: records, limit: limit)
+                    config: options.config, node: options.node, lane: scope.lane, flow: scope.flow, state: state, records: records, limit: limit)
             }
             if json {
                 print(String(decoding: CanonicalJSON.encode(listing.value), as: UTF8.self))
@@ -91,6 +92,11 @@ struct QueueCommand: ParsableCommand {
                 table.add([r.queue, r.lane, r.flow, r.entity, r.key, r.version, r.state, r.at, "\(r.attempts)"])
             }
             print(table.rendered)
+            guard !listing.quarantined.isEmpty else { return }
+            print("")
+            var stopped = Table(["quarantined", "flow", "stage", "record", "position", "reasons"])
+            for q in listing.quarantined { stopped.add([q.at, q.flow, q.stage, q.key, q.position ?? "-", q.issues]) }
+            print(stopped.rendered)
         }
     }
 
@@ -128,12 +134,13 @@ struct QueueCommand: ParsableCommand {
             discussion: "Example:\n  ferry queue dead --config ferry.yaml --node jinhong-gw")
 
         @OptionGroup var options: NodeOptions
+        @OptionGroup var scope: Scope
 
         @Flag(name: .long, help: "Print JSON.")
         var json = false
 
         func run() throws {
-            let letters = try reporting { try QueueTools.deadLetters(config: options.config, node: options.node) }
+            let letters = try reporting { try QueueTools.deadLetters(config: options.config, node: options.node, lane: scope.lane, flow: scope.flow) }
             if json {
                 print(String(decoding: CanonicalJSON.encode(.list(letters.map(\.value))), as: UTF8.self))
                 return
@@ -144,6 +151,18 @@ struct QueueCommand: ParsableCommand {
             }
             print(table.rendered)
             print("\(letters.count) dead letters")
+        }
+    }
+
+    /// Narrows a queue view to one channel direction or one flow.
+    struct Scope: ParsableArguments {
+        @Option(name: .long, help: "Only this lane, FROMZONE→TOZONE (FROMZONE->TOZONE also works).")
+        var lane: String?
+        @Option(name: .long, help: "Only this flow.")
+        var flow: String?
+
+        mutating func validate() throws {
+            lane = lane?.replacingOccurrences(of: "->", with: "→")
         }
     }
 

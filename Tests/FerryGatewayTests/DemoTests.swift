@@ -70,6 +70,16 @@ import FerryQueue
         #expect(delivered == 234)
         #expect(sinks.count == 234)
 
+        // The six bad applications are visible in the extranet queue, with the rule that stopped
+        // them and no ID number in clear.
+        let ids = Set(sources.map { $0["id_card"] as String })
+        let stopped = try QueueTools.list(
+            config: options.directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw", state: "quarantined", records: true
+        ).quarantined
+        #expect(stopped.count == 6)
+        #expect(stopped.allSatisfy { $0.issues.contains("cn_resident_id") && $0.position != nil }, "\(stopped.map(\.issues))")
+        #expect(stopped.allSatisfy { entry in !ids.contains { entry.issues.contains($0) } }, "an ID number in clear in quarantine")
+
         // Statuses made it all the way back to the extranet portal.
         let progress = try portal.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM progress WHERE status = 'ISSUED'") }
         #expect(progress == 234)
