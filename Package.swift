@@ -45,7 +45,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "FerryMapping",
-            dependencies: ["FerryCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FerryCore", "FerrySeal", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "FerrySeal",

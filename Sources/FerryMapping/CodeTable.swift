@@ -5,8 +5,19 @@ public import FerryCore
 /// column holds the codes canonical records use; other columns are system dialects
 /// (`gbt2261`, `numeric`, `jinhong`…). A mapping names `TABLE.COLUMN` to translate.
 public struct CodeTable: Sendable {
+    /// What to do with a code the table does not list, set by a `# unmapped: …` line above
+    /// the header: `fail` (the default: the record is quarantined), `passthrough` (the code
+    /// is kept as it is) or `fixed CODE` (it becomes that canonical code, as GB/T 2261.1's
+    /// 9 "not stated" serves for a gender a system does not know).
+    public enum UnmappedPolicy: Sendable, Equatable {
+        case fail
+        case passthrough
+        case fixed(String)
+    }
+
     public let name: String
     public let columns: [String]
+    public private(set) var unmapped = UnmappedPolicy.fail
     /// Canonical code → value per column.
     private var rows: [String: [String: String]] = [:]
     /// Column → (dialect code → canonical code).
@@ -20,7 +31,13 @@ public struct CodeTable: Sendable {
         self.name = name
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().makeIterator()
         var header: [String] = []
+        var policyLine: (text: String, line: Int)?
         while let (index, line) = lines.next() {
+            let comment = line.dropFirst().trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("#"), comment.hasPrefix("unmapped:") {
+                policyLine = (comment.dropFirst("unmapped:".count).trimmingCharacters(in: .whitespaces), index + 1)
+                continue
+            }
             if line.hasPrefix("#") || line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             header = try CSVLine.split(String(line), file: file, line: index + 1)
             break
@@ -49,6 +66,20 @@ public struct CodeTable: Sendable {
                 if reverse[column, default: [:]][cell] == nil { reverse[column, default: [:]][cell] = canonical }
             }
             rows[canonical] = row
+        }
+        if let (text, line) = policyLine {
+            let location = SourceLocation(file: file, line: line, column: 1)
+            switch text.split(separator: " ", maxSplits: 1).map(String.init) {
+            case ["fail"]: unmapped = .fail
+            case ["passthrough"]: unmapped = .passthrough
+            case let parts where parts.count == 2 && parts[0] == "fixed":
+                guard rows[parts[1]] != nil else {
+                    throw FerryError(.config, "code table \(name): unmapped: fixed \(parts[1]) is not a canonical code of the table", at: .file(location))
+                }
+                unmapped = .fixed(parts[1])
+            default:
+                throw FerryError(.config, "code table \(name): unmapped must be fail, passthrough or fixed CODE, not '\(text)'", at: .file(location))
+            }
         }
     }
 

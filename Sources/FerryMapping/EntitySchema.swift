@@ -60,7 +60,10 @@ public struct EntitySchema: Sendable {
     static func parseField(_ name: String, _ node: ConfigNode, at location: SourceLocation, codes: CodeTables) throws -> FieldSpec {
         let what = "field \(name)"
         try node.rejectUnknownKeys(
-            ["type", "table", "each", "required", "personal", "check", "validate", "max", "min", "compare", "title"], in: what)
+            [
+                "type", "table", "each", "required", "personal", "check", "validate", "max", "min", "compare", "tolerance", "enum", "range",
+                "title",
+            ], in: what)
         let type = try parseType(node, what: what, codes: codes)
         var elementType = type
         if case .list(let inner) = type { elementType = inner }
@@ -79,11 +82,45 @@ public struct EntitySchema: Sendable {
                 throw checkNode.error("check '\(check)' is not a valid regular expression")
             }
         }
+        var compareIgnored = false
+        if let compareNode = node["compare"] {
+            let compare = try compareNode.string("compare")
+            guard ["ignore", "exact"].contains(compare) else {
+                throw compareNode.error("compare must be 'ignore' or 'exact', not '\(compare)'")
+            }
+            compareIgnored = compare == "ignore"
+        }
+        var tolerance: String?
+        if let toleranceNode = node["tolerance"] {
+            let text = try toleranceNode.string("tolerance")
+            guard type == .int || type == .decimal, let amount = Double(text), amount >= 0 else {
+                throw toleranceNode.error("tolerance is a non-negative number, on int and decimal fields only")
+            }
+            tolerance = text
+        }
+        let allowed = try node["enum"]?.strings("enum")
+        if let enumNode = node["enum"], allowed?.isEmpty != false { throw enumNode.error("enum lists at least one value") }
+        var range: (String?, String?)?
+        if let rangeNode = node["range"] {
+            let bounds = try rangeNode.items("range").map { $0.isNull ? "" : try $0.string("range") }
+            guard bounds.count == 2 else { throw rangeNode.error("range is [low, high]; leave one empty for no bound, like [\"2000-01-01\", \"\"]") }
+            let check: (String) -> Bool
+            switch elementType {
+            case .int, .decimal: check = { Double($0) != nil }
+            case .date: check = { DatePattern.isoDate.parse($0) != nil }
+            case .timestamp: check = { DatePattern.isoTimestamp.parse($0) != nil }
+            default: throw rangeNode.error("range applies to int, decimal, date and timestamp fields; \(name) is \(elementType)")
+            }
+            for bound in bounds where !bound.isEmpty && !check(bound) {
+                throw rangeNode.error("range bound '\(bound)' is not a \(elementType) (dates are YYYY-MM-DD, timestamps YYYY-MM-DDTHH:MM:SSZ)")
+            }
+            range = (bounds[0].isEmpty ? nil : bounds[0], bounds[1].isEmpty ? nil : bounds[1])
+        }
         return FieldSpec(
             name: name, type: type, required: try node["required"]?.bool("required") ?? false,
             personal: try node["personal"]?.bool("personal") ?? false, check: check, validators: validators,
             maxLength: try node["max"]?.int("max"), minCount: try node["min"]?.int("min"), codeTable: codeTable,
-            location: location)
+            allowed: allowed, range: range, compareIgnored: compareIgnored, tolerance: tolerance, location: location)
     }
 
     static func parseType(_ node: ConfigNode, what: String, codes: CodeTables) throws -> FieldType {

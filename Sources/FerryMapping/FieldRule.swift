@@ -7,10 +7,26 @@ public struct FieldRule: Sendable {
         public var column: String
     }
 
+    /// `when: "COLUMN == 'literal'"` (or `!=`): the rule reads its column only when the
+    /// row's column compares so; otherwise the field is empty (and takes its default).
+    public struct Condition: Sendable {
+        public var column: String
+        public var equals: Bool
+        public var literal: String
+        public var text: String
+
+        func holds(_ row: [String: Value]) -> Bool { ((row[column]?.text ?? "") == literal) == equals }
+    }
+
     public var field: String
     /// The entity's declaration of `field`, resolved once at load.
     public var spec: FieldSpec
     public var column: String?
+    /// `columns: [a, b]`: the value is the columns' texts joined by `separator` (concat).
+    /// With a non-empty separator it splits back into the columns when writing.
+    public var concat: [String] = []
+    public var separator = ""
+    public var when: Condition?
     public var transforms: [Transform]
     public var translate: Translation?
     /// Per-element rules for lists.
@@ -21,4 +37,14 @@ public struct FieldRule: Sendable {
     public var join: String?
     public var defaultValue: String?
     public var location: SourceLocation
+
+    /// Every system column the rule touches.
+    public var allColumns: [String] { (column.map { [$0] } ?? []) + concat + (when.map { [$0.column] } ?? []) }
+
+    /// Why writing back cannot undo this rule, if it cannot.
+    public var lossy: String? {
+        if let transform = transforms.first(where: { !$0.invertible }) { return "transform \(transform.name)" }
+        if !concat.isEmpty && separator.isEmpty { return "columns joined without a separator" }
+        return nil
+    }
 }

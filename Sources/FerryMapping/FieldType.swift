@@ -22,6 +22,16 @@ public struct FieldSpec: Sendable {
     public var minCount: Int?
     /// The table of a code field (or of a list of codes).
     public var codeTable: CodeTable?
+    /// `enum: [a, b]`: the only values allowed.
+    public var allowed: [String]?
+    /// `range: [low, high]`: inclusive bounds (either may be empty) on numbers, dates and
+    /// timestamps, compared in the field's own order.
+    public var range: (low: String?, high: String?)?
+    /// `compare: ignore`: left out of record digests, so reconciliation overlooks it (local
+    /// timestamps, sequence numbers each copy keeps for itself).
+    public var compareIgnored = false
+    /// `tolerance: 0.01`: numbers this close compare equal in reconciliation reports.
+    public var tolerance: String?
     public var location: SourceLocation
 }
 

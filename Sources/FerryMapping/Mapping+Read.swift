@@ -34,7 +34,15 @@ extension Mapping {
 
     func readField(_ rule: FieldRule, _ row: [String: Value]) throws -> Value {
         let spec = rule.spec
-        var raw: Value = rule.column.flatMap { row[$0] } ?? .null
+        var raw: Value
+        if let condition = rule.when, !condition.holds(row) {
+            raw = .null
+        } else if !rule.concat.isEmpty {
+            let parts = rule.concat.compactMap { row[$0]?.text }.filter { !$0.isEmpty }
+            raw = parts.isEmpty ? .null : .string(parts.joined(separator: rule.separator))
+        } else {
+            raw = rule.column.flatMap { row[$0] } ?? .null
+        }
         if case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { raw = .null }
         if raw.isNull, let fallback = rule.defaultValue { raw = .string(fallback) }
         if raw.isNull { return .null }
@@ -61,12 +69,20 @@ extension Mapping {
             throw MappingIssue(field: field, rule: "type", message: "expected a single value, found a nested one")
         }
         for transform in transforms { text = transform.apply(text) }
+        // A transform that leaves nothing (an extract that found nothing) leaves no value.
+        if text.isEmpty && !transforms.isEmpty { return .null }
         if let translate {
-            guard let canonical = translate.table.backward(text, from: translate.column) else {
-                throw MappingIssue(field: field, rule: "translate",
-                    message: "code '\(text)' is not in \(translate.table.name).\(translate.column)")
+            if let canonical = translate.table.backward(text, from: translate.column) {
+                text = canonical
+            } else {
+                switch translate.table.unmapped {
+                case .fail:
+                    throw MappingIssue(field: field, rule: "translate",
+                        message: "code '\(text)' is not in \(translate.table.name).\(translate.column)")
+                case .passthrough: break
+                case .fixed(let canonical): text = canonical
+                }
             }
-            text = canonical
         }
         switch type {
         case .string, .code: return .string(text)
@@ -97,6 +113,18 @@ extension Mapping {
 }
 
 extension EntitySchema {
+    /// Inclusive bounds: numbers compare as numbers, canonical dates and timestamps as text
+    /// (their fixed-width form orders correctly).
+    static func within(_ text: String, _ range: (low: String?, high: String?), type: FieldType) -> Bool {
+        switch type {
+        case .int, .decimal:
+            guard let value = Double(text) else { return false }
+            return (range.low.flatMap(Double.init).map { value >= $0 } ?? true) && (range.high.flatMap(Double.init).map { value <= $0 } ?? true)
+        default:
+            return (range.low.map { text >= $0 } ?? true) && (range.high.map { text <= $0 } ?? true)
+        }
+    }
+
     /// The entity's own rules over a canonical record's fields.
     func validate(_ fields: [String: Value], patterns: [String: NSRegularExpressionBox]) -> [MappingIssue] {
         var issues: [MappingIssue] = []
@@ -128,10 +156,17 @@ extension EntitySchema {
                 if let regex = patterns[spec.name], !regex.matchesWhole(text) {
                     issues.append(MappingIssue(field: spec.name, rule: "check", message: "'\(shown)' does not match \(spec.check ?? "")"))
                 }
+                if let allowed = spec.allowed, !allowed.contains(text) {
+                    issues.append(MappingIssue(field: spec.name, rule: "enum", message: "'\(shown)' is not one of \(allowed.joined(separator: ", "))"))
+                }
+                if let range = spec.range, !Self.within(text, range, type: elementType) {
+                    issues.append(MappingIssue(field: spec.name, rule: "range",
+                        message: "'\(shown)' is outside [\(range.low ?? ""), \(range.high ?? "")]"))
+                }
                 for validator in spec.validators where !Validators.check(validator, text) {
                     issues.append(MappingIssue(field: spec.name, rule: validator, message: "'\(shown)' fails \(validator)"))
                 }
-                if case .code(let tableName) = elementType, let table = spec.codeTable, !table.isCanonical(text) {
+                if case .code(let tableName) = elementType, let table = spec.codeTable, table.unmapped != .passthrough, !table.isCanonical(text) {
                     issues.append(MappingIssue(field: spec.name, rule: "code", message: "'\(shown)' is not a code of \(tableName)"))
                 }
             }

@@ -5,8 +5,25 @@ extension Mapping {
     /// formats and joins. Normalising transforms are not inverted: canonical values are
     /// already normal.
     public func write(_ record: Record) throws -> [String: Value] {
+        guard directions.contains(.write) else {
+            throw MappingIssue(field: nil, rule: "directions", message: "mapping \(name) only reads (directions: [read])")
+        }
         var row: [String: Value] = [:]
         for rule in rules {
+            if !rule.concat.isEmpty {
+                // Split back on the separator: the last column takes whatever remains.
+                let text = record.fields[rule.field]?.text
+                let parts = text.map { $0.components(separatedBy: rule.separator) } ?? []
+                for (index, column) in rule.concat.enumerated() {
+                    if index == rule.concat.count - 1 {
+                        let rest = parts.dropFirst(index).joined(separator: rule.separator)
+                        row[column] = index < parts.count ? .string(rest) : .null
+                    } else {
+                        row[column] = index < parts.count ? .string(parts[index]) : .null
+                    }
+                }
+                continue
+            }
             guard let column = rule.column else { continue }
             let spec = rule.spec
             let value = record.fields[rule.field] ?? .null
@@ -29,11 +46,16 @@ extension Mapping {
 
     func writeScalar(_ value: Value, type: FieldType, translate: FieldRule.Translation?, format: DatePattern?, field: String) throws -> Value {
         if let translate {
-            guard let text = value.text, let code = translate.table.forward(text, to: translate.column) else {
-                throw MappingIssue(field: field, rule: "translate",
-                    message: "canonical code '\(value.text ?? "?")' has no \(translate.column) code in \(translate.table.name)")
+            let text = value.text ?? ""
+            if let code = translate.table.forward(text, to: translate.column) { return .string(code) }
+            switch translate.table.unmapped {
+            case .passthrough: return .string(text)
+            case .fixed(let canonical):
+                if let code = translate.table.forward(canonical, to: translate.column) { return .string(code) }
+            case .fail: break
             }
-            return .string(code)
+            throw MappingIssue(field: field, rule: "translate",
+                message: "canonical code '\(text)' has no \(translate.column) code in \(translate.table.name)")
         }
         if let format, type == .date || type == .timestamp, let text = value.text {
             let canonical = type == .date ? DatePattern.isoDate : DatePattern.isoTimestamp

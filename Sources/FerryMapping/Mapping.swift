@@ -8,6 +8,13 @@ public struct Mapping: Sendable {
         case fail, drop, keep
     }
 
+    public enum Direction: String, Sendable, CaseIterable {
+        /// System rows into canonical records: the mapping is a flow's source.
+        case read
+        /// Canonical records into system rows: the mapping is a flow's target.
+        case write
+    }
+
     public var name: String
     public var system: String
     public var entity: EntitySchema
@@ -15,6 +22,8 @@ public struct Mapping: Sendable {
     /// System columns deliberately not carried.
     public var ignored: Set<String>
     public var rules: [FieldRule]
+    /// What the file says it does; a mapping with lossy rules can only read.
+    public var directions: Set<Direction> = [.read, .write]
     public var tests: [MappingTest]
     public var file: String
     let patterns: [String: NSRegularExpressionBox]
@@ -22,7 +31,7 @@ public struct Mapping: Sendable {
     let knownColumns: Set<String>
 
     /// The system columns this mapping reads or writes.
-    public var columns: [String] { rules.compactMap(\.column) }
+    public var columns: [String] { rules.flatMap { $0.column.map { [$0] } ?? $0.concat } }
 
     public func rule(for field: String) -> FieldRule? { rules.first { $0.field == field } }
 
@@ -42,10 +51,12 @@ public struct Mapping: Sendable {
 }
 
 /// NSRegularExpression is immutable once built; the box makes that explicit to Swift 6.
-final class NSRegularExpressionBox: @unchecked Sendable {
+public final class NSRegularExpressionBox: @unchecked Sendable {
     // Sendable: NSRegularExpression is documented as immutable and thread-safe.
     let regex: NSRegularExpression
     init(_ regex: NSRegularExpression) { self.regex = regex }
+
+    func firstMatch(_ text: String) -> NSTextCheckingResult? { regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) }
 
     func matchesWhole(_ text: String) -> Bool {
         let range = NSRange(text.startIndex..., in: text)

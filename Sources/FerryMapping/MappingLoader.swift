@@ -11,7 +11,18 @@ struct MappingLoader {
 
     func load() throws -> Mapping {
         try root.rejectUnknownKeys(
-            ["mapping", "system", "entity", "unmapped_fields", "ignore", "fields", "tests", "title"], in: "the mapping")
+            ["mapping", "system", "entity", "unmapped_fields", "ignore", "fields", "tests", "title", "directions"], in: "the mapping")
+        var directions: Set<Mapping.Direction> = [.read, .write]
+        let directionsNode = root["directions"]
+        if let directionsNode {
+            directions = []
+            for item in try directionsNode.items("directions") {
+                let text = try item.string("directions")
+                guard let direction = Mapping.Direction(rawValue: text) else { throw item.error("a direction is read or write, not '\(text)'") }
+                directions.insert(direction)
+            }
+            guard !directions.isEmpty else { throw directionsNode.error("directions needs read, write or both") }
+        }
         let entityNode = try root.require("entity", in: "the mapping")
         let entityName = try entityNode.string("entity")
         guard entityName == entity.name else {
@@ -31,15 +42,20 @@ struct MappingLoader {
                     hint: "known fields: \(entity.fields.map(\.name).joined(separator: ", "))")
             }
             let rule = try fieldRule(spec, entry.value, at: entry.keyLocation)
-            if let column = rule.column {
+            for column in (rule.column.map { [$0] } ?? []) + rule.concat {
                 if let first = columns[column] {
                     throw FerryError(.config, "column \(column) is mapped twice (first at line \(first.line))", at: .file(entry.keyLocation))
                 }
                 columns[column] = entry.keyLocation
             }
+            if directions.contains(.write), let lossy = rule.lossy {
+                throw FerryError(.config, "field \(spec.name) uses \(lossy), which writing back cannot undo", at: .file(entry.keyLocation),
+                    hint: "declare directions: [read] in this mapping (it then only reads), or drop that rule")
+            }
             rules.append(rule)
         }
-        for part in entity.key + [entity.version] where !rules.contains(where: { $0.field == part && ($0.column != nil || $0.defaultValue != nil) }) {
+        for part in entity.key + [entity.version]
+        where !rules.contains(where: { $0.field == part && ($0.column != nil || !$0.concat.isEmpty || $0.defaultValue != nil) }) {
             throw root.error("the mapping does not map \(part), which \(entity.name) needs as its key or version",
                 hint: "add '\(part): { column: … }' under fields:")
         }
@@ -54,20 +70,34 @@ struct MappingLoader {
         return Mapping(
             name: try root["mapping"]?.string("mapping") ?? file, system: try root.require("system", in: "the mapping").string("system"),
             entity: entity, unmapped: unmapped, ignored: ignored,
-            rules: rules, tests: tests, file: file, patterns: patterns,
-            knownColumns: Set(rules.compactMap(\.column)).union(ignored))
+            rules: rules, directions: directions, tests: tests, file: file, patterns: patterns,
+            knownColumns: Set(rules.flatMap(\.allColumns)).union(ignored))
     }
 
     func fieldRule(_ spec: FieldSpec, _ node: ConfigNode, at location: SourceLocation) throws -> FieldRule {
         let what = "field \(spec.name)"
-        try node.rejectUnknownKeys(["column", "transform", "translate", "each", "join", "format", "default"], in: what)
-        var transforms: [Transform] = []
-        for item in try node["transform"]?.items("transform") ?? [] {
-            let name = try item.string("transform")
-            guard let transform = Transform(rawValue: name) else {
-                throw item.error("unknown transform '\(name)'", hint: "known: \(Transform.allCases.map(\.rawValue).joined(separator: ", "))")
+        try node.rejectUnknownKeys(
+            ["column", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "default"], in: what)
+        let transforms = try (node["transform"]?.items("transform") ?? []).map(Transform.parse)
+        let column = try node["column"]?.string("column")
+        let concat = try node["columns"]?.strings("columns") ?? []
+        if let columnsNode = node["columns"] {
+            guard column == nil else { throw columnsNode.error("give column or columns, not both") }
+            guard concat.count >= 2 else { throw columnsNode.error("columns joins two or more columns; for one, write column:") }
+        }
+        let separator = try node["separator"]?.string("separator") ?? ""
+        if let separatorNode = node["separator"], concat.isEmpty {
+            throw separatorNode.error("separator goes with columns: [a, b]")
+        }
+        var condition: FieldRule.Condition?
+        if let whenNode = node["when"] {
+            let text = try whenNode.string("when")
+            let op = text.contains(" != ") ? " != " : " == "
+            let sides = text.components(separatedBy: op).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard sides.count == 2, !sides[0].isEmpty, sides[1].count >= 2, sides[1].hasPrefix("'"), sides[1].hasSuffix("'") else {
+                throw whenNode.error("when '\(text)' must read COLUMN == 'value' or COLUMN != 'value'")
             }
-            transforms.append(transform)
+            condition = .init(column: sides[0], equals: op == " == ", literal: String(sides[1].dropFirst().dropLast()), text: text)
         }
         var elementType = spec.type
         if case .list(let inner) = spec.type { elementType = inner }
@@ -90,7 +120,7 @@ struct MappingLoader {
             }
         }
         return FieldRule(
-            field: spec.name, spec: spec, column: try node["column"]?.string("column"), transforms: transforms,
+            field: spec.name, spec: spec, column: column, concat: concat, separator: separator, when: condition, transforms: transforms,
             translate: isList ? nil : try translation(node["translate"], for: elementType),
             eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
             format: isList ? nil : format, join: join ?? (isList ? "," : nil),

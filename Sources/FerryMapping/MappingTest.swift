@@ -1,4 +1,5 @@
 public import FerryCore
+import FerrySeal
 
 /// An inline test case of a mapping file: given a system row, expect a canonical record
 /// (or an error on a field and rule).
@@ -7,10 +8,13 @@ public struct MappingTest: Sendable {
     public var given: [String: Value]
     public var expect: [String: Value]?
     public var expectError: (field: String?, rule: String)?
+    /// The hex HMAC-SHA256, under `RecordDigester.inlineTestKey`, of the mapped record's
+    /// canonical encoding: pins both the mapping and the encoding.
+    public var expectDigest: String?
     public var location: SourceLocation
 
     static func parse(_ node: ConfigNode) throws -> MappingTest {
-        try node.rejectUnknownKeys(["name", "given", "expect", "expect_error"], in: "a test")
+        try node.rejectUnknownKeys(["name", "given", "expect", "expect_error", "expect_digest"], in: "a test")
         var expectError: (String?, String)?
         if let errorNode = node["expect_error"] {
             try errorNode.rejectUnknownKeys(["field", "rule"], in: "expect_error")
@@ -20,6 +24,14 @@ public struct MappingTest: Sendable {
         return MappingTest(
             name: try node["name"]?.string("name") ?? "line \(node.location.line)",
             given: try Self.row(given), expect: try node["expect"].map(Self.row), expectError: expectError,
+            expectDigest: try node["expect_digest"].map { digestNode in
+                let text = try digestNode.string("expect_digest").lowercased()
+                guard text.count == 64, text.allSatisfy(\.isHexDigit) else {
+                    throw digestNode.error("expect_digest is 64 hex digits (HMAC-SHA256 under the inline test key)",
+                        hint: "run ferry mapping test: a failing case prints the digest it got")
+                }
+                return text
+            },
             location: node.location)
     }
 
@@ -73,6 +85,10 @@ extension Mapping {
                     if Self.looselyEqual(actual, expected) == false {
                         mismatches.append("\(field): expected \(Self.show(expected)), got \(Self.show(actual))")
                     }
+                }
+                if let expected = test.expectDigest {
+                    let actual = hex(RecordDigester(key: RecordDigester.inlineTestKey).digest(record, schema: entity))
+                    if actual != expected { mismatches.append("digest: expected \(expected), got \(actual)") }
                 }
                 return MappingTestResult(test: test.name, passed: mismatches.isEmpty, detail: mismatches.joined(separator: "; "), location: test.location)
             }

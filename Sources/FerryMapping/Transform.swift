@@ -1,10 +1,105 @@
 public import Foundation
+public import FerryCore
 
-/// Normalising text transforms applied when reading from a system. They do not invert
-/// (a trimmed name cannot be un-trimmed), so writing back skips them: the canonical value
-/// is already normal.
-public enum Transform: String, Sendable, CaseIterable {
+/// Text transforms applied, in order, when reading a value from a system. Normalisers
+/// (trim, case, width, NFC, pad) are skipped when writing back: the canonical value is
+/// already normal. `replace` and `extract` lose information, so a mapping that uses them
+/// must say it only reads (`directions: [read]`).
+public enum Transform: Sendable {
     case trim, upper, lower, halfwidth, fullwidth, nfc
+    /// Every occurrence of `from` becomes `to` (literal text, not a pattern).
+    case replace(from: String, to: String)
+    /// The first capture group of the first match (the whole match without a group); no
+    /// match gives an empty value.
+    case extract(pattern: String, regex: NSRegularExpressionBox)
+    /// Pads to `width` characters with `with`, on the left unless `left` is false.
+    case pad(width: Int, with: Character, left: Bool)
+
+    public static let names = ["trim", "upper", "lower", "halfwidth", "fullwidth", "nfc", "replace", "extract", "pad"]
+
+    public var name: String {
+        switch self {
+        case .trim: "trim"
+        case .upper: "upper"
+        case .lower: "lower"
+        case .halfwidth: "halfwidth"
+        case .fullwidth: "fullwidth"
+        case .nfc: "nfc"
+        case .replace: "replace"
+        case .extract: "extract"
+        case .pad: "pad"
+        }
+    }
+
+    /// How `ferry mapping explain` shows it.
+    public var summary: String {
+        switch self {
+        case .replace(let from, let to): "replace '\(from)'→'\(to)'"
+        case .extract(let pattern, _): "extract /\(pattern)/"
+        case .pad(let width, let with, let left): "pad \(left ? "left" : "right") to \(width) with '\(with)'"
+        default: name
+        }
+    }
+
+    /// Whether writing back can do without it: normalisers can, lossy rewrites cannot.
+    public var invertible: Bool {
+        switch self {
+        case .replace, .extract: false
+        default: true
+        }
+    }
+
+    /// `trim`, or `{ replace: { from: "-", to: "" } }`, `{ extract: "^(\\d{6})" }`,
+    /// `{ pad: { width: 8, with: "0", side: left } }`.
+    static func parse(_ node: ConfigNode) throws -> Transform {
+        if case .mapping(let entries) = node.kind {
+            guard entries.count == 1, let entry = entries.first else {
+                throw node.error("a transform with options has exactly one name, like { replace: { from: \"-\", to: \"\" } }")
+            }
+            let options = entry.value
+            switch entry.key {
+            case "replace":
+                try options.rejectUnknownKeys(["from", "to"], in: "replace")
+                let from = try options.require("from", in: "replace").string("from")
+                guard !from.isEmpty else { throw options.error("replace needs a non-empty 'from'") }
+                return .replace(from: from, to: try options["to"]?.string("to") ?? "")
+            case "extract":
+                let pattern = try options.string("extract")
+                guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                    throw options.error("extract '\(pattern)' is not a valid regular expression")
+                }
+                return .extract(pattern: pattern, regex: NSRegularExpressionBox(regex))
+            case "pad":
+                try options.rejectUnknownKeys(["width", "with", "side"], in: "pad")
+                let widthNode = try options.require("width", in: "pad")
+                let width = try widthNode.int("width")
+                guard (1...1024).contains(width) else { throw widthNode.error("pad width must be 1 to 1024") }
+                let with = try options["with"]?.string("with") ?? " "
+                guard with.count == 1, let character = with.first else { throw try options.require("with", in: "pad").error("pad with is one character") }
+                let side = try options["side"]?.string("side") ?? "left"
+                guard side == "left" || side == "right" else { throw try options.require("side", in: "pad").error("pad side is left or right") }
+                return .pad(width: width, with: character, left: side == "left")
+            default:
+                throw FerryError(.config, "unknown transform '\(entry.key)'", at: .file(entry.keyLocation),
+                    hint: "known: \(names.joined(separator: ", "))")
+            }
+        }
+        let name = try node.string("transform")
+        switch name {
+        case "trim": return .trim
+        case "upper": return .upper
+        case "lower": return .lower
+        case "halfwidth": return .halfwidth
+        case "fullwidth": return .fullwidth
+        case "nfc": return .nfc
+        case "replace", "extract", "pad":
+            throw node.error("transform '\(name)' needs options", hint: "for example { \(name): … }; see docs/mapping-language.md")
+        default:
+            let close = names.filter { $0.hasPrefix(name.prefix(2)) }
+            throw node.error("unknown transform '\(name)'",
+                hint: close.isEmpty ? "known: \(names.joined(separator: ", "))" : "did you mean \(close.joined(separator: " or "))?")
+        }
+    }
 
     func apply(_ text: String) -> String {
         switch self {
@@ -33,6 +128,18 @@ public enum Transform: String, Sendable, CaseIterable {
                 }
             }
             return String(scalars)
+        case .replace(let from, let to):
+            return text.replacingOccurrences(of: from, with: to)
+        case .extract(_, let box):
+            let range = NSRange(text.startIndex..., in: text)
+            guard let match = box.regex.firstMatch(in: text, range: range) else { return "" }
+            let wanted = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
+            guard wanted.location != NSNotFound, let found = Range(wanted, in: text) else { return "" }
+            return String(text[found])
+        case .pad(let width, let with, let left):
+            guard text.count < width else { return text }
+            let padding = String(repeating: with, count: width - text.count)
+            return left ? padding + text : text + padding
         }
     }
 }

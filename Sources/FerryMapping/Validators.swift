@@ -1,12 +1,25 @@
-/// Checks for Chinese national identifiers, by their published check-digit rules.
+/// Checks for Chinese national identifiers and common formats, by their published rules.
 public enum Validators {
-    public static let names = ["cn_resident_id", "cn_uscc"]
+    public static let names = ["cn_resident_id", "cn_uscc", "cn_passport", "passport", "cn_mobile"]
 
-    /// GB 11643-1999 citizen identity number: 17 digits, then an ISO 7064 MOD 11-2 check
-    /// character (0-9 or X), with a real birth date in positions 7–14.
+    /// GB/T 2260 province-level codes: the first two digits of every area code.
+    static let provinces: Set<String> = [
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46",
+        "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
+    ]
+
+    /// GB 11643-1999 citizen identity number: an area code of a GB/T 2260 province (not
+    /// the province's own 0000 code), a real birth date in positions 7–14, then an ISO 7064
+    /// MOD 11-2 check character (0-9 or X). Cities and districts are not checked: a number
+    /// keeps the code of where it was issued, and districts have merged and been renamed
+    /// since (三明's 梅列区 became part of 三元区 in 2021), so a current table would refuse
+    /// real people.
     public static func isResidentID(_ text: String) -> Bool {
         let chars = Array(text.utf8)
         guard chars.count == 18 else { return false }
+        guard provinces.contains(String(decoding: chars[0..<2], as: UTF8.self)), chars[2..<6] != [0x30, 0x30, 0x30, 0x30][...] else {
+            return false
+        }
         let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
         var sum = 0
         for index in 0..<17 {
@@ -54,10 +67,45 @@ public enum Validators {
         return usccAlphabet[usccCheckValue(values)]
     }
 
+    /// Passports of the People's Republic of China: ordinary (E and 8 digits; E, a letter
+    /// other than I and O, and 7 digits on e-passports since 2017; G and 8 digits on older
+    /// ones) and diplomatic, service and public-affairs (DE, SE, PE and 7 digits).
+    public static func isChinesePassport(_ text: String) -> Bool {
+        let chars = Array(text.utf8)
+        func digits(_ range: Range<Int>) -> Bool { chars[range].allSatisfy { (0x30...0x39).contains($0) } }
+        guard chars.count == 9 else { return false }
+        switch (chars[0], chars[1]) {
+        case (UInt8(ascii: "E"), _) where digits(1..<9): return true
+        case (UInt8(ascii: "E"), let second) where (0x41...0x5A).contains(second) && second != UInt8(ascii: "I") && second != UInt8(ascii: "O"):
+            return digits(2..<9)
+        case (UInt8(ascii: "G"), _): return digits(1..<9)
+        case (UInt8(ascii: "D"), UInt8(ascii: "E")), (UInt8(ascii: "S"), UInt8(ascii: "E")), (UInt8(ascii: "P"), UInt8(ascii: "E")):
+            return digits(2..<9)
+        default: return false
+        }
+    }
+
+    /// An ICAO 9303 travel document number: 1 to 9 of A–Z and 0–9.
+    public static func isPassportNumber(_ text: String) -> Bool {
+        (1...9).contains(text.utf8.count) && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }
+    }
+
+    /// A mainland mobile number: 1, then 3–9, then 9 digits; `+86` or `86` may lead.
+    public static func isChineseMobile(_ text: String) -> Bool {
+        var body = Substring(text)
+        if body.hasPrefix("+86") { body = body.dropFirst(3) } else if body.hasPrefix("86"), body.count == 13 { body = body.dropFirst(2) }
+        let chars = Array(body.utf8)
+        return chars.count == 11 && chars[0] == UInt8(ascii: "1") && (0x33...0x39).contains(chars[1])
+            && chars.allSatisfy { (0x30...0x39).contains($0) }
+    }
+
     static func check(_ name: String, _ text: String) -> Bool {
         switch name {
         case "cn_resident_id": return isResidentID(text)
         case "cn_uscc": return isUSCC(text)
+        case "cn_passport": return isChinesePassport(text)
+        case "passport": return isPassportNumber(text)
+        case "cn_mobile": return isChineseMobile(text)
         default: return false
         }
     }

@@ -1,0 +1,137 @@
+public import FerryCore
+import Foundation
+
+/// The canonical byte encoding of a mapped record, which record digests are taken over
+/// (`docs/canonical-encoding.md`). Typed and length-prefixed, so no two different records
+/// encode alike whatever their text holds; every declared field appears, absent ones as an
+/// explicit null, so "missing" and "empty" differ; strings are NFC, timestamps UTC
+/// microseconds, decimals plain text. Its bytes must never change between versions: golden
+/// digests in the tests hold it still.
+public enum CanonicalEncoding {
+    public static let magic: [UInt8] = Array("FERRY-REC-V1".utf8)
+
+    enum Tag: UInt8 {
+        case null = 0, bool = 1, int = 2, decimal = 3, string = 4, date = 5, timestamp = 6, list = 7, object = 8
+    }
+
+    /// Encodes `record` as `schema` types it, leaving out `excluding` (fields marked
+    /// `compare: ignore` when the encoding is for reconciliation).
+    public static func encode(_ record: Record, schema: EntitySchema, excluding: Set<String> = []) -> [UInt8] {
+        var out = magic
+        out.reserveCapacity(256)
+        appendString(record.entity, to: &out)
+        appendCount(record.key.count, to: &out)
+        for part in record.key { appendString(part, to: &out) }
+        let fields = schema.sortedFields.filter { !excluding.contains($0.name) }
+        appendCount(fields.count, to: &out)
+        for field in fields {
+            appendString(field.name, to: &out)
+            append(record.fields[field.name] ?? .null, as: field.type, to: &out)
+        }
+        return out
+    }
+
+    static func append(_ value: Value, as type: FieldType, to out: inout [UInt8]) {
+        switch (value, type) {
+        case (.null, _):
+            out.append(Tag.null.rawValue)
+        case (.list(let items), .list(let element)):
+            out.append(Tag.list.rawValue)
+            appendCount(items.count, to: &out)
+            for item in items { append(item, as: element, to: &out) }
+        case (_, .date):
+            out.append(Tag.date.rawValue)
+            appendString(value.text ?? "", to: &out)
+        case (_, .timestamp):
+            // Microseconds since the epoch, UTC: one fixed precision whatever the source wrote.
+            if let text = value.text, let date = Timestamp.parse(text) {
+                out.append(Tag.timestamp.rawValue)
+                appendInt(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), to: &out)
+            } else {
+                out.append(Tag.string.rawValue)
+                appendString(value.text ?? "", to: &out)
+            }
+        case (_, .decimal):
+            out.append(Tag.decimal.rawValue)
+            appendString(plainDecimal(value.text ?? ""), to: &out)
+        default:
+            appendUntyped(value, to: &out)
+        }
+    }
+
+    /// A value as its own case says, for fields whose declared type adds nothing.
+    static func appendUntyped(_ value: Value, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(Tag.null.rawValue)
+        case .bool(let b):
+            out.append(Tag.bool.rawValue)
+            out.append(b ? 1 : 0)
+        case .int(let i):
+            out.append(Tag.int.rawValue)
+            appendInt(i, to: &out)
+        case .decimal(let d):
+            out.append(Tag.decimal.rawValue)
+            appendString(plainDecimal(d), to: &out)
+        case .string(let s):
+            out.append(Tag.string.rawValue)
+            appendString(s, to: &out)
+        case .list(let items):
+            out.append(Tag.list.rawValue)
+            appendCount(items.count, to: &out)
+            for item in items { appendUntyped(item, to: &out) }
+        case .object(let members):
+            out.append(Tag.object.rawValue)
+            appendCount(members.count, to: &out)
+            for name in members.keys.sorted() {
+                appendString(name, to: &out)
+                appendUntyped(members[name] ?? .null, to: &out)
+            }
+        }
+    }
+
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        // Already-NFC text (nearly all of it) skips Foundation's normaliser.
+        let normal = text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
+        appendCount(normal.utf8.count, to: &out)
+        out.append(contentsOf: normal.utf8)
+    }
+
+    static func appendCount(_ count: Int, to out: inout [UInt8]) {
+        let value = UInt32(truncatingIfNeeded: count)
+        out.append(contentsOf: [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)])
+    }
+
+    static func appendInt(_ value: Int64, to out: inout [UInt8]) {
+        let bits = UInt64(bitPattern: value)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(bits >> UInt64(shift) & 0xFF)) }
+    }
+
+    /// `-0012.3400` → `-12.34`, `1.0` → `1`, `-0` → `0`; text that is not a plain decimal is
+    /// kept as it is (the mapping rejected anything else before it got here).
+    public static func plainDecimal(_ text: String) -> String {
+        var digits = Substring(text)
+        var negative = false
+        if digits.first == "-" || digits.first == "+" {
+            negative = digits.first == "-"
+            digits = digits.dropFirst()
+        }
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            !(parts[0].isEmpty && (parts.count == 1 || parts[1].isEmpty))
+        else { return text }
+        var whole = parts[0].drop { $0 == "0" }
+        var fraction = parts.count == 2 ? Substring(parts[1]) : ""
+        while fraction.last == "0" { fraction = fraction.dropLast() }
+        if whole.isEmpty { whole = "0" }
+        let body = fraction.isEmpty ? String(whole) : "\(whole).\(fraction)"
+        return negative && body != "0" ? "-" + body : body
+    }
+}
+
+extension EntitySchema {
+    /// Fields in name order: the canonical encoding's order.
+    var sortedFields: [FieldSpec] { fields.sorted { $0.name < $1.name } }
+
+    /// Fields that reconciliation leaves out (`compare: ignore`).
+    public var ignoredInComparison: Set<String> { Set(fields.filter(\.compareIgnored).map(\.name)) }
+}

@@ -1,0 +1,145 @@
+public import Foundation
+public import FerryCore
+import FerrySeal
+
+/// `ferry mapping apply`: NDJSON through a mapping, one line at a time, in constant memory.
+/// Reading turns system rows into canonical records (their fields as one object per line);
+/// writing turns canonical records back into system rows. Lines that fail go to the
+/// rejects file with their line number and reasons, and the run goes on.
+public struct MappingStream {
+    public enum Direction: String, Sendable, CaseIterable {
+        /// System rows in, canonical records out.
+        case read
+        /// Canonical records in, system rows out.
+        case write
+    }
+
+    public struct Counts: Sendable {
+        public var lines = 0
+        public var mapped = 0
+        public var rejected = 0
+    }
+
+    public let mapping: Mapping
+    public let direction: Direction
+
+    public init(mapping: Mapping, direction: Direction) {
+        self.mapping = mapping
+        self.direction = direction
+    }
+
+    /// Maps every line of `input` to `output`; rejects (if given) receive
+    /// `{"line": N, "issues": [...], "key": masked}` per failed line.
+    public func run(input: FileHandle, output: FileHandle, rejects: FileHandle?, inputName: String) throws -> Counts {
+        var counts = Counts()
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20)
+        var rejected: [UInt8] = []
+        try NDJSONLines(input, name: inputName).forEach { line, number in
+            counts.lines += 1
+            switch map(line, number: number, inputName: inputName) {
+            case .success(let bytes):
+                out.append(contentsOf: bytes)
+                out.append(0x0A)
+                counts.mapped += 1
+            case .failure(let reject):
+                counts.rejected += 1
+                CanonicalJSON.write(.object([
+                    "line": .int(Int64(number)), "key": .string(reject.key),
+                    "issues": .list(reject.issues.map { issue in
+                        .object(["field": issue.field.map(Value.string) ?? .null, "rule": .string(issue.rule), "message": .string(issue.message)])
+                    }),
+                ]), into: &rejected)
+                rejected.append(0x0A)
+            }
+            if out.count >= 1 << 20 {
+                try output.writeAll(out)
+                out.removeAll(keepingCapacity: true)
+            }
+            if rejected.count >= 1 << 16, let rejects {
+                try rejects.writeAll(rejected)
+                rejected.removeAll(keepingCapacity: true)
+            }
+        }
+        try output.writeAll(out)
+        if let rejects { try rejects.writeAll(rejected) }
+        return counts
+    }
+
+    struct Reject: Error {
+        var key: String
+        var issues: [MappingIssue]
+    }
+
+    /// One line mapped, or why not. Malformed JSON is a reject like any other, with its
+    /// column, so one bad line does not cost a whole file.
+    func map(_ line: ArraySlice<UInt8>, number: Int, inputName: String) -> Result<[UInt8], Reject> {
+        let value: Value
+        do {
+            value = try CanonicalJSON.decode(line)
+        } catch {
+            return .failure(Reject(key: "?", issues: [MappingIssue(field: nil, rule: "json", message: "\(inputName):\(number): not JSON: \(error)")]))
+        }
+        guard case .object(let fields) = value else {
+            return .failure(Reject(key: "?", issues: [MappingIssue(field: nil, rule: "json", message: "\(inputName):\(number): not a JSON object")]))
+        }
+        switch direction {
+        case .read:
+            switch mapping.read(fields) {
+            case .record(let record): return .success(CanonicalJSON.encode(.object(record.fields)))
+            case .rejected(let key, let issues): return .failure(Reject(key: key, issues: issues))
+            }
+        case .write:
+            let entity = mapping.entity
+            let key = entity.key.map { fields[$0]?.text ?? "" }
+            let record = Record(entity: entity.name, key: key, version: fields[entity.version]?.text ?? "", fields: fields)
+            do {
+                return .success(CanonicalJSON.encode(.object(try mapping.write(record))))
+            } catch let issue as MappingIssue {
+                return .failure(Reject(key: mapping.displayKey(fields), issues: [issue]))
+            } catch {
+                return .failure(Reject(key: mapping.displayKey(fields), issues: [MappingIssue(field: nil, rule: "write", message: "\(error)")]))
+            }
+        }
+    }
+}
+
+/// Lines of an NDJSON stream, read in large blocks. A line longer than `maxLine` is an
+/// error naming the file and line, not an unbounded buffer.
+struct NDJSONLines {
+    let handle: FileHandle
+    let name: String
+    var maxLine = 16 << 20
+
+    init(_ handle: FileHandle, name: String) {
+        self.handle = handle
+        self.name = name
+    }
+
+    func forEach(_ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+        var buffer: [UInt8] = []
+        var number = 0
+        while true {
+            let block = try handle.read(upToCount: 1 << 20) ?? Data()
+            let atEnd = block.isEmpty
+            buffer.append(contentsOf: block)
+            var start = buffer.startIndex
+            while let newline = buffer[start...].firstIndex(of: 0x0A) {
+                number += 1
+                var line = buffer[start..<newline]
+                if line.last == 0x0D { line = line.dropLast() }
+                if !line.isEmpty { try body(line, number) }
+                start = newline + 1
+            }
+            buffer.removeSubrange(buffer.startIndex..<start)
+            if buffer.count > maxLine {
+                throw FerryError(.config, "line \(number + 1) of \(name) is longer than \(maxLine) bytes",
+                    hint: "NDJSON needs one record per line; check the file's line endings")
+            }
+            if atEnd {
+                if !buffer.isEmpty { try body(buffer[...], number + 1) }
+                return
+            }
+        }
+    }
+}
