@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryGateway", "FerryCore", "FerrySeal", "FerryAudit",
+                "FerryGateway", "FerryCore", "FerrySeal", "FerryAudit", "FerryMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

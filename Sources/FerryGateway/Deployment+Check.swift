@@ -41,6 +41,21 @@ extension Deployment {
                 try checkAdapter(system, entity: entityName, report: &report)
             }
         }
+        // A flow needs its source's mapping to read and each target's to write.
+        for flow in topology.flows {
+            for (system, direction) in [(flow.from, Mapping.Direction.read)] + flow.to.map({ ($0, Mapping.Direction.write) }) {
+                guard topology.system(named: system)?.maps[flow.entity] != nil else { continue }
+                let compiled = try mapping(system: system, entity: flow.entity)
+                if !compiled.directions.contains(direction) {
+                    report.failures.append(FerryError(.config,
+                        "flow \(flow.name) needs mapping \(compiled.name) to \(direction.rawValue), but it only \(compiled.directions.map(\.rawValue).sorted().joined(separator: " and ")): \(compiled.file)",
+                        at: .file(flow.location),
+                        hint: direction == .write
+                            ? "its lossy rules (replace, extract, joined columns) cannot be undone: give \(system) a mapping that writes"
+                            : "allow read in its directions:"))
+                }
+            }
+        }
         try checkKeys(node: node, report: &report)
         for channel in topology.channels {
             for directory in [channel.forward] + (channel.returnPath.map { [$0] } ?? [])

@@ -52,4 +52,16 @@ import FerryCore
         #expect(report.failures.count == 1)
         #expect(report.failures[0].message.contains("destinations"))
     }
+
+    @Test func aFlowThatWritesThroughAReadOnlyMappingFailsCheck() throws {
+        let directory = DemoTests.temporary("init")
+        _ = try Scaffold.create(in: directory)
+        let mapping = directory.appendingPathComponent("Mappings/foreign-affairs/approval.yaml")
+        let text = try String(contentsOf: mapping, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "entity: TravelApplication\n", with: "entity: TravelApplication\ndirections: [read]\n").utf8).write(to: mapping)
+        let report = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path).check()
+        #expect(!report.passed)
+        let failure = try #require(report.failures.first { $0.message.contains("needs mapping approval/TravelApplication to write") })
+        #expect(failure.location?.description.contains("ferry.yaml:") == true, "reported at the flow's line")
+    }
 }
