@@ -5,7 +5,7 @@ import FerryGateway
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self])
+        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, MappingBench.self])
 
     struct SealBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -86,6 +86,45 @@ struct Bench: ParsableCommand {
             print("            \(f(r.applyQueuePerSecond)) records/s of it the queue's own work (fetch, settle, applied versions)")
             print("  recovery  \(String(format: "%.2f", r.recoverySeconds)) s to reopen with \(r.records) queued (store \(String(format: "%.0f", r.storeMegabytes)) MB)")
             print("  peak RSS  \(String(format: "%.1f", SealBenchmark.peakRSS())) MB")
+        }
+    }
+
+    struct MappingBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mapping",
+            abstract: "Records/s mapping canonical records into a system dialect on one core, beside jq on the same file.",
+            discussion: """
+                Generates official-travel records as NDJSON, then streams them through a mapping
+                into the approval system's dialect (code tables for sex and country, date
+                formats, list joins) to /dev/null, and runs jq with the equivalent program over
+                the same file.
+
+                Example:
+                  ferry bench mapping --records 500000
+                """)
+
+        @Option(name: .long, help: "Records to generate.")
+        var records = 500_000
+
+        @Option(name: .long, help: "The Mappings/codes folder with the gender and country tables.")
+        var codes = "Mappings/codes"
+
+        @Option(name: .long, help: "Scratch directory.")
+        var dir: String = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-mapping").path
+
+        func run() throws {
+            let r = try reporting {
+                try MappingBenchmark.run(records: records, codes: URL(fileURLWithPath: codes), directory: URL(fileURLWithPath: dir))
+            }
+            print("\(r.records) records, \(String(format: "%.1f", r.inputMegabytes)) MB of NDJSON, \(r.rejected) rejected")
+            print("  ferry  \(String(format: "%.0f", r.ferryPerSecond)) records/s (one core, read, map, write)")
+            if let jq = r.jqPerSecond {
+                print("  \(r.jqVersion ?? "jq")  \(String(format: "%.0f", jq)) records/s (same file, equivalent program)")
+                print("  ratio  \(String(format: "%.1f", r.ferryPerSecond / jq))x")
+            } else {
+                print("  jq not installed: no comparison")
+            }
+            print("  peak RSS \(String(format: "%.1f", r.peakRSSMB)) MB")
         }
     }
 }
