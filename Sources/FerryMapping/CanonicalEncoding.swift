@@ -106,6 +106,15 @@ public enum CanonicalEncoding {
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(bits >> UInt64(shift) & 0xFF)) }
     }
 
+    /// Optional sign, digits, optional point and digits: no exponent, no nan or inf.
+    public static func isPlainDecimal(_ text: String) -> Bool { plainDecimal(text) != text || isCanonicalDecimal(text) }
+
+    static func isCanonicalDecimal(_ text: String) -> Bool {
+        let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && !parts[0].isEmpty && parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
+    }
+
     /// `-0012.3400` → `-12.34`, `1.0` → `1`, `-0` → `0`; text that is not a plain decimal is
     /// kept as it is (the mapping rejected anything else before it got here).
     public static func plainDecimal(_ text: String) -> String {

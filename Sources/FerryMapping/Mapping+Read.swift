@@ -9,7 +9,8 @@ extension Mapping {
         for rule in rules {
             do {
                 fields[rule.field] = try readField(rule, row)
-            } catch let issue as MappingIssue {
+            } catch var issue as MappingIssue {
+                if issue.location == nil { issue.location = rule.location }
                 issues.append(issue)
             } catch {
                 issues.append(MappingIssue(field: rule.field, rule: "read", message: "\(error)"))
@@ -55,15 +56,17 @@ extension Mapping {
                 items = text.split(separator: rule.join ?? ",").map { Value.string(String($0)) }
             }
             return .list(try items.map { item in
-                try convert(item, to: elementType, transforms: rule.transforms, translate: rule.eachTranslate, format: rule.eachFormat, field: rule.field)
+                try convert(item, to: elementType, transforms: rule.transforms, translate: rule.eachTranslate, format: rule.eachFormat, field: rule.field,
+                    personal: spec.personal)
             })
         }
-        return try convert(raw, to: spec.type, transforms: rule.transforms, translate: rule.translate, format: rule.format, field: rule.field)
+        return try convert(raw, to: spec.type, transforms: rule.transforms, translate: rule.translate, format: rule.format, field: rule.field,
+            personal: spec.personal)
     }
 
     func convert(
         _ raw: Value, to type: FieldType, transforms: [Transform], translate: FieldRule.Translation?, format: DatePattern?,
-        field: String
+        field: String, personal: Bool
     ) throws -> Value {
         guard var text = raw.text else {
             throw MappingIssue(field: field, rule: "type", message: "expected a single value, found a nested one")
@@ -71,6 +74,8 @@ extension Mapping {
         for transform in transforms { text = transform.apply(text) }
         // A transform that leaves nothing (an extract that found nothing) leaves no value.
         if text.isEmpty && !transforms.isEmpty { return .null }
+        // Messages quote the value only masked when the field is personal.
+        var shown: String { personal ? Masking.mask(text) : text }
         if let translate {
             if let canonical = translate.table.backward(text, from: translate.column) {
                 text = canonical
@@ -78,7 +83,7 @@ extension Mapping {
                 switch translate.table.unmapped {
                 case .fail:
                     throw MappingIssue(field: field, rule: "translate",
-                        message: "code '\(text)' is not in \(translate.table.name).\(translate.column)")
+                        message: "code '\(shown)' is not in \(translate.table.name).\(translate.column)")
                 case .passthrough: break
                 case .fixed(let canonical): text = canonical
                 }
@@ -88,22 +93,25 @@ extension Mapping {
         case .string, .code: return .string(text)
         case .int:
             if case .int = raw, transforms.isEmpty { return raw }
-            guard let value = Int64(text) else { throw MappingIssue(field: field, rule: "type", message: "'\(text)' is not a whole number") }
+            guard let value = Int64(text) else { throw MappingIssue(field: field, rule: "type", message: "'\(shown)' is not a whole number") }
             return .int(value)
         case .decimal:
-            guard Double(text) != nil else { throw MappingIssue(field: field, rule: "type", message: "'\(text)' is not a number") }
-            return .decimal(text)
+            // Plain decimals only: 1e3, nan and inf are not amounts, and digests need one spelling.
+            guard CanonicalEncoding.isPlainDecimal(text) else {
+                throw MappingIssue(field: field, rule: "type", message: "'\(shown)' is not a plain decimal number")
+            }
+            return .decimal(CanonicalEncoding.plainDecimal(text))
         case .bool:
             switch text.lowercased() {
             case "1", "true", "y", "yes", "是": return .bool(true)
             case "0", "false", "n", "no", "否": return .bool(false)
-            default: throw MappingIssue(field: field, rule: "type", message: "'\(text)' is not true or false")
+            default: throw MappingIssue(field: field, rule: "type", message: "'\(shown)' is not true or false")
             }
         case .date, .timestamp:
             let canonical = type == .date ? DatePattern.isoDate : DatePattern.isoTimestamp
             let pattern = format ?? canonical
             guard let parts = pattern.parse(text) else {
-                throw MappingIssue(field: field, rule: "format", message: "'\(text)' does not match \(pattern.text)")
+                throw MappingIssue(field: field, rule: "format", message: "'\(shown)' does not match \(pattern.text)")
             }
             return .string(canonical.format(parts))
         case .list:
@@ -182,8 +190,13 @@ extension EntitySchema {
             } else {
                 holds = rule.op.holds(left, right)
             }
-            if !holds { issues.append(MappingIssue(field: rule.left, rule: rule.text, message: rule.message)) }
+            if !holds { issues.append(MappingIssue(field: rule.left, rule: rule.text, message: rule.message, at: rule.location)) }
         }
-        return issues
+        // Field checks are written in the entity file, at the field's line.
+        return issues.map { issue in
+            var located = issue
+            if located.location == nil, let name = issue.field { located.location = field(name)?.location }
+            return located
+        }
     }
 }

@@ -47,7 +47,10 @@ public struct MappingStream {
                 CanonicalJSON.write(.object([
                     "line": .int(Int64(number)), "key": .string(reject.key),
                     "issues": .list(reject.issues.map { issue in
-                        .object(["field": issue.field.map(Value.string) ?? .null, "rule": .string(issue.rule), "message": .string(issue.message)])
+                        .object([
+                            "field": issue.field.map(Value.string) ?? .null, "rule": .string(issue.rule), "message": .string(issue.message),
+                            "at": issue.location.map { .string($0.description) } ?? .null,
+                        ])
                     }),
                 ]), into: &rejected)
                 rejected.append(0x0A)

@@ -26,6 +26,8 @@ import FerryCore
           score:      { type: decimal, range: ["0", "100"] }
           seq:        { type: int }
           note:       { type: string }
+          birth:      { type: date, personal: true }
+          amount:     { type: decimal }
           updated_at: { type: timestamp }
         """
 
@@ -164,6 +166,26 @@ import FerryCore
         #expect(Set(rules(bad)) == ["cn_resident_id", "cn_passport", "passport", "cn_mobile", "enum", "range"])
         #expect(rules(bad).filter { $0 == "range" }.count == 2, "born and score are both out of range")
         #expect(Validators.isResidentID("350000198001010014") == false, "a province's own code is no one's area code")
+    }
+
+    @Test func issuesNameWhereTheRuleIsAndNeverShowPersonalValues() throws {
+        let m = try mapping("""
+              birth:     { column: CSRQ, format: yyyyMMdd }
+              id_number: { column: SFZH }
+              amount:    { column: JE }
+            """)
+        guard case .rejected(_, let issues) = read(m, ["CSRQ": "19901345", "SFZH": "350203198001010010", "JE": "1e3"]) else {
+            Issue.record("accepted")
+            return
+        }
+        let text = issues.map(\.description).joined(separator: "\n")
+        #expect(!text.contains("19901345") && !text.contains("350203198001010010"), "\(text)")
+        #expect(text.contains("'1e3' is not a plain decimal"), "amounts are not personal: shown as they are")
+        let format = try #require(issues.first { $0.rule == "format" })
+        #expect(format.location?.line == 8 && format.location?.file.contains("systems/hr-") == true, "at the mapping's field line")
+        let validator = try #require(issues.first { $0.rule == "cn_resident_id" })
+        #expect(validator.location?.file.hasSuffix("entities/person.yaml") == true, "at the entity's field line")
+        #expect(field(read(m, ["JE": "+007.50"]), "amount") == .decimal("7.5"))
     }
 
     // MARK: broken files
