@@ -22,6 +22,8 @@ public struct FieldRule: Sendable {
     /// The entity's declaration of `field`, resolved once at load.
     public var spec: FieldSpec
     public var column: String?
+    /// `path: applicant.name`: a value inside a nested row, instead of a column.
+    public var path: ValuePath?
     /// `columns: [a, b]`: the value is the columns' texts joined by `separator` (concat).
     /// With a non-empty separator it splits back into the columns when writing.
     public var concat: [String] = []
@@ -39,7 +41,7 @@ public struct FieldRule: Sendable {
     public var location: SourceLocation
 
     /// Every system column the rule touches.
-    public var allColumns: [String] { (column.map { [$0] } ?? []) + concat + (when.map { [$0.column] } ?? []) }
+    public var allColumns: [String] { (column.map { [$0] } ?? []) + (path.map { [$0.root] } ?? []) + concat + (when.map { [$0.column] } ?? []) }
 
     /// Why writing back cannot undo this rule, if it cannot.
     public var lossy: String? {

@@ -7,7 +7,7 @@ extension Mapping {
     public var explanation: [[String]] {
         rules.map { rule in
             let spec = rule.spec
-            var source = rule.column ?? "-"
+            var source = rule.column ?? rule.path?.description ?? "-"
             if !rule.concat.isEmpty { source = rule.concat.joined(separator: " + ") + (rule.separator.isEmpty ? "" : " (joined by '\(rule.separator)')") }
             var steps: [String] = []
             if let condition = rule.when { steps.append("when \(condition.text)") }

@@ -41,6 +41,8 @@ extension Mapping {
         } else if !rule.concat.isEmpty {
             let parts = rule.concat.compactMap { row[$0]?.text }.filter { !$0.isEmpty }
             raw = parts.isEmpty ? .null : .string(parts.joined(separator: rule.separator))
+        } else if let path = rule.path {
+            raw = path.read(row)
         } else {
             raw = rule.column.flatMap { row[$0] } ?? .null
         }

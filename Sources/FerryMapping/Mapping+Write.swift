@@ -24,6 +24,19 @@ extension Mapping {
                 }
                 continue
             }
+            if let path = rule.path {
+                // Nested rows get nested values: lists stay lists, not joined text.
+                let value = record.fields[rule.field] ?? .null
+                if case .list(let elementType) = rule.spec.type, case .list(let items) = value {
+                    path.write(.list(try items.map {
+                        try writeScalar($0, type: elementType, translate: rule.eachTranslate, format: rule.eachFormat, field: rule.field)
+                    }), into: &row)
+                } else {
+                    path.write(value.isNull ? .null : try writeScalar(value, type: rule.spec.type, translate: rule.translate, format: rule.format,
+                        field: rule.field), into: &row)
+                }
+                continue
+            }
             guard let column = rule.column else { continue }
             let spec = rule.spec
             let value = record.fields[rule.field] ?? .null

@@ -55,7 +55,7 @@ struct MappingLoader {
             rules.append(rule)
         }
         for part in entity.key + [entity.version]
-        where !rules.contains(where: { $0.field == part && ($0.column != nil || !$0.concat.isEmpty || $0.defaultValue != nil) }) {
+        where !rules.contains(where: { $0.field == part && ($0.column != nil || $0.path != nil || !$0.concat.isEmpty || $0.defaultValue != nil) }) {
             throw root.error("the mapping does not map \(part), which \(entity.name) needs as its key or version",
                 hint: "add '\(part): { column: … }' under fields:")
         }
@@ -77,10 +77,24 @@ struct MappingLoader {
     func fieldRule(_ spec: FieldSpec, _ node: ConfigNode, at location: SourceLocation) throws -> FieldRule {
         let what = "field \(spec.name)"
         try node.rejectUnknownKeys(
-            ["column", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "default"], in: what)
+            ["column", "path", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "default"], in: what)
         let transforms = try (node["transform"]?.items("transform") ?? []).map(Transform.parse)
         let column = try node["column"]?.string("column")
         let concat = try node["columns"]?.strings("columns") ?? []
+        var path: ValuePath?
+        if let pathNode = node["path"] {
+            let text = try pathNode.string("path")
+            guard column == nil, concat.isEmpty else { throw pathNode.error("give one of column, columns or path") }
+            guard let parsed = ValuePath(text) else {
+                throw pathNode.error("path '\(text)' is not member.member, member[] or member[N] (one [] at most)")
+            }
+            var isList = false
+            if case .list = spec.type { isList = true }
+            if parsed.gathers && !isList {
+                throw pathNode.error("path '\(text)' gathers a list ([]), but \(spec.name) is not a list field")
+            }
+            path = parsed
+        }
         if let columnsNode = node["columns"] {
             guard column == nil else { throw columnsNode.error("give column or columns, not both") }
             guard concat.count >= 2 else { throw columnsNode.error("columns joins two or more columns; for one, write column:") }
@@ -120,7 +134,7 @@ struct MappingLoader {
             }
         }
         return FieldRule(
-            field: spec.name, spec: spec, column: column, concat: concat, separator: separator, when: condition, transforms: transforms,
+            field: spec.name, spec: spec, column: column, path: path, concat: concat, separator: separator, when: condition, transforms: transforms,
             translate: isList ? nil : try translation(node["translate"], for: elementType),
             eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
             format: isList ? nil : format, join: join ?? (isList ? "," : nil),

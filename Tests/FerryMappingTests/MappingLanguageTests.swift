@@ -26,6 +26,7 @@ import FerryCore
           score:      { type: decimal, range: ["0", "100"] }
           seq:        { type: int }
           note:       { type: string }
+          visits:     { type: list, each: { type: code, table: region } }
           birth:      { type: date, personal: true }
           amount:     { type: decimal }
           updated_at: { type: timestamp }
@@ -98,6 +99,28 @@ import FerryCore
         guard case .record(let record) = result else { return }
         let row = try m.write(record)
         #expect(row["SURNAME"] == "Chen" && row["GIVEN"] == "Jing Yi")
+    }
+
+    @Test func pathsReachIntoNestedObjectsAndArraysBothWays() throws {
+        let m = try mapping("""
+              name:   { path: person.name.full }
+              mobile: { path: "person.phones[0]" }
+              visits: { path: "trips[].region", each: { translate: region.hr } }
+            """)
+        let row: [String: Value] = [
+            "person": .object(["name": .object(["full": "陈静"]), "phones": ["13912345678", "13800000000"]]),
+            "trips": [.object(["region": "闽", "days": 3]), .object(["region": "京", "days": 2])],
+        ]
+        let result = read(m, row)
+        #expect(field(result, "name") == "陈静")
+        #expect(field(result, "mobile") == "13912345678")
+        #expect(field(result, "visits") == ["FJ", "BJ"])
+        #expect(field(read(m, ["person": .object([:])]), "name") == .null, "a missing branch is an empty value")
+        guard case .record(let record) = result else { return }
+        let back = try m.write(record)
+        #expect(back["person"] == .object(["name": .object(["full": "陈静"]), "phones": ["13912345678"]]))
+        #expect(back["trips"] == [.object(["region": "闽"]), .object(["region": "京"])])
+        #expect(ValuePath("a[].b[]") == nil && ValuePath("a..b") == nil && ValuePath("a[x]") == nil)
     }
 
     @Test func whenAndDefaultPickTheValue() throws {
