@@ -1,3 +1,6 @@
+import Foundation
+import FerryCore
+
 /// Date and time patterns such as `yyyyMMdd` or `yyyy/MM/dd HH:mm:ss`: the tokens
 /// yyyy MM dd HH mm ss, everything else literal. Hand-rolled because it is strict
 /// (no lenient guessing), locale-free and fast on millions of rows.
@@ -9,6 +12,9 @@ public struct DatePattern: Sendable, Equatable {
 
     let tokens: [Token]
     public let text: String
+    /// The system's clock, in seconds east of UTC: its times are local (+08:00 for Beijing
+    /// time) and canonical timestamps are UTC. Fixed offsets only: China keeps no summer time.
+    public var utcOffset = 0
 
     public static let isoDate = DatePattern("yyyy-MM-dd")
     public static let isoTimestamp = DatePattern("yyyy-MM-ddTHH:mm:ssZ")
@@ -32,6 +38,31 @@ public struct DatePattern: Sendable, Equatable {
     }
 
     public var hasTime: Bool { tokens.contains(.hour) }
+
+    /// `+08:00`, `-05:30`, `Z` or `UTC` → seconds east of UTC.
+    public static func offset(_ text: String) -> Int? {
+        if text == "Z" || text == "UTC" || text == "+00:00" { return 0 }
+        let chars = Array(text.utf8)
+        guard chars.count == 6, chars[0] == UInt8(ascii: "+") || chars[0] == UInt8(ascii: "-"), chars[3] == UInt8(ascii: ":"),
+            let hours = Int(String(decoding: chars[1..<3], as: UTF8.self)), let minutes = Int(String(decoding: chars[4..<6], as: UTF8.self)),
+            hours <= 14, minutes < 60
+        else { return nil }
+        let seconds = hours * 3600 + minutes * 60
+        return chars[0] == UInt8(ascii: "-") ? -seconds : seconds
+    }
+
+    /// Local parts of this pattern's clock → UTC parts.
+    func toUTC(_ parts: Parts) -> Parts { utcOffset == 0 ? parts : Self.shift(parts, by: -utcOffset) }
+
+    /// UTC parts → local parts of this pattern's clock.
+    func fromUTC(_ parts: Parts) -> Parts { utcOffset == 0 ? parts : Self.shift(parts, by: utcOffset) }
+
+    static func shift(_ parts: Parts, by seconds: Int) -> Parts {
+        guard let date = Timestamp.parse(isoTimestamp.format(parts)),
+            let shifted = isoTimestamp.parse(Timestamp.format(date.addingTimeInterval(TimeInterval(seconds))))
+        else { return parts }
+        return shifted
+    }
 
     public struct Parts: Equatable, Sendable {
         public var year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0

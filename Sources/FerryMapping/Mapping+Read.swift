@@ -115,7 +115,7 @@ extension Mapping {
             guard let parts = pattern.parse(text) else {
                 throw MappingIssue(field: field, rule: "format", message: "'\(shown)' does not match \(pattern.text)")
             }
-            return .string(canonical.format(parts))
+            return .string(canonical.format(type == .timestamp ? pattern.toUTC(parts) : parts))
         case .list:
             throw MappingIssue(field: field, rule: "type", message: "lists of lists are not supported")
         }

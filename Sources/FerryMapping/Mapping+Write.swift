@@ -75,7 +75,7 @@ extension Mapping {
             guard let parts = canonical.parse(text) else {
                 throw MappingIssue(field: field, rule: "format", message: "'\(text)' is not a canonical \(type == .date ? "date" : "timestamp")")
             }
-            return .string(format.format(parts))
+            return .string(format.format(type == .timestamp ? format.fromUTC(parts) : parts))
         }
         return value
     }

@@ -11,7 +11,7 @@ struct MappingLoader {
 
     func load() throws -> Mapping {
         try root.rejectUnknownKeys(
-            ["mapping", "system", "entity", "unmapped_fields", "ignore", "fields", "tests", "title", "directions"], in: "the mapping")
+            ["mapping", "system", "entity", "unmapped_fields", "ignore", "fields", "tests", "title", "directions", "timezone"], in: "the mapping")
         var directions: Set<Mapping.Direction> = [.read, .write]
         let directionsNode = root["directions"]
         if let directionsNode {
@@ -77,7 +77,8 @@ struct MappingLoader {
     func fieldRule(_ spec: FieldSpec, _ node: ConfigNode, at location: SourceLocation) throws -> FieldRule {
         let what = "field \(spec.name)"
         try node.rejectUnknownKeys(
-            ["column", "path", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "default"], in: what)
+            ["column", "path", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "parse", "zone", "default"],
+            in: what)
         let transforms = try (node["transform"]?.items("transform") ?? []).map(Transform.parse)
         let column = try node["column"]?.string("column")
         let concat = try node["columns"]?.strings("columns") ?? []
@@ -126,8 +127,21 @@ struct MappingLoader {
         }
         let join = try node["join"]?.string("join")
         if join != nil && !isList { throw try node.require("join", in: what).error("'join' applies to list fields; \(spec.name) is not a list") }
-        let formatNode = node["format"]
-        let format = try formatNode.map { DatePattern(try $0.string("format")) }
+        // `format` reads and writes; `parse` is its synonym for files that only read.
+        if let parseNode = node["parse"], node["format"] != nil { throw parseNode.error("give format or parse, not both") }
+        let formatNode = node["format"] ?? node["parse"]
+        var format = try formatNode.map { DatePattern(try $0.string("format")) }
+        if let fieldZone = node["zone"], elementType != .timestamp || format == nil {
+            throw fieldZone.error("zone applies to timestamp fields with a format")
+        }
+        let zoneNode = node["zone"] ?? root["timezone"]
+        if let zoneNode, elementType == .timestamp, format != nil {
+            let text = try zoneNode.string("zone")
+            guard let offset = DatePattern.offset(text) else {
+                throw zoneNode.error("'\(text)' is not a UTC offset", hint: "write +08:00 for Beijing time, or Z for UTC")
+            }
+            format?.utcOffset = offset
+        }
         if let formatNode {
             guard elementType == .date || elementType == .timestamp else {
                 throw formatNode.error("'format' applies to date and timestamp fields; \(spec.name) is \(elementType)")

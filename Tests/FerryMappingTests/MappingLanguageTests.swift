@@ -123,6 +123,18 @@ import FerryCore
         #expect(ValuePath("a[].b[]") == nil && ValuePath("a..b") == nil && ValuePath("a[x]") == nil)
     }
 
+    @Test func localTimesBecomeUTCAndGoBack() throws {
+        let m = try mapping("", top: "timezone: \"+08:00\"")
+        guard case .record(let record) = read(m, ["TS": "20261124053000"]) else {
+            Issue.record("rejected")
+            return
+        }
+        #expect(record.version == "2026-11-23T21:30:00Z", "05:30 Beijing time is 21:30 UTC the day before")
+        #expect(try m.write(record)["TS"] == "20261124053000")
+        #expect(DatePattern.offset("-05:30") == -19800 && DatePattern.offset("+8") == nil)
+        #expect(throws: FerryError.self) { try mapping("  born: { column: B, format: yyyyMMdd, zone: \"+08:00\" }") }
+    }
+
     @Test func whenAndDefaultPickTheValue() throws {
         let m = try mapping("  note: { column: REMARK, when: \"STATUS == '03'\", default: none }")
         #expect(field(read(m, ["STATUS": "03", "REMARK": "approved"]), "note") == "approved")

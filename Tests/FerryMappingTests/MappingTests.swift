@@ -27,7 +27,7 @@ import FerryCore
             return
         }
         #expect(record.key == ["WB2026000007"])
-        #expect(record.version == "2026-11-24T09:30:05Z")
+        #expect(record.version == "2026-11-24T01:30:05Z", "09:30:05 Beijing time")
         #expect(record.fields["applicant_name"] == "陈静")
         #expect(record.fields["id_number"] == "11010519491231002X")
         #expect(record.fields["gender"] == "female")
