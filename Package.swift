@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "FerryGatewayTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "ferry"],
+            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "ferry"],
             swiftSettings: strict),
     ]
 )

@@ -4,6 +4,7 @@ import FerryMapping
 import FerryQueue
 import FerryAudit
 import FerryAdapters
+import FerrySeal
 
 extension Node {
     struct ApplyCounts {
@@ -32,7 +33,9 @@ extension Node {
             var failed: [Int64: (item: InboxItem, reason: String)] = [:]
             var appliedVersions: [(target: String, item: InboxItem)] = []
             // Grouped by target system and entity: one system may receive several entities.
-            var perTarget: [TargetEntity: [(InboxItem, FerryCore.Record)]] = [:]
+            var perTarget: [TargetEntity: [(InboxItem, FerryCore.Record, source: String)]] = [:]
+            // Records held back as conflict cases, audited with the settlement.
+            var conflicts: [(item: InboxItem, target: String, detail: String)] = []
             for item in items {
                 let envelope: RecordEnvelope
                 do { envelope = try RecordEnvelope(line: item.line) } catch {
@@ -46,7 +49,7 @@ extension Node {
                 let targets = flow.to.filter { topology.system(named: $0)?.zone == zone }
                 if targets.isEmpty { outcomes[item.id] = (.rejected, "flow \(flow.name) has no target in zone \(zone)") }
                 for target in targets {
-                    perTarget[TargetEntity(target: target, entity: envelope.record.entity), default: []].append((item, envelope.record))
+                    perTarget[TargetEntity(target: target, entity: envelope.record.entity), default: []].append((item, envelope.record, flow.from))
                 }
             }
             for (group, entries) in perTarget.sorted(by: { ($0.key.target, $0.key.entity) < ($1.key.target, $1.key.entity) }) {
@@ -61,16 +64,39 @@ extension Node {
                 guard let (sink, mapping) = sinks[cacheKey] else { continue }
                 var rows: [SinkRow] = []
                 var rowItems: [InboxItem] = []
-                let known = try store.read { db in
-                    try entries.map { try Inbox.appliedVersion(db, target: target, entity: entity, key: $0.0.key) }
+                // Per row: who now holds its policed fields, and fields left to a higher authority.
+                var rowProvenance: [(key: String, fields: [String: FieldProvenance.Entry])] = []
+                var keptFields: [Int64: String] = [:]
+                let policed = mapping.entity.fields.filter { $0.conflict != .latest }
+                let (known, held) = try store.read { db in
+                    (
+                        try entries.map { try Inbox.appliedVersion(db, target: target, entity: entity, key: $0.0.key) },
+                        try entries.map { policed.isEmpty ? [:] : try FieldProvenance.fields(db, target: target, entity: entity, key: $0.0.key) }
+                    )
                 }
-                for ((item, record), appliedVersion) in zip(entries, known) {
+                for (((item, record, source), appliedVersion), holders) in zip(zip(entries, known), held) {
                     if let appliedVersion, appliedVersion >= FerryCore.Record.sortableVersion(record.version) {
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) already has version \(appliedVersion)")
                         continue
                     }
+                    let rank = topology.system(named: source)?.level.rank ?? Topology.Level.allCases.count
+                    let decision = Self.settleConflicts(record, fields: policed, holders: holders, source: source, rank: rank)
+                    if !decision.conflicts.isEmpty {
+                        let detail = "\(target): conflict on " + decision.conflicts.joined(separator: "; ")
+                        outcomes[item.id] = (.conflict, detail)
+                        conflicts.append((item, target, detail))
+                        continue
+                    }
                     do {
-                        let values = try mapping.write(record)
+                        var values = try mapping.write(record)
+                        for field in decision.kept {
+                            guard let rule = mapping.rule(for: field) else { continue }
+                            for column in (rule.column.map { [$0] } ?? []) + rule.concat { values.removeValue(forKey: column) }
+                        }
+                        if !decision.kept.isEmpty {
+                            keptFields[item.id] = "kept " + decision.kept.joined(separator: ", ") + " as a higher authority set them"
+                        }
+                        rowProvenance.append((item.key, decision.holders))
                         let keyValues = Dictionary(uniqueKeysWithValues: zip(mapping.entity.key, record.key).compactMap { field, value in
                             mapping.rule(for: field)?.column.map { ($0, Value.string(value)) }
                         })
@@ -88,16 +114,25 @@ extension Node {
                     logger.warning("apply failed, will retry", metadata: ["target": .string(target), "reason": .string(error.message)])
                     continue
                 }
-                for (item, result) in zip(rowItems, results) {
+                var provenance: [(key: String, fields: [String: FieldProvenance.Entry])] = []
+                for ((item, result), holders) in zip(zip(rowItems, results), rowProvenance) {
                     switch result {
                     case .applied:
-                        if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, nil) }
+                        if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, keptFields[item.id]) }
                         appliedVersions.append((target, item))
+                        if !holders.fields.isEmpty { provenance.append(holders) }
                     case .skippedOlder:
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) holds this or a newer version")
                         appliedVersions.append((target, item))
                     case .rejected(let reason):
                         outcomes[item.id] = (.rejected, "\(target): \(reason)")
+                    }
+                }
+                if !provenance.isEmpty {
+                    try transaction { db in
+                        for entry in provenance {
+                            try FieldProvenance.record(db, target: target, entity: entity, key: entry.key, fields: entry.fields)
+                        }
                     }
                 }
             }
@@ -120,6 +155,11 @@ extension Node {
                         try Inbox.postpone(db, id: id, attempts: attempts, next: Timestamp.format(next))
                         counts.postponed += 1
                     }
+                }
+                for conflict in conflicts {
+                    try audit.append(db, AuditEvent("conflict", flow: conflict.item.flow, bundle: conflict.item.bundle,
+                        subject: subject(key: conflict.item.key, entity: conflict.item.entity),
+                        details: ["target": .string(conflict.target), "detail": .string(conflict.detail)]))
                 }
                 for item in items where failed[item.id] == nil {
                     let (outcome, detail) = outcomes[item.id] ?? (.rejected, "no target applied it")
@@ -148,6 +188,44 @@ extension Node {
             }
         }
         return counts
+    }
+}
+
+extension Node {
+    /// What field policies make of one incoming record: fields left as a higher authority
+    /// set them, fields in conflict, and who holds the policed fields once it is applied.
+    struct ConflictDecision {
+        var kept: [String] = []
+        var conflicts: [String] = []
+        var holders: [String: FieldProvenance.Entry] = [:]
+    }
+
+    static func settleConflicts(
+        _ record: FerryCore.Record, fields: [FieldSpec], holders: [String: FieldProvenance.Entry], source: String, rank: Int
+    ) -> ConflictDecision {
+        var decision = ConflictDecision()
+        for spec in fields {
+            let digest = valueDigest(record.fields[spec.name] ?? .null)
+            let incoming = FieldProvenance.Entry(system: source, rank: rank, digest: digest)
+            guard let holder = holders[spec.name], holder.system != source, holder.digest != digest else {
+                decision.holders[spec.name] = incoming
+                continue
+            }
+            switch spec.conflict {
+            case .authority where holder.rank < rank:
+                decision.kept.append(spec.name)
+            case .none:
+                decision.conflicts.append("\(spec.name) (\(holder.system) holds another value; settle it, then re-drive)")
+            default:
+                decision.holders[spec.name] = incoming
+            }
+        }
+        return decision
+    }
+
+    /// A short digest of a canonical value: enough to see that two writers disagree.
+    static func valueDigest(_ value: Value) -> String {
+        hex(FerrySeal.Hasher.sha256(CanonicalJSON.encode(value)).prefix(16))
     }
 }
 

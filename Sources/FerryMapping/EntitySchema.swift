@@ -23,9 +23,12 @@ public struct EntitySchema: Sendable {
     static func parse(_ root: ConfigNode, file: String, codes: CodeTables) throws -> EntitySchema {
         try root.rejectUnknownKeys(["entity", "key", "version", "fields", "validate", "conflict", "title"], in: "the entity")
         let name = try root.require("entity", in: "the entity").string("entity")
+        let conflict = try root["conflict"].map(policy) ?? .latest
         var fields: [FieldSpec] = []
         for entry in try root.require("fields", in: "the entity").entries("fields") {
-            fields.append(try parseField(entry.key, entry.value, at: entry.keyLocation, codes: codes))
+            var spec = try parseField(entry.key, entry.value, at: entry.keyLocation, codes: codes)
+            spec.conflict = try entry.value["conflict"].map(policy) ?? conflict
+            fields.append(spec)
         }
         let names = Set(fields.map(\.name))
         let keyNode = try root.require("key", in: "the entity")
@@ -57,12 +60,21 @@ public struct EntitySchema: Sendable {
         return EntitySchema(name: name, key: key, version: version, fields: fields, rules: rules, file: file)
     }
 
+    static func policy(_ node: ConfigNode) throws -> ConflictPolicy {
+        let text = try node.string("conflict")
+        guard let policy = ConflictPolicy(rawValue: text) else {
+            throw node.error("conflict is latest, authority or none, not '\(text)'",
+                hint: "latest: newer version wins; authority: national > provincial > municipal > district; none: raise a case")
+        }
+        return policy
+    }
+
     static func parseField(_ name: String, _ node: ConfigNode, at location: SourceLocation, codes: CodeTables) throws -> FieldSpec {
         let what = "field \(name)"
         try node.rejectUnknownKeys(
             [
                 "type", "table", "each", "required", "personal", "check", "validate", "max", "min", "compare", "tolerance", "enum", "range",
-                "title",
+                "conflict", "title",
             ], in: what)
         let type = try parseType(node, what: what, codes: codes)
         var elementType = type

@@ -9,6 +9,18 @@ public indirect enum FieldType: Sendable, Equatable {
     static let scalarNames = ["string", "int", "decimal", "bool", "date", "timestamp", "code", "list"]
 }
 
+/// Who wins when two systems write different values into one field of one record.
+public enum ConflictPolicy: String, Sendable, CaseIterable {
+    /// The newer version wins (the default): what the record-level version guard does.
+    case latest
+    /// The higher authority wins whatever the versions: national over provincial over
+    /// municipal over district. A lower system's value for the field is not written.
+    case authority
+    /// Nobody wins: a different value from another system is a conflict case for people
+    /// to settle, and the record is not applied.
+    case none
+}
+
 /// One canonical field's declaration.
 public struct FieldSpec: Sendable {
     public var name: String
@@ -27,6 +39,7 @@ public struct FieldSpec: Sendable {
     /// `range: [low, high]`: inclusive bounds (either may be empty) on numbers, dates and
     /// timestamps, compared in the field's own order.
     public var range: (low: String?, high: String?)?
+    public var conflict = ConflictPolicy.latest
     /// `compare: ignore`: left out of record digests, so reconciliation overlooks it (local
     /// timestamps, sequence numbers each copy keeps for itself).
     public var compareIgnored = false

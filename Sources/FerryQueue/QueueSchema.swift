@@ -183,5 +183,6 @@ enum QueueSchema {
                 ALTER TABLE bundles_out ADD COLUMN last_error TEXT;
                 """)
         }
+        FieldProvenance.register(in: &migrator)
     }
 }
