@@ -22,10 +22,13 @@ public struct MappingStream {
 
     public let mapping: Mapping
     public let direction: Direction
+    /// The byte-level form of the mapping for ordinary lines, when it has one.
+    let compiled: CompiledWriter?
 
-    public init(mapping: Mapping, direction: Direction) {
+    public init(mapping: Mapping, direction: Direction, compile: Bool = true) {
         self.mapping = mapping
         self.direction = direction
+        compiled = compile && direction == .write ? CompiledWriter(mapping) : nil
     }
 
     /// Maps every line of `input` to `output`; rejects (if given) receive
@@ -37,6 +40,21 @@ public struct MappingStream {
         var rejected: [UInt8] = []
         try NDJSONLines(input, name: inputName).forEach { line, number in
             counts.lines += 1
+            // Flush before, not after, each line: the compiled path returns early.
+            if out.count >= 1 << 20 {
+                try output.writeAll(out)
+                out.removeAll(keepingCapacity: true)
+            }
+            if rejected.count >= 1 << 16, let rejects {
+                try rejects.writeAll(rejected)
+                rejected.removeAll(keepingCapacity: true)
+            }
+            // The compiled writer takes ordinary lines; the rest, and every reject, the general path.
+            if let compiled, compiled.write(line, into: &out) {
+                out.append(0x0A)
+                counts.mapped += 1
+                return
+            }
             switch map(line, number: number, inputName: inputName) {
             case .success(let bytes):
                 out.append(contentsOf: bytes)
@@ -54,14 +72,6 @@ public struct MappingStream {
                     }),
                 ]), into: &rejected)
                 rejected.append(0x0A)
-            }
-            if out.count >= 1 << 20 {
-                try output.writeAll(out)
-                out.removeAll(keepingCapacity: true)
-            }
-            if rejected.count >= 1 << 16, let rejects {
-                try rejects.writeAll(rejected)
-                rejected.removeAll(keepingCapacity: true)
             }
         }
         try output.writeAll(out)
