@@ -15,6 +15,8 @@ public struct Topology: Sendable {
     public var systems: [System] = []
     public var flows: [Flow] = []
     public var retry = RetryPolicy()
+    /// The shared secret of record digests (`digest_key:`), if this deployment has one.
+    public var digestKey: URL?
     /// The directory of code tables (`Mappings/codes` beside the file unless `codes:` says otherwise).
     public var codes: URL
 

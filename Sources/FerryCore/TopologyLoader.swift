@@ -21,7 +21,7 @@ public enum TopologyLoader {
             throw root.error("a topology file must be a mapping with zones, nodes, channels, systems and flows")
         }
         try root.rejectUnknownKeys(
-            ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "codes", "title", "retry"], in: "the topology")
+            ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "codes", "title", "retry", "digest_key"], in: "the topology")
         func path(_ node: ConfigNode, _ what: String) throws -> URL {
             let text = try node.string(what)
             guard !text.isEmpty else { throw node.error("\(what) must not be empty") }
@@ -29,6 +29,7 @@ public enum TopologyLoader {
         }
 
         if let codes = root["codes"] { topology.codes = try path(codes, "codes") }
+        if let digestKey = root["digest_key"] { topology.digestKey = try path(digestKey, "digest_key") }
         if let retry = root["retry"] {
             try retry.rejectUnknownKeys(["attempts", "base_seconds", "cap_seconds"], in: "retry")
             topology.retry.attempts = try retry["attempts"]?.int("attempts") ?? topology.retry.attempts

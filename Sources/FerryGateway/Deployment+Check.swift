@@ -57,6 +57,14 @@ extension Deployment {
             }
         }
         try checkKeys(node: node, report: &report)
+        if let file = topology.digestKey {
+            if FileManager.default.fileExists(atPath: file.path) {
+                let key = try DigestKey.load(file)
+                report.checked.append("digest key \(key.id) (\(key.algorithm)), mode 0600")
+            } else {
+                report.notes.append("digest key \(file.path) is not on this machine; nodes that reconcile or trace need a copy")
+            }
+        }
         for channel in topology.channels {
             for directory in [channel.forward] + (channel.returnPath.map { [$0] } ?? [])
             where !FileManager.default.fileExists(atPath: directory.path) {

@@ -31,6 +31,14 @@ public final class Deployment: @unchecked Sendable {
         return entity.key.contains(where: entity.personalFields.contains) ? Masking.mask(display) : display
     }
 
+    /// The keyed digester of this deployment's records, from its `digest_key:`; nil if it
+    /// has none. The secret stays inside the digester.
+    public func digester() throws -> RecordDigester? {
+        guard let file = topology.digestKey else { return nil }
+        let key = try DigestKey.load(file)
+        return RecordDigester(key: key.secret, algorithm: key.algorithm == "hmac-sm3" ? .hmacSM3 : .hmacSHA256)
+    }
+
     public func entity(_ name: String) throws -> EntitySchema {
         lock.lock()
         defer { lock.unlock() }

@@ -5,7 +5,7 @@ import FerrySeal
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate and show node keys.",
-        subcommands: [Generate.self, Show.self])
+        subcommands: [Generate.self, Show.self, Digest.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -62,6 +62,32 @@ struct Keys: ParsableCommand {
             print("node:        \(key.node)")
             print("key id:      \(key.keyID)")
             print("fingerprint: \(key.fingerprint)")
+        }
+    }
+
+    struct Digest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate the deployment's digest key (mode 0600): the secret of record and key digests.",
+            discussion: """
+                Make it once, copy it to every node that reconciles or traces records (as you
+                would a private key), and name it with digest_key: in the topology. Nodes print
+                its key id in ferry check, so you can see they agree without showing it.
+
+                Example:
+                  ferry keys digest --out keys/digest.key
+                  ferry keys digest --algorithm hmac-sm3 --out keys/digest.key
+                """)
+
+        @Option(name: .long, help: "The file to write.") var out: String
+        @Option(name: .long, help: "hmac-sha256 (default) or hmac-sm3.") var algorithm = "hmac-sha256"
+
+        func run() throws {
+            let key = try reporting {
+                let key = try DigestKey.generate(algorithm: algorithm)
+                try key.write(to: URL(fileURLWithPath: out))
+                return key
+            }
+            print("digest key: \(out) (mode 0600), \(key.algorithm), key id \(key.id)")
         }
     }
 }

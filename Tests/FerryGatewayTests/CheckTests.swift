@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FerryCore
+import FerrySeal
 @testable import FerryGateway
 
 @Suite struct CheckTests {
@@ -63,5 +64,36 @@ import FerryCore
         #expect(!report.passed)
         let failure = try #require(report.failures.first { $0.message.contains("needs mapping approval/TravelApplication to write") })
         #expect(failure.location?.description.contains("ferry.yaml:") == true, "reported at the flow's line")
+    }
+
+    @Test func aDigestKeyIsMadeOnceKeptSecretAndCheckedByItsId() throws {
+        let directory = DemoTests.temporary("init")
+        _ = try Scaffold.create(in: directory)
+        let file = directory.appendingPathComponent("keys/digest.key")
+        let key = try DigestKey.generate(algorithm: "hmac-sm3")
+        try key.write(to: file)
+        #expect(throws: FerryError.self) { try key.write(to: file) }
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        let config = directory.appendingPathComponent("ferry.yaml")
+        try Data((try String(contentsOf: config, encoding: .utf8) + "digest_key: keys/digest.key\n").utf8).write(to: config)
+        let deployment = try Deployment.load(config.path)
+        let report = try deployment.check()
+        #expect(report.passed)
+        #expect(report.checked.contains("digest key \(key.id) (hmac-sm3), mode 0600"))
+        #expect(try deployment.digester()?.algorithm == .hmacSM3)
+        #expect(!report.checked.joined().contains(hex(key.secret)), "the secret never shows")
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        #expect(throws: FerryError.self) { try DigestKey.load(file) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "secret: " + hex(key.secret), with: "secret: " + String(repeating: "ab", count: 32)).utf8).write(to: file)
+        do {
+            _ = try DigestKey.load(file)
+            Issue.record("an altered digest key loaded")
+        } catch let error as FerryError {
+            #expect(error.message.contains("key-id does not match"))
+        }
     }
 }
