@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 public import FerrySeal
 import FerryAudit
 

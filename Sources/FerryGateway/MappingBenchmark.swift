@@ -105,7 +105,7 @@ public enum MappingBenchmark {
 
     /// Canonical records as NDJSON, written in large blocks; returns the file's size.
     static func generate(records: Int, to url: URL, countries mapping: Mapping) throws -> Int {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         var data = DemoData(seed: 500)

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import FerryCore
 import FerryMapping
 public import FerrySeal
@@ -50,7 +50,7 @@ public final class Node: Sendable {
                 hint: "point key: at this node's own .key files")
         }
         let digest = hex(Hasher.sha256(Array((try? Data(contentsOf: URL(fileURLWithPath: deployment.topology.file))) ?? Data())))
-        try store.write { db in
+        _ = try store.write { db in
             try audit.append(db, AuditEvent(.configLoaded, details: [
                 "config": .string(deployment.topology.file), "sha256": .string(digest), "keys": .list(keys.map { .string($0.keyID) }),
             ]))

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import FerryCore
 public import FerryQueue
-public import FerryAudit
+import FerryAudit
 
 /// Operator tools over a node's queue; they need the topology and the store, not the keys.
 public enum QueueTools {

@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// Finds Ferry's own shipped files (`Ops/scenarios/…`, `Mappings/`) for `ferry demo` and
 /// `ferry init`: `$FERRY_HOME` first, then the working directory and its parents, then

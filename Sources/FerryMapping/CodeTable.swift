@@ -1,5 +1,5 @@
-public import Foundation
-public import FerryCore
+import Foundation
+import FerryCore
 
 /// A code table: rows of equivalent codes, one column per code system. The `canonical`
 /// column holds the codes canonical records use; other columns are system dialects

@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// A canonical entity: the one form every system's mapping reads into and writes from.
 public struct EntitySchema: Sendable {

@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// One system's dialect of one canonical entity, compiled from a mapping file.
 /// It reads system rows into canonical records and writes canonical records back.

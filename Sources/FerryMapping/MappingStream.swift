@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 import FerrySeal
 
 /// `ferry mapping apply`: NDJSON through a mapping, one line at a time, in constant memory.

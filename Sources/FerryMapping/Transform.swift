@@ -1,5 +1,5 @@
-public import Foundation
-public import FerryCore
+import Foundation
+import FerryCore
 
 /// Text transforms applied, in order, when reading a value from a system. Normalisers
 /// (trim, case, width, NFC, pad) are skipped when writing back: the canonical value is

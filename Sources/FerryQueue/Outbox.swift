@@ -1,6 +1,6 @@
 public import GRDB
 import Foundation
-public import FerryCore
+import FerryCore
 
 /// A record waiting to be sealed for one lane.
 public struct OutboxItem: Sendable {

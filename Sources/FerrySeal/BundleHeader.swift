@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// The plain, signed header of a bundle; readable without any key (`ferry bundle inspect`).
 public struct BundleHeader: Sendable, Equatable {

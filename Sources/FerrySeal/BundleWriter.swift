@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// A sealed bundle on local disk, named by its content hash.
 public struct SealedBundle: Sendable {

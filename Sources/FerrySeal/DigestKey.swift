@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// The secret that keys record and record-key digests (HMAC-SHA256 or HMAC-SM3). Every zone
 /// that reconciles or traces records holds the same one, carried like a private key; its

@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// A node's private key pair in one suite: a signing key and a key for receiving file keys.
 public struct NodeKey: Sendable {

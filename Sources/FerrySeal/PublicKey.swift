@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 
 /// A node's public half: what peers put in their trust store.
 public struct PublicKey: Sendable, Hashable {

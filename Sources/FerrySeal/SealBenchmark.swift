@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -92,6 +92,28 @@ import FerryCore
         #expect(rules(read(m, ["SEQ": "No.4x2"])).isEmpty, "extract takes the digits it finds")
     }
 
+    /// Each transform with an input it changes and one it must leave exactly as it is.
+    @Test func everyTransformChangesWhatItShouldAndNothingElse() throws {
+        let extract = try NSRegularExpression(pattern: "(\\d{6})")
+        let cases: [(Transform, changed: (String, String), untouched: String)] = [
+            (.trim, (" \u{3000}王伟\t", "王伟"), "王 伟"),
+            (.upper, ("ab12", "AB12"), "12-中文"),
+            (.lower, ("AB12", "ab12"), "12-中文"),
+            (.halfwidth, ("ＡＢ１２\u{3000}", "AB12 "), "AB12 中文"),
+            (.fullwidth, ("AB1 ", "ＡＢ１\u{3000}"), "中文"),
+            (.nfc, ("e\u{301}", "é"), "é中文"),
+            (.replace(from: "-", to: ""), ("350-203", "350203"), "350203"),
+            (.extract(pattern: "(\\d{6})", regex: NSRegularExpressionBox(extract)), ("ID 350203 ok", "350203"), "350203"),
+            (.pad(width: 6, with: "0", left: true), ("42", "000042"), "1234567"),
+            (.pad(width: 4, with: "*", left: false), ("ab", "ab**"), "abcd"),
+        ]
+        for (transform, changed, untouched) in cases {
+            #expect(transform.apply(changed.0) == changed.1, "\(transform.summary)")
+            #expect(transform.apply(untouched) == untouched, "\(transform.summary) changed '\(untouched)'")
+        }
+        #expect(Transform.extract(pattern: "x", regex: NSRegularExpressionBox(try NSRegularExpression(pattern: "(\\d{6})"))).apply("no digits") == "")
+    }
+
     @Test func concatJoinsColumnsAndSplitsThemBack() throws {
         let m = try mapping("  name: { columns: [SURNAME, GIVEN], separator: \" \" }")
         let result = read(m, ["SURNAME": "Chen", "GIVEN": "Jing Yi"])

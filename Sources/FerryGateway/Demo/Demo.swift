@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 import FerryMapping
 import FerrySeal
 import FerryQueue
@@ -169,7 +169,7 @@ public struct Demo {
             for index in 0..<options.records {
                 let bad = options.badEvery > 0 && index % options.badEvery == options.badEvery - 1
                 let application = data.application(index: index, bad: bad, base: base)
-                try statement.execute(arguments: StatementArguments(columns.map { application.row[$0] }))
+                try statement.execute(arguments: StatementArguments(columns.map { application.row[$0] ?? "" }))
             }
         }
     }
