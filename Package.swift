@@ -102,6 +102,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
@@ -109,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "FerryGatewayTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "ferry"],
+            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "ferry"],
             swiftSettings: strict),
     ]
 )

@@ -18,6 +18,8 @@ public protocol SourceReader {
 public protocol Source: Sendable {
     /// Connects and authenticates, or says what is wrong.
     func check() throws
+    /// The fields (columns) the source offers.
+    func discover() throws -> [String]
     /// Rows changed after `checkpoint` (everything when nil), in batches.
     func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader
 }

@@ -62,6 +62,15 @@ public struct SQLiteAdapter: Source, Sink {
         }
     }
 
+    public func discover() throws -> [String] {
+        do {
+            return try database.read { db in try db.columns(in: options.table).map(\.name) }
+        } catch {
+            throw FerryError.adapter(.configuration, "cannot read the columns of \(options.table) in \(options.path.path)",
+                hint: "check options.table of the system")
+        }
+    }
+
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {

@@ -81,6 +81,13 @@ extension Deployment {
             if !FileManager.default.fileExists(atPath: options.path.path) {
                 report.notes.append("system \(system.name): database \(options.path.path) does not exist yet")
             }
+        case "ndjson", "csv":
+            let options = try FolderAdapter.options(
+                system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
+                baseDirectory: topology.baseDirectory)
+            for folder in [options.folder, options.out].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: folder.path) {
+                report.notes.append("system \(system.name): folder \(folder.path) does not exist yet")
+            }
         default:
             throw SystemAdapters.unsupported(system)
         }

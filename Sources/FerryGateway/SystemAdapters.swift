@@ -10,6 +10,10 @@ enum SystemAdapters {
         case "sqlite":
             return try SQLiteAdapter(
                 options: SQLiteAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
+        case "ndjson", "csv":
+            return FolderAdapter(options: try FolderAdapter.options(
+                system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
+                baseDirectory: topology.baseDirectory))
         default:
             throw unsupported(system)
         }
@@ -31,6 +35,10 @@ enum SystemAdapters {
                 options: SQLiteAdapter.options(
                     system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
                 layout: layout)
+        case "ndjson", "csv":
+            return FolderAdapter(options: try FolderAdapter.options(
+                system.options(for: mapping.entity.name), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
+                baseDirectory: topology.baseDirectory))
         default:
             throw unsupported(system)
         }
@@ -38,6 +46,15 @@ enum SystemAdapters {
 
     static func unsupported(_ system: Topology.System) -> FerryError {
         FerryError(.config, "system \(system.name): the \(system.adapter) adapter is not available in this build",
-            at: .file(system.location), hint: "use adapter: sqlite")
+            at: .file(system.location), hint: "built in: \(known.joined(separator: ", "))")
     }
+
+    /// The adapter types this build has, with their options, for `ferry adapters list`.
+    static let catalogue: [(type: String, role: String, options: String)] = [
+        ("sqlite", "source, sink", "path, table, cursor (a growing column, or rowid)"),
+        ("ndjson", "source, sink", "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records"),
+        ("csv", "source, sink", "folder, done, out, pattern, roll_records, delimiter (header row required)"),
+    ]
+
+    static var known: [String] { catalogue.map(\.type) }
 }

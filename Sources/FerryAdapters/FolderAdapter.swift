@@ -1,0 +1,277 @@
+public import Foundation
+public import FerryCore
+
+/// NDJSON or CSV files exchanged through folders: the way many provincial and national
+/// systems take part, by dropping an export and picking up an import.
+///
+/// Reading takes complete files from `folder` (never `*.part` or hidden files) in name
+/// order. The checkpoint names the file and how many records of it are in; once a file's
+/// last batch is committed, the next read moves it to `done/` (the moved-file convention),
+/// so a crash between commit and move only moves it one run later. Writing puts each batch
+/// into `out` as new files of at most `rollRecords` records, written as `NAME.part`,
+/// fsynced and renamed, so the importing system never sees half a file.
+public struct FolderAdapter: Source, Sink {
+    public struct Options: Sendable {
+        public var format: RecordFileFormat
+        public var folder: URL?
+        public var done: URL?
+        public var out: URL?
+        public var pattern: String?
+        public var rollRecords = 10_000
+        public var delimiter: UInt8 = UInt8(ascii: ",")
+        /// The system's name, in output file names.
+        public var prefix = "ferry"
+
+        public init(format: RecordFileFormat) { self.format = format }
+
+        var suffix: String { "." + (pattern.map { ($0 as NSString).pathExtension } ?? format.rawValue) }
+        var doneFolder: URL? { done ?? folder?.appendingPathComponent("done") }
+    }
+
+    public let options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Parses `options:` of a system with `adapter: ndjson` or `adapter: csv`.
+    public static func options(_ node: ConfigNode, format: RecordFileFormat, system: String, baseDirectory: URL) throws -> Options {
+        let what = "options of system \(system)"
+        try node.rejectUnknownKeys(["folder", "done", "out", "pattern", "roll_records", "delimiter"], in: what)
+        func folder(_ key: String) throws -> URL? {
+            try node[key].map { URL(fileURLWithPath: try $0.string(key), relativeTo: baseDirectory).standardizedFileURL }
+        }
+        var options = Options(format: format)
+        options.folder = try folder("folder")
+        options.done = try folder("done")
+        options.out = try folder("out")
+        options.pattern = try node["pattern"]?.string("pattern")
+        options.prefix = system
+        guard options.folder != nil || options.out != nil else {
+            throw node.error("give folder: (files to read) and/or out: (where files are written)")
+        }
+        if let rollNode = node["roll_records"] {
+            options.rollRecords = try rollNode.int("roll_records")
+            guard options.rollRecords >= 1 else { throw rollNode.error("roll_records must be at least 1") }
+        }
+        if let delimiterNode = node["delimiter"] {
+            let text = try delimiterNode.string("delimiter")
+            guard format == .csv, text.utf8.count == 1, let byte = text.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A else {
+                throw delimiterNode.error("delimiter is one character other than a quote or line break, for csv")
+            }
+            options.delimiter = byte
+        }
+        return options
+    }
+
+    // MARK: checking
+
+    public func check() throws {
+        for folder in [options.folder, options.out].compactMap({ $0 }) {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw FerryError.adapter(.configuration, "folder \(folder.path) does not exist", hint: "create it, or fix the system's options")
+            }
+            guard FileManager.default.isReadableFile(atPath: folder.path) else {
+                throw FerryError.adapter(.configuration, "folder \(folder.path) is not readable", hint: "check its permissions")
+            }
+        }
+        if let out = options.out, !FileManager.default.isWritableFile(atPath: out.path) {
+            throw FerryError.adapter(.configuration, "folder \(out.path) is not writable", hint: "check its permissions")
+        }
+    }
+
+    /// The columns of the first waiting file: a CSV header, or the first NDJSON record's keys.
+    public func discover() throws -> [String] {
+        guard let file = try waitingFiles().first else { return [] }
+        var reader = try RecordFileReader(url: file, format: options.format, delimiter: options.delimiter)
+        defer { reader.close() }
+        return try reader.columns()
+    }
+
+    /// Complete files waiting in the folder, in name order.
+    func waitingFiles() throws -> [URL] {
+        guard let folder = options.folder else { return [] }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
+            throw FerryError.adapter(.retryable, "cannot list \(folder.path)", hint: "check that the folder is mounted and readable")
+        }
+        return names.filter { name in
+            !name.hasPrefix(".") && !name.hasSuffix(".part") && name.hasSuffix(options.suffix)
+        }.sorted().map { folder.appendingPathComponent($0) }
+            .filter { url in (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+    }
+
+    // MARK: reading
+
+    /// Where reading stands: a file, how many of its records are in, and whether that is all.
+    struct Position: Equatable {
+        var file: String
+        var records: Int
+        var complete: Bool
+
+        init(file: String, records: Int, complete: Bool) {
+            (self.file, self.records, self.complete) = (file, records, complete)
+        }
+
+        init?(_ text: String?) throws {
+            guard let text else { return nil }
+            guard case .object(let object) = try? CanonicalJSON.decode(Array(text.utf8)), case .string(let file)? = object["file"],
+                case .int(let records)? = object["records"], case .bool(let complete)? = object["complete"]
+            else {
+                throw FerryError.adapter(.configuration, "unreadable checkpoint '\(text)'", hint: "reset it with 'ferry queue reset-checkpoint'")
+            }
+            self.init(file: file, records: Int(records), complete: complete)
+        }
+
+        var text: String {
+            String(decoding: CanonicalJSON.encode(.object(["file": .string(file), "records": .int(Int64(records)), "complete": .bool(complete)])),
+                as: UTF8.self)
+        }
+    }
+
+    public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
+        Reader(adapter: self, position: try Position(checkpoint), batchSize: batchSize)
+    }
+
+    struct Reader: SourceReader {
+        let adapter: FolderAdapter
+        var position: Position?
+        let batchSize: Int
+        var current: RecordFileReader?
+
+        mutating func next() throws -> SourceBatch? {
+            // The file of the last committed batch was finished: it leaves the folder now.
+            if let position, position.complete {
+                try adapter.retire(position.file)
+                self.position = nil
+            }
+            if current == nil {
+                guard let file = try adapter.waitingFiles().first else { return nil }
+                var reader = try RecordFileReader(url: file, format: adapter.options.format, delimiter: adapter.options.delimiter)
+                let resumeAt = position?.file == file.lastPathComponent ? position?.records ?? 0 : 0
+                try reader.skip(records: resumeAt)
+                current = reader
+                position = Position(file: file.lastPathComponent, records: resumeAt, complete: false)
+            }
+            guard var reader = current, var at = position else { return nil }
+            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+            while batch.rows.count < batchSize, let (row, line) = try reader.next() {
+                batch.rows.append(row)
+                batch.positions.append("\(at.file):\(line)")
+                at.records += 1
+            }
+            if batch.rows.count < batchSize {
+                at.complete = true
+                reader.close()
+                current = nil
+            } else {
+                current = reader
+            }
+            position = at
+            batch.checkpoint = at.text
+            // An empty file still needs its checkpoint committed, so that it is moved.
+            return batch
+        }
+    }
+
+    /// Moves a finished file to `done/`, keeping an earlier file of the same name.
+    func retire(_ name: String) throws {
+        guard let folder = options.folder, let done = options.doneFolder else { return }
+        let file = folder.appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: file.path) else { return }
+        do {
+            try FileManager.default.createDirectory(at: done, withIntermediateDirectories: true)
+            var target = done.appendingPathComponent(name)
+            var copy = 1
+            while FileManager.default.fileExists(atPath: target.path) {
+                copy += 1
+                target = done.appendingPathComponent("\(name).\(copy)")
+            }
+            try FileManager.default.moveItem(at: file, to: target)
+        } catch {
+            throw FerryError.adapter(.retryable, "cannot move \(file.path) to \(done.path)", hint: "check the permissions of both folders")
+        }
+    }
+
+    // MARK: writing
+
+    /// Writes the rows as new files. A file sink cannot upsert: the importing system does,
+    /// by key and version; Ferry's inbox already keeps it from seeing a version twice.
+    public func apply(_ rows: [SinkRow]) throws -> [SinkOutcome] {
+        guard let out = options.out else {
+            throw FerryError.adapter(.configuration, "system has no out: folder to write to", hint: "add out: to its options")
+        }
+        guard FileManager.default.fileExists(atPath: out.path) else {
+            throw FerryError.adapter(.retryable, "folder \(out.path) does not exist", hint: "mount or create it; the records wait and are retried")
+        }
+        var outcomes: [SinkOutcome] = []
+        var start = 0
+        while start < rows.count {
+            let chunk = Array(rows[start..<min(start + options.rollRecords, rows.count)])
+            try writeFile(chunk, into: out)
+            outcomes += chunk.map { _ in .applied }
+            start += chunk.count
+        }
+        return outcomes
+    }
+
+    private func writeFile(_ rows: [SinkRow], into out: URL) throws {
+        // Names sort in the order files were written (microseconds), so importers that take
+        // files by name take them in order; the random tail keeps two writers apart.
+        let micros = String(UInt64(Date().timeIntervalSince1970 * 1_000_000))
+        let stamp = String(repeating: "0", count: max(0, 17 - micros.count)) + micros
+        let name = "\(options.prefix)-\(stamp)-\(UUID().uuidString.prefix(8).lowercased())\(options.suffix)"
+        let part = out.appendingPathComponent(name + ".part")
+        var bytes: [UInt8] = []
+        switch options.format {
+        case .ndjson:
+            for row in rows {
+                var values = row.values
+                if row.operation == .delete { values["_op"] = "delete" }
+                CanonicalJSON.write(.object(values), into: &bytes)
+                bytes.append(0x0A)
+            }
+        case .csv:
+            let columns = Set(rows.flatMap(\.values.keys)).sorted()
+            let header = rows.contains { $0.operation == .delete } ? columns + ["_op"] : columns
+            bytes += Self.csvLine(header.map { $0 }, delimiter: options.delimiter)
+            for row in rows {
+                var cells = columns.map { row.values[$0]?.text ?? "" }
+                if header.count > columns.count { cells.append(row.operation == .delete ? "delete" : "") }
+                bytes += Self.csvLine(cells, delimiter: options.delimiter)
+            }
+        }
+        do {
+            guard FileManager.default.createFile(atPath: part.path, contents: Data(bytes)) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            let handle = try FileHandle(forWritingTo: part)
+            try handle.synchronize()
+            try handle.close()
+            try FileManager.default.moveItem(at: part, to: out.appendingPathComponent(name))
+        } catch {
+            try? FileManager.default.removeItem(at: part)
+            throw FerryError.adapter(.retryable, "cannot write \(part.path)", hint: "check free space and permissions in \(out.path)")
+        }
+    }
+
+    /// One CSV line: fields quoted when they hold the delimiter, a quote or a line break.
+    static func csvLine(_ cells: [String], delimiter: UInt8) -> [UInt8] {
+        var line: [UInt8] = []
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { line.append(delimiter) }
+            let bytes = Array(cell.utf8)
+            if bytes.contains(where: { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) {
+                line.append(UInt8(ascii: "\""))
+                for byte in bytes {
+                    if byte == UInt8(ascii: "\"") { line.append(byte) }
+                    line.append(byte)
+                }
+                line.append(UInt8(ascii: "\""))
+            } else {
+                line += bytes
+            }
+        }
+        line += [0x0D, 0x0A]
+        return line
+    }
+}

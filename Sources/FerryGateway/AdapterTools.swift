@@ -1,0 +1,46 @@
+import Foundation
+public import FerryCore
+import FerryAdapters
+
+/// `ferry adapters`: what adapter types exist, and whether a configured system answers.
+public enum AdapterTools {
+    public struct TypeInfo: Sendable {
+        public var type: String
+        public var role: String
+        public var options: String
+    }
+
+    public static var types: [TypeInfo] { SystemAdapters.catalogue.map { TypeInfo(type: $0.type, role: $0.role, options: $0.options) } }
+
+    /// One system's answer per entity it maps: reachable, and the fields it offers.
+    public struct Probe: Sendable {
+        public var entity: String
+        public var columns: [String]
+        /// Columns the mapping reads that the system does not offer.
+        public var missing: [String]
+    }
+
+    /// Connects to `system` as node `node` would (same zone) and discovers what it offers.
+    public static func check(config: String, node: String, system name: String) throws -> [Probe] {
+        let deployment = try Deployment.load(config)
+        let topology = deployment.topology
+        guard let system = topology.system(named: name) else {
+            throw FerryError(.config, "no system \(name) in \(config)", hint: "known: \(topology.systems.map(\.name).joined(separator: ", "))")
+        }
+        guard let owner = topology.node(named: node) else {
+            throw FerryError(.config, "no node \(node) in \(config)", hint: "known: \(topology.nodes.map(\.name).joined(separator: ", "))")
+        }
+        guard owner.zone == system.zone else {
+            throw FerryError(.config, "system \(name) is in zone \(system.zone); node \(node) is in \(owner.zone) and cannot reach it",
+                at: .file(system.location), hint: "run the check on a node of zone \(system.zone)")
+        }
+        return try system.maps.keys.sorted().map { entity in
+            let source = try SystemAdapters.source(for: system, entity: entity, topology: topology)
+            try source.check()
+            let columns = try source.discover()
+            let mapping = try deployment.mapping(system: name, entity: entity)
+            let wanted = mapping.rules.flatMap { $0.column.map { [$0] } ?? $0.concat }
+            return Probe(entity: entity, columns: columns, missing: columns.isEmpty ? [] : wanted.filter { !columns.contains($0) })
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import FerryGateway
+
+struct AdaptersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adapters", abstract: "List adapter types, and check that a configured system answers.", subcommands: [List.self, Check.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The adapter types of this build and their options.")
+
+        func run() throws {
+            var table = Table(["type", "role", "options"])
+            for info in AdapterTools.types { table.add([info.type, info.role, info.options]) }
+            print(table.rendered)
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect to a system as its node would, and print the fields it offers per entity.",
+            discussion: "Example:\n  ferry adapters check portal --config ferry.yaml --node extranet-gw")
+
+        @Argument(help: "The system, as named in the topology.") var system: String
+        @OptionGroup var options: NodeOptions
+
+        func run() throws {
+            let probes = try reporting { try AdapterTools.check(config: options.config, node: options.node, system: system) }
+            for probe in probes {
+                print("\(system) / \(probe.entity): reachable, \(probe.columns.count) fields: \(probe.columns.joined(separator: ", "))")
+                if !probe.missing.isEmpty { print("  warning: the mapping reads \(probe.missing.joined(separator: ", ")), which \(system) does not offer") }
+            }
+        }
+    }
+}
