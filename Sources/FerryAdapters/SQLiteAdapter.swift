@@ -8,7 +8,8 @@ public struct SQLiteAdapter: Source, Sink {
     public struct Options: Sendable {
         public var path: URL
         public var table: String
-        /// The column that grows with every change, or `rowid`.
+        /// The column that grows with every change, `rowid`, or `changes` (the change table
+        /// filled by the triggers of `ferry adapters install-capture`, which sees deletes too).
         public var cursor: String
 
         public init(path: URL, table: String, cursor: String) {
@@ -20,7 +21,7 @@ public struct SQLiteAdapter: Source, Sink {
 
     public let options: Options
     public let layout: SinkLayout?
-    private let database: DatabaseQueue
+    let database: DatabaseQueue
 
     public init(options: Options, layout: SinkLayout? = nil) throws {
         self.options = options
@@ -53,7 +54,7 @@ public struct SQLiteAdapter: Source, Sink {
             throw FerryError.adapter(.configuration, "table \(options.table) does not exist in \(options.path.path)",
                 hint: "fix options.table of the system")
         }
-        if options.cursor != "rowid" {
+        if options.cursor != "rowid" && options.cursor != "changes" {
             let columns = try database.read { db in try db.columns(in: options.table).map(\.name) }
             guard columns.contains(options.cursor) else {
                 throw FerryError.adapter(.configuration, "cursor column \(options.cursor) is not in table \(options.table)",
@@ -103,6 +104,17 @@ public struct SQLiteAdapter: Source, Sink {
         let batchSize: Int
 
         mutating func next() throws -> SourceBatch? {
+            if adapter.options.cursor == "changes" {
+                let changes: (rows: [[String: Value]], positions: [String], last: Int64)?
+                do {
+                    changes = try adapter.readChanges(after: position.rowid, limit: batchSize)
+                } catch let error as DatabaseError {
+                    throw FerryError.adapter(.retryable, "reading changes of \(adapter.options.table): \(error.message ?? "SQLite error \(error.resultCode)")")
+                }
+                guard let changes else { return nil }
+                position.rowid = changes.last
+                return SourceBatch(rows: changes.rows, positions: changes.positions, checkpoint: position.text)
+            }
             let table = SQLiteAdapter.quote(adapter.options.table)
             let cursor = adapter.options.cursor
             let rows: [Row]

@@ -12,6 +12,31 @@ public enum AdapterTools {
 
     public static var types: [TypeInfo] { SystemAdapters.catalogue.map { TypeInfo(type: $0.type, role: $0.role, options: $0.options) } }
 
+    /// Installs change-capture triggers on each table of an SQLite system, keyed by the
+    /// columns its mappings store the entity's key and version in; returns the triggers made.
+    public static func installCapture(config: String, node: String, system name: String) throws -> [String] {
+        let deployment = try Deployment.load(config)
+        let topology = deployment.topology
+        guard let system = topology.system(named: name), system.adapter == "sqlite" else {
+            throw FerryError(.config, "no SQLite system \(name) in \(config)", hint: "install-capture works on adapter: sqlite systems")
+        }
+        guard topology.node(named: node)?.zone == system.zone else {
+            throw FerryError(.config, "node \(node) is not in zone \(system.zone), where \(name) is", at: .file(system.location))
+        }
+        var created: [String] = []
+        for entity in system.maps.keys.sorted() {
+            let mapping = try deployment.mapping(system: name, entity: entity)
+            let options = try SQLiteAdapter.options(system.options(for: entity), system: name, baseDirectory: topology.baseDirectory)
+            let keys = mapping.entity.key.compactMap { mapping.rule(for: $0)?.column }
+            guard keys.count == mapping.entity.key.count else {
+                throw FerryError(.config, "mapping \(mapping.name) does not keep every key field in a column", hint: "map the key to columns")
+            }
+            created += try SQLiteAdapter(options: options).installCapture(
+                keyColumns: keys, versionColumn: mapping.rule(for: mapping.entity.version)?.column)
+        }
+        return created
+    }
+
     /// One system's answer per entity it maps: reachable, and the fields it offers.
     public struct Probe: Sendable {
         public var entity: String

@@ -75,7 +75,9 @@ extension Node {
                     )
                 }
                 for (((item, record, source), appliedVersion), holders) in zip(zip(entries, known), held) {
-                    if let appliedVersion, appliedVersion >= FerryCore.Record.sortableVersion(record.version) {
+                    // A deletion carries the version it deletes: only a newer one outranks it.
+                    let sortable = FerryCore.Record.sortableVersion(record.version)
+                    if let appliedVersion, record.operation == .delete ? appliedVersion > sortable : appliedVersion >= sortable {
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) already has version \(appliedVersion)")
                         continue
                     }

@@ -51,7 +51,7 @@ enum SystemAdapters {
 
     /// The adapter types this build has, with their options, for `ferry adapters list`.
     static let catalogue: [(type: String, role: String, options: String)] = [
-        ("sqlite", "source, sink", "path, table, cursor (a growing column, or rowid)"),
+        ("sqlite", "source, sink", "path, table, cursor (a growing column, rowid, or changes after ferry adapters install-capture)"),
         ("ndjson", "source, sink", "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records"),
         ("csv", "source, sink", "folder, done, out, pattern, roll_records, delimiter (header row required)"),
     ]

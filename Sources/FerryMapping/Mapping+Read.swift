@@ -2,8 +2,13 @@ import Foundation
 public import FerryCore
 
 extension Mapping {
+    /// The column a source sets to `delete` on a row that reports a deletion (change
+    /// capture); such a row carries only the key and version columns.
+    public static let operationColumn = "_op"
+
     /// Reads one system row (column → value) into a canonical record, or explains why not.
     public func read(_ row: [String: Value]) -> MappedRow {
+        if row[Self.operationColumn]?.text == "delete" { return readDeletion(row) }
         var fields: [String: Value] = [:]
         var issues: [MappingIssue] = []
         for rule in rules {
@@ -16,7 +21,7 @@ extension Mapping {
                 issues.append(MappingIssue(field: rule.field, rule: "read", message: "\(error)"))
             }
         }
-        let extra = row.keys.filter { !knownColumns.contains($0) }.sorted()
+        let extra = row.keys.filter { !knownColumns.contains($0) && $0 != Self.operationColumn }.sorted()
         if !extra.isEmpty {
             switch unmapped {
             case .fail:
@@ -31,6 +36,30 @@ extension Mapping {
         let key = entity.key.map { fields[$0]?.text ?? "" }
         let version = fields[entity.version]?.text ?? ""
         return .record(Record(entity: entity.name, key: key, version: version, fields: fields.filter { !$0.value.isNull }))
+    }
+
+    /// A deletion: the key and version read as usual, nothing else required.
+    func readDeletion(_ row: [String: Value]) -> MappedRow {
+        var fields: [String: Value] = [:]
+        var issues: [MappingIssue] = []
+        for part in entity.key + [entity.version] {
+            guard let rule = rule(for: part) else { continue }
+            do {
+                fields[part] = try readField(rule, row)
+            } catch var issue as MappingIssue {
+                if issue.location == nil { issue.location = rule.location }
+                issues.append(issue)
+            } catch {
+                issues.append(MappingIssue(field: part, rule: "read", message: "\(error)"))
+            }
+        }
+        for part in entity.key where (fields[part] ?? .null).isNull {
+            issues.append(MappingIssue(field: part, rule: "required", message: "a deletion needs its key", at: entity.field(part)?.location))
+        }
+        guard issues.isEmpty else { return .rejected(key: displayKey(fields), issues: issues) }
+        return .record(Record(
+            entity: entity.name, key: entity.key.map { fields[$0]?.text ?? "" }, version: fields[entity.version]?.text ?? "",
+            operation: .delete, fields: fields.filter { !$0.value.isNull }))
     }
 
     func readField(_ rule: FieldRule, _ row: [String: Value]) throws -> Value {

@@ -3,7 +3,7 @@ import FerryGateway
 
 struct AdaptersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "adapters", abstract: "List adapter types, and check that a configured system answers.", subcommands: [List.self, Check.self])
+        commandName: "adapters", abstract: "List adapter types, and check that a configured system answers.", subcommands: [List.self, Check.self, InstallCapture.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The adapter types of this build and their options.")
@@ -29,6 +29,27 @@ struct AdaptersCommand: ParsableCommand {
                 print("\(system) / \(probe.entity): reachable, \(probe.columns.count) fields: \(probe.columns.joined(separator: ", "))")
                 if !probe.missing.isEmpty { print("  warning: the mapping reads \(probe.missing.joined(separator: ", ")), which \(system) does not offer") }
             }
+        }
+    }
+
+    struct InstallCapture: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "install-capture",
+            abstract: "Install change-capture triggers on an SQLite system's tables (inserts, updates and deletes).",
+            discussion: """
+                Then set cursor: changes for the system's entities: flows read the change table, so
+                deletes travel too. Running it again changes nothing.
+
+                Example:
+                  ferry adapters install-capture portal --config ferry.yaml --node extranet-gw
+                """)
+
+        @Argument(help: "The system, as named in the topology.") var system: String
+        @OptionGroup var options: NodeOptions
+
+        func run() throws {
+            let created = try reporting { try AdapterTools.installCapture(config: options.config, node: options.node, system: system) }
+            print(created.isEmpty ? "capture already installed on \(system)" : "installed: \(created.joined(separator: ", "))")
         }
     }
 }
