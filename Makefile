@@ -15,8 +15,10 @@ build: deps
 demo: build
 	$(SWIFT) run ferry demo --records $(RECORDS) --dir $(DEMO_DIR)
 
+# The tests need a PostgreSQL server: Ops/test-postgres.sh installs and starts one on
+# 127.0.0.1 (password authentication) and prints its URL.
 test: deps
-	$(SWIFT) test
+	FERRY_TEST_POSTGRES="$$(bash Ops/test-postgres.sh)" FERRY_TEST_POSTGRES_PASSWORD=ferry-test-password $(SWIFT) test
 
 clean:
 	rm -rf .build $(DEMO_DIR)

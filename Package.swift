@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // HTTPS for the receiving endpoint: Hummingbird's TLS runs on it (postgres-nio needs it too).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -63,7 +64,10 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "FerryAdapters",
-            dependencies: ["FerryCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FerryCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict),
         .target(
             name: "FerryAudit",

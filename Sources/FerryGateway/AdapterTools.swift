@@ -17,8 +17,8 @@ public enum AdapterTools {
     public static func installCapture(config: String, node: String, system name: String) throws -> [String] {
         let deployment = try Deployment.load(config)
         let topology = deployment.topology
-        guard let system = topology.system(named: name), system.adapter == "sqlite" else {
-            throw FerryError(.config, "no SQLite system \(name) in \(config)", hint: "install-capture works on adapter: sqlite systems")
+        guard let system = topology.system(named: name), ["sqlite", "postgres"].contains(system.adapter) else {
+            throw FerryError(.config, "no SQLite or PostgreSQL system \(name) in \(config)", hint: "install-capture works on database systems")
         }
         guard topology.node(named: node)?.zone == system.zone else {
             throw FerryError(.config, "node \(node) is not in zone \(system.zone), where \(name) is", at: .file(system.location))
@@ -26,13 +26,18 @@ public enum AdapterTools {
         var created: [String] = []
         for entity in system.maps.keys.sorted() {
             let mapping = try deployment.mapping(system: name, entity: entity)
-            let options = try SQLiteAdapter.options(system.options(for: entity), system: name, baseDirectory: topology.baseDirectory)
             let keys = mapping.entity.key.compactMap { mapping.rule(for: $0)?.column }
             guard keys.count == mapping.entity.key.count else {
                 throw FerryError(.config, "mapping \(mapping.name) does not keep every key field in a column", hint: "map the key to columns")
             }
-            created += try SQLiteAdapter(options: options).installCapture(
-                keyColumns: keys, versionColumn: mapping.rule(for: mapping.entity.version)?.column)
+            let version = mapping.rule(for: mapping.entity.version)?.column
+            if system.adapter == "postgres" {
+                let options = try PostgresAdapter.options(system.options(for: entity), system: name, baseDirectory: topology.baseDirectory)
+                created += try PostgresAdapter(options: options).installCapture(keyColumns: keys, versionColumn: version)
+            } else {
+                let options = try SQLiteAdapter.options(system.options(for: entity), system: name, baseDirectory: topology.baseDirectory)
+                created += try SQLiteAdapter(options: options).installCapture(keyColumns: keys, versionColumn: version)
+            }
         }
         return created
     }

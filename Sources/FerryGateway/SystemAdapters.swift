@@ -10,6 +10,9 @@ enum SystemAdapters {
         case "sqlite":
             return try SQLiteAdapter(
                 options: SQLiteAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
+        case "postgres":
+            return PostgresAdapter(options: try PostgresAdapter.options(
+                system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
         case "ndjson", "csv":
             return FolderAdapter(options: try FolderAdapter.options(
                 system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
@@ -35,6 +38,11 @@ enum SystemAdapters {
                 options: SQLiteAdapter.options(
                     system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
                 layout: layout)
+        case "postgres":
+            return PostgresAdapter(
+                options: try PostgresAdapter.options(
+                    system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
+                layout: layout)
         case "ndjson", "csv":
             return FolderAdapter(options: try FolderAdapter.options(
                 system.options(for: mapping.entity.name), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
@@ -52,6 +60,8 @@ enum SystemAdapters {
     /// The adapter types this build has, with their options, for `ferry adapters list`.
     static let catalogue: [(type: String, role: String, options: String)] = [
         ("sqlite", "source, sink", "path, table, cursor (a growing column, rowid, or changes after ferry adapters install-capture)"),
+        ("postgres", "source, sink",
+            "url (postgres://USER@HOST:PORT/DB), password_env or password_file, schema, table, cursor (a growing column, or changes), tls, timeout"),
         ("ndjson", "source, sink", "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records"),
         ("csv", "source, sink", "folder, done, out, pattern, roll_records, delimiter (header row required)"),
     ]

@@ -1,0 +1,444 @@
+public import Foundation
+public import FerryCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// A table in PostgreSQL, or in a PostgreSQL-compatible government database: only core SQL
+/// and PL/pgSQL, no extensions. Rows travel as `row_to_json` text and are written through
+/// `json_populate_record`, so the table's own column types do the conversions and every
+/// value is bound, never spliced into SQL.
+///
+/// Calls block on NIO futures (never on Swift's cooperative threads), one connection per
+/// read or apply, closed when done.
+public struct PostgresAdapter: Source, Sink {
+    public struct Options: Sendable {
+        public var host: String
+        public var port = 5432
+        public var user: String
+        public var database: String
+        /// Read from `password_env` or `password_file` when the options are parsed; never
+        /// printed, logged or put in an error.
+        public var password: String?
+        public var schema = "public"
+        public var table: String
+        /// A growing column, or `changes` (the table `ferry adapters install-capture` fills).
+        public var cursor: String
+        public var requireTLS = false
+        public var timeoutSeconds = 30
+
+        public init(host: String, user: String, database: String, table: String, cursor: String) {
+            (self.host, self.user, self.database, self.table, self.cursor) = (host, user, database, table, cursor)
+        }
+
+        /// `"schema"."table"`.
+        var qualified: String { "\(PostgresAdapter.quote(schema)).\(PostgresAdapter.quote(table))" }
+    }
+
+    public let options: Options
+    public let layout: SinkLayout?
+
+    public init(options: Options, layout: SinkLayout? = nil) {
+        self.options = options
+        self.layout = layout
+    }
+
+    static let logger = Logger(label: "ferry.postgres")
+
+    /// Parses `options:` of a system with `adapter: postgres`.
+    public static func options(_ node: ConfigNode, system: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        baseDirectory: URL) throws -> Options
+    {
+        let what = "options of system \(system)"
+        try node.rejectUnknownKeys(["url", "password_env", "password_file", "schema", "table", "cursor", "tls", "timeout"], in: what)
+        let urlNode = try node.require("url", in: what)
+        let text = try urlNode.string("url")
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""), let host = url.host, !host.isEmpty,
+            let user = url.user, !user.isEmpty
+        else {
+            throw urlNode.error("url must read postgres://USER@HOST[:PORT]/DATABASE", hint: "the password goes in password_env or password_file")
+        }
+        guard url.password == nil else {
+            throw urlNode.error("the url holds a password", hint: "put it in password_env or password_file: a URL ends up in logs and process lists")
+        }
+        var options = Options(
+            host: host, user: user, database: String(url.path.drop { $0 == "/" }).isEmpty ? user : String(url.path.drop { $0 == "/" }),
+            table: try node.require("table", in: what).string("table"), cursor: try node["cursor"]?.string("cursor") ?? "changes")
+        options.port = url.port ?? 5432
+        if let envNode = node["password_env"] {
+            let name = try envNode.string("password_env")
+            guard let value = environment[name] else {
+                throw envNode.error("environment variable \(name) is not set", hint: "set it in the node's service environment")
+            }
+            options.password = value
+        } else if let fileNode = node["password_file"] {
+            let file = URL(fileURLWithPath: try fileNode.string("password_file"), relativeTo: baseDirectory).standardizedFileURL
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                throw fileNode.error("cannot read password file \(file.path)", hint: "check the path and its permissions (0600)")
+            }
+            options.password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        options.schema = try node["schema"]?.string("schema") ?? "public"
+        if let tlsNode = node["tls"] {
+            let mode = try tlsNode.string("tls")
+            guard mode == "disable" || mode == "require" else { throw tlsNode.error("tls is disable or require") }
+            options.requireTLS = mode == "require"
+        }
+        if let timeoutNode = node["timeout"] {
+            options.timeoutSeconds = try timeoutNode.int("timeout")
+            guard options.timeoutSeconds >= 1 else { throw timeoutNode.error("timeout is seconds, at least 1") }
+        }
+        return options
+    }
+
+    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    // MARK: connections
+
+    final class Session {
+        let connection: PostgresConnection
+        init(_ connection: PostgresConnection) { self.connection = connection }
+        // PostgresNIO wants a connection closed before it goes; closing is quick on loopback
+        // and bounded by the socket's own timeouts elsewhere.
+        deinit {
+            let closing: EventLoopFuture<Void> = connection.close()
+            try? closing.wait()
+        }
+    }
+
+    func connect() throws -> Session {
+        var configuration = PostgresConnection.Configuration(
+            host: options.host, port: options.port, username: options.user, password: options.password, database: options.database,
+            tls: options.requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable)
+        configuration.options.connectTimeout = TimeAmount.seconds(Int64(options.timeoutSeconds))
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: Self.logger
+            ).wait()
+        } catch {
+            throw FerryError.adapter(.retryable, "cannot connect to PostgreSQL \(options.user)@\(options.host):\(options.port)/\(options.database): \(Self.describe(error))",
+                hint: "check the server, the url and the credentials; the records wait and are retried")
+        }
+        let session = Session(connection)
+        // Statements that hang are cut off: an unattended sync must not wait forever.
+        _ = try run(session, "SET statement_timeout = \(options.timeoutSeconds * 1000)")
+        return session
+    }
+
+    /// The server's own message, never the query's values or the credentials.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(type(of: error))"
+    }
+
+    static func sqlState(_ error: any Error) -> String? { (error as? PSQLError)?.serverInfo?[.sqlState] }
+
+    /// Runs SQL with text parameters; the first column of each row comes back as text.
+    func run(_ session: Session, _ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        var bindings = PostgresBindings(capacity: parameters.count)
+        for parameter in parameters {
+            if let parameter { bindings.append(parameter) } else { bindings.appendNull() }
+        }
+        let result = try session.connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger).wait()
+        return try result.rows.map { row in try row.map { cell in try cell.decode(String?.self) } }
+    }
+
+    func guarded<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FerryError {
+            throw error
+        } catch {
+            let state = Self.sqlState(error) ?? ""
+            // 42xxx: a table or column that is not there; 28xxx: not allowed in.
+            let failure: AdapterFailure = state.hasPrefix("42") || state.hasPrefix("28") ? .configuration : .retryable
+            throw FerryError.adapter(failure, "\(what) \(options.qualified): \(Self.describe(error))",
+                hint: failure == .configuration ? "check the table, its columns and this user's privileges" : "the records wait and are retried")
+        }
+    }
+
+    // MARK: checking
+
+    public func check() throws {
+        let session = try connect()
+        try guarded("checking") {
+            let found = try run(session, "SELECT to_regclass($1)::text", [options.qualified])
+            guard found.first?.first??.isEmpty == false else {
+                throw FerryError.adapter(.configuration, "table \(options.qualified) does not exist in \(options.database)", hint: "fix options.table or schema")
+            }
+            if options.cursor != "changes", try columnType(session, options.cursor) == nil {
+                throw FerryError.adapter(.configuration, "cursor column \(options.cursor) is not in \(options.qualified)", hint: "columns: \(try discover().joined(separator: ", "))")
+            }
+        }
+    }
+
+    public func discover() throws -> [String] {
+        let session = try connect()
+        return try guarded("discovering") {
+            try run(session, """
+                SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
+                """, [options.qualified]).compactMap { $0.first ?? nil }
+        }
+    }
+
+    /// The column's SQL type as the catalog spells it, or nil if there is no such column.
+    func columnType(_ session: Session, _ column: String) throws -> String? {
+        let rows = try run(session, """
+            SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped
+            """, [options.qualified, column])
+        guard let type = rows.first?.first ?? nil else { return nil }
+        // From the catalog, but it is spliced into a cast: allow only what type names use.
+        guard type.allSatisfy({ $0.isLetter || $0.isNumber || " _(),[]\"".contains($0) }) else {
+            throw FerryError.adapter(.configuration, "unusual type \(type) of column \(column)", hint: "use a column of a plain type as the cursor")
+        }
+        return type
+    }
+
+    // MARK: reading
+
+    public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
+        Reader(adapter: self, position: try Position(checkpoint), batchSize: batchSize)
+    }
+
+    /// The last cursor value and physical row id read (ties on the cursor are ordered by
+    /// ctid), or the last change sequence in `changes` mode.
+    struct Position {
+        var value: String?
+        var ctid: String?
+        var sequence: Int64 = 0
+
+        init(_ text: String?) throws {
+            guard let text else { return }
+            guard case .object(let object) = try? CanonicalJSON.decode(Array(text.utf8)) else {
+                throw FerryError.adapter(.configuration, "unreadable checkpoint '\(text)'", hint: "reset it with 'ferry queue reset-checkpoint'")
+            }
+            value = object["value"]?.text
+            ctid = object["ctid"]?.text
+            if case .int(let sequence)? = object["seq"] { self.sequence = sequence }
+        }
+
+        var text: String {
+            String(decoding: CanonicalJSON.encode(.object([
+                "value": value.map(Value.string) ?? .null, "ctid": ctid.map(Value.string) ?? .null, "seq": .int(sequence),
+            ])), as: UTF8.self)
+        }
+    }
+
+    struct Reader: SourceReader {
+        let adapter: PostgresAdapter
+        var position: Position
+        let batchSize: Int
+        var session: Session?
+        var cursorType: String?
+        var captureChecked = false
+
+        mutating func next() throws -> SourceBatch? {
+            let adapter = self.adapter
+            if session == nil { session = try adapter.connect() }
+            guard let session else { return nil }
+            let table = adapter.options.qualified
+            let batch: SourceBatch? = try adapter.guarded("reading") {
+                if adapter.options.cursor == "changes" { return try changes(session) }
+                if cursorType == nil {
+                    guard let type = try adapter.columnType(session, adapter.options.cursor) else {
+                        throw FerryError.adapter(.configuration, "cursor column \(adapter.options.cursor) is not in \(table)", hint: "fix options.cursor")
+                    }
+                    cursorType = type
+                }
+                let column = "t." + PostgresAdapter.quote(adapter.options.cursor)
+                var sql = "SELECT row_to_json(t)::text, \(column)::text, t.ctid::text FROM \(table) AS t WHERE \(column) IS NOT NULL"
+                var parameters: [String?] = []
+                if let value = position.value, let ctid = position.ctid {
+                    sql += " AND (\(column), t.ctid) > (CAST($1 AS \(cursorType ?? "text")), CAST($2 AS tid))"
+                    parameters = [value, ctid]
+                }
+                sql += " ORDER BY \(column), t.ctid LIMIT \(batchSize)"
+                let rows = try adapter.run(session, sql, parameters)
+                guard !rows.isEmpty else { return nil }
+                var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+                for row in rows {
+                    batch.rows.append(try PostgresAdapter.object(row[0]))
+                    batch.positions.append("\(table) ctid \(row[2] ?? "?")")
+                    position.value = row[1] ?? nil
+                    position.ctid = row[2] ?? nil
+                }
+                batch.checkpoint = position.text
+                return batch
+            }
+            if batch == nil { self.session = nil }
+            return batch
+        }
+
+        /// Changes after the checkpoint: current rows for inserts and updates (none when the
+        /// row is gone: its delete follows), key and version rows marked for deletes.
+        mutating func changes(_ session: Session) throws -> SourceBatch? {
+            let table = adapter.options.qualified
+            if !captureChecked {
+                let trigger = try adapter.run(session, "SELECT tgname::text FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = 'ferry_capture'", [table])
+                guard !trigger.isEmpty else {
+                    throw FerryError.adapter(.configuration, "table \(table) has no change capture installed",
+                        hint: "run 'ferry adapters install-capture SYSTEM', or give options.cursor a growing column")
+                }
+                captureChecked = true
+            }
+            let changeTable = "\(PostgresAdapter.quote(adapter.options.schema)).ferry_changes"
+            let changes = try adapter.run(session, """
+                SELECT seq::text, op, row_key::text, row_version::text FROM \(changeTable)
+                WHERE source_table = $1 AND seq > $2::bigint ORDER BY seq LIMIT \(batchSize)
+                """, [adapter.options.table, String(position.sequence)])
+            guard let last = changes.last, let lastText = last[0] ?? nil, let lastSequence = Int64(lastText) else { return nil }
+            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+            for change in changes {
+                guard let keyText = change[2] ?? nil else { continue }
+                var row: [String: Value]
+                if change[1] == "delete" {
+                    row = try PostgresAdapter.object(keyText)
+                    if let versionText = change[3] ?? nil { row.merge(try PostgresAdapter.object(versionText)) { current, _ in current } }
+                    row["_op"] = "delete"
+                } else {
+                    let key = try PostgresAdapter.object(keyText)
+                    let match = key.keys.sorted().map { "t.\(PostgresAdapter.quote($0)) = k.\(PostgresAdapter.quote($0))" }.joined(separator: " AND ")
+                    guard let current = try adapter.run(session, """
+                        SELECT row_to_json(t)::text FROM \(table) AS t, json_populate_record(NULL::\(table), $1::json) AS k WHERE \(match)
+                        """, [keyText]).first?.first ?? nil
+                    else { continue }
+                    row = try PostgresAdapter.object(current)
+                }
+                batch.rows.append(row)
+                batch.positions.append("\(changeTable) seq \(change[0] ?? "?")")
+            }
+            position.sequence = lastSequence
+            batch.checkpoint = position.text
+            return batch
+        }
+    }
+
+    static func object(_ text: String?) throws -> [String: Value] {
+        guard let text, case .object(let members) = try CanonicalJSON.decode(Array(text.utf8)) else { return [:] }
+        return members
+    }
+
+    // MARK: writing
+
+    /// Upserts (or deletes) each row with the version guard, in one transaction with a
+    /// savepoint per row: a row the table refuses is rejected alone, the rest are applied.
+    public func apply(_ rows: [SinkRow]) throws -> [SinkOutcome] {
+        guard let layout else {
+            throw FerryError.adapter(.configuration, "system table \(options.qualified) is used as a sink without key columns")
+        }
+        let session = try connect()
+        let table = options.qualified
+        let keys = layout.keyColumns.map(Self.quote)
+        let match = keys.map { "t.\($0) = r.\($0)" }.joined(separator: " AND ")
+        let version = layout.versionColumn.map(Self.quote)
+        return try guarded("writing") {
+            _ = try run(session, "BEGIN")
+            var outcomes: [SinkOutcome] = []
+            do {
+                for row in rows {
+                    let json = String(decoding: CanonicalJSON.encode(.object(row.values)), as: UTF8.self)
+                    _ = try run(session, "SAVEPOINT ferry_row")
+                    do {
+                        outcomes.append(try applyOne(session, row, json: json, table: table, keys: keys, match: match, version: version))
+                        _ = try run(session, "RELEASE SAVEPOINT ferry_row")
+                    } catch where ["22", "23"].contains(Self.sqlState(error)?.prefix(2) ?? "") {
+                        // Data and integrity errors belong to this row only.
+                        _ = try run(session, "ROLLBACK TO SAVEPOINT ferry_row")
+                        outcomes.append(.rejected(Self.describe(error)))
+                    }
+                }
+                _ = try run(session, "COMMIT")
+            } catch {
+                _ = try? run(session, "ROLLBACK")
+                throw error
+            }
+            return outcomes
+        }
+    }
+
+    private func applyOne(_ session: Session, _ row: SinkRow, json: String, table: String, keys: [String], match: String, version: String?) throws
+        -> SinkOutcome
+    {
+        let source = "json_populate_record(NULL::\(table), $1::json) AS r"
+        if row.operation == .delete {
+            var sql = "DELETE FROM \(table) AS t USING \(source) WHERE \(match)"
+            if let version, row.values[layout?.versionColumn ?? ""] != nil { sql += " AND t.\(version) <= r.\(version)" }
+            return try run(session, sql + " RETURNING 1", [json]).isEmpty ? .skippedOlder : .applied
+        }
+        let columns = row.values.keys.sorted().map(Self.quote)
+        let list = columns.joined(separator: ", ")
+        let updates = columns.filter { !keys.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
+        var sql = "INSERT INTO \(table) AS t (\(list)) SELECT \(list) FROM \(source) ON CONFLICT (\(keys.joined(separator: ", "))) "
+        if updates.isEmpty {
+            sql += "DO NOTHING"
+        } else {
+            sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
+            if let version { sql += " WHERE EXCLUDED.\(version) > t.\(version) OR t.\(version) IS NULL" }
+        }
+        if try !run(session, sql + " RETURNING 1", [json]).isEmpty { return .applied }
+        // Unchanged: if the table holds exactly this version, the record is in effect.
+        if let version {
+            let same = try run(session, "SELECT (t.\(version) = r.\(version))::text FROM \(table) AS t, \(source) WHERE \(match)", [json])
+            if same.first?.first == "true" { return .applied }
+        }
+        return .skippedOlder
+    }
+
+    // MARK: change capture
+
+    /// Installs a PL/pgSQL trigger that records every insert, update and delete of the table
+    /// in `ferry_changes` (no extensions). Returns what it created; safe to run again.
+    public func installCapture(keyColumns: [String], versionColumn: String?) throws -> [String] {
+        let session = try connect()
+        let table = options.qualified
+        let schema = Self.quote(options.schema)
+        let function = "\(schema).\(Self.quote("ferry_capture_\(options.table)"))"
+        func object(_ row: String, _ columns: [String]) -> String {
+            "json_build_object(" + columns.map { "'\($0.replacingOccurrences(of: "'", with: "''"))', \(row).\(Self.quote($0))" }.joined(separator: ", ") + ")"
+        }
+        let literal = "'" + options.table.replacingOccurrences(of: "'", with: "''") + "'"
+        let oldVersion = versionColumn.map { object("OLD", [$0]) } ?? "NULL"
+        return try guarded("installing capture on") {
+            let columns = try discover()
+            guard !columns.isEmpty else {
+                throw FerryError.adapter(.configuration, "table \(table) does not exist", hint: "fix options.table or schema")
+            }
+            for column in keyColumns + (versionColumn.map { [$0] } ?? []) where !columns.contains(column) {
+                throw FerryError.adapter(.configuration, "column \(column) is not in \(table)", hint: "columns: \(columns.joined(separator: ", "))")
+            }
+            _ = try run(session, """
+                CREATE TABLE IF NOT EXISTS \(schema).ferry_changes (
+                    seq bigserial PRIMARY KEY,
+                    source_table text NOT NULL,
+                    op text NOT NULL,
+                    row_key json NOT NULL,
+                    row_version json,
+                    at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
+            _ = try run(session, """
+                CREATE OR REPLACE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $ferry$
+                BEGIN
+                    IF TG_OP = 'DELETE' THEN
+                        INSERT INTO \(schema).ferry_changes(source_table, op, row_key, row_version)
+                        VALUES (\(literal), 'delete', \(object("OLD", keyColumns)), \(oldVersion));
+                        RETURN OLD;
+                    END IF;
+                    INSERT INTO \(schema).ferry_changes(source_table, op, row_key) VALUES (\(literal), 'upsert', \(object("NEW", keyColumns)));
+                    RETURN NEW;
+                END
+                $ferry$
+                """)
+            let existing = try run(session, "SELECT tgname::text FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = 'ferry_capture'", [table])
+            guard existing.isEmpty else { return [] }
+            _ = try run(session, "CREATE TRIGGER ferry_capture AFTER INSERT OR UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION \(function)()")
+            return ["\(options.schema).\(options.table).ferry_capture"]
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import FerryCore
+@testable import FerryAdapters
+
+/// The PostgreSQL adapter against a real server (`make test` starts one on 127.0.0.1 with
+/// password authentication; Ops/test-postgres.sh). Each test works in its own database.
+@Suite(.serialized) struct PostgresAdapterTests {
+    static let url = ProcessInfo.processInfo.environment["FERRY_TEST_POSTGRES"]
+    static let password = ProcessInfo.processInfo.environment["FERRY_TEST_POSTGRES_PASSWORD"]
+
+    /// A hostile table name: quoting, not string building, must carry it.
+    static let table = #"申请 "x"; DROP TABLE y; --"#
+
+    /// A fresh database with the test table, and options for it.
+    func database(cursor: String = "updated_at") throws -> PostgresAdapter.Options? {
+        guard let url = Self.url, let base = URLComponents(string: url) else {
+            Issue.record("FERRY_TEST_POSTGRES is not set: run the tests with 'make test', which starts PostgreSQL (Ops/test-postgres.sh)")
+            return nil
+        }
+        var admin = PostgresAdapter.Options(host: base.host ?? "127.0.0.1", user: base.user ?? "ferry", database: "postgres", table: "x", cursor: cursor)
+        admin.port = base.port ?? 5432
+        admin.password = Self.password
+        let name = "ferry_test_\(UUID().uuidString.prefix(8).lowercased())"
+        let adminSession = try PostgresAdapter(options: admin).connect()
+        _ = try PostgresAdapter(options: admin).run(adminSession, "CREATE DATABASE \(name)")
+        var options = admin
+        options.database = name
+        options.table = Self.table
+        let adapter = PostgresAdapter(options: options)
+        _ = try adapter.run(try adapter.connect(), """
+            CREATE TABLE \(options.qualified) (
+                id text PRIMARY KEY, name text NOT NULL, amount numeric, born date, active boolean, visits integer,
+                updated_at timestamp NOT NULL)
+            """)
+        return options
+    }
+
+    func sink(_ options: PostgresAdapter.Options) -> PostgresAdapter {
+        PostgresAdapter(options: options, layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated_at"))
+    }
+
+    func row(_ id: String, _ name: String, _ updated: String, amount: Value = .decimal("12.50")) -> SinkRow {
+        SinkRow(key: ["id": .string(id)], values: [
+            "id": .string(id), "name": .string(name), "amount": amount, "born": "1990-01-31", "active": "true", "visits": 3,
+            "updated_at": .string(updated),
+        ])
+    }
+
+    func readAll(_ adapter: PostgresAdapter, since: String? = nil, batch: Int = 2) throws -> ([[String: Value]], String?) {
+        var reader = try adapter.read(since: since, batchSize: batch)
+        var rows: [[String: Value]] = []
+        var checkpoint = since
+        while let next = try reader.next() {
+            rows += next.rows
+            checkpoint = next.checkpoint
+        }
+        return (rows, checkpoint)
+    }
+
+    @Test func upsertsWithTheVersionGuardAndReadsIncrementally() throws {
+        guard let options = try database() else { return }
+        let adapter = sink(options)
+        try adapter.check()
+        #expect(try adapter.discover() == ["id", "name", "amount", "born", "active", "visits", "updated_at"])
+        let hostile = "'); DROP TABLE x; --"
+        let first = try adapter.apply([row("A1", "陈静", "2026-11-24 09:00:00"), row("A2", hostile, "2026-11-24 09:00:00"),
+            row("A3", "王伟", "2026-11-24 09:00:00")])
+        #expect(first == [.applied, .applied, .applied])
+        // Older, equal and newer versions; a row the table refuses is rejected alone.
+        let second = try adapter.apply([row("A1", "old", "2026-11-23 00:00:00"), row("A2", hostile, "2026-11-24 09:00:00"),
+            row("A3", "王伟伟", "2026-11-25 09:00:00"), SinkRow(key: ["id": "A4"], values: ["id": "A4", "name": .null, "updated_at": "2026-11-25 09:00:00"]),
+            row("A5", "李娜", "2026-11-25 10:00:00", amount: "not a number")])
+        #expect(second[0] == .skippedOlder && second[1] == .applied && second[2] == .applied)
+        guard case .rejected = second[3], case .rejected = second[4] else {
+            Issue.record("bad rows were not rejected: \(second)")
+            return
+        }
+
+        let (rows, checkpoint) = try readAll(adapter)
+        #expect(rows.map { $0["id"]?.text } == ["A1", "A2", "A3"], "ordered by the cursor, ties by ctid")
+        #expect(rows[0]["name"] == "陈静" && rows[0]["amount"] == .decimal("12.50") && rows[0]["born"] == "1990-01-31")
+        #expect(rows[1]["name"]?.text == hostile, "hostile text stored and read literally")
+        #expect(rows[2]["name"] == "王伟伟" && rows[2]["visits"] == 3 && rows[2]["active"] == true)
+        // Incremental: only what changed after the checkpoint.
+        _ = try adapter.apply([row("A1", "陈静静", "2026-11-26 08:00:00")])
+        let (changed, _) = try readAll(adapter, since: checkpoint)
+        #expect(changed.map { $0["id"]?.text } == ["A1"])
+        // Deletes are version-guarded too.
+        let deletes = try adapter.apply([
+            SinkRow(key: ["id": "A2"], values: ["id": "A2", "updated_at": "2026-11-24 09:00:00"], operation: .delete),
+            SinkRow(key: ["id": "A1"], values: ["id": "A1", "updated_at": "2026-11-20 00:00:00"], operation: .delete),
+        ])
+        #expect(deletes == [.applied, .skippedOlder])
+    }
+
+    @Test func triggersCaptureInsertsUpdatesAndDeletes() throws {
+        guard var options = try database(cursor: "changes") else { return }
+        let adapter = sink(options)
+        #expect(try adapter.installCapture(keyColumns: ["id"], versionColumn: "updated_at").count == 1)
+        #expect(try adapter.installCapture(keyColumns: ["id"], versionColumn: "updated_at").isEmpty, "installing twice changes nothing")
+        _ = try adapter.apply([row("B1", "甲", "2026-11-24 09:00:00"), row("B2", "乙", "2026-11-24 09:00:00")])
+        let (inserted, checkpoint) = try readAll(adapter)
+        #expect(inserted.map { $0["id"]?.text } == ["B1", "B2"])
+        _ = try adapter.apply([
+            row("B1", "甲二", "2026-11-25 09:00:00"),
+            SinkRow(key: ["id": "B2"], values: ["id": "B2", "updated_at": "2026-11-24 09:00:00"], operation: .delete),
+        ])
+        let (changes, _) = try readAll(adapter, since: checkpoint)
+        #expect(changes.count == 2)
+        #expect(changes[0]["name"] == "甲二")
+        #expect(changes[1]["_op"] == "delete" && changes[1]["id"] == "B2" && changes[1]["updated_at"]?.text == "2026-11-24T09:00:00")
+        // A source without capture says so.
+        options.table = "x"
+        #expect(throws: FerryError.self) { _ = try readAll(PostgresAdapter(options: options)) }
+    }
+
+    @Test func credentialsStayOutOfErrorsAndURLs() throws {
+        guard var options = try database() else { return }
+        options.password = "wrong-secret-42"
+        do {
+            try PostgresAdapter(options: options).check()
+            Issue.record("a wrong password got in")
+        } catch let error as FerryError {
+            #expect(error.adapterFailure == .retryable)
+            #expect(!error.description.contains("wrong-secret-42"))
+            #expect(error.message.contains("password authentication failed"), "\(error.message)")
+        }
+        let yaml = try ConfigNode.parse("url: postgres://ferry:hunter2@127.0.0.1/db\ntable: t\n", file: "t.yaml")
+        do {
+            _ = try PostgresAdapter.options(yaml, system: "s", baseDirectory: URL(fileURLWithPath: "/"))
+            Issue.record("a password in the URL was accepted")
+        } catch let error as FerryError {
+            #expect(!error.description.contains("hunter2") && error.message.contains("holds a password"))
+        }
+        let env = try ConfigNode.parse("url: postgres://ferry@127.0.0.1/db\ntable: t\npassword_env: PGPW\n", file: "t.yaml")
+        #expect(try PostgresAdapter.options(env, system: "s", environment: ["PGPW": "s3cret"], baseDirectory: URL(fileURLWithPath: "/")).password == "s3cret")
+    }
+}
