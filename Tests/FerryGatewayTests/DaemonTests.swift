@@ -117,18 +117,7 @@ import FerryTransport
         }
         #expect(up, "the receiving node did not come up")
 
-        let deployment = try Deployment.load(config.path)
-        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
-        let sync = try extranet.sync(flow: "applications-in")
-        #expect(sync.held.isEmpty, "\(sync.held)")
-        #expect(sync.bundles.first?.file.hasPrefix("http://127.0.0.1:\(port)/bundles/extranet/jinhong") == true)
-        let approval = try Self.shared(directory.appendingPathComponent("data/approval.db"))
-        var delivered = 0
-        for _ in 0..<100 where delivered < 20 {
-            delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
-            if delivered < 20 { Thread.sleep(forTimeInterval: 0.1) }
-        }
-        #expect(delivered == 20)
+        try syncAndAwaitDelivery(directory, config: config, endpoint: "http://127.0.0.1:\(port)")
         // A name that is not a content hash is refused outright.
         #expect(try curlStatus("http://127.0.0.1:\(port)/bundles/extranet/jinhong/evil.sh") == 400)
         kill(receiver.processIdentifier, SIGTERM)
@@ -173,18 +162,7 @@ import FerryTransport
             "--cert", stranger.path("extranet-gw.pem"), "--key", stranger.path("extranet-gw.key")]).isEmpty)
         #expect(try curl("http://127.0.0.1:\(port)/healthz").isEmpty, "plain HTTP was answered")
 
-        let deployment = try Deployment.load(config.path)
-        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
-        let sync = try extranet.sync(flow: "applications-in")
-        #expect(sync.held.isEmpty, "\(sync.held)")
-        #expect(sync.bundles.first?.file.hasPrefix("https://127.0.0.1:\(port)/bundles/extranet/jinhong") == true)
-        let approval = try Self.shared(directory.appendingPathComponent("data/approval.db"))
-        var delivered = 0
-        for _ in 0..<100 where delivered < 20 {
-            delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
-            if delivered < 20 { Thread.sleep(forTimeInterval: 0.1) }
-        }
-        #expect(delivered == 20)
+        try syncAndAwaitDelivery(directory, config: config, endpoint: "https://127.0.0.1:\(port)")
 
         // A sender whose client certificate the receiver does not trust is held, and says why.
         var options = HTTPPush.Options(url: "https://127.0.0.1:\(port)/bundles/extranet/jinhong")
@@ -205,6 +183,23 @@ import FerryTransport
         kill(receiver.processIdentifier, SIGTERM)
         receiver.waitUntilExit()
         #expect(receiver.terminationStatus == 0)
+    }
+
+    /// Syncs the 20 seeded applications from the extranet node, pushed to `endpoint`, and
+    /// waits until the running receiver has applied them all.
+    func syncAndAwaitDelivery(_ directory: URL, config: URL, endpoint: String) throws {
+        let deployment = try Deployment.load(config.path)
+        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))
+        let sync = try extranet.sync(flow: "applications-in")
+        #expect(sync.held.isEmpty, "\(sync.held)")
+        #expect(sync.bundles.first?.file.hasPrefix("\(endpoint)/bundles/extranet/jinhong") == true)
+        let approval = try Self.shared(directory.appendingPathComponent("data/approval.db"))
+        var delivered = 0
+        for _ in 0..<100 where delivered < 20 {
+            delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
+            if delivered < 20 { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(delivered == 20)
     }
 
     func curlStatus(_ url: String) throws -> Int {
