@@ -103,12 +103,7 @@ import FerryTransport
         try Data(text.utf8).write(to: config)
         try DemoTests.seedPortal(directory, count: 20, seed: 9)
 
-        let receiver = Process()
-        receiver.executableURL = CrashRecoveryTests.ferry
-        receiver.arguments = ["run", "--config", config.path, "--node", "jinhong-gw", "--poll", "0.3", "--listen", "127.0.0.1:\(port)"]
-        receiver.standardOutput = FileHandle.nullDevice
-        receiver.standardError = FileHandle.nullDevice
-        try receiver.run()
+        let receiver = try startReceiver(config: config, port: port)
         defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL) } }
         var up = false
         for _ in 0..<100 where !up {
@@ -142,12 +137,7 @@ import FerryTransport
         try Data(text.utf8).write(to: config)
         try DemoTests.seedPortal(directory, count: 20, seed: 11)
 
-        let receiver = Process()
-        receiver.executableURL = CrashRecoveryTests.ferry
-        receiver.arguments = ["run", "--config", config.path, "--node", "jinhong-gw", "--poll", "0.3", "--listen", "127.0.0.1:\(port)"]
-        receiver.standardOutput = FileHandle.nullDevice
-        receiver.standardError = FileHandle.nullDevice
-        try receiver.run()
+        let receiver = try startReceiver(config: config, port: port)
         defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL) } }
         let client = ["--cacert", pki.path("ca.pem"), "--cert", pki.path("extranet-gw.pem"), "--key", pki.path("extranet-gw.key")]
         var up = false
@@ -183,6 +173,17 @@ import FerryTransport
         kill(receiver.processIdentifier, SIGTERM)
         receiver.waitUntilExit()
         #expect(receiver.terminationStatus == 0)
+    }
+
+    /// `ferry run` for the jinhong node, serving its receiving endpoint on `port`.
+    func startReceiver(config: URL, port: Int) throws -> Process {
+        let receiver = Process()
+        receiver.executableURL = CrashRecoveryTests.ferry
+        receiver.arguments = ["run", "--config", config.path, "--node", "jinhong-gw", "--poll", "0.3", "--listen", "127.0.0.1:\(port)"]
+        receiver.standardOutput = FileHandle.nullDevice
+        receiver.standardError = FileHandle.nullDevice
+        try receiver.run()
+        return receiver
     }
 
     /// Syncs the 20 seeded applications from the extranet node, pushed to `endpoint`, and
