@@ -82,7 +82,9 @@ extension Node {
                         continue
                     }
                     let rank = topology.system(named: source)?.level.rank ?? Topology.Level.allCases.count
-                    let decision = Self.settleConflicts(record, fields: policed, holders: holders, source: source, rank: rank)
+                    // A deletion removes the record whole; field policies judge values.
+                    let decision = record.operation == .delete
+                        ? ConflictDecision() : Self.settleConflicts(record, fields: policed, holders: holders, source: source, rank: rank)
                     if !decision.conflicts.isEmpty {
                         let detail = "\(target): conflict on " + decision.conflicts.joined(separator: "; ")
                         outcomes[item.id] = (.conflict, detail)
