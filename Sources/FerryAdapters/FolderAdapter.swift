@@ -21,6 +21,9 @@ public struct FolderAdapter: Source, Sink {
         public var delimiter: UInt8 = UInt8(ascii: ",")
         /// The system's name, in output file names.
         public var prefix = "ferry"
+        /// XML: the element each record is, and the document element written around them.
+        public var recordElement = "record"
+        public var rootElement = "records"
 
         public init(format: RecordFileFormat) { self.format = format }
 
@@ -35,7 +38,7 @@ public struct FolderAdapter: Source, Sink {
     /// Parses `options:` of a system with `adapter: ndjson` or `adapter: csv`.
     public static func options(_ node: ConfigNode, format: RecordFileFormat, system: String, baseDirectory: URL) throws -> Options {
         let what = "options of system \(system)"
-        try node.rejectUnknownKeys(["folder", "done", "out", "pattern", "roll_records", "delimiter"], in: what)
+        try node.rejectUnknownKeys(["folder", "done", "out", "pattern", "roll_records", "delimiter", "record", "root"], in: what)
         func folder(_ key: String) throws -> URL? {
             try node[key].map { URL(fileURLWithPath: try $0.string(key), relativeTo: baseDirectory).standardizedFileURL }
         }
@@ -51,6 +54,12 @@ public struct FolderAdapter: Source, Sink {
         if let rollNode = node["roll_records"] {
             options.rollRecords = try rollNode.int("roll_records")
             guard options.rollRecords >= 1 else { throw rollNode.error("roll_records must be at least 1") }
+        }
+        for (key, element) in [("record", \Options.recordElement), ("root", \Options.rootElement)] {
+            guard let elementNode = node[key] else { continue }
+            let name = try elementNode.string(key)
+            guard format == .xml, XMLRecordReader.isName(name) else { throw elementNode.error("\(key) is an XML element name, for xml") }
+            options[keyPath: element] = name
         }
         if let delimiterNode = node["delimiter"] {
             let text = try delimiterNode.string("delimiter")
@@ -82,9 +91,9 @@ public struct FolderAdapter: Source, Sink {
     /// The columns of the first waiting file: a CSV header, or the first NDJSON record's keys.
     public func discover() throws -> [String] {
         guard let file = try waitingFiles().first else { return [] }
-        var reader = try RecordFileReader(url: file, format: options.format, delimiter: options.delimiter)
-        defer { reader.close() }
-        return try reader.columns()
+        var records = try open(file)
+        defer { records.close() }
+        return try records.columns()
     }
 
     /// Complete files waiting in the folder, in name order.
@@ -136,7 +145,7 @@ public struct FolderAdapter: Source, Sink {
         let adapter: FolderAdapter
         var position: Position?
         let batchSize: Int
-        var current: RecordFileReader?
+        var current: FileRecords?
 
         mutating func next() throws -> SourceBatch? {
             // The file of the last committed batch was finished: it leaves the folder now.
@@ -146,7 +155,7 @@ public struct FolderAdapter: Source, Sink {
             }
             if current == nil {
                 guard let file = try adapter.waitingFiles().first else { return nil }
-                var reader = try RecordFileReader(url: file, format: adapter.options.format, delimiter: adapter.options.delimiter)
+                var reader = try adapter.open(file)
                 let resumeAt = position?.file == file.lastPathComponent ? position?.records ?? 0 : 0
                 try reader.skip(records: resumeAt)
                 current = reader
@@ -171,6 +180,49 @@ public struct FolderAdapter: Source, Sink {
             // An empty file still needs its checkpoint committed, so that it is moved.
             return batch
         }
+    }
+
+    /// The records of one file, whatever its format.
+    enum FileRecords {
+        case text(RecordFileReader)
+        case xml(XMLRecordReader)
+
+        mutating func next() throws -> (row: [String: Value], line: Int)? {
+            switch self {
+            case .text(var reader):
+                defer { self = .text(reader) }
+                return try reader.next()
+            case .xml(let reader):
+                return try reader.next()
+            }
+        }
+
+        mutating func skip(records count: Int) throws {
+            for _ in 0..<count where try next() != nil {}
+        }
+
+        mutating func columns() throws -> [String] {
+            switch self {
+            case .text(var reader):
+                defer { self = .text(reader) }
+                return try reader.columns()
+            case .xml(let reader):
+                return try reader.next()?.row.keys.sorted() ?? []
+            }
+        }
+
+        func close() {
+            switch self {
+            case .text(let reader): reader.close()
+            case .xml(let reader): reader.close()
+            }
+        }
+    }
+
+    func open(_ file: URL) throws -> FileRecords {
+        options.format == .xml
+            ? .xml(try XMLRecordReader(url: file, recordElement: options.recordElement))
+            : .text(try RecordFileReader(url: file, format: options.format, delimiter: options.delimiter))
     }
 
     /// Moves a finished file to `done/`, keeping an earlier file of the same name.
@@ -230,6 +282,18 @@ public struct FolderAdapter: Source, Sink {
                 CanonicalJSON.write(.object(values), into: &bytes)
                 bytes.append(0x0A)
             }
+        case .xml:
+            if let bad = Set(rows.flatMap(\.values.keys)).sorted().first(where: { !XMLRecordReader.isName($0) }) {
+                throw FerryError.adapter(.permanent, "column \(bad) cannot be an XML element name", hint: "rename it in the mapping")
+            }
+            var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<\(options.rootElement)>\n"
+            for row in rows {
+                var values = row.values
+                if row.operation == .delete { values["_op"] = "delete" }
+                text += XMLRecordReader.element(options.recordElement, values, indent: "  ")
+            }
+            text += "</\(options.rootElement)>\n"
+            bytes = Array(text.utf8)
         case .csv:
             let columns = Set(rows.flatMap(\.values.keys)).sorted()
             let header = rows.contains { $0.operation == .delete } ? columns + ["_op"] : columns

@@ -3,7 +3,7 @@ public import FerryCore
 
 /// How records are laid out in exchanged files.
 public enum RecordFileFormat: String, Sendable {
-    case ndjson, csv
+    case ndjson, csv, xml
 }
 
 /// Records from one NDJSON or CSV file, streamed in blocks. Hostile input stops with an
@@ -75,6 +75,8 @@ struct RecordFileReader {
                 return (members, number)
             }
             return nil
+        case .xml:
+            return nil  // XMLRecordReader reads XML
         case .csv:
             if header == nil {
                 guard let names = try csvRecord() else { return nil }

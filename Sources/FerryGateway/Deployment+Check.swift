@@ -83,7 +83,7 @@ extension Deployment {
             }
         case "postgres":
             _ = try PostgresAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory)
-        case "ndjson", "csv":
+        case "ndjson", "csv", "xml":
             let options = try FolderAdapter.options(
                 system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
                 baseDirectory: topology.baseDirectory)

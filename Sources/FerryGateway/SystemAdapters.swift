@@ -13,7 +13,7 @@ enum SystemAdapters {
         case "postgres":
             return PostgresAdapter(options: try PostgresAdapter.options(
                 system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
-        case "ndjson", "csv":
+        case "ndjson", "csv", "xml":
             return FolderAdapter(options: try FolderAdapter.options(
                 system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
                 baseDirectory: topology.baseDirectory))
@@ -43,7 +43,7 @@ enum SystemAdapters {
                 options: try PostgresAdapter.options(
                     system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
                 layout: layout)
-        case "ndjson", "csv":
+        case "ndjson", "csv", "xml":
             return FolderAdapter(options: try FolderAdapter.options(
                 system.options(for: mapping.entity.name), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
                 baseDirectory: topology.baseDirectory))
@@ -64,6 +64,7 @@ enum SystemAdapters {
             "url (postgres://USER@HOST:PORT/DB), password_env or password_file, schema, table, cursor (a growing column, or changes), tls, timeout"),
         ("ndjson", "source, sink", "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records"),
         ("csv", "source, sink", "folder, done, out, pattern, roll_records, delimiter (header row required)"),
+        ("xml", "source, sink", "folder, done, out, pattern, roll_records, record (element per record), root (written around them)"),
     ]
 
     static var known: [String] { catalogue.map(\.type) }

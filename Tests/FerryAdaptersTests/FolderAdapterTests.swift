@@ -37,7 +37,7 @@ import FerryCore
         SinkRow(key: ["SQBH": "WB3"], values: ["SQBH": "WB3", "XM": "李娜", "CFSY": "培训", "JE": 3]),
     ]
 
-    @Test(arguments: [RecordFileFormat.ndjson, .csv])
+    @Test(arguments: [RecordFileFormat.ndjson, .csv, .xml])
     func writtenFilesReadBackTheSame(_ format: RecordFileFormat) throws {
         let sink = try adapter(format, out: "x", roll: 2)
         #expect(try sink.apply(Self.rows) == [.applied, .applied, .applied])
@@ -104,6 +104,9 @@ import FerryCore
             "\(String(describing: quote))")
         let fields = try failure(.csv, "fields.csv", Array("id,name\n1,a,extra\n".utf8))
         #expect(fields?.location?.description.hasSuffix("fields.csv:2:1") == true)
+        let xml = try failure(.xml, "open.xml", Array("<records>\n  <record><id>1</id></record>\n  <record><id>2</id>\n</records>\n".utf8))
+        #expect(xml?.message.contains("not well-formed XML") == true && xml?.location?.description.contains("open.xml:4:") == true,
+            "\(String(describing: xml))")
         let json = try failure(.ndjson, "bad.ndjson", Array("{\"id\":1}\n{\"id\":\n".utf8))
         #expect(json?.location?.description.hasSuffix("bad.ndjson:2:1") == true)
         // A 100 MB line without a line break: refused before it is held whole.
@@ -111,5 +114,31 @@ import FerryCore
         huge += [UInt8](repeating: UInt8(ascii: "x"), count: 100 << 20)
         let long = try failure(.ndjson, "huge.ndjson", huge)
         #expect(long?.message.contains("longer than 16 MiB") == true && long?.location?.description.hasSuffix("huge.ndjson:1:1") == true)
+    }
+
+    /// Older systems' XML: repeated elements, attributes, nested and repeated children; an
+    /// external entity is never fetched.
+    @Test func xmlRecordsReadAsFieldsAndEntitiesStayUnresolved() throws {
+        var options = FolderAdapter.Options(format: .xml)
+        options.folder = root.appendingPathComponent("in")
+        options.recordElement = "申请"
+        try FileManager.default.createDirectory(at: options.folder!, withIntermediateDirectories: true)
+        let secret = root.appendingPathComponent("secret.txt")
+        try Data("TOP SECRET".utf8).write(to: secret)
+        let document = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE 批量 [ <!ENTITY leak SYSTEM "file://\(secret.path)"> ]>
+            <批量 版本="2">
+              <申请 编号="WB1"><姓名>陈静</姓名><国家>AUS</国家><国家>USA</国家><单位><代码>9135</代码></单位></申请>
+              <申请 编号="WB2"><姓名><![CDATA[王<伟>]]></姓名><备注>&leak;</备注></申请>
+            </批量>
+            """
+        try Data(document.utf8).write(to: options.folder!.appendingPathComponent("a.xml"))
+        let rows = try readAll(FolderAdapter(options: options)).rows
+        #expect(rows.count == 2)
+        #expect(rows[0]["编号"] == "WB1" && rows[0]["姓名"] == "陈静" && rows[0]["国家"] == ["AUS", "USA"])
+        #expect(rows[0]["单位"] == .object(["代码": "9135"]))
+        #expect(rows[1]["姓名"] == "王<伟>")
+        #expect(rows[1]["备注"]?.text?.contains("TOP SECRET") != true, "an external entity was resolved")
     }
 }
