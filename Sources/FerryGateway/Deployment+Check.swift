@@ -81,6 +81,8 @@ extension Deployment {
             if !FileManager.default.fileExists(atPath: options.path.path) {
                 report.notes.append("system \(system.name): database \(options.path.path) does not exist yet")
             }
+        case "exec":
+            _ = try ExecAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory)
         case "postgres":
             _ = try PostgresAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory)
         case "ndjson", "csv", "xml":

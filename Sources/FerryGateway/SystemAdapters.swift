@@ -13,6 +13,8 @@ enum SystemAdapters {
         case "postgres":
             return PostgresAdapter(options: try PostgresAdapter.options(
                 system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
+        case "exec":
+            return ExecAdapter(options: try ExecAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
         case "ndjson", "csv", "xml":
             return FolderAdapter(options: try FolderAdapter.options(
                 system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
@@ -37,6 +39,10 @@ enum SystemAdapters {
             return try SQLiteAdapter(
                 options: SQLiteAdapter.options(
                     system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
+                layout: layout)
+        case "exec":
+            return ExecAdapter(
+                options: try ExecAdapter.options(system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
                 layout: layout)
         case "postgres":
             return PostgresAdapter(
@@ -64,6 +70,7 @@ enum SystemAdapters {
             "url (postgres://USER@HOST:PORT/DB), password_env or password_file, schema, table, cursor (a growing column, or changes), tls, timeout"),
         ("ndjson", "source, sink", "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records"),
         ("csv", "source, sink", "folder, done, out, pattern, roll_records, delimiter (header row required)"),
+        ("exec", "source, sink", "command (a program speaking docs/adapter-protocol.md on stdin/stdout), config, timeout"),
         ("xml", "source, sink", "folder, done, out, pattern, roll_records, record (element per record), root (written around them)"),
     ]
 
