@@ -149,6 +149,12 @@ public struct PostgresAdapter: Source, Sink {
         return try result.rows.map { row in try row.map { cell in try cell.decode(String?.self) } }
     }
 
+    /// Fixed statements (no values) on one connection: for the benchmark's tables.
+    package func execute(_ statements: [String]) throws {
+        let session = try connect()
+        try guarded("running statements on") { for sql in statements { _ = try run(session, sql) } }
+    }
+
     func guarded<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -341,6 +347,12 @@ public struct PostgresAdapter: Source, Sink {
             _ = try run(session, "BEGIN")
             var outcomes: [SinkOutcome] = []
             do {
+                // One statement for the whole batch when it can be; a savepoint per row when
+                // it cannot, or when the table refuses something in it.
+                if let batch = try applyBatch(session, rows, table: table, keys: keys, match: match, version: version) {
+                    _ = try run(session, "COMMIT")
+                    return batch
+                }
                 for row in rows {
                     let json = String(decoding: CanonicalJSON.encode(.object(row.values)), as: UTF8.self)
                     _ = try run(session, "SAVEPOINT ferry_row")
@@ -360,6 +372,52 @@ public struct PostgresAdapter: Source, Sink {
             }
             return outcomes
         }
+    }
+
+    /// Upserts a batch of rows with one column set and distinct keys in one statement;
+    /// nil (with nothing changed) when the batch does not qualify or the table refused a row.
+    private func applyBatch(_ session: Session, _ rows: [SinkRow], table: String, keys: [String], match: String, version: String?) throws
+        -> [SinkOutcome]?
+    {
+        guard let first = rows.first, rows.allSatisfy({ $0.operation == .upsert }) else { return nil }
+        let names = first.values.keys.sorted()
+        guard rows.allSatisfy({ $0.values.keys.sorted() == names }) else { return nil }
+        let json = String(decoding: CanonicalJSON.encode(.list(rows.map { .object($0.values) })), as: UTF8.self)
+        let columns = names.map(Self.quote)
+        let list = columns.joined(separator: ", ")
+        let updates = columns.filter { !keys.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
+        // Each row's key as the server spells it after its own type conversions, in order.
+        func identity(_ alias: String) -> String { "concat_ws(chr(31), " + keys.map { "\(alias).\($0)::text" }.joined(separator: ", ") + ")" }
+        let identities = try run(session, """
+            SELECT \(identity("r")) FROM json_populate_recordset(NULL::\(table), $1::json) WITH ORDINALITY AS r ORDER BY r.ordinality
+            """, [json]).map { $0.first.flatMap { $0 } ?? "" }
+        guard identities.count == rows.count, Set(identities).count == rows.count else { return nil }
+        let identity = identity("t")
+        var sql = "INSERT INTO \(table) AS t (\(list)) SELECT \(list) FROM json_populate_recordset(NULL::\(table), $1::json) "
+            + "ON CONFLICT (\(keys.joined(separator: ", "))) "
+        if updates.isEmpty {
+            sql += "DO NOTHING"
+        } else {
+            sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
+            if let version { sql += " WHERE EXCLUDED.\(version) > t.\(version) OR t.\(version) IS NULL" }
+        }
+        _ = try run(session, "SAVEPOINT ferry_batch")
+        let applied: Set<String>
+        do {
+            applied = Set(try run(session, sql + " RETURNING \(identity)", [json]).compactMap { $0.first ?? nil })
+        } catch where ["22", "23", "21"].contains(Self.sqlState(error)?.prefix(2) ?? "") {
+            _ = try run(session, "ROLLBACK TO SAVEPOINT ferry_batch")
+            return nil
+        }
+        _ = try run(session, "RELEASE SAVEPOINT ferry_batch")
+        // Rows not written: in effect if the table holds exactly their version, else older.
+        var current: Set<String> = []
+        if applied.count < rows.count, let version {
+            current = Set(try run(session, """
+                SELECT \(identity) FROM \(table) AS t JOIN json_populate_recordset(NULL::\(table), $1::json) AS r ON \(match) WHERE t.\(version) = r.\(version)
+                """, [json]).compactMap { $0.first ?? nil })
+        }
+        return identities.map { applied.contains($0) || current.contains($0) ? .applied : .skippedOlder }
     }
 
     private func applyOne(_ session: Session, _ row: SinkRow, json: String, table: String, keys: [String], match: String, version: String?) throws

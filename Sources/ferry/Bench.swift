@@ -5,7 +5,7 @@ import FerryGateway
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, MappingBench.self])
+        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, MappingBench.self, AdaptersBench.self])
 
     struct SealBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -125,6 +125,42 @@ struct Bench: ParsableCommand {
                 print("  jq not installed: no comparison")
             }
             print("  peak RSS \(String(format: "%.1f", r.peakRSSMB)) MB")
+        }
+    }
+
+    struct AdaptersBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "adapters",
+            abstract: "Apply and read records/s of the SQLite and PostgreSQL adapters, beside sqlite3 .import and psql \\copy.",
+            discussion: """
+                Applies generated rows in batches of 5000 with the version guard, reads them back
+                by the cursor column, and bulk-loads the same rows with the database's own tool in
+                the same run. PostgreSQL is measured when --postgres is given; its password is
+                read from FERRY_BENCH_POSTGRES_PASSWORD.
+
+                Example:
+                  ferry bench adapters --records 500000 --postgres postgres://ferry@127.0.0.1:54329/postgres
+                """)
+
+        @Option(name: .long, help: "Rows to generate.") var records = 500_000
+        @Option(name: .long, help: "A PostgreSQL server to measure, postgres://USER@HOST:PORT/DATABASE.") var postgres: String?
+        @Option(name: .long, help: "Scratch directory.")
+        var dir: String = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-adapters").path
+
+        func run() throws {
+            let figures = try reporting {
+                try AdapterBenchmark.run(records: records, directory: URL(fileURLWithPath: dir), postgres: postgres,
+                    password: ProcessInfo.processInfo.environment["FERRY_BENCH_POSTGRES_PASSWORD"])
+            }
+            func f(_ value: Double) -> String { String(format: "%.0f", value) }
+            for figure in figures {
+                print("\(figure.adapter): \(figure.records) records")
+                print("  apply  \(f(figure.applyPerSecond)) records/s (batches of 5000, version-guarded upsert)")
+                print("  read   \(f(figure.readPerSecond)) records/s (by cursor column)")
+                if let bulk = figure.bulkLoadPerSecond {
+                    print("  \(figure.bulkTool)  \(f(bulk)) records/s: apply is \(String(format: "%.2f", figure.applyPerSecond / bulk))x of it")
+                }
+            }
         }
     }
 }

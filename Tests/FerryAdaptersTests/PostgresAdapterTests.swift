@@ -86,6 +86,8 @@ import FerryCore
         _ = try adapter.apply([row("A1", "陈静静", "2026-11-26 08:00:00")])
         let (changed, _) = try readAll(adapter, since: checkpoint)
         #expect(changed.map { $0["id"]?.text } == ["A1"])
+        // One statement for a clean batch: an older version skipped, the same version in effect.
+        #expect(try adapter.apply([row("A1", "old", "2026-11-01 00:00:00"), row("A3", "王伟伟", "2026-11-25 09:00:00")]) == [.skippedOlder, .applied])
         // Deletes are version-guarded too.
         let deletes = try adapter.apply([
             SinkRow(key: ["id": "A2"], values: ["id": "A2", "updated_at": "2026-11-24 09:00:00"], operation: .delete),

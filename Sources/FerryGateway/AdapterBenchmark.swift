@@ -1,0 +1,132 @@
+public import Foundation
+import FerryCore
+import FerryAdapters
+
+/// `ferry bench adapters`: read and apply records/s of the database adapters on generated
+/// rows, beside the database's own bulk load of the same rows (`sqlite3 .import`,
+/// `psql \copy`) measured in the same run.
+public enum AdapterBenchmark {
+    public struct Figures: Sendable {
+        public var adapter: String
+        public var records: Int
+        public var applyPerSecond: Double
+        public var readPerSecond: Double
+        /// The database's own bulk load, or nil when its command-line tool is missing.
+        public var bulkLoadPerSecond: Double?
+        public var bulkTool: String
+    }
+
+    /// - Parameter postgres: a server to measure too, as `postgres://USER@HOST:PORT/DB`, with
+    ///   the password in `password` (never printed).
+    public static func run(records: Int, directory: URL, postgres: String?, password: String?) throws -> [Figures] {
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let csv = directory.appendingPathComponent("rows.csv")
+        try writeCSV(records: records, to: csv)
+        var figures = [try sqlite(records: records, csv: csv, directory: directory)]
+        if let postgres { figures.append(try self.postgres(records: records, csv: csv, url: postgres, password: password)) }
+        return figures
+    }
+
+    static func row(_ index: Int) -> (id: String, name: String, amount: String, updated: String) {
+        let names = ["陈静", "王伟", "李娜", "张敏", "刘洋", "杨帆", "赵磊", "黄丽"]
+        return (String(format: "R%08d", index), names[index % names.count], "\(index % 100000).\(index % 100)",
+            String(format: "2026-11-24 %02d:%02d:%02d", (index / 3600) % 24, (index / 60) % 60, index % 60))
+    }
+
+    static func writeCSV(records: Int, to url: URL) throws {
+        var text = ""
+        text.reserveCapacity(records * 48)
+        for index in 0..<records {
+            let r = row(index)
+            text += "\(r.id),\(r.name),\(r.amount),\(r.updated)\n"
+        }
+        try Data(text.utf8).write(to: url)
+    }
+
+    static func sinkRows(records: Int) -> [[SinkRow]] {
+        stride(from: 0, to: records, by: 5000).map { start in
+            (start..<min(start + 5000, records)).map { index in
+                let r = row(index)
+                return SinkRow(key: ["id": .string(r.id)], values: [
+                    "id": .string(r.id), "name": .string(r.name), "amount": .decimal(r.amount), "updated": .string(r.updated),
+                ])
+            }
+        }
+    }
+
+    static func time(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    static func tool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    static func drain(_ source: any Source) throws -> Int {
+        var reader = try source.read(since: nil, batchSize: 5000)
+        var count = 0
+        while let batch = try reader.next() { count += batch.rows.count }
+        return count
+    }
+
+    static func sqlite(records: Int, csv: URL, directory: URL) throws -> Figures {
+        let schema = "CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT NOT NULL, amount REAL, updated TEXT NOT NULL);"
+        var bulk: Double?
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
+            let file = directory.appendingPathComponent("bulk.db")
+            bulk = Double(records) / (try time {
+                _ = try tool("/usr/bin/sqlite3", [file.path, schema, ".mode csv", ".import \(csv.path) t"])
+            })
+        }
+        let file = directory.appendingPathComponent("ferry.db")
+        _ = try tool("/usr/bin/sqlite3", [file.path, schema])
+        let adapter = try SQLiteAdapter(options: .init(path: file, table: "t", cursor: "updated"),
+            layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated"))
+        let batches = sinkRows(records: records)
+        let apply = try time { for batch in batches { _ = try adapter.apply(batch) } }
+        var read = 0
+        let readSeconds = try time { read = try drain(adapter) }
+        guard read == records else { throw FerryError(.internalFailure, "the benchmark read \(read) of \(records) rows back") }
+        return Figures(adapter: "sqlite", records: records, applyPerSecond: Double(records) / apply, readPerSecond: Double(records) / readSeconds,
+            bulkLoadPerSecond: bulk, bulkTool: "sqlite3 .import")
+    }
+
+    static func postgres(records: Int, csv: URL, url: String, password: String?) throws -> Figures {
+        guard let parts = URLComponents(string: url), let host = parts.host, let user = parts.user else {
+            throw FerryError(.config, "--postgres takes postgres://USER@HOST:PORT/DATABASE", hint: "the password goes in FERRY_BENCH_POSTGRES_PASSWORD")
+        }
+        var options = PostgresAdapter.Options(host: host, user: user, database: String(parts.path.dropFirst()), table: "ferry_bench", cursor: "updated")
+        options.port = parts.port ?? 5432
+        options.password = password
+        options.timeoutSeconds = 600
+        let adapter = PostgresAdapter(options: options, layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated"))
+        let schema = "(id text PRIMARY KEY, name text NOT NULL, amount numeric, updated timestamp NOT NULL)"
+        try adapter.execute([
+            "DROP TABLE IF EXISTS ferry_bench, ferry_bench_bulk", "CREATE TABLE ferry_bench \(schema)", "CREATE TABLE ferry_bench_bulk \(schema)",
+        ])
+        var bulk: Double?
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/psql") {
+            bulk = Double(records) / (try time {
+                _ = try tool("/usr/bin/psql", [url, "-q", "-c", "\\copy ferry_bench_bulk FROM '\(csv.path)' CSV"], environment: ["PGPASSWORD": password ?? ""])
+            })
+        }
+        let batches = sinkRows(records: records)
+        let apply = try time { for batch in batches { _ = try adapter.apply(batch) } }
+        var read = 0
+        let readSeconds = try time { read = try drain(adapter) }
+        try adapter.execute(["DROP TABLE IF EXISTS ferry_bench, ferry_bench_bulk"])
+        guard read == records else { throw FerryError(.internalFailure, "the benchmark read \(read) of \(records) rows back") }
+        return Figures(adapter: "postgres", records: records, applyPerSecond: Double(records) / apply, readPerSecond: Double(records) / readSeconds,
+            bulkLoadPerSecond: bulk, bulkTool: "psql \\copy")
+    }
+}
