@@ -89,7 +89,8 @@ public enum AdapterBenchmark {
             })
         }
         let file = directory.appendingPathComponent("ferry.db")
-        _ = try tool("/usr/bin/sqlite3", [file.path, schema])
+        // Incremental reads need the cursor column indexed, as any source table should have it.
+        _ = try tool("/usr/bin/sqlite3", [file.path, schema + " CREATE INDEX t_updated ON t(updated);"])
         let adapter = try SQLiteAdapter(options: .init(path: file, table: "t", cursor: "updated"),
             layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated"))
         let batches = sinkRows(records: records)
@@ -113,6 +114,7 @@ public enum AdapterBenchmark {
         let schema = "(id text PRIMARY KEY, name text NOT NULL, amount numeric, updated timestamp NOT NULL)"
         try adapter.execute([
             "DROP TABLE IF EXISTS ferry_bench, ferry_bench_bulk", "CREATE TABLE ferry_bench \(schema)", "CREATE TABLE ferry_bench_bulk \(schema)",
+            "CREATE INDEX ferry_bench_updated ON ferry_bench (updated)",
         ])
         var bulk: Double?
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/psql") {
