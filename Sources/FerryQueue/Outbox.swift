@@ -52,8 +52,9 @@ public enum Outbox {
             let count = min(rowsPerStatement, entries.count - start)
             let statement: RawInsert
             if count == rowsPerStatement {
-                if full == nil { full = try RawInsert(db, sql: insertSQL(rows: count)) }
-                statement = full!
+                let reused = try full ?? RawInsert(db, sql: insertSQL(rows: count))
+                full = reused
+                statement = reused
             } else {
                 statement = try RawInsert(db, sql: insertSQL(rows: count))
             }
