@@ -69,7 +69,12 @@ public struct ExecAdapter: Source, Sink {
         private var ended = false
         private let logger: (String, String) -> Void
 
+        /// A program that exits before reading all its input must not take Ferry down with
+        /// SIGPIPE: the write fails instead, and the missing answers say what went wrong.
+        private static let pipesSafe: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
         init(_ options: Options, logger: @escaping (String, String) -> Void) throws {
+            Self.pipesSafe
             name = options.command.joined(separator: " ")
             timeout = options.timeoutSeconds
             self.logger = logger

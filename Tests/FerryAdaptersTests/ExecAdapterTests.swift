@@ -87,4 +87,17 @@ import FerryCore
         }
         #expect(Date().timeIntervalSince(started) < 10)
     }
+
+    @Test func aSinkThatQuitsEarlyIsAnErrorNotACrash() throws {
+        // Reads one line, then leaves: the rest of Ferry's input hits a closed pipe.
+        var options = ExecAdapter.Options(command: ["python3", "-c", "import sys; sys.stdin.readline()"])
+        options.timeoutSeconds = 5
+        let rows = (0..<5000).map { SinkRow(key: ["id": .string("K\($0)")], values: ["id": .string("K\($0)"), "pad": .string(String(repeating: "x", count: 200))]) }
+        do {
+            _ = try ExecAdapter(options: options).apply(rows)
+            Issue.record("a sink that answered nothing was taken as done")
+        } catch let error as FerryError {
+            #expect(error.adapterFailure == .retryable && error.message.contains("answered 0 of 5000"))
+        }
+    }
 }
