@@ -24,6 +24,13 @@ public protocol Source: Sendable {
     func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader
 }
 
+/// A source that reads by a cursor column and can tell whether that column leads an index:
+/// without one, every incremental batch scans and sorts the whole table.
+public protocol CursorIndexed {
+    /// nil when the source does not read by a column (rowid, change capture).
+    func cursorIndexed() throws -> Bool?
+}
+
 /// One row to write, addressed by its key columns.
 public struct SinkRow: Sendable {
     public var key: [String: Value]

@@ -500,3 +500,16 @@ public struct PostgresAdapter: Source, Sink {
         }
     }
 }
+
+extension PostgresAdapter: CursorIndexed {
+    public func cursorIndexed() throws -> Bool? {
+        guard options.cursor != "changes" else { return nil }
+        let session = try connect()
+        return try guarded("inspecting the indexes of") {
+            !(try run(session, """
+                SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                WHERE i.indrelid = to_regclass($1) AND a.attname = $2
+                """, [options.qualified, options.cursor]).isEmpty)
+        }
+    }
+}

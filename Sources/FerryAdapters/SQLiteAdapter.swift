@@ -272,3 +272,12 @@ public struct SQLiteAdapter: Source, Sink {
         }
     }
 }
+
+extension SQLiteAdapter: CursorIndexed {
+    public func cursorIndexed() throws -> Bool? {
+        guard options.cursor != "rowid", options.cursor != "changes" else { return nil }
+        return try database.read { db in
+            try db.indexes(on: options.table).contains { $0.columns.first == options.cursor }
+        }
+    }
+}

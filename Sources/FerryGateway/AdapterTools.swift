@@ -48,6 +48,8 @@ public enum AdapterTools {
         public var columns: [String]
         /// Columns the mapping reads that the system does not offer.
         public var missing: [String]
+        /// Things that work but will hurt, like a cursor column without an index.
+        public var warnings: [String] = []
     }
 
     /// Connects to `system` as node `node` would (same zone) and discovers what it offers.
@@ -70,7 +72,11 @@ public enum AdapterTools {
             let columns = try source.discover()
             let mapping = try deployment.mapping(system: name, entity: entity)
             let wanted = mapping.rules.flatMap { $0.column.map { [$0] } ?? $0.concat }
-            return Probe(entity: entity, columns: columns, missing: columns.isEmpty ? [] : wanted.filter { !columns.contains($0) })
+            var probe = Probe(entity: entity, columns: columns, missing: columns.isEmpty ? [] : wanted.filter { !columns.contains($0) })
+            if let indexed = source as? any CursorIndexed, try indexed.cursorIndexed() == false {
+                probe.warnings.append("the cursor column has no index: every incremental batch scans the whole table (see docs/adapters.md)")
+            }
+            return probe
         }
     }
 }

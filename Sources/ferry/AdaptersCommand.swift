@@ -28,6 +28,7 @@ struct AdaptersCommand: ParsableCommand {
             for probe in probes {
                 print("\(system) / \(probe.entity): reachable, \(probe.columns.count) fields: \(probe.columns.joined(separator: ", "))")
                 if !probe.missing.isEmpty { print("  warning: the mapping reads \(probe.missing.joined(separator: ", ")), which \(system) does not offer") }
+                for warning in probe.warnings { print("  warning: \(warning)") }
             }
         }
     }

@@ -44,4 +44,20 @@ import FerryCore
         let purpose = try approval.read { db in try String.fetchOne(db, sql: "SELECT CFSY FROM sqsp WHERE SQBH = ?", arguments: [ids[2]]) }
         #expect(purpose == "更改后的事由")
     }
+
+    @Test func adaptersCheckWarnsOfACursorColumnWithoutAnIndex() throws {
+        let directory = DemoTests.temporary("index")
+        _ = try Scaffold.create(in: directory)
+        try DemoTests.seedPortal(directory, count: 1, seed: 3)
+        let config = directory.appendingPathComponent("ferry.yaml").path
+        let portal = try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path)
+        #expect(try AdapterTools.check(config: config, node: "extranet-gw", system: "portal").allSatisfy(\.warnings.isEmpty),
+            "the shipped portal schema indexes its cursor columns")
+        try portal.write { db in try db.execute(sql: "DROP INDEX applications_updated") }
+        let before = try AdapterTools.check(config: config, node: "extranet-gw", system: "portal")
+        #expect(before.first { $0.entity == "TravelApplication" }?.warnings.first?.contains("no index") == true, "\(before.map(\.warnings))")
+        try portal.write { db in try db.execute(sql: "CREATE INDEX applications_updated ON applications(updated_at)") }
+        let after = try AdapterTools.check(config: config, node: "extranet-gw", system: "portal")
+        #expect(after.first { $0.entity == "TravelApplication" }?.warnings.isEmpty == true)
+    }
 }

@@ -12,6 +12,7 @@ CREATE TABLE travel_orders (
     approval       TEXT,
     modified       TEXT NOT NULL  -- yyyy-MM-dd HH:mm:ss
 );
+CREATE INDEX travel_orders_modified ON travel_orders(modified);
 
 CREATE TABLE issuance (
     order_ref        TEXT PRIMARY KEY,

@@ -19,3 +19,4 @@ CREATE TABLE progress (
     passport_no  TEXT,
     updated_at   TEXT NOT NULL
 );
+CREATE INDEX progress_updated ON progress(updated_at);
