@@ -31,6 +31,12 @@ public protocol CursorIndexed {
     func cursorIndexed() throws -> Bool?
 }
 
+/// A database source that can install triggers recording every insert, update and delete
+/// (`ferry adapters install-capture`); returns what it created, nothing when run again.
+public protocol ChangeCapturing {
+    func installCapture(keyColumns: [String], versionColumn: String?) throws -> [String]
+}
+
 /// One row to write, addressed by its key columns.
 public struct SinkRow: Sendable {
     public var key: [String: Value]

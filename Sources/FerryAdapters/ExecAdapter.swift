@@ -36,21 +36,12 @@ public struct ExecAdapter: Source, Sink {
         guard !command.isEmpty else { throw commandNode.error("command is the program and its arguments, like [python3, adapter.py]") }
         var options = Options(command: command)
         options.workingDirectory = baseDirectory
-        if let configNode = node["config"] { options.config = Self.value(configNode) }
+        if let configNode = node["config"] { options.config = configNode.value }
         if let timeoutNode = node["timeout"] {
             options.timeoutSeconds = try timeoutNode.int("timeout")
             guard options.timeoutSeconds >= 1 else { throw timeoutNode.error("timeout is seconds, at least 1") }
         }
         return options
-    }
-
-    static func value(_ node: ConfigNode) -> Value {
-        switch node.kind {
-        case .null: return .null
-        case .scalar(let text): return .string(text)
-        case .sequence(let items): return .list(items.map(value))
-        case .mapping(let entries): return .object(Dictionary(entries.map { ($0.key, value($0.value)) }, uniquingKeysWith: { a, _ in a }))
-        }
     }
 
     // MARK: the conversation

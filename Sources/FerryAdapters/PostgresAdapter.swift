@@ -13,7 +13,7 @@ import PostgresNIO
 ///
 /// Calls block on NIO futures (never on Swift's cooperative threads), one connection per
 /// read or apply, closed when done.
-public struct PostgresAdapter: Source, Sink {
+public struct PostgresAdapter: Source, Sink, ChangeCapturing {
     public struct Options: Sendable {
         public var host: String
         public var port = 5432

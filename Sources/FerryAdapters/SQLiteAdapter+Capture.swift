@@ -5,7 +5,7 @@ public import FerryCore
 /// Change capture for SQLite systems (`cursor: changes`): triggers that Ferry installs
 /// (`ferry adapters install-capture`) write every insert, update and delete of the table
 /// into `ferry_changes`, so deletes travel too and no timestamp column has to be trusted.
-extension SQLiteAdapter {
+extension SQLiteAdapter: ChangeCapturing {
     static let changeTable = "ferry_changes"
 
     /// Creates the change table and the three triggers of `options.table`; running it again

@@ -2,6 +2,17 @@
 extension ConfigNode {
     public var isNull: Bool { if case .null = kind { return true } else { return false } }
 
+    /// The node as an untyped value: scalars stay text (typing them is the reader's job),
+    /// sequences become lists and mappings objects.
+    public var value: Value {
+        switch kind {
+        case .null: return .null
+        case .scalar(let text): return .string(text)
+        case .sequence(let items): return .list(items.map(\.value))
+        case .mapping(let entries): return .object(Dictionary(entries.map { ($0.key, $0.value.value) }, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
     public func error(_ message: String, hint: String? = nil, code: FerryError.Code = .config) -> FerryError {
         FerryError(code, message, at: .file(location), hint: hint)
     }

@@ -1,6 +1,7 @@
 public import Foundation
 import FerryCore
 import FerryAdapters
+import FerrySeal
 
 /// `ferry bench adapters`: read and apply records/s of the database adapters on generated
 /// rows, beside the database's own bulk load of the same rows (`sqlite3 .import`,
@@ -56,9 +57,9 @@ public enum AdapterBenchmark {
     }
 
     static func time(_ body: () throws -> Void) rethrows -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+        var clock = Stopwatch()
         try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return clock.lap()
     }
 
     static func tool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Int32 {

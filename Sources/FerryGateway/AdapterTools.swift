@@ -12,13 +12,13 @@ public enum AdapterTools {
 
     public static var types: [TypeInfo] { SystemAdapters.catalogue.map { TypeInfo(type: $0.type, role: $0.role, options: $0.options) } }
 
-    /// Installs change-capture triggers on each table of an SQLite system, keyed by the
+    /// Installs change-capture triggers on each table of a database system, keyed by the
     /// columns its mappings store the entity's key and version in; returns the triggers made.
     public static func installCapture(config: String, node: String, system name: String) throws -> [String] {
         let deployment = try Deployment.load(config)
         let topology = deployment.topology
-        guard let system = topology.system(named: name), ["sqlite", "postgres"].contains(system.adapter) else {
-            throw FerryError(.config, "no SQLite or PostgreSQL system \(name) in \(config)", hint: "install-capture works on database systems")
+        guard let system = topology.system(named: name) else {
+            throw FerryError(.config, "no system \(name) in \(config)", hint: "known: \(topology.systems.map(\.name).joined(separator: ", "))")
         }
         guard topology.node(named: node)?.zone == system.zone else {
             throw FerryError(.config, "node \(node) is not in zone \(system.zone), where \(name) is", at: .file(system.location))
@@ -30,14 +30,11 @@ public enum AdapterTools {
             guard keys.count == mapping.entity.key.count else {
                 throw FerryError(.config, "mapping \(mapping.name) does not keep every key field in a column", hint: "map the key to columns")
             }
-            let version = mapping.rule(for: mapping.entity.version)?.column
-            if system.adapter == "postgres" {
-                let options = try PostgresAdapter.options(system.options(for: entity), system: name, baseDirectory: topology.baseDirectory)
-                created += try PostgresAdapter(options: options).installCapture(keyColumns: keys, versionColumn: version)
-            } else {
-                let options = try SQLiteAdapter.options(system.options(for: entity), system: name, baseDirectory: topology.baseDirectory)
-                created += try SQLiteAdapter(options: options).installCapture(keyColumns: keys, versionColumn: version)
+            guard let capturing = try SystemAdapters.adapter(for: system, entity: entity, topology: topology) as? any ChangeCapturing else {
+                throw FerryError(.config, "system \(name) (adapter \(system.adapter)) has no change capture", at: .file(system.location),
+                    hint: "install-capture works on sqlite and postgres systems")
             }
+            created += try capturing.installCapture(keyColumns: keys, versionColumn: mapping.rule(for: mapping.entity.version)?.column)
         }
         return created
     }

@@ -84,28 +84,20 @@ extension QueueTools {
         let (store, deployment) = try store(config: config, node: node)
         return try store.read { db in
             var listing = Listing()
-            var filters: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let lane {
-                filters.append("lane = ?")
-                arguments.append(lane)
-            }
-            if let state {
-                filters.append("state = ?")
-                arguments.append(state)
-            }
-            let clause = filters.isEmpty ? "" : " WHERE " + filters.joined(separator: " AND ")
+            var bundles = SQLFilter()
+            bundles.add("lane = ?", lane)
+            bundles.add("state = ?", state)
             for row in try Row.fetchAll(
-                db, sql: "SELECT * FROM bundles_out\(clause) ORDER BY created_at DESC, sequence DESC LIMIT ?",
-                arguments: StatementArguments(arguments + [limit]))
+                db, sql: "SELECT * FROM bundles_out\(bundles.clause) ORDER BY created_at DESC, sequence DESC LIMIT ?",
+                arguments: bundles.arguments(limit: limit))
             {
                 listing.bundles.append(.init(
                     direction: "out", lane: row["lane"], sequence: row["sequence"], id: row["id"], kind: row["kind"], state: row["state"],
                     records: row["records"], at: row["created_at"], attempts: row["ship_attempts"], error: row["last_error"]))
             }
             for row in try Row.fetchAll(
-                db, sql: "SELECT * FROM bundles_in\(clause) ORDER BY received_at DESC, sequence DESC LIMIT ?",
-                arguments: StatementArguments(arguments + [limit]))
+                db, sql: "SELECT * FROM bundles_in\(bundles.clause) ORDER BY received_at DESC, sequence DESC LIMIT ?",
+                arguments: bundles.arguments(limit: limit))
             {
                 listing.bundles.append(.init(
                     direction: "in", lane: row["lane"], sequence: row["sequence"], id: row["id"], kind: row["kind"], state: row["state"],
@@ -113,21 +105,14 @@ extension QueueTools {
             }
             guard records else { return listing }
 
-            var outFilters = ["bundle_id IS NULL"]
-            var outArguments: [(any DatabaseValueConvertible)?] = []
-            if let lane {
-                outFilters.append("lane = ?")
-                outArguments.append(lane)
-            }
-            if let flow {
-                outFilters.append("flow = ?")
-                outArguments.append(flow)
-            }
+            var outbox = SQLFilter(["bundle_id IS NULL"])
+            outbox.add("lane = ?", lane)
+            outbox.add("flow = ?", flow)
             // Unsealed records have one state; asking for another state lists none of them.
             if state == nil || state == "pending" {
                 for row in try Row.fetchAll(
-                    db, sql: "SELECT lane, flow, entity, record_key, version, enqueued_at FROM outbox WHERE \(outFilters.joined(separator: " AND ")) ORDER BY id LIMIT ?",
-                    arguments: StatementArguments(outArguments + [limit]))
+                    db, sql: "SELECT lane, flow, entity, record_key, version, enqueued_at FROM outbox\(outbox.clause) ORDER BY id LIMIT ?",
+                    arguments: outbox.arguments(limit: limit))
                 {
                     listing.records.append(.init(
                         queue: "outbox", lane: row["lane"], flow: row["flow"], entity: row["entity"],
@@ -135,24 +120,18 @@ extension QueueTools {
                         at: row["enqueued_at"], attempts: 0))
                 }
             }
-            var inFilters = [state == nil ? "inbox.state IN ('pending', 'dead')" : "inbox.state = ?"]
-            var inArguments: [(any DatabaseValueConvertible)?] = state.map { [$0] } ?? []
-            if let lane {
-                inFilters.append("bundles_in.lane = ?")
-                inArguments.append(lane)
-            }
-            if let flow {
-                inFilters.append("inbox.flow = ?")
-                inArguments.append(flow)
-            }
+            var inbox = SQLFilter(state == nil ? ["inbox.state IN ('pending', 'dead')"] : [])
+            inbox.add("inbox.state = ?", state)
+            inbox.add("bundles_in.lane = ?", lane)
+            inbox.add("inbox.flow = ?", flow)
             for row in try Row.fetchAll(
                 db, sql: """
                     SELECT bundles_in.lane AS lane, inbox.flow AS flow, inbox.entity AS entity, inbox.record_key AS record_key,
                         inbox.version AS version, inbox.state AS state, bundles_in.received_at AS at, inbox.attempts AS attempts
                     FROM inbox JOIN bundles_in ON bundles_in.id = inbox.bundle_id
-                    WHERE \(inFilters.joined(separator: " AND ")) ORDER BY inbox.id LIMIT ?
+                    \(inbox.clause) ORDER BY inbox.id LIMIT ?
                     """,
-                arguments: StatementArguments(inArguments + [limit]))
+                arguments: inbox.arguments(limit: limit))
             {
                 listing.records.append(.init(
                     queue: "inbox", lane: row["lane"], flow: row["flow"], entity: row["entity"],
@@ -160,13 +139,12 @@ extension QueueTools {
                     at: row["at"], attempts: row["attempts"]))
             }
             if state == nil || state == "quarantined" {
-                var sql = "SELECT flow, stage, masked_key, issues, source_position, at FROM quarantine"
-                var quarantineArguments: [(any DatabaseValueConvertible)?] = []
-                if let flow {
-                    sql += " WHERE flow = ?"
-                    quarantineArguments.append(flow)
-                }
-                for row in try Row.fetchAll(db, sql: sql + " ORDER BY id DESC LIMIT ?", arguments: StatementArguments(quarantineArguments + [limit])) {
+                var quarantine = SQLFilter()
+                quarantine.add("flow = ?", flow)
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT flow, stage, masked_key, issues, source_position, at FROM quarantine\(quarantine.clause) ORDER BY id DESC LIMIT ?",
+                    arguments: quarantine.arguments(limit: limit))
+                {
                     listing.quarantined.append(.init(
                         flow: row["flow"], stage: row["stage"], key: row["masked_key"], issues: row["issues"], position: row["source_position"],
                         at: row["at"]))
@@ -175,4 +153,23 @@ extension QueueTools {
             return listing
         }
     }
+}
+
+/// The WHERE clause of a listing and its bound values, from the filters an operator gave.
+struct SQLFilter {
+    private var conditions: [String]
+    private var values: [(any DatabaseValueConvertible)?] = []
+
+    init(_ fixed: [String] = []) { conditions = fixed }
+
+    /// Adds `condition` (with one `?`) when the operator gave a value for it.
+    mutating func add(_ condition: String, _ value: String?) {
+        guard let value else { return }
+        conditions.append(condition)
+        values.append(value)
+    }
+
+    var clause: String { conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ") }
+
+    func arguments(limit: Int) -> StatementArguments { StatementArguments(values + [limit]) }
 }

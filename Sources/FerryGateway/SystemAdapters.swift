@@ -5,23 +5,28 @@ import FerryAdapters
 
 /// Builds the adapter a system's topology entry describes.
 enum SystemAdapters {
-    static func source(for system: Topology.System, entity: String, topology: Topology) throws -> any Source {
+    /// The adapter for one entity of a system, from its topology entry; with `layout` it
+    /// can also write.
+    static func adapter(for system: Topology.System, entity: String, topology: Topology, layout: SinkLayout? = nil) throws -> any Source & Sink {
+        let options = system.options(for: entity)
+        let base = topology.baseDirectory
         switch system.adapter {
         case "sqlite":
-            return try SQLiteAdapter(
-                options: SQLiteAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
+            return try SQLiteAdapter(options: SQLiteAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
         case "postgres":
-            return PostgresAdapter(options: try PostgresAdapter.options(
-                system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
+            return PostgresAdapter(options: try PostgresAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
         case "exec":
-            return ExecAdapter(options: try ExecAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory))
+            return ExecAdapter(options: try ExecAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
         case "ndjson", "csv", "xml":
             return FolderAdapter(options: try FolderAdapter.options(
-                system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
-                baseDirectory: topology.baseDirectory))
+                options, format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name, baseDirectory: base))
         default:
             throw unsupported(system)
         }
+    }
+
+    static func source(for system: Topology.System, entity: String, topology: Topology) throws -> any Source {
+        try adapter(for: system, entity: entity, topology: topology)
     }
 
     /// A sink keyed by the columns the mapping stores the entity's key and version in.
@@ -34,28 +39,7 @@ enum SystemAdapters {
             return column
         }
         let layout = SinkLayout(keyColumns: keyColumns, versionColumn: mapping.rule(for: mapping.entity.version)?.column)
-        switch system.adapter {
-        case "sqlite":
-            return try SQLiteAdapter(
-                options: SQLiteAdapter.options(
-                    system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
-                layout: layout)
-        case "exec":
-            return ExecAdapter(
-                options: try ExecAdapter.options(system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
-                layout: layout)
-        case "postgres":
-            return PostgresAdapter(
-                options: try PostgresAdapter.options(
-                    system.options(for: mapping.entity.name), system: system.name, baseDirectory: topology.baseDirectory),
-                layout: layout)
-        case "ndjson", "csv", "xml":
-            return FolderAdapter(options: try FolderAdapter.options(
-                system.options(for: mapping.entity.name), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
-                baseDirectory: topology.baseDirectory))
-        default:
-            throw unsupported(system)
-        }
+        return try adapter(for: system, entity: mapping.entity.name, topology: topology, layout: layout)
     }
 
     static func unsupported(_ system: Topology.System) -> FerryError {

@@ -38,17 +38,8 @@ public struct MappingTest: Sendable {
     /// YAML scalars become text; lists become lists. Types are the mapping's job.
     static func row(_ node: ConfigNode) throws -> [String: Value] {
         var row: [String: Value] = [:]
-        for entry in try node.entries("a row") { row[entry.key] = value(entry.value) }
+        for entry in try node.entries("a row") { row[entry.key] = entry.value.value }
         return row
-    }
-
-    static func value(_ node: ConfigNode) -> Value {
-        switch node.kind {
-        case .null: return .null
-        case .scalar(let text): return .string(text)
-        case .sequence(let items): return .list(items.map(value))
-        case .mapping(let entries): return .object(Dictionary(entries.map { ($0.key, value($0.value)) }, uniquingKeysWith: { a, _ in a }))
-        }
     }
 }
 
