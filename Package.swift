@@ -3,7 +3,8 @@ import PackageDescription
 
 // One module per part of DESIGN.md. C libraries are wrapped once each, in a
 // system-library target that only its owning module imports:
-//   CFerryOpenSSL → FerrySeal, CFerryZstd → FerrySeal, CFerryCurl → FerryTransport.
+//   CFerryOpenSSL → FerrySeal, CFerryZstd → FerrySeal, CFerryCurl → FerryTransport
+// (whose HTTPClient the http adapter uses).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -65,7 +66,7 @@ let package = Package(
         .target(
             name: "FerryAdapters",
             dependencies: [
-                "FerryCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                "FerryCore", "FerryTransport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict),

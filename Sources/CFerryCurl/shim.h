@@ -15,5 +15,8 @@ static inline CURLcode cferry_curl_setopt_write(CURL *h, size_t (*f)(char *, siz
 static inline CURLcode cferry_curl_setopt_read(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
     return curl_easy_setopt(h, CURLOPT_READFUNCTION, f);
 }
+static inline CURLcode cferry_curl_setopt_header(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, f);
+}
 static inline CURLcode cferry_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 #endif

@@ -67,19 +67,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             host: host, user: user, database: String(url.path.drop { $0 == "/" }).isEmpty ? user : String(url.path.drop { $0 == "/" }),
             table: try node.require("table", in: what).string("table"), cursor: try node["cursor"]?.string("cursor") ?? "changes")
         options.port = url.port ?? 5432
-        if let envNode = node["password_env"] {
-            let name = try envNode.string("password_env")
-            guard let value = environment[name] else {
-                throw envNode.error("environment variable \(name) is not set", hint: "set it in the node's service environment")
-            }
-            options.password = value
-        } else if let fileNode = node["password_file"] {
-            let file = URL(fileURLWithPath: try fileNode.string("password_file"), relativeTo: baseDirectory).standardizedFileURL
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                throw fileNode.error("cannot read password file \(file.path)", hint: "check the path and its permissions (0600)")
-            }
-            options.password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        options.password = try SecretOption.read(node, "password", environment: environment, baseDirectory: baseDirectory)
         options.schema = try node["schema"]?.string("schema") ?? "public"
         if let tlsNode = node["tls"] {
             let mode = try tlsNode.string("tls")

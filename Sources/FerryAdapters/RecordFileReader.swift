@@ -1,5 +1,5 @@
-public import Foundation
-public import FerryCore
+import Foundation
+import FerryCore
 
 /// How records are laid out in exchanged files.
 public enum RecordFileFormat: String, Sendable {
@@ -163,7 +163,9 @@ struct RecordFileReader {
     /// One CSV record (RFC 4180): fields may be quoted, with doubled quotes inside and line
     /// breaks allowed; nil at the end of the file.
     private mutating func csvRecord() throws -> (fields: [String], line: Int)? {
-        guard var (bytes, first) = try physicalLine() else { return nil }
+        guard let line = try physicalLine() else { return nil }
+        var bytes = line.0
+        let first = line.1
         var fields: [String] = []
         var field: [UInt8] = []
         var quoted = false

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import FerryCore
+import FerryCore
 
 /// Change capture for SQLite systems (`cursor: changes`): triggers that Ferry installs
 /// (`ferry adapters install-capture`) write every insert, update and delete of the table

@@ -1,5 +1,5 @@
 import Foundation
-public import FerryCore
+import FerryCore
 import FerryAdapters
 
 /// `ferry adapters`: what adapter types exist, and whether a configured system answers.

@@ -17,6 +17,8 @@ enum SystemAdapters {
             return PostgresAdapter(options: try PostgresAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
         case "exec":
             return ExecAdapter(options: try ExecAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
+        case "http":
+            return HTTPAdapter(options: try HTTPAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
         case "ndjson", "csv", "xml":
             return FolderAdapter(options: try FolderAdapter.options(
                 options, format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name, baseDirectory: base))
@@ -54,6 +56,8 @@ enum SystemAdapters {
             "url (postgres://USER@HOST:PORT/DB), password_env or password_file, schema, table, cursor (a growing column, or changes), tls, timeout"),
         ("ndjson", "source, sink", "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records"),
         ("csv", "source, sink", "folder, done, out, pattern, roll_records, delimiter (header row required)"),
+        ("http", "source, sink",
+            "url, items, paging (none, page, offset, cursor, link), page_size, page_param, size_param, offset_param, limit_param, cursor_param, next_cursor, since_param + cursor, write (record or batch), method, record_url, headers, bearer_env/bearer_file, user + password_env/password_file, ca, cert, key, proxy, timeout, connect_timeout, retries, retry_wait, retry_max_wait, rate_limit"),
         ("exec", "source, sink", "command (a program speaking docs/adapter-protocol.md on stdin/stdout), config, timeout"),
         ("xml", "source, sink", "folder, done, out, pattern, roll_records, record (element per record), root (written around them)"),
     ]

@@ -82,11 +82,11 @@ struct MappingCommand: ParsableCommand {
                 let compiled = try MappingLibrary.containing(url).mapping(url)
                 let input = try `in`.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? .standardInput
                 let output = try out.map { path -> FileHandle in
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
                     return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 } ?? .standardOutput
                 let rejected = try rejects.map { path -> FileHandle in
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
                     return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 }
                 return try MappingStream(mapping: compiled, direction: way).run(

@@ -1,0 +1,183 @@
+public import Foundation
+public import FerryCore
+
+extension HTTPAdapter {
+    static let optionKeys: Set<String> = [
+        "url", "items", "paging", "page_size", "page_param", "size_param", "first_page", "offset_param", "limit_param", "cursor_param",
+        "next_cursor", "since_param", "cursor", "write", "method", "record_url", "headers", "bearer_env", "bearer_file", "user",
+        "password_env", "password_file", "ca", "cert", "key", "proxy", "timeout", "connect_timeout", "retries", "retry_wait",
+        "retry_max_wait", "rate_limit",
+    ]
+
+    /// Parses `options:` of a system with `adapter: http`.
+    public static func options(_ node: ConfigNode, system: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        baseDirectory: URL) throws -> Options
+    {
+        let what = "options of system \(system)"
+        try node.rejectUnknownKeys(optionKeys, in: what)
+        let urlNode = try node.require("url", in: what)
+        let url = try urlNode.string("url")
+        try checkURL(url, node: urlNode)
+        var options = Options(url: url)
+        func text(_ key: String) throws -> String? { try node[key]?.string(key) }
+        func path(_ key: String) throws -> [String]? { try text(key).map { $0.split(separator: ".").map(String.init) } }
+        func positive(_ key: String) throws -> Int? {
+            guard let field = node[key] else { return nil }
+            let value = try field.int(key)
+            guard value >= 1 else { throw field.error("\(key) must be 1 or more") }
+            return value
+        }
+        func seconds(_ key: String) throws -> Double? {
+            guard let field = node[key] else { return nil }
+            guard let value = Double(try field.string(key)), value >= 0, value.isFinite else { throw field.error("\(key) is seconds, like 2 or 0.5") }
+            return value
+        }
+        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T? where T.RawValue == String {
+            guard let field = node[key] else { return nil }
+            guard let value = T(rawValue: try field.string(key)) else {
+                throw field.error("\(key) is one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
+
+        options.items = try path("items")
+        options.paging = try choice("paging", Paging.self) ?? .none
+        options.pageSize = try positive("page_size")
+        options.pageParameter = try text("page_param") ?? options.pageParameter
+        options.sizeParameter = try text("size_param") ?? options.sizeParameter
+        if let first = node["first_page"] { options.firstPage = try first.int("first_page") }
+        options.offsetParameter = try text("offset_param") ?? options.offsetParameter
+        options.limitParameter = try text("limit_param") ?? options.limitParameter
+        options.cursorParameter = try text("cursor_param") ?? options.cursorParameter
+        options.nextCursor = try path("next_cursor") ?? options.nextCursor
+        options.sinceParameter = try text("since_param")
+        options.cursorField = try text("cursor")
+        if options.sinceParameter != nil, options.cursorField == nil, let field = node["since_param"] {
+            throw field.error("since_param needs cursor: the record field whose largest value is sent next time")
+        }
+        options.write = try choice("write", WriteMode.self) ?? .record
+        if let field = node["method"] {
+            options.method = try field.string("method").uppercased()
+            guard ["PUT", "POST", "PATCH"].contains(options.method) else { throw field.error("method is PUT, POST or PATCH") }
+        }
+        if let field = node["record_url"] {
+            let address = try field.string("record_url")
+            options.recordURL = address.hasPrefix("/") ? origin(of: url) + address : address
+            try checkURL(options.recordURL ?? "", node: field)
+        }
+        for entry in try node["headers"]?.entries("headers") ?? [] {
+            guard entry.key.lowercased() != "authorization" else {
+                throw entry.value.error("credentials do not belong in headers", hint: "use bearer_env or bearer_file, or user with password_env")
+            }
+            options.headers.append("\(entry.key): \(try entry.value.string(entry.key))")
+        }
+        options.bearer = try SecretOption.read(node, "bearer", environment: environment, baseDirectory: baseDirectory)
+        options.user = try text("user")
+        options.password = try SecretOption.read(node, "password", environment: environment, baseDirectory: baseDirectory)
+        if options.password != nil, options.user == nil, let field = node["password_env"] ?? node["password_file"] {
+            throw field.error("a password needs user: for basic authentication")
+        }
+        func file(_ key: String) throws -> String? {
+            try text(key).map { URL(fileURLWithPath: $0, relativeTo: baseDirectory).standardizedFileURL.path }
+        }
+        options.client.caBundle = try file("ca")
+        options.client.clientCertificate = try file("cert")
+        options.client.clientKey = try file("key")
+        if (options.client.clientCertificate == nil) != (options.client.clientKey == nil), let field = node["cert"] ?? node["key"] {
+            throw field.error("cert and key go together: the client certificate and its private key")
+        }
+        options.client.proxy = try text("proxy")
+        options.client.timeout = try positive("timeout") ?? options.client.timeout
+        options.client.connectTimeout = try positive("connect_timeout") ?? options.client.connectTimeout
+        if let field = node["retries"] {
+            options.retries = try field.int("retries")
+            guard options.retries >= 0 else { throw field.error("retries must be 0 or more") }
+        }
+        options.retryWait = try seconds("retry_wait") ?? options.retryWait
+        options.retryMaxWait = try seconds("retry_max_wait") ?? options.retryMaxWait
+        if let field = node["rate_limit"] {
+            guard let limit = Double(try field.string("rate_limit")), limit > 0, limit.isFinite else {
+                throw field.error("rate_limit is requests per second, more than 0, like 5 or 0.5")
+            }
+            options.rateLimit = limit
+        }
+        return options
+    }
+
+    /// http(s) only, and no credentials inside the URL, where they would reach logs.
+    static func checkURL(_ text: String, node: ConfigNode) throws {
+        guard let url = URLComponents(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
+            throw node.error("'\(text)' is not an http or https URL")
+        }
+        guard url.user == nil, url.password == nil else {
+            throw node.error("the URL holds credentials", hint: "use bearer_env or bearer_file, or user with password_env or password_file")
+        }
+    }
+
+    static func origin(of url: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.path = ""
+        components.query = nil
+        return components.string ?? url
+    }
+
+    // MARK: URLs
+
+    /// Only unreserved characters pass unescaped: `+` in a timestamp must not become a space.
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static func adding(_ query: [(String, String)], to url: String) -> String {
+        guard !query.isEmpty else { return url }
+        let pairs = query.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+        return url + (url.contains("?") ? "&" : "?") + pairs
+    }
+
+    /// `url` with query parameter `name` set to `value`, added when absent.
+    static func replacing(_ name: String, with value: String, in url: String) -> String {
+        guard let mark = url.firstIndex(of: "?") else { return adding([(name, value)], to: url) }
+        let key = escape(name)
+        var found = false
+        let pairs = url[url.index(after: mark)...].split(separator: "&").map { pair -> String in
+            guard pair.split(separator: "=", maxSplits: 1).first.map(String.init) == key else { return String(pair) }
+            found = true
+            return "\(key)=\(escape(value))"
+        }
+        let rebuilt = String(url[..<mark]) + "?" + pairs.joined(separator: "&")
+        return found ? rebuilt : adding([(name, value)], to: rebuilt)
+    }
+
+    /// The `rel="next"` target of a Link header (RFC 8288), resolved against the request.
+    static func nextLink(in header: String, relativeTo base: String) -> String? {
+        var rest = Substring(header)
+        while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
+            let target = rest[rest.index(after: open)..<close]
+            let after = rest[rest.index(after: close)...]
+            let parameters = after.prefix { $0 != "<" }
+            let relations = parameters.split(separator: ";").compactMap { part -> [Substring]? in
+                let pair = part.split(separator: "=", maxSplits: 1)
+                guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "rel" else { return nil }
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" ,")).split(separator: " ")
+            }.flatMap { $0 }
+            if relations.contains(where: { $0.lowercased() == "next" }) {
+                return URL(string: String(target), relativeTo: URL(string: base))?.absoluteString
+            }
+            rest = after
+        }
+        return nil
+    }
+
+    /// Retry-After as seconds from now: delta-seconds or an HTTP date.
+    static func retryAfter(_ text: String) -> TimeInterval? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: trimmed).map { max(0, $0.timeIntervalSinceNow) }
+    }
+}
