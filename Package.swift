@@ -116,6 +116,6 @@ let package = Package(
             name: "FerryGatewayTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
             dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "ferry"],
-            swiftSettings: strict),
+            exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -10,11 +10,13 @@ import FerrySeal
 /// A flow from each adapter type to each other type, on three records, through a real
 /// node: read, map, stage, apply, and the target holds exactly the source's records.
 @Suite(.serialized) struct AdapterMatrixTests {
-    static let types = ["sqlite", "postgres", "ndjson", "csv", "xml", "exec"]
+    static let types = ["sqlite", "postgres", "ndjson", "csv", "xml", "exec", "http"]
     static let pairs = types.flatMap { source in types.filter { $0 != source }.map { (source, $0) } }
     static let people = [("P1", "陈静", "2026-11-24 09:00:00"), ("P2", "王伟, \"小王\"", "2026-11-24 09:01:00"), ("P3", "李娜", "2026-11-24 09:02:00")]
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Ops/adapters/sqlite_table.py")
+    /// One REST system serves every http pair, a collection each.
+    static let rest = Result { try RESTSystem() }
 
     @Test(arguments: pairs)
     func aFlowCompletes(_ source: String, _ target: String) throws {
@@ -90,6 +92,15 @@ import FerrySeal
             options = type == "sqlite"
                 ? "{ path: data/\(name).db, table: people, cursor: updated }"
                 : "{ command: [python3, \(Self.script.path)], config: { database: data/\(name).db, table: people, cursor: updated, key: [id] } }"
+        case "http":
+            let rest = try Self.rest.get()
+            let collection = "\(directory.lastPathComponent)-\(name)"
+            if isSource {
+                try rest.seed(collection, Self.people.map { ["id": .string($0.0), "name": .string($0.1), "updated": .string($0.2)] })
+            }
+            options = isSource
+                ? "{ url: \"\(rest.url("/page/\(collection)"))\", paging: page, page_size: 2, cursor: updated, since_param: updated_since }"
+                : "{ url: \"\(rest.url("/c/\(collection)"))\", record_url: \"/c/\(collection)/{id}\" }"
         case "postgres":
             guard let postgres else { return "" }
             let table = "people_\(name)"
@@ -134,6 +145,8 @@ import FerrySeal
                     ["id": .string(row["id"]), "name": .string(row["name"]), "updated": .string(row["updated"])]
                 }
             }
+        case "http":
+            rows = try Self.rest.get().records("\(directory.lastPathComponent)-dst")
         case "postgres":
             guard var options = postgres else { return [] }
             options.table = "people_dst"

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+import FerryCore
+import FerryTransport
+@testable import FerryAdapters
+
+/// The http adapter against a real REST server on 127.0.0.1: every paging style, busy and
+/// failing servers, a slow one, versioned writes, credentials and mutual TLS.
+@Suite struct HTTPAdapterTests {
+    /// Seven people, Beijing-time versions with a `+`, which a careless query would turn into a space.
+    static let people: [[String: Value]] = (1...7).map { number in
+        ["id": .string("P\(number)"), "name": .string("申请人\(number)"), "updated": .string("2026-11-24T09:0\(number):00+08:00")]
+    }
+
+    func adapter(_ yaml: String, environment: [String: String] = [:]) throws -> HTTPAdapter {
+        let node = try ConfigNode.parse(yaml, file: "ferry.yaml")
+        let options = try HTTPAdapter.options(node, system: "vendor", environment: environment, baseDirectory: URL(fileURLWithPath: "/"))
+        return HTTPAdapter(options: options, layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated"))
+    }
+
+    func readAll(_ adapter: HTTPAdapter, since: String? = nil, batchSize: Int = 3) throws -> (ids: [String], checkpoint: String?) {
+        var reader = try adapter.read(since: since, batchSize: batchSize)
+        var ids: [String] = []
+        var checkpoint: String?
+        while let batch = try reader.next() {
+            ids += batch.rows.compactMap { $0["id"]?.text }
+            checkpoint = batch.checkpoint
+        }
+        return (ids, checkpoint)
+    }
+
+    func gets(_ system: RESTSystem, under prefix: String) throws -> [[String: Value]] {
+        try system.log().filter { $0["method"]?.text == "GET" && $0["path"]?.text?.hasPrefix(prefix) == true }
+    }
+
+    @Test func everyPagingStyleReadsEachRecordOnceAndIncrementsFromItsCheckpoint() throws {
+        let system = try RESTSystem()
+        try system.seed("people", Self.people)
+        let all = Self.people.compactMap { $0["id"]?.text }
+        let styles = [
+            ("page", "{ url: \"\(system.url("/page/people"))\", paging: page, page_size: 3, cursor: updated, since_param: updated_since }", 3),
+            ("offset", "{ url: \"\(system.url("/offset/people"))\", paging: offset, page_size: 3, items: data.rows }", 3),
+            ("cursor", "{ url: \"\(system.url("/cursor/people"))\", paging: cursor, page_size: 3 }", 3),
+            ("link", "{ url: \"\(system.url("/link/people?size=3"))\", paging: link }", 3),
+            ("plain", "{ url: \"\(system.url("/plain/people"))\" }", 1),
+        ]
+        for (style, yaml, requests) in styles {
+            let read = try readAll(adapter(yaml))
+            #expect(read.ids == all, "\(style)")
+            #expect(try gets(system, under: "/\(style)/").count == requests, "\(style) took a different number of requests")
+        }
+
+        // Incremental: the checkpoint carries the newest version, and the next read asks for what is newer.
+        let incremental = try adapter(styles[0].1)
+        let first = try readAll(incremental)
+        #expect(first.checkpoint?.contains("2026-11-24T09:07:00+08:00") == true, "\(first.checkpoint ?? "none")")
+        #expect(try readAll(incremental, since: first.checkpoint).ids.isEmpty)
+        try system.seed("people", [["id": "P8", "name": "新人", "updated": "2026-11-24T10:00:00+08:00"],
+            ["id": "P2", "name": "改名", "updated": "2026-11-24T10:01:00+08:00"]])
+        let next = try readAll(incremental, since: first.checkpoint)
+        #expect(next.ids == ["P8", "P2"])
+        #expect(try gets(system, under: "/page/").last?["path"]?.text?.contains("updated_since=2026-11-24T09%3A07%3A00%2B08%3A00") == true)
+
+        #expect(try adapter(styles[1].1).discover() == ["id", "name", "updated"])
+        #expect(throws: FerryError.self) { try adapter("{ url: \"\(system.url("/page/people"))\", items: data.missing }").check() }
+    }
+
+    @Test func busyAndFailingServersAreRetriedHonouringRetryAfter() throws {
+        let system = try RESTSystem()
+        try system.seed("people", Self.people)
+        let reader = try adapter("{ url: \"\(system.url("/plain/people"))\", retries: 3, retry_wait: 0.05 }")
+
+        try system.fault("/plain/", status: 429, retryAfter: "1")
+        #expect(try readAll(reader).ids.count == 7)
+        let busy = try gets(system, under: "/plain/")
+        #expect(busy.count == 2)
+        if busy.count == 2, let first = busy[0]["time"]?.text.flatMap(Double.init), let second = busy[1]["time"]?.text.flatMap(Double.init) {
+            #expect(second - first >= 0.95, "Retry-After: 1 was not honoured: \(second - first) s")
+        }
+
+        try system.fault("/plain/", status: 500, times: 2)
+        #expect(try readAll(reader).ids.count == 7)
+        #expect(try gets(system, under: "/plain/").count == 2 + 3)
+
+        try system.fault("/plain/", status: 503, times: 10)
+        do {
+            _ = try readAll(reader)
+            Issue.record("a server failing every time was read")
+        } catch let error as FerryError {
+            #expect(error.adapterFailure == .retryable)
+            #expect(error.message.contains("503 after 4 attempts"), "\(error.message)")
+        }
+
+        // A wait longer than the adapter may block is handed back to the queue at once.
+        try system.fault("/offset/", status: 429, retryAfter: "300")
+        let started = Date()
+        #expect(throws: FerryError.self) { try readAll(adapter("{ url: \"\(system.url("/offset/people"))\", items: data.rows, retry_max_wait: 5 }")) }
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func aSlowServerTimesOut() throws {
+        let system = try RESTSystem()
+        try system.fault("/plain/", delay: 4)
+        let started = Date()
+        do {
+            _ = try readAll(adapter("{ url: \"\(system.url("/plain/people"))\", timeout: 1, retries: 0 }"))
+            Issue.record("a server slower than the timeout was waited for")
+        } catch let error as FerryError {
+            #expect(error.adapterFailure == .retryable)
+            #expect(error.hint?.hasPrefix("timed out") == true, "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+
+    @Test func writesAreKeyedVersionedIdempotentAndOneBadRecordStaysAlone() throws {
+        let system = try RESTSystem()
+        let sink = try adapter("{ url: \"\(system.url("/c/people"))\", record_url: \"/c/people/{id}\" }")
+        func row(_ id: String, _ name: String, _ updated: String, _ operation: Record.Operation = .upsert) -> SinkRow {
+            SinkRow(key: ["id": .string(id)], values: ["id": .string(id), "name": .string(name), "updated": .string(updated)], operation: operation)
+        }
+        let outcomes = try sink.apply([row("A1", "甲", "2026-11-24 09:00:00"), row("A2", "", "2026-11-24 09:00:00"),
+            row("a/b c+d", "路径", "2026-11-24 09:00:00")])
+        #expect(outcomes[0] == .applied && outcomes[2] == .applied)
+        guard case .rejected(let reason) = outcomes[1] else { Issue.record("an empty name was taken: \(outcomes[1])"); return }
+        #expect(reason.contains("422") && reason.contains("name must not be empty"))
+        #expect(try system.records("people").compactMap { $0["id"]?.text }.sorted() == ["A1", "a/b c+d"])
+
+        #expect(try sink.apply([row("A1", "旧", "2026-11-23 09:00:00")]) == [.skippedOlder])
+        #expect(try sink.apply([row("A1", "甲", "2026-11-24 09:00:00")]) == [.applied])
+        #expect(try sink.apply([row("A1", "", "2026-11-25 09:00:00", .delete)]) == [.applied])
+        #expect(try sink.apply([row("A1", "", "2026-11-25 09:00:00", .delete)]) == [.applied], "deleting twice is idempotent")
+        #expect(try system.records("people").compactMap { $0["id"]?.text } == ["a/b c+d"])
+
+        let batch = try adapter("{ url: \"\(system.url("/c/batch"))\", write: batch }")
+        let results = try batch.apply([row("B1", "乙", "2026-11-24 09:00:00"), row("B2", "", "2026-11-24 09:00:00")])
+        #expect(results.first == .applied)
+        #expect(results.count == 2 && results[1] != .applied)
+        #expect(try system.log().filter { $0["method"]?.text == "POST" && $0["path"]?.text == "/c/batch" }.count == 1, "a batch is one request")
+    }
+
+    @Test func credentialsComeFromTheEnvironmentAndNeverShowInErrors() throws {
+        let token = "s3cret-token-\(UUID().uuidString)"
+        let system = try RESTSystem(arguments: ["--token", token])
+        let yaml = "{ url: \"\(system.url("/plain/people"))\", bearer_env: VENDOR_TOKEN, retries: 0 }"
+        do {
+            try adapter(yaml, environment: ["VENDOR_TOKEN": "wrong-\(token)"]).check()
+            Issue.record("a wrong token was accepted")
+        } catch let error as FerryError {
+            #expect(error.adapterFailure == .configuration)
+            #expect(error.message.contains("401"))
+            #expect(!error.description.contains(token))
+        }
+        try adapter(yaml, environment: ["VENDOR_TOKEN": token]).check()
+        #expect(try gets(system, under: "/plain/").last?["authorized"] == .bool(true))
+
+        #expect(throws: FerryError.self) { try adapter(yaml) }
+        for hostile in ["{ url: \"https://user:pw@127.0.0.1/x\" }", "{ url: \"file:///etc/passwd\" }",
+            "{ url: \"https://127.0.0.1/x\", headers: { Authorization: \"Bearer \(token)\" } }"]
+        {
+            do {
+                _ = try adapter(hostile)
+                Issue.record("accepted \(hostile)")
+            } catch let error as FerryError {
+                #expect(error.location != nil && !error.description.contains(token) && !error.description.contains("pw@"), "\(error)")
+            }
+        }
+    }
+
+    @Test func mutualTLSAdmitsOnlyAClientTheServersCASigned() throws {
+        let pki = try TestPKI(DemoTests.temporary("rest-pki"), servers: ["rest"], clients: ["ferry"])
+        let stranger = try TestPKI(DemoTests.temporary("rest-stranger"), servers: [], clients: ["ferry"])
+        var seeding = HTTPClient.Options()
+        (seeding.caBundle, seeding.clientCertificate, seeding.clientKey) = (pki.path("ca.pem"), pki.path("ferry.pem"), pki.path("ferry.key"))
+        let system = try RESTSystem(tls: (pki.path("rest.pem"), pki.path("rest.key"), pki.path("ca.pem")), clientOptions: seeding)
+        try system.seed("people", Self.people)
+        let url = system.url("/plain/people")
+        #expect(url.hasPrefix("https://"))
+        let trusted = try readAll(adapter("{ url: \"\(url)\", ca: \(pki.path("ca.pem")), cert: \(pki.path("ferry.pem")), key: \(pki.path("ferry.key")) }"))
+        #expect(trusted.ids.count == 7)
+        for (what, yaml) in [
+            ("no client certificate", "{ url: \"\(url)\", ca: \(pki.path("ca.pem")), retries: 0 }"),
+            ("a certificate from another CA", "{ url: \"\(url)\", ca: \(pki.path("ca.pem")), cert: \(stranger.path("ferry.pem")), key: \(stranger.path("ferry.key")), retries: 0 }"),
+            ("no CA for the server", "{ url: \"\(url)\", cert: \(pki.path("ferry.pem")), key: \(pki.path("ferry.key")), retries: 0 }"),
+        ] {
+            #expect(throws: FerryError.self, "\(what) was let in") { try readAll(adapter(yaml)) }
+        }
+    }
+}
