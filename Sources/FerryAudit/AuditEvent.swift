@@ -1,4 +1,5 @@
 public import FerryCore
+import FerrySeal
 
 /// Something that happened, before it is sequenced and chained into the log.
 public struct AuditEvent: Sendable {
@@ -20,7 +21,16 @@ public struct AuditEvent: Sendable {
         public static let applied: Self = "applied"
         public static let receipted: Self = "receipted"
         public static let delivered: Self = "delivered"
+        public static let conflict: Self = "conflict"
+        public static let deadLettered: Self = "dead-lettered"
         public static let keyGenerated: Self = "key.generated"
+        public static let keyRotated: Self = "key.rotated"
+        public static let keyRetired: Self = "key.retired"
+        public static let reconciled: Self = "reconciled"
+        public static let consoleLogin: Self = "console.login"
+        public static let consoleLoginFailed: Self = "console.login-failed"
+        public static let consoleDenied: Self = "console.denied"
+        public static let exported: Self = "audit.exported"
     }
 
     public var kind: Kind
@@ -30,12 +40,19 @@ public struct AuditEvent: Sendable {
     public var bundle: String?
     /// A masked record key or a digest, never a plaintext personal value.
     public var subject: String?
+    /// The keyed digest of the one record this event is about (hex), for lookups by key.
+    public var keyDigest: String?
     public var details: [String: Value]
+    /// For events about a batch: one leaf per record, in bundle order. Their Merkle root
+    /// goes into the entry (`records_root`); the leaves go into the small per-record index.
+    public var leaves: [AuditLeaf] = []
 
     public init(
         _ kind: Kind, actor: String = "ferry", flow: String? = nil, lane: String? = nil, bundle: String? = nil,
-        subject: String? = nil, details: [String: Value] = [:]
+        subject: String? = nil, keyDigest: String? = nil, details: [String: Value] = [:], leaves: [AuditLeaf] = []
     ) {
+        self.keyDigest = keyDigest
+        self.leaves = leaves
         self.kind = kind
         self.actor = actor
         self.flow = flow
@@ -65,6 +82,29 @@ public struct AuditEntry: Sendable {
         if let lane = event.lane { object["lane"] = .string(lane) }
         if let bundle = event.bundle { object["bundle"] = .string(bundle) }
         if let subject = event.subject { object["subject"] = .string(subject) }
+        if let key = event.keyDigest { object["key"] = .string(key) }
         return CanonicalJSON.encode(.object(object))
+    }
+}
+
+/// One record of a batch event: the first 16 bytes of its key's keyed digest, the hash it
+/// has as a Merkle leaf (for bundles, the bundle's own leaf hash of its line), and for
+/// outcomes a tag (`applied`, `skipped`, `rejected`) bound into the leaf.
+public struct AuditLeaf: Sendable, Equatable {
+    public var key: [UInt8]
+    public var hash: [UInt8]
+    public var tag: String?
+
+    public init(key: [UInt8], hash: [UInt8], tag: String? = nil) {
+        self.key = Array(key.prefix(16))
+        self.hash = hash
+        self.tag = tag
+    }
+
+    /// The leaf the event's Merkle root is built over: the hash itself, or with the tag
+    /// bound in, so an outcome cannot be changed in the index without breaking the root.
+    public var merkleLeaf: [UInt8] {
+        guard let tag else { return hash }
+        return MerkleTree.leafHash(Array(tag.utf8) + [0] + hash)
     }
 }

@@ -1,7 +1,7 @@
 public import GRDB
-import Foundation
+public import Foundation
 public import FerryCore
-import FerrySeal
+public import FerrySeal
 
 extension FerryError.Code {
     public static let auditBroken: Self = "audit.broken"
@@ -10,11 +10,35 @@ extension FerryError.Code {
 /// The append-only, hash-chained audit log in a node's store. Entries are appended in the
 /// caller's transaction: if the audit write fails, the step it records rolls back with it,
 /// so nothing is ever exchanged unaudited.
+///
+/// Each entry hashes the previous one (SHA-256, or SM3 for a node on the SM suite). Every
+/// `checkpointEvery` entries or `checkpointInterval` seconds, and when the node stops, the
+/// head is signed with the node key, so a verifier holding only public keys can tell the
+/// log is the node's own and was not cut short before the last checkpoint.
 public struct AuditLog: Sendable {
     public let node: String
+    public let algorithm: Hasher.Algorithm
+    public var signer: Signer?
+    public var checkpointEvery: Int64 = 1000
+    public var checkpointInterval: TimeInterval = 300
     static let genesis = String(repeating: "0", count: 64)
 
-    public init(node: String) { self.node = node }
+    /// Signs checkpoints and exports with the node's key; the key never leaves it.
+    public struct Signer: Sendable {
+        public var keyID: String
+        public var sign: @Sendable ([UInt8]) throws -> [UInt8]
+
+        public init(keyID: String, sign: @escaping @Sendable ([UInt8]) throws -> [UInt8]) {
+            self.keyID = keyID
+            self.sign = sign
+        }
+    }
+
+    public init(node: String, algorithm: Hasher.Algorithm = .sha256, signer: Signer? = nil) {
+        self.node = node
+        self.algorithm = algorithm
+        self.signer = signer
+    }
 
     public static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("audit-v1") { db in
@@ -39,30 +63,120 @@ public struct AuditLog: Sendable {
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("audit-v2") { db in
+            // key_digest: the record one event is about. audit_records: the per-record index
+            // of batch events, 16 + 32 bytes a record, covered by the entry's records_root.
+            try db.execute(sql: """
+                ALTER TABLE audit ADD COLUMN key_digest TEXT;
+                CREATE INDEX audit_key ON audit(key_digest) WHERE key_digest IS NOT NULL;
+                CREATE INDEX audit_at ON audit(at);
+                CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE audit_records (
+                    seq INTEGER NOT NULL,
+                    leaf INTEGER NOT NULL,
+                    key BLOB NOT NULL,
+                    hash BLOB NOT NULL,
+                    tag TEXT,
+                    PRIMARY KEY (seq, leaf)
+                ) WITHOUT ROWID;
+                CREATE INDEX audit_records_key ON audit_records(key);
+                CREATE TABLE audit_checkpoints (
+                    seq INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    head TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    signature TEXT NOT NULL
+                );
+                CREATE TABLE audit_exports (
+                    n INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    first_seq INTEGER NOT NULL,
+                    last_seq INTEGER NOT NULL,
+                    digest TEXT NOT NULL
+                );
+                CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
     }
 
-    /// Appends one event, chained to the previous entry.
+    /// The chain's hash algorithm, fixed when the log starts: `preferred` for a new log, the
+    /// recorded one for an existing log (SHA-256 for logs older than the record).
+    public static func chainAlgorithm(_ db: Database, preferred: Hasher.Algorithm) throws -> Hasher.Algorithm {
+        if let recorded = try String.fetchOne(db, sql: "SELECT value FROM audit_meta WHERE name = 'chain'") {
+            return Hasher.Algorithm(rawValue: recorded) ?? .sha256
+        }
+        let chosen = try Int64.fetchOne(db, sql: "SELECT 1 FROM audit LIMIT 1") == nil ? preferred : .sha256
+        try db.execute(sql: "INSERT INTO audit_meta(name, value) VALUES ('chain', ?)", arguments: [chosen.rawValue])
+        return chosen
+    }
+
+    /// Appends one event, chained to the previous entry, with its record index; signs a
+    /// checkpoint when one is due.
     @discardableResult
     public func append(_ db: Database, _ event: AuditEvent) throws -> AuditEntry {
+        var event = event
+        if !event.leaves.isEmpty {
+            event.details["records_root"] = .string(hex(MerkleTree.root(leafHashes: event.leaves.map(\.merkleLeaf))))
+        }
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let sequence = (last?["seq"] as Int64? ?? 0) + 1
         let previous = last?["hash"] as String? ?? Self.genesis
         var entry = AuditEntry(sequence: sequence, at: Timestamp.format(Date()), node: node, event: event, previousHash: previous, hash: "")
-        entry.hash = Self.hash(entry)
+        entry.hash = try Self.hash(entry, algorithm)
         try db.cachedStatement(
             sql: """
-                INSERT INTO audit(seq, at, node, actor, kind, flow, lane, bundle, subject, details, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit(seq, at, node, actor, kind, flow, lane, bundle, subject, details, prev_hash, hash, key_digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
             arguments: [
                 sequence, entry.at, node, event.actor, event.kind.rawValue, event.flow, event.lane, event.bundle, event.subject,
-                String(decoding: CanonicalJSON.encode(.object(event.details)), as: UTF8.self), previous, entry.hash,
+                String(decoding: CanonicalJSON.encode(.object(event.details)), as: UTF8.self), previous, entry.hash, event.keyDigest,
             ])
+        if !event.leaves.isEmpty {
+            let insert = try db.cachedStatement(sql: "INSERT INTO audit_records(seq, leaf, key, hash, tag) VALUES (?, ?, ?, ?, ?)")
+            for (index, leaf) in event.leaves.enumerated() {
+                try insert.execute(arguments: [sequence, index, Data(leaf.key), Data(leaf.hash), leaf.tag])
+            }
+        }
+        if signer != nil {
+            let lastCheckpoint = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"))
+            let since = (lastCheckpoint?["at"] as String?).flatMap(Timestamp.parse)
+            if sequence - (lastCheckpoint?["seq"] as Int64? ?? 0) >= checkpointEvery
+                || since.map({ Date().timeIntervalSince($0) >= checkpointInterval }) ?? true
+            {
+                try checkpoint(db, head: entry)
+            }
+        }
         return entry
     }
 
-    static func hash(_ entry: AuditEntry) -> String {
-        hex(Hasher.sha256(Array(entry.previousHash.utf8) + entry.canonical))
+    /// Signs the current head, unless it is signed already: at shutdown, and when due.
+    public func checkpoint(_ db: Database) throws {
+        guard signer != nil, let row = try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT 1") else { return }
+        let head = try Self.entry(row)
+        guard try Int64.fetchOne(db, sql: "SELECT 1 FROM audit_checkpoints WHERE seq = ?", arguments: [head.sequence]) == nil else { return }
+        try checkpoint(db, head: head)
+    }
+
+    private func checkpoint(_ db: Database, head: AuditEntry) throws {
+        guard let signer else { return }
+        let at = Timestamp.format(Date())
+        let signature = try signer.sign(Self.checkpointStatement(node: node, sequence: head.sequence, head: head.hash, at: at, chain: algorithm.rawValue))
+        try db.execute(sql: "INSERT OR REPLACE INTO audit_checkpoints(seq, at, head, key_id, signature) VALUES (?, ?, ?, ?, ?)",
+            arguments: [head.sequence, at, head.hash, signer.keyID, hex(signature)])
+    }
+
+    /// The bytes a checkpoint signature covers.
+    static func checkpointStatement(node: String, sequence: Int64, head: String, at: String, chain: String) -> [UInt8] {
+        CanonicalJSON.encode(.object([
+            "format": "ferry-audit-checkpoint-v1", "node": .string(node), "seq": .int(sequence), "head": .string(head),
+            "at": .string(at), "chain": .string(chain),
+        ]))
+    }
+
+    static func hash(_ entry: AuditEntry, _ algorithm: Hasher.Algorithm) throws -> String {
+        hex(try Hasher.digest(Array(entry.previousHash.utf8) + entry.canonical, algorithm))
     }
 
     /// All entries in order, optionally of one kind.
@@ -76,45 +190,13 @@ public struct AuditLog: Sendable {
         return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(entry)
     }
 
-    static func entry(_ row: Row) throws -> AuditEntry {
+    public static func entry(_ row: Row) throws -> AuditEntry {
         let detailsText: String = row["details"]
         var details: [String: Value] = [:]
         if case .object(let object) = try CanonicalJSON.decode(Array(detailsText.utf8)) { details = object }
         let event = AuditEvent(
             AuditEvent.Kind(rawValue: row["kind"]), actor: row["actor"], flow: row["flow"], lane: row["lane"], bundle: row["bundle"],
-            subject: row["subject"], details: details)
+            subject: row["subject"], keyDigest: row["key_digest"], details: details)
         return AuditEntry(sequence: row["seq"], at: row["at"], node: row["node"], event: event, previousHash: row["prev_hash"], hash: row["hash"])
-    }
-
-    public struct Verification: Sendable {
-        public var entries: Int
-        public var lastHash: String
-    }
-
-    /// Recomputes the chain from the first entry; throws naming the first entry that does not fit.
-    public static func verify(_ db: Database) throws -> Verification {
-        var previous = genesis
-        var expectedSequence: Int64 = 1
-        var count = 0
-        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY seq")
-        while let row = try cursor.next() {
-            let entry = try entry(row)
-            guard entry.sequence == expectedSequence else {
-                throw FerryError(.auditBroken, "entry \(expectedSequence) is missing (next present is \(entry.sequence))",
-                    hint: "entries were deleted from the audit log")
-            }
-            guard entry.previousHash == previous else {
-                throw FerryError(.auditBroken, "entry \(entry.sequence) does not chain to entry \(entry.sequence - 1)",
-                    hint: "an entry was deleted, inserted or reordered before \(entry.sequence)")
-            }
-            guard hash(entry) == entry.hash else {
-                throw FerryError(.auditBroken, "entry \(entry.sequence) (\(entry.event.kind.rawValue)) was altered: its hash does not match its content",
-                    hint: "compare it with an exported copy of the log")
-            }
-            previous = entry.hash
-            expectedSequence += 1
-            count += 1
-        }
-        return Verification(entries: count, lastHash: previous)
     }
 }

@@ -1,32 +1,176 @@
-import FerryCore
-public import FerryMapping
+public import Foundation
+public import FerryCore
+import FerryMapping
 public import FerryAudit
+import FerrySeal
 import FerryQueue
+import GRDB
 
-
-/// Read-only tools over a node's store for auditors: they need the topology and the
-/// store, never a private key.
+/// Read-only tools over nodes' audit logs for auditors: they need the topology, the
+/// stores and public keys, never a private key (only `export` signs, on the node itself).
 public enum AuditTools {
-    public static func verify(config: String, node name: String) throws -> AuditLog.Verification {
-        let deployment = try Deployment.load(config)
+    /// A node's store opened read-only: verifying must not be able to change what it checks.
+    static func open(_ deployment: Deployment, node name: String) throws -> DatabaseQueue {
         guard let node = deployment.topology.node(named: name), case .sqlite(let path) = node.store else {
-            throw FerryError(.config, "no node \(name) with an sqlite store in \(config)")
+            throw FerryError(.config, "no node \(name) with an sqlite store in \(deployment.topology.file)",
+                hint: "known nodes: \(deployment.topology.nodes.map(\.name).joined(separator: ", "))")
         }
-        let store = try NodeStore(path: path, migrations: [AuditLog.register])
-        return try store.read { db in try AuditLog.verify(db) }
+        guard FileManager.default.fileExists(atPath: path.path) else {
+            throw FerryError(.config, "node \(name)'s store \(path.path) is not on this machine", hint: "run on the node, or copy its store here")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: path.path, configuration: configuration)
     }
-}
 
-extension Deployment {
-    /// Runs the inline tests of every mapping (or one system's), labelled by mapping name.
-    public func runMappingTests(system: String? = nil) throws -> [(mapping: String, result: MappingTestResult)] {
-        var results: [(String, MappingTestResult)] = []
-        for candidate in topology.systems where system == nil || candidate.name == system {
-            for entity in candidate.maps.keys.sorted() {
-                let compiled = try mapping(system: candidate.name, entity: entity)
-                results += compiled.runTests().map { (compiled.name, $0) }
+    /// The nodes named, or every node whose store is on this machine.
+    static func nodes(_ deployment: Deployment, _ name: String?) -> [String] {
+        if let name { return [name] }
+        return deployment.topology.nodes.compactMap { node in
+            guard case .sqlite(let path) = node.store, FileManager.default.fileExists(atPath: path.path) else { return nil }
+            return node.name
+        }
+    }
+
+    public static func verify(config: String, node name: String) throws -> AuditVerifier.Verification {
+        let deployment = try Deployment.load(config)
+        return try open(deployment, node: name).read { db in
+            try AuditVerifier.verify(db, node: name, keys: try deployment.trustStore().all)
+        }
+    }
+
+    /// What `ferry audit log` filters by; every part optional.
+    public struct Filter: Sendable {
+        public var node: String?
+        public var since: String?
+        public var until: String?
+        public var flow: String?
+        public var system: String?
+        public var kinds: [String] = []
+        public var bundle: String?
+        /// A record key as users know it (composite keys joined by `/`); digested before the lookup.
+        public var key: String?
+        public var entity: String?
+        public var limit = 200
+
+        public init() {}
+    }
+
+    /// Entries matching `filter`, oldest first, across the nodes it names.
+    public static func log(config: String, filter: Filter) throws -> [AuditEntry] {
+        let deployment = try Deployment.load(config)
+        let digests = try keyDigests(deployment, key: filter.key, entity: filter.entity)
+        var entries: [AuditEntry] = []
+        for name in nodes(deployment, filter.node) {
+            var clauses: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let since = filter.since { clauses.append("at >= ?"); arguments.append(since) }
+            if let until = filter.until { clauses.append("at < ?"); arguments.append(until) }
+            if let bundle = filter.bundle { clauses.append("bundle = ?"); arguments.append(bundle) }
+            if !filter.kinds.isEmpty {
+                clauses.append("kind IN (\(filter.kinds.map { _ in "?" }.joined(separator: ",")))")
+                arguments += filter.kinds
+            }
+            if let flow = filter.flow {
+                // Bundles carry lanes, not flows: a flow's bundle events match through its records' bundles.
+                clauses.append("(flow = ? OR bundle IN (SELECT bundle FROM audit WHERE flow = ? AND bundle IS NOT NULL))")
+                arguments += [flow, flow]
+            }
+            if let system = filter.system {
+                let flows = deployment.topology.flows.filter { $0.from == system || $0.to.contains(system) }.map(\.name)
+                clauses.append("(json_extract(details, '$.system') = ? OR json_extract(details, '$.targets') LIKE ? OR flow IN (\(flows.map { _ in "?" }.joined(separator: ",")) ))")
+                arguments += [system, "%\"\(system)\"%"]
+                arguments += flows
+            }
+            if let digests {
+                let hexes = digests.map { hex($0) }
+                let marks = digests.map { _ in "?" }.joined(separator: ",")
+                clauses.append("(key_digest IN (\(marks)) OR seq IN (SELECT seq FROM audit_records WHERE key IN (\(marks))))")
+                arguments += hexes
+                arguments += digests.map { Data($0) }
+            }
+            let sql = "SELECT * FROM audit" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
+            arguments.append(filter.limit)
+            entries += try open(deployment, node: name).read { db in
+                try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(AuditLog.entry)
             }
         }
-        return results
+        return Array(entries.sorted { ($0.at, $0.node, $0.sequence) < ($1.at, $1.node, $1.sequence) }.suffix(filter.limit))
+    }
+
+    /// The 16-byte keyed digests a user's key has as each entity (or the one named); nil
+    /// when no key was given.
+    static func keyDigests(_ deployment: Deployment, key: String?, entity: String?) throws -> [[UInt8]]? {
+        guard let key else { return nil }
+        guard let digester = try deployment.digester() else {
+            throw FerryError(.config, "the deployment has no digest_key, so the audit log holds no record index",
+                hint: "create one with 'ferry keys digest' and name it under digest_key:")
+        }
+        let parts = key.components(separatedBy: "/")
+        let entities = entity.map { [$0] } ?? deployment.topology.entities.map(\.name)
+        return entities.map { Array(digester.keyDigest(entity: $0, key: parts).prefix(16)) }
+    }
+
+    public struct Stats: Sendable {
+        public var byKind: [(kind: String, count: Int)] = []
+        public var byReason: [(kind: String, reason: String, count: Int)] = []
+        public var byDay: [(day: String, count: Int)] = []
+    }
+
+    /// Counts by kind, by reason (rejections, quarantines, dead letters, refusals) and by day.
+    public static func stats(config: String, node: String?, since: String?, until: String?) throws -> Stats {
+        let deployment = try Deployment.load(config)
+        var kinds: [String: Int] = [:]
+        var reasons: [String: Int] = [:]
+        var days: [String: Int] = [:]
+        let range = "WHERE at >= ? AND at < ?"
+        let arguments: StatementArguments = [since ?? "", until ?? "9999"]
+        for name in nodes(deployment, node) {
+            try open(deployment, node: name).read { db in
+                for row in try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM audit \(range) GROUP BY kind", arguments: arguments) {
+                    kinds[row["kind"], default: 0] += row["n"] as Int
+                }
+                let reason = """
+                    COALESCE(json_extract(details, '$.code'), json_extract(details, '$.rules[0]'), json_extract(details, '$.stage'),
+                             substr(json_extract(details, '$.reason'), 1, 60), '')
+                    """
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT kind, \(reason) AS reason, count(*) AS n FROM audit \(range)
+                    AND kind IN ('rejected', 'quarantined', 'dead-lettered', 'ship-refused', 'conflict', 'held', 'console.denied', 'console.login-failed')
+                    GROUP BY kind, reason
+                    """, arguments: arguments)
+                {
+                    reasons["\(row["kind"] as String)\u{1F}\(row["reason"] as String)", default: 0] += row["n"] as Int
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT substr(at, 1, 10) AS day, count(*) AS n FROM audit \(range) GROUP BY day", arguments: arguments) {
+                    days[row["day"], default: 0] += row["n"] as Int
+                }
+            }
+        }
+        var stats = Stats()
+        stats.byKind = kinds.map { ($0.key, $0.value) }.sorted { ($1.count, $0.kind) < ($0.count, $1.kind) }
+        stats.byReason = reasons.map { key, count in
+            let parts = key.components(separatedBy: "\u{1F}")
+            return (parts[0], parts.count > 1 ? parts[1] : "", count)
+        }.sorted { ($0.kind, $1.count) < ($1.kind, $0.count) }
+        stats.byDay = days.map { ($0.key, $0.value) }.sorted { $0.day < $1.day }
+        return stats
+    }
+
+    /// Writes a signed export of the node's entries in [since, until), chained to its last export.
+    public static func export(config: String, node name: String, since: String, until: String, to file: URL) throws -> AuditExport.Summary {
+        let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.audit"))
+        return try node.transaction { db in
+            let summary = try AuditExport.write(db, log: node.audit, since: since, until: until, to: file)
+            try node.audit.append(db, AuditEvent(.exported, actor: "operator", details: [
+                "file": .string(file.lastPathComponent), "n": .int(summary.number), "first_seq": .int(summary.firstSequence),
+                "last_seq": .int(summary.lastSequence), "digest": .string(summary.digest),
+            ]))
+            return summary
+        }
+    }
+
+    public static func verifyExports(config: String, files: [URL]) throws -> [AuditExport.Check] {
+        try AuditExport.verify(files, keys: try Deployment.load(config).trustStore().all)
     }
 }

@@ -148,8 +148,9 @@ extension Node {
                         try DeadLetters.add(db, stage: "apply", flow: failure.item.flow, bundle: failure.item.bundle, inboxID: id,
                             subject: subject(key: failure.item.key, entity: failure.item.entity), reason: failure.reason,
                             position: "bundle \(failure.item.bundle)", attempts: attempts)
-                        try audit.append(db, AuditEvent("dead-lettered", flow: failure.item.flow, bundle: failure.item.bundle,
+                        try audit.append(db, AuditEvent(.deadLettered, flow: failure.item.flow, bundle: failure.item.bundle,
                             subject: subject(key: failure.item.key, entity: failure.item.entity),
+                            keyDigest: keyDigest(entity: failure.item.entity, key: failure.item.key),
                             details: ["stage": "apply", "reason": .string(failure.reason), "attempts": .int(Int64(attempts))]))
                         counts.dead += 1
                     } else {
@@ -161,8 +162,9 @@ extension Node {
                     }
                 }
                 for conflict in conflicts {
-                    try audit.append(db, AuditEvent("conflict", flow: conflict.item.flow, bundle: conflict.item.bundle,
+                    try audit.append(db, AuditEvent(.conflict, flow: conflict.item.flow, bundle: conflict.item.bundle,
                         subject: subject(key: conflict.item.key, entity: conflict.item.entity),
+                        keyDigest: keyDigest(entity: conflict.item.entity, key: conflict.item.key),
                         details: ["target": .string(conflict.target), "detail": .string(conflict.detail)]))
                 }
                 for item in items where failed[item.id] == nil {
@@ -184,10 +186,13 @@ extension Node {
                     let mine = items.filter { $0.bundle == bundle && failed[$0.id] == nil }
                     var tally: [String: Int64] = [:]
                     for item in mine { tally[(outcomes[item.id]?.0 ?? .rejected).rawValue, default: 0] += 1 }
+                    let leaves = mine.compactMap { item in
+                        leaf(entity: item.entity, key: item.key, line: item.line, tag: (outcomes[item.id]?.0 ?? .rejected).rawValue)
+                    }
                     try audit.append(db, AuditEvent(.applied, bundle: bundle, details: [
                         "targets": .list(Set(perTarget.keys.map(\.target)).sorted().map(Value.string)),
                         "outcomes": .object(tally.mapValues(Value.int)),
-                    ]))
+                    ], leaves: leaves))
                 }
             }
         }

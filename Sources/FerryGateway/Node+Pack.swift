@@ -68,7 +68,8 @@ extension Node {
         }
         for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealing) }) {
             let items = try store.read { db in try Outbox.items(db, bundle: bundle.id) }
-            try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line))
+            try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line),
+                leaves: items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
         }
         for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealed) }) { try attempt(bundle) }
         for lane in outboundLanes where !lane.hasReturn {
@@ -95,7 +96,8 @@ extension Node {
                 }
                 if let wait { result.waiting.append(wait) }
                 guard let reserved else { break }
-                try seal(id: id, lane: laneName, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line))
+                try seal(id: id, lane: laneName, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line),
+                    leaves: reserved.items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
                 guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { break }
                 try attempt(bundle)
             }
@@ -147,7 +149,9 @@ extension Node {
 
     /// Seals lines for a lane and records the result; the file stays in this node's
     /// outgoing folder until delivery is confirmed.
-    func seal(id: String, lane laneName: String, sequence: Int64, kind: BundleHeader.Kind, lines: [[UInt8]]) throws {
+    /// `leaves` index the records for the audit log: the same Merkle leaves as the bundle's,
+    /// so the sealed entry's records_root equals the bundle's signed merkle_root.
+    func seal(id: String, lane laneName: String, sequence: Int64, kind: BundleHeader.Kind, lines: [[UInt8]], leaves: [AuditLeaf] = []) throws {
         let (lane, recipient) = try route(laneName)
         var parameters = BundleWriter.Parameters(lane: laneName, sequence: sequence, kind: kind)
         parameters.id = id
@@ -161,7 +165,7 @@ extension Node {
                 "sequence": .int(sequence), "kind": .string(kind.rawValue), "records": .int(Int64(sealed.header.records)),
                 "merkle_root": .string(sealed.header.merkleRoot), "content_hash": .string(sealed.contentHash),
                 "suite": .string(sealed.header.suite), "recipient": .string(recipient.keyID), "bytes": .int(sealed.size),
-            ]))
+            ], leaves: leaves.count == lines.count ? leaves : []))
         }
     }
 

@@ -15,8 +15,8 @@ extension Node {
             guard parts.count == 2, let back = topology.lane(from: zone, to: parts[0]) else { continue }
             let lines = try store.read { db in
                 try Inbox.outcomes(db, bundle: inbound.id).map {
-                    ReceiptLine(bundle: inbound.id, key: $0.key, version: $0.version, outcome: $0.outcome, detail: $0.detail).line
-                }
+                    ReceiptLine(bundle: inbound.id, entity: $0.entity, key: $0.key, version: $0.version, outcome: $0.outcome, detail: $0.detail).line
+                } + [ReceiptLine.evidenceLine(try auditEvidence(db, bundle: inbound.id))]
             }
             let id = hex(try randomBytes(16))
             let sequence = try transaction { db in
@@ -38,19 +38,52 @@ extension Node {
         return sent
     }
 
-    /// Marks the bundles a receipt covers as delivered, with their outcome tallies.
-    func settleReceipt(_ db: Database, outcomes: [ReceiptLine], lane: String, receipt: String) throws {
+    /// This node's entries about an inbound bundle, for the receipt: the far side keeps
+    /// them as proof of what happened here.
+    func auditEvidence(_ db: Database, bundle: String) throws -> [String: Value] {
+        func summary(_ row: Row) -> Value {
+            var entry: [String: Value] = [:]
+            entry["seq"] = .int(row["seq"] as Int64)
+            for name in ["kind", "at", "hash"] { entry[name] = .string(row[name] as String) }
+            if case .object(let details)? = try? CanonicalJSON.decode(Array((row["details"] as String).utf8)) {
+                for name in ["records_root", "merkle_root", "outcomes", "targets"] { entry[name] = details[name] }
+            }
+            return .object(entry)
+        }
+        let entries = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE bundle = ? AND kind IN ('received', 'applied') ORDER BY seq", arguments: [bundle])
+        var evidence: [String: Value] = ["node": .string(name), "bundle": .string(bundle), "entries": .list(entries.map(summary))]
+        if let checkpoint = try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1") {
+            var signed: [String: Value] = ["seq": .int(checkpoint["seq"] as Int64), "chain": .string(audit.algorithm.rawValue)]
+            for name in ["at", "head", "key_id", "signature"] { signed[name] = .string(checkpoint[name] as String) }
+            evidence["checkpoint"] = .object(signed)
+        }
+        return evidence
+    }
+
+    /// Marks the bundles a receipt covers as delivered, with their outcome tallies, the far
+    /// side's evidence, and an index of each record's outcome.
+    func settleReceipt(_ db: Database, outcomes: [ReceiptLine], evidence: [Value], lane: String, receipt: String, sender: String) throws {
         var tallies: [String: [String: Int64]] = [:]
+        var leaves: [String: [AuditLeaf]] = [:]
         for line in outcomes {
             tallies[line.bundle, default: [:]][line.outcome, default: 0] += 1
             try BundleLedger.recordOutcome(db, bundle: line.bundle, key: line.key, version: line.version, outcome: line.outcome, detail: line.detail)
+            if let entity = line.entity, let leaf = leaf(entity: entity, key: line.key, line: line.line, tag: line.outcome) {
+                leaves[line.bundle, default: []].append(leaf)
+            }
+        }
+        var far: [String: Value] = [:]
+        for case .object(let item) in evidence {
+            if let bundle = item["bundle"]?.text { far[bundle] = .object(item) }
         }
         for (bundle, tally) in tallies.sorted(by: { $0.key < $1.key }) {
             let summary = String(decoding: CanonicalJSON.encode(.object(tally.mapValues(Value.int))), as: UTF8.self)
             let known = try BundleLedger.delivered(db, id: bundle, outcome: summary)
-            try audit.append(db, AuditEvent(.delivered, lane: lane, bundle: bundle, details: [
-                "receipt": .string(receipt), "outcomes": .object(tally.mapValues(Value.int)), "known": .bool(known),
-            ]))
+            var details: [String: Value] = [
+                "receipt": .string(receipt), "outcomes": .object(tally.mapValues(Value.int)), "known": .bool(known), "from": .string(sender),
+            ]
+            if let evidence = far[bundle] { details["far"] = evidence }
+            try audit.append(db, AuditEvent(.delivered, lane: lane, bundle: bundle, details: details, leaves: leaves[bundle] ?? []))
         }
     }
 }

@@ -86,7 +86,9 @@ extension Node {
                 sender: header.sender, contentHash: String(name.dropLast(DirectoryDrop.suffix.count)), records: header.records)
             var staged = 0
             var outcomes: [ReceiptLine] = []
+            var evidence: [Value] = []
             var requested: [Int64] = []
+            var leaves: [AuditLeaf] = []
             let opened = try reader.open(file, now: now) { line in
                 switch header.kind {
                 case .records:
@@ -94,9 +96,13 @@ extension Node {
                     try Inbox.stage(db, bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
                         key: envelope.record.keyString, version: envelope.record.version, line: line)
                     staged += 1
+                    if let leaf = leaf(entity: envelope.record.entity, key: envelope.record.keyString, line: line) { leaves.append(leaf) }
                 case .receipt:
-                    let receipt = try ReceiptLine(line: line)
-                    outcomes.append(receipt)
+                    if let far = ReceiptLine.evidence(in: line) {
+                        evidence.append(far)
+                    } else {
+                        outcomes.append(try ReceiptLine(line: line))
+                    }
                 case .resend:
                     guard case .object(let o) = try CanonicalJSON.decode(line), case .int(let sequence)? = o["sequence"] else {
                         throw FerryError("bundle.record", "a resend line is malformed", hint: "sender and receiver run incompatible Ferry versions")
@@ -107,9 +113,9 @@ extension Node {
             try audit.append(db, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [
                 "sequence": .int(opened.sequence), "kind": .string(opened.kind.rawValue), "sender": .string(opened.sender),
                 "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),
-            ]))
+            ], leaves: leaves.count == opened.records ? leaves : []))
             if opened.kind == .receipt {
-                try settleReceipt(db, outcomes: outcomes, lane: lane.name, receipt: opened.id)
+                try settleReceipt(db, outcomes: outcomes, evidence: evidence, lane: lane.name, receipt: opened.id, sender: opened.sender)
             }
             return (opened, requested)
         }

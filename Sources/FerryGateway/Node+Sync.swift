@@ -51,9 +51,6 @@ extension Node {
                 try audit.append(db, AuditEvent(.pulled, flow: name, details: [
                     "system": .string(source.name), "rows": .int(Int64(batch.rows.count)), "checkpoint": .string(batch.checkpoint),
                 ]))
-                try audit.append(db, AuditEvent(.mapped, flow: name, details: [
-                    "mapping": .string(mapping.name), "records": .int(Int64(records.count)), "rejected": .int(Int64(rejects.count)),
-                ]))
                 for reject in rejects {
                     let issues = reject.issues.map(\.description).joined(separator: "; ")
                     try Quarantine.add(db, flow: name, stage: "map", maskedKey: reject.key, issues: issues, position: reject.position, payload: nil)
@@ -64,13 +61,20 @@ extension Node {
                 }
                 var entries: [Outbox.Entry] = []
                 entries.reserveCapacity(records.count * lanes.count)
+                var leaves: [AuditLeaf] = []
+                leaves.reserveCapacity(digester == nil ? 0 : records.count)
                 for record in records {
                     let line = RecordEnvelope(flow: name, record: record).line
+                    if let leaf = leaf(entity: record.entity, key: record.keyString, line: line) { leaves.append(leaf) }
                     for lane in lanes {
                         entries.append(Outbox.Entry(
                             flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
                     }
                 }
+                try audit.append(db, AuditEvent(.mapped, flow: name, details: [
+                    "system": .string(source.name), "mapping": .string(mapping.name), "records": .int(Int64(records.count)),
+                    "rejected": .int(Int64(rejects.count)),
+                ], leaves: leaves))
                 try Outbox.enqueue(db, entries)
                 if !local.isEmpty, !records.isEmpty {
                     try stageLocally(db, flow: name, records: records)

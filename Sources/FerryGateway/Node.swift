@@ -18,6 +18,8 @@ public final class Node: Sendable {
     /// This node's private keys, oldest first.
     public let keys: [NodeKey]
     public let trust: TrustStore
+    /// Keyed digests of record keys for the audit index; nil without `digest_key:`.
+    let digester: RecordDigester?
     let logger: Logger
 
     /// Records per sealed bundle; bigger batches amortise crypto, smaller ones arrive sooner.
@@ -42,9 +44,17 @@ public final class Node: Sendable {
         self.config = config
         self.logger = logger
         self.store = try NodeStore(path: path, migrations: [AuditLog.register])
-        self.audit = AuditLog(node: name)
-        self.keys = try config.keyFiles.map(NodeKey.load)
+        let keys = try config.keyFiles.map(NodeKey.load)
+        self.keys = keys
         self.trust = try deployment.trustStore()
+        self.digester = try deployment.digester()
+        // The chain hashes with SM3 when the node's current key is on the SM suite.
+        let preferred: Hasher.Algorithm = keys.last?.suite == Suite.sm ? .sm3 : .sha256
+        var audit = AuditLog(node: name, algorithm: try store.write { db in try AuditLog.chainAlgorithm(db, preferred: preferred) })
+        if let key = keys.last {
+            audit.signer = AuditLog.Signer(keyID: key.keyID) { try key.sign($0) }
+        }
+        self.audit = audit
         for key in keys where key.node != name {
             throw FerryError(.config, "node \(name) is configured with the key of node \(key.node)", at: .file(config.location),
                 hint: "point key: at this node's own .key files")
@@ -55,6 +65,34 @@ public final class Node: Sendable {
                 "config": .string(deployment.topology.file), "sha256": .string(digest), "keys": .list(keys.map { .string($0.keyID) }),
             ]))
         }
+    }
+
+    /// Signs the audit head when the node goes: a verifier then knows the log was not cut
+    /// short after the last run.
+    deinit {
+        let audit = self.audit
+        do { try store.write { db in try audit.checkpoint(db) } } catch {
+            logger.error("could not sign the audit checkpoint at shutdown", metadata: ["reason": .string("\(error)")])
+        }
+    }
+
+    /// Checks this node's audit log with the deployment's public keys.
+    public func verifyAudit() throws -> AuditVerifier.Verification {
+        try store.read { db in try AuditVerifier.verify(db, node: name, keys: trust.all) }
+    }
+
+    /// The audit index leaf of one record line: its key's keyed digest and the line's
+    /// Merkle leaf hash (the one its bundle is built over); nil without a digest key.
+    func leaf(entity: String, key: String, line: [UInt8], tag: String? = nil) -> AuditLeaf? {
+        guard let digester else { return nil }
+        let parts = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+        return AuditLeaf(key: digester.keyDigest(entity: entity, key: parts), hash: MerkleTree.leafHash(line), tag: tag)
+    }
+
+    /// The hex key digest of one record, for single-record events.
+    func keyDigest(entity: String, key: String) -> String? {
+        guard let digester else { return nil }
+        return hex(digester.keyDigest(entity: entity, key: key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)).prefix(16))
     }
 
     /// Where this node keeps sealed bundles until they are delivered.

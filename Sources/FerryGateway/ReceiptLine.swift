@@ -3,6 +3,7 @@ import FerryCore
 /// One record's outcome inside a receipt bundle.
 struct ReceiptLine {
     var bundle: String
+    var entity: String?
     var key: String
     var version: String
     var outcome: String
@@ -13,11 +14,13 @@ struct ReceiptLine {
             "bundle": .string(bundle), "key": .string(key), "version": .string(version), "outcome": .string(outcome),
         ]
         if let detail { object["detail"] = .string(detail) }
+        if let entity { object["entity"] = .string(entity) }
         return CanonicalJSON.encode(.object(object))
     }
 
-    init(bundle: String, key: String, version: String, outcome: String, detail: String?) {
+    init(bundle: String, entity: String?, key: String, version: String, outcome: String, detail: String?) {
         self.bundle = bundle
+        self.entity = entity
         self.key = key
         self.version = version
         self.outcome = outcome
@@ -30,6 +33,18 @@ struct ReceiptLine {
         else {
             throw FerryError("bundle.record", "a receipt line is malformed", hint: "sender and receiver run incompatible Ferry versions")
         }
-        self.init(bundle: bundle, key: key, version: version, outcome: outcome, detail: o["detail"]?.text)
+        self.init(bundle: bundle, entity: o["entity"]?.text, key: key, version: version, outcome: outcome, detail: o["detail"]?.text)
+    }
+
+    /// The far node's audit evidence for the bundle a receipt covers: which of its entries
+    /// received and applied it, and its latest signed checkpoint. One such line per
+    /// receipt, so the trace works from the sending side too.
+    static func evidenceLine(_ evidence: [String: Value]) -> [UInt8] {
+        CanonicalJSON.encode(.object(["evidence": .object(evidence)]))
+    }
+
+    static func evidence(in line: [UInt8]) -> Value? {
+        guard case .object(let o)? = try? CanonicalJSON.decode(line), let evidence = o["evidence"] else { return nil }
+        return evidence
     }
 }

@@ -75,8 +75,8 @@ public enum Inbox {
     }
 
     /// Per-record outcomes of one bundle, for its receipt.
-    public static func outcomes(_ db: Database, bundle: String) throws -> [(key: String, version: String, outcome: String, detail: String?)] {
-        try Row.fetchAll(db, sql: "SELECT record_key, version, state, detail FROM inbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
-            .map { ($0["record_key"], $0["version"], $0["state"], $0["detail"]) }
+    public static func outcomes(_ db: Database, bundle: String) throws -> [(entity: String, key: String, version: String, outcome: String, detail: String?)] {
+        try Row.fetchAll(db, sql: "SELECT entity, record_key, version, state, detail FROM inbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
+            .map { ($0["entity"], $0["record_key"], $0["version"], $0["state"], $0["detail"]) }
     }
 }

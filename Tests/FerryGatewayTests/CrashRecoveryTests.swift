@@ -97,8 +97,7 @@ import FerryQueue
                 #expect(check.matched == records && check.mismatches == 0, "trial \(trial) \(flow.name): \(check)")
             }
             for node in ["extranet-gw", "jinhong-gw"] {
-                let store = try NodeStore(path: directory.appendingPathComponent("state/\(node).db"), migrations: [AuditLog.register])
-                #expect(try store.read { db in try AuditLog.verify(db) }.entries > 0, "trial \(trial) \(node)")
+                #expect(try AuditTools.verify(config: directory.appendingPathComponent("ferry.yaml").path, node: node).entries > 0, "trial \(trial) \(node)")
             }
             try? FileManager.default.removeItem(at: directory)
         }

@@ -55,7 +55,7 @@ import FerrySeal
         #expect(!FileManager.default.fileExists(atPath: file.path))
         let entry = try #require(try rejections().first)
         #expect(entry.event.details["code"]?.text?.hasPrefix("bundle.") == true)
-        #expect(try jinhong.store.read { db in try AuditLog.verify(db) }.entries > 0)
+        #expect(try jinhong.verifyAudit().entries > 0)
     }
 
     @Test func aReplayedBundleIsRejectedAndAppliesNothingTwice() throws {
@@ -117,7 +117,7 @@ import FerrySeal
         }
         let sequence = try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT seq FROM audit WHERE kind = 'mapped'") }
         do {
-            _ = try extranet.store.read { db in try AuditLog.verify(db) }
+            _ = try extranet.verifyAudit()
             Issue.record("an edited audit log verified")
         } catch let error as FerryError {
             #expect(error.code == .auditBroken)

@@ -57,6 +57,6 @@ import FerryQueue
         let kinds = try jinhong.store.read { db in try AuditLog.entries(db).map(\.event.kind.rawValue) }
         #expect(kinds.filter { $0 == "dead-lettered" }.count == 10)
         #expect(kinds.contains("re-driven"))
-        #expect(try jinhong.store.read { db in try AuditLog.verify(db) }.entries == kinds.count)
+        #expect(try jinhong.verifyAudit().entries == kinds.count)
     }
 }

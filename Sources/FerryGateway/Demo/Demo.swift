@@ -86,7 +86,7 @@ public struct Demo {
             report.checks.append(try FlowCheck(deployment: deployment).compare(flow))
         }
         for node in [extranet, jinhong, passport] {
-            let verification = try node.store.read { db in try AuditLog.verify(db) }
+            let verification = try node.store.read { db in try AuditVerifier.verify(db, node: node.name, keys: node.trust.all) }
             report.audit.append((node.name, verification.entries, node.store.path.path))
         }
         report.seconds = Date().timeIntervalSince(started)

@@ -1,0 +1,237 @@
+public import Foundation
+public import GRDB
+public import FerryCore
+public import FerrySeal
+
+extension FerryError.Code {
+    public static let auditExport: Self = "audit.export"
+}
+
+/// Signed archives of a node's audit log, each chained to the one before (the digest of
+/// export n is named in export n+1), so a sequence of exports can be checked offline with
+/// public keys only, long after the node's store is gone.
+///
+/// The file is JSON lines: a header, the entries (each batch entry followed by its record
+/// index), the checkpoints signed in the range, and an end line with the digest of every
+/// line before it and the node's signature over that digest.
+public enum AuditExport {
+    public struct Summary: Sendable {
+        public var number: Int64
+        public var entries: Int
+        public var firstSequence: Int64
+        public var lastSequence: Int64
+        public var digest: String
+    }
+
+    /// Writes entries with `since <= at < until` to `file` (written whole to a temporary
+    /// name, fsynced, then renamed) and records the export in the store.
+    public static func write(_ db: Database, log: AuditLog, since: String, until: String, to file: URL) throws -> Summary {
+        guard let signer = log.signer else {
+            throw FerryError(.auditExport, "node \(log.node) has no key to sign the export with", hint: "list the node's key under key:")
+        }
+        let previous = try Row.fetchOne(db, sql: "SELECT n, digest FROM audit_exports ORDER BY n DESC LIMIT 1")
+        let number = (previous?["n"] as Int64? ?? 0) + 1
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? AND at < ? ORDER BY seq", arguments: [since, until])
+        guard let first = rows.first, let last = rows.last else {
+            throw FerryError(.auditExport, "no audit entries between \(since) and \(until)", hint: "check --since and --until (UTC)")
+        }
+        let entries = try rows.map(AuditLog.entry)
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).part")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw FerryError(.io, "cannot write \(temporary.path)", hint: "check the folder exists and is writable")
+        }
+        let handle = try FileHandle(forWritingTo: temporary)
+        defer { try? handle.close() }
+        let hasher = try Hasher(.sha256)
+        func emit(_ value: Value) throws {
+            let line = CanonicalJSON.encode(value) + [0x0A]
+            hasher.update(line)
+            try handle.write(contentsOf: line)
+        }
+        try emit(.object(["header": .object([
+            "format": "ferry-audit-export-v1", "node": .string(log.node), "chain": .string(log.algorithm.rawValue), "n": .int(number),
+            "since": .string(since), "until": .string(until), "first_seq": .int(first["seq"]), "last_seq": .int(last["seq"]),
+            "previous": .string(previous?["digest"] ?? AuditLog.genesis),
+        ])]))
+        for entry in entries {
+            try emit(.object(["entry": value(entry)]))
+            if entry.event.details["records_root"] != nil {
+                let leaves = try AuditVerifier.leaves(db, sequence: entry.sequence)
+                try emit(.object(["records": .object(["seq": .int(entry.sequence), "leaves": .list(leaves.map(value))])]))
+            }
+        }
+        for checkpoint in try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            arguments: [first["seq"] as Int64, last["seq"] as Int64])
+        {
+            var signed: [String: Value] = ["seq": .int(checkpoint["seq"] as Int64)]
+            for name in ["at", "head", "key_id", "signature"] { signed[name] = .string(checkpoint[name] as String) }
+            try emit(.object(["checkpoint": .object(signed)]))
+        }
+        let digest = hex(try hasher.finish())
+        let signature = try signer.sign(endStatement(node: log.node, number: number, digest: digest))
+        try handle.write(contentsOf: CanonicalJSON.encode(.object(["end": .object([
+            "entries": .int(Int64(entries.count)), "digest": .string(digest), "key_id": .string(signer.keyID), "signature": .string(hex(signature)),
+        ])])) + [0x0A])
+        try handle.synchronize()
+        try handle.close()
+        try? FileManager.default.removeItem(at: file)
+        try FileManager.default.moveItem(at: temporary, to: file)
+        try db.execute(sql: "INSERT INTO audit_exports(n, at, first_seq, last_seq, digest) VALUES (?, ?, ?, ?, ?)",
+            arguments: [number, Timestamp.format(Date()), first["seq"] as Int64, last["seq"] as Int64, digest])
+        return Summary(number: number, entries: entries.count, firstSequence: first["seq"], lastSequence: last["seq"], digest: digest)
+    }
+
+    static func endStatement(node: String, number: Int64, digest: String) -> [UInt8] {
+        CanonicalJSON.encode(.object(["format": "ferry-audit-export-v1", "node": .string(node), "n": .int(number), "digest": .string(digest)]))
+    }
+
+    static func value(_ entry: AuditEntry) -> Value {
+        var object: [String: Value] = [
+            "seq": .int(entry.sequence), "at": .string(entry.at), "node": .string(entry.node), "actor": .string(entry.event.actor),
+            "kind": .string(entry.event.kind.rawValue), "details": .object(entry.event.details), "prev_hash": .string(entry.previousHash),
+            "hash": .string(entry.hash),
+        ]
+        if let flow = entry.event.flow { object["flow"] = .string(flow) }
+        if let lane = entry.event.lane { object["lane"] = .string(lane) }
+        if let bundle = entry.event.bundle { object["bundle"] = .string(bundle) }
+        if let subject = entry.event.subject { object["subject"] = .string(subject) }
+        if let key = entry.event.keyDigest { object["key"] = .string(key) }
+        return .object(object)
+    }
+
+    static func value(_ leaf: AuditLeaf) -> Value {
+        .list([.string(hex(leaf.key)), .string(hex(leaf.hash))] + (leaf.tag.map { [.string($0)] } ?? []))
+    }
+
+    // MARK: verifying
+
+    public struct Check: Sendable {
+        public var file: String
+        public var node: String
+        public var number: Int64
+        public var entries: Int
+        public var firstSequence: Int64
+        public var lastSequence: Int64
+        public var digest: String
+    }
+
+    /// Checks exports given in order: each file's lines, entries, record indexes and
+    /// signature, and the links between files. Throws at the first fault, naming the file
+    /// and the line.
+    public static func verify(_ files: [URL], keys: [PublicKey]) throws -> [Check] {
+        var checks: [Check] = []
+        var previousDigest: String?
+        var previousLast: (sequence: Int64, hash: String)?
+        for file in files {
+            let check = try verify(file, keys: keys, previousDigest: previousDigest, previousLast: previousLast)
+            checks.append(check.check)
+            previousDigest = check.check.digest
+            previousLast = check.last
+        }
+        return checks
+    }
+
+    static func verify(_ file: URL, keys: [PublicKey], previousDigest: String?, previousLast: (sequence: Int64, hash: String)?) throws
+        -> (check: Check, last: (sequence: Int64, hash: String))
+    {
+        let name = file.lastPathComponent
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw FerryError(.auditExport, "cannot read \(file.path)", hint: "check the path")
+        }
+        let bytes = [UInt8](data)
+        var lineNumber = 0
+        func fault(_ message: String, hint: String = "the export was altered, or is not a Ferry audit export") -> FerryError {
+            FerryError(.auditExport, message, at: .file(SourceLocation(file: name, line: lineNumber, column: 1)), hint: hint)
+        }
+        let hasher = try Hasher(.sha256)
+        var header: [String: Value] = [:]
+        var algorithm = Hasher.Algorithm.sha256
+        var previousHash: String?
+        var last: (sequence: Int64, hash: String)?
+        var roots: [Int64: String] = [:]
+        var entries = 0
+        var end: [String: Value]?
+        var start = 0
+        while start < bytes.count {
+            let stop = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let line = Array(bytes[start..<stop])
+            lineNumber += 1
+            defer { start = stop + 1 }
+            guard end == nil else { throw fault("text after the end line") }
+            guard case .object(let object)? = try? CanonicalJSON.decode(line), let (kind, body) = object.first, object.count == 1,
+                case .object(let fields) = body
+            else { throw fault("line \(lineNumber) is not an export record") }
+            if kind != "end" { hasher.update(line + [0x0A]) }
+            switch kind {
+            case "header":
+                guard lineNumber == 1, fields["format"]?.text == "ferry-audit-export-v1" else { throw fault("the header is missing or of another format") }
+                header = fields
+                algorithm = Hasher.Algorithm(rawValue: fields["chain"]?.text ?? "") ?? .sha256
+                if let previousDigest, fields["previous"]?.text != previousDigest {
+                    throw fault("export \(fields["n"]?.text ?? "?") does not chain to the export before it",
+                        hint: "an export is missing between the two, or they are out of order")
+                }
+            case "entry":
+                guard case .int(let sequence)? = fields["seq"], let hash = fields["hash"]?.text, let prev = fields["prev_hash"]?.text else {
+                    throw fault("an entry lacks seq, hash or prev_hash")
+                }
+                if let previousHash, prev != previousHash {
+                    throw fault("entry \(sequence) does not chain to the entry before it", hint: "an entry was removed, inserted or moved")
+                }
+                if previousHash == nil, let previousLast, previousLast.sequence + 1 == sequence, prev != previousLast.hash {
+                    throw fault("entry \(sequence) does not chain to entry \(previousLast.sequence), the last of the previous export")
+                }
+                let entry = try entry(fields, sequence: sequence, previousHash: prev)
+                guard try AuditLog.hash(entry, algorithm) == hash else {
+                    throw fault("entry \(sequence) (\(entry.event.kind.rawValue)) was altered: its hash does not match its content")
+                }
+                if case .string(let root)? = entry.event.details["records_root"] { roots[sequence] = root }
+                previousHash = hash
+                last = (sequence, hash)
+                entries += 1
+            case "records":
+                guard case .int(let sequence)? = fields["seq"], case .list(let items)? = fields["leaves"], let root = roots[sequence] else {
+                    throw fault("a record index names no batch entry before it")
+                }
+                let leaves = items.compactMap { item -> AuditLeaf? in
+                    guard case .list(let parts) = item, parts.count >= 2, let key = parts[0].text.flatMap(unhex), let hash = parts[1].text.flatMap(unhex)
+                    else { return nil }
+                    return AuditLeaf(key: key, hash: hash, tag: parts.count > 2 ? parts[2].text : nil)
+                }
+                guard leaves.count == items.count, hex(MerkleTree.root(leafHashes: leaves.map(\.merkleLeaf))) == root else {
+                    throw fault("the record index of entry \(sequence) does not match its records_root")
+                }
+            case "checkpoint":
+                break
+            case "end":
+                end = fields
+            default:
+                throw fault("unknown record '\(kind)'")
+            }
+        }
+        guard let end, let node = header["node"]?.text, case .int(let number)? = header["n"] else {
+            throw fault("the export ends without its end line", hint: "the file was cut short")
+        }
+        let digest = hex(try hasher.finish())
+        guard end["digest"]?.text == digest, case .int(let count)? = end["entries"], count == Int64(entries) else {
+            throw fault("the export's digest or entry count does not match its content")
+        }
+        guard let key = keys.first(where: { $0.keyID == end["key_id"]?.text && $0.node == node }),
+            key.verify(signature: end["signature"]?.text.flatMap(unhex) ?? [], of: endStatement(node: node, number: number, digest: digest))
+        else {
+            throw fault("the export's signature does not verify with a key of \(node)", hint: "the export was forged, or the node's .pub is not in the trust list")
+        }
+        guard let last else { throw fault("the export holds no entries") }
+        let check = Check(file: name, node: node, number: number, entries: entries, firstSequence: header["first_seq"].flatMap { if case .int(let v) = $0 { v } else { nil } } ?? 0,
+            lastSequence: last.sequence, digest: digest)
+        return (check, last)
+    }
+
+    static func entry(_ fields: [String: Value], sequence: Int64, previousHash: String) throws -> AuditEntry {
+        guard case .object(let details)? = fields["details"] else { throw FerryError(.auditExport, "entry \(sequence) has no details") }
+        let event = AuditEvent(AuditEvent.Kind(rawValue: fields["kind"]?.text ?? ""), actor: fields["actor"]?.text ?? "", flow: fields["flow"]?.text,
+            lane: fields["lane"]?.text, bundle: fields["bundle"]?.text, subject: fields["subject"]?.text, keyDigest: fields["key"]?.text, details: details)
+        return AuditEntry(sequence: sequence, at: fields["at"]?.text ?? "", node: fields["node"]?.text ?? "", event: event,
+            previousHash: previousHash, hash: fields["hash"]?.text ?? "")
+    }
+}

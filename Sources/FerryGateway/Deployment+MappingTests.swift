@@ -1,0 +1,15 @@
+public import FerryMapping
+
+extension Deployment {
+    /// Runs the inline tests of every mapping (or one system's), labelled by mapping name.
+    public func runMappingTests(system: String? = nil) throws -> [(mapping: String, result: MappingTestResult)] {
+        var results: [(String, MappingTestResult)] = []
+        for candidate in topology.systems where system == nil || candidate.name == system {
+            for entity in candidate.maps.keys.sorted() {
+                let compiled = try mapping(system: candidate.name, entity: entity)
+                results += compiled.runTests().map { (compiled.name, $0) }
+            }
+        }
+        return results
+    }
+}
