@@ -72,6 +72,20 @@ public struct AuditEntry: Sendable {
     public var previousHash: String
     public var hash: String
 
+    /// The whole entry as JSON, for `--json` output and exports.
+    public var value: Value {
+        var object: [String: Value] = [
+            "seq": .int(sequence), "at": .string(at), "node": .string(node), "actor": .string(event.actor),
+            "kind": .string(event.kind.rawValue), "details": .object(event.details), "prev_hash": .string(previousHash), "hash": .string(hash),
+        ]
+        if let flow = event.flow { object["flow"] = .string(flow) }
+        if let lane = event.lane { object["lane"] = .string(lane) }
+        if let bundle = event.bundle { object["bundle"] = .string(bundle) }
+        if let subject = event.subject { object["subject"] = .string(subject) }
+        if let key = event.keyDigest { object["key"] = .string(key) }
+        return .object(object)
+    }
+
     /// The bytes the entry's hash covers, besides the previous hash.
     var canonical: [UInt8] {
         var object: [String: Value] = [

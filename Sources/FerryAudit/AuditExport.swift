@@ -54,7 +54,7 @@ public enum AuditExport {
             "previous": .string(previous?["digest"] ?? AuditLog.genesis),
         ])]))
         for entry in entries {
-            try emit(.object(["entry": value(entry)]))
+            try emit(.object(["entry": entry.value]))
             if entry.event.details["records_root"] != nil {
                 let leaves = try AuditVerifier.leaves(db, sequence: entry.sequence)
                 try emit(.object(["records": .object(["seq": .int(entry.sequence), "leaves": .list(leaves.map(value))])]))
@@ -83,20 +83,6 @@ public enum AuditExport {
 
     static func endStatement(node: String, number: Int64, digest: String) -> [UInt8] {
         CanonicalJSON.encode(.object(["format": "ferry-audit-export-v1", "node": .string(node), "n": .int(number), "digest": .string(digest)]))
-    }
-
-    static func value(_ entry: AuditEntry) -> Value {
-        var object: [String: Value] = [
-            "seq": .int(entry.sequence), "at": .string(entry.at), "node": .string(entry.node), "actor": .string(entry.event.actor),
-            "kind": .string(entry.event.kind.rawValue), "details": .object(entry.event.details), "prev_hash": .string(entry.previousHash),
-            "hash": .string(entry.hash),
-        ]
-        if let flow = entry.event.flow { object["flow"] = .string(flow) }
-        if let lane = entry.event.lane { object["lane"] = .string(lane) }
-        if let bundle = entry.event.bundle { object["bundle"] = .string(bundle) }
-        if let subject = entry.event.subject { object["subject"] = .string(subject) }
-        if let key = entry.event.keyDigest { object["key"] = .string(key) }
-        return .object(object)
     }
 
     static func value(_ leaf: AuditLeaf) -> Value {

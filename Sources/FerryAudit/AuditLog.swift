@@ -168,7 +168,7 @@ public struct AuditLog: Sendable {
     }
 
     /// The bytes a checkpoint signature covers.
-    static func checkpointStatement(node: String, sequence: Int64, head: String, at: String, chain: String) -> [UInt8] {
+    public static func checkpointStatement(node: String, sequence: Int64, head: String, at: String, chain: String) -> [UInt8] {
         CanonicalJSON.encode(.object([
             "format": "ferry-audit-checkpoint-v1", "node": .string(node), "seq": .int(sequence), "head": .string(head),
             "at": .string(at), "chain": .string(chain),

@@ -25,6 +25,9 @@ public enum Scaffold {
             let files = try NodeKey.generate(node: node).write(to: directory.appendingPathComponent("keys"), name: node)
             written += ["keys/\(files.privateFile.lastPathComponent)", "keys/\(files.publicFile.lastPathComponent)"]
         }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("keys"), withIntermediateDirectories: true)
+        try DigestKey.generate(algorithm: "hmac-sha256").write(to: directory.appendingPathComponent("keys/records.digest"))
+        written.append("keys/records.digest")
         // Empty example systems, so the first sync runs against real tables.
         let schemas = root.appendingPathComponent("Ops/scenarios/foreign-affairs/systems")
         try manager.createDirectory(at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)

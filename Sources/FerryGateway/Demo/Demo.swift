@@ -136,6 +136,8 @@ public struct Demo {
         let topology = try TopologyLoader.parse(
             try ConfigNode.load(file: file), file: file.path, baseDirectory: file.deletingLastPathComponent())
         try ScenarioFiles.createTransferAreas(topology)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("keys"), withIntermediateDirectories: true)
+        try DigestKey.generate(algorithm: "hmac-sha256").write(to: directory.appendingPathComponent("keys/records.digest"))
         for node in topology.nodes {
             let suites = Set(topology.channels.filter { $0.from == node.zone || $0.to == node.zone }.map(\.suite))
             for suite in suites.sorted() {

@@ -1,0 +1,174 @@
+public import Foundation
+public import FerryCore
+import FerryAudit
+import FerrySeal
+import GRDB
+
+/// One record's path across zones, from the audit logs of the nodes whose stores are on
+/// this machine, and from the far side's evidence that came back in receipts.
+public struct AuditTrace: Sendable {
+    public struct Hop: Sendable {
+        public var node: String
+        public var zone: String
+        public var sequence: Int64
+        public var at: String
+        public var kind: String
+        public var flow: String?
+        public var lane: String?
+        public var bundle: String?
+        /// applied, skipped, rejected… where the event records one.
+        public var outcome: String?
+        public var detail: String
+        public var proof: Proof?
+    }
+
+    /// A Merkle inclusion proof: the record's leaf is number `index` of `count` under `root`,
+    /// the root the audit entry (and, for bundles, the bundle's signature) commits to.
+    public struct Proof: Sendable {
+        public var index: Int
+        public var count: Int
+        public var leaf: String
+        public var path: [String]
+        public var root: String
+        public var valid: Bool
+    }
+
+    public var key: String
+    public var hops: [Hop]
+
+    /// Traces `key` (composite keys joined by `/`) in the stores of `node`, or of every node
+    /// whose store is on this machine.
+    public static func trace(config: String, key: String, entity: String? = nil, node: String? = nil) throws -> AuditTrace {
+        let deployment = try Deployment.load(config)
+        guard let digests = try AuditTools.keyDigests(deployment, key: key, entity: entity) else { return AuditTrace(key: key, hops: []) }
+        let trust = try deployment.trustStore()
+        var hops: [Hop] = []
+        // The far side's entries as its receipts reported them; used where its own log is not here.
+        var reported: [Hop] = []
+        for name in AuditTools.nodes(deployment, node) {
+            let zone = deployment.topology.node(named: name)?.zone ?? "?"
+            hops += try AuditTools.open(deployment, node: name).read { db -> [Hop] in
+                var found: [Hop] = []
+                let marks = digests.map { _ in "?" }.joined(separator: ",")
+                let indexed = try Row.fetchAll(db, sql: "SELECT seq, leaf FROM audit_records WHERE key IN (\(marks)) ORDER BY seq",
+                    arguments: StatementArguments(digests.map { Data($0) }))
+                for row in indexed {
+                    let sequence: Int64 = row["seq"]
+                    let index: Int = row["leaf"]
+                    guard let entryRow = try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE seq = ?", arguments: [sequence]) else { continue }
+                    let entry = try AuditLog.entry(entryRow)
+                    let leaves = try AuditVerifier.leaves(db, sequence: sequence)
+                    let merkle = leaves.map(\.merkleLeaf)
+                    let root = entry.event.details["records_root"]?.text ?? ""
+                    let path = MerkleTree.proof(leafHashes: merkle, index: index)
+                    let valid = index < merkle.count
+                        && MerkleTree.verify(leafHash: merkle[index], index: index, count: merkle.count, proof: path, root: unhex(root) ?? [])
+                    var hop = Hop(node: name, zone: zone, sequence: sequence, at: entry.at, kind: entry.event.kind.rawValue, flow: entry.event.flow,
+                        lane: entry.event.lane, bundle: entry.event.bundle, outcome: index < leaves.count ? leaves[index].tag : nil,
+                        detail: describe(entry), proof: Proof(index: index, count: merkle.count, leaf: index < merkle.count ? hex(merkle[index]) : "",
+                            path: path.map { hex($0) }, root: root, valid: valid))
+                    if let signed = entry.event.details["merkle_root"]?.text {
+                        hop.detail += signed == root ? "; the bundle's signed Merkle root is the same" : "; MISMATCH with the bundle's signed Merkle root \(signed)"
+                    }
+                    found.append(hop)
+                    if case .object(let far)? = entry.event.details["far"] {
+                        reported += farHops(far, trust: trust, deployment: deployment, at: entry.at)
+                    }
+                }
+                let single = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE key_digest IN (\(marks)) ORDER BY seq",
+                    arguments: StatementArguments(digests.map { hex($0) }))
+                for row in single {
+                    let entry = try AuditLog.entry(row)
+                    found.append(Hop(node: name, zone: zone, sequence: entry.sequence, at: entry.at, kind: entry.event.kind.rawValue, flow: entry.event.flow,
+                        lane: entry.event.lane, bundle: entry.event.bundle, outcome: nil, detail: describe(entry), proof: nil))
+                }
+                return found
+            }
+        }
+        // Reported copies of entries held first-hand add nothing.
+        var seen: Set<String> = []
+        hops = (hops + reported).filter { seen.insert("\($0.node)#\($0.sequence)").inserted }
+        return AuditTrace(key: key, hops: causalOrder(hops))
+    }
+
+    /// Orders hops so that causes come first even within one second: each node's entries in
+    /// sequence order, a bundle's sealing before its receipt, its apply before the delivery
+    /// report; ties go to the earlier time.
+    static func causalOrder(_ hops: [Hop]) -> [Hop] {
+        var after: [[Int]] = Array(repeating: [], count: hops.count)
+        var waiting = Array(repeating: 0, count: hops.count)
+        func edge(_ a: Int, _ b: Int) {
+            after[a].append(b)
+            waiting[b] += 1
+        }
+        for indices in Dictionary(grouping: hops.indices, by: { hops[$0].node }).values {
+            let ordered = indices.sorted { hops[$0].sequence < hops[$1].sequence }
+            for (a, b) in zip(ordered, ordered.dropFirst()) { edge(a, b) }
+        }
+        for indices in Dictionary(grouping: hops.indices.filter { hops[$0].bundle != nil }, by: { hops[$0].bundle ?? "" }).values {
+            let sealed = indices.filter { hops[$0].kind == "sealed" }
+            let received = indices.filter { hops[$0].kind == "received" }
+            let applied = indices.filter { hops[$0].kind == "applied" }
+            let delivered = indices.filter { hops[$0].kind == "delivered" }
+            for a in sealed { for b in received where hops[b].node != hops[a].node { edge(a, b) } }
+            for a in applied { for b in delivered where hops[b].node != hops[a].node { edge(a, b) } }
+        }
+        var ready = hops.indices.filter { waiting[$0] == 0 }
+        var order: [Hop] = []
+        while !ready.isEmpty {
+            ready.sort { (hops[$0].at, hops[$0].node, hops[$0].sequence) > (hops[$1].at, hops[$1].node, hops[$1].sequence) }
+            let next = ready.removeLast()
+            order.append(hops[next])
+            for b in after[next] {
+                waiting[b] -= 1
+                if waiting[b] == 0 { ready.append(b) }
+            }
+        }
+        // A cycle cannot come from real logs; if one does, keep what is left by time.
+        if order.count < hops.count {
+            let placed = Set(order.map { "\($0.node)#\($0.sequence)" })
+            order += hops.filter { !placed.contains("\($0.node)#\($0.sequence)") }.sorted { $0.at < $1.at }
+        }
+        return order
+    }
+
+    /// The far node's entries for a bundle, as its receipt reported them, with its signed
+    /// checkpoint checked against the trust list.
+    static func farHops(_ far: [String: Value], trust: TrustStore, deployment: Deployment, at: String) -> [Hop] {
+        guard let node = far["node"]?.text, case .list(let entries)? = far["entries"] else { return [] }
+        var signed = "no checkpoint"
+        if case .object(let checkpoint)? = far["checkpoint"], case .int(let sequence)? = checkpoint["seq"], let head = checkpoint["head"]?.text,
+            let keyID = checkpoint["key_id"]?.text, let signature = checkpoint["signature"]?.text.flatMap(unhex)
+        {
+            let statement = AuditLog.checkpointStatement(node: node, sequence: sequence, head: head, at: checkpoint["at"]?.text ?? "",
+                chain: checkpoint["chain"]?.text ?? "sha256")
+            let good = trust.keys(forNode: node).contains { $0.keyID == keyID && $0.verify(signature: signature, of: statement) }
+            signed = good ? "its log head at entry \(sequence) is signed by \(node) (verified)" : "its checkpoint signature does NOT verify"
+        }
+        return entries.compactMap { item -> Hop? in
+            guard case .object(let entry) = item, case .int(let sequence)? = entry["seq"] else { return nil }
+            var detail = "reported by \(node) in its receipt; \(signed)"
+            if let root = entry["records_root"]?.text { detail = "records_root \(root.prefix(16))…; " + detail }
+            if case .object(let outcomes)? = entry["outcomes"] {
+                detail = outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.text ?? "")" }.joined(separator: ", ") + "; " + detail
+            }
+            return Hop(node: node, zone: deployment.topology.node(named: node)?.zone ?? "?", sequence: sequence, at: entry["at"]?.text ?? at,
+                kind: entry["kind"]?.text ?? "?", flow: nil, lane: nil, bundle: far["bundle"]?.text, outcome: nil, detail: detail, proof: nil)
+        }
+    }
+
+    static func describe(_ entry: AuditEntry) -> String {
+        let details = entry.event.details
+        switch entry.event.kind.rawValue {
+        case "mapped": return "pulled from \(details["system"]?.text ?? "?") and mapped by \(details["mapping"]?.text ?? "?")"
+        case "sealed": return "sealed into bundle \(entry.event.bundle ?? "?") (\(entry.event.lane ?? "?") #\(details["sequence"]?.text ?? "?"))"
+        case "received": return "received bundle \(entry.event.bundle ?? "?") from \(details["sender"]?.text ?? "?"), signature verified"
+        case "applied":
+            let targets = (details["targets"].flatMap { if case .list(let items) = $0 { items.compactMap(\.text) } else { nil } } ?? []).joined(separator: ", ")
+            return "applied to \(targets.isEmpty ? "?" : targets)"
+        case "delivered": return "receipt from \(details["from"]?.text ?? "the far side") settled bundle \(entry.event.bundle ?? "?")"
+        default:
+            return details.sorted { $0.key < $1.key }.compactMap { key, value in value.text.map { "\(key) \($0)" } }.prefix(4).joined(separator: ", ")
+        }
+    }
+}
