@@ -67,14 +67,16 @@ public final class Node: Sendable {
         }
     }
 
-    /// Signs the audit head when the node goes: a verifier then knows the log was not cut
-    /// short after the last run.
-    deinit {
+    /// Signs the audit head when the node stops: a verifier then knows the log was not cut
+    /// short after the last run. The daemon calls it on its way out; commands rely on deinit.
+    public func shutdown() {
         let audit = self.audit
         do { try store.write { db in try audit.checkpoint(db) } } catch {
             logger.error("could not sign the audit checkpoint at shutdown", metadata: ["reason": .string("\(error)")])
         }
     }
+
+    deinit { shutdown() }
 
     /// Checks this node's audit log with the deployment's public keys.
     public func verifyAudit() throws -> AuditVerifier.Verification {

@@ -76,7 +76,8 @@ import FerrySeal
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? NSNumber
         #expect(mode?.intValue == 0o600)
         let config = directory.appendingPathComponent("ferry.yaml")
-        try Data((try String(contentsOf: config, encoding: .utf8) + "digest_key: keys/digest.key\n").utf8).write(to: config)
+        // ferry init made one already; point the deployment at this one instead.
+        try Data(try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "digest_key: keys/records.digest", with: "digest_key: keys/digest.key").utf8).write(to: config)
         let deployment = try Deployment.load(config.path)
         let report = try deployment.check()
         #expect(report.passed)

@@ -48,6 +48,7 @@ public enum Daemon {
                 logger: logger))
         logger.notice("node running", metadata: ["node": .string(options.node), "config": .string(options.config)])
         try await group.run()
+        node.shutdown()
         logger.notice("node stopped", metadata: ["node": .string(options.node)])
     }
 }
