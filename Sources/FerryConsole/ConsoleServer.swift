@@ -9,7 +9,8 @@ import Metrics
 public import ServiceLifecycle
 
 /// The operator-facing HTTP endpoint of a running node: `/healthz` and Prometheus
-/// `/metrics`, on 127.0.0.1 unless told otherwise. Later the web console joins it.
+/// `/metrics`, on 127.0.0.1 unless told otherwise, with the bundle upload endpoint and the
+/// web console when they are given.
 public struct ConsoleServer: Service {
     public struct Options: Sendable {
         public var host = "127.0.0.1"
@@ -35,10 +36,12 @@ public struct ConsoleServer: Service {
     let registry: PrometheusCollectorRegistry
     let health: Health
     let upload: Upload?
+    let web: WebConsole?
     let logger: Logger
 
-    public init(options: Options, metrics: ConsoleMetrics, logger: Logger, upload: Upload? = nil, health: @escaping Health) {
+    public init(options: Options, metrics: ConsoleMetrics, logger: Logger, upload: Upload? = nil, web: WebConsole? = nil, health: @escaping Health) {
         self.options = options
+        self.web = web
         self.registry = metrics.registry
         self.health = health
         self.upload = upload
@@ -98,6 +101,7 @@ public struct ConsoleServer: Service {
                 return Self.text(HTTPResponse.Status(code: status), message)
             }
         }
+        web?.register(on: router)
         let configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "ferry")
         if let tls = options.tls {
             let app = Application(

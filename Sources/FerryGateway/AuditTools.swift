@@ -159,10 +159,14 @@ public enum AuditTools {
 
     /// Writes a signed export of the node's entries in [since, until), chained to its last export.
     public static func export(config: String, node name: String, since: String, until: String, to file: URL) throws -> AuditExport.Summary {
-        let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.audit"))
-        return try node.transaction { db in
+        try export(node: Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.audit")), since: since, until: until,
+            to: file, actor: "operator")
+    }
+
+    static func export(node: Node, since: String, until: String, to file: URL, actor: String) throws -> AuditExport.Summary {
+        try node.transaction { db in
             let summary = try AuditExport.write(db, log: node.audit, since: since, until: until, to: file)
-            try node.audit.append(db, AuditEvent(.exported, actor: "operator", details: [
+            try node.audit.append(db, AuditEvent(.exported, actor: actor, details: [
                 "file": .string(file.lastPathComponent), "n": .int(summary.number), "first_seq": .int(summary.firstSequence),
                 "last_seq": .int(summary.lastSequence), "digest": .string(summary.digest),
             ]))

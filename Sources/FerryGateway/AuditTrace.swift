@@ -171,4 +171,25 @@ public struct AuditTrace: Sendable {
             return details.sorted { $0.key < $1.key }.compactMap { key, value in value.text.map { "\(key) \($0)" } }.prefix(4).joined(separator: ", ")
         }
     }
+
+    /// The trace as JSON, for `--json` and the console's API.
+    public var value: Value {
+        .object(["key_digested": true, "hops": .list(hops.map { hop in
+            var object: [String: Value] = [
+                "node": .string(hop.node), "zone": .string(hop.zone), "seq": .int(hop.sequence), "at": .string(hop.at), "kind": .string(hop.kind),
+                "detail": .string(hop.detail),
+            ]
+            if let flow = hop.flow { object["flow"] = .string(flow) }
+            if let lane = hop.lane { object["lane"] = .string(lane) }
+            if let bundle = hop.bundle { object["bundle"] = .string(bundle) }
+            if let outcome = hop.outcome { object["outcome"] = .string(outcome) }
+            if let proof = hop.proof {
+                object["proof"] = .object([
+                    "index": .int(Int64(proof.index)), "count": .int(Int64(proof.count)), "leaf": .string(proof.leaf),
+                    "path": .list(proof.path.map(Value.string)), "root": .string(proof.root), "valid": .bool(proof.valid),
+                ])
+            }
+            return .object(object)
+        })])
+    }
 }

@@ -40,7 +40,7 @@ public enum QueueTools {
         return try store.write { db in
             let previous = try Cursors.get(db, flow: flow)
             if let value { try Cursors.set(db, flow: flow, value: value) } else { try Cursors.clear(db, flow: flow) }
-            try AuditLog(node: node).append(db, AuditEvent("operator.reset-checkpoint", actor: actor, flow: flow, details: [
+            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(db, preferred: .sha256)).append(db, AuditEvent("operator.reset-checkpoint", actor: actor, flow: flow, details: [
                 "previous": previous.map(Value.string) ?? .null, "new": value.map(Value.string) ?? .null,
             ]))
             return previous
@@ -66,7 +66,7 @@ public enum QueueTools {
     public static func settleDeadLetters(_ action: DeadLetterAction, config: String, node: String, id: Int64?, actor: String) throws -> Int {
         try store(config: config, node: node).0.write { db in
             let count = action == .redrive ? try DeadLetters.redrive(db, id: id) : try DeadLetters.purge(db, id: id)
-            try AuditLog(node: node).append(db, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
+            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(db, preferred: .sha256)).append(db, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
                 "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
             ]))
             return count

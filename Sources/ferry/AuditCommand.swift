@@ -116,7 +116,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let trace = try reporting { try AuditTrace.trace(config: config, key: key, entity: entity, node: node) }
             if json {
-                print(String(decoding: CanonicalJSON.encode(AuditCommand.value(trace)), as: UTF8.self))
+                print(String(decoding: CanonicalJSON.encode(trace.value), as: UTF8.self))
                 return
             }
             guard !trace.hops.isEmpty else {
@@ -195,25 +195,5 @@ struct AuditCommand: ParsableCommand {
     /// Dates as the log stores them: a bare day means its start, UTC.
     static func utc(_ text: String) -> String {
         text.count == 10 ? text + "T00:00:00" : text.replacingOccurrences(of: " ", with: "T")
-    }
-
-    static func value(_ trace: AuditTrace) -> Value {
-        .object(["key_digested": true, "hops": .list(trace.hops.map { hop in
-            var object: [String: Value] = [
-                "node": .string(hop.node), "zone": .string(hop.zone), "seq": .int(hop.sequence), "at": .string(hop.at), "kind": .string(hop.kind),
-                "detail": .string(hop.detail),
-            ]
-            if let flow = hop.flow { object["flow"] = .string(flow) }
-            if let lane = hop.lane { object["lane"] = .string(lane) }
-            if let bundle = hop.bundle { object["bundle"] = .string(bundle) }
-            if let outcome = hop.outcome { object["outcome"] = .string(outcome) }
-            if let proof = hop.proof {
-                object["proof"] = .object([
-                    "index": .int(Int64(proof.index)), "count": .int(Int64(proof.count)), "leaf": .string(proof.leaf),
-                    "path": .list(proof.path.map(Value.string)), "root": .string(proof.root), "valid": .bool(proof.valid),
-                ])
-            }
-            return .object(object)
-        })])
     }
 }

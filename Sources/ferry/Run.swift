@@ -25,9 +25,13 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Where to serve /healthz and /metrics (host:port), or 'off'.")
     var listen = "127.0.0.1:9464"
 
+    @Flag(name: .long, help: "Also serve the web console on the --listen address (users: ferry console user add).")
+    var console = false
+
     func run() async throws {
         var daemon = Daemon.Options(config: options.config, node: options.node)
         daemon.poll = poll
+        daemon.console = console
         if listen == "off" {
             daemon.listen = nil
         } else {

@@ -16,6 +16,8 @@ public enum Daemon {
         public var poll: TimeInterval = 5
         /// Where `/healthz` and `/metrics` are served; nil serves nothing.
         public var listen: (host: String, port: Int)? = ("127.0.0.1", 9464)
+        /// Serve the web console on the same listener.
+        public var console = false
 
         public init(config: String, node: String) {
             self.config = config
@@ -39,7 +41,13 @@ public enum Daemon {
             console.tls = node.topology.node(named: options.node)?.tls
             console.uploadDirectory = node.stagingDirectory.appendingPathComponent("uploads")
             let upload: ConsoleServer.Upload = { from, to, file in node.acceptUpload(from: from, to: to, file: file) }
-            services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: upload) { await health.summary() })
+            var web: WebConsole?
+            if options.console {
+                var webOptions = WebConsole.Options(node: options.node)
+                webOptions.secureCookies = console.tls != nil
+                web = WebConsole(options: webOptions, backend: NodeConsole(node: node, config: options.config))
+            }
+            services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: upload, web: web) { await health.summary() })
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

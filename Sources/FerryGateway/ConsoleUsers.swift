@@ -1,0 +1,55 @@
+import Foundation
+public import FerryCore
+import FerryConsole
+import FerryQueue
+import FerrySeal
+import FerryAudit
+import GRDB
+
+/// Local console users in the node's store: name, role and a PBKDF2 password hash.
+public enum ConsoleUsers {
+    static func register(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("console-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE console_users (
+                    name TEXT PRIMARY KEY,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
+    }
+
+    /// Adds or replaces a user; audited as an operator action (without the password).
+    public static func add(config: String, node name: String, user: String, role: String, password: String) throws {
+        guard let role = ConsoleRole(rawValue: role) else {
+            throw FerryError(.config, "no role \(role)", hint: "roles: \(ConsoleRole.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard !user.isEmpty, user.count <= 64, user.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+            throw FerryError(.config, "a user name is 1 to 64 letters, digits, dots, dashes or underscores")
+        }
+        guard password.count >= 12 else {
+            throw FerryError(.config, "the password is too short", hint: "use at least 12 characters; a passphrase is best")
+        }
+        let hash = try PasswordHash.make(password)
+        let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
+        try node.transaction { db in
+            let existed = try Int.fetchOne(db, sql: "SELECT 1 FROM console_users WHERE name = ?", arguments: [user]) != nil
+            try db.execute(sql: "INSERT OR REPLACE INTO console_users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [user, role.rawValue, hash, Timestamp.format(Date())])
+            try node.audit.append(db, AuditEvent(existed ? "console.user-changed" : "console.user-added", actor: "operator", details: [
+                "user": .string(user), "role": .string(role.rawValue),
+            ]))
+        }
+    }
+
+    static func authenticate(_ db: Database, user: String, password: String) throws -> ConsoleRole? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_users WHERE name = ?", arguments: [user]) else {
+            // The same work as for a real user, so timing does not reveal which names exist.
+            _ = PasswordHash.verify(password, against: "pbkdf2-sha256$\(PasswordHash.iterations)$00000000000000000000000000000000$" + String(repeating: "0", count: 64))
+            return nil
+        }
+        return PasswordHash.verify(password, against: row["password_hash"]) ? ConsoleRole(rawValue: row["role"]) : nil
+    }
+}

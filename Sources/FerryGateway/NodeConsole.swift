@@ -1,0 +1,133 @@
+public import Foundation
+public import FerryCore
+public import FerryConsole
+import FerryAudit
+import FerryQueue
+import GRDB
+public import Logging
+import ServiceLifecycle
+
+/// The web console's view of one node: what auditors read and operators do, answered
+/// from the node's store and the deployment, masked as the CLI masks.
+public struct NodeConsole: ConsoleBackend {
+    let node: Node
+    let config: String
+
+    public init(node: Node, config: String) {
+        self.node = node
+        self.config = config
+    }
+
+    public func authenticate(user: String, password: String) throws -> ConsoleRole? {
+        try node.store.read { db in try ConsoleUsers.authenticate(db, user: user, password: password) }
+    }
+
+    public func audit(kind: String, actor: String, details: [String: Value]) throws {
+        try node.transaction { db in try node.audit.append(db, AuditEvent(AuditEvent.Kind(rawValue: kind), actor: actor, details: details)) }
+    }
+
+    public func dashboard() throws -> Value {
+        let status = try QueueTools.status(config: config, node: node.name)
+        var chain: [String: Value]
+        do {
+            let verification = try node.verifyAudit()
+            chain = ["verified": true, "entries": .int(Int64(verification.entries)), "checkpoints": .int(Int64(verification.checkpoints)),
+                "last_checkpoint": verification.lastCheckpoint.map(Value.int) ?? .null]
+        } catch let error as FerryError {
+            chain = ["verified": false, "error": .string(error.message)]
+        }
+        let (lastPulled, rejected) = try node.store.read { db in
+            (try Dictionary(Row.fetchAll(db, sql: "SELECT flow, max(at) AS at FROM audit WHERE kind = 'pulled' GROUP BY flow").map { ($0["flow"] as String, $0["at"] as String) },
+                uniquingKeysWith: { a, _ in a }),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'rejected'") ?? 0)
+        }
+        let cursors = Dictionary(status.cursors.map { ($0.flow, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let zones = Set([node.zone])
+        let flows: [Value] = node.topology.flows.filter { flow in
+            let from = node.topology.system(named: flow.from)?.zone
+            return from.map(zones.contains) == true || flow.to.contains { node.topology.system(named: $0)?.zone == node.zone }
+        }.map { flow in
+            .object(["name": .string(flow.name), "from": .string(flow.from), "to": .string(flow.to.joined(separator: ", ")),
+                "last_sync": .string(lastPulled[flow.name] ?? "-"), "cursor": .string(cursors[flow.name].map { String($0.prefix(40)) } ?? "-")])
+        }
+        let lanes: [Value] = status.outbound.map { lane in
+            .object(["lane": .string(lane.lane), "pending": .int(Int64(lane.pending)), "undelivered": .int(Int64(lane.undelivered)),
+                "oldest_undelivered": .string(lane.oldestUndelivered ?? "-"), "delivered": .int(Int64(lane.delivered))])
+        }
+        return .object([
+            "node": .string(node.name), "zone": .string(node.zone), "chain": .object(chain), "flows": .list(flows), "lanes": .list(lanes),
+            "inbox_pending": .int(Int64(status.inboxPending)), "dead_letters": .int(Int64(status.deadLetters)),
+            "quarantined": .int(Int64(status.quarantined)), "rejected_bundles": .int(Int64(rejected)),
+        ])
+    }
+
+    public func auditLog(_ filters: [String: String]) throws -> Value {
+        var filter = AuditTools.Filter()
+        filter.node = node.name
+        filter.since = filters["since"].map(Self.utc)
+        filter.until = filters["until"].map(Self.utc)
+        (filter.flow, filter.system, filter.bundle, filter.key) = (filters["flow"], filters["system"], filters["bundle"], filters["key"])
+        filter.kinds = filters["kind"].map { [$0] } ?? []
+        filter.limit = filters["limit"].flatMap(Int.init).map { min(max($0, 1), 1000) } ?? 200
+        return .object(["entries": .list(try AuditTools.log(config: config, filter: filter).reversed().map(\.value))])
+    }
+
+    public func trace(key: String) throws -> Value {
+        try AuditTrace.trace(config: config, key: key).value
+    }
+
+    public func deadLetters() throws -> Value {
+        .object(["letters": .list(try QueueTools.deadLetters(config: config, node: node.name).map { letter in
+            var object: [String: Value] = [
+                "id": .int(letter.id), "stage": .string(letter.stage), "subject": .string(letter.subject), "reason": .string(letter.reason),
+                "attempts": .int(Int64(letter.attempts)), "at": .string(letter.at),
+            ]
+            if let flow = letter.flow { object["flow"] = .string(flow) }
+            if let bundle = letter.bundle { object["bundle"] = .string(bundle) }
+            if let position = letter.position { object["position"] = .string(position) }
+            return .object(object)
+        })])
+    }
+
+    public func redrive(deadLetter id: Int64, actor: String) throws -> String {
+        let count = try QueueTools.settleDeadLetters(.redrive, config: config, node: node.name, id: id, actor: actor)
+        guard count > 0 else { throw FerryError(.config, "no dead letter \(id)", hint: "it may have been re-driven already") }
+        return "re-drove dead letter \(id)"
+    }
+
+    public func retry(bundle id: String, actor: String) throws -> String {
+        guard let letter = try QueueTools.deadLetters(config: config, node: node.name).first(where: { $0.bundle == id && $0.stage == "ship" }) else {
+            throw FerryError(.config, "bundle \(id) is not a dead letter of the ship stage", hint: "only bundles that could not be shipped are retried")
+        }
+        _ = try QueueTools.settleDeadLetters(.redrive, config: config, node: node.name, id: letter.id, actor: actor)
+        return "bundle \(id) goes back to shipping"
+    }
+
+    public func export(since: String, until: String, actor: String) throws -> URL {
+        let folder = node.stagingDirectory.appendingPathComponent("exports")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("audit-\(node.name)-\(Self.utc(since).prefix(10))-\(Self.utc(until).prefix(10)).ndjson")
+        _ = try AuditTools.export(node: node, since: Self.utc(since), until: Self.utc(until), to: file, actor: actor)
+        return file
+    }
+
+    static func utc(_ text: String) -> String {
+        text.count == 10 ? text + "T00:00:00" : text.replacingOccurrences(of: " ", with: "T")
+    }
+
+    /// `ferry console`: the web console alone, until SIGTERM or SIGINT.
+    public static func serve(config: String, node name: String, host: String, port: Int, tls: Topology.ServerTLS?, logger: Logger) async throws {
+        let node = try Node(deployment: Deployment.load(config), name: name, logger: logger)
+        var options = ConsoleServer.Options()
+        (options.host, options.port, options.tls) = (host, port, tls)
+        var web = WebConsole.Options(node: name)
+        web.secureCookies = tls != nil
+        let server = ConsoleServer(options: options, metrics: ConsoleMetrics.bootstrap(), logger: logger,
+            web: WebConsole(options: web, backend: NodeConsole(node: node, config: config))) { (true, "") }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.notice("console listening", metadata: ["address": .string("\(tls == nil ? "http" : "https")://\(host):\(port)/")])
+        try await group.run()
+        node.shutdown()
+    }
+}
