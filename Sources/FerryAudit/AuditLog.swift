@@ -21,6 +21,9 @@ public struct AuditLog: Sendable {
     public var signer: Signer?
     public var checkpointEvery: Int64 = 1000
     public var checkpointInterval: TimeInterval = 300
+    /// Set only by `ferry bench audit`: events are counted, not written, to measure what
+    /// the log itself costs. A node never runs so.
+    public var counter: AuditCounter?
     static let genesis = String(repeating: "0", count: 64)
 
     /// Signs checkpoints and exports with the node's key; the key never leaves it.
@@ -115,6 +118,10 @@ public struct AuditLog: Sendable {
     /// checkpoint when one is due.
     @discardableResult
     public func append(_ db: Database, _ event: AuditEvent) throws -> AuditEntry {
+        if let counter {
+            counter.add(event.leaves.count)
+            return AuditEntry(sequence: 0, at: "", node: node, event: event, previousHash: "", hash: "")
+        }
         var event = event
         if !event.leaves.isEmpty {
             event.details["records_root"] = .string(hex(MerkleTree.root(leafHashes: event.leaves.map(\.merkleLeaf))))
@@ -199,4 +206,22 @@ public struct AuditLog: Sendable {
             subject: row["subject"], keyDigest: row["key_digest"], details: details)
         return AuditEntry(sequence: row["seq"], at: row["at"], node: row["node"], event: event, previousHash: row["prev_hash"], hash: row["hash"])
     }
+}
+
+/// Counts events instead of logging them, for the audit-overhead benchmark.
+public final class AuditCounter: @unchecked Sendable {
+    // @unchecked: both counts change only under `lock`.
+    private let lock = NSLock()
+    private var counts = (events: 0, records: 0)
+
+    public init() {}
+
+    func add(_ records: Int) {
+        lock.withLock {
+            counts.events += 1
+            counts.records += records
+        }
+    }
+
+    public var events: Int { lock.withLock { counts.events } }
 }

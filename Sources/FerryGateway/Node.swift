@@ -31,7 +31,7 @@ public final class Node: Sendable {
     public var zone: String { config.zone }
 
     /// Opens node `name` of the deployment: its store (migrating it), key and trust.
-    public init(deployment: Deployment, name: String, logger: Logger) throws {
+    public init(deployment: Deployment, name: String, logger: Logger, auditCounter: AuditCounter? = nil) throws {
         guard let config = deployment.topology.node(named: name) else {
             let known = deployment.topology.nodes.map(\.name).joined(separator: ", ")
             throw FerryError(.config, "no node named \(name) in \(deployment.topology.file)", hint: "known nodes: \(known)")
@@ -54,6 +54,7 @@ public final class Node: Sendable {
         if let key = keys.last {
             audit.signer = AuditLog.Signer(keyID: key.keyID) { try key.sign($0) }
         }
+        audit.counter = auditCounter
         self.audit = audit
         for key in keys where key.node != name {
             throw FerryError(.config, "node \(name) is configured with the key of node \(key.node)", at: .file(config.location),

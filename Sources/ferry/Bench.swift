@@ -5,7 +5,7 @@ import FerryGateway
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, MappingBench.self, AdaptersBench.self])
+        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, MappingBench.self, AdaptersBench.self, AuditBench.self])
 
     struct SealBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -161,6 +161,37 @@ struct Bench: ParsableCommand {
                     print("  \(figure.bulkTool)  \(f(bulk)) records/s: apply is \(String(format: "%.2f", figure.applyPerSecond / bulk))x of it")
                 }
             }
+        }
+    }
+
+    struct AuditBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "audit",
+            abstract: "End-to-end records/s of the three-network demo with the audit log on, beside a log that only counts events.",
+            discussion: """
+                Runs every hop of the demo (sync, receive, apply, receipts) twice per round: once
+                with the full audit log (hash chain, per-record index, checkpoints) and once with
+                events only counted. Prints the best of each and the overhead.
+
+                Example:
+                  ferry bench audit --records 100000 --rounds 3
+                """)
+
+        @Option(name: .long, help: "Applications to generate.") var records = 100_000
+        @Option(name: .long, help: "Rounds; the best of each mode counts.") var rounds = 3
+        @Option(name: .long, help: "Scratch directory.")
+        var dir: String = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-audit").path
+
+        func run() throws {
+            let figures = try reporting {
+                try AuditBenchmark.run(records: records, rounds: rounds, directory: URL(fileURLWithPath: dir), logger: makeLogger(format: .text, defaultLevel: .warning))
+            }
+            func f(_ value: Double) -> String { String(format: "%.0f", value) }
+            print("\(figures.records) applications, \(figures.moved) records applied across all hops")
+            print("  audit on         \(f(figures.auditedPerSecond)) records/s (\(figures.entries) entries, \(figures.indexedRecords) indexed records)")
+            print("  counting only    \(f(figures.countedPerSecond)) records/s")
+            print("  overhead         \(String(format: "%.1f", figures.overheadPercent))% (target: at most 10%)")
+            print("  stores           \(String(format: "%.1f", Double(figures.storeBytes) / 1_048_576)) MB for three nodes; peak RSS \(String(format: "%.1f", figures.peakRSSMB)) MB")
         }
     }
 }
