@@ -45,6 +45,7 @@ enum ConsolePage {
         .hop { background:#fff; border:1px solid var(--line); border-left:4px solid var(--brand); border-radius:6px; padding:10px 14px; margin-bottom:10px; }
         .hop .zone { display:inline-block; min-width:90px; font-weight:700; }
         .hop .kind { background:#e8f1fb; color:var(--brand); border-radius:10px; padding:1px 8px; font-size:12px; margin-left:6px; }
+        .hop .outcome { background:#e7f6ec; color:var(--ok); border-radius:10px; padding:1px 8px; font-size:12px; margin-left:6px; font-weight:600; }
         .hop .detail { color:var(--muted); margin-top:4px; }
         .login { max-width:360px; margin:12vh auto; background:#fff; border:1px solid var(--line); border-radius:10px; padding:28px; }
         .login input { width:100%; margin:6px 0 12px; }
@@ -104,7 +105,7 @@ enum ConsolePage {
         return frame("Dashboard", """
             <h1>Dashboard</h1>
             <div class="cards"><div class="card"><div class="l">audit chain</div><div>\(chainText)</div></div>\(cards)</div>
-            <h2>Flows</h2><table><tr><th>flow</th><th>from</th><th>to</th><th>last successful sync (UTC)</th><th>cursor</th></tr>\(flows)</table>
+            <h2>Flows</h2><table><tr><th>flow</th><th>from</th><th>to</th><th>last activity here (UTC)</th><th>cursor</th></tr>\(flows)</table>
             <h2>Outbound queues</h2><table><tr><th>lane</th><th>pending</th><th>undelivered</th><th>oldest undelivered</th><th>delivered</th></tr>\(lanes)</table>
             """, session: session, node: node, active: "/")
     }
@@ -148,9 +149,11 @@ enum ConsolePage {
                     let valid = field(p, "valid") == .bool(true)
                     proof = "<div class=\"mono\">Merkle proof: leaf \((Int(field(p, "index")?.text ?? "0") ?? 0) + 1) of \(text(field(p, "count"))), \(list(field(p, "path")).count) siblings, root \(escape(String((field(p, "root")?.text ?? "").prefix(16))))… <span class=\"\(valid ? "ok" : "bad")\">\(valid ? "valid" : "INVALID")</span></div>"
                 }
-                let outcome = field(hop, "outcome").map { "<span class=\"kind\">\(text($0))</span>" } ?? ""
+                let outcome = field(hop, "outcome").map { "<span class=\"outcome\">→ \(text($0))</span>" } ?? ""
+                let zone = field(hop, "zone")?.text ?? ""
+                let colour = zoneColours[Int(zone.unicodeScalars.reduce(0) { ($0 &* 31 &+ $1.value) % 9973 }) % zoneColours.count]
                 body += """
-                    <div class="hop"><span class="zone">\(text(field(hop, "zone")))</span> \(text(field(hop, "node"))) #\(text(field(hop, "seq")))
+                    <div class="hop" style="border-left-color:\(colour)"><span class="zone">\(text(field(hop, "zone")))</span> \(text(field(hop, "node"))) #\(text(field(hop, "seq")))
                     <span class="kind">\(text(field(hop, "kind")))</span>\(outcome) <span class="mono">\(text(field(hop, "at")))</span>
                     <div class="detail">\(text(field(hop, "detail")))</div>\(proof)</div>
                     """
@@ -158,6 +161,9 @@ enum ConsolePage {
         }
         return frame("Trace", body, session: session, node: node, active: "/trace")
     }
+
+    /// One colour per zone in the trace, so a record's crossings stand out.
+    static let zoneColours = ["#0b5cad", "#b25e09", "#17803d", "#7a3fb0", "#b42318", "#0e7c86"]
 
     static func deadLetters(_ data: Value, session: ConsoleSessions.Session, node: String) -> String {
         let rows = list(field(data, "letters")).map { letter -> String in

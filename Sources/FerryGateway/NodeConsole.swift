@@ -36,8 +36,11 @@ public struct NodeConsole: ConsoleBackend {
         } catch let error as FerryError {
             chain = ["verified": false, "error": .string(error.message)]
         }
-        let (lastPulled, rejected) = try node.store.read { db in
+        // Outbound flows: the last pull here. Inbound ones: the last bundle received on their lane.
+        let (lastPulled, lastReceived, rejected) = try node.store.read { db in
             (try Dictionary(Row.fetchAll(db, sql: "SELECT flow, max(at) AS at FROM audit WHERE kind = 'pulled' GROUP BY flow").map { ($0["flow"] as String, $0["at"] as String) },
+                uniquingKeysWith: { a, _ in a }),
+             try Dictionary(Row.fetchAll(db, sql: "SELECT lane, max(at) AS at FROM audit WHERE kind = 'received' GROUP BY lane").map { ($0["lane"] as String, $0["at"] as String) },
                 uniquingKeysWith: { a, _ in a }),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'rejected'") ?? 0)
         }
@@ -48,7 +51,8 @@ public struct NodeConsole: ConsoleBackend {
             return from.map(zones.contains) == true || flow.to.contains { node.topology.system(named: $0)?.zone == node.zone }
         }.map { flow in
             .object(["name": .string(flow.name), "from": .string(flow.from), "to": .string(flow.to.joined(separator: ", ")),
-                "last_sync": .string(lastPulled[flow.name] ?? "-"), "cursor": .string(cursors[flow.name].map { String($0.prefix(40)) } ?? "-")])
+                "last_sync": .string(lastPulled[flow.name].map { "pulled \($0)" }
+                    ?? node.topology.system(named: flow.from).flatMap { lastReceived["\($0.zone)→\(node.zone)"] }.map { "received \($0)" } ?? "-"), "cursor": .string(cursors[flow.name].map { String($0.prefix(40)) } ?? "-")])
         }
         let lanes: [Value] = status.outbound.map { lane in
             .object(["lane": .string(lane.lane), "pending": .int(Int64(lane.pending)), "undelivered": .int(Int64(lane.undelivered)),

@@ -1,5 +1,5 @@
 import CFerryOpenSSL
-public import FerryCore
+import FerryCore
 
 /// Console passwords, stored as PBKDF2-HMAC-SHA256 (OpenSSL) with a random salt:
 /// `pbkdf2-sha256$ITERATIONS$SALT$HASH`. The iteration count is stored with each hash,
