@@ -62,6 +62,19 @@ public final class Node: Sendable {
         }
         let digest = hex(Hasher.sha256(Array((try? Data(contentsOf: URL(fileURLWithPath: deployment.topology.file))) ?? Data())))
         _ = try store.write { db in
+            // Keys appear and go between starts: generated or rotated in, retired out.
+            let previous = try String.fetchOne(db, sql: "SELECT details FROM audit WHERE kind = 'config.loaded' ORDER BY seq DESC LIMIT 1")
+                .flatMap { try? CanonicalJSON.decode(Array($0.utf8)) }
+            var known: [String] = []
+            if case .object(let details)? = previous, case .list(let ids)? = details["keys"] { known = ids.compactMap(\.text) }
+            for key in keys where !known.contains(key.keyID) {
+                try audit.append(db, AuditEvent(previous == nil || known.isEmpty ? .keyGenerated : .keyRotated, details: [
+                    "key_id": .string(key.keyID), "suite": .string(key.suite), "fingerprint": .string(key.publicKey.fingerprint),
+                ]))
+            }
+            for id in known where !keys.contains(where: { $0.keyID == id }) {
+                try audit.append(db, AuditEvent(.keyRetired, details: ["key_id": .string(id)]))
+            }
             try audit.append(db, AuditEvent(.configLoaded, details: [
                 "config": .string(deployment.topology.file), "sha256": .string(digest), "keys": .list(keys.map { .string($0.keyID) }),
             ]))
