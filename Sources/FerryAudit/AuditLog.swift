@@ -68,9 +68,11 @@ public struct AuditLog: Sendable {
         }
         migrator.registerMigration("audit-v2") { db in
             // key_digest: the record one event is about. audit_records: the per-record index
-            // of batch events, 16 + 32 bytes a record, covered by the entry's records_root.
+            // of batch events, 16 + 32 bytes a record in insertion order, covered by the
+            // entry's records_root; key_filter finds a record's entries (KeyFilter).
             try db.execute(sql: """
                 ALTER TABLE audit ADD COLUMN key_digest TEXT;
+                ALTER TABLE audit ADD COLUMN key_filter BLOB;
                 CREATE INDEX audit_key ON audit(key_digest) WHERE key_digest IS NOT NULL;
                 CREATE INDEX audit_at ON audit(at);
                 CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -82,7 +84,6 @@ public struct AuditLog: Sendable {
                     tag TEXT,
                     PRIMARY KEY (seq, leaf)
                 ) WITHOUT ROWID;
-                CREATE INDEX audit_records_key ON audit_records(key);
                 CREATE TABLE audit_checkpoints (
                     seq INTEGER PRIMARY KEY,
                     at TEXT NOT NULL,
@@ -133,12 +134,13 @@ public struct AuditLog: Sendable {
         entry.hash = try Self.hash(entry, algorithm)
         try db.cachedStatement(
             sql: """
-                INSERT INTO audit(seq, at, node, actor, kind, flow, lane, bundle, subject, details, prev_hash, hash, key_digest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit(seq, at, node, actor, kind, flow, lane, bundle, subject, details, prev_hash, hash, key_digest, key_filter)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
             arguments: [
                 sequence, entry.at, node, event.actor, event.kind.rawValue, event.flow, event.lane, event.bundle, event.subject,
                 String(decoding: CanonicalJSON.encode(.object(event.details)), as: UTF8.self), previous, entry.hash, event.keyDigest,
+                event.leaves.isEmpty ? nil : Data(KeyFilter.make(keys: event.leaves.map(\.key))),
             ])
         if !event.leaves.isEmpty {
             let insert = try db.cachedStatement(sql: "INSERT INTO audit_records(seq, leaf, key, hash, tag) VALUES (?, ?, ?, ?, ?)")

@@ -46,6 +46,10 @@ public enum AuditVerifier {
                     throw broken(node, entry.sequence, "the record index of entry \(entry.sequence) does not match its records_root",
                         hint: "rows of audit_records were altered, added or removed")
                 }
+                guard (row["key_filter"] as Data?).map([UInt8].init) == KeyFilter.make(keys: leaves.map(\.key)) else {
+                    throw broken(node, entry.sequence, "the key filter of entry \(entry.sequence) does not match its record index",
+                        hint: "the key_filter column was altered, which would hide records from searches")
+                }
                 verification.indexedRecords += leaves.count
             }
             previous = entry.hash

@@ -82,17 +82,17 @@ public enum AuditTools {
                 arguments += [system, "%\"\(system)\"%"]
                 arguments += flows
             }
-            if let digests {
-                let hexes = digests.map { hex($0) }
-                let marks = digests.map { _ in "?" }.joined(separator: ",")
-                clauses.append("(key_digest IN (\(marks)) OR seq IN (SELECT seq FROM audit_records WHERE key IN (\(marks))))")
-                arguments += hexes
-                arguments += digests.map { Data($0) }
-            }
-            let sql = "SELECT * FROM audit" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
-            arguments.append(filter.limit)
             entries += try open(deployment, node: name).read { db in
-                try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(AuditLog.entry)
+                var clauses = clauses
+                var arguments = arguments
+                if let digests {
+                    let batches = Set(try KeyFilter.places(db, keys: digests).map(\.sequence))
+                    clauses.append("(key_digest IN (\(digests.map { _ in "?" }.joined(separator: ","))) OR seq IN (\(batches.map(String.init).joined(separator: ","))))")
+                    arguments += digests.map { hex($0) }
+                }
+                let sql = "SELECT * FROM audit" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
+                arguments.append(filter.limit)
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(AuditLog.entry)
             }
         }
         return Array(entries.sorted { ($0.at, $0.node, $0.sequence) < ($1.at, $1.node, $1.sequence) }.suffix(filter.limit))

@@ -50,11 +50,7 @@ public struct AuditTrace: Sendable {
             hops += try AuditTools.open(deployment, node: name).read { db -> [Hop] in
                 var found: [Hop] = []
                 let marks = digests.map { _ in "?" }.joined(separator: ",")
-                let indexed = try Row.fetchAll(db, sql: "SELECT seq, leaf FROM audit_records WHERE key IN (\(marks)) ORDER BY seq",
-                    arguments: StatementArguments(digests.map { Data($0) }))
-                for row in indexed {
-                    let sequence: Int64 = row["seq"]
-                    let index: Int = row["leaf"]
+                for (sequence, index) in try KeyFilter.places(db, keys: digests) {
                     guard let entryRow = try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE seq = ?", arguments: [sequence]) else { continue }
                     let entry = try AuditLog.entry(entryRow)
                     let leaves = try AuditVerifier.leaves(db, sequence: sequence)

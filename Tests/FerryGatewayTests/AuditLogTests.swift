@@ -127,6 +127,15 @@ import FerrySeal
         #expect(named(error, sequence) && error?.message.contains("record index") == true, "\(String(describing: error))")
     }
 
+    @Test func aBlankedKeyFilterThatWouldHideRecordsIsNamed() throws {
+        var sequence = 0
+        let error = try verifyAfter { db in
+            sequence = try Int.fetchOne(db, sql: "SELECT min(seq) FROM audit WHERE key_filter IS NOT NULL") ?? 0
+            try db.execute(sql: "UPDATE audit SET key_filter = zeroblob(length(key_filter)) WHERE seq = ?", arguments: [sequence])
+        }
+        #expect(named(error, sequence) && error?.message.contains("key filter") == true, "\(String(describing: error))")
+    }
+
     @Test func oneApplicationIsTracedAcrossAllThreeNetworksWithValidProofs() throws {
         let (_, config, application) = try Self.demo()
         let trace = try AuditTrace.trace(config: config, key: application)
