@@ -68,8 +68,10 @@ public struct AuditLog: Sendable {
         }
         migrator.registerMigration("audit-v2") { db in
             // key_digest: the record one event is about. audit_records: the per-record index
-            // of batch events, 16 + 32 bytes a record in insertion order, covered by the
-            // entry's records_root; key_filter finds a record's entries (KeyFilter).
+            // of a batch event in one row, its keys (16 bytes each) and leaf hashes (32 bytes
+            // each) packed in leaf order and covered by the entry's records_root; one row per
+            // event, not per record, keeps the index cheap to write. key_filter finds a
+            // record's entries (KeyFilter).
             try db.execute(sql: """
                 ALTER TABLE audit ADD COLUMN key_digest TEXT;
                 ALTER TABLE audit ADD COLUMN key_filter BLOB;
@@ -77,13 +79,11 @@ public struct AuditLog: Sendable {
                 CREATE INDEX audit_at ON audit(at);
                 CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE audit_records (
-                    seq INTEGER NOT NULL,
-                    leaf INTEGER NOT NULL,
-                    key BLOB NOT NULL,
-                    hash BLOB NOT NULL,
-                    tag TEXT,
-                    PRIMARY KEY (seq, leaf)
-                ) WITHOUT ROWID;
+                    seq INTEGER PRIMARY KEY,
+                    keys BLOB NOT NULL,
+                    hashes BLOB NOT NULL,
+                    tags TEXT
+                );
                 CREATE TABLE audit_checkpoints (
                     seq INTEGER PRIMARY KEY,
                     at TEXT NOT NULL,
@@ -143,10 +143,15 @@ public struct AuditLog: Sendable {
                 event.leaves.isEmpty ? nil : Data(KeyFilter.make(keys: event.leaves.map(\.key))),
             ])
         if !event.leaves.isEmpty {
-            let insert = try db.cachedStatement(sql: "INSERT INTO audit_records(seq, leaf, key, hash, tag) VALUES (?, ?, ?, ?, ?)")
-            for (index, leaf) in event.leaves.enumerated() {
-                try insert.execute(arguments: [sequence, index, Data(leaf.key), Data(leaf.hash), leaf.tag])
+            var keys = Data(capacity: event.leaves.count * 16)
+            var hashes = Data(capacity: event.leaves.count * 32)
+            for leaf in event.leaves {
+                keys.append(contentsOf: leaf.key + [UInt8](repeating: 0, count: max(0, 16 - leaf.key.count)))
+                hashes.append(contentsOf: leaf.hash)
             }
+            let tags = event.leaves.contains { $0.tag != nil } ? event.leaves.map { $0.tag ?? "" }.joined(separator: ",") : nil
+            try db.cachedStatement(sql: "INSERT INTO audit_records(seq, keys, hashes, tags) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [sequence, keys, hashes, tags])
         }
         if signer != nil {
             let lastCheckpoint = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"))

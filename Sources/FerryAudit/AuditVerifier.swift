@@ -90,9 +90,27 @@ public enum AuditVerifier {
 
     /// The index rows of one batch entry, in leaf order.
     public static func leaves(_ db: Database, sequence: Int64) throws -> [AuditLeaf] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT key, hash, tag FROM audit_records WHERE seq = ? ORDER BY leaf"), arguments: [sequence]).map {
-            AuditLeaf(key: [UInt8]($0["key"] as Data), hash: [UInt8]($0["hash"] as Data), tag: $0["tag"])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT keys, hashes, tags FROM audit_records WHERE seq = ?"), arguments: [sequence]) else {
+            return []
         }
+        let keys = [UInt8](row["keys"] as Data)
+        let hashes = [UInt8](row["hashes"] as Data)
+        let tags = (row["tags"] as String?)?.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let count = min(keys.count / 16, hashes.count / 32)
+        // A packing that does not divide evenly, or tags of another count, yields leaves that
+        // cannot match the root: verification then names the entry.
+        guard keys.count == count * 16, hashes.count == count * 32, tags == nil || tags?.count == count else {
+            return [AuditLeaf(key: [], hash: [])]
+        }
+        var leaves: [AuditLeaf] = []
+        leaves.reserveCapacity(count)
+        for index in 0..<count {
+            let key = Array(keys[(index * 16)..<(index * 16 + 16)])
+            let hash = Array(hashes[(index * 32)..<(index * 32 + 32)])
+            let tag: String? = tags.flatMap { $0[index].isEmpty ? nil : $0[index] }
+            leaves.append(AuditLeaf(key: key, hash: hash, tag: tag))
+        }
+        return leaves
     }
 
     static func broken(_ node: String, _ sequence: Int64, _ message: String, hint: String) -> FerryError {

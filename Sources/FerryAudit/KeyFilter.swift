@@ -35,13 +35,16 @@ public enum KeyFilter {
     /// The (entry, leaf) places of the given 16-byte key digests, oldest first.
     public static func places(_ db: Database, keys: [[UInt8]]) throws -> [(sequence: Int64, leaf: Int)] {
         var places: [(Int64, Int)] = []
-        let exact = try db.cachedStatement(sql: "SELECT leaf FROM audit_records WHERE seq = ? AND key = ?")
+        let packed = try db.cachedStatement(sql: "SELECT keys FROM audit_records WHERE seq = ?")
         let cursor = try Row.fetchCursor(db, sql: "SELECT seq, key_filter FROM audit WHERE key_filter IS NOT NULL ORDER BY seq")
         while let row = try cursor.next() {
             let filter = [UInt8](row["key_filter"] as Data)
             let sequence: Int64 = row["seq"]
-            for key in keys where mayContain(filter, key: key) {
-                for leaf in try Int.fetchAll(exact, arguments: [sequence, Data(key)]) { places.append((sequence, leaf)) }
+            let wanted = keys.filter { mayContain(filter, key: $0) }
+            guard !wanted.isEmpty, let blob = try Data.fetchOne(packed, arguments: [sequence]) else { continue }
+            let all = [UInt8](blob)
+            for leaf in 0..<all.count / 16 where wanted.contains(where: { $0.elementsEqual(all[leaf * 16..<leaf * 16 + 16]) }) {
+                places.append((sequence, leaf))
             }
         }
         return places

@@ -121,8 +121,8 @@ import FerrySeal
         // An auditor must not be able to be told a record was rejected when it was applied.
         var sequence = 0
         let error = try verifyAfter { db in
-            sequence = try Int.fetchOne(db, sql: "SELECT min(seq) FROM audit_records WHERE tag = 'applied'") ?? 0
-            try db.execute(sql: "UPDATE audit_records SET tag = 'rejected' WHERE seq = ? AND leaf = 0", arguments: [sequence])
+            sequence = try Int.fetchOne(db, sql: "SELECT min(seq) FROM audit_records WHERE tags LIKE 'applied%'") ?? 0
+            try db.execute(sql: "UPDATE audit_records SET tags = 'rejected' || substr(tags, 8) WHERE seq = ?", arguments: [sequence])
         }
         #expect(named(error, sequence) && error?.message.contains("record index") == true, "\(String(describing: error))")
     }
