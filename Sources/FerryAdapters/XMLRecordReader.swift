@@ -152,20 +152,7 @@ final class XMLRecordReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         return out + "\(indent)</\(name)>\n"
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     /// XML 1.0 names, the common ASCII subset plus CJK letters: what a column can be called.
     static func isName(_ name: String) -> Bool {

@@ -3,21 +3,7 @@ import FerryCore
 /// The console's HTML: server-rendered, no scripts, every value escaped. Values arrive
 /// masked from the backend; a key the user typed is shown masked too.
 enum ConsolePage {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     static let style = """
         :root { --ink:#1d2733; --muted:#5b6b7c; --line:#dde3ea; --bg:#f5f7fa; --brand:#0b5cad; --ok:#17803d; --bad:#b42318; --warn:#b25e09; }
