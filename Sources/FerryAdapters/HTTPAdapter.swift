@@ -176,7 +176,9 @@ public struct HTTPAdapter: Source, Sink {
                 nextURL = token.isEmpty || items.isEmpty ? nil : HTTPAdapter.replacing(options.cursorParameter, with: token, in: url)
             case .link:
                 pageNumber += 1
+                // Credentials go with every page: never follow a link to another origin.
                 nextURL = response.header("link").flatMap { HTTPAdapter.nextLink(in: $0, relativeTo: url) }
+                    .flatMap { HTTPAdapter.origin(of: $0) == HTTPAdapter.origin(of: options.url) ? $0 : nil }
             }
             return (items, number)
         }
@@ -199,11 +201,13 @@ public struct HTTPAdapter: Source, Sink {
                 return rows.map { _ in .applied }
             }
             return results.map(Self.outcome)
+        case 401, 403, 404, 408:
+            throw refusal(response, method: "POST", url: options.url)
         case 400..<500 where options.recordURL != nil:
             // One bad record must not sink the batch: send them one by one to find it.
             return try rows.map(applyOne)
         case 400..<500:
-            let reason = "\(response.status): \(response.excerpt)"
+            let reason = "\(response.status): \(Self.scrub(response.excerpt))"
             return rows.map { _ in .rejected(reason) }
         default:
             throw refusal(response, method: "POST", url: options.url)
@@ -222,14 +226,18 @@ public struct HTTPAdapter: Source, Sink {
             request = HTTPClient.Request(method: address == nil ? "POST" : options.method, url: address ?? options.url,
                 headers: headers(json: true), body: .bytes(CanonicalJSON.encode(Self.body(row))))
         }
-        let response = try exchange(request)
+        // Messages name the record by the template, never by its key: keys can be personal.
+        let place = options.recordURL ?? options.url
+        let response = try exchange(request, label: HTTPClient.redacted(place))
         switch response.status {
         case 200..<300: return .applied
         case 404 where row.operation == .delete: return .applied
         // The system holds a newer version and said so.
         case 409, 412: return .skippedOlder
-        case 400..<500: return .rejected("\(response.status): \(response.excerpt)")
-        default: throw refusal(response, method: request.method, url: request.url)
+        // Credentials, addresses and time-outs concern every record, not this one.
+        case 401, 403, 404, 408: throw refusal(response, method: request.method, url: place)
+        case 400..<500: return .rejected("\(response.status): \(Self.scrub(response.excerpt))")
+        default: throw refusal(response, method: request.method, url: place)
         }
     }
 
@@ -256,7 +264,7 @@ public struct HTTPAdapter: Source, Sink {
             address = address.replacingOccurrences(of: "{\(column)}", with: Self.escape(value.text ?? ""))
         }
         if let open = address.firstIndex(of: "{"), address[open...].contains("}") {
-            throw FerryError.adapter(.configuration, "record_url \(address) names a column the record does not have",
+            throw FerryError.adapter(.configuration, "record_url \(options.recordURL ?? "") names a column the record does not have",
                 hint: "use the columns the mapping writes, like {id}")
         }
         return address
@@ -277,8 +285,11 @@ public struct HTTPAdapter: Source, Sink {
 
     /// One request, retried on 429, 5xx and network failures with backoff or the server's
     /// Retry-After; any other answer is returned for the caller to judge.
-    func exchange(_ request: HTTPClient.Request) throws -> HTTPClient.Response {
+    /// `label` names the request in messages; for a record's own URL it is the template, so
+    /// no key (which may be personal) reaches an error, a dead letter or the audit log.
+    func exchange(_ request: HTTPClient.Request, label: String? = nil) throws -> HTTPClient.Response {
         let client = HTTPClient(options: options.client)
+        let label = label ?? HTTPClient.redacted(request.url)
         let gate = options.rateLimit.map { RateGate.shared(for: options.url, perSecond: $0) }
         var attempt = 0
         while true {
@@ -290,14 +301,15 @@ public struct HTTPAdapter: Source, Sink {
             } catch let error as FerryError where error.code == .transportRetryable {
                 let tls = error.hint?.hasPrefix("TLS") == true
                 guard !tls, attempt <= options.retries else {
-                    throw FerryError.adapter(tls ? .configuration : .retryable, error.message, hint: error.hint)
+                    throw FerryError.adapter(tls ? .configuration : .retryable,
+                        error.message.replacingOccurrences(of: HTTPClient.redacted(request.url), with: label), hint: error.hint)
                 }
                 Thread.sleep(forTimeInterval: backoff(attempt))
                 continue
             }
             guard response.status == 429 || (500...599).contains(response.status) else {
                 if response.truncated {
-                    throw FerryError.adapter(.permanent, "\(request.method) \(HTTPClient.redacted(request.url)): the answer is too large",
+                    throw FerryError.adapter(.permanent, "\(request.method) \(label): the answer is too large",
                         hint: "set page_size lower")
                 }
                 return response
@@ -305,13 +317,13 @@ public struct HTTPAdapter: Source, Sink {
             let asked = response.header("retry-after").flatMap(Self.retryAfter)
             guard attempt <= options.retries else {
                 throw FerryError.adapter(.retryable,
-                    "\(request.method) \(HTTPClient.redacted(request.url)) still answered \(response.status) after \(attempt) attempts: \(response.excerpt)",
+                    "\(request.method) \(label) still answered \(response.status) after \(attempt) attempts: \(Self.scrub(response.excerpt))",
                     hint: "the system is busy or failing; the queue tries again later")
             }
             let wait = asked ?? backoff(attempt)
             guard wait <= options.retryMaxWait else {
                 throw FerryError.adapter(.retryable,
-                    "\(HTTPClient.redacted(request.url)) asked to wait \(Int(wait)) s (Retry-After), over retry_max_wait \(Int(options.retryMaxWait)) s",
+                    "\(label) asked to wait \(Int(wait)) s (Retry-After), over retry_max_wait \(Int(options.retryMaxWait)) s",
                     hint: "the queue tries again later; raise retry_max_wait to wait in the call instead")
             }
             Thread.sleep(forTimeInterval: wait)
@@ -326,15 +338,17 @@ public struct HTTPAdapter: Source, Sink {
     func refusal(_ response: HTTPClient.Response, method: String, url: String) -> FerryError {
         let place = "\(method) \(HTTPClient.redacted(url))"
         switch response.status {
+        case 408:
+            return FerryError.adapter(.retryable, "\(place) timed out (408)", hint: "the queue tries again later")
         case 401, 403:
             return FerryError.adapter(.configuration, "\(place) was refused (\(response.status))",
                 hint: "check the credentials (bearer_env/bearer_file, user with password_env/password_file) and the client certificate")
         case 404:
             return FerryError.adapter(.configuration, "\(place) answered 404", hint: "check url and record_url in the system's options")
         case 429, 500...599:
-            return FerryError.adapter(.retryable, "\(place) answered \(response.status): \(response.excerpt)", hint: "the queue tries again later")
+            return FerryError.adapter(.retryable, "\(place) answered \(response.status): \(Self.scrub(response.excerpt))", hint: "the queue tries again later")
         default:
-            return FerryError.adapter(.permanent, "\(place) answered \(response.status): \(response.excerpt)", hint: "see the system's answer")
+            return FerryError.adapter(.permanent, "\(place) answered \(response.status): \(Self.scrub(response.excerpt))", hint: "see the system's answer")
         }
     }
 
@@ -353,6 +367,25 @@ public struct HTTPAdapter: Source, Sink {
         }
         throw FerryError.adapter(.configuration, "cannot find the records in the answer to GET \(HTTPClient.redacted(url))",
             hint: "set items: to the dotted path of the list, like data.items")
+    }
+
+    /// A system's answer as it may be stored and logged: long runs of letters and digits
+    /// (ID numbers, passport numbers, phone numbers a server echoes back) masked.
+    static func scrub(_ text: String) -> String {
+        var out = ""
+        var run = ""
+        func flush() {
+            out += run.count >= 6 && run.contains(where: \.isNumber) ? Masking.mask(run) : run
+            run = ""
+        }
+        for character in text {
+            if character.isLetter && character.isASCII || character.isNumber { run.append(character) } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
+        return out
     }
 
     static func member(_ path: [String], of value: Value) -> Value? {

@@ -134,7 +134,8 @@ public enum AuditExport {
         var algorithm = Hasher.Algorithm.sha256
         var previousHash: String?
         var last: (sequence: Int64, hash: String)?
-        var roots: [Int64: String] = [:]
+        var roots: [Int64: (root: String, keys: String)] = [:]
+        var hashes: [Int64: String] = [:]
         var entries = 0
         var end: [String: Value]?
         var start = 0
@@ -164,19 +165,26 @@ public enum AuditExport {
                 if let previousHash, prev != previousHash {
                     throw fault("entry \(sequence) does not chain to the entry before it", hint: "an entry was removed, inserted or moved")
                 }
-                if previousHash == nil, let previousLast, previousLast.sequence + 1 == sequence, prev != previousLast.hash {
-                    throw fault("entry \(sequence) does not chain to entry \(previousLast.sequence), the last of the previous export")
+                if previousHash == nil, let previousLast {
+                    guard previousLast.sequence + 1 == sequence else {
+                        throw fault("entries \(previousLast.sequence + 1)…\(sequence - 1) are in none of the exports given",
+                            hint: "give every export of the node, in order")
+                    }
+                    guard prev == previousLast.hash else {
+                        throw fault("entry \(sequence) does not chain to entry \(previousLast.sequence), the last of the previous export")
+                    }
                 }
                 let entry = try entry(fields, sequence: sequence, previousHash: prev)
                 guard try AuditLog.hash(entry, algorithm) == hash else {
                     throw fault("entry \(sequence) (\(entry.event.kind.rawValue)) was altered: its hash does not match its content")
                 }
-                if case .string(let root)? = entry.event.details["records_root"] { roots[sequence] = root }
+                if case .string(let root)? = entry.event.details["records_root"] { roots[sequence] = (root, entry.event.details["keys_digest"]?.text ?? "") }
+                hashes[sequence] = hash
                 previousHash = hash
                 last = (sequence, hash)
                 entries += 1
             case "records":
-                guard case .int(let sequence)? = fields["seq"], case .list(let items)? = fields["leaves"], let root = roots[sequence] else {
+                guard case .int(let sequence)? = fields["seq"], case .list(let items)? = fields["leaves"], let root = roots.removeValue(forKey: sequence) else {
                     throw fault("a record index names no batch entry before it")
                 }
                 let leaves = items.compactMap { item -> AuditLeaf? in
@@ -184,16 +192,27 @@ public enum AuditExport {
                     else { return nil }
                     return AuditLeaf(key: key, hash: hash, tag: parts.count > 2 ? parts[2].text : nil)
                 }
-                guard leaves.count == items.count, hex(MerkleTree.root(leafHashes: leaves.map(\.merkleLeaf))) == root else {
+                guard leaves.count == items.count, hex(MerkleTree.root(leafHashes: leaves.map(\.merkleLeaf))) == root.root,
+                    AuditLog.keysDigest(leaves) == root.keys
+                else {
                     throw fault("the record index of entry \(sequence) does not match its records_root")
                 }
             case "checkpoint":
-                break
+                guard case .int(let sequence)? = fields["seq"], let head = fields["head"]?.text, hashes[sequence] == head,
+                    let node = header["node"]?.text, let key = keys.first(where: { $0.keyID == fields["key_id"]?.text && $0.node == node }),
+                    key.verify(signature: fields["signature"]?.text.flatMap(unhex) ?? [],
+                        of: AuditLog.checkpointStatement(node: node, sequence: sequence, head: head, at: fields["at"]?.text ?? "", chain: algorithm.rawValue))
+                else {
+                    throw fault("a checkpoint does not verify against the entry it signs", hint: "the checkpoint or the entry was forged or altered")
+                }
             case "end":
                 end = fields
             default:
                 throw fault("unknown record '\(kind)'")
             }
+        }
+        if let missing = roots.keys.min() {
+            throw fault("entry \(missing) has a records_root but the export holds no record index for it")
         }
         guard let end, let node = header["node"]?.text, case .int(let number)? = header["n"] else {
             throw fault("the export ends without its end line", hint: "the file was cut short")

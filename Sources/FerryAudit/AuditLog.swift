@@ -126,6 +126,8 @@ public struct AuditLog: Sendable {
         var event = event
         if !event.leaves.isEmpty {
             event.details["records_root"] = .string(hex(MerkleTree.root(leafHashes: event.leaves.map(\.merkleLeaf))))
+            // The root covers hashes and outcomes; this covers which keys they belong to.
+            event.details["keys_digest"] = .string(Self.keysDigest(event.leaves))
         }
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let sequence = (last?["seq"] as Int64? ?? 0) + 1
@@ -163,6 +165,10 @@ public struct AuditLog: Sendable {
             }
         }
         return entry
+    }
+
+    static func keysDigest(_ leaves: [AuditLeaf]) -> String {
+        hex(Hasher.sha256(leaves.flatMap(\.key)))
     }
 
     /// Signs the current head, unless it is signed already: at shutdown, and when due.

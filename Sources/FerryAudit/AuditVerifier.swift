@@ -42,7 +42,9 @@ public enum AuditVerifier {
             }
             if case .string(let root)? = entry.event.details["records_root"] {
                 let leaves = try leaves(db, sequence: entry.sequence)
-                guard hex(MerkleTree.root(leafHashes: leaves.map(\.merkleLeaf))) == root else {
+                guard hex(MerkleTree.root(leafHashes: leaves.map(\.merkleLeaf))) == root,
+                    entry.event.details["keys_digest"]?.text == AuditLog.keysDigest(leaves)
+                else {
                     throw broken(node, entry.sequence, "the record index of entry \(entry.sequence) does not match its records_root",
                         hint: "rows of audit_records were altered, added or removed")
                 }

@@ -134,7 +134,8 @@ public struct WebConsole: Sendable {
     func login(_ request: Request) async throws -> Response {
         let form = try await Self.form(request)
         let user = form["user"] ?? ""
-        let next = form["next"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
+        // Only a path on this console: not //host, not /\host, nothing a browser reads as elsewhere.
+        let next = form["next"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") && $0.allSatisfy { !$0.isWhitespace && $0.asciiValue.map { $0 >= 0x20 } ?? true } ? $0 : nil } ?? "/"
         guard let role = try backend.authenticate(user: user, password: form["password"] ?? "") else {
             try backend.audit(kind: "console.login-failed", actor: "console", details: ["user": .string(String(user.prefix(64))), "host": .string(Self.peer(request))])
             // Slows guessing without locking the real user out.

@@ -68,7 +68,9 @@ extension Node {
         for line in outcomes {
             tallies[line.bundle, default: [:]][line.outcome, default: 0] += 1
             try BundleLedger.recordOutcome(db, bundle: line.bundle, key: line.key, version: line.version, outcome: line.outcome, detail: line.detail)
-            if let entity = line.entity, let leaf = leaf(entity: entity, key: line.key, line: line.line, tag: line.outcome) {
+            // The outcome comes from the far side: only a plain word may become a tag.
+            let tag = !line.outcome.isEmpty && line.outcome.allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "-") }) ? line.outcome : "unknown"
+            if let entity = line.entity, let leaf = leaf(entity: entity, key: line.key, line: line.line, tag: tag) {
                 leaves[line.bundle, default: []].append(leaf)
             }
         }

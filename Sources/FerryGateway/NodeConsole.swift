@@ -110,7 +110,14 @@ public struct NodeConsole: ConsoleBackend {
     public func export(since: String, until: String, actor: String) throws -> URL {
         let folder = node.stagingDirectory.appendingPathComponent("exports")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("audit-\(node.name)-\(Self.utc(since).prefix(10))-\(Self.utc(until).prefix(10)).ndjson")
+        guard Timestamp.parse(Self.utc(since) + "Z") != nil || Timestamp.parse(Self.utc(since)) != nil,
+            Timestamp.parse(Self.utc(until) + "Z") != nil || Timestamp.parse(Self.utc(until)) != nil
+        else {
+            throw FerryError(.config, "since and until are UTC dates like 2026-11-01 or 2026-11-01T08:00:00")
+        }
+        // A name of its own per download: an earlier export of the same range stays as it was.
+        let stamp = Timestamp.format(Date()).filter(\.isNumber)
+        let file = folder.appendingPathComponent("audit-\(node.name)-\(Self.utc(since).prefix(10))-\(Self.utc(until).prefix(10))-\(stamp)-\(UUID().uuidString.prefix(8)).ndjson")
         _ = try AuditTools.export(node: node, since: Self.utc(since), until: Self.utc(until), to: file, actor: actor)
         return file
     }

@@ -16,7 +16,7 @@ public enum PasswordHash {
     /// Whether `password` matches `stored`, compared in constant time.
     public static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$").map(String.init)
-        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let iterations = Int(parts[1]), iterations > 0,
+        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let iterations = Int(parts[1]), (1...10_000_000).contains(iterations),
             let salt = unhex(parts[2]), let expected = unhex(parts[3]),
             let actual = try? derive(password, salt: salt, iterations: iterations), actual.count == expected.count
         else { return false }

@@ -149,7 +149,10 @@ public struct HTTPClient: Sendable {
 
         let result = errorBuffer.withUnsafeMutableBufferPointer { buffer in
             _ = cferry_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(buffer.baseAddress))
-            return curl_easy_perform(handle)
+            let result = curl_easy_perform(handle)
+            // The buffer is only valid inside this closure: libcurl must not keep it.
+            _ = cferry_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+            return result
         }
         if result == CURLE_WRITE_ERROR, collector.overflowed {
             throw FerryError(.transport, "\(Self.redacted(request.url)) answered more than \(options.responseLimit) bytes",

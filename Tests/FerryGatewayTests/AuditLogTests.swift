@@ -127,6 +127,17 @@ import FerrySeal
         #expect(named(error, sequence) && error?.message.contains("record index") == true, "\(String(describing: error))")
     }
 
+    @Test func keysMovedBetweenRecordsInTheIndexAreNamed() throws {
+        // Swapping two records' keys (and rebuilding the filter) would pin one record's trail on another.
+        var sequence = 0
+        let error = try verifyAfter { db in
+            sequence = try Int.fetchOne(db, sql: "SELECT min(seq) FROM audit_records") ?? 0
+            try db.execute(sql: "UPDATE audit_records SET keys = substr(keys, 17, 16) || substr(keys, 1, 16) || substr(keys, 33) WHERE seq = ?",
+                arguments: [sequence])
+        }
+        #expect(named(error, sequence) && error?.message.contains("record index") == true, "\(String(describing: error))")
+    }
+
     @Test func aBlankedKeyFilterThatWouldHideRecordsIsNamed() throws {
         var sequence = 0
         let error = try verifyAfter { db in

@@ -150,6 +150,16 @@ import FerryTransport
             #expect(error.message.contains("401"))
             #expect(!error.description.contains(token))
         }
+        // A refused write is the configuration's fault, not the record's: it must not be settled as rejected.
+        let sink = try adapter("{ url: \"\(system.url("/c/people"))\", record_url: \"/c/people/{id}\", bearer_env: VENDOR_TOKEN, retries: 0 }",
+            environment: ["VENDOR_TOKEN": "expired"])
+        do {
+            _ = try sink.apply([SinkRow(key: ["id": "350212198001014532"], values: ["id": "350212198001014532", "name": "甲", "updated": "2026-11-24"])])
+            Issue.record("a write with an expired token was settled")
+        } catch let error as FerryError {
+            #expect(error.adapterFailure == .configuration)
+            #expect(!error.description.contains("350212198001014532"), "the record's key reached the error: \(error)")
+        }
         try adapter(yaml, environment: ["VENDOR_TOKEN": token]).check()
         #expect(try gets(system, under: "/plain/").last?["authorized"] == .bool(true))
 
