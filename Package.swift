@@ -70,6 +70,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict),
+        .target(name: "FerryReconcile", dependencies: ["FerryCore"], swiftSettings: strict),
         .target(
             name: "FerryAudit",
             dependencies: ["FerryCore", "FerrySeal", .product(name: "GRDB", package: "GRDB.swift")],
@@ -107,6 +108,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
