@@ -92,7 +92,7 @@ let package = Package(
             name: "FerryGateway",
             dependencies: [
                 "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue", "FerryTransport",
-                "FerryAdapters", "FerryAudit", "FerryConsole",
+                "FerryAdapters", "FerryAudit", "FerryConsole", "FerryReconcile",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

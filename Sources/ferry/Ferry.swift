@@ -20,7 +20,7 @@ struct Ferry: AsyncParsableCommand {
         version: FerryVersion.current,
         subcommands: [
             Init.self, Check.self, Sync.self, Receive.self, Run.self, Demo.self, Keys.self, MappingCommand.self, BundleCommand.self,
-            QueueCommand.self, AdaptersCommand.self, AuditCommand.self, ConsoleCommand.self, Bench.self, Version.self,
+            QueueCommand.self, AdaptersCommand.self, AuditCommand.self, ConsoleCommand.self, ReconcileCommand.self, Bench.self, Version.self,
         ])
 }
 
