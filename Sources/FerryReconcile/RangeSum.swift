@@ -21,12 +21,7 @@ public struct RangeSum: Sendable, Equatable, Hashable {
     }
 
     public mutating func add(_ digest: [UInt8]) {
-        let d = Self.limbs(digest)
-        var carry: UInt64 = 0
-        (limbs.0, carry) = Self.add(limbs.0, d.0, carry)
-        (limbs.1, carry) = Self.add(limbs.1, d.1, carry)
-        (limbs.2, carry) = Self.add(limbs.2, d.2, carry)
-        (limbs.3, _) = Self.add(limbs.3, d.3, carry)
+        add(limbs: Self.limbs(digest))
         count += 1
     }
 
@@ -41,12 +36,16 @@ public struct RangeSum: Sendable, Equatable, Hashable {
     }
 
     public mutating func add(_ other: RangeSum) {
-        var carry: UInt64 = 0
-        (limbs.0, carry) = Self.add(limbs.0, other.limbs.0, carry)
-        (limbs.1, carry) = Self.add(limbs.1, other.limbs.1, carry)
-        (limbs.2, carry) = Self.add(limbs.2, other.limbs.2, carry)
-        (limbs.3, _) = Self.add(limbs.3, other.limbs.3, carry)
+        add(limbs: other.limbs)
         count += other.count
+    }
+
+    private mutating func add(limbs d: (UInt64, UInt64, UInt64, UInt64)) {
+        var carry: UInt64 = 0
+        (limbs.0, carry) = Self.add(limbs.0, d.0, carry)
+        (limbs.1, carry) = Self.add(limbs.1, d.1, carry)
+        (limbs.2, carry) = Self.add(limbs.2, d.2, carry)
+        (limbs.3, _) = Self.add(limbs.3, d.3, carry)
     }
 
     /// 40 bytes: the sum, then the count, both little-endian; what crosses the gap.
