@@ -5,7 +5,7 @@ import FerryGateway
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, MappingBench.self, AdaptersBench.self, AuditBench.self])
+        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, MappingBench.self, AdaptersBench.self, AuditBench.self, ReconcileBench.self])
 
     struct SealBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -192,6 +192,30 @@ struct Bench: ParsableCommand {
             print("  counting only    \(f(figures.countedPerSecond)) records/s")
             print("  overhead         \(String(format: "%.1f", figures.overheadPercent))% (target: at most 10%)")
             print("  stores           \(String(format: "%.1f", Double(figures.storeBytes) / 1_048_576)) MB for three nodes; peak RSS \(String(format: "%.1f", figures.peakRSSMB)) MB")
+        }
+    }
+
+    struct ReconcileBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reconcile",
+            abstract: "Two copies of generated records with some differences: wall time, peak RSS and the bytes the tree descent would ship.",
+            discussion: """
+                Builds both digest trees from records generated on the fly, runs the round-trip
+                descent and compares the pairs of the differing leaves. Prints how many of the
+                differences were found and the bytes of every message the gap would carry.
+
+                Example:
+                  ferry bench reconcile --records 1000000 --differences 1000
+                """)
+
+        @Option(name: .long, help: "Records in each copy.") var records = 1_000_000
+        @Option(name: .long, help: "Records deleted, changed or inserted on one side.") var differences = 1000
+
+        func run() {
+            let figures = ReconcileBenchmark.run(records: records, differences: differences)
+            print("\(figures.records) vs \(figures.records) records, \(figures.differences) differences made, \(figures.found) found")
+            print("  wall \(String(format: "%.2f", figures.seconds)) s, peak RSS \(String(format: "%.1f", figures.peakRSSMB)) MB, \(figures.leaves) leaves")
+            print("  across the gap: \(figures.bytes) bytes in \(figures.messages) messages (target: under 100 KB)")
         }
     }
 }

@@ -116,3 +116,25 @@ import FerryMapping
         #expect(RangeSum(bytes: incremental.root.bytes) == incremental.root)
     }
 }
+
+/// The message-by-message descent finds the same leaves as the direct comparison, and its
+/// first message is the whole start level while later ones grow with the differences only.
+@Suite struct TreeExchangeTests {
+    @Test func theDescentFindsTheDifferingLeavesAndShipsLittleForFewDifferences() {
+        var near = DigestTree(fanOut: 16, depth: 3)
+        var far = DigestTree(fanOut: 16, depth: 3)
+        let digester = RecordDigester(key: Array("exchange test".utf8))
+        func bytes(_ i: Int, _ salt: String) -> [UInt8] { digester.keyDigest(entity: salt, key: [String(i)]) }
+        for i in 0..<20_000 {
+            let key = Array(bytes(i, "key").prefix(16))
+            near.add(key: key, digest: bytes(i, "v1"))
+            far.add(key: key, digest: i % 2_000 == 0 ? bytes(i, "v2") : bytes(i, "v1"))
+        }
+        let outcome = TreeExchange.run(near: near, far: far)
+        #expect(outcome.differingLeaves.sorted() == near.differingLeaves(against: far).leaves.sorted())
+        #expect(outcome.differingLeaves.count == 10)
+        #expect(outcome.messages.first == 256 * TreeExchange.fingerprintBytes)
+        #expect(outcome.bytes < 20_000, "\(outcome.messages)")
+        #expect(TreeExchange.run(near: near, far: near).messages == [256 * TreeExchange.fingerprintBytes], "equal copies take one message")
+    }
+}
