@@ -1,6 +1,7 @@
 public import Foundation
 import FerryReconcile
 import FerrySeal
+import FerryCore
 
 /// `ferry bench reconcile`: two copies of `records` generated records, `differences` of them
 /// deleted, inserted or changed on one side; trees built, the descent run, the differing
@@ -22,19 +23,11 @@ public enum ReconcileBenchmark {
         var clock = Stopwatch()
         // Record i: key and digest from a counter-mode generator; the far copy changes every
         // (records / differences)-th record one of three ways.
+        // The key depends on the record alone, the digest on the record and its version.
         func pair(_ i: Int, version: UInt64) -> DigestPair {
-            var state = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
-            func word() -> [UInt8] {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                z ^= z >> 31
-                return (0..<8).map { UInt8(truncatingIfNeeded: z >> UInt64($0 * 8)) }
-            }
-            let key = word() + word()
-            state = UInt64(i) &* 0xD6E8_FEB8_6659_FD93 &+ version
-            return DigestPair(key: key, digest: word() + word() + word() + word())
+            var keys = SplitMix64(seed: UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+            var digests = SplitMix64(seed: UInt64(i) &* 0xD6E8_FEB8_6659_FD93 &+ version)
+            return DigestPair(key: keys.bytes(16), digest: digests.bytes(32))
         }
         let stride = max(1, records / max(1, differences))
         func farVersion(_ i: Int) -> (present: Bool, version: UInt64) {
