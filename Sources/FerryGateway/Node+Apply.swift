@@ -33,7 +33,7 @@ extension Node {
             var failed: [Int64: (item: InboxItem, reason: String)] = [:]
             var appliedVersions: [(target: String, item: InboxItem)] = []
             // Grouped by target system and entity: one system may receive several entities.
-            var perTarget: [TargetEntity: [(InboxItem, FerryCore.Record, source: String)]] = [:]
+            var perTarget: [TargetEntity: [(InboxItem, FerryCore.Record, source: String, repair: Bool)]] = [:]
             // Records held back as conflict cases, audited with the settlement.
             var conflicts: [(item: InboxItem, target: String, detail: String)] = []
             for item in items {
@@ -49,7 +49,7 @@ extension Node {
                 let targets = flow.to.filter { topology.system(named: $0)?.zone == zone }
                 if targets.isEmpty { outcomes[item.id] = (.rejected, "flow \(flow.name) has no target in zone \(zone)") }
                 for target in targets {
-                    perTarget[TargetEntity(target: target, entity: envelope.record.entity), default: []].append((item, envelope.record, flow.from))
+                    perTarget[TargetEntity(target: target, entity: envelope.record.entity), default: []].append((item, envelope.record, flow.from, envelope.repair))
                 }
             }
             for (group, entries) in perTarget.sorted(by: { ($0.key.target, $0.key.entity) < ($1.key.target, $1.key.entity) }) {
@@ -74,10 +74,10 @@ extension Node {
                         try entries.map { policed.isEmpty ? [:] : try FieldProvenance.fields(db, target: target, entity: entity, key: $0.0.key) }
                     )
                 }
-                for (((item, record, source), appliedVersion), holders) in zip(zip(entries, known), held) {
+                for (((item, record, source, repair), appliedVersion), holders) in zip(zip(entries, known), held) {
                     // A deletion carries the version it deletes: only a newer one outranks it.
                     let sortable = FerryCore.Record.sortableVersion(record.version)
-                    if let appliedVersion, record.operation == .delete ? appliedVersion > sortable : appliedVersion >= sortable {
+                    if let appliedVersion, !repair, record.operation == .delete ? appliedVersion > sortable : appliedVersion >= sortable {
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) already has version \(appliedVersion)")
                         continue
                     }

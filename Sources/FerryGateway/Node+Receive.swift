@@ -20,7 +20,7 @@ extension Node {
                     NodeMetrics.bundles("in", lane: lane.name, 1)
                     if header.kind == .resend {
                         report.resent += try resend(requested, requestedOn: lane)
-                    } else if header.kind == .receipt {
+                    } else if header.kind == .receipt || header.kind == .reconcile {
                         report.receiptsAccepted += 1
                     } else {
                         report.bundlesAccepted += 1
@@ -42,6 +42,7 @@ extension Node {
                 }
             }
         }
+        report.reconciled = try processReconcile()
         let applied = try applyPending(now: now)
         report.applied = applied.applied
         report.skipped = applied.skipped
@@ -108,6 +109,9 @@ extension Node {
                         throw FerryError("bundle.record", "a resend line is malformed", hint: "sender and receiver run incompatible Ferry versions")
                     }
                     requested.append(sequence)
+                case .reconcile:
+                    // Answered after the transaction: reading a system can take a while.
+                    try ReconcileRuns.stage(db, bundle: header.id, lane: lane.name, line: line)
                 }
             }
             try audit.append(db, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [

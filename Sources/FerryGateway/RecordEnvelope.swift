@@ -5,21 +5,28 @@ import FerryCore
 struct RecordEnvelope {
     var flow: String
     var record: Record
+    /// Sent by a reconcile repair: the target may hold this very version (a row lost or
+    /// edited by hand), so only the target's own version guard judges it, not the
+    /// receiving node's memory of what it applied.
+    var repair = false
 
     var line: [UInt8] {
-        CanonicalJSON.encode(.object([
+        var object: [String: Value] = [
             "flow": .string(flow),
             "entity": .string(record.entity),
             "key": .list(record.key.map(Value.string)),
             "version": .string(record.version),
             "op": .string(record.operation.rawValue),
             "fields": .object(record.fields),
-        ]))
+        ]
+        if repair { object["repair"] = .bool(true) }
+        return CanonicalJSON.encode(.object(object))
     }
 
-    init(flow: String, record: Record) {
+    init(flow: String, record: Record, repair: Bool = false) {
         self.flow = flow
         self.record = record
+        self.repair = repair
     }
 
     init(line: [UInt8]) throws {
@@ -34,5 +41,6 @@ struct RecordEnvelope {
         }
         self.flow = flow
         self.record = Record(entity: entity, key: key.compactMap(\.text), version: version, operation: operation, fields: fields)
+        self.repair = o["repair"] == .bool(true)
     }
 }

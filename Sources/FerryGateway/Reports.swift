@@ -46,6 +46,8 @@ public struct ReceiveReport: Sendable {
     public var resendRequests: [String] = []
     /// Bundles dropped again because a receiver asked.
     public var resent = 0
+    /// Reconcile steps taken: openings answered, answers turned into reports.
+    public var reconciled: [String] = []
 
     public init() {}
 }

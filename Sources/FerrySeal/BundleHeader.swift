@@ -8,6 +8,8 @@ public struct BundleHeader: Sendable, Equatable {
         case receipt
         /// A request, sent back on a two-way channel, to drop missing sequences again.
         case resend
+        /// Digests exchanged to reconcile two copies of an entity: summaries and sketches.
+        case reconcile
     }
 
     public var id: String

@@ -19,7 +19,7 @@ import FerryMapping
     }
 
     @Test(arguments: [(UInt64(1), 1_000), (2, 20_000), (3, 100_000)])
-    func theDifferencesFoundAreTheDifferencesMade(seed: UInt64, count: Int) {
+    func theDifferencesFoundAreTheDifferencesMade(seed: UInt64, count: Int) throws {
         var random = SplitMix64(seed: seed)  // a failure replays from its seed
         var left: [Int: Int] = [:]  // record number → version
         for i in 0..<count { left[i] = 1 }
@@ -69,6 +69,21 @@ import FerryMapping
         #expect(!expected.isEmpty)
         // Only the differing part is looked at: far fewer fingerprints than leaves.
         #expect(compared < leftTree.leafCount, "compared \(compared) of \(leftTree.leafCount)")
+
+        // The protocol across a gap finds the same: summaries compared, a sketch sized from
+        // the comparison, peeled against the other side's.
+        var near = CopyDigest()
+        var far = CopyDigest()
+        for p in leftPairs { near.add(p) }
+        for p in rightPairs { far.add(p) }
+        let summary = near.summary()
+        let comparison = summary.compare(with: far.summary(ranges: summary.ranges))
+        let made = expected.onlyLeft.count + expected.onlyRight.count + 2 * expected.changed.count
+        #expect(comparison.estimatedPairs >= made * 3 / 4 && comparison.estimatedPairs <= made * 3 / 2, "estimated \(comparison.estimatedPairs) of \(made)")
+        let width = try #require(Reconciler.width(for: comparison))
+        let viaSketch = try #require(Reconciler.differences(ours: near.sketch, theirs: far.sketch.folded(to: width)), "width \(width) for \(made) pairs")
+        func short(_ keys: Set<[UInt8]>) -> Set<[UInt8]> { Set(keys.map(Reconciler.shortKey)) }
+        #expect(viaSketch.onlyLeft == short(expected.onlyLeft) && viaSketch.onlyRight == short(expected.onlyRight) && viaSketch.changed == short(expected.changed))
     }
 
     @Test func theTreeFollowsUpdatesWithoutARescan() {
@@ -104,24 +119,3 @@ import FerryMapping
     }
 }
 
-/// The message-by-message descent finds the same leaves as the direct comparison, and its
-/// first message is the whole start level while later ones grow with the differences only.
-@Suite struct TreeExchangeTests {
-    @Test func theDescentFindsTheDifferingLeavesAndShipsLittleForFewDifferences() {
-        var near = DigestTree(fanOut: 16, depth: 3)
-        var far = DigestTree(fanOut: 16, depth: 3)
-        let digester = RecordDigester(key: Array("exchange test".utf8))
-        func bytes(_ i: Int, _ salt: String) -> [UInt8] { digester.keyDigest(entity: salt, key: [String(i)]) }
-        for i in 0..<20_000 {
-            let key = Array(bytes(i, "key").prefix(16))
-            near.add(key: key, digest: bytes(i, "v1"))
-            far.add(key: key, digest: i % 2_000 == 0 ? bytes(i, "v2") : bytes(i, "v1"))
-        }
-        let outcome = TreeExchange.run(near: near, far: far)
-        #expect(outcome.differingLeaves.sorted() == near.differingLeaves(against: far).leaves.sorted())
-        #expect(outcome.differingLeaves.count == 10)
-        #expect(outcome.messages.first == 256 * TreeExchange.fingerprintBytes)
-        #expect(outcome.bytes < 20_000, "\(outcome.messages)")
-        #expect(TreeExchange.run(near: near, far: near).messages == [256 * TreeExchange.fingerprintBytes], "equal copies take one message")
-    }
-}

@@ -11,42 +11,6 @@ import GRDB
 /// twice: once into a digest tree (memory fixed by the tree's size, not the record count),
 /// and once for just the records in the leaves whose fingerprints differ.
 public enum ReconcileTools {
-    public struct FieldDifference: Sendable {
-        public var field: String
-        /// Masked when the field is personal.
-        public var left: String
-        public var right: String
-    }
-
-    public struct Changed: Sendable {
-        /// Masked when the key is personal.
-        public var key: String
-        public var fields: [FieldDifference]
-    }
-
-    public struct Report: Sendable {
-        public var left: String
-        public var right: String
-        public var entity: String
-        public var leftRecords = 0
-        public var rightRecords = 0
-        /// Rows a mapping could not read (each side), not compared.
-        public var unreadable = (left: 0, right: 0)
-        public var matched = 0
-        public var onlyLeft: [String] = []
-        public var onlyRight: [String] = []
-        public var changed: [Changed] = []
-        /// Changed by digest but equal within the fields' tolerances.
-        public var withinTolerance = 0
-        public var differingLeaves = 0
-        public var leaves = 0
-        public var fingerprintsCompared = 0
-        /// SHA-256 over the sorted key digests of every difference, as audited.
-        public var resultDigest = ""
-
-        public var differences: Int { onlyLeft.count + onlyRight.count + changed.count }
-    }
-
     public static func compare(config: String, node name: String, left: String, right: String, entity requested: String?, actor: String) throws -> Report {
         let deployment = try Deployment.load(config)
         let topology = deployment.topology
@@ -66,23 +30,8 @@ public enum ReconcileTools {
         let schema = sides[0].1.entity
         var report = Report(left: left, right: right, entity: entity)
 
-        /// Reads every record of one side, mapped to canonical form, with its digests.
         func scan(_ side: Int, _ body: (DigestPair, FerryCore.Record) throws -> Void) throws -> (records: Int, unreadable: Int) {
-            let (system, mapping) = sides[side]
-            var reader = try SystemAdapters.source(for: system, entity: entity, topology: topology).read(since: nil, batchSize: 1000)
-            var counts = (records: 0, unreadable: 0)
-            while let batch = try reader.next() {
-                for row in batch.rows {
-                    guard case .record(let record) = mapping.read(row) else {
-                        counts.unreadable += 1
-                        continue
-                    }
-                    counts.records += 1
-                    let pair = DigestPair(key: Array(digester.keyDigest(entity: entity, key: record.key).prefix(16)), digest: digester.digest(record, schema: schema))
-                    try body(pair, record)
-                }
-            }
-            return counts
+            try Self.scan(deployment, system: sides[side].0, entity: entity, digester: digester, progress: nil, body)
         }
 
         let count = max(1, try scan(0) { _, _ in }.records)
@@ -113,8 +62,7 @@ public enum ReconcileTools {
         }
         report.changed.sort { $0.key < $1.key }
         report.matched = report.leftRecords - report.onlyLeft.count - report.changed.count
-        let all = (differences.onlyLeft.union(differences.onlyRight).union(differences.changed)).sorted { $0.lexicographicallyPrecedes($1) }
-        report.resultDigest = hex(Hasher.sha256(all.flatMap { $0 }))
+        report.resultDigest = resultDigest(differences)
 
         let node = try Node(deployment: deployment, name: name, logger: .init(label: "ferry.reconcile"))
         try node.transaction { db in
@@ -126,6 +74,39 @@ public enum ReconcileTools {
             ]))
         }
         return report
+    }
+
+    public enum Side: Sendable { case left, right }
+
+    /// Reads every record of a system, mapped to canonical form, with its digests. Rows the
+    /// mapping refuses are counted, not compared.
+    static func scan(
+        _ deployment: Deployment, system: Topology.System, entity: String, digester: RecordDigester, progress: (@Sendable (String, Int) -> Void)?,
+        _ body: (DigestPair, FerryCore.Record) throws -> Void
+    ) throws -> (records: Int, unreadable: Int) {
+        let mapping = try deployment.mapping(system: system.name, entity: entity)
+        var reader = try SystemAdapters.source(for: system, entity: entity, topology: deployment.topology).read(since: nil, batchSize: 1000)
+        var counts = (records: 0, unreadable: 0)
+        while let batch = try reader.next() {
+            for row in batch.rows {
+                guard case .record(let record) = mapping.read(row) else {
+                    counts.unreadable += 1
+                    continue
+                }
+                counts.records += 1
+                let pair = DigestPair(key: Array(digester.keyDigest(entity: entity, key: record.key).prefix(16)), digest: digester.digest(record, schema: mapping.entity))
+                try body(pair, record)
+            }
+            progress?(system.name, counts.records + counts.unreadable)
+        }
+        return counts
+    }
+
+    /// SHA-256 over the sorted key digests of every difference: two runs that found the
+    /// same differences audit the same digest.
+    static func resultDigest(_ differences: Differences) -> String {
+        let all = differences.onlyLeft.union(differences.onlyRight).union(differences.changed).sorted { $0.lexicographicallyPrecedes($1) }
+        return hex(Hasher.sha256(all.flatMap { $0 }))
     }
 
     /// The fields that differ beyond their tolerance, personal values masked; fields marked

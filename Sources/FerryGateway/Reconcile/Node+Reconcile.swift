@@ -1,0 +1,354 @@
+public import Foundation
+public import FerryCore
+import FerryMapping
+import FerryQueue
+import FerryAudit
+import FerryReconcile
+import FerrySeal
+import GRDB
+
+extension FerryError.Code {
+    /// A reconcile could not start or continue: a flow, system or path is missing.
+    public static let reconcile: Self = "reconcile"
+}
+
+extension Node {
+    /// A reconcile opened towards one target: the bundle that carries the opening.
+    public struct OpenedReconcile: Sendable {
+        public var run: String
+        public var target: String
+        public var lane: String
+        /// `two-way` (the answer comes back on the return path) or `one-way` (the far side reports).
+        public var mode: String
+        public var records: Int
+        public var bundleBytes: Int64
+        /// False when the transfer area refused the drop: the next pack ships it.
+        public var shipped: Bool
+    }
+
+    /// Opens a reconcile of `flow`'s copies across the gap: reads the source system, maps
+    /// every record to canonical form and seals its range summary to each target's zone.
+    /// With a return path the far side answers with a sketch, and the report is made here
+    /// when `receive` takes the answer in; without one (or with `oneWay`) the summary goes
+    /// with a sketch sized for `capacity` differences and the far side reports.
+    public func openReconcile(
+        flow name: String, target only: String? = nil, oneWay: Bool = false, capacity: Int = 1000, actor: String,
+        progress: (@Sendable (String, Int) -> Void)? = nil
+    ) throws -> [OpenedReconcile] {
+        guard let flow = topology.flow(named: name) else {
+            throw FerryError(.reconcile, "no flow \(name) in \(topology.file)", hint: "known flows: \(topology.flows.map(\.name).joined(separator: ", "))")
+        }
+        guard let source = topology.system(named: flow.from), source.zone == zone else {
+            let owner = topology.system(named: flow.from).flatMap { topology.node(inZone: $0.zone)?.name } ?? "the source's node"
+            throw FerryError(.reconcile, "flow \(name) starts at \(flow.from), outside zone \(zone)", hint: "open the reconcile on \(owner), the node of its source")
+        }
+        let targets = flow.to.compactMap { topology.system(named: $0) }.filter { $0.zone != zone && (only == nil || $0.name == only) }
+        guard !targets.isEmpty else {
+            throw FerryError(.reconcile, only.map { "\($0) is not a target of flow \(name) beyond zone \(zone)" } ?? "flow \(name) has no target beyond zone \(zone)",
+                hint: "compare systems of one zone with --left and --right")
+        }
+        guard let digester else {
+            throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "create one with 'ferry keys digest' and name it under digest_key:")
+        }
+        var opened: [OpenedReconcile] = []
+        for target in targets {
+            guard let lane = topology.lane(from: zone, to: target.zone) else {
+                throw FerryError(.reconcile, "no channel from \(zone) to \(target.zone)", hint: "flow \(name) needs one to deliver, too; add it under channels:")
+            }
+            let mode = oneWay || !lane.hasReturn ? "one-way" : "two-way"
+            let width = mode == "one-way" ? min(Reconciler.maxWidth, Sketch.width(forElements: max(1, capacity) * 2)) : 8
+            var copy = CopyDigest(sketchWidth: width)
+            let counts = try ReconcileTools.scan(deployment, system: source, entity: flow.entity, digester: digester, progress: progress) { pair, _ in copy.add(pair) }
+            var message = ReconcileMessage(step: .open, run: hex(try randomBytes(12)), flow: name, source: source.name, target: target.name, entity: flow.entity)
+            message.oneWay = mode == "one-way"
+            message.records = Int64(counts.records)
+            message.summary = copy.summary()
+            if message.oneWay { message.sketch = copy.sketch }
+            try transaction { db in
+                try ReconcileRuns.open(db, message: message, role: "opener", state: message.oneWay ? "sent" : "waiting", actor: actor)
+                try audit.append(db, AuditEvent("reconcile-opened", actor: actor, flow: name, lane: lane.name, details: [
+                    "run": .string(message.run), "source": .string(source.name), "target": .string(target.name), "mode": .string(mode),
+                    "records": .int(Int64(counts.records)), "unreadable": .int(Int64(counts.unreadable)),
+                    "ranges": .int(Int64(message.summary?.ranges ?? 0)), "sketch_width": .int(Int64(message.sketch?.width ?? 0)),
+                ]))
+            }
+            let (bytes, shipped) = try send(message, on: lane.name)
+            opened.append(OpenedReconcile(run: message.run, target: target.name, lane: lane.name, mode: mode, records: counts.records,
+                bundleBytes: bytes, shipped: shipped))
+        }
+        return opened
+    }
+
+    /// Seals one reconcile line for a lane and drops it; a refused drop leaves it sealed
+    /// for the next pack. Returns the bundle's size and whether it left.
+    @discardableResult
+    func send(_ message: ReconcileMessage, on lane: String) throws -> (Int64, Bool) {
+        let id = hex(try randomBytes(16))
+        let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: lane, kind: "reconcile", records: 1) }
+        try seal(id: id, lane: lane, sequence: sequence, kind: .reconcile, lines: [message.line])
+        guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { return (0, false) }
+        let size = bundle.file.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int64 } ?? 0
+        do {
+            _ = try ship(bundle)
+            return (size, true)
+        } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+            logger.warning("reconcile bundle held", metadata: ["lane": .string(lane), "reason": .string(error.message)])
+            return (size, false)
+        }
+    }
+
+    /// Takes in the reconcile lines `receive` staged: answers openings and requests for a
+    /// wider sketch, and makes the report from answers. Returns one line per step taken.
+    func processReconcile() throws -> [String] {
+        var notes: [String] = []
+        for item in try store.read({ db in try ReconcileRuns.pending(db) }) {
+            let senderZone = item.lane.components(separatedBy: "→").first ?? ""
+            do {
+                let message = try ReconcileMessage(line: item.line)
+                switch message.step {
+                case .open, .more: notes.append(try answer(message, senderZone: senderZone))
+                case .sketch, .equal: notes.append(try conclude(message, senderZone: senderZone))
+                }
+                try transaction { db in try ReconcileRuns.done(db, id: item.id) }
+            } catch let error as FerryError {
+                // This side cannot take the step (a system, mapping or key is missing here):
+                // audited with the reason; the line is settled so it is not retried forever.
+                try transaction { db in
+                    try ReconcileRuns.done(db, id: item.id)
+                    try audit.append(db, AuditEvent("reconcile-failed", bundle: item.bundle, details: [
+                        "code": .string(error.code.rawValue), "reason": .string(error.message),
+                    ]))
+                }
+                logger.warning("reconcile step failed", metadata: ["bundle": .string(item.bundle), "reason": .string(error.message)])
+                notes.append("reconcile failed: \(error.message)")
+            }
+        }
+        return notes
+    }
+
+    /// The far side of a run: reads the target, then answers (two-way) or reports (one-way).
+    func answer(_ message: ReconcileMessage, senderZone: String) throws -> String {
+        guard let flow = topology.flow(named: message.flow), flow.entity == message.entity, flow.from == message.source,
+            flow.to.contains(message.target), let target = topology.system(named: message.target), target.zone == zone
+        else {
+            throw FerryError(.reconcile, "run \(message.run) asks about flow \(message.flow) to \(message.target), which this node's topology does not route here",
+                hint: "both sides must read the same topology")
+        }
+        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        guard message.step == .more || message.summary != nil else {
+            throw FerryError(.reconcile, "run \(message.run) opened without a summary", hint: "both sides must run the same Ferry version")
+        }
+        let width = message.oneWay ? (message.sketch?.width ?? 8) : message.step == .more ? min(Reconciler.maxWidth, max(8, message.width)) : Reconciler.maxWidth
+        var copy = CopyDigest(sketchWidth: width)
+        _ = try ReconcileTools.scan(deployment, system: target, entity: flow.entity, digester: digester, progress: nil) { pair, _ in copy.add(pair) }
+        let lane = "\(senderZone)→\(zone)"
+
+        if message.oneWay {
+            guard let theirs = message.sketch else { throw FerryError(.reconcile, "one-way run \(message.run) came without a sketch", hint: "both sides must run the same Ferry version") }
+            var report = ReconcileTools.Report(left: message.source, right: message.target, entity: message.entity)
+            (report.run, report.flow, report.mode, report.sketchWidth, report.rounds) = (message.run, message.flow, "one-way", theirs.width, 1)
+            (report.leftRecords, report.rightRecords) = (Int(message.records), copy.records)
+            if let found = Reconciler.differences(ours: theirs, theirs: copy.sketch) {
+                try describe(found, in: &report, ours: .right, system: target, digester: digester)
+            } else {
+                let comparison = comparison(message.summary, copy)
+                report.state = "unresolved"
+                report.note = "the sketch held about \(theirs.width * Sketch.partitions * 10 / 14 / 2) differences; about \(max(1, comparison.estimatedPairs / 2)) differ in \(comparison.differingRanges) ranges. Open it again with --capacity \(comparison.estimatedPairs), or over a return path"
+            }
+            try finish(report, role: "answerer", message: message, lane: lane)
+            return "\(message.flow): one-way reconcile \(message.run) reported here (\(report.state), \(report.differences) differences)"
+        }
+
+        var reply: ReconcileMessage
+        let comparison = comparison(message.summary, copy)
+        if message.step == .open, comparison.equal {
+            reply = message.reply(.equal)
+        } else {
+            reply = message.reply(.sketch)
+            let needed = message.step == .more ? width : (Reconciler.width(for: comparison) ?? Reconciler.maxWidth)
+            reply.sketch = copy.sketch.folded(to: needed)
+            (reply.differingRanges, reply.estimatedPairs) = (comparison.differingRanges, comparison.estimatedPairs)
+        }
+        reply.records = Int64(copy.records)
+        try transaction { db in
+            try ReconcileRuns.open(db, message: message, role: "answerer", state: "answered", actor: "node:\(name)")
+            try audit.append(db, AuditEvent("reconcile-answered", flow: message.flow, lane: lane, details: [
+                "run": .string(message.run), "step": .string(reply.step.rawValue), "records": .int(Int64(copy.records)),
+                "differing_ranges": .int(Int64(comparison.differingRanges)), "sketch_width": .int(Int64(reply.sketch?.width ?? 0)),
+            ]))
+        }
+        guard let back = topology.lane(from: zone, to: senderZone) else {
+            throw FerryError(.reconcile, "run \(message.run) is two-way but there is no way back to \(senderZone)", hint: "open it with --one-way")
+        }
+        try send(reply, on: back.name)
+        return "\(message.flow): answered reconcile \(message.run) (\(reply.step.rawValue)\(reply.sketch.map { ", sketch width \($0.width)" } ?? ""))"
+    }
+
+    /// How an opening's summary compares with this copy; nothing known for a `more`.
+    private func comparison(_ summary: RangeSummary?, _ copy: CopyDigest) -> RangeSummary.Comparison {
+        summary.map { $0.compare(with: copy.summary(ranges: $0.ranges)) } ?? RangeSummary.Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false)
+    }
+
+    /// The opener's side of an answer: peels the differences out, asks for a wider sketch
+    /// when the answer's was too narrow, and keeps the report.
+    func conclude(_ message: ReconcileMessage, senderZone: String) throws -> String {
+        guard let run = try store.read({ db in try ReconcileRuns.run(db, message.run, role: "opener") }), run.state == "waiting" else {
+            try transaction { db in
+                try audit.append(db, AuditEvent("duplicate", flow: message.flow, details: ["run": .string(message.run), "step": .string(message.step.rawValue)]))
+            }
+            return "\(message.flow): an answer to reconcile \(message.run), which is not waiting for one, was set aside"
+        }
+        guard let flow = topology.flow(named: message.flow), let source = topology.system(named: flow.from) else {
+            throw FerryError(.reconcile, "flow \(message.flow) is gone from \(topology.file)", hint: "restore it to finish run \(message.run)")
+        }
+        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        let lane = "\(zone)→\(senderZone)"
+        var report = ReconcileTools.Report(left: message.source, right: message.target, entity: message.entity)
+        (report.run, report.flow, report.mode, report.rounds) = (message.run, message.flow, "two-way", run.rounds)
+        report.rightRecords = Int(message.records)
+        guard let theirs = message.sketch else {
+            // Equal fingerprints: every record matched.
+            (report.leftRecords, report.matched) = (Int(message.records), Int(message.records))
+            report.resultDigest = hex(Hasher.sha256([]))
+            try finish(report, role: "opener", message: message, lane: lane)
+            return "\(message.flow): reconcile \(message.run) found the copies equal"
+        }
+        var copy = CopyDigest(sketchWidth: theirs.width)
+        let counts = try ReconcileTools.scan(deployment, system: source, entity: flow.entity, digester: digester, progress: nil) { pair, _ in copy.add(pair) }
+        report.leftRecords = counts.records
+        report.sketchWidth = theirs.width
+        guard let found = Reconciler.differences(ours: copy.sketch, theirs: theirs) else {
+            if run.rounds < 3, theirs.width < Reconciler.maxWidth {
+                var more = message.reply(.more)
+                more.width = min(Reconciler.maxWidth, theirs.width * 4)
+                try transaction { db in
+                    try ReconcileRuns.update(db, message.run, role: "opener", state: "waiting", nextRound: true)
+                    try audit.append(db, AuditEvent("reconcile-more", flow: message.flow, lane: lane, details: [
+                        "run": .string(message.run), "width": .int(Int64(theirs.width)), "asked": .int(Int64(more.width)),
+                    ]))
+                }
+                try send(more, on: lane)
+                return "\(message.flow): reconcile \(message.run) asked for a wider sketch (\(more.width))"
+            }
+            report.state = "unresolved"
+            report.note = "about \(message.estimatedPairs / 2) records differ in \(message.differingRanges) ranges: more than a sketch of width \(theirs.width) resolves. Sync the flow in full, then reconcile again"
+            try finish(report, role: "opener", message: message, lane: lane)
+            return "\(message.flow): reconcile \(message.run) unresolved"
+        }
+        try describe(found, in: &report, ours: .left, system: source, digester: digester)
+        try finish(report, role: "opener", message: message, lane: lane)
+        return "\(message.flow): reconcile \(message.run) done: \(report.differences) differences"
+    }
+
+    /// Fills a report from the differences, showing the keys this side holds (masked when
+    /// personal) and the far side's by their digest; reads this side once more for them.
+    func describe(_ found: Differences, in report: inout ReconcileTools.Report, ours side: ReconcileTools.Side, system: Topology.System, digester: RecordDigester) throws {
+        let mine = side == .left ? found.onlyLeft : found.onlyRight
+        let wanted = mine.union(found.changed)
+        var shown: [[UInt8]: String] = [:]
+        if !wanted.isEmpty {
+            _ = try ReconcileTools.scan(deployment, system: system, entity: report.entity, digester: digester, progress: nil) { pair, record in
+                let short = Reconciler.shortKey(pair.key)
+                if wanted.contains(short) { shown[short] = deployment.subject(key: record.keyString, entity: report.entity) }
+            }
+        }
+        func keyed(_ keys: Set<[UInt8]>) -> [RepairStep.Keyed] {
+            keys.map { (shown[$0] ?? "#" + hex($0), hex($0)) }.sorted { $0.shown < $1.shown }
+        }
+        let (missing, changed, extra) = (keyed(found.onlyLeft), keyed(found.changed), keyed(found.onlyRight))
+        report.onlyLeft = missing.map(\.shown)
+        report.onlyRight = extra.map(\.shown)
+        report.changed = changed.map { ReconcileTools.Changed(key: $0.shown, fields: []) }
+        report.matched = report.leftRecords - report.onlyLeft.count - report.changed.count
+        report.resultDigest = ReconcileTools.resultDigest(found)
+        // The plan is made where the source's records are: only the opener can send them.
+        if side == .left, let target = topology.system(named: report.right) {
+            report.plan = RepairStep.plan(missing: missing, changed: changed, extra: extra, source: system, target: target,
+                entity: try deployment.mapping(system: system.name, entity: report.entity).entity)
+        }
+    }
+
+    /// What `--apply` did: records sent through the queue, and steps that send nothing.
+    public struct RepairResult: Sendable {
+        public var run: String
+        public var enqueued = 0
+        public var kept = 0
+        public var cases = 0
+        public var reported = 0
+        public var lane = ""
+    }
+
+    /// Sends the source's records for the latest finished run's `insert` and `update` steps
+    /// through the normal queue, marked as repairs, so they are sealed, applied, receipted
+    /// and audited like any exchange; `case` steps are audited as conflicts for people.
+    public func applyRepair(flow name: String, run wanted: String? = nil, actor: String) throws -> RepairResult {
+        let reports = try reconcileReports(flow: name).filter { $0.state == "done" && !$0.plan.isEmpty && (wanted == nil || $0.run == wanted) }
+        guard let report = reports.first, let run = report.run else {
+            throw FerryError(.reconcile, "no finished reconcile of \(name) with a plan on node \(self.name)\(wanted.map { " for run \($0)" } ?? "")",
+                hint: "open one with 'ferry reconcile \(name)' on this node, and let 'ferry receive' take the answer in first")
+        }
+        guard let flow = topology.flow(named: name), let source = topology.system(named: flow.from), source.zone == zone,
+            let target = topology.system(named: report.right), let lane = topology.lane(from: zone, to: target.zone)
+        else {
+            throw FerryError(.reconcile, "flow \(name) no longer runs from this zone to \(report.right)", hint: "repair from the node of the flow's source")
+        }
+        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        var result = RepairResult(run: run, lane: lane.name)
+        let sending = Set(report.plan.filter { $0.action == .insert || $0.action == .update }.map(\.digest))
+        var entries: [Outbox.Entry] = []
+        _ = try ReconcileTools.scan(deployment, system: source, entity: flow.entity, digester: digester, progress: nil) { pair, record in
+            guard sending.contains(hex(Reconciler.shortKey(pair.key))) else { return }
+            let line = RecordEnvelope(flow: name, record: record, repair: true).line
+            entries.append(Outbox.Entry(flow: name, lane: lane.name, entity: record.entity, key: record.keyString, version: record.version, line: line))
+        }
+        for step in report.plan {
+            switch step.action {
+            case .keep: result.kept += 1
+            case .raiseCase: result.cases += 1
+            case .report: result.reported += 1
+            case .insert, .update: break
+            }
+        }
+        result.enqueued = entries.count
+        try transaction { db in
+            try Outbox.enqueue(db, entries)
+            for step in report.plan where step.action == .raiseCase {
+                try audit.append(db, AuditEvent(.conflict, actor: actor, flow: name, subject: step.key, details: [
+                    "run": .string(run), "key_digest_prefix": .string(step.digest), "target": .string(target.name), "detail": .string(step.reason),
+                ]))
+            }
+            try audit.append(db, AuditEvent("reconcile-repair", actor: actor, flow: name, lane: lane.name, details: [
+                "run": .string(run), "enqueued": .int(Int64(result.enqueued)), "kept": .int(Int64(result.kept)),
+                "cases": .int(Int64(result.cases)), "reported": .int(Int64(result.reported)),
+            ], leaves: entries.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line, tag: "repair") }))
+        }
+        return result
+    }
+
+    /// Keeps a finished report with its run and audits it.
+    func finish(_ report: ReconcileTools.Report, role: String, message: ReconcileMessage, lane: String) throws {
+        let stored = String(decoding: CanonicalJSON.encode(report.value), as: UTF8.self)
+        try transaction { db in
+            if try ReconcileRuns.run(db, message.run, role: role) == nil {
+                try ReconcileRuns.open(db, message: message, role: role, state: report.state, actor: "node:\(name)")
+            }
+            try ReconcileRuns.update(db, message.run, role: role, state: report.state, report: stored)
+            let actor = try ReconcileRuns.run(db, message.run, role: role)?.actor ?? "node:\(name)"
+            try audit.append(db, AuditEvent(.reconciled, actor: actor, flow: message.flow, lane: lane, details: [
+                "run": .string(message.run), "mode": .string(report.mode), "state": .string(report.state),
+                "left": .string(report.left), "right": .string(report.right), "entity": .string(report.entity),
+                "left_records": .int(Int64(report.leftRecords)), "right_records": .int(Int64(report.rightRecords)),
+                "matched": .int(Int64(report.matched)), "only_left": .int(Int64(report.onlyLeft.count)),
+                "only_right": .int(Int64(report.onlyRight.count)), "changed": .int(Int64(report.changed.count)),
+                "result_digest": .string(report.resultDigest),
+            ]))
+        }
+    }
+
+    /// The newest finished reports kept on this node, of one flow or all.
+    public func reconcileReports(flow: String?) throws -> [ReconcileTools.Report] {
+        try store.read { db in try ReconcileRuns.latest(db, flow: flow) }.compactMap { run in
+            run.report.flatMap { try? CanonicalJSON.decode(Array($0.utf8)) }.flatMap(ReconcileTools.Report.init(value:))
+        }
+    }
+}

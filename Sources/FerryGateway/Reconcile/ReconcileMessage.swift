@@ -1,0 +1,96 @@
+import Foundation
+import FerryCore
+import FerryReconcile
+
+/// One step of a reconcile across a gap, as one line of a `reconcile` bundle. Only digests
+/// cross: range fingerprints, sketches of (key digest, record digest) pairs and counts.
+///
+/// - `open` (opener → answerer): the source copy's range summary; in one-way mode also a
+///   sketch of every pair, sized for the differences the opener allows for.
+/// - `sketch` (answerer → opener): the target's sketch, sized from comparing summaries.
+/// - `equal` (answerer → opener): the copies' fingerprints agree; nothing more to ship.
+/// - `more` (opener → answerer): the sketch was too narrow to peel; send one `width` wide.
+struct ReconcileMessage: Sendable, Equatable {
+    enum Step: String, Sendable { case open, sketch, equal, more }
+
+    var step: Step
+    var run: String
+    var flow: String
+    var source: String
+    var target: String
+    var entity: String
+    var oneWay = false
+    /// Records in the sender's copy.
+    var records: Int64 = 0
+    var summary: RangeSummary?
+    var sketch: Sketch?
+    /// For `more`: the width asked for.
+    var width = 0
+    /// For `sketch`: how the answerer compared the summaries.
+    var differingRanges = 0
+    var estimatedPairs = 0
+
+    var line: [UInt8] {
+        var object: [String: Value] = [
+            "step": .string(step.rawValue), "run": .string(run), "flow": .string(flow), "source": .string(source),
+            "target": .string(target), "entity": .string(entity), "records": .int(records),
+        ]
+        if oneWay { object["one_way"] = .bool(true) }
+        if let summary { object["summary"] = .string(Data(summary.bytes).base64EncodedString()) }
+        if let sketch {
+            object["sketch"] = .string(Data(sketch.bytes).base64EncodedString())
+            object["width"] = .int(Int64(sketch.width))
+        } else if width > 0 {
+            object["width"] = .int(Int64(width))
+        }
+        if step == .sketch {
+            object["differing_ranges"] = .int(Int64(differingRanges))
+            object["estimated_pairs"] = .int(Int64(estimatedPairs))
+        }
+        return CanonicalJSON.encode(.object(object))
+    }
+
+    init(step: Step, run: String, flow: String, source: String, target: String, entity: String) {
+        self.step = step
+        self.run = run
+        self.flow = flow
+        self.source = source
+        self.target = target
+        self.entity = entity
+    }
+
+    /// The same run's next step, addressed the same way.
+    func reply(_ step: Step) -> ReconcileMessage {
+        ReconcileMessage(step: step, run: run, flow: flow, source: source, target: target, entity: entity)
+    }
+
+    init(line: [UInt8]) throws {
+        func malformed(_ what: String) -> FerryError {
+            FerryError("bundle.record", "a reconcile line is malformed: \(what)", hint: "both sides must run the same Ferry version")
+        }
+        guard case .object(let o) = try CanonicalJSON.decode(line) else { throw malformed("not an object") }
+        func text(_ name: String) throws -> String {
+            guard let value = o[name]?.text, !value.isEmpty else { throw malformed("no \(name)") }
+            return value
+        }
+        func int(_ name: String) -> Int { if case .int(let value)? = o[name] { Int(value) } else { 0 } }
+        guard let step = Step(rawValue: try text("step")) else { throw malformed("unknown step \(o["step"]?.text ?? "")") }
+        self.init(step: step, run: try text("run"), flow: try text("flow"), source: try text("source"), target: try text("target"),
+            entity: try text("entity"))
+        oneWay = o["one_way"] == .bool(true)
+        records = Int64(int("records"))
+        width = int("width")
+        differingRanges = int("differing_ranges")
+        estimatedPairs = int("estimated_pairs")
+        if let encoded = o["summary"]?.text {
+            guard let bytes = Data(base64Encoded: encoded), let summary = RangeSummary(bytes: Array(bytes)) else { throw malformed("bad summary") }
+            self.summary = summary
+        }
+        if let encoded = o["sketch"]?.text {
+            guard width > 0, width <= Reconciler.maxWidth, let bytes = Data(base64Encoded: encoded),
+                let sketch = Sketch(bytes: Array(bytes), width: width)
+            else { throw malformed("bad sketch") }
+            self.sketch = sketch
+        }
+    }
+}

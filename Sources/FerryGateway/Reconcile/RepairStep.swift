@@ -1,0 +1,76 @@
+public import FerryCore
+import FerryMapping
+
+/// One line of a repair plan: what to do about one differing record, and why.
+public struct RepairStep: Sendable, Equatable {
+    public enum Action: String, Sendable {
+        /// Missing in the target: the source's record is sent.
+        case insert
+        /// Changed, and the policy lets the source's record through (the target's version
+        /// guard and field authorities still judge it at apply).
+        case update
+        /// Changed, and the target's values stand: a higher authority holds them.
+        case keep
+        /// Changed under `conflict: none`: people settle it; a case is raised.
+        case raiseCase = "case"
+        /// Only in the target: reported, never deleted across systems.
+        case report
+    }
+
+    public var action: Action
+    /// As the report shows it: masked when personal, `#…` for a key only the far side holds.
+    public var key: String
+    public var reason: String
+    /// The key digest's first 8 bytes in hex: how `--apply` finds the record again.
+    public var digest: String
+
+    public var value: Value {
+        .object(["action": .string(action.rawValue), "key": .string(key), "reason": .string(reason), "digest": .string(digest)])
+    }
+
+    public init(action: Action, key: String, reason: String, digest: String) {
+        self.action = action
+        self.key = key
+        self.reason = reason
+        self.digest = digest
+    }
+
+    init?(value: Value) {
+        guard case .object(let o) = value, let action = o["action"]?.text.flatMap(Action.init(rawValue:)), let key = o["key"]?.text else { return nil }
+        self.init(action: action, key: key, reason: o["reason"]?.text ?? "", digest: o["digest"]?.text ?? "")
+    }
+
+    /// A difference as the plan takes it: the key as shown, and its digest prefix.
+    typealias Keyed = (shown: String, digest: String)
+
+    /// The plan for a report of `source`'s copy (left) against `target`'s (right), under the
+    /// entity's conflict policies: authority by level (national > provincial > municipal >
+    /// district), latest by version, per-field winners, none → a case.
+    static func plan(
+        missing: [Keyed], changed: [Keyed], extra: [Keyed], source: Topology.System, target: Topology.System, entity: EntitySchema
+    ) -> [RepairStep] {
+        let compared = entity.fields.filter { !entity.ignoredInComparison.contains($0.name) && !entity.key.contains($0.name) }
+        let policies = Set(compared.map(\.conflict))
+        let unsettled = compared.filter { $0.conflict == .none }.map(\.name)
+        let change: (Action, String)
+        if !unsettled.isEmpty {
+            change = (.raiseCase, "conflict: none on \(unsettled.joined(separator: ", ")): people settle which value stands")
+        } else if policies == [.authority] {
+            if source.level < target.level {
+                change = (.update, "\(source.name) (\(source.level.rawValue)) outranks \(target.name) (\(target.level.rawValue))")
+            } else if target.level < source.level {
+                change = (.keep, "\(target.name) (\(target.level.rawValue)) outranks \(source.name) (\(source.level.rawValue)): its values stand")
+            } else {
+                change = (.update, "same level (\(source.level.rawValue)): the newer version wins at apply")
+            }
+        } else if policies.contains(.authority) {
+            let held = compared.filter { $0.conflict == .authority }.map(\.name)
+            change = (.update, "per field: latest by version, but \(held.joined(separator: ", ")) stay with the higher authority that set them")
+        } else {
+            change = (.update, "latest by version: applied where \(source.name)'s version is newer")
+        }
+        return missing.map { RepairStep(action: .insert, key: $0.shown, reason: "missing in \(target.name)", digest: $0.digest) }
+            + changed.map { RepairStep(action: change.0, key: $0.shown, reason: change.1, digest: $0.digest) }
+            + extra.map { RepairStep(action: .report, key: $0.shown, reason: "only in \(target.name): reported, never deleted across systems", digest: $0.digest) }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// One level of range fingerprints, short enough to open a reconcile across a gap: the
+/// whole copy's range sum, and per range three bytes (two of a hash of its sum, the low
+/// byte of its count). Comparing two summaries says whether the copies differ and about
+/// how many pairs a sketch must hold to find every difference.
+///
+/// Ranges are the keyed-hash partition of `DigestTree`, so a summary is a tree level.
+public struct RangeSummary: Sendable, Equatable {
+    public static let entryBytes = 3
+
+    public var root: RangeSum
+    /// Per range: the 16-bit fingerprint in the high bits, the count's low byte in the low.
+    public var entries: [UInt32]
+
+    public var ranges: Int { entries.count }
+
+    /// The summary of a tree's level whose width is nearest `ranges` (a power of the fan-out).
+    public init(tree: DigestTree, ranges: Int) {
+        var level = 0
+        while level < tree.depth, tree.levels[level].count < ranges { level += 1 }
+        self.init(root: tree.root, sums: tree.levels[level])
+    }
+
+    public init(root: RangeSum, sums: [RangeSum]) {
+        self.root = root
+        entries = sums.map { sum in
+            let hash = Self.fingerprint(sum)
+            return UInt32(truncatingIfNeeded: hash >> 48) << 8 | UInt32(UInt64(bitPattern: sum.count) & 0xFF)
+        }
+    }
+
+    /// FNV-1a over a range's 40 bytes: enough to tell ranges apart for an estimate (it is
+    /// no security boundary; the bundle around it is).
+    static func fingerprint(_ sum: RangeSum) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in sum.bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// The number of ranges a copy of `records` records is summarised in: about 256
+    /// records a range, from 16 to 4096 ranges (12 KB).
+    public static func ranges(forRecords records: Int) -> Int {
+        var ranges = 16
+        while ranges < 4096, ranges * 256 < records { ranges *= 16 }
+        return ranges
+    }
+
+    /// How the other copy compares: equal, or the number of differing ranges and an
+    /// estimate of the differing pairs (a changed record is two: its old and new digest).
+    public func compare(with other: RangeSummary) -> Comparison {
+        guard root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false) }
+        guard ranges == other.ranges else {
+            // Summaries of different widths cannot be matched range by range: size for the
+            // count difference at least, and say so.
+            return Comparison(differingRanges: ranges, estimatedPairs: Int(abs(root.count - other.root.count)) * 2 + 64, saturated: true)
+        }
+        var differing = 0
+        var pairs = 0
+        for (a, b) in zip(entries, other.entries) where a != b {
+            differing += 1
+            let delta = Int(Int8(truncatingIfNeeded: UInt8(a & 0xFF) &- UInt8(b & 0xFF)))
+            pairs += delta == 0 ? 2 : abs(delta)
+        }
+        // Several differences can share a range: scale by the expected number per
+        // differing range, from how many ranges are touched at all.
+        let saturated = differing >= ranges - ranges / 64
+        let touched = Double(min(differing, ranges - 1)) / Double(ranges)
+        let perRange = touched > 0 ? -Foundation.log(1 - touched) / touched : 1
+        return Comparison(differingRanges: differing, estimatedPairs: max(1, Int((Double(pairs) * perRange).rounded(.up))), saturated: saturated)
+    }
+
+    public struct Comparison: Sendable, Equatable {
+        public var differingRanges: Int
+        public var estimatedPairs: Int
+        /// Nearly every range differs: the estimate is a floor, not a measure.
+        public var saturated: Bool
+
+        public var equal: Bool { differingRanges == 0 }
+
+        public init(differingRanges: Int, estimatedPairs: Int, saturated: Bool) {
+            self.differingRanges = differingRanges
+            self.estimatedPairs = estimatedPairs
+            self.saturated = saturated
+        }
+    }
+
+    public var bytes: [UInt8] {
+        var out = root.bytes
+        out.reserveCapacity(40 + entries.count * Self.entryBytes)
+        for entry in entries {
+            out.append(UInt8(truncatingIfNeeded: entry >> 16))
+            out.append(UInt8(truncatingIfNeeded: entry >> 8))
+            out.append(UInt8(truncatingIfNeeded: entry))
+        }
+        return out
+    }
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count >= 40, (bytes.count - 40) % Self.entryBytes == 0, let root = RangeSum(bytes: Array(bytes[0..<40])) else { return nil }
+        self.root = root
+        entries = stride(from: 40, to: bytes.count, by: Self.entryBytes).map { i in
+            UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+        }
+        let count = entries.count
+        guard count >= 1, count & (count - 1) == 0 else { return nil }
+    }
+}

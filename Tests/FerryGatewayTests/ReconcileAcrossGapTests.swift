@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+import FerryCore
+import FerryAudit
+@testable import FerryGateway
+
+/// A reconcile across a gap through the demo's directory channels: only digests cross in
+/// sealed `reconcile` bundles, the report names exactly the records deleted, changed and
+/// added on the far side, and a repair through the normal queue brings the copies back.
+@Suite(.serialized) struct ReconcileAcrossGapTests {
+    /// The demo after approval's copy of passport progress drifted from issuance's: one row
+    /// lost, one restored from an older backup, one added by hand. Returns what was done.
+    static func drifted() throws -> (directory: URL, config: String, lost: String, restored: String, added: String, ids: [String]) {
+        let (directory, config, _) = try AuditLogTests.demo()
+        let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
+        let rows = try approval.write { db -> [Row] in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM hzzt ORDER BY SQBH")
+            try db.execute(sql: "DELETE FROM hzzt WHERE SQBH = ?", arguments: [rows[2]["SQBH"] as String])
+            try db.execute(sql: "UPDATE hzzt SET ZT = CASE ZT WHEN '1' THEN '2' ELSE '1' END, GXSJ = '20200101000000' WHERE SQBH = ?",
+                arguments: [rows[5]["SQBH"] as String])
+            try db.execute(sql: "INSERT INTO hzzt(SQBH, ZT, HZHM, GXSJ) VALUES ('WB2099000001', '1', NULL, '20261125080000')")
+            return rows
+        }
+        #expect(rows.count > 6)
+        let ids = try DatabaseQueue(path: directory.appendingPathComponent("data/issuance.db").path).read { db in
+            try String.fetchAll(db, sql: "SELECT * FROM issuance").filter { !$0.isEmpty }
+        }
+        return (directory, config, rows[2]["SQBH"], rows[5]["SQBH"], "WB2099000001", ids)
+    }
+
+    static func node(_ config: String, _ name: String) throws -> Node {
+        try Node(deployment: try Deployment.load(config), name: name, logger: Logger(label: "test"))
+    }
+
+    @Test func twoWayFindsExactlyTheDriftAndARepairBringsTheCopiesBack() throws {
+        let drift = try Self.drifted()
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+
+        let opened = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        #expect(opened.count == 1 && opened[0].mode == "two-way" && opened[0].shipped, "\(opened)")
+        #expect(opened[0].bundleBytes < 4_000, "a small copy opens with a small summary: \(opened[0].bundleBytes) bytes")
+        let answered = try jinhong.receive()
+        #expect(answered.reconciled.count == 1 && answered.reconciled[0].contains("answered"), "\(answered.reconciled)")
+        // Only digests crossed: no application number the systems hold is in the lines.
+        let lines = try jinhong.store.read { db in try Data.fetchAll(db, sql: "SELECT line FROM reconcile_inbox") }
+        let text = lines.map { String(decoding: $0, as: UTF8.self) }.joined()
+        #expect(!text.contains(drift.lost) && !text.contains(drift.restored) && !text.contains("WB20"), "a key crossed the gap")
+
+        let concluded = try passport.receive()
+        #expect(concluded.reconciled.count == 1 && concluded.reconciled[0].contains("done: 3 differences"), "\(concluded.reconciled)")
+        let report = try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
+        #expect(report.run == opened[0].run && report.state == "done" && report.mode == "two-way")
+        #expect(report.onlyLeft == [drift.lost], "missing in approval: \(report.onlyLeft)")
+        #expect(report.changed.map(\.key) == [drift.restored])
+        #expect(report.onlyRight.count == 1 && report.onlyRight[0].hasPrefix("#"), "the far side's extra record is known by digest only: \(report.onlyRight)")
+        #expect(report.matched == report.leftRecords - 2 && report.rightRecords == report.leftRecords)
+        // The plan: issuance is national, approval municipal, and passport progress is
+        // settled by the newest version: the lost row is inserted, the stale one updated,
+        // the extra one reported and never deleted.
+        #expect(report.plan.map(\.action) == [.insert, .update, .report], "\(report.plan)")
+
+        // Audited on both sides, with the run and the result digest.
+        var filter = AuditTools.Filter()
+        filter.node = "passport-gw"
+        filter.kinds = ["reconcile-opened", "reconciled"]
+        let entries = try AuditTools.log(config: drift.config, filter: filter)
+        #expect(entries.map(\.event.kind.rawValue) == ["reconcile-opened", "reconciled"])
+        #expect(entries.last?.event.details["result_digest"] == .string(report.resultDigest) && entries.last?.event.actor == "test")
+        filter.node = "jinhong-gw"
+        filter.kinds = ["reconcile-answered"]
+        #expect(try AuditTools.log(config: drift.config, filter: filter).count == 1)
+
+        // --apply sends the source's records through the normal queue: sealed, applied, receipted.
+        let repair = try passport.applyRepair(flow: "status-to-jinhong", actor: "test")
+        #expect(repair.enqueued == 2 && repair.run == report.run, "\(repair)")
+        _ = try passport.pack(flush: true)
+        let applied = try jinhong.receive()
+        #expect(applied.applied == 2, "\(applied)")
+        _ = try passport.receive()
+
+        _ = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        _ = try jinhong.receive()
+        _ = try passport.receive()
+        let again = try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
+        #expect(again.run != report.run)
+        #expect(again.onlyLeft.isEmpty && again.changed.isEmpty, "after the repair: \(again.onlyLeft) \(again.changed)")
+        #expect(again.onlyRight.count == 1, "the extra record is still there, reported")
+        #expect(try AuditTools.verify(config: drift.config, node: "passport-gw").entries > 0)
+        #expect(try AuditTools.verify(config: drift.config, node: "jinhong-gw").entries > 0)
+    }
+
+    @Test func oneWayShipsASketchAndTheFarSideReports() throws {
+        let drift = try Self.drifted()
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+        let opened = try passport.openReconcile(flow: "status-to-jinhong", oneWay: true, capacity: 50, actor: "test")
+        #expect(opened.count == 1 && opened[0].mode == "one-way")
+        let received = try jinhong.receive()
+        #expect(received.reconciled.count == 1 && received.reconciled[0].contains("reported here (done, 3 differences)"), "\(received.reconciled)")
+        let report = try #require(try jinhong.reconcileReports(flow: "status-to-jinhong").first)
+        #expect(report.mode == "one-way" && report.run == opened[0].run)
+        #expect(report.onlyRight == [drift.added], "the far side names what it holds: \(report.onlyRight)")
+        #expect(report.changed.map(\.key) == [drift.restored])
+        #expect(report.onlyLeft.count == 1 && report.onlyLeft[0].hasPrefix("#"))
+        // Nothing comes back on a one-way run.
+        #expect(try passport.receive().reconciled.isEmpty)
+
+        // A sketch too small for the drift says so, with the capacity it needs.
+        _ = try passport.openReconcile(flow: "status-to-jinhong", oneWay: true, capacity: 0, actor: "test")
+        try DatabaseQueue(path: drift.directory.appendingPathComponent("data/approval.db").path).write { db in
+            try db.execute(sql: "UPDATE hzzt SET GXSJ = '20200101000000'")
+        }
+        _ = try jinhong.receive()
+        let small = try #require(try jinhong.reconcileReports(flow: "status-to-jinhong").first)
+        #expect(small.state == "unresolved" && (small.note ?? "").contains("--capacity"), "\(small.state) \(small.note ?? "")")
+    }
+
+    @Test func aTamperedReconcileBundleIsRejectedAndNothingIsAnswered() throws {
+        let drift = try Self.drifted()
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+        _ = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        let gap = drift.directory.appendingPathComponent("gap/passport-to-jinhong")
+        let file = try #require(try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil).first { $0.pathExtension == "bundle" })
+        var bytes = try Data(contentsOf: file)
+        bytes[bytes.count - 100] ^= 0x01
+        try bytes.write(to: file)
+        let received = try jinhong.receive()
+        #expect(received.bundlesRejected == 1 && received.reconciled.isEmpty, "\(received)")
+        #expect(try jinhong.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reconcile_inbox") } == 0)
+    }
+}
