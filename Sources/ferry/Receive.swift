@@ -26,6 +26,7 @@ struct Receive: ParsableCommand {
         for receipt in report.receiptsSent { print("receipt sent on \(receipt.lane) seq \(receipt.sequence) (\(receipt.records) outcomes)") }
         for rejection in report.rejections { print("rejected: \(rejection)") }
         for missing in report.missing { print("warning: \(missing)") }
+        for step in report.reconciled { print("reconcile: \(step)") }
         if report.bundlesRejected > 0 { throw ExitCode(3) }
     }
 }
