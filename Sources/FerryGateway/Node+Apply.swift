@@ -36,6 +36,8 @@ extension Node {
             var perTarget: [TargetEntity: [(InboxItem, FerryCore.Record, source: String, repair: Bool)]] = [:]
             // Records held back as conflict cases, audited with the settlement.
             var conflicts: [(item: InboxItem, target: String, detail: String)] = []
+            // What each target now holds, for its digest index (kept for reconciles).
+            var indexChanges: [TargetEntity: [DigestIndex.Change]] = [:]
             for item in items {
                 let envelope: RecordEnvelope
                 do { envelope = try RecordEnvelope(line: item.line) } catch {
@@ -64,6 +66,7 @@ extension Node {
                 guard let (sink, mapping) = sinks[cacheKey] else { continue }
                 var rows: [SinkRow] = []
                 var rowItems: [InboxItem] = []
+                var rowRecords: [FerryCore.Record] = []
                 // Per row: who now holds its policed fields, and fields left to a higher authority.
                 var rowProvenance: [(key: String, fields: [String: FieldProvenance.Entry])] = []
                 var keptFields: [Int64: String] = [:]
@@ -106,6 +109,7 @@ extension Node {
                         })
                         rows.append(SinkRow(key: keyValues, values: values, operation: record.operation))
                         rowItems.append(item)
+                        rowRecords.append(record)
                     } catch let issue as MappingIssue {
                         outcomes[item.id] = (.rejected, "\(target): \(issue.description)")
                     }
@@ -119,9 +123,10 @@ extension Node {
                     continue
                 }
                 var provenance: [(key: String, fields: [String: FieldProvenance.Entry])] = []
-                for ((item, result), holders) in zip(zip(rowItems, results), rowProvenance) {
+                for (((item, result), holders), record) in zip(zip(zip(rowItems, results), rowProvenance), rowRecords) {
                     switch result {
                     case .applied:
+                        if let change = indexChange(record, schema: mapping.entity) { indexChanges[group, default: []].append(change) }
                         if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, keptFields[item.id]) }
                         appliedVersions.append((target, item))
                         if !holders.fields.isEmpty { provenance.append(holders) }
@@ -178,6 +183,9 @@ extension Node {
                 }
                 NodeMetrics.records("applied", flow: "*", items.filter { outcomes[$0.id]?.0 == .applied && failed[$0.id] == nil }.count)
                 NodeMetrics.records("rejected", flow: "*", items.filter { outcomes[$0.id]?.0 == .rejected && failed[$0.id] == nil }.count)
+                for (group, changes) in indexChanges {
+                    try DigestIndex.record(db, system: group.target, entity: group.entity, changes)
+                }
                 for (target, item) in appliedVersions {
                     try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: FerryCore.Record.sortableVersion(item.version))
                 }

@@ -43,7 +43,7 @@ public final class Node: Sendable {
         self.deployment = deployment
         self.config = config
         self.logger = logger
-        self.store = try NodeStore(path: path, migrations: [AuditLog.register, ConsoleUsers.register, ReconcileRuns.register])
+        self.store = try NodeStore(path: path, migrations: [AuditLog.register, ConsoleUsers.register, ReconcileRuns.register, DigestIndex.register])
         let keys = try config.keyFiles.map(NodeKey.load)
         self.keys = keys
         self.trust = try deployment.trustStore()

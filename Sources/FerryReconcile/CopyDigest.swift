@@ -11,6 +11,17 @@ public struct CopyDigest: Sendable {
         sketch = Sketch(width: sketchWidth)
     }
 
+    /// A copy whose range sums are already known, kept as records were applied: only the
+    /// sketch is left to fill, with `addToSketch`.
+    public init(tree: DigestTree, sketchWidth: Int) {
+        precondition(tree.fanOut == 16 && tree.depth == 3, "a copy's tree has 4096 ranges under three levels")
+        self.tree = tree
+        sketch = Sketch(width: sketchWidth)
+        records = Int(tree.root.count)
+    }
+
+    public mutating func addToSketch(_ pair: DigestPair) { sketch.insert(pair) }
+
     public mutating func add(_ pair: DigestPair) {
         tree.add(key: pair.key, digest: pair.digest)
         sketch.insert(pair)

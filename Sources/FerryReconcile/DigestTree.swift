@@ -26,6 +26,20 @@ public struct DigestTree: Sendable, Equatable {
         self.levels = levels
     }
 
+    /// A tree over known leaf sums (kept elsewhere, incrementally): each level sums the one below.
+    public init(fanOut: Int, depth: Int, leaves: [RangeSum]) {
+        self.init(fanOut: fanOut, depth: depth)
+        precondition(leaves.count == levels[depth].count, "one sum per leaf")
+        levels[depth] = leaves
+        for level in stride(from: depth - 1, through: 0, by: -1) {
+            for index in levels[level].indices {
+                var sum = RangeSum()
+                for child in levels[level + 1][(index * fanOut)..<((index + 1) * fanOut)] { sum.add(child) }
+                levels[level][index] = sum
+            }
+        }
+    }
+
     /// A depth giving leaves of about `perLeaf` records for `records` records.
     public static func depth(forRecords records: Int, fanOut: Int = 16, perLeaf: Int = 16) -> Int {
         var depth = 1

@@ -20,6 +20,11 @@ struct ReconcileCommand: ParsableCommand {
             In one zone (--left and --right): both systems are read and compared directly,
             field by field.
 
+            With --indexed, neither side reads its system: each takes its copy from the digest
+            index its pulls and applies keep (a full run rewrites it from the systems). That
+            is quick and catches what Ferry failed to deliver or apply; edits made outside
+            Ferry show only in a full run.
+
             Keys and personal values are shown masked; a key only the far side holds shows as
             '#' and its digest. Runs are audited with their counts and a digest of the
             differences. Exits 0 when the copies agree, 1 when they differ.
@@ -41,6 +46,8 @@ struct ReconcileCommand: ParsableCommand {
     @Flag(name: .long, help: "Ship a sketch with the opening and let the far side report, even where a return path exists.")
     var oneWay = false
     @Option(name: .long, help: "One-way: how many differing records the sketch must resolve.") var capacity = 1000
+    @Flag(name: .long, help: "Take both copies from the digest indexes that pulls and applies keep, without reading the systems.")
+    var indexed = false
     @Flag(name: .long, help: "Print the latest finished report of the flow instead of opening a run.") var report = false
     @Flag(name: .long, help: "Print the repair plan of the latest finished report.") var plan = false
     @Flag(name: .long, help: "Send the plan's inserts and updates through the normal queue.") var apply = false
@@ -77,7 +84,7 @@ struct ReconcileCommand: ParsableCommand {
         }
         let progress = Progress()
         let opened = try reporting {
-            try node.openReconcile(flow: flow, target: target, oneWay: oneWay, capacity: capacity, actor: actor, progress: progress.update)
+            try node.openReconcile(flow: flow, target: target, oneWay: oneWay, indexed: indexed, capacity: capacity, actor: actor, progress: progress.update)
         }
         progress.finish()
         for run in opened {

@@ -118,6 +118,46 @@ import FerryAudit
         #expect(small.state == "unresolved" && (small.note ?? "").contains("--capacity"), "\(small.state) \(small.note ?? "")")
     }
 
+    @Test func indexesKeptAtPullAndApplyAnswerWithoutReadingTheSystems() throws {
+        let drift = try Self.drifted()
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+        func reconcile(indexed: Bool) throws -> ReconcileTools.Report {
+            _ = try passport.openReconcile(flow: "status-to-jinhong", indexed: indexed, actor: "test")
+            _ = try jinhong.receive()
+            _ = try passport.receive()
+            return try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
+        }
+        // The demo's pulls and applies kept both indexes: they agree, as Ferry moved every
+        // record. Edits made by hand outside Ferry are invisible to them.
+        let kept = try reconcile(indexed: true)
+        #expect(kept.differences == 0 && kept.matched == kept.leftRecords && kept.leftRecords > 6, "\(kept.value)")
+        // A full run reads both systems, finds the hand edits, and rewrites both indexes.
+        let full = try reconcile(indexed: false)
+        #expect(full.differences == 3)
+
+        // Two records change at the source and are pulled (the source's index follows);
+        // the far side answers before it applies them, so they differ too.
+        let issuance = try DatabaseQueue(path: drift.directory.appendingPathComponent("data/issuance.db").path)
+        try issuance.write { db in
+            try db.execute(sql: "UPDATE issuance SET modified = datetime(modified, '+1 day') WHERE rowid IN (SELECT rowid FROM issuance ORDER BY rowid DESC LIMIT 2)")
+            #expect(db.changesCount == 2)
+        }
+        _ = try passport.sync(flow: "status-to-jinhong", flush: true)
+        let before = try reconcile(indexed: true)
+        #expect(before.mode == "two-way" && before.changed.count == full.changed.count + 2, "\(before.changed)")
+        #expect(before.changed.allSatisfy { $0.key.hasPrefix("#") } && (before.note ?? "").hasPrefix("indexed"))
+
+        // Applied on the far side since (the target's index follows): with the systems out
+        // of reach, the indexes alone answer, and agree with the full run.
+        let moved = ["data/issuance.db", "data/approval.db"].map { drift.directory.appendingPathComponent($0) }
+        for file in moved { try FileManager.default.moveItem(at: file, to: file.appendingPathExtension("away")) }
+        let after = try reconcile(indexed: true)
+        for file in moved { try FileManager.default.moveItem(at: file.appendingPathExtension("away"), to: file) }
+        #expect(after.run != before.run && after.differences == 3)
+        #expect(after.resultDigest == full.resultDigest, "the index and the systems agree on what differs")
+    }
+
     @Test func aTamperedReconcileBundleIsRejectedAndNothingIsAnswered() throws {
         let drift = try Self.drifted()
         let passport = try Self.node(drift.config, "passport-gw")

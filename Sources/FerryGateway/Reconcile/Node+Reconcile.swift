@@ -32,7 +32,7 @@ extension Node {
     /// when `receive` takes the answer in; without one (or with `oneWay`) the summary goes
     /// with a sketch sized for `capacity` differences and the far side reports.
     public func openReconcile(
-        flow name: String, target only: String? = nil, oneWay: Bool = false, capacity: Int = 1000, actor: String,
+        flow name: String, target only: String? = nil, oneWay: Bool = false, indexed: Bool = false, capacity: Int = 1000, actor: String,
         progress: (@Sendable (String, Int) -> Void)? = nil
     ) throws -> [OpenedReconcile] {
         guard let flow = topology.flow(named: name) else {
@@ -57,10 +57,11 @@ extension Node {
             }
             let mode = oneWay || !lane.hasReturn ? "one-way" : "two-way"
             let width = mode == "one-way" ? min(Reconciler.maxWidth, Sketch.width(forElements: max(1, capacity) * 2)) : 8
-            var copy = CopyDigest(sketchWidth: width)
-            let counts = try ReconcileTools.scan(deployment, system: source, entity: flow.entity, digester: digester, progress: progress) { pair, _ in copy.add(pair) }
+            let (copy, counts) = try digestCopy(source, entity: flow.entity, sketchWidth: mode == "one-way" ? width : nil,
+                indexed: indexed, rebuild: true, digester: digester, progress: progress)
             var message = ReconcileMessage(step: .open, run: hex(try randomBytes(12)), flow: name, source: source.name, target: target.name, entity: flow.entity)
             message.oneWay = mode == "one-way"
+            message.indexed = indexed
             message.records = Int64(counts.records)
             message.summary = copy.summary()
             if message.oneWay { message.sketch = copy.sketch }
@@ -77,6 +78,35 @@ extension Node {
                 bundleBytes: bytes, shipped: shipped))
         }
         return opened
+    }
+
+    /// One side's copy, digested: read from the system through its mapping (and, with
+    /// `rebuild`, written into the digest index as read), or taken from the index without
+    /// reading the system. Without a sketch width only the range sums are needed.
+    func digestCopy(
+        _ system: Topology.System, entity: String, sketchWidth: Int?, indexed: Bool, rebuild: Bool, digester: RecordDigester,
+        progress: (@Sendable (String, Int) -> Void)?
+    ) throws -> (copy: CopyDigest, counts: (records: Int, unreadable: Int)) {
+        if indexed {
+            let copy = try store.read { db -> CopyDigest? in
+                try DigestIndex.isEmpty(db, system: system.name, entity: entity)
+                    ? nil : try DigestIndex.copy(db, system: system.name, entity: entity, sketchWidth: sketchWidth)
+            }
+            guard let copy else {
+                throw FerryError(.reconcile, "node \(name) keeps no digest index of \(system.name) yet",
+                    hint: "reconcile once without --indexed: that reads the system and starts the index, which pulls and applies keep from then on")
+            }
+            return (copy, (copy.records, 0))
+        }
+        var copy = CopyDigest(sketchWidth: sketchWidth ?? 8)
+        var index = rebuild ? DigestIndex.Rebuild(system: system.name, entity: entity) : nil
+        try index?.start(store)
+        let counts = try ReconcileTools.scan(deployment, system: system, entity: entity, digester: digester, progress: progress) { pair, _ in
+            copy.add(pair)
+            try index?.add(pair, store: store)
+        }
+        try index?.finish(store)
+        return (copy, counts)
     }
 
     /// Seals one reconcile line for a lane and drops it; a refused drop leaves it sealed
@@ -139,8 +169,10 @@ extension Node {
             throw FerryError(.reconcile, "run \(message.run) opened without a summary", hint: "both sides must run the same Ferry version")
         }
         let width = message.oneWay ? (message.sketch?.width ?? 8) : message.step == .more ? min(Reconciler.maxWidth, max(8, message.width)) : Reconciler.maxWidth
-        var copy = CopyDigest(sketchWidth: width)
-        _ = try ReconcileTools.scan(deployment, system: target, entity: flow.entity, digester: digester, progress: nil) { pair, _ in copy.add(pair) }
+        // An indexed two-way opening compares summaries first: the index's pairs are only
+        // streamed into a sketch when the copies differ.
+        var (copy, _) = try digestCopy(target, entity: flow.entity, sketchWidth: message.indexed && !message.oneWay && message.step == .open ? nil : width,
+            indexed: message.indexed, rebuild: message.step == .open, digester: digester, progress: nil)
         let lane = "\(senderZone)→\(zone)"
 
         if message.oneWay {
@@ -149,7 +181,7 @@ extension Node {
             (report.run, report.flow, report.mode, report.sketchWidth, report.rounds) = (message.run, message.flow, "one-way", theirs.width, 1)
             (report.leftRecords, report.rightRecords) = (Int(message.records), copy.records)
             if let found = Reconciler.differences(ours: theirs, theirs: copy.sketch) {
-                try describe(found, in: &report, ours: .right, system: target, digester: digester)
+                try describe(found, in: &report, ours: .right, system: target, digester: digester, indexed: message.indexed)
             } else {
                 let comparison = comparison(message.summary, copy)
                 report.state = "unresolved"
@@ -164,6 +196,9 @@ extension Node {
         if message.step == .open, comparison.equal {
             reply = message.reply(.equal)
         } else {
+            if message.indexed, copy.sketch.width != width {
+                copy = try digestCopy(target, entity: flow.entity, sketchWidth: width, indexed: true, rebuild: false, digester: digester, progress: nil).copy
+            }
             reply = message.reply(.sketch)
             let needed = message.step == .more ? width : (Reconciler.width(for: comparison) ?? Reconciler.maxWidth)
             reply.sketch = copy.sketch.folded(to: needed)
@@ -213,8 +248,8 @@ extension Node {
             try finish(report, role: "opener", message: message, lane: lane)
             return "\(message.flow): reconcile \(message.run) found the copies equal"
         }
-        var copy = CopyDigest(sketchWidth: theirs.width)
-        let counts = try ReconcileTools.scan(deployment, system: source, entity: flow.entity, digester: digester, progress: nil) { pair, _ in copy.add(pair) }
+        let (copy, counts) = try digestCopy(source, entity: flow.entity, sketchWidth: theirs.width, indexed: message.indexed, rebuild: false,
+            digester: digester, progress: nil)
         report.leftRecords = counts.records
         report.sketchWidth = theirs.width
         guard let found = Reconciler.differences(ours: copy.sketch, theirs: theirs) else {
@@ -235,18 +270,23 @@ extension Node {
             try finish(report, role: "opener", message: message, lane: lane)
             return "\(message.flow): reconcile \(message.run) unresolved"
         }
-        try describe(found, in: &report, ours: .left, system: source, digester: digester)
+        try describe(found, in: &report, ours: .left, system: source, digester: digester, indexed: message.indexed)
         try finish(report, role: "opener", message: message, lane: lane)
         return "\(message.flow): reconcile \(message.run) done: \(report.differences) differences"
     }
 
     /// Fills a report from the differences, showing the keys this side holds (masked when
     /// personal) and the far side's by their digest; reads this side once more for them.
-    func describe(_ found: Differences, in report: inout ReconcileTools.Report, ours side: ReconcileTools.Side, system: Topology.System, digester: RecordDigester) throws {
+    func describe(
+        _ found: Differences, in report: inout ReconcileTools.Report, ours side: ReconcileTools.Side, system: Topology.System, digester: RecordDigester,
+        indexed: Bool = false
+    ) throws {
         let mine = side == .left ? found.onlyLeft : found.onlyRight
         let wanted = mine.union(found.changed)
         var shown: [[UInt8]: String] = [:]
-        if !wanted.isEmpty {
+        if indexed, !wanted.isEmpty {
+            report.note = "indexed: the systems were not read, so keys show as their digests; --apply reads the source for them"
+        } else if !wanted.isEmpty {
             _ = try ReconcileTools.scan(deployment, system: system, entity: report.entity, digester: digester, progress: nil) { pair, record in
                 let short = Reconciler.shortKey(pair.key)
                 if wanted.contains(short) { shown[short] = deployment.subject(key: record.keyString, entity: report.entity) }

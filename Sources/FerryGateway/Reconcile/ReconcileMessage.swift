@@ -20,6 +20,8 @@ struct ReconcileMessage: Sendable, Equatable {
     var target: String
     var entity: String
     var oneWay = false
+    /// Both sides take their copy from their digest index instead of reading the systems.
+    var indexed = false
     /// Records in the sender's copy.
     var records: Int64 = 0
     var summary: RangeSummary?
@@ -36,6 +38,7 @@ struct ReconcileMessage: Sendable, Equatable {
             "target": .string(target), "entity": .string(entity), "records": .int(records),
         ]
         if oneWay { object["one_way"] = .bool(true) }
+        if indexed { object["indexed"] = .bool(true) }
         if let summary { object["summary"] = .string(Data(summary.bytes).base64EncodedString()) }
         if let sketch {
             object["sketch"] = .string(Data(sketch.bytes).base64EncodedString())
@@ -61,7 +64,9 @@ struct ReconcileMessage: Sendable, Equatable {
 
     /// The same run's next step, addressed the same way.
     func reply(_ step: Step) -> ReconcileMessage {
-        ReconcileMessage(step: step, run: run, flow: flow, source: source, target: target, entity: entity)
+        var reply = ReconcileMessage(step: step, run: run, flow: flow, source: source, target: target, entity: entity)
+        reply.indexed = indexed
+        return reply
     }
 
     init(line: [UInt8]) throws {
@@ -78,6 +83,7 @@ struct ReconcileMessage: Sendable, Equatable {
         self.init(step: step, run: try text("run"), flow: try text("flow"), source: try text("source"), target: try text("target"),
             entity: try text("entity"))
         oneWay = o["one_way"] == .bool(true)
+        indexed = o["indexed"] == .bool(true)
         records = Int64(int("records"))
         width = int("width")
         differingRanges = int("differing_ranges")

@@ -1,0 +1,170 @@
+import Foundation
+import FerryCore
+import FerryMapping
+import FerryReconcile
+import FerryQueue
+import GRDB
+
+/// Each system's copy as this node last saw it pass: one (key digest, record digest) pair a
+/// record, and the 4096 range sums of `CopyDigest`'s tree over them. Pulls keep the
+/// source's up to date, applies the target's, in the transaction of the step itself, so a
+/// reconcile `--indexed` opens and answers without reading the systems at all. A full
+/// reconcile reads the systems and rewrites the index from what it read: that is how
+/// edits made outside Ferry come back into it.
+enum DigestIndex {
+    static let ranges = 4096
+
+    static func register(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("reconcile-index-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE reconcile_index (
+                    system TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    key BLOB NOT NULL,
+                    digest BLOB NOT NULL,
+                    PRIMARY KEY (system, entity, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE reconcile_ranges (
+                    system TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    range INTEGER NOT NULL,
+                    sum BLOB NOT NULL,
+                    changed_at TEXT NOT NULL,
+                    PRIMARY KEY (system, entity, range)
+                ) WITHOUT ROWID;
+                """)
+        }
+    }
+
+    /// A change to one record: its new digest, or nil when it was deleted.
+    struct Change {
+        var key: [UInt8]
+        var digest: [UInt8]?
+    }
+
+    /// Folds changes into the index and its range sums: one subtraction and one addition
+    /// per changed record, whatever the copy's size.
+    static func record(_ db: Database, system: String, entity: String, _ changes: [Change]) throws {
+        guard !changes.isEmpty else { return }
+        let shape = DigestTree(fanOut: 16, depth: 3)
+        var sums: [Int: RangeSum] = [:]
+        func sum(_ range: Int) throws -> RangeSum {
+            if let known = sums[range] { return known }
+            let stored = try Data.fetchOne(db, sql: "SELECT sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range = ?",
+                arguments: [system, entity, range]).flatMap { RangeSum(bytes: Array($0)) }
+            return stored ?? RangeSum()
+        }
+        let find = try db.cachedStatement(sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
+            ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
+            """)
+        let delete = try db.cachedStatement(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
+        for change in changes {
+            let range = shape.leaf(of: change.key)
+            var current = try sum(range)
+            let key = Data(change.key)
+            if let old = try Data.fetchOne(find, arguments: [system, entity, key]) { current.remove(Array(old)) }
+            if let digest = change.digest {
+                current.add(digest)
+                try upsert.execute(arguments: [system, entity, key, Data(digest)])
+            } else {
+                try delete.execute(arguments: [system, entity, key])
+            }
+            sums[range] = current
+        }
+        let now = Clock.now
+        for (range, sum) in sums {
+            try db.execute(sql: """
+                INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
+                """, arguments: [system, entity, range, Data(sum.bytes), now])
+        }
+    }
+
+    /// Rewrites a system's index from a full read, in batches: pairs are written as they
+    /// come and only the 4096 sums are held, so memory stays flat however big the copy.
+    struct Rebuild {
+        let system: String
+        let entity: String
+        private var sums = Array(repeating: RangeSum(), count: DigestIndex.ranges)
+        private var batch: [DigestPair] = []
+        private let shape = DigestTree(fanOut: 16, depth: 3)
+
+        init(system: String, entity: String) {
+            self.system = system
+            self.entity = entity
+        }
+
+        mutating func add(_ pair: DigestPair, store: NodeStore) throws {
+            sums[shape.leaf(of: pair.key)].add(pair.digest)
+            batch.append(pair)
+            if batch.count >= 5000 { try flush(store) }
+        }
+
+        private mutating func flush(_ store: NodeStore) throws {
+            let (pairs, system, entity) = (batch, system, entity)
+            batch.removeAll(keepingCapacity: true)
+            try store.write { db in
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
+                    """)
+                for pair in pairs { try insert.execute(arguments: [system, entity, Data(pair.key), Data(pair.digest)]) }
+            }
+        }
+
+        /// Clears the old index; called before the first pair.
+        func start(_ store: NodeStore) throws {
+            try store.write { db in
+                try db.execute(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
+                try db.execute(sql: "DELETE FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity])
+            }
+        }
+
+        mutating func finish(_ store: NodeStore) throws {
+            try flush(store)
+            let (sums, system, entity, now) = (sums, system, entity, Clock.now)
+            try store.write { db in
+                for (range, sum) in sums.enumerated() where sum.count != 0 {
+                    try db.execute(sql: """
+                        INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
+                        """, arguments: [system, entity, range, Data(sum.bytes), now])
+                }
+            }
+        }
+    }
+
+    /// The copy as indexed: the range tree from the kept sums, without a pass over the
+    /// records; with a sketch width, the index's pairs streamed into the sketch.
+    static func copy(_ db: Database, system: String, entity: String, sketchWidth: Int?) throws -> CopyDigest {
+        var leaves = Array(repeating: RangeSum(), count: ranges)
+        for row in try Row.fetchAll(db, sql: "SELECT range, sum FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity]) {
+            let range: Int = row["range"]
+            if leaves.indices.contains(range), let sum = RangeSum(bytes: Array(row["sum"] as Data)) { leaves[range] = sum }
+        }
+        var copy = CopyDigest(tree: DigestTree(fanOut: 16, depth: 3, leaves: leaves), sketchWidth: sketchWidth ?? 8)
+        guard sketchWidth != nil else { return copy }
+        let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
+        while let row = try rows.next() {
+            copy.addToSketch(DigestPair(key: Array(row["key"] as Data), digest: Array(row["digest"] as Data)))
+        }
+        return copy
+    }
+
+    /// Whether the index holds anything for a system yet.
+    static func isEmpty(_ db: Database, system: String, entity: String) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT 1 FROM reconcile_ranges WHERE system = ? AND entity = ? LIMIT 1", arguments: [system, entity]) == nil
+    }
+}
+
+extension Node {
+    /// A record's entry in the digest index: its pair, or a removal for a deletion; nil
+    /// without a digest key.
+    func indexChange(_ record: FerryCore.Record, schema: EntitySchema) -> DigestIndex.Change? {
+        guard let digester else { return nil }
+        let key = Array(digester.keyDigest(entity: record.entity, key: record.key).prefix(16))
+        return DigestIndex.Change(key: key, digest: record.operation == .delete ? nil : digester.digest(record, schema: schema))
+    }
+}
