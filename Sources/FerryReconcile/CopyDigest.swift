@@ -40,10 +40,13 @@ public enum Reconciler {
     public static let maxWidth = 1 << 15
 
     /// The width an answer's sketch needs for the estimated difference, with room for the
-    /// estimate's error (a range touched by several records is counted as one or two);
-    /// four times more when nearly every range differs. Nil past `maxWidth`.
+    /// estimate's error (a range touched by several records is counted as one or two).
+    /// When nearly every range differs the estimate is only a floor: then the sketch is
+    /// sized for every record of both copies, or four times the floor if that is more
+    /// than a sketch holds (a `more` round widens it further). Nil past `maxWidth`.
     public static func width(for comparison: RangeSummary.Comparison) -> Int? {
-        let pairs = comparison.saturated ? comparison.estimatedPairs * 4 : comparison.estimatedPairs + comparison.estimatedPairs / 8
+        let ceiling = Sketch.width(forElements: comparison.records) <= maxWidth ? comparison.records : comparison.estimatedPairs * 4
+        let pairs = comparison.saturated ? max(comparison.estimatedPairs, ceiling) : comparison.estimatedPairs + comparison.estimatedPairs / 8
         let width = Sketch.width(forElements: pairs)
         return width <= maxWidth ? width : nil
     }

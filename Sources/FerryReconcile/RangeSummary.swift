@@ -52,11 +52,12 @@ public struct RangeSummary: Sendable, Equatable {
     /// How the other copy compares: equal, or the number of differing ranges and an
     /// estimate of the differing pairs (a changed record is two: its old and new digest).
     public func compare(with other: RangeSummary) -> Comparison {
-        guard root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false) }
+        let records = Int(root.count + other.root.count)
+        guard root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false, records: records) }
         guard ranges == other.ranges else {
             // Summaries of different widths cannot be matched range by range: size for the
             // count difference at least, and say so.
-            return Comparison(differingRanges: ranges, estimatedPairs: Int(abs(root.count - other.root.count)) * 2 + 64, saturated: true)
+            return Comparison(differingRanges: ranges, estimatedPairs: Int(abs(root.count - other.root.count)) * 2 + 64, saturated: true, records: records)
         }
         var differing = 0
         var pairs = 0
@@ -70,7 +71,8 @@ public struct RangeSummary: Sendable, Equatable {
         let saturated = differing >= ranges - ranges / 64
         let touched = Double(min(differing, ranges - 1)) / Double(ranges)
         let perRange = touched > 0 ? -Foundation.log(1 - touched) / touched : 1
-        return Comparison(differingRanges: differing, estimatedPairs: max(1, Int((Double(pairs) * perRange).rounded(.up))), saturated: saturated)
+        return Comparison(differingRanges: differing, estimatedPairs: max(1, Int((Double(pairs) * perRange).rounded(.up))), saturated: saturated,
+            records: records)
     }
 
     public struct Comparison: Sendable, Equatable {
@@ -78,13 +80,16 @@ public struct RangeSummary: Sendable, Equatable {
         public var estimatedPairs: Int
         /// Nearly every range differs: the estimate is a floor, not a measure.
         public var saturated: Bool
+        /// Records in both copies together: no more pairs than that can differ.
+        public var records: Int
 
         public var equal: Bool { differingRanges == 0 }
 
-        public init(differingRanges: Int, estimatedPairs: Int, saturated: Bool) {
+        public init(differingRanges: Int, estimatedPairs: Int, saturated: Bool, records: Int = 0) {
             self.differingRanges = differingRanges
             self.estimatedPairs = estimatedPairs
             self.saturated = saturated
+            self.records = records
         }
     }
 

@@ -158,6 +158,44 @@ import FerryAudit
         #expect(after.resultDigest == full.resultDigest, "the index and the systems agree on what differs")
     }
 
+    @Test func aDistrictValueNeverOverwritesANationalOneUnderTheAuthorityPolicy() throws {
+        let (directory, config, _) = try AuditLogTests.demo()
+        // The approval system becomes a district one, and applications are settled by authority.
+        let topology = try String(contentsOfFile: config, encoding: .utf8)
+        try Data(topology.replacingOccurrences(of: "zone: jinhong\n    level: municipal", with: "zone: jinhong\n    level: district").utf8)
+            .write(to: URL(fileURLWithPath: config))
+        let entity = directory.appendingPathComponent("Mappings/entities/travel-application.yaml")
+        try Data(try String(contentsOf: entity, encoding: .utf8).replacingOccurrences(of: "version: updated_at\n", with: "version: updated_at\nconflict: authority\n").utf8)
+            .write(to: entity)
+        // The national issuance system holds its own purpose for one order, and misses another.
+        let issuance = try DatabaseQueue(path: directory.appendingPathComponent("data/issuance.db").path)
+        let (changed, missing) = try issuance.write { db -> (String, String) in
+            let refs = try String.fetchAll(db, sql: "SELECT order_ref FROM travel_orders ORDER BY order_ref")
+            try db.execute(sql: "UPDATE travel_orders SET purpose = '国家核定用途' WHERE order_ref = ?", arguments: [refs[1]])
+            try db.execute(sql: "DELETE FROM travel_orders WHERE order_ref = ?", arguments: [refs[4]])
+            return (refs[1], refs[4])
+        }
+        let jinhong = try Self.node(config, "jinhong-gw")
+        let passport = try Self.node(config, "passport-gw")
+        _ = try jinhong.openReconcile(flow: "approvals-to-passport", actor: "test")
+        _ = try passport.receive()
+        _ = try jinhong.receive()
+        let report = try #require(try jinhong.reconcileReports(flow: "approvals-to-passport").first)
+        #expect(report.changed.map(\.key) == [changed] && report.onlyLeft == [missing], "\(report.value)")
+        let keep = try #require(report.plan.first { $0.key == changed })
+        #expect(keep.action == .keep && keep.reason.contains("issuance (national) outranks approval (district)"), "\(keep)")
+        #expect(report.plan.first { $0.key == missing }?.action == .insert)
+
+        let repair = try jinhong.applyRepair(flow: "approvals-to-passport", actor: "test")
+        #expect(repair.enqueued == 1 && repair.kept == 1, "\(repair)")
+        _ = try jinhong.pack(flush: true)
+        #expect(try passport.receive().applied == 1)
+        let purposes = try issuance.read { db in
+            try String.fetchAll(db, sql: "SELECT purpose FROM travel_orders WHERE order_ref IN (?, ?) ORDER BY order_ref", arguments: [changed, missing])
+        }
+        #expect(purposes.count == 2 && purposes[0] == "国家核定用途", "the national value stands: \(purposes)")
+    }
+
     @Test func aTamperedReconcileBundleIsRejectedAndNothingIsAnswered() throws {
         let drift = try Self.drifted()
         let passport = try Self.node(drift.config, "passport-gw")

@@ -68,4 +68,22 @@ import FerryCore
         #expect(comparison.estimatedPairs > 800 && comparison.estimatedPairs < 1_100, "\(comparison)")
         #expect(summary.compare(with: near.summary(ranges: 4096)).equal)
     }
+
+    @Test func whenEveryRangeDiffersOneAnswerStillResolvesASmallCopy() throws {
+        var random = SplitMix64(seed: 43)
+        var near = CopyDigest()
+        var far = CopyDigest()
+        for _ in 0..<2_000 {
+            // Every record differs: a field the far side sets for all of them.
+            let key = random.bytes(16)
+            near.add(DigestPair(key: key, digest: random.bytes(32)))
+            far.add(DigestPair(key: key, digest: random.bytes(32)))
+        }
+        let summary = near.summary()
+        let comparison = summary.compare(with: far.summary(ranges: summary.ranges))
+        #expect(comparison.saturated && comparison.estimatedPairs < 1_000, "the estimate alone is far too low: \(comparison)")
+        let width = try #require(Reconciler.width(for: comparison))
+        let found = try #require(Reconciler.differences(ours: near.sketch, theirs: far.sketch.folded(to: width)), "width \(width)")
+        #expect(found.changed.count == 2_000 && found.onlyLeft.isEmpty && found.onlyRight.isEmpty)
+    }
 }
