@@ -137,6 +137,9 @@ public struct Topology: Sendable {
         public var to: [String]
         public var schedule: String?
         public var mode: Mode
+        /// `reconcile: { extras: delete }`: a reconcile repair deletes records only the
+        /// target holds (by default they are reported only).
+        public var deleteExtras = false
         public var location: SourceLocation
     }
 }

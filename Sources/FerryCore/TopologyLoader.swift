@@ -191,7 +191,20 @@ public enum TopologyLoader {
 
         for item in try root["flows"]?.items("flows") ?? [] {
             let what = "a flow"
-            try item.rejectUnknownKeys(["name", "entity", "from", "to", "schedule", "mode"], in: what)
+            try item.rejectUnknownKeys(["name", "entity", "from", "to", "schedule", "mode", "reconcile"], in: what)
+            // Records only a target holds are reported by a reconcile, and deleted by its
+            // repair only where the flow says so: deleting across levels is never a default.
+            var deleteExtras = false
+            if let reconcile = item["reconcile"] {
+                try reconcile.rejectUnknownKeys(["extras"], in: "reconcile")
+                if let extras = reconcile["extras"] {
+                    switch try extras.string("extras") {
+                    case "report": deleteExtras = false
+                    case "delete": deleteExtras = true
+                    case let other: throw extras.error("extras is report or delete, not '\(other)'", hint: "write reconcile: { extras: delete } to let repairs delete records only the target holds")
+                    }
+                }
+            }
             let modeNode = item["mode"]
             let modeText = try modeNode?.string("mode") ?? "incremental"
             guard let mode = Topology.Mode(rawValue: modeText) else {
@@ -210,7 +223,7 @@ public enum TopologyLoader {
                     entity: try item.require("entity", in: what).string("entity"),
                     from: try item.require("from", in: what).string("from"),
                     to: try item.require("to", in: what).strings("to"),
-                    schedule: schedule, mode: mode, location: item.location))
+                    schedule: schedule, mode: mode, deleteExtras: deleteExtras, location: item.location))
         }
         return topology
     }

@@ -69,7 +69,7 @@ struct ReconcileCommand: ParsableCommand {
         let node = try reporting { try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger()) }
         if apply {
             let result = try reporting { try node.applyRepair(flow: flow, run: runID, actor: actor) }
-            print("run \(result.run): \(result.enqueued) records queued for \(result.lane) as repairs; \(result.kept) kept as the target holds them, \(result.cases) raised as cases, \(result.reported) reported only")
+            print("run \(result.run): \(result.enqueued) records queued for \(result.lane) as repairs; \(result.kept) kept as the target holds them, \(result.cases) raised as cases, \(result.reported) reported only\(result.deletions > 0 ? ", \(result.deletions) extras the target is asked to delete" : "")")
             print("  ferry sync \(flow) (or the daemon) seals and ships them; receipts and the audit log follow as for any exchange")
             return
         }

@@ -196,6 +196,48 @@ import FerryAudit
         #expect(purposes.count == 2 && purposes[0] == "国家核定用途", "the national value stands: \(purposes)")
     }
 
+    @Test func extrasAreDeletedOnlyWhereTheFlowOptsIn() throws {
+        let drift = try Self.drifted()
+        func run() throws -> (Node.RepairResult, Node, Node) {
+            let passport = try Self.node(drift.config, "passport-gw")
+            let jinhong = try Self.node(drift.config, "jinhong-gw")
+            _ = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+            _ = try jinhong.receive()
+            _ = try passport.receive()
+            return (try passport.applyRepair(flow: "status-to-jinhong", actor: "test"), passport, jinhong)
+        }
+        func extraRows() throws -> Int {
+            try DatabaseQueue(path: drift.directory.appendingPathComponent("data/approval.db").path).read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hzzt WHERE SQBH = ?", arguments: [drift.added]) ?? 0
+            }
+        }
+        // By default the extra record is reported and stays.
+        let (plain, _, _) = try run()
+        #expect(plain.reported == 1 && plain.deletions == 0)
+        #expect(try extraRows() == 1)
+
+        let topology = try String(contentsOfFile: drift.config, encoding: .utf8)
+        let optedIn = topology.replacingOccurrences(of: #"from: issuance, to: [approval], schedule: "*/10 * * * *" }"#,
+            with: #"from: issuance, to: [approval], schedule: "*/10 * * * *", reconcile: { extras: delete } }"#)
+        #expect(optedIn != topology)
+        try Data(optedIn.utf8).write(to: URL(fileURLWithPath: drift.config))
+        let (repair, passport, jinhong) = try run()
+        #expect(repair.deletions == 1 && repair.reported == 0, "\(repair)")
+        _ = try passport.pack(flush: true)
+        let received = try jinhong.receive()
+        #expect(received.reconciled.contains { $0.contains("1 records only approval held staged for deletion") }, "\(received.reconciled)")
+        #expect(try extraRows() == 0, "the extra record is gone")
+        // A typo in the option is refused at its line and column.
+        try Data(topology.replacingOccurrences(of: #"to: [approval], schedule: "*/10 * * * *" }"#,
+            with: #"to: [approval], schedule: "*/10 * * * *", reconcile: { extras: remove } }"#).utf8).write(to: URL(fileURLWithPath: drift.config))
+        #expect {
+            _ = try Deployment.load(drift.config)
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("extras is report or delete, not 'remove'") && message.contains("ferry.yaml:")
+        }
+    }
+
     @Test func aTamperedReconcileBundleIsRejectedAndNothingIsAnswered() throws {
         let drift = try Self.drifted()
         let passport = try Self.node(drift.config, "passport-gw")

@@ -138,6 +138,7 @@ extension Node {
                 switch message.step {
                 case .open, .more: notes.append(try answer(message, senderZone: senderZone))
                 case .sketch, .equal: notes.append(try conclude(message, senderZone: senderZone))
+                case .delete: notes.append(try deleteExtras(message, bundle: item.bundle, senderZone: senderZone))
                 }
                 try transaction { db in try ReconcileRuns.done(db, id: item.id) }
             } catch let error as FerryError {
@@ -304,7 +305,8 @@ extension Node {
         // The plan is made where the source's records are: only the opener can send them.
         if side == .left, let target = topology.system(named: report.right) {
             report.plan = RepairStep.plan(missing: missing, changed: changed, extra: extra, source: system, target: target,
-                entity: try deployment.mapping(system: system.name, entity: report.entity).entity)
+                entity: try deployment.mapping(system: system.name, entity: report.entity).entity,
+                deleteExtras: report.flow.flatMap { topology.flow(named: $0) }?.deleteExtras ?? false)
         }
     }
 
@@ -315,6 +317,8 @@ extension Node {
         public var kept = 0
         public var cases = 0
         public var reported = 0
+        /// Records only the target holds that it was asked to delete (flows that opt in).
+        public var deletions = 0
         public var lane = ""
     }
 
@@ -346,6 +350,7 @@ extension Node {
             case .keep: result.kept += 1
             case .raiseCase: result.cases += 1
             case .report: result.reported += 1
+            case .delete: result.deletions += 1
             case .insert, .update: break
             }
         }
@@ -362,7 +367,43 @@ extension Node {
                 "cases": .int(Int64(result.cases)), "reported": .int(Int64(result.reported)),
             ], leaves: entries.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line, tag: "repair") }))
         }
+        let deleting = report.plan.filter { $0.action == .delete }.map(\.digest)
+        if !deleting.isEmpty {
+            var message = ReconcileMessage(step: .delete, run: run, flow: name, source: source.name, target: target.name, entity: flow.entity)
+            message.keys = deleting
+            try send(message, on: lane.name)
+        }
         return result
+    }
+
+    /// The target's side of a repair that deletes extras: allowed only where this node's
+    /// topology lets the flow delete them too. The target's own records with those key
+    /// digests are staged as deletions of the versions it holds, so the normal apply path
+    /// (version guard, audit) removes them.
+    func deleteExtras(_ message: ReconcileMessage, bundle: String, senderZone: String) throws -> String {
+        guard let flow = topology.flow(named: message.flow), flow.deleteExtras, flow.to.contains(message.target),
+            let target = topology.system(named: message.target), target.zone == zone
+        else {
+            throw FerryError(.reconcile, "run \(message.run) asks to delete records of \(message.target), but flow \(message.flow) does not delete extras here",
+                hint: "deleting across systems needs reconcile: { extras: delete } on the flow in this node's topology too")
+        }
+        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        let wanted = Set(message.keys)
+        var records: [FerryCore.Record] = []
+        _ = try ReconcileTools.scan(deployment, system: target, entity: flow.entity, digester: digester, progress: nil) { pair, record in
+            if wanted.contains(hex(Reconciler.shortKey(pair.key))) { records.append(record) }
+        }
+        try transaction { db in
+            for record in records {
+                let deletion = FerryCore.Record(entity: record.entity, key: record.key, version: record.version, operation: .delete, fields: record.fields)
+                try Inbox.stage(db, bundle: bundle, flow: flow.name, entity: record.entity, key: record.keyString, version: record.version,
+                    line: RecordEnvelope(flow: flow.name, record: deletion, repair: true).line)
+            }
+            try audit.append(db, AuditEvent("reconcile-delete", actor: "node:\(name)", flow: flow.name, lane: "\(senderZone)→\(zone)", bundle: bundle, details: [
+                "run": .string(message.run), "asked": .int(Int64(wanted.count)), "staged": .int(Int64(records.count)),
+            ]))
+        }
+        return "\(message.flow): \(records.count) records only \(target.name) held staged for deletion (run \(message.run))"
     }
 
     /// Keeps a finished report with its run and audits it.

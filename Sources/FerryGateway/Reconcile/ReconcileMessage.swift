@@ -10,8 +10,10 @@ import FerryReconcile
 /// - `sketch` (answerer → opener): the target's sketch, sized from comparing summaries.
 /// - `equal` (answerer → opener): the copies' fingerprints agree; nothing more to ship.
 /// - `more` (opener → answerer): the sketch was too narrow to peel; send one `width` wide.
+/// - `delete` (opener → answerer): a repair of a flow that opts in to deleting extras: the
+///   key digests of records only the target holds, which the target deletes itself.
 struct ReconcileMessage: Sendable, Equatable {
-    enum Step: String, Sendable { case open, sketch, equal, more }
+    enum Step: String, Sendable { case open, sketch, equal, more, delete }
 
     var step: Step
     var run: String
@@ -31,6 +33,8 @@ struct ReconcileMessage: Sendable, Equatable {
     /// For `sketch`: how the answerer compared the summaries.
     var differingRanges = 0
     var estimatedPairs = 0
+    /// For `delete`: key digest prefixes, in hex.
+    var keys: [String] = []
 
     var line: [UInt8] {
         var object: [String: Value] = [
@@ -46,6 +50,7 @@ struct ReconcileMessage: Sendable, Equatable {
         } else if width > 0 {
             object["width"] = .int(Int64(width))
         }
+        if !keys.isEmpty { object["keys"] = .list(keys.map(Value.string)) }
         if step == .sketch {
             object["differing_ranges"] = .int(Int64(differingRanges))
             object["estimated_pairs"] = .int(Int64(estimatedPairs))
@@ -84,6 +89,7 @@ struct ReconcileMessage: Sendable, Equatable {
             entity: try text("entity"))
         oneWay = o["one_way"] == .bool(true)
         indexed = o["indexed"] == .bool(true)
+        if case .list(let items)? = o["keys"] { keys = items.compactMap(\.text) }
         records = Int64(int("records"))
         width = int("width")
         differingRanges = int("differing_ranges")

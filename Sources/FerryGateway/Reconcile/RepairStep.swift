@@ -13,8 +13,10 @@ public struct RepairStep: Sendable, Equatable {
         case keep
         /// Changed under `conflict: none`: people settle it; a case is raised.
         case raiseCase = "case"
-        /// Only in the target: reported, never deleted across systems.
+        /// Only in the target: reported, never deleted across systems…
         case report
+        /// …unless the flow opts in with `reconcile: { extras: delete }`.
+        case delete
     }
 
     public var action: Action
@@ -47,7 +49,8 @@ public struct RepairStep: Sendable, Equatable {
     /// entity's conflict policies: authority by level (national > provincial > municipal >
     /// district), latest by version, per-field winners, none → a case.
     static func plan(
-        missing: [Keyed], changed: [Keyed], extra: [Keyed], source: Topology.System, target: Topology.System, entity: EntitySchema
+        missing: [Keyed], changed: [Keyed], extra: [Keyed], source: Topology.System, target: Topology.System, entity: EntitySchema,
+        deleteExtras: Bool
     ) -> [RepairStep] {
         let compared = entity.fields.filter { !entity.ignoredInComparison.contains($0.name) && !entity.key.contains($0.name) }
         let policies = Set(compared.map(\.conflict))
@@ -71,6 +74,10 @@ public struct RepairStep: Sendable, Equatable {
         }
         return missing.map { RepairStep(action: .insert, key: $0.shown, reason: "missing in \(target.name)", digest: $0.digest) }
             + changed.map { RepairStep(action: change.0, key: $0.shown, reason: change.1, digest: $0.digest) }
-            + extra.map { RepairStep(action: .report, key: $0.shown, reason: "only in \(target.name): reported, never deleted across systems", digest: $0.digest) }
+            + extra.map {
+                deleteExtras
+                    ? RepairStep(action: .delete, key: $0.shown, reason: "only in \(target.name); the flow deletes extras (reconcile: { extras: delete })", digest: $0.digest)
+                    : RepairStep(action: .report, key: $0.shown, reason: "only in \(target.name): reported, never deleted unless the flow opts in", digest: $0.digest)
+            }
     }
 }
