@@ -80,7 +80,10 @@ extension Node {
                 for (((item, record, source, repair), appliedVersion), holders) in zip(zip(entries, known), held) {
                     // A deletion carries the version it deletes: only a newer one outranks it.
                     let sortable = FerryCore.Record.sortableVersion(record.version)
-                    if let appliedVersion, !repair, record.operation == .delete ? appliedVersion > sortable : appliedVersion >= sortable {
+                    // A repair may bring back the very version applied before (the row was lost
+                    // since), never an older one: sinks without a guard of their own rely on this.
+                    let resent = repair && appliedVersion == sortable
+                    if let appliedVersion, !resent, record.operation == .delete ? appliedVersion > sortable : appliedVersion >= sortable {
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) already has version \(appliedVersion)")
                         continue
                     }

@@ -20,7 +20,7 @@ extension Node {
                     NodeMetrics.bundles("in", lane: lane.name, 1)
                     if header.kind == .resend {
                         report.resent += try resend(requested, requestedOn: lane)
-                    } else if header.kind == .receipt || header.kind == .reconcile {
+                    } else if header.kind == .receipt {
                         report.receiptsAccepted += 1
                     } else {
                         report.bundlesAccepted += 1

@@ -5,9 +5,9 @@ import FerryCore
 struct RecordEnvelope {
     var flow: String
     var record: Record
-    /// Sent by a reconcile repair: the target may hold this very version (a row lost or
-    /// edited by hand), so only the target's own version guard judges it, not the
-    /// receiving node's memory of what it applied.
+    /// Sent by a reconcile repair: the target node may have applied this very version
+    /// before (and the row was lost since), so the same version is let through to the
+    /// target's own version guard; an older one is still skipped.
     var repair = false
 
     var line: [UInt8] {

@@ -52,12 +52,13 @@ public struct RangeSummary: Sendable, Equatable {
     /// How the other copy compares: equal, or the number of differing ranges and an
     /// estimate of the differing pairs (a changed record is two: its old and new digest).
     public func compare(with other: RangeSummary) -> Comparison {
-        let records = Int(root.count + other.root.count)
+        let records = Int(Self.plausible(root.count) + Self.plausible(other.root.count))
         guard root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false, records: records) }
         guard ranges == other.ranges else {
             // Summaries of different widths cannot be matched range by range: size for the
             // count difference at least, and say so.
-            return Comparison(differingRanges: ranges, estimatedPairs: Int(abs(root.count - other.root.count)) * 2 + 64, saturated: true, records: records)
+            return Comparison(differingRanges: ranges, estimatedPairs: Int(abs(Self.plausible(root.count) - Self.plausible(other.root.count))) * 2 + 64,
+                saturated: true, records: records)
         }
         var differing = 0
         var pairs = 0
@@ -74,6 +75,10 @@ public struct RangeSummary: Sendable, Equatable {
         return Comparison(differingRanges: differing, estimatedPairs: max(1, Int((Double(pairs) * perRange).rounded(.up))), saturated: saturated,
             records: records)
     }
+
+    /// Counts come from the far side: clamped to what a copy can hold, so no arithmetic on
+    /// them overflows.
+    static func plausible(_ count: Int64) -> Int64 { min(max(count, 0), 1 << 40) }
 
     public struct Comparison: Sendable, Equatable {
         public var differingRanges: Int

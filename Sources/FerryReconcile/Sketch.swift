@@ -54,7 +54,8 @@ public struct Sketch: Sendable, Equatable {
     public static func width(forElements elements: Int) -> Int {
         let cells = Double(max(0, elements)) * 1.4 + 24
         var width = 8
-        while Double(width * partitions) < cells { width *= 2 }
+        // Bounded, so an absurd count (from a damaged peer) cannot overflow.
+        while Double(width * partitions) < cells, width < 1 << 40 { width *= 2 }
         return width
     }
 
@@ -99,12 +100,16 @@ public struct Sketch: Sendable, Equatable {
         var copy = self
         var ours: [Element] = []
         var theirs: [Element] = []
+        var peeled = Set<Element>()
         var pending = Array(counts.indices)
         while let cell = pending.popLast() {
             let count = copy.counts[cell]
             guard count == 1 || count == UInt16.max else { continue }
             let element = Element(key: copy.keys[cell], digest: copy.digests[cell])
             guard copy.checks[cell] == Self.check(element) else { continue }
+            // An honest difference peels each pair once; a second time means cells that do
+            // not add up (a damaged sketch), which would otherwise peel forever.
+            guard peeled.insert(element).inserted else { return nil }
             if count == 1 { ours.append(element) } else { theirs.append(element) }
             copy.toggle(element, by: count == 1 ? UInt16.max : 1)
             pending.append(contentsOf: Self.cells(element, width: width))

@@ -167,6 +167,7 @@ struct ReconcileCommand: ParsableCommand {
 
 /// A one-line progress count on a terminal's standard error while a system is read; silent
 /// when standard error is not a terminal, so scripts and logs stay clean.
+/// Unchecked: its mutable state is only touched under `lock`.
 final class Progress: @unchecked Sendable {
     private let terminal = isatty(2) == 1
     private let lock = NSLock()

@@ -12,7 +12,7 @@ import FerryAudit
 @Suite(.serialized) struct ReconcileAcrossGapTests {
     /// The demo after approval's copy of passport progress drifted from issuance's: one row
     /// lost, one restored from an older backup, one added by hand. Returns what was done.
-    static func drifted() throws -> (directory: URL, config: String, lost: String, restored: String, added: String, ids: [String]) {
+    static func drifted() throws -> (directory: URL, config: String, lost: String, restored: String, added: String, keys: [String]) {
         let (directory, config, _) = try AuditLogTests.demo()
         let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
         let rows = try approval.write { db -> [Row] in
@@ -24,10 +24,23 @@ import FerryAudit
             return rows
         }
         #expect(rows.count > 6)
-        let ids = try DatabaseQueue(path: directory.appendingPathComponent("data/issuance.db").path).read { db in
-            try String.fetchAll(db, sql: "SELECT * FROM issuance").filter { !$0.isEmpty }
+        let keys = try DatabaseQueue(path: directory.appendingPathComponent("data/issuance.db").path).read { db in
+            try String.fetchAll(db, sql: "SELECT order_ref FROM issuance")
         }
-        return (directory, config, rows[2]["SQBH"], rows[5]["SQBH"], "WB2099000001", ids)
+        #expect(keys.count > 6)
+        return (directory, config, rows[2]["SQBH"], rows[5]["SQBH"], "WB2099000001", keys + ["WB2099000001"])
+    }
+
+    /// The plaintext lines of every bundle waiting in a transfer directory, opened as `node`.
+    static func opened(_ directory: URL, _ gap: String, config: String, node: String) throws -> String {
+        var text = ""
+        for file in try FileManager.default.contentsOfDirectory(at: directory.appendingPathComponent(gap), includingPropertiesForKeys: nil)
+        where file.pathExtension == "bundle" {
+            let out = directory.appendingPathComponent("opened-\(file.lastPathComponent).ndjson")
+            _ = try BundleTools.open(file, config: config, node: node, output: out)
+            text += try String(contentsOf: out, encoding: .utf8)
+        }
+        return text
     }
 
     static func node(_ config: String, _ name: String) throws -> Node {
@@ -42,12 +55,13 @@ import FerryAudit
         let opened = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
         #expect(opened.count == 1 && opened[0].mode == "two-way" && opened[0].shipped, "\(opened)")
         #expect(opened[0].bundleBytes < 4_000, "a small copy opens with a small summary: \(opened[0].bundleBytes) bytes")
+        var crossed = try Self.opened(drift.directory, "gap/passport-to-jinhong", config: drift.config, node: "jinhong-gw")
         let answered = try jinhong.receive()
         #expect(answered.reconciled.count == 1 && answered.reconciled[0].contains("answered"), "\(answered.reconciled)")
-        // Only digests crossed: no application number the systems hold is in the lines.
-        let lines = try jinhong.store.read { db in try Data.fetchAll(db, sql: "SELECT line FROM reconcile_inbox") }
-        let text = lines.map { String(decoding: $0, as: UTF8.self) }.joined()
-        #expect(!text.contains(drift.lost) && !text.contains(drift.restored) && !text.contains("WB20"), "a key crossed the gap")
+        crossed += try Self.opened(drift.directory, "gap/jinhong-to-passport", config: drift.config, node: "passport-gw")
+        // Only digests crossed, both ways: none of the application numbers either system holds.
+        #expect(crossed.contains("\"step\":\"open\"") && crossed.contains("\"step\":\"sketch\""))
+        #expect(!drift.keys.contains { crossed.contains($0) }, "a key crossed the gap")
 
         let concluded = try passport.receive()
         #expect(concluded.reconciled.count == 1 && concluded.reconciled[0].contains("done: 3 differences"), "\(concluded.reconciled)")
@@ -128,10 +142,9 @@ import FerryAudit
             _ = try passport.receive()
             return try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
         }
-        // The demo's pulls and applies kept both indexes: they agree, as Ferry moved every
-        // record. Edits made by hand outside Ferry are invisible to them.
-        let kept = try reconcile(indexed: true)
-        #expect(kept.differences == 0 && kept.matched == kept.leftRecords && kept.leftRecords > 6, "\(kept.value)")
+        // Pulls and applies have added only what passed through Ferry so far, not what the
+        // systems held before: no index answers until a full run completes it.
+        #expect(throws: FerryError.self) { try passport.openReconcile(flow: "status-to-jinhong", indexed: true, actor: "test") }
         // A full run reads both systems, finds the hand edits, and rewrites both indexes.
         let full = try reconcile(indexed: false)
         #expect(full.differences == 3)
@@ -227,6 +240,13 @@ import FerryAudit
         let received = try jinhong.receive()
         #expect(received.reconciled.contains { $0.contains("1 records only approval held staged for deletion") }, "\(received.reconciled)")
         #expect(try extraRows() == 0, "the extra record is gone")
+        // With the lost and stale rows sent again too, the copies now agree entirely.
+        _ = try passport.receive()
+        _ = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        _ = try jinhong.receive()
+        _ = try passport.receive()
+        let after = try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
+        #expect(after.differences == 0 && after.state == "done" && after.matched == after.leftRecords, "\(after.value)")
         // A typo in the option is refused at its line and column.
         try Data(topology.replacingOccurrences(of: #"to: [approval], schedule: "*/10 * * * *" }"#,
             with: #"to: [approval], schedule: "*/10 * * * *", reconcile: { extras: remove } }"#).utf8).write(to: URL(fileURLWithPath: drift.config))
@@ -236,6 +256,36 @@ import FerryAudit
             let message = "\(error)"
             return message.contains("extras is report or delete, not 'remove'") && message.contains("ferry.yaml:")
         }
+    }
+
+    @Test func malformedOrMisaddressedStepsAreAuditedAndNeverStopTheNode() throws {
+        let drift = try Self.drifted()
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+        // Signed by a trusted peer, and still wrong: a width that is no power of two, a
+        // delete of a run the target never answered, an answer to a run never opened.
+        var more = ReconcileMessage(step: .more, run: "r1", flow: "status-to-jinhong", source: "issuance", target: "approval", entity: "PassportStatus")
+        more.width = 100
+        var delete = more.reply(.delete)
+        delete.keys = ["0011223344556677"]
+        try passport.send(more, on: "passport→jinhong")
+        try passport.send(delete, on: "passport→jinhong")
+        let received = try jinhong.receive()
+        #expect(received.reconciled.count == 2 && received.reconciled.allSatisfy { $0.hasPrefix("reconcile failed") }, "\(received.reconciled)")
+        #expect(received.reconciled[0].contains("width 100 is not a power of two"))
+        #expect(received.reconciled[1].contains("does not delete extras here"))
+        var stray = more.reply(.equal)
+        stray.width = 0
+        try jinhong.send(stray, on: "jinhong→passport")
+        #expect(try passport.receive().reconciled.first?.contains("not waiting") == true)
+        // The node goes on: the next real run is answered and reported.
+        _ = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        #expect(try jinhong.receive().reconciled.first?.contains("answered") == true)
+        #expect(try passport.receive().reconciled.first?.contains("done: 3 differences") == true)
+        var filter = AuditTools.Filter()
+        filter.node = "jinhong-gw"
+        filter.kinds = ["reconcile-failed"]
+        #expect(try AuditTools.log(config: drift.config, filter: filter).count == 2)
     }
 
     @Test func aTamperedReconcileBundleIsRejectedAndNothingIsAnswered() throws {

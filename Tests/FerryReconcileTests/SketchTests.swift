@@ -33,6 +33,24 @@ import FerryCore
         #expect(a.decode() == nil)
     }
 
+    @Test func aSketchWhoseCellsDoNotAddUpIsRefusedNotPeeledForever() throws {
+        // One cell claims a pair that its other cells do not hold, as damage would leave it.
+        let element = Sketch.Element(key: 0x0123_4567_89AB_CDEF, digest: 0xFEDC_BA98_7654_3210)
+        let home = Sketch.cells(element, width: 8)
+        let stray = (0..<24).first { !home.contains($0) } ?? 0
+        var bytes = Sketch(width: 8).bytes
+        func put(_ value: UInt64, at offset: Int, size: Int) {
+            for i in 0..<size { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> UInt64(i * 8)) }
+        }
+        let cell = stray * Sketch.cellBytes
+        put(1, at: cell, size: 2)
+        put(element.key, at: cell + 2, size: 8)
+        put(element.digest, at: cell + 10, size: 8)
+        put(UInt64(Sketch.check(element)), at: cell + 18, size: 4)
+        let damaged = try #require(Sketch(bytes: bytes, width: 8))
+        #expect(damaged.decode() == nil)
+    }
+
     @Test func foldingAndBytesKeepTheSketch() throws {
         var random = SplitMix64(seed: 31)
         let elements = (0..<3_000).map { _ in element(&random) }

@@ -32,6 +32,14 @@ enum DigestIndex {
                     changed_at TEXT NOT NULL,
                     PRIMARY KEY (system, entity, range)
                 ) WITHOUT ROWID;
+                -- Set when a full read last rewrote a system's index: before that, pulls and
+                -- applies have only added what passed through Ferry, not what was there.
+                CREATE TABLE reconcile_index_state (
+                    system TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    complete_at TEXT NOT NULL,
+                    PRIMARY KEY (system, entity)
+                ) WITHOUT ROWID;
                 """)
         }
     }
@@ -83,13 +91,13 @@ enum DigestIndex {
     }
 
     /// Rewrites a system's index from a full read, in batches: pairs are written as they
-    /// come and only the 4096 sums are held, so memory stays flat however big the copy.
+    /// come, so memory stays flat however big the copy. The range sums are recomputed from
+    /// the rows in the last transaction, so pulls and applies that updated the index while
+    /// the system was read cannot leave them out of step.
     struct Rebuild {
         let system: String
         let entity: String
-        private var sums = Array(repeating: RangeSum(), count: DigestIndex.ranges)
         private var batch: [DigestPair] = []
-        private let shape = DigestTree(fanOut: 16, depth: 3)
 
         init(system: String, entity: String) {
             self.system = system
@@ -97,7 +105,6 @@ enum DigestIndex {
         }
 
         mutating func add(_ pair: DigestPair, store: NodeStore) throws {
-            sums[shape.leaf(of: pair.key)].add(pair.digest)
             batch.append(pair)
             if batch.count >= 5000 { try flush(store) }
         }
@@ -114,24 +121,29 @@ enum DigestIndex {
             }
         }
 
-        /// Clears the old index; called before the first pair.
+        /// Clears the old index, which stays incomplete until `finish`; called before the first pair.
         func start(_ store: NodeStore) throws {
             try store.write { db in
-                try db.execute(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
-                try db.execute(sql: "DELETE FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity])
+                for table in ["reconcile_index", "reconcile_ranges", "reconcile_index_state"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE system = ? AND entity = ?", arguments: [system, entity])
+                }
             }
         }
 
         mutating func finish(_ store: NodeStore) throws {
             try flush(store)
-            let (sums, system, entity, now) = (sums, system, entity, Clock.now)
+            let (system, entity, now) = (system, entity, Clock.now)
             try store.write { db in
+                var sums = Array(repeating: RangeSum(), count: DigestIndex.ranges)
+                let shape = DigestTree(fanOut: 16, depth: 3)
+                let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
+                while let row = try rows.next() { sums[shape.leaf(of: Array(row["key"] as Data))].add(Array(row["digest"] as Data)) }
+                try db.execute(sql: "DELETE FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity])
                 for (range, sum) in sums.enumerated() where sum.count != 0 {
-                    try db.execute(sql: """
-                        INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
-                        """, arguments: [system, entity, range, Data(sum.bytes), now])
+                    try db.execute(sql: "INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [system, entity, range, Data(sum.bytes), now])
                 }
+                try db.execute(sql: "INSERT INTO reconcile_index_state(system, entity, complete_at) VALUES (?, ?, ?)", arguments: [system, entity, now])
             }
         }
     }
@@ -153,9 +165,9 @@ enum DigestIndex {
         return copy
     }
 
-    /// Whether the index holds anything for a system yet.
-    static func isEmpty(_ db: Database, system: String, entity: String) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT 1 FROM reconcile_ranges WHERE system = ? AND entity = ? LIMIT 1", arguments: [system, entity]) == nil
+    /// Whether a full read has rewritten a system's index since it began or was last cleared.
+    static func isComplete(_ db: Database, system: String, entity: String) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT 1 FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity]) != nil
     }
 }
 

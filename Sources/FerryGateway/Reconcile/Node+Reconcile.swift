@@ -89,12 +89,12 @@ extension Node {
     ) throws -> (copy: CopyDigest, counts: (records: Int, unreadable: Int)) {
         if indexed {
             let copy = try store.read { db -> CopyDigest? in
-                try DigestIndex.isEmpty(db, system: system.name, entity: entity)
-                    ? nil : try DigestIndex.copy(db, system: system.name, entity: entity, sketchWidth: sketchWidth)
+                try DigestIndex.isComplete(db, system: system.name, entity: entity)
+                    ? try DigestIndex.copy(db, system: system.name, entity: entity, sketchWidth: sketchWidth) : nil
             }
             guard let copy else {
-                throw FerryError(.reconcile, "node \(name) keeps no digest index of \(system.name) yet",
-                    hint: "reconcile once without --indexed: that reads the system and starts the index, which pulls and applies keep from then on")
+                throw FerryError(.reconcile, "node \(name) keeps no complete digest index of \(system.name) yet: pulls and applies add only what passes through Ferry",
+                    hint: "reconcile once without --indexed: that reads the system and completes the index, which pulls and applies keep from then on")
             }
             return (copy, (copy.records, 0))
         }
@@ -131,7 +131,7 @@ extension Node {
     /// wider sketch, and makes the report from answers. Returns one line per step taken.
     func processReconcile() throws -> [String] {
         var notes: [String] = []
-        for item in try store.read({ db in try ReconcileRuns.pending(db) }) {
+        while let item = try transaction({ db in try ReconcileRuns.claim(db) }) {
             let senderZone = item.lane.components(separatedBy: "→").first ?? ""
             do {
                 let message = try ReconcileMessage(line: item.line)
@@ -140,18 +140,18 @@ extension Node {
                 case .sketch, .equal: notes.append(try conclude(message, senderZone: senderZone))
                 case .delete: notes.append(try deleteExtras(message, bundle: item.bundle, senderZone: senderZone))
                 }
-                try transaction { db in try ReconcileRuns.done(db, id: item.id) }
-            } catch let error as FerryError {
-                // This side cannot take the step (a system, mapping or key is missing here):
-                // audited with the reason; the line is settled so it is not retried forever.
+            } catch {
+                // This side cannot take the step (a system, mapping or key is missing here, a
+                // line is malformed, a system failed to read): audited with the reason. The
+                // opener sees no answer and opens the run again once it is fixed.
+                let failure = error as? FerryError ?? FerryError(.reconcile, "\(error)")
                 try transaction { db in
-                    try ReconcileRuns.done(db, id: item.id)
                     try audit.append(db, AuditEvent("reconcile-failed", bundle: item.bundle, details: [
-                        "code": .string(error.code.rawValue), "reason": .string(error.message),
+                        "code": .string(failure.code.rawValue), "reason": .string(failure.message),
                     ]))
                 }
-                logger.warning("reconcile step failed", metadata: ["bundle": .string(item.bundle), "reason": .string(error.message)])
-                notes.append("reconcile failed: \(error.message)")
+                logger.warning("reconcile step failed", metadata: ["bundle": .string(item.bundle), "reason": .string(failure.message)])
+                notes.append("reconcile failed: \(failure.message)")
             }
         }
         return notes
@@ -160,9 +160,10 @@ extension Node {
     /// The far side of a run: reads the target, then answers (two-way) or reports (one-way).
     func answer(_ message: ReconcileMessage, senderZone: String) throws -> String {
         guard let flow = topology.flow(named: message.flow), flow.entity == message.entity, flow.from == message.source,
-            flow.to.contains(message.target), let target = topology.system(named: message.target), target.zone == zone
+            flow.to.contains(message.target), let target = topology.system(named: message.target), target.zone == zone,
+            topology.system(named: flow.from)?.zone == senderZone
         else {
-            throw FerryError(.reconcile, "run \(message.run) asks about flow \(message.flow) to \(message.target), which this node's topology does not route here",
+            throw FerryError(.reconcile, "run \(message.run) from \(senderZone) asks about flow \(message.flow) to \(message.target), which this node's topology does not route so",
                 hint: "both sides must read the same topology")
         }
         guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
@@ -192,6 +193,9 @@ extension Node {
             return "\(message.flow): one-way reconcile \(message.run) reported here (\(report.state), \(report.differences) differences)"
         }
 
+        guard let back = topology.lane(from: zone, to: senderZone) else {
+            throw FerryError(.reconcile, "run \(message.run) is two-way but there is no way back to \(senderZone)", hint: "open it with --one-way")
+        }
         var reply: ReconcileMessage
         let comparison = comparison(message.summary, copy)
         if message.step == .open, comparison.equal {
@@ -213,9 +217,6 @@ extension Node {
                 "differing_ranges": .int(Int64(comparison.differingRanges)), "sketch_width": .int(Int64(reply.sketch?.width ?? 0)),
             ]))
         }
-        guard let back = topology.lane(from: zone, to: senderZone) else {
-            throw FerryError(.reconcile, "run \(message.run) is two-way but there is no way back to \(senderZone)", hint: "open it with --one-way")
-        }
         try send(reply, on: back.name)
         return "\(message.flow): answered reconcile \(message.run) (\(reply.step.rawValue)\(reply.sketch.map { ", sketch width \($0.width)" } ?? ""))"
     }
@@ -228,7 +229,10 @@ extension Node {
     /// The opener's side of an answer: peels the differences out, asks for a wider sketch
     /// when the answer's was too narrow, and keeps the report.
     func conclude(_ message: ReconcileMessage, senderZone: String) throws -> String {
-        guard let run = try store.read({ db in try ReconcileRuns.run(db, message.run, role: "opener") }), run.state == "waiting" else {
+        guard let run = try store.read({ db in try ReconcileRuns.run(db, message.run, role: "opener") }), run.state == "waiting",
+            run.flow == message.flow, run.source == message.source, run.target == message.target, run.entity == message.entity,
+            topology.system(named: run.target)?.zone == senderZone
+        else {
             try transaction { db in
                 try audit.append(db, AuditEvent("duplicate", flow: message.flow, details: ["run": .string(message.run), "step": .string(message.step.rawValue)]))
             }
@@ -326,10 +330,15 @@ extension Node {
     /// through the normal queue, marked as repairs, so they are sealed, applied, receipted
     /// and audited like any exchange; `case` steps are audited as conflicts for people.
     public func applyRepair(flow name: String, run wanted: String? = nil, actor: String) throws -> RepairResult {
-        let reports = try reconcileReports(flow: name).filter { $0.state == "done" && !$0.plan.isEmpty && (wanted == nil || $0.run == wanted) }
-        guard let report = reports.first, let run = report.run else {
-            throw FerryError(.reconcile, "no finished reconcile of \(name) with a plan on node \(self.name)\(wanted.map { " for run \($0)" } ?? "")",
-                hint: "open one with 'ferry reconcile \(name)' on this node, and let 'ferry receive' take the answer in first")
+        // The newest finished run only: an older plan may undo what has changed since.
+        let reports = try reconcileReports(flow: name).filter { $0.state == "done" && $0.mode == "two-way" }
+        guard let report = reports.first, let run = report.run, wanted == nil || wanted == run else {
+            throw FerryError(.reconcile, wanted.map { "run \($0) is not the newest finished two-way reconcile of \(name) on node \(self.name)" }
+                ?? "no finished two-way reconcile of \(name) on node \(self.name)",
+                hint: "open one with 'ferry reconcile \(name)' on this node, let 'ferry receive' take the answer in, then apply its plan")
+        }
+        guard !report.plan.isEmpty else {
+            throw FerryError(.reconcile, "run \(run) found the copies of \(name) equal: nothing to repair", hint: "nothing to do")
         }
         guard let flow = topology.flow(named: name), let source = topology.system(named: flow.from), source.zone == zone,
             let target = topology.system(named: report.right), let lane = topology.lane(from: zone, to: target.zone)
@@ -356,6 +365,9 @@ extension Node {
         }
         result.enqueued = entries.count
         try transaction { db in
+            guard try ReconcileRuns.markApplied(db, run: run) else {
+                throw FerryError(.reconcile, "the plan of run \(run) was applied already", hint: "reconcile again to see what still differs")
+            }
             try Outbox.enqueue(db, entries)
             for step in report.plan where step.action == .raiseCase {
                 try audit.append(db, AuditEvent(.conflict, actor: actor, flow: name, subject: step.key, details: [
@@ -381,8 +393,10 @@ extension Node {
     /// digests are staged as deletions of the versions it holds, so the normal apply path
     /// (version guard, audit) removes them.
     func deleteExtras(_ message: ReconcileMessage, bundle: String, senderZone: String) throws -> String {
-        guard let flow = topology.flow(named: message.flow), flow.deleteExtras, flow.to.contains(message.target),
-            let target = topology.system(named: message.target), target.zone == zone
+        let known = try store.read { db in try ReconcileRuns.run(db, message.run, role: "answerer") }
+        guard let flow = topology.flow(named: message.flow), flow.deleteExtras, flow.to.contains(message.target), flow.from == message.source,
+            let target = topology.system(named: message.target), target.zone == zone, topology.system(named: flow.from)?.zone == senderZone,
+            let known, known.flow == flow.name, known.target == target.name
         else {
             throw FerryError(.reconcile, "run \(message.run) asks to delete records of \(message.target), but flow \(message.flow) does not delete extras here",
                 hint: "deleting across systems needs reconcile: { extras: delete } on the flow in this node's topology too")

@@ -92,10 +92,16 @@ struct ReconcileMessage: Sendable, Equatable {
         if case .list(let items)? = o["keys"] { keys = items.compactMap(\.text) }
         records = Int64(int("records"))
         width = int("width")
+        guard records >= 0, records <= 1 << 40 else { throw malformed("records \(records) out of range") }
+        guard width == 0 || (width >= 8 && width <= Reconciler.maxWidth && width & (width - 1) == 0) else {
+            throw malformed("width \(width) is not a power of two from 8 to \(Reconciler.maxWidth)")
+        }
         differingRanges = int("differing_ranges")
         estimatedPairs = int("estimated_pairs")
         if let encoded = o["summary"]?.text {
-            guard let bytes = Data(base64Encoded: encoded), let summary = RangeSummary(bytes: Array(bytes)) else { throw malformed("bad summary") }
+            guard let bytes = Data(base64Encoded: encoded), let summary = RangeSummary(bytes: Array(bytes)), summary.ranges <= 4096 else {
+                throw malformed("bad summary")
+            }
             self.summary = summary
         }
         if let encoded = o["sketch"]?.text {

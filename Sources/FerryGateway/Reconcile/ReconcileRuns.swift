@@ -25,6 +25,7 @@ enum ReconcileRuns {
                     opened_at TEXT NOT NULL,
                     updated_at TEXT NOT NULL,
                     report TEXT,
+                    applied_at TEXT,
                     UNIQUE (run, role)
                 );
                 CREATE INDEX reconcile_runs_flow ON reconcile_runs(flow, updated_at);
@@ -54,10 +55,12 @@ enum ReconcileRuns {
         var openedAt: String
         var updatedAt: String
         var report: String?
+        var appliedAt: String?
 
         init(row: Row) {
             (run, role, flow, source, target, entity) = (row["run"], row["role"], row["flow"], row["source"], row["target"], row["entity"])
             (mode, state, actor, rounds, openedAt, updatedAt, report) = (row["mode"], row["state"], row["actor"], row["rounds"], row["opened_at"], row["updated_at"], row["report"])
+            appliedAt = row["applied_at"]
         }
     }
 
@@ -93,13 +96,22 @@ enum ReconcileRuns {
             arguments: [bundle, lane, Data(line), Clock.now])
     }
 
-    static func pending(_ db: Database) throws -> [(id: Int64, bundle: String, lane: String, line: [UInt8])] {
-        try Row.fetchAll(db, sql: "SELECT id, bundle, lane, line FROM reconcile_inbox WHERE done_at IS NULL ORDER BY id").map {
-            ($0["id"], $0["bundle"], $0["lane"], Array($0["line"] as Data))
+    /// Takes the oldest unprocessed line and marks it taken in the same transaction: a line
+    /// is acted on once, and one that crashes the process is not taken up again forever.
+    /// Its bytes are dropped (a sketch can be megabytes); the bundle stays archived.
+    static func claim(_ db: Database) throws -> (id: Int64, bundle: String, lane: String, line: [UInt8])? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, bundle, lane, line FROM reconcile_inbox WHERE done_at IS NULL ORDER BY id LIMIT 1") else {
+            return nil
         }
+        let id: Int64 = row["id"]
+        try db.execute(sql: "UPDATE reconcile_inbox SET done_at = ?, line = X'' WHERE id = ?", arguments: [Clock.now, id])
+        return (id, row["bundle"], row["lane"], Array(row["line"] as Data))
     }
 
-    static func done(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "UPDATE reconcile_inbox SET done_at = ? WHERE id = ?", arguments: [Clock.now, id])
+    /// Records that a run's plan was sent; false when it already was.
+    static func markApplied(_ db: Database, run: String) throws -> Bool {
+        try db.execute(sql: "UPDATE reconcile_runs SET applied_at = ? WHERE run = ? AND role = 'opener' AND applied_at IS NULL",
+            arguments: [Clock.now, run])
+        return db.changesCount == 1
     }
 }
