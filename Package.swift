@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "FerryGatewayTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "ferry"],
+            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "ferry"],
             exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

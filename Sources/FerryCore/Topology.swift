@@ -140,6 +140,10 @@ public struct Topology: Sendable {
         /// `reconcile: { extras: delete }`: a reconcile repair deletes records only the
         /// target holds (by default they are reported only).
         public var deleteExtras = false
+        /// `reconcile: { index: false }`: pulls and applies of this flow do not keep the
+        /// digest index (about a third of a busy pipeline's time), so `--indexed` is not
+        /// available for it; full reconciles work as ever.
+        public var keepsDigestIndex = true
         public var location: SourceLocation
     }
 }

@@ -195,8 +195,10 @@ public enum TopologyLoader {
             // Records only a target holds are reported by a reconcile, and deleted by its
             // repair only where the flow says so: deleting across levels is never a default.
             var deleteExtras = false
+            var keepIndex = true
             if let reconcile = item["reconcile"] {
-                try reconcile.rejectUnknownKeys(["extras"], in: "reconcile")
+                try reconcile.rejectUnknownKeys(["extras", "index"], in: "reconcile")
+                keepIndex = try reconcile["index"]?.bool("index") ?? true
                 if let extras = reconcile["extras"] {
                     switch try extras.string("extras") {
                     case "report": deleteExtras = false
@@ -223,7 +225,7 @@ public enum TopologyLoader {
                     entity: try item.require("entity", in: what).string("entity"),
                     from: try item.require("from", in: what).string("from"),
                     to: try item.require("to", in: what).strings("to"),
-                    schedule: schedule, mode: mode, deleteExtras: deleteExtras, location: item.location))
+                    schedule: schedule, mode: mode, deleteExtras: deleteExtras, keepsDigestIndex: keepIndex, location: item.location))
         }
         return topology
     }

@@ -129,7 +129,9 @@ extension Node {
                 for (((item, result), holders), record) in zip(zip(zip(rowItems, results), rowProvenance), rowRecords) {
                     switch result {
                     case .applied:
-                        if let change = indexChange(record, schema: mapping.entity) { indexChanges[group, default: []].append(change) }
+                        if topology.flow(named: item.flow)?.keepsDigestIndex != false, let change = indexChange(record, schema: mapping.entity) {
+                            indexChanges[group, default: []].append(change)
+                        }
                         if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, keptFields[item.id]) }
                         appliedVersions.append((target, item))
                         if !holders.fields.isEmpty { provenance.append(holders) }

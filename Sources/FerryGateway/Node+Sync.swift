@@ -76,7 +76,9 @@ extension Node {
                     "rejected": .int(Int64(rejects.count)),
                 ], leaves: leaves))
                 try Outbox.enqueue(db, entries)
-                try DigestIndex.record(db, system: source.name, entity: flow.entity, records.compactMap { indexChange($0, schema: mapping.entity) })
+                if flow.keepsDigestIndex {
+                    try DigestIndex.record(db, system: source.name, entity: flow.entity, records.compactMap { indexChange($0, schema: mapping.entity) })
+                }
                 if !local.isEmpty, !records.isEmpty {
                     try stageLocally(db, flow: name, records: records)
                 }

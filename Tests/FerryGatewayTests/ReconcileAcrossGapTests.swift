@@ -4,6 +4,7 @@ import Logging
 import Testing
 import FerryCore
 import FerryAudit
+import FerryReconcile
 @testable import FerryGateway
 
 /// A reconcile across a gap through the demo's directory channels: only digests cross in
@@ -256,6 +257,53 @@ import FerryAudit
             let message = "\(error)"
             return message.contains("extras is report or delete, not 'remove'") && message.contains("ferry.yaml:")
         }
+        // A busy flow may give up its digest index.
+        try Data(topology.replacingOccurrences(of: #"to: [approval], schedule: "*/10 * * * *" }"#,
+            with: #"to: [approval], schedule: "*/10 * * * *", reconcile: { index: false } }"#).utf8).write(to: URL(fileURLWithPath: drift.config))
+        let unindexed = try Deployment.load(drift.config).topology
+        #expect(unindexed.flow(named: "status-to-jinhong")?.keepsDigestIndex == false && unindexed.flow(named: "status-to-extranet")?.keepsDigestIndex == true)
+    }
+
+    @Test func aSketchTooNarrowForTheDifferenceIsWidenedInAnotherRound() throws {
+        let drift = try Self.drifted()
+        // Every row of approval's copy is now stale.
+        try DatabaseQueue(path: drift.directory.appendingPathComponent("data/approval.db").path).write { db in
+            try db.execute(sql: "UPDATE hzzt SET GXSJ = '20200101000000'")
+        }
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+        func finish() throws -> ReconcileTools.Report {
+            for _ in 0..<4 {
+                _ = try jinhong.receive()
+                _ = try passport.receive()
+            }
+            return try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
+        }
+        // The opening is replaced by one whose summary differs from approval's in one range
+        // only, so approval sizes its sketch for about one record: far too narrow.
+        let opened = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        let gap = drift.directory.appendingPathComponent("gap/passport-to-jinhong")
+        for file in try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil) { try FileManager.default.removeItem(at: file) }
+        let deployment = try Deployment.load(drift.config)
+        let digester = try #require(try deployment.digester())
+        var copy = CopyDigest(sketchWidth: 8)
+        _ = try ReconcileTools.scan(deployment, system: try #require(deployment.topology.system(named: "approval")), entity: "PassportStatus",
+            digester: digester, progress: nil) { pair, _ in copy.add(pair) }
+        var summary = copy.summary()
+        summary.entries[0] ^= 1 << 8
+        summary.root.add([1])
+        var open = ReconcileMessage(step: .open, run: opened[0].run, flow: "status-to-jinhong", source: "issuance", target: "approval", entity: "PassportStatus")
+        open.summary = summary
+        open.records = Int64(copy.records)
+        try passport.send(open, on: "passport→jinhong")
+        let narrow = try finish()
+        #expect(narrow.run == opened[0].run && narrow.state == "done" && narrow.rounds >= 2, "\(narrow.value)")
+
+        // A run with an honest summary finds the same differences in one round.
+        _ = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        let honest = try finish()
+        #expect(honest.rounds == 1 && honest.resultDigest == narrow.resultDigest && honest.differences == narrow.differences)
+        #expect(honest.changed.count > 6, "\(honest.changed.count)")
     }
 
     @Test func malformedOrMisaddressedStepsAreAuditedAndNeverStopTheNode() throws {

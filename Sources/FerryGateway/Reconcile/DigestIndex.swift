@@ -51,42 +51,69 @@ enum DigestIndex {
     }
 
     /// Folds changes into the index and its range sums: one subtraction and one addition
-    /// per changed record, whatever the copy's size.
+    /// per changed record, whatever the copy's size. Batched (old digests fetched, rows and
+    /// sums written, many to a statement): a pull or apply of a thousand records costs a
+    /// few dozen statements, not thousands.
     static func record(_ db: Database, system: String, entity: String, _ changes: [Change]) throws {
         guard !changes.isEmpty else { return }
-        let shape = DigestTree(fanOut: 16, depth: 3)
-        var sums: [Int: RangeSum] = [:]
-        func sum(_ range: Int) throws -> RangeSum {
-            if let known = sums[range] { return known }
-            let stored = try Data.fetchOne(db, sql: "SELECT sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range = ?",
-                arguments: [system, entity, range]).flatMap { RangeSum(bytes: Array($0)) }
-            return stored ?? RangeSum()
-        }
-        let find = try db.cachedStatement(sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
-            ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
-            """)
-        let delete = try db.cachedStatement(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
+        // The last change of a key in the batch is the one that stands.
+        var latest: [Data: Data?] = [:]
+        var keys: [Data] = []
         for change in changes {
-            let range = shape.leaf(of: change.key)
-            var current = try sum(range)
             let key = Data(change.key)
-            if let old = try Data.fetchOne(find, arguments: [system, entity, key]) { current.remove(Array(old)) }
-            if let digest = change.digest {
-                current.add(digest)
-                try upsert.execute(arguments: [system, entity, key, Data(digest)])
-            } else {
-                try delete.execute(arguments: [system, entity, key])
+            if latest.updateValue(change.digest.map { Data($0) }, forKey: key) == nil { keys.append(key) }
+        }
+        let shape = DigestTree(fanOut: 16, depth: 3)
+        let scope: [any DatabaseValueConvertible] = [system, entity]
+        func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+        func scoped<V: DatabaseValueConvertible>(_ values: ArraySlice<V>) -> StatementArguments {
+            StatementArguments(scope + values.map { $0 as any DatabaseValueConvertible })
+        }
+
+        var old: [Data: Data] = [:]
+        for chunk in keys.chunked(500) {
+            let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ? AND key IN (\(placeholders(chunk.count)))",
+                arguments: scoped(chunk))
+            while let row = try rows.next() { old[row["key"]] = row["digest"] }
+        }
+        var sums: [Int: RangeSum] = [:]
+        let ranges = Array(Set(keys.map { shape.leaf(of: Array($0)) }))
+        for chunk in ranges.chunked(500) {
+            for row in try Row.fetchAll(db, sql: "SELECT range, sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range IN (\(placeholders(chunk.count)))",
+                arguments: scoped(chunk)) {
+                sums[row["range"]] = RangeSum(bytes: Array(row["sum"] as Data))
             }
-            sums[range] = current
+        }
+        var upserts: [Data] = []
+        var deletes: [Data] = []
+        for key in keys {
+            let range = shape.leaf(of: Array(key))
+            var sum = sums[range] ?? RangeSum()
+            if let previous = old[key] { sum.remove(Array(previous)) }
+            if let digest = latest[key] ?? nil {
+                sum.add(Array(digest))
+                upserts.append(key)
+            } else {
+                deletes.append(key)
+            }
+            sums[range] = sum
+        }
+        for chunk in upserts.chunked(32) {
+            try db.execute(sql: """
+                INSERT INTO reconcile_index(system, entity, key, digest) VALUES \(Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+                ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
+                """, arguments: StatementArguments(chunk.flatMap { key -> [any DatabaseValueConvertible] in [system, entity, key, latest[key]! ?? Data()] }))
+        }
+        for chunk in deletes.chunked(500) {
+            try db.execute(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key IN (\(placeholders(chunk.count)))",
+                arguments: scoped(chunk))
         }
         let now = Clock.now
-        for (range, sum) in sums {
+        for chunk in Array(sums).chunked(32) {
             try db.execute(sql: """
-                INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES \(Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
                 ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
-                """, arguments: [system, entity, range, Data(sum.bytes), now])
+                """, arguments: StatementArguments(chunk.flatMap { range, sum -> [any DatabaseValueConvertible] in [system, entity, range, Data(sum.bytes), now] }))
         }
     }
 
@@ -178,5 +205,12 @@ extension Node {
         guard let digester else { return nil }
         let key = Array(digester.keyDigest(entity: record.entity, key: record.key).prefix(16))
         return DigestIndex.Change(key: key, digest: record.operation == .delete ? nil : digester.digest(record, schema: schema))
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements, for statements with bounded parameters.
+    fileprivate func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
