@@ -38,6 +38,7 @@ extension Node {
             var conflicts: [(item: InboxItem, target: String, detail: String)] = []
             // What each target now holds, for its digest index (kept for reconciles).
             var indexChanges: [TargetEntity: [DigestIndex.Change]] = [:]
+            var staleIndexes: Set<TargetEntity> = []
             for item in items {
                 let envelope: RecordEnvelope
                 do { envelope = try RecordEnvelope(line: item.line) } catch {
@@ -129,7 +130,11 @@ extension Node {
                 for (((item, result), holders), record) in zip(zip(zip(rowItems, results), rowProvenance), rowRecords) {
                     switch result {
                     case .applied:
-                        if topology.flow(named: item.flow)?.keepsDigestIndex != false, let change = indexChange(record, schema: mapping.entity) {
+                        if keptFields[item.id] != nil {
+                            // The target now holds a mix of this record and values a higher
+                            // authority set: no digest of ours describes it.
+                            staleIndexes.insert(group)
+                        } else if topology.flow(named: item.flow)?.keepsDigestIndex != false, let change = indexChange(record, schema: mapping.entity) {
                             indexChanges[group, default: []].append(change)
                         }
                         if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, keptFields[item.id]) }
@@ -191,6 +196,7 @@ extension Node {
                 for (group, changes) in indexChanges {
                     try DigestIndex.record(db, system: group.target, entity: group.entity, changes)
                 }
+                for group in staleIndexes { try DigestIndex.markIncomplete(db, system: group.target, entity: group.entity) }
                 for (target, item) in appliedVersions {
                     try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: FerryCore.Record.sortableVersion(item.version))
                 }

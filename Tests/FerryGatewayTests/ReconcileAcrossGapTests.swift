@@ -320,8 +320,9 @@ import FerryReconcile
         try passport.send(delete, on: "passport→jinhong")
         let received = try jinhong.receive()
         #expect(received.reconciled.count == 2 && received.reconciled.allSatisfy { $0.hasPrefix("reconcile failed") }, "\(received.reconciled)")
-        #expect(received.reconciled[0].contains("width 100 is not a power of two"))
-        #expect(received.reconciled[1].contains("does not delete extras here"))
+        // Bundles are taken in no particular order.
+        #expect(received.reconciled.contains { $0.contains("width 100 is not a power of two") })
+        #expect(received.reconciled.contains { $0.contains("does not delete extras here") })
         var stray = more.reply(.equal)
         stray.width = 0
         try jinhong.send(stray, on: "jinhong→passport")
@@ -334,6 +335,17 @@ import FerryReconcile
         filter.node = "jinhong-gw"
         filter.kinds = ["reconcile-failed"]
         #expect(try AuditTools.log(config: drift.config, filter: filter).count == 2)
+
+        // The far side cannot read its system: the opener hears why, instead of waiting.
+        let approval = drift.directory.appendingPathComponent("data/approval.db")
+        try FileManager.default.moveItem(at: approval, to: approval.appendingPathExtension("away"))
+        let opened = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
+        #expect(try jinhong.receive().reconciled.first?.hasPrefix("reconcile failed") == true)
+        try? FileManager.default.removeItem(at: approval)  // the empty database the adapter opened
+        try FileManager.default.moveItem(at: approval.appendingPathExtension("away"), to: approval)
+        #expect(try passport.receive().reconciled.first?.contains("failed on the far side") == true)
+        let failed = try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
+        #expect(failed.run == opened[0].run && failed.state == "failed" && (failed.note ?? "").contains("approval's side could not answer"), "\(failed.value)")
     }
 
     @Test func aTamperedReconcileBundleIsRejectedAndNothingIsAnswered() throws {

@@ -192,6 +192,12 @@ enum DigestIndex {
         return copy
     }
 
+    /// Until the next full read, `--indexed` is refused for a system whose index no longer
+    /// describes it.
+    static func markIncomplete(_ db: Database, system: String, entity: String) throws {
+        try db.execute(sql: "DELETE FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity])
+    }
+
     /// Whether a full read has rewritten a system's index since it began or was last cleared.
     static func isComplete(_ db: Database, system: String, entity: String) throws -> Bool {
         try Int.fetchOne(db, sql: "SELECT 1 FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity]) != nil

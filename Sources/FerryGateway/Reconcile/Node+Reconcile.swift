@@ -133,12 +133,14 @@ extension Node {
         var notes: [String] = []
         while let item = try transaction({ db in try ReconcileRuns.claim(db) }) {
             let senderZone = item.lane.components(separatedBy: "→").first ?? ""
+            var message: ReconcileMessage?
             do {
-                let message = try ReconcileMessage(line: item.line)
-                switch message.step {
-                case .open, .more: notes.append(try answer(message, senderZone: senderZone))
-                case .sketch, .equal: notes.append(try conclude(message, senderZone: senderZone))
-                case .delete: notes.append(try deleteExtras(message, bundle: item.bundle, senderZone: senderZone))
+                let step = try ReconcileMessage(line: item.line)
+                message = step
+                switch step.step {
+                case .open, .more: notes.append(try answer(step, senderZone: senderZone))
+                case .sketch, .equal, .failed: notes.append(try conclude(step, senderZone: senderZone))
+                case .delete: notes.append(try deleteExtras(step, bundle: item.bundle, senderZone: senderZone))
                 }
             } catch {
                 // This side cannot take the step (a system, mapping or key is missing here, a
@@ -152,6 +154,12 @@ extension Node {
                 }
                 logger.warning("reconcile step failed", metadata: ["bundle": .string(item.bundle), "reason": .string(failure.message)])
                 notes.append("reconcile failed: \(failure.message)")
+                // A two-way opener waits for an answer: tell it why none is coming.
+                if let message, message.step == .open || message.step == .more, !message.oneWay, let back = topology.lane(from: zone, to: senderZone) {
+                    var failed = message.reply(.failed)
+                    failed.reason = failure.message
+                    _ = try? send(failed, on: back.name)
+                }
             }
         }
         return notes
@@ -246,6 +254,12 @@ extension Node {
         var report = ReconcileTools.Report(left: message.source, right: message.target, entity: message.entity)
         (report.run, report.flow, report.mode, report.rounds) = (message.run, message.flow, "two-way", run.rounds)
         report.rightRecords = Int(message.records)
+        if message.step == .failed {
+            report.state = "failed"
+            report.note = "\(message.target)'s side could not answer: \(message.reason ?? "no reason given")"
+            try finish(report, role: "opener", message: message, lane: lane)
+            return "\(message.flow): reconcile \(message.run) failed on the far side: \(message.reason ?? "")"
+        }
         guard let theirs = message.sketch else {
             // Equal fingerprints: every record matched.
             (report.leftRecords, report.matched) = (Int(message.records), Int(message.records))

@@ -10,10 +10,11 @@ import FerryReconcile
 /// - `sketch` (answerer → opener): the target's sketch, sized from comparing summaries.
 /// - `equal` (answerer → opener): the copies' fingerprints agree; nothing more to ship.
 /// - `more` (opener → answerer): the sketch was too narrow to peel; send one `width` wide.
+/// - `failed` (answerer → opener): this side could not take the step; `reason` says why.
 /// - `delete` (opener → answerer): a repair of a flow that opts in to deleting extras: the
 ///   key digests of records only the target holds, which the target deletes itself.
 struct ReconcileMessage: Sendable, Equatable {
-    enum Step: String, Sendable { case open, sketch, equal, more, delete }
+    enum Step: String, Sendable { case open, sketch, equal, more, delete, failed }
 
     var step: Step
     var run: String
@@ -35,6 +36,8 @@ struct ReconcileMessage: Sendable, Equatable {
     var estimatedPairs = 0
     /// For `delete`: key digest prefixes, in hex.
     var keys: [String] = []
+    /// For `failed`: what stopped the answering side.
+    var reason: String?
 
     var line: [UInt8] {
         var object: [String: Value] = [
@@ -51,6 +54,7 @@ struct ReconcileMessage: Sendable, Equatable {
             object["width"] = .int(Int64(width))
         }
         if !keys.isEmpty { object["keys"] = .list(keys.map(Value.string)) }
+        if let reason { object["reason"] = .string(reason) }
         if step == .sketch {
             object["differing_ranges"] = .int(Int64(differingRanges))
             object["estimated_pairs"] = .int(Int64(estimatedPairs))
@@ -90,6 +94,7 @@ struct ReconcileMessage: Sendable, Equatable {
         oneWay = o["one_way"] == .bool(true)
         indexed = o["indexed"] == .bool(true)
         if case .list(let items)? = o["keys"] { keys = items.compactMap(\.text) }
+        reason = o["reason"]?.text
         records = Int64(int("records"))
         width = int("width")
         guard records >= 0, records <= 1 << 40 else { throw malformed("records \(records) out of range") }
