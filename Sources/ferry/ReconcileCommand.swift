@@ -69,6 +69,10 @@ struct ReconcileCommand: ParsableCommand {
         let node = try reporting { try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger()) }
         if apply {
             let result = try reporting { try node.applyRepair(flow: flow, run: runID, actor: actor) }
+            guard !result.lane.isEmpty else {
+                print("run \(result.run) found the copies of \(flow) equal: nothing to repair")
+                return
+            }
             print("run \(result.run): \(result.enqueued) records queued for \(result.lane) as repairs; \(result.kept) kept as the target holds them, \(result.cases) raised as cases, \(result.reported) reported only\(result.deletions > 0 ? ", \(result.deletions) extras the target is asked to delete" : "")")
             print("  ferry sync \(flow) (or the daemon) seals and ships them; receipts and the audit log follow as for any exchange")
             return
@@ -77,6 +81,12 @@ struct ReconcileCommand: ParsableCommand {
             let reports = try reporting { try node.reconcileReports(flow: flow) }.filter { runID == nil || $0.run == runID }
             guard let found = reports.first else {
                 FileHandle.standardError.write(Data("no finished reconcile of \(flow) on \(options.node)\(runID.map { " with run \($0)" } ?? ""); open one with 'ferry reconcile \(flow)' and let 'ferry receive' take the answer in\n".utf8))
+                let runs = try reporting { try node.reconcileRuns(flow: flow) }
+                if !runs.isEmpty {
+                    var table = Table(["run", "role", "mode", "state", "opened", "last step", "rounds"])
+                    for run in runs { table.add([run.run, run.role, run.mode, run.state, run.openedAt, run.updatedAt, String(run.rounds)]) }
+                    FileHandle.standardError.write(Data((table.rendered + "\n").utf8))
+                }
                 throw ExitCode(1)
             }
             try show(found, plan: plan)

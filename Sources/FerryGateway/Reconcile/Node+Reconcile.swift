@@ -351,9 +351,7 @@ extension Node {
                 ?? "no finished two-way reconcile of \(name) on node \(self.name)",
                 hint: "open one with 'ferry reconcile \(name)' on this node, let 'ferry receive' take the answer in, then apply its plan")
         }
-        guard !report.plan.isEmpty else {
-            throw FerryError(.reconcile, "run \(run) found the copies of \(name) equal: nothing to repair", hint: "nothing to do")
-        }
+        guard !report.plan.isEmpty else { return RepairResult(run: run) }
         guard let flow = topology.flow(named: name), let source = topology.system(named: flow.from), source.zone == zone,
             let target = topology.system(named: report.right), let lane = topology.lane(from: zone, to: target.zone)
         else {
@@ -451,6 +449,24 @@ extension Node {
                 "only_right": .int(Int64(report.onlyRight.count)), "changed": .int(Int64(report.changed.count)),
                 "result_digest": .string(report.resultDigest),
             ]))
+        }
+    }
+
+    /// A run as the node keeps it: for runs still under way, which have no report yet.
+    public struct RunState: Sendable {
+        public var run: String
+        public var role: String
+        public var mode: String
+        public var state: String
+        public var openedAt: String
+        public var updatedAt: String
+        public var rounds: Int
+    }
+
+    /// The newest runs of a flow on this node, finished or not, newest first.
+    public func reconcileRuns(flow: String?) throws -> [RunState] {
+        try store.read { db in try ReconcileRuns.latest(db, flow: flow) }.map {
+            RunState(run: $0.run, role: $0.role, mode: $0.mode, state: $0.state, openedAt: $0.openedAt, updatedAt: $0.updatedAt, rounds: $0.rounds)
         }
     }
 
