@@ -39,6 +39,7 @@ extension Node {
             // What each target now holds, for its digest index (kept for reconciles).
             var indexChanges: [TargetEntity: [DigestIndex.Change]] = [:]
             var staleIndexes: Set<TargetEntity> = []
+            let unindexedFlows = Set(topology.flows.filter { !$0.keepsDigestIndex }.map(\.name))
             for item in items {
                 let envelope: RecordEnvelope
                 do { envelope = try RecordEnvelope(line: item.line) } catch {
@@ -134,7 +135,7 @@ extension Node {
                             // The target now holds a mix of this record and values a higher
                             // authority set: no digest of ours describes it.
                             staleIndexes.insert(group)
-                        } else if topology.flow(named: item.flow)?.keepsDigestIndex != false, let change = indexChange(record, schema: mapping.entity) {
+                        } else if !unindexedFlows.contains(item.flow), let change = indexChange(record, schema: mapping.entity) {
                             indexChanges[group, default: []].append(change)
                         }
                         if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, keptFields[item.id]) }

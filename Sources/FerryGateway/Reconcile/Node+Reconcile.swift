@@ -47,9 +47,7 @@ extension Node {
             throw FerryError(.reconcile, only.map { "\($0) is not a target of flow \(name) beyond zone \(zone)" } ?? "flow \(name) has no target beyond zone \(zone)",
                 hint: "compare systems of one zone with --left and --right")
         }
-        guard let digester else {
-            throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "create one with 'ferry keys digest' and name it under digest_key:")
-        }
+        let digester = try reconcileDigester()
         var opened: [OpenedReconcile] = []
         for target in targets {
             guard let lane = topology.lane(from: zone, to: target.zone) else {
@@ -78,6 +76,12 @@ extension Node {
                 bundleBytes: bytes, shipped: shipped))
         }
         return opened
+    }
+
+    /// The deployment's digester, which every reconcile step needs.
+    func reconcileDigester() throws -> RecordDigester {
+        guard let digester else { throw ReconcileTools.noDigestKey }
+        return digester
     }
 
     /// One side's copy, digested: read from the system through its mapping (and, with
@@ -174,7 +178,7 @@ extension Node {
             throw FerryError(.reconcile, "run \(message.run) from \(senderZone) asks about flow \(message.flow) to \(message.target), which this node's topology does not route so",
                 hint: "both sides must read the same topology")
         }
-        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        let digester = try reconcileDigester()
         guard message.step == .more || message.summary != nil else {
             throw FerryError(.reconcile, "run \(message.run) opened without a summary", hint: "both sides must run the same Ferry version")
         }
@@ -249,7 +253,7 @@ extension Node {
         guard let flow = topology.flow(named: message.flow), let source = topology.system(named: flow.from) else {
             throw FerryError(.reconcile, "flow \(message.flow) is gone from \(topology.file)", hint: "restore it to finish run \(message.run)")
         }
-        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        let digester = try reconcileDigester()
         let lane = "\(zone)→\(senderZone)"
         var report = ReconcileTools.Report(left: message.source, right: message.target, entity: message.entity)
         (report.run, report.flow, report.mode, report.rounds) = (message.run, message.flow, "two-way", run.rounds)
@@ -357,7 +361,7 @@ extension Node {
         else {
             throw FerryError(.reconcile, "flow \(name) no longer runs from this zone to \(report.right)", hint: "repair from the node of the flow's source")
         }
-        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        let digester = try reconcileDigester()
         var result = RepairResult(run: run, lane: lane.name)
         let sending = Set(report.plan.filter { $0.action == .insert || $0.action == .update }.map(\.digest))
         var entries: [Outbox.Entry] = []
@@ -413,7 +417,7 @@ extension Node {
             throw FerryError(.reconcile, "run \(message.run) asks to delete records of \(message.target), but flow \(message.flow) does not delete extras here",
                 hint: "deleting across systems needs reconcile: { extras: delete } on the flow in this node's topology too")
         }
-        guard let digester else { throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "name it under digest_key:") }
+        let digester = try reconcileDigester()
         let wanted = Set(message.keys)
         var records: [FerryCore.Record] = []
         _ = try ReconcileTools.scan(deployment, system: target, entity: flow.entity, digester: digester, progress: nil) { pair, record in

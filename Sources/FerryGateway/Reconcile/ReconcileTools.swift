@@ -24,7 +24,7 @@ public enum ReconcileTools {
                 hint: common.count > 1 ? "name one with --entity" : "both systems need a mapping of the same entity under maps:")
         }
         guard let digester = try deployment.digester() else {
-            throw FerryError(.config, "reconciling needs the deployment's digest_key", hint: "create one with 'ferry keys digest' and name it under digest_key:")
+            throw noDigestKey
         }
         let sides = [(leftSystem, try deployment.mapping(system: left, entity: entity)), (rightSystem, try deployment.mapping(system: right, entity: entity))]
         let schema = sides[0].1.entity
@@ -77,6 +77,10 @@ public enum ReconcileTools {
     }
 
     public enum Side: Sendable { case left, right }
+
+    /// Reconciling compares keyed digests: without the shared key there is nothing to compare.
+    static let noDigestKey = FerryError(.config, "reconciling needs the deployment's digest_key",
+        hint: "create one with 'ferry keys digest' and name it under digest_key: (every zone holds the same file)")
 
     /// Reads every record of a system, mapped to canonical form, with its digests. Rows the
     /// mapping refuses are counted, not compared.
