@@ -48,15 +48,20 @@ extension Node {
                 hint: "compare systems of one zone with --left and --right")
         }
         let digester = try reconcileDigester()
-        var opened: [OpenedReconcile] = []
-        for target in targets {
+        let lanes = try targets.map { target in
             guard let lane = topology.lane(from: zone, to: target.zone) else {
                 throw FerryError(.reconcile, "no channel from \(zone) to \(target.zone)", hint: "flow \(name) needs one to deliver, too; add it under channels:")
             }
+            return lane
+        }
+        // The source is read once, whatever the number of targets: one summary serves them all.
+        let anyOneWay = oneWay || lanes.contains { !$0.hasReturn }
+        let width = min(Reconciler.maxWidth, Sketch.width(forElements: max(1, capacity) * 2))
+        let (copy, counts) = try digestCopy(source, entity: flow.entity, sketchWidth: anyOneWay ? width : nil,
+            indexed: indexed, rebuild: true, digester: digester, progress: progress)
+        var opened: [OpenedReconcile] = []
+        for (target, lane) in zip(targets, lanes) {
             let mode = oneWay || !lane.hasReturn ? "one-way" : "two-way"
-            let width = mode == "one-way" ? min(Reconciler.maxWidth, Sketch.width(forElements: max(1, capacity) * 2)) : 8
-            let (copy, counts) = try digestCopy(source, entity: flow.entity, sketchWidth: mode == "one-way" ? width : nil,
-                indexed: indexed, rebuild: true, digester: digester, progress: progress)
             var message = ReconcileMessage(step: .open, run: hex(try randomBytes(12)), flow: name, source: source.name, target: target.name, entity: flow.entity)
             message.oneWay = mode == "one-way"
             message.indexed = indexed
