@@ -144,6 +144,9 @@ public struct Topology: Sendable {
         /// digest index (about a third of a busy pipeline's time), so `--indexed` is not
         /// available for it; full reconciles work as ever.
         public var keepsDigestIndex = true
+        /// `reconcile: { fan_out: N }`: the fan-out of the range tree a reconcile summarises
+        /// the flow's copies with (2, 4, 8, 16 or 64).
+        public var reconcileFanOut = 16
         public var location: SourceLocation
     }
 }

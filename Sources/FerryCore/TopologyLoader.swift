@@ -196,9 +196,17 @@ public enum TopologyLoader {
             // repair only where the flow says so: deleting across levels is never a default.
             var deleteExtras = false
             var keepIndex = true
+            var fanOut = 16
             if let reconcile = item["reconcile"] {
-                try reconcile.rejectUnknownKeys(["extras", "index"], in: "reconcile")
+                try reconcile.rejectUnknownKeys(["extras", "index", "fan_out"], in: "reconcile")
                 keepIndex = try reconcile["index"]?.bool("index") ?? true
+                if let node = reconcile["fan_out"] {
+                    // The 4096 leaf ranges must be a level of the tree: 4096 = N^k.
+                    fanOut = try node.int("fan_out")
+                    guard [2, 4, 8, 16, 64].contains(fanOut) else {
+                        throw node.error("fan_out is 2, 4, 8, 16 or 64, not \(fanOut)", hint: "the 4096 ranges a copy is digested in must be a level of the tree; 16 is the default")
+                    }
+                }
                 if let extras = reconcile["extras"] {
                     switch try extras.string("extras") {
                     case "report": deleteExtras = false
@@ -225,7 +233,8 @@ public enum TopologyLoader {
                     entity: try item.require("entity", in: what).string("entity"),
                     from: try item.require("from", in: what).string("from"),
                     to: try item.require("to", in: what).strings("to"),
-                    schedule: schedule, mode: mode, deleteExtras: deleteExtras, keepsDigestIndex: keepIndex, location: item.location))
+                    schedule: schedule, mode: mode, deleteExtras: deleteExtras, keepsDigestIndex: keepIndex,
+                    reconcileFanOut: fanOut, location: item.location))
         }
         return topology
     }

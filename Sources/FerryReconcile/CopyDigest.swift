@@ -5,33 +5,46 @@ public struct CopyDigest: Sendable {
     /// 4096 ranges at most: three levels under the root at the tree's fan-out of 16.
     public private(set) var tree = DigestTree(fanOut: 16, depth: 3)
     public private(set) var sketch: Sketch
+    /// The ranges whose pairs go into the sketch (every range when nil): a one-way opening
+    /// ships only those that changed since the last one.
+    public let sketchOnly: RangeSelection?
     public private(set) var records = 0
 
-    public init(sketchWidth: Int = Reconciler.maxWidth) {
+    public init(sketchWidth: Int = Reconciler.maxWidth, sketchOnly: RangeSelection? = nil) {
         sketch = Sketch(width: sketchWidth)
+        self.sketchOnly = sketchOnly
     }
 
     /// A copy whose range sums are already known, kept as records were applied: only the
     /// sketch is left to fill, with `addToSketch`.
-    public init(tree: DigestTree, sketchWidth: Int) {
+    public init(tree: DigestTree, sketchWidth: Int, sketchOnly: RangeSelection? = nil) {
         precondition(tree.fanOut == 16 && tree.depth == 3, "a copy's tree has 4096 ranges under three levels")
         self.tree = tree
         sketch = Sketch(width: sketchWidth)
+        self.sketchOnly = sketchOnly
         records = Int(tree.root.count)
     }
 
-    public mutating func addToSketch(_ pair: DigestPair) { sketch.insert(pair) }
+    public mutating func addToSketch(_ pair: DigestPair) {
+        if sketchOnly?.contains(key: pair.key) ?? true { sketch.insert(pair) }
+    }
 
     public mutating func add(_ pair: DigestPair) {
         tree.add(key: pair.key, digest: pair.digest)
-        sketch.insert(pair)
+        addToSketch(pair)
         records += 1
     }
 
-    /// The summary at `ranges` ranges (16, 256 or 4096), or at the size this copy calls for.
-    public func summary(ranges: Int? = nil) -> RangeSummary {
-        RangeSummary(tree: tree, ranges: ranges ?? RangeSummary.ranges(forRecords: records))
+    /// The 4096 leaf range sums.
+    public var leaves: [RangeSum] { tree.levels[tree.depth] }
+
+    /// The summary at the size this copy calls for at a tree fan-out of `fanOut`.
+    public func summary(fanOut: Int = 16) -> RangeSummary {
+        RangeSummary(tree: tree, ranges: RangeSummary.ranges(forRecords: records, fanOut: fanOut))
     }
+
+    /// The summary at `ranges` ranges (a power of two up to 4096), as the far side sent it.
+    public func summary(ranges: Int) -> RangeSummary { RangeSummary(tree: tree, ranges: ranges) }
 }
 
 /// The decisions both sides of a reconcile take, apart from how messages travel.
@@ -49,6 +62,34 @@ public enum Reconciler {
         let pairs = comparison.saturated ? max(comparison.estimatedPairs, ceiling) : comparison.estimatedPairs + comparison.estimatedPairs / 8
         let width = Sketch.width(forElements: pairs)
         return width <= maxWidth ? width : nil
+    }
+
+    /// What a one-way opening ships: without a return path nobody can ask for more, so it
+    /// sends the ranges whose sums changed since the last opening towards that target
+    /// (every range on a first opening, or with `all`) and a sketch of their pairs wide
+    /// enough for what changed there, with room for drift on the far side. An explicit
+    /// `capacity` (differing records) sets the width instead.
+    public struct OneWayPlan: Sendable, Equatable {
+        /// Nil: every range.
+        public var ranges: RangeSelection?
+        public var width: Int
+        /// Pairs changed since the last opening, estimated from the sums; nil on a first.
+        public var changedPairs: Int?
+    }
+
+    public static func oneWayPlan(leaves: [RangeSum], previous: [RangeSum]?, ranges: Int, capacity: Int?, all: Bool = false) -> OneWayPlan {
+        func width(pairs: Int) -> Int { min(maxWidth, Sketch.width(forElements: pairs)) }
+        guard !all, let previous, previous.count == leaves.count else {
+            return OneWayPlan(ranges: nil, width: width(pairs: max(1, capacity ?? 1000) * 2), changedPairs: nil)
+        }
+        let changed = RangeSelection.changed(from: previous, to: leaves, ranges: ranges)
+        let before = RangeSummary(root: RangeSum(), sums: RangeSummary.grouped(previous, into: ranges))
+        let now = RangeSummary(root: RangeSum(), sums: RangeSummary.grouped(leaves, into: ranges))
+        // Compared over every range (the unchanged ones are equal), so that the estimate
+        // scales by how many of all ranges changed, not as if every range had.
+        let pairs = changed.count == 0 ? 0 : now.compare(with: before, only: { _ in true }).estimatedPairs
+        let sized = capacity.map { max(1, $0) * 2 } ?? pairs + pairs / 2 + 32
+        return OneWayPlan(ranges: changed.count == ranges ? nil : changed, width: width(pairs: sized), changedPairs: pairs)
     }
 
     /// The differences between our copy and theirs, from the two sketches (folded to the

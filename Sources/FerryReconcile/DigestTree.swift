@@ -40,11 +40,12 @@ public struct DigestTree: Sendable, Equatable {
         }
     }
 
-    /// A depth giving leaves of about `perLeaf` records for `records` records.
+    /// A depth giving leaves of about `perLeaf` records for `records` records, with 2^24
+    /// leaves at most whatever the fan-out.
     public static func depth(forRecords records: Int, fanOut: Int = 16, perLeaf: Int = 16) -> Int {
         var depth = 1
         var leaves = fanOut
-        while leaves * perLeaf < records, depth < 6 {
+        while leaves * perLeaf < records, leaves * fanOut <= 1 << 24 {
             depth += 1
             leaves *= fanOut
         }

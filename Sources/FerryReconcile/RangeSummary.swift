@@ -15,11 +15,23 @@ public struct RangeSummary: Sendable, Equatable {
 
     public var ranges: Int { entries.count }
 
-    /// The summary of a tree's level whose width is nearest `ranges` (a power of the fan-out).
+    /// The summary of a tree at `ranges` ranges, a power of two up to its leaves. Ranges
+    /// are the top bits of the key digest, so a summary of 2^k ranges is the same whatever
+    /// the fan-out of the tree it came from: both sides need only agree on the width.
     public init(tree: DigestTree, ranges: Int) {
-        var level = 0
-        while level < tree.depth, tree.levels[level].count < ranges { level += 1 }
-        self.init(root: tree.root, sums: tree.levels[level])
+        self.init(root: tree.root, sums: Self.grouped(tree.levels[tree.depth], into: ranges))
+    }
+
+    /// Leaf sums added up into `ranges` ranges of consecutive leaves.
+    public static func grouped(_ leaves: [RangeSum], into ranges: Int) -> [RangeSum] {
+        precondition(ranges >= 1 && ranges & (ranges - 1) == 0 && ranges <= leaves.count, "ranges are a power of two, at most the leaves")
+        let per = leaves.count / ranges
+        guard per > 1 else { return leaves }
+        return (0..<ranges).map { range in
+            var sum = RangeSum()
+            for leaf in leaves[(range * per)..<((range + 1) * per)] { sum.add(leaf) }
+            return sum
+        }
     }
 
     public init(root: RangeSum, sums: [RangeSum]) {
@@ -41,19 +53,26 @@ public struct RangeSummary: Sendable, Equatable {
         return hash
     }
 
-    /// The number of ranges a copy of `records` records is summarised in: about 256
-    /// records a range, from 16 to 4096 ranges (12 KB).
-    public static func ranges(forRecords records: Int) -> Int {
-        var ranges = 16
-        while ranges < 4096, ranges * 256 < records { ranges *= 16 }
+    /// The fan-outs a summary can be taken at: those whose levels reach the 4096 leaf
+    /// ranges exactly.
+    public static let fanOuts = [2, 4, 8, 16, 64]
+
+    /// The number of ranges a copy of `records` records is summarised in: the first level
+    /// of a tree of `fanOut` with about 256 records a range or fewer, 4096 ranges (12 KB)
+    /// at most. A smaller fan-out picks a level nearer that size, so a middling copy opens
+    /// with fewer bytes.
+    public static func ranges(forRecords records: Int, fanOut: Int = 16) -> Int {
+        var ranges = fanOut
+        while ranges * fanOut <= 4096, ranges * 256 < records { ranges *= fanOut }
         return ranges
     }
 
     /// How the other copy compares: equal, or the number of differing ranges and an
     /// estimate of the differing pairs (a changed record is two: its old and new digest).
-    public func compare(with other: RangeSummary) -> Comparison {
+    /// With `only`, ranges outside it are left out (and the whole-copy sums with them).
+    public func compare(with other: RangeSummary, only: ((Int) -> Bool)? = nil) -> Comparison {
         let records = Int(Self.plausible(root.count) + Self.plausible(other.root.count))
-        guard root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false, records: records) }
+        guard only != nil || root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false, records: records) }
         guard ranges == other.ranges else {
             // Summaries of different widths cannot be matched range by range: size for the
             // count difference at least, and say so.
@@ -62,15 +81,17 @@ public struct RangeSummary: Sendable, Equatable {
         }
         var differing = 0
         var pairs = 0
-        for (a, b) in zip(entries, other.entries) where a != b {
+        let considered = only.map { include in entries.indices.filter(include).count } ?? ranges
+        guard considered > 0 else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false, records: records) }
+        for (index, (a, b)) in zip(entries, other.entries).enumerated() where a != b && only?(index) ?? true {
             differing += 1
             let delta = Int(Int8(truncatingIfNeeded: UInt8(a & 0xFF) &- UInt8(b & 0xFF)))
             pairs += delta == 0 ? 2 : abs(delta)
         }
         // Several differences can share a range: scale by the expected number per
         // differing range, from how many ranges are touched at all.
-        let saturated = differing >= ranges - ranges / 64
-        let touched = Double(min(differing, ranges - 1)) / Double(ranges)
+        let saturated = differing >= considered - considered / 64
+        let touched = Double(min(differing, considered - 1)) / Double(considered)
         let perRange = touched > 0 ? -Foundation.log(1 - touched) / touched : 1
         return Comparison(differingRanges: differing, estimatedPairs: max(1, Int((Double(pairs) * perRange).rounded(.up))), saturated: saturated,
             records: records)

@@ -11,8 +11,10 @@ struct ReconcileCommand: ParsableCommand {
             Across a gap (give a FLOW, on the node of its source): the source is read, mapped
             to canonical form and summarised; a sealed 'reconcile' bundle carries the summary
             to each target's zone. With a return path the far side answers with a sketch of
-            its digests and 'ferry receive' here turns the answer into the report; with a
-            one-way link (or --one-way) the opening carries a sketch sized by --capacity and
+            its digests and 'ferry receive' here turns the answer into the report. With a
+            one-way link (or --one-way) the opening carries a sketch of the ranges whose sums
+            changed since the last opening towards that target (every range the first time,
+            or with --all-ranges), sized for what changed (or for --capacity records), and
             the far side reports. Only digests cross. Show the latest report with --report,
             its repair plan with --plan; --apply sends the plan's inserts and updates through
             the normal queue (ferry sync or the daemon ships them).
@@ -45,7 +47,11 @@ struct ReconcileCommand: ParsableCommand {
     @Option(name: .long, help: "Only this target of the flow.") var target: String?
     @Flag(name: .long, help: "Ship a sketch with the opening and let the far side report, even where a return path exists.")
     var oneWay = false
-    @Option(name: .long, help: "One-way: how many differing records the sketch must resolve.") var capacity = 1000
+    @Option(name: .long, help: "One-way: how many differing records the sketch must resolve (default: sized from what changed since the last opening; 1000 on a first).")
+    var capacity: Int?
+    @Flag(name: .long, help: "One-way: ship every range, not only those changed since the last opening.") var allRanges = false
+    @Option(name: .long, help: "The range tree's fan-out: 2, 4, 8, 16 or 64 (default: the flow's reconcile: { fan_out: }, or 16).")
+    var fanOut: Int?
     @Flag(name: .long, help: "Take both copies from the digest indexes that pulls and applies keep, without reading the systems.")
     var indexed = false
     @Flag(name: .long, help: "Print the latest finished report of the flow instead of opening a run.") var report = false
@@ -60,6 +66,7 @@ struct ReconcileCommand: ParsableCommand {
         if flow == nil, left == nil || right == nil { throw ValidationError("name a FLOW, or two systems with --left and --right") }
         if flow != nil, left != nil || right != nil { throw ValidationError("a FLOW is reconciled across its gap; --left and --right compare systems of one zone") }
         if [report, plan, apply].filter({ $0 }).count > 1 { throw ValidationError("--report, --plan and --apply go one at a time") }
+        if let capacity, capacity < 0 { throw ValidationError("--capacity counts records: 0 or more") }
     }
 
     var actor: String { "operator:\(ProcessInfo.processInfo.environment["USER"] ?? "?")" }
@@ -94,11 +101,16 @@ struct ReconcileCommand: ParsableCommand {
         }
         let progress = Progress()
         let opened = try reporting {
-            try node.openReconcile(flow: flow, target: target, oneWay: oneWay, indexed: indexed, capacity: capacity, actor: actor, progress: progress.update)
+            try node.openReconcile(flow: flow, Node.ReconcileOptions(target: target, oneWay: oneWay, indexed: indexed, capacity: capacity, allRanges: allRanges,
+                fanOut: fanOut), actor: actor, progress: progress.update)
         }
         progress.finish()
         for run in opened {
-            print("run \(run.run): \(run.mode) reconcile of \(flow) to \(run.target), \(run.records) records summarised, \(run.bundleBytes) bytes sealed on \(run.lane)\(run.shipped ? "" : " (held: the next pack ships it)")")
+            print("run \(run.run): \(run.mode) reconcile of \(flow) to \(run.target), \(run.records) records summarised in \(run.ranges) ranges, \(run.bundleBytes) bytes sealed on \(run.lane)\(run.shipped ? "" : " (held: the next pack ships it)")")
+            if let shipped = run.shippedRanges {
+                let what = run.since.map { "the \(shipped) ranges changed since run \($0)" } ?? "all \(shipped) ranges"
+                print("  the sketch (width \(run.sketchWidth ?? 0)) holds the pairs of \(what)")
+            }
             if run.mode == "two-way" {
                 print("  the report is made here once 'ferry receive' on the far side answers and 'ferry receive' here takes the answer in; then: ferry reconcile \(flow) --report")
             } else {
@@ -110,7 +122,8 @@ struct ReconcileCommand: ParsableCommand {
     func compareInZone() throws {
         guard let left, let right else { return }
         let report = try reporting {
-            try ReconcileTools.compare(config: options.config, node: options.node, left: left, right: right, entity: try entityName(), actor: actor)
+            try ReconcileTools.compare(config: options.config, node: options.node, left: left, right: right, entity: try entityName(), fanOut: fanOut ?? 16,
+                actor: actor)
         }
         try show(report, plan: false)
     }
@@ -152,6 +165,9 @@ struct ReconcileCommand: ParsableCommand {
                 print("  \(report.differingLeaves) of \(report.leaves) ranges differed; \(report.fingerprintsCompared) fingerprints compared")
             } else if report.sketchWidth > 0 {
                 print("  resolved by a sketch of width \(report.sketchWidth) in \(report.rounds) round\(report.rounds == 1 ? "" : "s"); only digests crossed, so changed records show no fields")
+            }
+            if let shipped = report.shippedRanges, shipped < report.leaves {
+                print("  the opening shipped \(shipped) of \(report.leaves) ranges, those changed at the source since its last opening; \(report.outsideRanges) of the others differ")
             }
             if report.unreadable.left + report.unreadable.right > 0 {
                 print("  not compared: \(report.unreadable.left) rows of \(report.left) and \(report.unreadable.right) of \(report.right) that their mappings refuse")

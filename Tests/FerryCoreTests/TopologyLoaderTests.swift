@@ -101,6 +101,20 @@ import Testing
         #expect(error.message.contains("zone extranet has two nodes"))
     }
 
+    @Test func aReconcileFanOutIsOneWhoseLevelsReachTheLeafRanges() throws {
+        let fixture = try TopologyFixture()
+        let flow = "to: [target], schedule: \"*/5 * * * *\""
+        let four = TopologyFixture.valid.replacingOccurrences(of: flow, with: flow + ", reconcile: { fan_out: 4 }")
+        #expect(try TopologyLoader.load(try fixture.write(four)).flow(named: "things")?.reconcileFanOut == 4)
+        #expect(try TopologyLoader.load(try fixture.write(TopologyFixture.valid)).flow(named: "things")?.reconcileFanOut == 16)
+
+        let three = TopologyFixture.valid.replacingOccurrences(of: flow, with: flow + ", reconcile: { fan_out: 3 }")
+        let error = try failure(three)
+        #expect(error.message.contains("fan_out is 2, 4, 8, 16 or 64, not 3"), "\(error.message)")
+        #expect(location(error)?.line == TopologyFixture.line(of: "name: things", in: three))
+        #expect(error.hint?.contains("16 is the default") == true)
+    }
+
     @Test func entityOptionsOverrideSystemOptions() throws {
         let fixture = try TopologyFixture()
         let text = TopologyFixture.valid.replacingOccurrences(

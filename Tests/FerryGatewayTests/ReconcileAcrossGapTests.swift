@@ -111,7 +111,7 @@ import FerryReconcile
         let drift = try Self.drifted()
         let passport = try Self.node(drift.config, "passport-gw")
         let jinhong = try Self.node(drift.config, "jinhong-gw")
-        let opened = try passport.openReconcile(flow: "status-to-jinhong", oneWay: true, capacity: 50, actor: "test")
+        let opened = try passport.openReconcile(flow: "status-to-jinhong", .init(oneWay: true, capacity: 50), actor: "test")
         #expect(opened.count == 1 && opened[0].mode == "one-way")
         let received = try jinhong.receive()
         #expect(received.reconciled.count == 1 && received.reconciled[0].contains("reported here (done, 3 differences)"), "\(received.reconciled)")
@@ -124,7 +124,7 @@ import FerryReconcile
         #expect(try passport.receive().reconciled.isEmpty)
 
         // A sketch too small for the drift says so, with the capacity it needs.
-        _ = try passport.openReconcile(flow: "status-to-jinhong", oneWay: true, capacity: 0, actor: "test")
+        _ = try passport.openReconcile(flow: "status-to-jinhong", .init(oneWay: true, capacity: 0, allRanges: true), actor: "test")
         try DatabaseQueue(path: drift.directory.appendingPathComponent("data/approval.db").path).write { db in
             try db.execute(sql: "UPDATE hzzt SET GXSJ = '20200101000000'")
         }
@@ -133,19 +133,92 @@ import FerryReconcile
         #expect(small.state == "unresolved" && (small.note ?? "").contains("--capacity"), "\(small.state) \(small.note ?? "")")
     }
 
+    /// A one-way link cannot ask for more, so a later opening ships only the ranges whose
+    /// sums changed at the source since its last opening towards that target; the far side
+    /// names what differs in them and says how many other ranges differ too.
+    @Test func aLaterOneWayOpeningShipsOnlyTheRangesChangedAtTheSourceSince() throws {
+        let drift = try Self.drifted()
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+        let flow = "status-to-jinhong"
+        func latest() throws -> ReconcileTools.Report { try #require(try jinhong.reconcileReports(flow: flow).first) }
+
+        let first = try passport.openReconcile(flow: flow, .init(oneWay: true), actor: "test")
+        #expect(first.count == 1 && first[0].since == nil && first[0].shippedRanges == first[0].ranges, "\(first)")
+        _ = try jinhong.receive()
+        let full = try latest()
+        #expect(full.state == "done" && full.differences == 3 && full.shippedRanges == full.leaves, "\(full.state) \(full.differences)")
+
+        // Nothing changed at the source since: no range is shipped, and the drift the last
+        // run named shows only as ranges that differ outside what was shipped.
+        let idle = try passport.openReconcile(flow: flow, .init(oneWay: true), actor: "test")
+        #expect(idle[0].since == first[0].run && idle[0].shippedRanges == 0, "\(idle)")
+        #expect(idle[0].bundleBytes < first[0].bundleBytes)
+        _ = try jinhong.receive()
+        let quiet = try latest()
+        #expect(quiet.run == idle[0].run && quiet.differences == 0 && quiet.state == "partial" && quiet.outsideRanges >= 1, "\(quiet.state) \(quiet.outsideRanges)")
+        #expect((quiet.note ?? "").contains("--all-ranges"), "\(quiet.note ?? "")")
+
+        // One record edited at the source: only its range is shipped, and the edit is named.
+        let edited = try #require(drift.keys.first { ![drift.lost, drift.restored, drift.added].contains($0) })
+        try DatabaseQueue(path: drift.directory.appendingPathComponent("data/issuance.db").path).write { db in
+            try db.execute(sql: "UPDATE issuance SET modified = '2026-11-29 09:00:00' WHERE order_ref = ?", arguments: [edited])
+        }
+        let later = try passport.openReconcile(flow: flow, .init(oneWay: true), actor: "test")
+        #expect(later[0].since == idle[0].run && later[0].shippedRanges == 1, "\(later)")
+        _ = try jinhong.receive()
+        let report = try latest()
+        #expect(report.run == later[0].run && report.shippedRanges == 1)
+        #expect(report.changed.map(\.key).contains(edited), "\(report.changed.map(\.key))")
+        // The drift lies in the edited record's range or outside it, where it is counted.
+        #expect(report.differences <= 4 && report.differences + report.outsideRanges >= 2, "\(report.differences) \(report.outsideRanges)")
+        #expect((report.state == "partial") == (report.outsideRanges > 0), "\(report.state)")
+
+        var filter = AuditTools.Filter()
+        filter.node = "passport-gw"
+        filter.kinds = ["reconcile-opened"]
+        let opened = try AuditTools.log(config: drift.config, filter: filter)
+        #expect(opened.last?.event.details["shipped_ranges"] == .int(1) && opened.last?.event.details["since_run"] == .string(idle[0].run))
+
+        // --all-ranges names everything that differs, whatever changed since.
+        let all = try passport.openReconcile(flow: flow, .init(oneWay: true, allRanges: true), actor: "test")
+        #expect(all[0].since == nil && all[0].shippedRanges == all[0].ranges)
+        _ = try jinhong.receive()
+        let everything = try latest()
+        #expect(everything.state == "done" && everything.differences == 4 && everything.outsideRanges == 0, "\(everything.state) \(everything.differences)")
+        #expect(Set(everything.changed.map(\.key)) == [edited, drift.restored] && everything.onlyRight == [drift.added])
+    }
+
+    /// The fan-out picks the summary's width; any width finds the same differences.
+    @Test func anyFanOutFindsTheSameDifferences() throws {
+        let drift = try Self.drifted()
+        let passport = try Self.node(drift.config, "passport-gw")
+        let jinhong = try Self.node(drift.config, "jinhong-gw")
+        #expect(throws: FerryError.self) { try passport.openReconcile(flow: "status-to-jinhong", .init(fanOut: 3), actor: "test") }
+        for fanOut in [2, 64] {
+            let opened = try passport.openReconcile(flow: "status-to-jinhong", .init(fanOut: fanOut), actor: "test")
+            #expect(opened[0].ranges == RangeSummary.ranges(forRecords: opened[0].records, fanOut: fanOut))
+            _ = try jinhong.receive()
+            _ = try passport.receive()
+            let report = try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
+            #expect(report.run == opened[0].run && report.onlyLeft == [drift.lost] && report.changed.map(\.key) == [drift.restored] && report.onlyRight.count == 1,
+                "fan-out \(fanOut): \(report.onlyLeft) \(report.changed.map(\.key))")
+        }
+    }
+
     @Test func indexesKeptAtPullAndApplyAnswerWithoutReadingTheSystems() throws {
         let drift = try Self.drifted()
         let passport = try Self.node(drift.config, "passport-gw")
         let jinhong = try Self.node(drift.config, "jinhong-gw")
         func reconcile(indexed: Bool) throws -> ReconcileTools.Report {
-            _ = try passport.openReconcile(flow: "status-to-jinhong", indexed: indexed, actor: "test")
+            _ = try passport.openReconcile(flow: "status-to-jinhong", .init(indexed: indexed), actor: "test")
             _ = try jinhong.receive()
             _ = try passport.receive()
             return try #require(try passport.reconcileReports(flow: "status-to-jinhong").first)
         }
         // Pulls and applies have added only what passed through Ferry so far, not what the
         // systems held before: no index answers until a full run completes it.
-        #expect(throws: FerryError.self) { try passport.openReconcile(flow: "status-to-jinhong", indexed: true, actor: "test") }
+        #expect(throws: FerryError.self) { try passport.openReconcile(flow: "status-to-jinhong", .init(indexed: true), actor: "test") }
         // A full run reads both systems, finds the hand edits, and rewrites both indexes.
         let full = try reconcile(indexed: false)
         #expect(full.differences == 3)

@@ -177,13 +177,13 @@ enum DigestIndex {
 
     /// The copy as indexed: the range tree from the kept sums, without a pass over the
     /// records; with a sketch width, the index's pairs streamed into the sketch.
-    static func copy(_ db: Database, system: String, entity: String, sketchWidth: Int?) throws -> CopyDigest {
+    static func copy(_ db: Database, system: String, entity: String, sketchWidth: Int?, sketchOnly: RangeSelection? = nil) throws -> CopyDigest {
         var leaves = Array(repeating: RangeSum(), count: ranges)
         for row in try Row.fetchAll(db, sql: "SELECT range, sum FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity]) {
             let range: Int = row["range"]
             if leaves.indices.contains(range), let sum = RangeSum(bytes: Array(row["sum"] as Data)) { leaves[range] = sum }
         }
-        var copy = CopyDigest(tree: DigestTree(fanOut: 16, depth: 3, leaves: leaves), sketchWidth: sketchWidth ?? 8)
+        var copy = CopyDigest(tree: DigestTree(fanOut: 16, depth: 3, leaves: leaves), sketchWidth: sketchWidth ?? 8, sketchOnly: sketchOnly)
         guard sketchWidth != nil else { return copy }
         let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
         while let row = try rows.next() {

@@ -21,19 +21,47 @@ extension Node {
         /// `two-way` (the answer comes back on the return path) or `one-way` (the far side reports).
         public var mode: String
         public var records: Int
+        /// The ranges the summary has.
+        public var ranges: Int
+        /// One-way: the ranges whose pairs the sketch holds (all of them on a first opening),
+        /// the run they changed since, and the sketch's width.
+        public var shippedRanges: Int?
+        public var since: String?
+        public var sketchWidth: Int?
         public var bundleBytes: Int64
         /// False when the transfer area refused the drop: the next pack ships it.
         public var shipped: Bool
     }
 
+    /// How a run is opened: which targets, the mode, where the copy comes from, and for
+    /// one-way runs how much to ship.
+    public struct ReconcileOptions: Sendable {
+        /// Only this target of the flow.
+        public var target: String?
+        /// Let the far side report even where a return path exists.
+        public var oneWay = false
+        /// Both sides take their copies from their digest indexes.
+        public var indexed = false
+        /// One-way: the differing records the sketch must resolve; by default sized from
+        /// what changed since the last opening (1000 on a first).
+        public var capacity: Int?
+        /// One-way: ship every range, not only those changed since the last opening.
+        public var allRanges = false
+        /// The range tree's fan-out, instead of the flow's `reconcile: { fan_out: }`.
+        public var fanOut: Int?
+
+        public init(target: String? = nil, oneWay: Bool = false, indexed: Bool = false, capacity: Int? = nil, allRanges: Bool = false, fanOut: Int? = nil) {
+            (self.target, self.oneWay, self.indexed, self.capacity, self.allRanges, self.fanOut) = (target, oneWay, indexed, capacity, allRanges, fanOut)
+        }
+    }
+
     /// Opens a reconcile of `flow`'s copies across the gap: reads the source system, maps
     /// every record to canonical form and seals its range summary to each target's zone.
     /// With a return path the far side answers with a sketch, and the report is made here
-    /// when `receive` takes the answer in; without one (or with `oneWay`) the summary goes
-    /// with a sketch sized for `capacity` differences and the far side reports.
+    /// when `receive` takes the answer in. Without one (or with `oneWay`) the summary goes
+    /// with a sketch of the ranges changed since the last opening and the far side reports.
     public func openReconcile(
-        flow name: String, target only: String? = nil, oneWay: Bool = false, indexed: Bool = false, capacity: Int = 1000, actor: String,
-        progress: (@Sendable (String, Int) -> Void)? = nil
+        flow name: String, _ options: ReconcileOptions = ReconcileOptions(), actor: String, progress: (@Sendable (String, Int) -> Void)? = nil
     ) throws -> [OpenedReconcile] {
         guard let flow = topology.flow(named: name) else {
             throw FerryError(.reconcile, "no flow \(name) in \(topology.file)", hint: "known flows: \(topology.flows.map(\.name).joined(separator: ", "))")
@@ -42,9 +70,13 @@ extension Node {
             let owner = topology.system(named: flow.from).flatMap { topology.node(inZone: $0.zone)?.name } ?? "the source's node"
             throw FerryError(.reconcile, "flow \(name) starts at \(flow.from), outside zone \(zone)", hint: "open the reconcile on \(owner), the node of its source")
         }
-        let targets = flow.to.compactMap { topology.system(named: $0) }.filter { $0.zone != zone && (only == nil || $0.name == only) }
+        let fanOut = options.fanOut ?? flow.reconcileFanOut
+        guard RangeSummary.fanOuts.contains(fanOut) else {
+            throw FerryError(.reconcile, "a fan-out of \(fanOut) does not divide the 4096 ranges into levels", hint: "use one of \(RangeSummary.fanOuts.map(String.init).joined(separator: ", "))")
+        }
+        let targets = flow.to.compactMap { topology.system(named: $0) }.filter { $0.zone != zone && (options.target == nil || $0.name == options.target) }
         guard !targets.isEmpty else {
-            throw FerryError(.reconcile, only.map { "\($0) is not a target of flow \(name) beyond zone \(zone)" } ?? "flow \(name) has no target beyond zone \(zone)",
+            throw FerryError(.reconcile, options.target.map { "\($0) is not a target of flow \(name) beyond zone \(zone)" } ?? "flow \(name) has no target beyond zone \(zone)",
                 hint: "compare systems of one zone with --left and --right")
         }
         let digester = try reconcileDigester()
@@ -54,31 +86,47 @@ extension Node {
             }
             return lane
         }
-        // The source is read once, whatever the number of targets: one summary serves them all.
-        let anyOneWay = oneWay || lanes.contains { !$0.hasReturn }
-        let width = min(Reconciler.maxWidth, Sketch.width(forElements: max(1, capacity) * 2))
-        let (copy, counts) = try digestCopy(source, entity: flow.entity, sketchWidth: anyOneWay ? width : nil,
-            indexed: indexed, rebuild: true, digester: digester, progress: progress)
+        // The source is read once, whatever the number of targets: one summary serves them
+        // all. The read leaves the digest index complete, and one-way sketches come from it.
+        let (copy, counts) = try digestCopy(source, entity: flow.entity, sketchWidth: nil, indexed: options.indexed, rebuild: true, digester: digester,
+            progress: progress)
+        let summary = copy.summary(fanOut: fanOut)
         var opened: [OpenedReconcile] = []
         for (target, lane) in zip(targets, lanes) {
-            let mode = oneWay || !lane.hasReturn ? "one-way" : "two-way"
+            let mode = options.oneWay || !lane.hasReturn ? "one-way" : "two-way"
             var message = ReconcileMessage(step: .open, run: hex(try randomBytes(12)), flow: name, source: source.name, target: target.name, entity: flow.entity)
             message.oneWay = mode == "one-way"
-            message.indexed = indexed
+            message.indexed = options.indexed
             message.records = Int64(counts.records)
-            message.summary = copy.summary()
-            if message.oneWay { message.sketch = copy.sketch }
+            message.summary = summary
+            var since: String?
+            var changedPairs: Int?
+            if message.oneWay {
+                let last = try store.read { db in try ReconcileRuns.lastOpened(db, flow: name, target: target.name) }
+                let plan = Reconciler.oneWayPlan(leaves: copy.leaves, previous: last?.leaves, ranges: summary.ranges, capacity: options.capacity,
+                    all: options.allRanges)
+                (message.shipped, since, changedPairs) = (plan.ranges, plan.ranges == nil ? nil : last?.run, plan.changedPairs)
+                message.sketch = try store.read { db in
+                    try DigestIndex.copy(db, system: source.name, entity: flow.entity, sketchWidth: plan.width, sketchOnly: plan.ranges)
+                }.sketch
+            }
             try transaction { db in
                 try ReconcileRuns.open(db, message: message, role: "opener", state: message.oneWay ? "sent" : "waiting", actor: actor)
-                try audit.append(db, AuditEvent("reconcile-opened", actor: actor, flow: name, lane: lane.name, details: [
+                try ReconcileRuns.recordOpened(db, flow: name, target: target.name, run: message.run, leaves: copy.leaves)
+                var details: [String: Value] = [
                     "run": .string(message.run), "source": .string(source.name), "target": .string(target.name), "mode": .string(mode),
                     "records": .int(Int64(counts.records)), "unreadable": .int(Int64(counts.unreadable)),
-                    "ranges": .int(Int64(message.summary?.ranges ?? 0)), "sketch_width": .int(Int64(message.sketch?.width ?? 0)),
-                ]))
+                    "fan_out": .int(Int64(fanOut)), "ranges": .int(Int64(summary.ranges)), "sketch_width": .int(Int64(message.sketch?.width ?? 0)),
+                ]
+                if let shipped = message.shipped { details["shipped_ranges"] = .int(Int64(shipped.count)) }
+                if let since { details["since_run"] = .string(since) }
+                if let changedPairs { details["changed_pairs"] = .int(Int64(changedPairs)) }
+                try audit.append(db, AuditEvent("reconcile-opened", actor: actor, flow: name, lane: lane.name, details: details))
             }
             let (bytes, shipped) = try send(message, on: lane.name)
             opened.append(OpenedReconcile(run: message.run, target: target.name, lane: lane.name, mode: mode, records: counts.records,
-                bundleBytes: bytes, shipped: shipped))
+                ranges: summary.ranges, shippedRanges: message.oneWay ? message.shipped?.count ?? summary.ranges : nil, since: since,
+                sketchWidth: message.sketch?.width, bundleBytes: bytes, shipped: shipped))
         }
         return opened
     }
@@ -93,13 +141,13 @@ extension Node {
     /// `rebuild`, written into the digest index as read), or taken from the index without
     /// reading the system. Without a sketch width only the range sums are needed.
     func digestCopy(
-        _ system: Topology.System, entity: String, sketchWidth: Int?, indexed: Bool, rebuild: Bool, digester: RecordDigester,
-        progress: (@Sendable (String, Int) -> Void)?
+        _ system: Topology.System, entity: String, sketchWidth: Int?, sketchOnly: RangeSelection? = nil, indexed: Bool, rebuild: Bool,
+        digester: RecordDigester, progress: (@Sendable (String, Int) -> Void)?
     ) throws -> (copy: CopyDigest, counts: (records: Int, unreadable: Int)) {
         if indexed {
             let copy = try store.read { db -> CopyDigest? in
                 try DigestIndex.isComplete(db, system: system.name, entity: entity)
-                    ? try DigestIndex.copy(db, system: system.name, entity: entity, sketchWidth: sketchWidth) : nil
+                    ? try DigestIndex.copy(db, system: system.name, entity: entity, sketchWidth: sketchWidth, sketchOnly: sketchOnly) : nil
             }
             guard let copy else {
                 throw FerryError(.reconcile, "node \(name) keeps no complete digest index of \(system.name) yet: pulls and applies add only what passes through Ferry",
@@ -107,7 +155,7 @@ extension Node {
             }
             return (copy, (copy.records, 0))
         }
-        var copy = CopyDigest(sketchWidth: sketchWidth ?? 8)
+        var copy = CopyDigest(sketchWidth: sketchWidth ?? 8, sketchOnly: sketchOnly)
         var index = rebuild ? DigestIndex.Rebuild(system: system.name, entity: entity) : nil
         try index?.start(store)
         let counts = try ReconcileTools.scan(deployment, system: system, entity: entity, digester: digester, progress: progress) { pair, _ in
@@ -191,20 +239,36 @@ extension Node {
         // An indexed two-way opening compares summaries first: the index's pairs are only
         // streamed into a sketch when the copies differ.
         var (copy, _) = try digestCopy(target, entity: flow.entity, sketchWidth: message.indexed && !message.oneWay && message.step == .open ? nil : width,
-            indexed: message.indexed, rebuild: message.step == .open, digester: digester, progress: nil)
+            sketchOnly: message.oneWay ? message.shipped : nil, indexed: message.indexed, rebuild: message.step == .open, digester: digester, progress: nil)
         let lane = "\(senderZone)→\(zone)"
 
         if message.oneWay {
-            guard let theirs = message.sketch else { throw FerryError(.reconcile, "one-way run \(message.run) came without a sketch", hint: "both sides must run the same Ferry version") }
+            guard let theirs = message.sketch, let summary = message.summary else {
+                throw FerryError(.reconcile, "one-way run \(message.run) came without a sketch", hint: "both sides must run the same Ferry version")
+            }
             var report = ReconcileTools.Report(left: message.source, right: message.target, entity: message.entity)
             (report.run, report.flow, report.mode, report.sketchWidth, report.rounds) = (message.run, message.flow, "one-way", theirs.width, 1)
             (report.leftRecords, report.rightRecords) = (Int(message.records), copy.records)
+            (report.leaves, report.shippedRanges) = (summary.ranges, message.shipped?.count ?? summary.ranges)
+            let ours = copy.summary(ranges: summary.ranges)
+            let shipped = message.shipped ?? RangeSelection(ranges: summary.ranges, all: true)
             if let found = Reconciler.differences(ours: theirs, theirs: copy.sketch) {
                 try describe(found, in: &report, ours: .right, system: target, digester: digester, indexed: message.indexed)
             } else {
-                let comparison = comparison(message.summary, copy)
+                let inside = summary.compare(with: ours, only: shipped.contains)
                 report.state = "unresolved"
-                report.note = "the sketch held about \(theirs.width * Sketch.partitions * 10 / 14 / 2) differences; about \(max(1, comparison.estimatedPairs / 2)) differ in \(comparison.differingRanges) ranges. Open it again with --capacity \(comparison.estimatedPairs), or over a return path"
+                report.note = "the sketch held about \(theirs.width * Sketch.partitions * 10 / 14 / 2) differences; about \(max(1, inside.estimatedPairs / 2)) differ in \(inside.differingRanges) of the \(shipped.count) ranges shipped. Open it again with --capacity \(inside.estimatedPairs), or over a return path"
+            }
+            // Ranges the source did not ship, because their sums have not changed since its
+            // last opening, must be equal here too; those that are not changed on this side
+            // since (or were left unrepaired), and only a run over every range names them.
+            if message.shipped != nil {
+                let outside = summary.compare(with: ours, only: { !shipped.contains($0) })
+                report.outsideRanges = outside.differingRanges
+                if outside.differingRanges > 0, report.state == "done" {
+                    report.state = "partial"
+                    report.note = [report.note, "\(outside.differingRanges) of the \(summary.ranges - shipped.count) ranges the source has not changed since its last opening differ here too (about \(max(1, outside.estimatedPairs / 2)) records): changed on this side since, or left unrepaired. Open it again with --all-ranges to name them"].compactMap { $0 }.joined(separator: "; ")
+                }
             }
             try finish(report, role: "answerer", message: message, lane: lane)
             return "\(message.flow): one-way reconcile \(message.run) reported here (\(report.state), \(report.differences) differences)"

@@ -6,7 +6,8 @@ import FerryReconcile
 /// cross: range fingerprints, sketches of (key digest, record digest) pairs and counts.
 ///
 /// - `open` (opener → answerer): the source copy's range summary; in one-way mode also a
-///   sketch of every pair, sized for the differences the opener allows for.
+///   sketch of the pairs in the ranges that changed since the last opening (`ranges`, a
+///   bitmap over the summary's ranges; every range when absent), sized for what changed.
 /// - `sketch` (answerer → opener): the target's sketch, sized from comparing summaries.
 /// - `equal` (answerer → opener): the copies' fingerprints agree; nothing more to ship.
 /// - `more` (opener → answerer): the sketch was too narrow to peel; send one `width` wide.
@@ -28,6 +29,8 @@ struct ReconcileMessage: Sendable, Equatable {
     /// Records in the sender's copy.
     var records: Int64 = 0
     var summary: RangeSummary?
+    /// One-way: the summary's ranges the sketch holds pairs of; nil for every range.
+    var shipped: RangeSelection?
     var sketch: Sketch?
     /// For `more`: the width asked for.
     var width = 0
@@ -47,6 +50,7 @@ struct ReconcileMessage: Sendable, Equatable {
         if oneWay { object["one_way"] = .bool(true) }
         if indexed { object["indexed"] = .bool(true) }
         if let summary { object["summary"] = .string(Data(summary.bytes).base64EncodedString()) }
+        if let shipped { object["ranges"] = .string(Data(shipped.bits).base64EncodedString()) }
         if let sketch {
             object["sketch"] = .string(Data(sketch.bytes).base64EncodedString())
             object["width"] = .int(Int64(sketch.width))
@@ -108,6 +112,12 @@ struct ReconcileMessage: Sendable, Equatable {
                 throw malformed("bad summary")
             }
             self.summary = summary
+        }
+        if let encoded = o["ranges"]?.text {
+            guard let summary, let bytes = Data(base64Encoded: encoded), let shipped = RangeSelection(bits: Array(bytes), ranges: summary.ranges) else {
+                throw malformed("bad ranges: a bitmap over the summary's ranges")
+            }
+            self.shipped = shipped
         }
         if let encoded = o["sketch"]?.text {
             guard width > 0, width <= Reconciler.maxWidth, let bytes = Data(base64Encoded: encoded),

@@ -1,6 +1,7 @@
 import Foundation
 import FerryCore
 import FerryQueue
+import FerryReconcile
 import GRDB
 
 /// Reconcile runs in the node's store: the runs this node opened or answered, their state
@@ -39,6 +40,37 @@ enum ReconcileRuns {
                 );
                 """)
         }
+        // What each opening last summarised towards a target: the next one-way opening ships
+        // only the ranges whose sums have changed since.
+        migrator.registerMigration("reconcile-opened-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE reconcile_opened (
+                    flow TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    run TEXT NOT NULL,
+                    leaves BLOB NOT NULL,          -- 4096 range sums, 40 bytes each
+                    opened_at TEXT NOT NULL,
+                    PRIMARY KEY (flow, target)
+                ) WITHOUT ROWID;
+                """)
+        }
+    }
+
+    /// The leaf sums the last opening of `flow` towards `target` summarised, and its run.
+    static func lastOpened(_ db: Database, flow: String, target: String) throws -> (run: String, leaves: [RangeSum])? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT run, leaves FROM reconcile_opened WHERE flow = ? AND target = ?", arguments: [flow, target]) else {
+            return nil
+        }
+        let bytes = Array(row["leaves"] as Data)
+        let leaves = stride(from: 0, to: bytes.count - 39, by: 40).compactMap { RangeSum(bytes: Array(bytes[$0..<($0 + 40)])) }
+        return leaves.count == DigestIndex.ranges ? (row["run"], leaves) : nil
+    }
+
+    static func recordOpened(_ db: Database, flow: String, target: String, run: String, leaves: [RangeSum]) throws {
+        try db.execute(sql: """
+            INSERT INTO reconcile_opened(flow, target, run, leaves, opened_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(flow, target) DO UPDATE SET run = excluded.run, leaves = excluded.leaves, opened_at = excluded.opened_at
+            """, arguments: [flow, target, run, Data(leaves.flatMap(\.bytes)), Clock.now])
     }
 
     struct Run: Sendable {

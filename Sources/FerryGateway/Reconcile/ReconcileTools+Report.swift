@@ -26,7 +26,9 @@ extension ReconcileTools {
         public var flow: String?
         /// `in-zone`, `two-way` or `one-way`.
         public var mode = "in-zone"
-        /// `done`, or `unresolved` when the differences were too many for the sketch.
+        /// `done`; `unresolved` when the differences were too many for the sketch; `partial`
+        /// when a one-way run found what differs in the ranges shipped, but ranges it did
+        /// not ship differ too; `failed` when the far side could not answer.
         public var state = "done"
         /// What an unresolved run needs, or how the run went.
         public var note: String?
@@ -41,7 +43,11 @@ extension ReconcileTools {
         /// Changed by digest but equal within the fields' tolerances.
         public var withinTolerance = 0
         public var differingLeaves = 0
+        /// In one zone the tree's leaves; across a gap the summary's ranges.
         public var leaves = 0
+        /// One-way: the ranges the opening shipped pairs of, and how many of the others differ.
+        public var shippedRanges: Int?
+        public var outsideRanges = 0
         public var fingerprintsCompared = 0
         /// Across a gap: the sketch's width and the bytes of reconcile bundles this side sent.
         public var sketchWidth = 0
@@ -78,6 +84,11 @@ extension ReconcileTools {
             if let note { object["note"] = .string(note) }
             if sketchWidth > 0 { object["sketch_width"] = .int(Int64(sketchWidth)) }
             if rounds > 0 { object["rounds"] = .int(Int64(rounds)) }
+            if leaves > 0 { object["ranges"] = .int(Int64(leaves)) }
+            if let shippedRanges {
+                object["shipped_ranges"] = .int(Int64(shippedRanges))
+                object["outside_ranges"] = .int(Int64(outsideRanges))
+            }
             if !plan.isEmpty { object["plan"] = .list(plan.map { $0.value }) }
             return .object(object)
         }
@@ -91,7 +102,8 @@ extension ReconcileTools {
             mode = o["mode"]?.text ?? mode
             state = o["state"]?.text ?? state
             (leftRecords, rightRecords, matched, withinTolerance) = (int("left_records"), int("right_records"), int("matched"), int("within_tolerance"))
-            (sketchWidth, rounds) = (int("sketch_width"), int("rounds"))
+            (sketchWidth, rounds, leaves, outsideRanges) = (int("sketch_width"), int("rounds"), int("ranges"), int("outside_ranges"))
+            if o["shipped_ranges"] != nil { shippedRanges = int("shipped_ranges") }
             (onlyLeft, onlyRight) = (texts("only_left"), texts("only_right"))
             resultDigest = o["result_digest"]?.text ?? ""
             if case .list(let items)? = o["changed"] {

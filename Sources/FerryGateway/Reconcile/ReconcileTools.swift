@@ -11,7 +11,12 @@ import GRDB
 /// twice: once into a digest tree (memory fixed by the tree's size, not the record count),
 /// and once for just the records in the leaves whose fingerprints differ.
 public enum ReconcileTools {
-    public static func compare(config: String, node name: String, left: String, right: String, entity requested: String?, actor: String) throws -> Report {
+    public static func compare(
+        config: String, node name: String, left: String, right: String, entity requested: String?, fanOut: Int = 16, actor: String
+    ) throws -> Report {
+        guard RangeSummary.fanOuts.contains(fanOut) else {
+            throw FerryError(.reconcile, "a fan-out of \(fanOut) is not one the range tree takes", hint: "use one of \(RangeSummary.fanOuts.map(String.init).joined(separator: ", "))")
+        }
         let deployment = try Deployment.load(config)
         let topology = deployment.topology
         guard let leftSystem = topology.system(named: left), let rightSystem = topology.system(named: right) else {
@@ -35,7 +40,8 @@ public enum ReconcileTools {
         }
 
         let count = max(1, try scan(0) { _, _ in }.records)
-        var trees = [DigestTree(depth: DigestTree.depth(forRecords: count)), DigestTree(depth: DigestTree.depth(forRecords: count))]
+        let depth = DigestTree.depth(forRecords: count, fanOut: fanOut)
+        var trees = [DigestTree(fanOut: fanOut, depth: depth), DigestTree(fanOut: fanOut, depth: depth)]
         for side in 0..<2 {
             let counts = try scan(side) { pair, _ in trees[side].add(key: pair.key, digest: pair.digest) }
             if side == 0 { (report.leftRecords, report.unreadable.left) = counts } else { (report.rightRecords, report.unreadable.right) = counts }
