@@ -108,8 +108,12 @@ struct ReconcileCommand: ParsableCommand {
         for run in opened {
             print("run \(run.run): \(run.mode) reconcile of \(flow) to \(run.target), \(run.records) records summarised in \(run.ranges) ranges, \(run.bundleBytes) bytes sealed on \(run.lane)\(run.shipped ? "" : " (held: the next pack ships it)")")
             if let shipped = run.shippedRanges {
-                let what = run.since.map { "the \(shipped) ranges changed since run \($0)" } ?? "all \(shipped) ranges"
-                print("  the sketch (width \(run.sketchWidth ?? 0)) holds the pairs of \(what)")
+                if let since = run.since, shipped == 0 {
+                    print("  no range has changed at the source since run \(since): the far side checks that its copy is still the same")
+                } else {
+                    let what = run.since.map { "the \(shipped) range\(shipped == 1 ? "" : "s") changed since run \($0)" } ?? "all \(shipped) ranges"
+                    print("  the sketch (width \(run.sketchWidth ?? 0)) holds the pairs of \(what)")
+                }
             }
             if run.mode == "two-way" {
                 print("  the report is made here once 'ferry receive' on the far side answers and 'ferry receive' here takes the answer in; then: ferry reconcile \(flow) --report")
@@ -160,14 +164,16 @@ struct ReconcileCommand: ParsableCommand {
             let scope = report.run.map { "run \($0) (\(report.mode)), " } ?? ""
             print("\(scope)\(report.entity): \(report.left) \(report.leftRecords) records, \(report.right) \(report.rightRecords) records")
             if report.state != "done" { print("  \(report.state): \(report.note ?? "")") }
-            print("  matched \(report.matched)\(report.withinTolerance > 0 ? " (\(report.withinTolerance) within tolerance)" : ""), only in \(report.left) \(report.onlyLeft.count), only in \(report.right) \(report.onlyRight.count), changed \(report.changed.count)")
+            print("  matched \(report.state == "partial" ? "at most " : "")\(report.matched)\(report.withinTolerance > 0 ? " (\(report.withinTolerance) within tolerance)" : ""), only in \(report.left) \(report.onlyLeft.count), only in \(report.right) \(report.onlyRight.count), changed \(report.changed.count)")
             if report.run == nil {
                 print("  \(report.differingLeaves) of \(report.leaves) ranges differed; \(report.fingerprintsCompared) fingerprints compared")
             } else if report.sketchWidth > 0 {
                 print("  resolved by a sketch of width \(report.sketchWidth) in \(report.rounds) round\(report.rounds == 1 ? "" : "s"); only digests crossed, so changed records show no fields")
             }
             if let shipped = report.shippedRanges, shipped < report.leaves {
-                print("  the opening shipped \(shipped) of \(report.leaves) ranges, those changed at the source since its last opening; \(report.outsideRanges) of the others differ")
+                // A partial report's note already says how many of the others differ.
+                let others = report.state == "partial" ? "" : "; \(report.outsideRanges) of the others differ"
+                print("  the opening shipped \(shipped) of \(report.leaves) ranges, those changed at the source since its last opening\(others)")
             }
             if report.unreadable.left + report.unreadable.right > 0 {
                 print("  not compared: \(report.unreadable.left) rows of \(report.left) and \(report.unreadable.right) of \(report.right) that their mappings refuse")

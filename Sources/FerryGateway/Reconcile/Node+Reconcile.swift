@@ -391,7 +391,9 @@ extension Node {
         report.onlyLeft = missing.map(\.shown)
         report.onlyRight = extra.map(\.shown)
         report.changed = changed.map { ReconcileTools.Changed(key: $0.shown, fields: []) }
-        report.matched = report.leftRecords - report.onlyLeft.count - report.changed.count
+        // Equal on a complete run; where ranges went unshipped (a later one-way opening) the
+        // smaller side bounds what can have matched.
+        report.matched = min(report.leftRecords - report.onlyLeft.count, report.rightRecords - report.onlyRight.count) - report.changed.count
         report.resultDigest = ReconcileTools.resultDigest(found)
         // The plan is made where the source's records are: only the opener can send them.
         if side == .left, let target = topology.system(named: report.right) {

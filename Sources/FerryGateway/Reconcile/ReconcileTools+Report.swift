@@ -36,6 +36,8 @@ extension ReconcileTools {
         public var rightRecords = 0
         /// Rows a mapping could not read (each side), not compared.
         public var unreadable = (left: 0, right: 0)
+        /// Records whose pairs agree; in a `partial` report an upper bound, since records
+        /// in the ranges not shipped were not compared one by one.
         public var matched = 0
         public var onlyLeft: [String] = []
         public var onlyRight: [String] = []
