@@ -88,7 +88,10 @@ public enum Reconciler {
         // Compared over every range (the unchanged ones are equal), so that the estimate
         // scales by how many of all ranges changed, not as if every range had.
         let pairs = changed.count == 0 ? 0 : now.compare(with: before, only: { _ in true }).estimatedPairs
-        let sized = capacity.map { max(1, $0) * 2 } ?? pairs + pairs / 2 + 32
+        // A quarter again, and 32 pairs, of room for the estimate's error and for drift on
+        // the far side within those ranges; more would double the sketch for a copy whose
+        // estimate sits just under a power of two.
+        let sized = capacity.map { max(1, $0) * 2 } ?? pairs + pairs / 4 + 32
         return OneWayPlan(ranges: changed.count == ranges ? nil : changed, width: width(pairs: sized), changedPairs: pairs)
     }
 

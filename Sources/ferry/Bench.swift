@@ -203,7 +203,9 @@ struct Bench: ParsableCommand {
                 Runs the two-way reconcile protocol between two copies generated on the fly: the
                 source opens with its range summary, the target answers with a sketch sized from
                 the comparison, the source peels the differences out. Every message is sealed
-                into a real bundle; the figures are those bundles' sizes.
+                into a real bundle; the figures are those bundles' sizes. Then the one-way
+                protocol: a first opening of every range with a sketch for --differences
+                records, and a later one that ships only the ranges the source changed since.
 
                 Example:
                   ferry bench reconcile --records 1000000 --differences 1000
@@ -218,6 +220,9 @@ struct Bench: ParsableCommand {
             print("\(figures.records) vs \(figures.records) records, \(figures.differences) differences made, \(figures.found) found")
             print("  wall \(String(format: "%.2f", figures.seconds)) s, peak RSS \(String(format: "%.1f", figures.peakRSSMB)) MB, sketch width \(figures.sketchWidth)")
             print("  across the gap: \(figures.bytes) bytes in \(figures.bundles.count) bundles (\(figures.bundles.map(String.init).joined(separator: " + "))); target: under 100 KB")
+            for (run, oneWay) in zip(["first", "later"], figures.oneWay) {
+                print("  one-way, \(run) opening: \(oneWay.shippedRanges) of \(oneWay.ranges) ranges shipped, sketch width \(oneWay.sketchWidth), \(oneWay.bytes) bytes in 1 bundle, \(oneWay.found) found, \(String(format: "%.2f", oneWay.seconds)) s")
+            }
         }
     }
 }

@@ -71,9 +71,7 @@ extension Node {
             throw FerryError(.reconcile, "flow \(name) starts at \(flow.from), outside zone \(zone)", hint: "open the reconcile on \(owner), the node of its source")
         }
         let fanOut = options.fanOut ?? flow.reconcileFanOut
-        guard RangeSummary.fanOuts.contains(fanOut) else {
-            throw FerryError(.reconcile, "a fan-out of \(fanOut) does not divide the 4096 ranges into levels", hint: "use one of \(RangeSummary.fanOuts.map(String.init).joined(separator: ", "))")
-        }
+        try ReconcileTools.checkFanOut(fanOut)
         let targets = flow.to.compactMap { topology.system(named: $0) }.filter { $0.zone != zone && (options.target == nil || $0.name == options.target) }
         guard !targets.isEmpty else {
             throw FerryError(.reconcile, options.target.map { "\($0) is not a target of flow \(name) beyond zone \(zone)" } ?? "flow \(name) has no target beyond zone \(zone)",

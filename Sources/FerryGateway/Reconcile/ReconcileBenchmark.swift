@@ -4,8 +4,9 @@ import FerrySeal
 import FerryCore
 
 /// `ferry bench reconcile`: two copies of `records` generated records, `differences` of
-/// them deleted, inserted or changed on the far side, reconciled by the two-way protocol
-/// with every message sealed into a real bundle, as the gap would carry it.
+/// them deleted, inserted or changed on the far side, reconciled by the two-way protocol,
+/// then by the one-way one, with every message sealed into a real bundle, as the gap
+/// would carry it.
 ///
 /// Records are generated on the fly from a seed, each time a side reads its copy, and never
 /// held: memory is the digests' alone, the same for ten thousand records as for a million.
@@ -19,8 +20,21 @@ public enum ReconcileBenchmark {
         public var bundles: [Int64]
         public var sketchWidth: Int
         public var peakRSSMB: Double
+        /// The one-way protocol on the same copies: a first opening of every range with a
+        /// sketch for `differences` records, and a later one after the source changed in
+        /// those records since its last opening, which ships only the ranges they touched.
+        public var oneWay: [OneWay] = []
 
         public var bytes: Int64 { bundles.reduce(0, +) }
+    }
+
+    public struct OneWay: Sendable {
+        public var shippedRanges: Int
+        public var ranges: Int
+        public var sketchWidth: Int
+        public var bytes: Int64
+        public var found: Int
+        public var seconds: Double
     }
 
     public static func run(records: Int, differences: Int, directory: URL) throws -> Figures {
@@ -111,7 +125,31 @@ public enum ReconcileBenchmark {
             sketch = again.sketch
         }
         let made = min(differences, (records + stride - 1) / stride)
-        return Figures(records: records, differences: made, found: found.map { $0.onlyLeft.count + $0.onlyRight.count + $0.changed.count } ?? 0,
-            seconds: clock.lap(), bundles: bundles, sketchWidth: sketch?.width ?? 0, peakRSSMB: SealBenchmark.peakRSS())
+        func count(_ found: Differences?) -> Int { found.map { $0.onlyLeft.count + $0.onlyRight.count + $0.changed.count } ?? 0 }
+        var figures = Figures(records: records, differences: made, found: count(found), seconds: clock.lap(), bundles: bundles,
+            sketchWidth: sketch?.width ?? 0, peakRSSMB: 0)
+
+        // 4. One-way, as a diode carries it: the source reads its copy into the sketch the
+        // opening ships, the far side reads its own into one of the same ranges and peels.
+        // The later opening's baseline is the far copy: the source held that at its last
+        // opening, and the differences are what it changed since.
+        for plan in [
+            Reconciler.oneWayPlan(leaves: source.leaves, previous: nil, ranges: summary.ranges, capacity: differences),
+            Reconciler.oneWayPlan(leaves: source.leaves, previous: target.leaves, ranges: summary.ranges, capacity: nil),
+        ] {
+            var shipping = CopyDigest(sketchWidth: plan.width, sketchOnly: plan.ranges)
+            near { shipping.add($0) }
+            var oneWay = ReconcileMessage(step: .open, run: "bench-one-way", flow: "bench", source: "near", target: "far", entity: "Bench")
+            (oneWay.oneWay, oneWay.summary, oneWay.shipped, oneWay.sketch) = (true, shipping.summary(), plan.ranges, shipping.sketch)
+            oneWay.records = Int64(shipping.records)
+            let (bytes, arrived) = try seal(oneWay, from: opener, to: answerer)
+            guard let theirs = arrived.sketch else { throw FerryError(.internalFailure, "the one-way opening lost its sketch") }
+            var here = CopyDigest(sketchWidth: theirs.width, sketchOnly: arrived.shipped)
+            far { here.add($0) }
+            figures.oneWay.append(OneWay(shippedRanges: plan.ranges?.count ?? summary.ranges, ranges: summary.ranges, sketchWidth: theirs.width,
+                bytes: bytes, found: count(Reconciler.differences(ours: here.sketch, theirs: theirs)), seconds: clock.lap()))
+        }
+        figures.peakRSSMB = SealBenchmark.peakRSS()
+        return figures
     }
 }

@@ -11,12 +11,18 @@ import GRDB
 /// twice: once into a digest tree (memory fixed by the tree's size, not the record count),
 /// and once for just the records in the leaves whose fingerprints differ.
 public enum ReconcileTools {
+    /// Refuses a fan-out whose levels do not reach the 4096 leaf ranges.
+    static func checkFanOut(_ fanOut: Int) throws {
+        guard RangeSummary.fanOuts.contains(fanOut) else {
+            throw FerryError(.reconcile, "a fan-out of \(fanOut) does not divide the 4096 ranges into levels",
+                hint: "use one of \(RangeSummary.fanOuts.map(String.init).joined(separator: ", "))")
+        }
+    }
+
     public static func compare(
         config: String, node name: String, left: String, right: String, entity requested: String?, fanOut: Int = 16, actor: String
     ) throws -> Report {
-        guard RangeSummary.fanOuts.contains(fanOut) else {
-            throw FerryError(.reconcile, "a fan-out of \(fanOut) is not one the range tree takes", hint: "use one of \(RangeSummary.fanOuts.map(String.init).joined(separator: ", "))")
-        }
+        try checkFanOut(fanOut)
         let deployment = try Deployment.load(config)
         let topology = deployment.topology
         guard let leftSystem = topology.system(named: left), let rightSystem = topology.system(named: right) else {
