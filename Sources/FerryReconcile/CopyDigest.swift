@@ -82,12 +82,11 @@ public enum Reconciler {
         guard !all, let previous, previous.count == leaves.count else {
             return OneWayPlan(ranges: nil, width: width(pairs: max(1, capacity ?? 1000) * 2), changedPairs: nil)
         }
-        let changed = RangeSelection.changed(from: previous, to: leaves, ranges: ranges)
-        let before = RangeSummary(root: RangeSum(), sums: RangeSummary.grouped(previous, into: ranges))
-        let now = RangeSummary(root: RangeSum(), sums: RangeSummary.grouped(leaves, into: ranges))
+        let (old, new) = (RangeSummary.grouped(previous, into: ranges), RangeSummary.grouped(leaves, into: ranges))
+        let changed = RangeSelection.changed(from: old, to: new)
         // Compared over every range (the unchanged ones are equal), so that the estimate
         // scales by how many of all ranges changed, not as if every range had.
-        let pairs = changed.count == 0 ? 0 : now.compare(with: before, only: { _ in true }).estimatedPairs
+        let pairs = RangeSummary(sums: new).compare(with: RangeSummary(sums: old)).estimatedPairs
         // A quarter again, and 32 pairs, of room for the estimate's error and for drift on
         // the far side within those ranges; more would double the sketch for a copy whose
         // estimate sits just under a power of two.

@@ -30,12 +30,11 @@ public struct RangeSelection: Sendable, Equatable {
         return Int(top >> UInt64(64 - ranges.trailingZeroBitCount))
     }
 
-    /// The ranges whose sums differ between two sets of leaf sums, grouped to `ranges`.
-    public static func changed(from old: [RangeSum], to new: [RangeSum], ranges: Int) -> RangeSelection {
-        var selection = RangeSelection(ranges: ranges)
-        for (range, (a, b)) in zip(RangeSummary.grouped(old, into: ranges), RangeSummary.grouped(new, into: ranges)).enumerated() where a != b {
-            selection.insert(range)
-        }
+    /// The ranges whose sums differ between two sets of range sums of one width.
+    public static func changed(from old: [RangeSum], to new: [RangeSum]) -> RangeSelection {
+        precondition(old.count == new.count, "sums of one width")
+        var selection = RangeSelection(ranges: new.count)
+        for (range, (a, b)) in zip(old, new).enumerated() where a != b { selection.insert(range) }
         return selection
     }
 

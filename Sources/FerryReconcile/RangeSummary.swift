@@ -34,6 +34,13 @@ public struct RangeSummary: Sendable, Equatable {
         }
     }
 
+    /// A summary of range sums alone, its root their total.
+    public init(sums: [RangeSum]) {
+        var root = RangeSum()
+        for sum in sums { root.add(sum) }
+        self.init(root: root, sums: sums)
+    }
+
     public init(root: RangeSum, sums: [RangeSum]) {
         self.root = root
         entries = sums.map { sum in
@@ -69,10 +76,10 @@ public struct RangeSummary: Sendable, Equatable {
 
     /// How the other copy compares: equal, or the number of differing ranges and an
     /// estimate of the differing pairs (a changed record is two: its old and new digest).
-    /// With `only`, ranges outside it are left out (and the whole-copy sums with them).
+    /// With `only`, ranges outside it are left out.
     public func compare(with other: RangeSummary, only: ((Int) -> Bool)? = nil) -> Comparison {
         let records = Int(Self.plausible(root.count) + Self.plausible(other.root.count))
-        guard only != nil || root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false, records: records) }
+        guard root != other.root else { return Comparison(differingRanges: 0, estimatedPairs: 0, saturated: false, records: records) }
         guard ranges == other.ranges else {
             // Summaries of different widths cannot be matched range by range: size for the
             // count difference at least, and say so.

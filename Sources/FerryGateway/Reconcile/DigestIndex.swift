@@ -185,11 +185,16 @@ enum DigestIndex {
         }
         var copy = CopyDigest(tree: DigestTree(fanOut: 16, depth: 3, leaves: leaves), sketchWidth: sketchWidth ?? 8, sketchOnly: sketchOnly)
         guard sketchWidth != nil else { return copy }
+        try forEachPair(db, system: system, entity: entity) { copy.addToSketch($0) }
+        return copy
+    }
+
+    /// The index's pairs, streamed.
+    static func forEachPair(_ db: Database, system: String, entity: String, _ body: (DigestPair) throws -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
         while let row = try rows.next() {
-            copy.addToSketch(DigestPair(key: Array(row["key"] as Data), digest: Array(row["digest"] as Data)))
+            try body(DigestPair(key: Array(row["key"] as Data), digest: Array(row["digest"] as Data)))
         }
-        return copy
     }
 
     /// Until the next full read, `--indexed` is refused for a system whose index no longer

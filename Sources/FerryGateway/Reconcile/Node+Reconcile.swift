@@ -104,9 +104,9 @@ extension Node {
                 let plan = Reconciler.oneWayPlan(leaves: copy.leaves, previous: last?.leaves, ranges: summary.ranges, capacity: options.capacity,
                     all: options.allRanges)
                 (message.shipped, since, changedPairs) = (plan.ranges, plan.ranges == nil ? nil : last?.run, plan.changedPairs)
-                message.sketch = try store.read { db in
-                    try DigestIndex.copy(db, system: source.name, entity: flow.entity, sketchWidth: plan.width, sketchOnly: plan.ranges)
-                }.sketch
+                var shipping = CopyDigest(sketchWidth: plan.width, sketchOnly: plan.ranges)
+                try store.read { db in try DigestIndex.forEachPair(db, system: source.name, entity: flow.entity) { shipping.addToSketch($0) } }
+                message.sketch = shipping.sketch
             }
             try transaction { db in
                 try ReconcileRuns.open(db, message: message, role: "opener", state: message.oneWay ? "sent" : "waiting", actor: actor)
@@ -258,8 +258,8 @@ extension Node {
                 report.note = "the sketch held about \(theirs.width * Sketch.partitions * 10 / 14 / 2) differences; about \(max(1, inside.estimatedPairs / 2)) differ in \(inside.differingRanges) of the \(shipped.count) ranges shipped. Open it again with --capacity \(inside.estimatedPairs), or over a return path"
             }
             // Ranges the source did not ship, because their sums have not changed since its
-            // last opening, must be equal here too; those that are not changed on this side
-            // since (or were left unrepaired), and only a run over every range names them.
+            // last opening, should be equal here too. Those that are not changed on this
+            // side since, or were left unrepaired; only a run over every range names them.
             if message.shipped != nil {
                 let outside = summary.compare(with: ours, only: { !shipped.contains($0) })
                 report.outsideRanges = outside.differingRanges
