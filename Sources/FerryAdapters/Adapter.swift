@@ -7,6 +7,27 @@ public struct SourceBatch: Sendable {
     public var positions: [String]
     /// Opaque to everyone but the adapter; stored by the queue with the batch's records.
     public var checkpoint: String
+    /// Input that could not be read as a row at all (a malformed line of a file), kept with
+    /// its raw bytes so the node can quarantine it and go on with the rest.
+    public var malformed: [MalformedRow] = []
+
+    public init(rows: [[String: Value]], positions: [String], checkpoint: String, malformed: [MalformedRow] = []) {
+        (self.rows, self.positions, self.checkpoint, self.malformed) = (rows, positions, checkpoint, malformed)
+    }
+}
+
+/// A piece of source input that is not a row: where it sits, why it was refused, its bytes.
+public struct MalformedRow: Sendable, Equatable {
+    /// `file:line:column` or another place a user can find.
+    public var position: String
+    /// What is wrong and what to do, as the error a user would otherwise have seen.
+    public var reason: String
+    /// The raw input (bounded by the reader's line limit); may hold personal data.
+    public var raw: [UInt8]
+
+    public init(position: String, reason: String, raw: [UInt8]) {
+        (self.position, self.reason, self.raw) = (position, reason, raw)
+    }
 }
 
 /// Reads batches in order; `next()` returns nil when the source is drained.
