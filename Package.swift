@@ -4,7 +4,7 @@ import PackageDescription
 // One module per part of DESIGN.md. C libraries are wrapped once each, in a
 // system-library target that only its owning module imports:
 //   CFerryOpenSSL → FerrySeal, CFerryZstd → FerrySeal, CFerryCurl → FerryTransport
-// (whose HTTPClient the http adapter uses).
+// (whose HTTPClient the http adapter uses), CFerryIconv (the C library's iconv) → FerryAdapters.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(
             name: "CFerryZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CFerryIconv"),
 
         .target(
             name: "FerryCore",
@@ -67,9 +68,11 @@ let package = Package(
             name: "FerryAdapters",
             dependencies: [
                 "FerryCore", "FerryTransport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), "CFerryIconv",
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            // glibc has iconv built in; macOS keeps it in libiconv.
+            linkerSettings: [.linkedLibrary("iconv", .when(platforms: [.macOS]))]),
         .target(name: "FerryReconcile", dependencies: ["FerryCore"], swiftSettings: strict),
         .target(
             name: "FerryAudit",
