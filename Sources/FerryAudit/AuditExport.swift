@@ -23,8 +23,9 @@ public enum AuditExport {
         public var digest: String
     }
 
-    /// Writes entries with `since <= at < until` to `file` (written whole to a temporary
-    /// name, fsynced, then renamed) and records the export in the store.
+    /// Writes entries with `since <= at < until` to `file` and records the export in the
+    /// store. A regular file is written whole to a temporary name, fsynced, then renamed; a
+    /// pipe or device (`/dev/stdout`) is written in place (see `OutputFile`).
     public static func write(_ db: Database, log: AuditLog, since: String, until: String, to file: URL) throws -> Summary {
         guard let signer = log.signer else {
             throw FerryError(.auditExport, "node \(log.node) has no key to sign the export with", hint: "list the node's key under key:")
@@ -36,17 +37,13 @@ public enum AuditExport {
             throw FerryError(.auditExport, "no audit entries between \(since) and \(until)", hint: "check --since and --until (UTC)")
         }
         let entries = try rows.map(AuditLog.entry)
-        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).part")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw FerryError(.io, "cannot write \(temporary.path)", hint: "check the folder exists and is writable")
-        }
-        let handle = try FileHandle(forWritingTo: temporary)
-        defer { try? handle.close() }
+        let out = try OutputFile(file)
+        defer { out.discard() }
         let hasher = try Hasher(.sha256)
         func emit(_ value: Value) throws {
             let line = CanonicalJSON.encode(value) + [0x0A]
             hasher.update(line)
-            try handle.write(contentsOf: line)
+            try out.write(line)
         }
         try emit(.object(["header": .object([
             "format": "ferry-audit-export-v1", "node": .string(log.node), "chain": .string(log.algorithm.rawValue), "n": .int(number),
@@ -69,13 +66,10 @@ public enum AuditExport {
         }
         let digest = hex(try hasher.finish())
         let signature = try signer.sign(endStatement(node: log.node, number: number, digest: digest))
-        try handle.write(contentsOf: CanonicalJSON.encode(.object(["end": .object([
+        try out.write(CanonicalJSON.encode(.object(["end": .object([
             "entries": .int(Int64(entries.count)), "digest": .string(digest), "key_id": .string(signer.keyID), "signature": .string(hex(signature)),
         ])])) + [0x0A])
-        try handle.synchronize()
-        try handle.close()
-        try? FileManager.default.removeItem(at: file)
-        try FileManager.default.moveItem(at: temporary, to: file)
+        try out.commit()
         try db.execute(sql: "INSERT INTO audit_exports(n, at, first_seq, last_seq, digest) VALUES (?, ?, ?, ?, ?)",
             arguments: [number, Timestamp.format(Date()), first["seq"] as Int64, last["seq"] as Int64, digest])
         return Summary(number: number, entries: entries.count, firstSequence: first["seq"], lastSequence: last["seq"], digest: digest)
