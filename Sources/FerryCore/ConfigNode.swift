@@ -19,6 +19,9 @@ public struct ConfigNode: Sendable {
 
     public var kind: Kind
     public var location: SourceLocation
+    /// A scalar written in quotes or as a block (`"1000"`, `|`): text, never a number or
+    /// boolean, when a reader types plain scalars by the YAML 1.2 core schema.
+    public var isQuoted = false
 
     public init(kind: Kind, location: SourceLocation) {
         self.kind = kind
@@ -61,6 +64,7 @@ public struct ConfigNode: Sendable {
         case .scalar(let scalar):
             let isNull = scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
             self.init(kind: isNull ? .null : .scalar(scalar.string), location: location)
+            isQuoted = scalar.style != .plain
         case .sequence(let sequence):
             self.init(kind: .sequence(try sequence.map { try ConfigNode($0, file: file) }), location: location)
         case .mapping(let mapping):

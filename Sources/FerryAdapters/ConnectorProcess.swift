@@ -1,0 +1,158 @@
+import Foundation
+import FerryCore
+
+/// One run of a connector program (exec or Airbyte): its standard output read line by line,
+/// the program stopped when it stays silent past the timeout; its standard error passed to
+/// the log line by line, secrets hidden, with the last lines kept for the error if it fails.
+final class ConnectorProcess: @unchecked Sendable {
+    // Sendable: the standard-error thread touches only `tail`, the writer thread only the
+    // input pipe; everything else stays on the caller's thread.
+    let name: String
+    private let process = Process()
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let input: Pipe?
+    private let timeout: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var ended = false
+    private let tail: ErrorTail
+
+    /// A record line longer than this is refused rather than held in memory.
+    static let lineLimit = 64 << 20
+
+    /// A program that exits before reading all its input must not take Ferry down with
+    /// SIGPIPE: the write fails instead, and the missing answers say what went wrong.
+    private static let pipesSafe: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    /// Starts `command` followed by `arguments`, found on PATH (or a path relative to
+    /// `workingDirectory`). Without `takesInput` its standard input is /dev/null.
+    init(command: [String], arguments: [String] = [], workingDirectory: URL?, timeout: Int, takesInput: Bool, log: ConnectorLog) throws {
+        Self.pipesSafe
+        name = command.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "connector"
+        self.timeout = timeout
+        tail = ErrorTail(log: log)
+        input = takesInput ? Pipe() : nil
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command + arguments
+        process.currentDirectoryURL = workingDirectory
+        process.standardInput = input ?? FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch {
+            throw FerryError.adapter(.configuration, "cannot start \(command.joined(separator: " "))", hint: "check command: in the system's options")
+        }
+        // The thread holds the tail, not the process object, so dropping a half-read
+        // process still stops the program.
+        let handle = errors.fileHandleForReading
+        let keeper = tail
+        Thread.detachNewThread {
+            var pending: [UInt8] = []
+            while true {
+                let data = handle.availableData
+                pending.append(contentsOf: data)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    keeper.keep(Array(pending[..<newline]))
+                    pending.removeSubrange(...newline)
+                }
+                if data.isEmpty || pending.count > 1 << 16 {
+                    if !pending.isEmpty { keeper.keep(pending) }
+                    pending.removeAll()
+                }
+                if data.isEmpty { break }
+            }
+            keeper.done.signal()
+        }
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// The last lines the program wrote on standard error, secrets hidden.
+    var errorTail: [String] { tail.lines }
+
+    /// Standard error's lines: each logged, the last few kept for an error message.
+    final class ErrorTail: @unchecked Sendable {
+        // Sendable: `kept` is only touched under `lock`.
+        let log: ConnectorLog
+        let done = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var kept: [String] = []
+
+        init(log: ConnectorLog) { self.log = log }
+
+        func keep(_ bytes: [UInt8]) {
+            let line = log.redact(String(decoding: bytes, as: UTF8.self))
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+            log(.warning, line)
+            lock.lock()
+            kept.append(String(line.prefix(500)))
+            if kept.count > 12 { kept.removeFirst() }
+            lock.unlock()
+        }
+
+        var lines: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return kept
+        }
+    }
+
+    /// Writes the lines on a thread of their own, so a program that answers while it reads
+    /// never blocks on a full pipe; closes its input at the end.
+    func send(_ lines: [[UInt8]]) {
+        guard let handle = input?.fileHandleForWriting else { return }
+        Thread.detachNewThread {
+            for line in lines { try? handle.write(contentsOf: line + [0x0A]) }
+            try? handle.close()
+        }
+    }
+
+    /// Waits for the program to end (its output is drained) and returns its exit status.
+    func exitStatus() -> Int32 {
+        process.waitUntilExit()
+        _ = tail.done.wait(timeout: .now() + 5)
+        return process.terminationStatus
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// The next line of output without its newline, nil when the output has ended; waits
+    /// at most the timeout for it.
+    func line() throws -> [UInt8]? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                if start > 1 << 16 {
+                    buffer.removeSubrange(0..<start)
+                    start = 0
+                }
+                return line
+            }
+            if ended {
+                guard start < buffer.count else { return nil }
+                defer { start = buffer.count }
+                return Array(buffer[start...])
+            }
+            guard buffer.count - start <= Self.lineLimit else {
+                stop()
+                throw FerryError.adapter(.permanent, "\(name) wrote a line longer than \(Self.lineLimit >> 20) MiB",
+                    hint: "a record that large cannot be carried; check the connector's stream")
+            }
+            var poll = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let ready = Foundation.poll(&poll, 1, Int32(clamping: min(timeout, 86_400) * 1000))
+            if ready < 0, errno == EINTR { continue }
+            guard ready > 0 else {
+                stop()
+                throw FerryError.adapter(.retryable, "\(name) said nothing for \(timeout) s and was stopped",
+                    hint: "raise timeout: in the system's options if it is just slow")
+            }
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { ended = true } else { buffer.append(contentsOf: data) }
+        }
+    }
+}
