@@ -13,42 +13,53 @@ public enum BundleTools {
     }
 
     /// Checks addressing, sender, expiry, content hash, signature and every chunk, and
-    /// decrypts to nowhere.
+    /// decrypts to nowhere. The file is only read: a bundle that fails stays where it is
+    /// (only `ferry receive` moves a rejected bundle to the transfer area's quarantine/).
+    /// - Throws: the reader's `bundle.*` error, its hint saying the file was left in place.
     public static func verify(_ file: URL, config: String, node name: String, now: Date = Date()) throws -> Verified {
         let reader = try reader(config: config, node: name)
         var records = 0
         var bytes: Int64 = 0
-        let header = try reader.open(file, now: now) { line in
-            records += 1
-            bytes += Int64(line.count + 1)
+        let header = try leftInPlace(file) {
+            try reader.open(file, now: now) { line in
+                records += 1
+                bytes += Int64(line.count + 1)
+            }
         }
         return Verified(header: header, records: records, plainBytes: bytes)
     }
 
     /// Writes the bundle's records as NDJSON to `output` once everything verified; a
-    /// bundle that fails leaves no output file behind.
+    /// bundle that fails leaves no output behind (a regular file is created mode 0600 under
+    /// a temporary name and renamed; a pipe or device such as /dev/stdout receives the
+    /// records only after the last check passed).
     public static func open(_ file: URL, config: String, node name: String, output: URL, now: Date = Date()) throws -> Verified {
         let reader = try reader(config: config, node: name)
-        let partial = output.appendingPathExtension("part")
-        guard FileManager.default.createFile(atPath: partial.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw FerryError(.io, "cannot create \(partial.path)")
-        }
-        var success = false
-        defer { if !success { try? FileManager.default.removeItem(at: partial) } }
-        let handle = try FileHandle(forWritingTo: partial)
-        defer { try? handle.close() }
+        let out = try OutputFile(output, permissions: 0o600, holdUntilCommit: true)
+        defer { out.discard() }
         var records = 0
         var bytes: Int64 = 0
-        let header = try reader.open(file, now: now) { line in
-            try handle.writeAll(line + [0x0A])
-            records += 1
-            bytes += Int64(line.count + 1)
+        let header = try leftInPlace(file) {
+            try reader.open(file, now: now) { line in
+                try out.write(line + [0x0A])
+                records += 1
+                bytes += Int64(line.count + 1)
+            }
         }
-        try handle.close()
-        try? FileManager.default.removeItem(at: output)
-        try FileManager.default.moveItem(at: partial, to: output)
-        success = true
+        try out.commit()
         return Verified(header: header, records: records, plainBytes: bytes)
+    }
+
+    /// These tools never move the bundle they check, so a failure says so and what the
+    /// pipeline would do, rather than leaving an operator to look for it in quarantine/.
+    static func leftInPlace<T>(_ file: URL, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as FerryError where error.code.rawValue.hasPrefix("bundle.") {
+            let note = "\(file.lastPathComponent) was left where it is; 'ferry receive' would move it to quarantine/ with the reason and audit it"
+            error.hint = error.hint.map { "\($0); \(note)" } ?? note
+            throw error
+        }
     }
 
     static func reader(config: String, node name: String) throws -> BundleReader {

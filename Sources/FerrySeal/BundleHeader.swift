@@ -53,7 +53,7 @@ public struct BundleHeader: Sendable, Equatable {
     init(decoding bytes: [UInt8], bundle: String, offset: Int) throws {
         func bad(_ message: String) -> FerryError {
             FerryError("bundle.malformed", "header: \(message)", at: .bundle(id: bundle, offset: offset),
-                hint: "the file is not a Ferry bundle or was damaged; quarantine it and ask the sender to resend")
+                hint: "the file is not a Ferry bundle or was damaged; ask the sender to resend")
         }
         guard case .object(let o)? = try? CanonicalJSON.decode(bytes) else { throw bad("not a JSON object") }
         func string(_ k: String) throws -> String {

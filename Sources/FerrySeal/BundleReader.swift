@@ -64,7 +64,7 @@ public struct BundleReader: Sendable {
         let name = url.lastPathComponent
         func fail(_ code: FerryError.Code, _ message: String, _ offset: Int, hint: String? = nil) -> FerryError {
             FerryError(code, message, at: .bundle(id: name, offset: offset),
-                hint: hint ?? "the file was damaged or altered in transit; it is quarantined, ask the sender to resend")
+                hint: hint ?? "the file was damaged or altered in transit; ask the sender to resend")
         }
         guard let handle = try? FileHandle(forReadingFrom: url) else {
             throw FerryError(.io, "cannot read \(url.path)")
@@ -205,11 +205,11 @@ public struct BundleReader: Sendable {
         let contentHash = hex(try Hasher.digest(digest + info.trailer, suite.hash))
         if name.hasSuffix(".bundle"), name.dropLast(".bundle".count) != contentHash {
             throw fail(.bundleNameMismatch, "content hash \(contentHash) does not match the file name", 0,
-                "the file was altered after sealing, or renamed; it is quarantined")
+                "the file was altered after sealing, or renamed; ask the sender to resend")
         }
         guard suite.verify(info.signature, BundleLayout.signatureContext + digest, with: try suite.signing(public: senderKey.signing)) else {
             throw fail(.bundleBadSignature, "signature of \(info.header.sender) does not verify", info.signatureOffset,
-                "the bundle was altered or not sealed by \(info.header.sender); it is quarantined")
+                "the bundle was altered or not sealed by \(info.header.sender)")
         }
     }
 
@@ -250,7 +250,7 @@ public struct BundleReader: Sendable {
             switch try ParallelChunks.open(batch, first: counter, total: info.chunks, suite: suite, fileKey: fileKey, aad: aad) {
             case .failure(let failed):
                 throw fail(.bundleChunk, "chunk \(counter + Int64(failed.index)) fails authentication", offsets[failed.index],
-                    "chunks were altered, reordered or dropped; the bundle is quarantined")
+                    "chunks were altered, reordered or dropped; ask for a resend")
             case .success(let plains):
                 for plain in plains { try out.writeAll(plain) }
             }
@@ -292,14 +292,14 @@ public struct BundleReader: Sendable {
                 }
             } catch ZstdDecompressor.Failure.tooLarge {
                 throw fail(.bundleTooLarge, "payload decompresses beyond \(limit) bytes (declared \(header.plainSize))", end,
-                    "the bundle is a decompression bomb or its header lies; it is quarantined")
+                    "the bundle is a decompression bomb or its header lies")
             } catch ZstdDecompressor.Failure.corrupt(let reason) {
-                throw fail(.bundleCorrupt, "payload does not decompress: \(reason)", end, "the bundle is quarantined; ask for a resend")
+                throw fail(.bundleCorrupt, "payload does not decompress: \(reason)", end, "ask for a resend")
             }
         }
         guard decompressor.frameComplete, line.isEmpty, Int64(decompressor.produced) == header.plainSize else {
             throw fail(.bundleCorrupt, "payload ends early: \(decompressor.produced) of \(header.plainSize) bytes", end,
-                "the bundle is quarantined; ask for a resend")
+                "ask for a resend")
         }
         guard merkle.count == header.records, hex(merkle.root) == header.merkleRoot else {
             throw fail(.bundleCorrupt, "records do not match the header's count or Merkle root", end,

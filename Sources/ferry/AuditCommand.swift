@@ -188,7 +188,9 @@ struct AuditCommand: ParsableCommand {
                 try AuditTools.export(config: options.config, node: options.node, since: AuditCommand.utc(since), until: AuditCommand.utc(until),
                     to: URL(fileURLWithPath: out))
             }
-            print("wrote \(out): export #\(summary.number), entries \(summary.firstSequence)–\(summary.lastSequence) (\(summary.entries)), digest \(summary.digest)")
+            // Standard error, so '--out /dev/stdout' carries nothing but the export.
+            FileHandle.standardError.write(Data(
+                "wrote \(out): export #\(summary.number), entries \(summary.firstSequence)–\(summary.lastSequence) (\(summary.entries)), digest \(summary.digest)\n".utf8))
         }
     }
 

@@ -48,7 +48,9 @@ struct BundleCommand: ParsableCommand {
             abstract: "Check a bundle's sender, signature, addressing and every chunk, decrypting to nowhere.",
             discussion: """
                 Uses the node's private keys and the topology's trust list. Exits 0 if the bundle
-                would be accepted by the pipeline's checks, 1 with the reason otherwise.
+                would be accepted by the pipeline's checks, 1 with the reason otherwise. The file
+                is only read: a failing bundle stays where it is ('ferry receive' is what moves
+                rejected bundles to quarantine/).
 
                 Example:
                   ferry bundle verify gap/extranet-to-jinhong/3f…9a.bundle --config ferry.yaml --node jinhong-gw
@@ -69,11 +71,14 @@ struct BundleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a bundle's records as NDJSON, for forensics.",
             discussion: """
-                The output holds the records in plain text, personal data included: it is created
-                mode 0600 and only once the whole bundle verified.
+                The output holds the records in plain text, personal data included: a file is
+                created mode 0600 and only once the whole bundle verified. A pipe or device
+                (/dev/stdout) is written in place, also only after the last check; the status
+                line goes to standard error, so standard output holds only records.
 
                 Example:
                   ferry bundle open 3f…9a.bundle --config ferry.yaml --node jinhong-gw --out records.ndjson
+                  ferry bundle open 3f…9a.bundle --config ferry.yaml --node jinhong-gw --out /dev/stdout | jq .key
                 """)
 
         @Argument(help: "A .bundle file.")
@@ -88,7 +93,7 @@ struct BundleCommand: ParsableCommand {
             let result = try reporting {
                 try BundleTools.open(URL(fileURLWithPath: file), config: options.config, node: options.node, output: URL(fileURLWithPath: out))
             }
-            print("wrote \(result.records) records of bundle \(result.header.id) to \(out)")
+            FileHandle.standardError.write(Data("wrote \(result.records) records of bundle \(result.header.id) to \(out)\n".utf8))
         }
     }
 }

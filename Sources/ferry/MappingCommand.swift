@@ -81,16 +81,14 @@ struct MappingCommand: ParsableCommand {
                 let url = URL(fileURLWithPath: mapping)
                 let compiled = try MappingLibrary.containing(url).mapping(url)
                 let input = try `in`.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? .standardInput
-                let output = try out.map { path -> FileHandle in
-                    _ = FileManager.default.createFile(atPath: path, contents: nil)
-                    return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-                } ?? .standardOutput
-                let rejected = try rejects.map { path -> FileHandle in
-                    _ = FileManager.default.createFile(atPath: path, contents: nil)
-                    return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-                }
-                return try MappingStream(mapping: compiled, direction: way).run(
-                    input: input, output: output, rejects: rejected, inputName: `in` ?? "stdin")
+                // Files are renamed into place when complete; pipes and devices written in place.
+                let output = try out.map { try OutputFile(URL(fileURLWithPath: $0)) }
+                let rejected = try rejects.map { try OutputFile(URL(fileURLWithPath: $0)) }
+                let counts = try MappingStream(mapping: compiled, direction: way).run(
+                    input: input, output: output?.handle ?? .standardOutput, rejects: rejected?.handle, inputName: `in` ?? "stdin")
+                try output?.commit()
+                try rejected?.commit()
+                return counts
             }
             FileHandle.standardError.write(Data("\(counts.lines) lines: \(counts.mapped) mapped, \(counts.rejected) rejected\n".utf8))
             if counts.rejected > 0 { throw ExitCode(2) }

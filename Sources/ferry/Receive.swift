@@ -24,7 +24,7 @@ struct Receive: ParsableCommand {
         print("bundles accepted \(report.bundlesAccepted), rejected \(report.bundlesRejected), receipts accepted \(report.receiptsAccepted)")
         print("records staged \(report.recordsStaged), applied \(report.applied), skipped \(report.skipped), rejected \(report.rejected)")
         for receipt in report.receiptsSent { print("receipt sent on \(receipt.lane) seq \(receipt.sequence) (\(receipt.records) outcomes)") }
-        for rejection in report.rejections { print("rejected: \(rejection)") }
+        for rejection in report.rejections { print("rejected, moved to quarantine/ with its reason: \(rejection)") }
         for missing in report.missing { print("warning: \(missing)") }
         for step in report.reconciled { print("reconcile: \(step)") }
         if report.bundlesRejected > 0 { throw ExitCode(3) }
