@@ -74,26 +74,20 @@ extension Deployment {
         return report
     }
 
+    /// Parses the system's options as sync would (the same lookup), and notes what is
+    /// missing on this machine; connecting is left to `ferry adapters check`.
     private func checkAdapter(_ system: Topology.System, entity: String, report: inout CheckReport) throws {
-        switch system.adapter {
-        case "sqlite":
-            let options = try SQLiteAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory)
+        switch try SystemAdapters.configured(system, entity: entity, topology: topology) {
+        case .sqlite(let options):
             if !FileManager.default.fileExists(atPath: options.path.path) {
                 report.notes.append("system \(system.name): database \(options.path.path) does not exist yet")
             }
-        case "exec":
-            _ = try ExecAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory)
-        case "postgres":
-            _ = try PostgresAdapter.options(system.options(for: entity), system: system.name, baseDirectory: topology.baseDirectory)
-        case "ndjson", "csv", "xml":
-            let options = try FolderAdapter.options(
-                system.options(for: entity), format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name,
-                baseDirectory: topology.baseDirectory)
+        case .folder(let options):
             for folder in [options.folder, options.out].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: folder.path) {
                 report.notes.append("system \(system.name): folder \(folder.path) does not exist yet")
             }
-        default:
-            throw SystemAdapters.unsupported(system)
+        case .postgres, .exec, .http:
+            break
         }
     }
 

@@ -5,25 +5,46 @@ import FerryAdapters
 
 /// Builds the adapter a system's topology entry describes.
 enum SystemAdapters {
-    /// The adapter for one entity of a system, from its topology entry; with `layout` it
-    /// can also write.
-    static func adapter(for system: Topology.System, entity: String, topology: Topology, layout: SinkLayout? = nil) throws -> any Source & Sink {
+    /// A system's adapter type with its options parsed and checked, nothing connected.
+    ///
+    /// The one place an adapter type name is looked up: building an adapter and
+    /// `ferry check` both start here, so they cannot disagree about which types this build
+    /// has (check once refused every http system that sync ran).
+    enum Configured {
+        case sqlite(SQLiteAdapter.Options)
+        case postgres(PostgresAdapter.Options)
+        case exec(ExecAdapter.Options)
+        case http(HTTPAdapter.Options)
+        case folder(FolderAdapter.Options)
+    }
+
+    /// Parses the options of one entity of a system, by its `adapter:` type.
+    /// - Throws: the options' located error, or `unsupported` for a type this build lacks.
+    static func configured(_ system: Topology.System, entity: String, topology: Topology) throws -> Configured {
         let options = system.options(for: entity)
         let base = topology.baseDirectory
         switch system.adapter {
-        case "sqlite":
-            return try SQLiteAdapter(options: SQLiteAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
-        case "postgres":
-            return PostgresAdapter(options: try PostgresAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
-        case "exec":
-            return ExecAdapter(options: try ExecAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
-        case "http":
-            return HTTPAdapter(options: try HTTPAdapter.options(options, system: system.name, baseDirectory: base), layout: layout)
+        case "sqlite": return .sqlite(try SQLiteAdapter.options(options, system: system.name, baseDirectory: base))
+        case "postgres": return .postgres(try PostgresAdapter.options(options, system: system.name, baseDirectory: base))
+        case "exec": return .exec(try ExecAdapter.options(options, system: system.name, baseDirectory: base))
+        case "http": return .http(try HTTPAdapter.options(options, system: system.name, baseDirectory: base))
         case "ndjson", "csv", "xml":
-            return FolderAdapter(options: try FolderAdapter.options(
+            return .folder(try FolderAdapter.options(
                 options, format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name, baseDirectory: base))
         default:
             throw unsupported(system)
+        }
+    }
+
+    /// The adapter for one entity of a system, from its topology entry; with `layout` it
+    /// can also write.
+    static func adapter(for system: Topology.System, entity: String, topology: Topology, layout: SinkLayout? = nil) throws -> any Source & Sink {
+        switch try configured(system, entity: entity, topology: topology) {
+        case .sqlite(let options): return try SQLiteAdapter(options: options, layout: layout)
+        case .postgres(let options): return PostgresAdapter(options: options, layout: layout)
+        case .exec(let options): return ExecAdapter(options: options, layout: layout)
+        case .http(let options): return HTTPAdapter(options: options, layout: layout)
+        case .folder(let options): return FolderAdapter(options: options)
         }
     }
 
