@@ -63,18 +63,23 @@ public struct SinkRow: Sendable {
     public var key: [String: Value]
     public var values: [String: Value]
     public var operation: Record.Operation
+    /// Overwrite a row holding this very version: the record is a same-version change (other
+    /// content under an unchanged version, as one-second version columns give) or a repair.
+    /// An older version never overwrites, whatever this says.
+    public var replacesSameVersion = false
 
-    public init(key: [String: Value], values: [String: Value], operation: Record.Operation = .upsert) {
+    public init(key: [String: Value], values: [String: Value], operation: Record.Operation = .upsert, replacesSameVersion: Bool = false) {
         self.key = key
         self.values = values
         self.operation = operation
+        self.replacesSameVersion = replacesSameVersion
     }
 }
 
 /// What became of one row in the sink.
 public enum SinkOutcome: Sendable, Equatable {
     case applied
-    /// The sink holds this version or a newer one already.
+    /// The sink holds a newer version, or this version with the same content.
     case skippedOlder
     case rejected(String)
 }

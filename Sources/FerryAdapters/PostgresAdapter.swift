@@ -28,6 +28,8 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         public var cursor: String
         public var requireTLS = false
         public var timeoutSeconds = 30
+        /// Where a cursor read starts again and what it does with NULL cursor values.
+        public var window = CursorWindow()
 
         public init(host: String, user: String, database: String, table: String, cursor: String) {
             (self.host, self.user, self.database, self.table, self.cursor) = (host, user, database, table, cursor)
@@ -52,7 +54,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         baseDirectory: URL) throws -> Options
     {
         let what = "options of system \(system)"
-        try node.rejectUnknownKeys(["url", "password_env", "password_file", "schema", "table", "cursor", "tls", "timeout"], in: what)
+        try node.rejectUnknownKeys(Set(["url", "password_env", "password_file", "schema", "table", "cursor", "tls", "timeout"] + CursorWindow.optionKeys), in: what)
         let urlNode = try node.require("url", in: what)
         let text = try urlNode.string("url")
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""), let host = url.host, !host.isEmpty,
@@ -69,6 +71,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         options.port = url.port ?? 5432
         options.password = try SecretOption.read(node, "password", environment: environment, baseDirectory: baseDirectory)
         options.schema = try node["schema"]?.string("schema") ?? "public"
+        options.window = try CursorWindow.options(node)
         if let tlsNode = node["tls"] {
             let mode = try tlsNode.string("tls")
             guard mode == "disable" || mode == "require" else { throw tlsNode.error("tls is disable or require") }
@@ -197,15 +200,17 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(checkpoint), batchSize: batchSize)
+        Reader(adapter: self, position: try Position(checkpoint), full: checkpoint == nil, batchSize: batchSize)
     }
 
     /// The last cursor value and physical row id read (ties on the cursor are ordered by
-    /// ctid), or the last change sequence in `changes` mode.
+    /// ctid), or the last change sequence in `changes` mode (with, during a first full read,
+    /// the ctid its snapshot of the table reached).
     struct Position {
         var value: String?
         var ctid: String?
         var sequence: Int64 = 0
+        var snapshot: String?
 
         init(_ text: String?) throws {
             guard let text else { return }
@@ -214,102 +219,16 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             }
             value = object["value"]?.text
             ctid = object["ctid"]?.text
+            snapshot = object["snapshot"]?.text
             if case .int(let sequence)? = object["seq"] { self.sequence = sequence }
         }
 
         var text: String {
-            String(decoding: CanonicalJSON.encode(.object([
+            var object: [String: Value] = [
                 "value": value.map(Value.string) ?? .null, "ctid": ctid.map(Value.string) ?? .null, "seq": .int(sequence),
-            ])), as: UTF8.self)
-        }
-    }
-
-    struct Reader: SourceReader {
-        let adapter: PostgresAdapter
-        var position: Position
-        let batchSize: Int
-        var session: Session?
-        var cursorType: String?
-        var captureChecked = false
-
-        mutating func next() throws -> SourceBatch? {
-            let adapter = self.adapter
-            if session == nil { session = try adapter.connect() }
-            guard let session else { return nil }
-            let table = adapter.options.qualified
-            let batch: SourceBatch? = try adapter.guarded("reading") {
-                if adapter.options.cursor == "changes" { return try changes(session) }
-                if cursorType == nil {
-                    guard let type = try adapter.columnType(session, adapter.options.cursor) else {
-                        throw FerryError.adapter(.configuration, "cursor column \(adapter.options.cursor) is not in \(table)", hint: "fix options.cursor")
-                    }
-                    cursorType = type
-                }
-                let column = "t." + PostgresAdapter.quote(adapter.options.cursor)
-                var sql = "SELECT row_to_json(t)::text, \(column)::text, t.ctid::text FROM \(table) AS t WHERE \(column) IS NOT NULL"
-                var parameters: [String?] = []
-                if let value = position.value, let ctid = position.ctid {
-                    sql += " AND (\(column), t.ctid) > (CAST($1 AS \(cursorType ?? "text")), CAST($2 AS tid))"
-                    parameters = [value, ctid]
-                }
-                sql += " ORDER BY \(column), t.ctid LIMIT \(batchSize)"
-                let rows = try adapter.run(session, sql, parameters)
-                guard !rows.isEmpty else { return nil }
-                var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
-                for row in rows {
-                    batch.rows.append(try PostgresAdapter.object(row[0]))
-                    batch.positions.append("\(table) ctid \(row[2] ?? "?")")
-                    position.value = row[1] ?? nil
-                    position.ctid = row[2] ?? nil
-                }
-                batch.checkpoint = position.text
-                return batch
-            }
-            if batch == nil { self.session = nil }
-            return batch
-        }
-
-        /// Changes after the checkpoint: current rows for inserts and updates (none when the
-        /// row is gone: its delete follows), key and version rows marked for deletes.
-        mutating func changes(_ session: Session) throws -> SourceBatch? {
-            let table = adapter.options.qualified
-            if !captureChecked {
-                let trigger = try adapter.run(session, "SELECT tgname::text FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = 'ferry_capture'", [table])
-                guard !trigger.isEmpty else {
-                    throw FerryError.adapter(.configuration, "table \(table) has no change capture installed",
-                        hint: "run 'ferry adapters install-capture SYSTEM', or give options.cursor a growing column")
-                }
-                captureChecked = true
-            }
-            let changeTable = "\(PostgresAdapter.quote(adapter.options.schema)).ferry_changes"
-            let changes = try adapter.run(session, """
-                SELECT seq::text, op, row_key::text, row_version::text FROM \(changeTable)
-                WHERE source_table = $1 AND seq > $2::bigint ORDER BY seq LIMIT \(batchSize)
-                """, [adapter.options.table, String(position.sequence)])
-            guard let last = changes.last, let lastText = last[0] ?? nil, let lastSequence = Int64(lastText) else { return nil }
-            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
-            for change in changes {
-                guard let keyText = change[2] ?? nil else { continue }
-                var row: [String: Value]
-                if change[1] == "delete" {
-                    row = try PostgresAdapter.object(keyText)
-                    if let versionText = change[3] ?? nil { row.merge(try PostgresAdapter.object(versionText)) { current, _ in current } }
-                    row["_op"] = "delete"
-                } else {
-                    let key = try PostgresAdapter.object(keyText)
-                    let match = key.keys.sorted().map { "t.\(PostgresAdapter.quote($0)) = k.\(PostgresAdapter.quote($0))" }.joined(separator: " AND ")
-                    guard let current = try adapter.run(session, """
-                        SELECT row_to_json(t)::text FROM \(table) AS t, json_populate_record(NULL::\(table), $1::json) AS k WHERE \(match)
-                        """, [keyText]).first?.first ?? nil
-                    else { continue }
-                    row = try PostgresAdapter.object(current)
-                }
-                batch.rows.append(row)
-                batch.positions.append("\(changeTable) seq \(change[0] ?? "?")")
-            }
-            position.sequence = lastSequence
-            batch.checkpoint = position.text
-            return batch
+            ]
+            if let snapshot { object["snapshot"] = .string(snapshot) }
+            return String(decoding: CanonicalJSON.encode(.object(object)), as: UTF8.self)
         }
     }
 
@@ -367,7 +286,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
     private func applyBatch(_ session: Session, _ rows: [SinkRow], table: String, keys: [String], match: String, version: String?) throws
         -> [SinkOutcome]?
     {
-        guard let first = rows.first, rows.allSatisfy({ $0.operation == .upsert }) else { return nil }
+        guard let first = rows.first, rows.allSatisfy({ $0.operation == .upsert && $0.replacesSameVersion == first.replacesSameVersion }) else { return nil }
         let names = first.values.keys.sorted()
         guard rows.allSatisfy({ $0.values.keys.sorted() == names }) else { return nil }
         let json = String(decoding: CanonicalJSON.encode(.list(rows.map { .object($0.values) })), as: UTF8.self)
@@ -387,7 +306,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             sql += "DO NOTHING"
         } else {
             sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
-            if let version { sql += " WHERE EXCLUDED.\(version) > t.\(version) OR t.\(version) IS NULL" }
+            if let version { sql += " WHERE EXCLUDED.\(version) \(first.replacesSameVersion ? ">=" : ">") t.\(version) OR t.\(version) IS NULL" }
         }
         _ = try run(session, "SAVEPOINT ferry_batch")
         let applied: Set<String>
@@ -425,7 +344,8 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             sql += "DO NOTHING"
         } else {
             sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
-            if let version { sql += " WHERE EXCLUDED.\(version) > t.\(version) OR t.\(version) IS NULL" }
+            // An older version never overwrites; the same one only as a same-version change.
+            if let version { sql += " WHERE EXCLUDED.\(version) \(row.replacesSameVersion ? ">=" : ">") t.\(version) OR t.\(version) IS NULL" }
         }
         if try !run(session, sql + " RETURNING 1", [json]).isEmpty { return .applied }
         // Unchanged: if the table holds exactly this version, the record is in effect.
@@ -475,6 +395,12 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
                         INSERT INTO \(schema).ferry_changes(source_table, op, row_key, row_version)
                         VALUES (\(literal), 'delete', \(object("OLD", keyColumns)), \(oldVersion));
                         RETURN OLD;
+                    END IF;
+                    IF TG_OP = 'UPDATE' AND (\(keyColumns.map { "OLD.\(Self.quote($0))" }.joined(separator: ", ")), NULL)
+                        IS DISTINCT FROM (\(keyColumns.map { "NEW.\(Self.quote($0))" }.joined(separator: ", ")), NULL) THEN
+                        -- A key change: the old key is deleted at the targets, the new one upserted.
+                        INSERT INTO \(schema).ferry_changes(source_table, op, row_key, row_version)
+                        VALUES (\(literal), 'delete', \(object("OLD", keyColumns)), \(oldVersion));
                     END IF;
                     INSERT INTO \(schema).ferry_changes(source_table, op, row_key) VALUES (\(literal), 'upsert', \(object("NEW", keyColumns)));
                     RETURN NEW;

@@ -39,13 +39,22 @@ extension SQLiteAdapter: ChangeCapturing {
                         at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
                     )
                     """)
+                // An update that changes the key is the old key's deletion and the new key's
+                // upsert: without the deletion the old row would stay at every target.
+                let keyChanged = keyColumns.map { "OLD.\(Self.quote($0)) IS NOT NEW.\(Self.quote($0))" }.joined(separator: " OR ")
+                let oldKeyDeletion = """
+                    INSERT INTO \(Self.changeTable)(source_table, op, row_key, row_version)
+                    SELECT \(literal), 'delete', \(object("OLD", keyColumns)), \(version.replacingOccurrences(of: "%", with: "OLD")) WHERE \(keyChanged);
+                    """
                 for (event, op, row) in [("INSERT", "upsert", "NEW"), ("UPDATE", "upsert", "NEW"), ("DELETE", "delete", "OLD")] {
                     let name = "ferry_capture_\(table)_\(event.lowercased())"
-                    if try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name = ?", arguments: [name]) != nil {
-                        continue
-                    }
+                    let existing = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", arguments: [name])
+                    // Update triggers of earlier versions lacked the key-change deletion: replaced.
+                    if let existing, event != "UPDATE" || existing.contains("'delete'") { continue }
+                    if existing != nil { try db.execute(sql: "DROP TRIGGER \(Self.quote(name))") }
                     try db.execute(sql: """
                         CREATE TRIGGER \(Self.quote(name)) AFTER \(event) ON \(quotedTable) BEGIN
+                            \(event == "UPDATE" ? oldKeyDeletion : "")
                             INSERT INTO \(Self.changeTable)(source_table, op, row_key, row_version)
                             VALUES (\(literal), '\(op)', \(object(row, keyColumns)), \(version.replacingOccurrences(of: "%", with: row)));
                         END
@@ -58,6 +67,19 @@ extension SQLiteAdapter: ChangeCapturing {
                 hint: "the database must be writable by this node")
         }
         return created
+    }
+
+    /// The last change sequence of this table (0 when none): where change reading resumes
+    /// after a snapshot taken now.
+    func lastChange() throws -> Int64 {
+        try database.read { db in
+            guard try db.tableExists(Self.changeTable) else {
+                throw FerryError.adapter(.configuration, "table \(options.table) has no change capture installed",
+                    hint: "run 'ferry adapters install-capture SYSTEM', or use another cursor")
+            }
+            return try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM \(Self.changeTable) WHERE source_table = ?",
+                arguments: [options.table]) ?? 0
+        }
     }
 
     /// Reads changes after `seq`: current rows for inserts and updates (skipped when the row

@@ -11,11 +11,14 @@ public struct SQLiteAdapter: Source, Sink {
         /// The column that grows with every change, `rowid`, or `changes` (the change table
         /// filled by the triggers of `ferry adapters install-capture`, which sees deletes too).
         public var cursor: String
+        /// Where a cursor read starts again and what it does with NULL cursor values.
+        public var window = CursorWindow()
 
-        public init(path: URL, table: String, cursor: String) {
+        public init(path: URL, table: String, cursor: String, window: CursorWindow = CursorWindow()) {
             self.path = path
             self.table = table
             self.cursor = cursor
+            self.window = window
         }
     }
 
@@ -38,12 +41,12 @@ public struct SQLiteAdapter: Source, Sink {
 
     /// Parses `options:` of a system with `adapter: sqlite`.
     public static func options(_ node: ConfigNode, system: String, baseDirectory: URL) throws -> Options {
-        try node.rejectUnknownKeys(["path", "table", "cursor"], in: "options of system \(system)")
+        try node.rejectUnknownKeys(Set(["path", "table", "cursor"] + CursorWindow.optionKeys), in: "options of system \(system)")
         let pathNode = try node.require("path", in: "options of system \(system)")
         return Options(
             path: URL(fileURLWithPath: try pathNode.string("path"), relativeTo: baseDirectory).standardizedFileURL,
             table: try node.require("table", in: "options of system \(system)").string("table"),
-            cursor: try node["cursor"]?.string("cursor") ?? "rowid")
+            cursor: try node["cursor"]?.string("cursor") ?? "rowid", window: try CursorWindow.options(node))
     }
 
     static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
@@ -75,14 +78,15 @@ public struct SQLiteAdapter: Source, Sink {
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(checkpoint), batchSize: batchSize)
+        Reader(adapter: self, position: try Position(checkpoint), full: checkpoint == nil, batchSize: batchSize)
     }
 
-    /// The checkpoint: last cursor value and rowid, so rows sharing a cursor value are
-    /// neither skipped nor read twice.
+    /// The checkpoint: last cursor value and rowid (or, under change capture, the last change
+    /// sequence in `rowid`, and during a first full read the rowid reached in `snapshot`).
     struct Position {
         var value: Value = .null
         var rowid: Int64 = 0
+        var snapshot: Int64?
 
         init(_ text: String?) throws {
             guard let text else { return }
@@ -91,71 +95,13 @@ public struct SQLiteAdapter: Source, Sink {
             }
             value = object["value"] ?? .null
             if case .int(let r)? = object["rowid"] { rowid = r }
+            if case .int(let r)? = object["snapshot"] { snapshot = r }
         }
 
         var text: String {
-            String(decoding: CanonicalJSON.encode(.object(["value": value, "rowid": .int(rowid)])), as: UTF8.self)
-        }
-    }
-
-    struct Reader: SourceReader {
-        let adapter: SQLiteAdapter
-        var position: Position
-        let batchSize: Int
-
-        mutating func next() throws -> SourceBatch? {
-            if adapter.options.cursor == "changes" {
-                let changes: (rows: [[String: Value]], positions: [String], last: Int64)?
-                do {
-                    changes = try adapter.readChanges(after: position.rowid, limit: batchSize)
-                } catch let error as DatabaseError {
-                    throw FerryError.adapter(.retryable, "reading changes of \(adapter.options.table): \(error.message ?? "SQLite error \(error.resultCode)")")
-                }
-                guard let changes else { return nil }
-                position.rowid = changes.last
-                return SourceBatch(rows: changes.rows, positions: changes.positions, checkpoint: position.text)
-            }
-            let table = SQLiteAdapter.quote(adapter.options.table)
-            let cursor = adapter.options.cursor
-            let rows: [Row]
-            do {
-                rows = try adapter.database.read { db in
-                    if cursor == "rowid" {
-                        return try Row.fetchAll(db, sql: "SELECT rowid AS \"__rowid\", * FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                            arguments: [position.rowid, batchSize])
-                    }
-                    let column = SQLiteAdapter.quote(cursor)
-                    if position.value == .null && position.rowid == 0 {
-                        // A row whose cursor column is empty has not been stamped yet: not ready to leave.
-                        return try Row.fetchAll(
-                            db, sql: "SELECT rowid AS \"__rowid\", * FROM \(table) WHERE \(column) IS NOT NULL ORDER BY \(column), rowid LIMIT ?",
-                            arguments: [batchSize])
-                    }
-                    let last = SQLiteAdapter.databaseValue(position.value)
-                    return try Row.fetchAll(
-                        db,
-                        sql: "SELECT rowid AS \"__rowid\", * FROM \(table) WHERE \(column) > ? OR (\(column) = ? AND rowid > ?) ORDER BY \(column), rowid LIMIT ?",
-                        arguments: [last, last, position.rowid, batchSize])
-                }
-            } catch let error as DatabaseError {
-                throw FerryError.adapter(.retryable, "reading \(adapter.options.table): \(error.message ?? "SQLite error \(error.resultCode)")")
-            }
-            guard !rows.isEmpty else { return nil }
-            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
-            for row in rows {
-                var values: [String: Value] = [:]
-                var rowid: Int64 = 0
-                for (column, dbValue) in row {
-                    if column == "__rowid" { rowid = Int64.fromDatabaseValue(dbValue) ?? 0; continue }
-                    values[column] = SQLiteAdapter.value(dbValue)
-                }
-                batch.rows.append(values)
-                batch.positions.append("\(adapter.options.table) rowid \(rowid)")
-                position.rowid = rowid
-                if cursor != "rowid" { position.value = values[cursor] ?? .null }
-            }
-            batch.checkpoint = position.text
-            return batch
+            var object: [String: Value] = ["value": value, "rowid": .int(rowid)]
+            if let snapshot { object["snapshot"] = .int(snapshot) }
+            return String(decoding: CanonicalJSON.encode(.object(object)), as: UTF8.self)
         }
     }
 
@@ -169,17 +115,35 @@ public struct SQLiteAdapter: Source, Sink {
         }
     }
 
+    /// A value to write. Decimals go as their exact text: a TEXT column keeps every digit,
+    /// and the sink refuses a decimal that a numeric column would round (see `apply`).
     static func databaseValue(_ value: Value) -> DatabaseValue {
         switch value {
         case .null, .list, .object: return .null
         case .bool(let b): return b.databaseValue
         case .int(let i): return i.databaseValue
-        case .decimal(let d): return (Double(d) ?? 0).databaseValue
+        case .decimal(let d): return d.databaseValue
         case .string(let s): return s.databaseValue
         }
     }
 
+    /// A cursor value to compare with: a REAL cursor compares as the number it read back as.
+    static func cursorArgument(_ value: Value) -> DatabaseValue {
+        if case .decimal(let d) = value, let number = Double(d) { return number.databaseValue }
+        return databaseValue(value)
+    }
+
     // MARK: writing
+
+    /// A declared column type's affinity, by SQLite's rules (Datatypes in SQLite, 3.1).
+    static func affinity(_ declared: String) -> String {
+        let type = declared.uppercased()
+        if type.contains("INT") { return "INTEGER" }
+        if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") { return "TEXT" }
+        if type.isEmpty || type.contains("BLOB") { return "BLOB" }
+        if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") { return "REAL" }
+        return "NUMERIC"
+    }
 
     public func apply(_ rows: [SinkRow]) throws -> [SinkOutcome] {
         guard let layout else {
@@ -193,6 +157,7 @@ public struct SQLiteAdapter: Source, Sink {
                         hint: "restore the table or fix the system's options.table; the records wait and are retried")
                 }
                 var plan = ApplyPlan(layout: layout, table: table)
+                plan.affinities = try Dictionary(db.columns(in: options.table).map { ($0.name, Self.affinity($0.type)) }) { first, _ in first }
                 return try rows.map { row in
                     do {
                         return try apply(row, plan: &plan, db: db)
@@ -213,8 +178,27 @@ public struct SQLiteAdapter: Source, Sink {
         let layout: SinkLayout
         let table: String
         let keyClause: String
-        /// Upsert SQL by column set.
+        /// Upsert SQL by column set and whether it overwrites the same version.
         var upserts: [[String]: String] = [:]
+        var sameVersionUpserts: [[String]: String] = [:]
+
+        /// Each column's SQLite type affinity (SQLite "Datatypes", section 3.1).
+        var affinities: [String: String] = [:]
+
+        /// Why a row cannot be written without altering a value: a decimal with more digits
+        /// than a REAL holds (15 significant) bound for a column that would convert it.
+        func roundingRefusal(_ values: [String: Value]) -> String? {
+            for (column, value) in values {
+                guard case .decimal(let text) = value, let affinity = affinities[column], ["INTEGER", "REAL", "NUMERIC"].contains(affinity) else { continue }
+                let digits = text.drop { $0 == "-" || $0 == "0" || $0 == "." }.filter(\.isNumber)
+                let whole = Int64(text) != nil
+                if !whole && digits.count > 15 {
+                    return "column \(column) has \(affinity) affinity, which would round \(text) to 15 digits; "
+                        + "declare it TEXT (or DECIMAL stored as text) to keep every digit"
+                }
+            }
+            return nil
+        }
 
         init(layout: SinkLayout, table: String) {
             self.layout = layout
@@ -222,8 +206,8 @@ public struct SQLiteAdapter: Source, Sink {
             keyClause = layout.keyColumns.map { "\(SQLiteAdapter.quote($0)) = ?" }.joined(separator: " AND ")
         }
 
-        mutating func upsert(_ columns: [String]) -> String {
-            if let sql = upserts[columns] { return sql }
+        mutating func upsert(_ columns: [String], replacingSameVersion: Bool) -> String {
+            if let sql = replacingSameVersion ? sameVersionUpserts[columns] : upserts[columns] { return sql }
             let names = columns.map(SQLiteAdapter.quote).joined(separator: ", ")
             let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
             let updates = columns.filter { !layout.keyColumns.contains($0) }.map { "\(SQLiteAdapter.quote($0)) = excluded.\(SQLiteAdapter.quote($0))" }
@@ -233,11 +217,13 @@ public struct SQLiteAdapter: Source, Sink {
             } else {
                 sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
                 if let version = layout.versionColumn {
-                    // The version guard: an older or equal version never overwrites.
-                    sql += " WHERE excluded.\(SQLiteAdapter.quote(version)) > \(table).\(SQLiteAdapter.quote(version)) OR \(table).\(SQLiteAdapter.quote(version)) IS NULL"
+                    // The version guard: an older version never overwrites, nor does the same
+                    // one unless the record is a same-version change.
+                    let comparison = replacingSameVersion ? ">=" : ">"
+                    sql += " WHERE excluded.\(SQLiteAdapter.quote(version)) \(comparison) \(table).\(SQLiteAdapter.quote(version)) OR \(table).\(SQLiteAdapter.quote(version)) IS NULL"
                 }
             }
-            upserts[columns] = sql
+            if replacingSameVersion { sameVersionUpserts[columns] = sql } else { upserts[columns] = sql }
             return sql
         }
     }
@@ -258,7 +244,8 @@ public struct SQLiteAdapter: Source, Sink {
         case .upsert:
             let columns = row.values.keys.sorted()
             // Rows of one mapping share their SQL, so the statement is prepared once per batch.
-            try db.cachedStatement(sql: plan.upsert(columns)).execute(
+            if let refusal = plan.roundingRefusal(row.values) { return .rejected(refusal) }
+            try db.cachedStatement(sql: plan.upsert(columns, replacingSameVersion: row.replacesSameVersion)).execute(
                 arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
             if db.changesCount > 0 { return .applied }
             // Unchanged: if the sink already holds exactly this version (an apply whose

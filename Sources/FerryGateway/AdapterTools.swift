@@ -1,6 +1,7 @@
 import Foundation
 import FerryCore
 import FerryAdapters
+import FerryMapping
 
 /// `ferry adapters`: what adapter types exist, and whether a configured system answers.
 public enum AdapterTools {
@@ -72,6 +73,14 @@ public enum AdapterTools {
             var probe = Probe(entity: entity, columns: columns, missing: columns.isEmpty ? [] : wanted.filter { !columns.contains($0) })
             if let indexed = source as? any CursorIndexed, try indexed.cursorIndexed() == false {
                 probe.warnings.append("the cursor column has no index: every incremental batch scans the whole table (see docs/adapters.md)")
+            }
+            if let inspecting = source as? any CursorInspecting, let health = try inspecting.cursorHealth() {
+                probe.warnings += health.warnings
+            }
+            let unmapped = columns.filter { !mapping.knownColumns.contains($0) && $0 != Mapping.operationColumn }
+            if mapping.unmapped == .fail, !unmapped.isEmpty {
+                probe.warnings.append("columns the mapping does not know: \(unmapped.joined(separator: ", ")); with unmapped_fields: fail "
+                    + "every row is quarantined (map them, list them under ignore:, or set unmapped_fields: drop)")
             }
             return probe
         }

@@ -31,7 +31,7 @@ extension Node {
             var outcomes: [Int64: (Inbox.Outcome, String?)] = [:]
             // Items whose target failed in a way worth retrying: postponed, or dead-lettered.
             var failed: [Int64: (item: InboxItem, reason: String)] = [:]
-            var appliedVersions: [(target: String, item: InboxItem)] = []
+            var appliedVersions: [(target: String, item: InboxItem, digest: [UInt8])] = []
             // Grouped by target system and entity: one system may receive several entities.
             var perTarget: [TargetEntity: [(InboxItem, FerryCore.Record, source: String, repair: Bool)]] = [:]
             // Records held back as conflict cases, audited with the settlement.
@@ -75,19 +75,26 @@ extension Node {
                 let policed = mapping.entity.fields.filter { $0.conflict != .latest }
                 let (known, held) = try store.read { db in
                     (
-                        try entries.map { try Inbox.appliedVersion(db, target: target, entity: entity, key: $0.0.key) },
+                        try entries.map { try Inbox.applied(db, target: target, entity: entity, key: $0.0.key) },
                         try entries.map { policed.isEmpty ? [:] : try FieldProvenance.fields(db, target: target, entity: entity, key: $0.0.key) }
                     )
                 }
-                for (((item, record, source, repair), appliedVersion), holders) in zip(zip(entries, known), held) {
-                    // A deletion carries the version it deletes: only a newer one outranks it.
-                    let sortable = FerryCore.Record.sortableVersion(record.version)
-                    // A repair may bring back the very version applied before (the row was lost
-                    // since), never an older one: sinks without a guard of their own rely on this.
-                    let resent = repair && appliedVersion == sortable
-                    if let appliedVersion, !resent, record.operation == .delete ? appliedVersion > sortable : appliedVersion >= sortable {
-                        outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) already has version \(appliedVersion)")
+                var rowDigests: [[UInt8]] = []
+                for (((item, record, source, repair), applied), holders) in zip(zip(entries, known), held) {
+                    let digest = Self.contentDigest(record)
+                    let verdict = Self.versionVerdict(record, digest: digest, applied: applied, repair: repair, target: target,
+                        policed: policed, holders: holders)
+                    switch verdict {
+                    case .skip(let reason):
+                        outcomes[item.id] = outcomes[item.id] ?? (.skipped, reason)
                         continue
+                    case .conflict(let reason):
+                        let detail = "\(target): \(reason)"
+                        outcomes[item.id] = (.conflict, detail)
+                        conflicts.append((item, target, detail))
+                        continue
+                    case .apply, .replaceSameVersion:
+                        break
                     }
                     let rank = topology.system(named: source)?.level.rank ?? Topology.Level.allCases.count
                     // A deletion removes the record whole; field policies judge values.
@@ -112,9 +119,11 @@ extension Node {
                         let keyValues = Dictionary(uniqueKeysWithValues: zip(mapping.entity.key, record.key).compactMap { field, value in
                             mapping.rule(for: field)?.column.map { ($0, Value.string(value)) }
                         })
-                        rows.append(SinkRow(key: keyValues, values: values, operation: record.operation))
+                        rows.append(SinkRow(key: keyValues, values: values, operation: record.operation,
+                            replacesSameVersion: verdict == .replaceSameVersion))
                         rowItems.append(item)
                         rowRecords.append(record)
+                        rowDigests.append(digest)
                     } catch let issue as MappingIssue {
                         outcomes[item.id] = (.rejected, "\(target): \(issue.description)")
                     }
@@ -128,7 +137,7 @@ extension Node {
                     continue
                 }
                 var provenance: [(key: String, fields: [String: FieldProvenance.Entry])] = []
-                for (((item, result), holders), record) in zip(zip(zip(rowItems, results), rowProvenance), rowRecords) {
+                for ((((item, result), holders), record), digest) in zip(zip(zip(zip(rowItems, results), rowProvenance), rowRecords), rowDigests) {
                     switch result {
                     case .applied:
                         if keptFields[item.id] != nil {
@@ -139,11 +148,11 @@ extension Node {
                             indexChanges[group, default: []].append(change)
                         }
                         if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, keptFields[item.id]) }
-                        appliedVersions.append((target, item))
+                        appliedVersions.append((target, item, digest))
                         if !holders.fields.isEmpty { provenance.append(holders) }
                     case .skippedOlder:
-                        outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) holds this or a newer version")
-                        appliedVersions.append((target, item))
+                        outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) holds a newer version than \(item.version)")
+                        appliedVersions.append((target, item, digest))
                     case .rejected(let reason):
                         outcomes[item.id] = (.rejected, "\(target): \(reason)")
                     }
@@ -198,8 +207,9 @@ extension Node {
                     try DigestIndex.record(db, system: group.target, entity: group.entity, changes)
                 }
                 for group in staleIndexes { try DigestIndex.markIncomplete(db, system: group.target, entity: group.entity) }
-                for (target, item) in appliedVersions {
-                    try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key, version: FerryCore.Record.sortableVersion(item.version))
+                for (target, item, digest) in appliedVersions {
+                    try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key,
+                        version: FerryCore.Record.sortableVersion(item.version), digest: digest)
                 }
                 let bundles = Set(items.filter { failed[$0.id] == nil }.map(\.bundle)).sorted()
                 for bundle in bundles {

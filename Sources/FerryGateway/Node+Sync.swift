@@ -5,25 +5,71 @@ import FerryQueue
 import FerryAudit
 import FerryAdapters
 import GRDB
+import FerrySeal
 
 extension Node {
     /// Runs one flow once: pull what changed, map it, enqueue it with the advanced cursor
     /// in one transaction, then pack and ship every lane that has records waiting.
     /// - Parameter flush: seal what is queued now, even below the lanes' bundle thresholds.
     public func sync(flow name: String, flush: Bool = false) throws -> SyncReport {
+        let route = try syncRoute(flow: name)
+        let flow = route.flow
+        let mapping = route.mapping
+        let adapter = try SystemAdapters.source(for: try sourceSystem(of: flow), entity: flow.entity, topology: topology)
+        try adapter.check()
+        let lanes = route.lanes
+
+        var report = SyncReport(flow: name)
+        let cursor = flow.mode == .full ? nil : try store.read { db in try Cursors.get(db, flow: name) }
+        var reader = try adapter.read(since: cursor, batchSize: Self.readBatch)
+        while let batch = try reader.next() {
+            var records: [FerryCore.Record] = []
+            var rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])] = []
+            for (row, position) in zip(batch.rows, batch.positions) {
+                switch mapping.read(row) {
+                case .record(let record): records.append(record)
+                case .rejected(let key, let issues): rejects.append((key, issues, position, row))
+                }
+            }
+            let counts = try enqueue(batch: batch, records: records, rejects: rejects, route: route)
+            report.pulled += batch.rows.count
+            report.mapped += records.count
+            report.unchanged += counts.unchanged
+            report.quarantined += rejects.count + batch.malformed.count + counts.oversized
+            report.enqueued += counts.fresh * lanes.count
+            NodeMetrics.records("pulled", flow: name, batch.rows.count)
+            NodeMetrics.records("quarantined", flow: name, rejects.count + batch.malformed.count + counts.oversized)
+            NodeMetrics.records("enqueued", flow: name, counts.fresh * lanes.count)
+        }
+        logger.debug("pulled", metadata: [
+            "flow": .string(name), "rows": "\(report.pulled)", "unchanged": "\(report.unchanged)", "quarantined": "\(report.quarantined)",
+        ])
+        let packed = try pack(flush: flush)
+        report.bundles = packed.shipped
+        report.held = packed.held
+        report.waiting = packed.waiting
+        report.refused = packed.refused
+        if !route.local.isEmpty { _ = try applyPending() }
+        return report
+    }
+
+    /// The flow's source system, which must be in this node's zone.
+    func sourceSystem(of flow: Topology.Flow) throws -> Topology.System {
+        guard let source = topology.system(named: flow.from) else { throw FerryError(.config, "flow \(flow.name) has no source") }
+        guard source.zone == zone else {
+            let owner = topology.node(inZone: source.zone)?.name ?? "the node of zone \(source.zone)"
+            throw FerryError(.config, "flow \(flow.name) reads from \(source.name) in zone \(source.zone); run it on \(owner)", at: .file(flow.location))
+        }
+        return source
+    }
+
+    /// Where a flow's records go: a lane to another zone per target there, or this node's
+    /// own inbox for targets in its zone.
+    func syncRoute(flow name: String) throws -> SyncRoute {
         guard let flow = topology.flow(named: name) else {
             throw FerryError(.config, "no flow named \(name)", hint: "known flows: \(topology.flows.map(\.name).joined(separator: ", "))")
         }
-        guard let source = topology.system(named: flow.from) else { throw FerryError(.config, "flow \(name) has no source") }
-        guard source.zone == zone else {
-            let owner = topology.node(inZone: source.zone)?.name ?? "the node of zone \(source.zone)"
-            throw FerryError(.config, "flow \(name) reads from \(source.name) in zone \(source.zone); run it on \(owner)", at: .file(flow.location))
-        }
-        let mapping = try deployment.mapping(system: source.name, entity: flow.entity)
-        let adapter = try SystemAdapters.source(for: source, entity: flow.entity, topology: topology)
-        try adapter.check()
-
-        // Where each target's records go: a lane to another zone, or this node's own inbox.
+        let source = try sourceSystem(of: flow)
         var lanes: [String] = []
         var local: [String] = []
         for targetName in flow.to {
@@ -34,75 +80,116 @@ extension Node {
                 if !lanes.contains(lane.name) { lanes.append(lane.name) }
             }
         }
+        let mapping = try deployment.mapping(system: source.name, entity: flow.entity)
+        return SyncRoute(flow: flow, source: source.name, mapping: mapping, lanes: lanes, local: local)
+    }
 
-        var report = SyncReport(flow: name)
-        let cursor = flow.mode == .full ? nil : try store.read { db in try Cursors.get(db, flow: name) }
-        var reader = try adapter.read(since: cursor, batchSize: Self.readBatch)
-        while let batch = try reader.next() {
-            var records: [FerryCore.Record] = []
-            var rejects: [(key: String, issues: [MappingIssue], position: String)] = []
-            for (row, position) in zip(batch.rows, batch.positions) {
-                switch mapping.read(row) {
-                case .record(let record): records.append(record)
-                case .rejected(let key, let issues): rejects.append((key, issues, position))
-                }
-            }
-            try transaction { db in
+    /// Where one flow's records go, resolved once per sync.
+    struct SyncRoute {
+        var flow: Topology.Flow
+        var source: String
+        var mapping: Mapping
+        var lanes: [String]
+        var local: [String]
+    }
+
+    /// Quarantines what the mapping or the reader refused and enqueues the records this flow
+    /// has not sent as they are now, in the transaction that advances the cursor.
+    ///
+    /// A record whose envelope digest equals what the flow last sent for its key is
+    /// unchanged: the source handed it back because its read went over old ground again
+    /// (a look-back window, rows sharing the last cursor value, rows with no cursor value,
+    /// a full read), and it is not sent twice.
+    func enqueue(
+        batch: SourceBatch, records: [FerryCore.Record], rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])],
+        route: SyncRoute
+    ) throws -> (fresh: Int, unchanged: Int, oversized: Int) {
+        let name = route.flow.name
+        var oversized: [(key: String, reason: String, line: [UInt8])] = []
+        return try transaction { db in
+            oversized.removeAll()
+            // A re-drive of quarantined rows pulls nothing: only a read is audited as a pull.
+            if !batch.checkpoint.isEmpty {
                 try audit.append(db, AuditEvent(.pulled, flow: name, details: [
-                    "system": .string(source.name), "rows": .int(Int64(batch.rows.count)), "checkpoint": .string(batch.checkpoint),
+                    "system": .string(route.source), "rows": .int(Int64(batch.rows.count)), "checkpoint": .string(batch.checkpoint),
                 ]))
-                for reject in rejects {
-                    let issues = reject.issues.map(\.description).joined(separator: "; ")
-                    try Quarantine.add(db, flow: name, stage: "map", maskedKey: reject.key, issues: issues, position: reject.position, payload: nil)
-                    try audit.append(db, AuditEvent(.quarantined, flow: name, subject: reject.key, details: [
-                        "rules": .list(reject.issues.map { .string($0.rule) }), "fields": .list(reject.issues.compactMap { $0.field.map(Value.string) }),
-                        "position": .string(reject.position),
-                    ]))
-                }
-                var entries: [Outbox.Entry] = []
-                entries.reserveCapacity(records.count * lanes.count)
-                var leaves: [AuditLeaf] = []
-                leaves.reserveCapacity(digester == nil ? 0 : records.count)
-                for record in records {
-                    let line = RecordEnvelope(flow: name, record: record).line
-                    if let leaf = leaf(entity: record.entity, key: record.keyString, line: line) { leaves.append(leaf) }
-                    for lane in lanes {
-                        entries.append(Outbox.Entry(
-                            flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
-                    }
-                }
-                try audit.append(db, AuditEvent(.mapped, flow: name, details: [
-                    "system": .string(source.name), "mapping": .string(mapping.name), "records": .int(Int64(records.count)),
-                    "rejected": .int(Int64(rejects.count)),
-                ], leaves: leaves))
-                try Outbox.enqueue(db, entries)
-                if flow.keepsDigestIndex {
-                    try DigestIndex.record(db, system: source.name, entity: flow.entity, records.compactMap { indexChange($0, schema: mapping.entity) })
-                }
-                if !local.isEmpty, !records.isEmpty {
-                    try stageLocally(db, flow: name, records: records)
-                }
-                for lane in lanes where !records.isEmpty {
-                    try audit.append(db, AuditEvent(.enqueued, flow: name, lane: lane, details: ["records": .int(Int64(records.count))]))
-                }
-                if flow.mode == .incremental { try Cursors.set(db, flow: name, value: batch.checkpoint) }
             }
-            report.pulled += batch.rows.count
-            report.mapped += records.count
-            report.quarantined += rejects.count
-            report.enqueued += records.count * lanes.count
-            NodeMetrics.records("pulled", flow: name, batch.rows.count)
-            NodeMetrics.records("quarantined", flow: name, rejects.count)
-            NodeMetrics.records("enqueued", flow: name, records.count * lanes.count)
+            for reject in rejects {
+                try quarantine(db, flow: name, key: reject.key, rules: reject.issues.map(\.rule), fields: reject.issues.compactMap(\.field),
+                    issues: reject.issues.map(\.description).joined(separator: "; "), position: reject.position,
+                    raw: CanonicalJSON.encode(.object(reject.row)))
+            }
+            for bad in batch.malformed {
+                try quarantine(db, flow: name, key: "-", rules: ["malformed"], fields: [], issues: bad.reason, position: bad.position, raw: bad.raw)
+            }
+            // A record too large for a bundle line would be sealed, shipped and then refused
+            // by the receiver: it is stopped here, where it can still be fixed.
+            let maxLine = BundleReader.Limits().maxLineSize
+            var lines: [[UInt8]] = []
+            var records = records
+            records.removeAll { record in
+                let line = RecordEnvelope(flow: name, record: record).line
+                guard line.count > maxLine else { lines.append(line); return false }
+                let reason = "the record is \(line.count) bytes, over the \(maxLine) bytes a bundle line may hold; "
+                    + "shorten its largest field at the source, or carry the content as a document"
+                oversized.append((Masking.mask(record.displayKey), reason, line))
+                return true
+            }
+            for entry in oversized {
+                try quarantine(db, flow: name, key: entry.key, rules: ["max_record_size"], fields: [], issues: entry.reason, position: "-", raw: entry.line)
+            }
+            let digests = lines.map { Array(FerrySeal.Hasher.sha256($0).prefix(16)) }
+            var lastSent = try SentDigests.lookup(db, flow: name, keys: records.map(\.keyString))
+            var fresh: [(record: FerryCore.Record, line: [UInt8])] = []
+            var sent: [(key: String, digest: [UInt8])] = []
+            for ((record, line), digest) in zip(zip(records, lines), digests) where lastSent[record.keyString] != digest {
+                lastSent[record.keyString] = digest
+                fresh.append((record, line))
+                sent.append((record.keyString, digest))
+            }
+            var entries: [Outbox.Entry] = []
+            entries.reserveCapacity(fresh.count * route.lanes.count)
+            var leaves: [AuditLeaf] = []
+            leaves.reserveCapacity(digester == nil ? 0 : fresh.count)
+            for (record, line) in fresh {
+                if let leaf = leaf(entity: record.entity, key: record.keyString, line: line) { leaves.append(leaf) }
+                for lane in route.lanes {
+                    entries.append(Outbox.Entry(
+                        flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
+                }
+            }
+            try audit.append(db, AuditEvent(.mapped, flow: name, details: [
+                "system": .string(route.source), "mapping": .string(route.mapping.name), "records": .int(Int64(records.count)),
+                "rejected": .int(Int64(rejects.count)), "malformed": .int(Int64(batch.malformed.count)),
+                "unchanged": .int(Int64(records.count - fresh.count)),
+            ], leaves: leaves))
+            try Outbox.enqueue(db, entries)
+            try SentDigests.record(db, flow: name, sent)
+            let changed = fresh.map(\.record)
+            if route.flow.keepsDigestIndex {
+                try DigestIndex.record(db, system: route.source, entity: route.flow.entity, changed.compactMap { indexChange($0, schema: route.mapping.entity) })
+            }
+            if !route.local.isEmpty, !changed.isEmpty {
+                try stageLocally(db, flow: name, records: changed)
+            }
+            for lane in route.lanes where !changed.isEmpty {
+                try audit.append(db, AuditEvent(.enqueued, flow: name, lane: lane, details: ["records": .int(Int64(changed.count))]))
+            }
+            if route.flow.mode == .incremental { try Cursors.set(db, flow: name, value: batch.checkpoint) }
+            return (fresh.count, records.count - fresh.count, oversized.count)
         }
-        logger.debug("pulled", metadata: ["flow": .string(name), "rows": "\(report.pulled)", "quarantined": "\(report.quarantined)"])
-        let packed = try pack(flush: flush)
-        report.bundles = packed.shipped
-        report.held = packed.held
-        report.waiting = packed.waiting
-        report.refused = packed.refused
-        if !local.isEmpty { _ = try applyPending() }
-        return report
+    }
+
+    /// Keeps one refused row: its reasons in the clear, its raw input sealed with this node's
+    /// storage key (it may hold personal data), so it can be re-mapped once the cause is fixed.
+    private func quarantine(
+        _ db: Database, flow: String, key: String, rules: [String], fields: [String], issues: String, position: String, raw: [UInt8]
+    ) throws {
+        try Quarantine.add(db, flow: flow, stage: "map", maskedKey: key, issues: issues, position: position,
+            payload: try quarantineSealer.seal(raw), rules: rules)
+        try audit.append(db, AuditEvent(.quarantined, flow: flow, subject: key, details: [
+            "rules": .list(rules.map(Value.string)), "fields": .list(fields.map(Value.string)), "position": .string(position),
+        ]))
     }
 
     /// Same-zone targets skip the gap: records go straight into this node's inbox, in the

@@ -20,6 +20,8 @@ public final class Node: Sendable {
     public let trust: TrustStore
     /// Keyed digests of record keys for the audit index; nil without `digest_key:`.
     let digester: RecordDigester?
+    /// Seals quarantined rows' raw input at rest under this node's key.
+    let quarantineSealer: AtRestSealer
     let logger: Logger
 
     /// Records per sealed bundle; bigger batches amortise crypto, smaller ones arrive sooner.
@@ -46,6 +48,7 @@ public final class Node: Sendable {
         self.store = try NodeStore(path: path, migrations: [AuditLog.register, ConsoleUsers.register, ReconcileRuns.register, DigestIndex.register])
         let keys = try config.keyFiles.map(NodeKey.load)
         self.keys = keys
+        self.quarantineSealer = try AtRestSealer(keys: keys)
         self.trust = try deployment.trustStore()
         self.digester = try deployment.digester()
         // The chain hashes with SM3 when the node's current key is on the SM suite.

@@ -139,7 +139,8 @@ extension QueueTools {
                     at: row["at"], attempts: row["attempts"]))
             }
             if state == nil || state == "quarantined" {
-                var quarantine = SQLFilter()
+                // Rows re-driven by 'ferry queue requeue' are no longer held.
+                var quarantine = SQLFilter(["requeued_at IS NULL"])
                 quarantine.add("flow = ?", flow)
                 for row in try Row.fetchAll(
                     db, sql: "SELECT flow, stage, masked_key, issues, source_position, at FROM quarantine\(quarantine.clause) ORDER BY id DESC LIMIT ?",

@@ -40,6 +40,9 @@ public enum QueueTools {
         return try store.write { db in
             let previous = try Cursors.get(db, flow: flow)
             if let value { try Cursors.set(db, flow: flow, value: value) } else { try Cursors.clear(db, flow: flow) }
+            // A reset is how an operator asks for records to be sent again: what the flow
+            // sent before must not hold them back as unchanged.
+            try SentDigests.clear(db, flow: flow)
             try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(db, preferred: .sha256)).append(db, AuditEvent("operator.reset-checkpoint", actor: actor, flow: flow, details: [
                 "previous": previous.map(Value.string) ?? .null, "new": value.map(Value.string) ?? .null,
             ]))

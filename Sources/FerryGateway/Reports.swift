@@ -3,6 +3,9 @@ public struct SyncReport: Sendable {
     public var flow: String
     public var pulled = 0
     public var mapped = 0
+    /// Records the source handed back unchanged since this flow sent them (re-read at the
+    /// cursor's boundary or by a full read); not sent again.
+    public var unchanged = 0
     public var quarantined = 0
     public var enqueued = 0
     public var bundles: [ShippedBundle] = []

@@ -58,20 +58,36 @@ public enum Inbox {
         try db.cachedStatement(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?").execute(arguments: [outcome.rawValue, detail, id])
     }
 
-    /// The version last applied to `target` for a key, if any, in the sortable form callers store.
-    public static func appliedVersion(_ db: Database, target: String, entity: String, key: String) throws -> String? {
-        try String.fetchOne(
-            db.cachedStatement(sql: "SELECT version FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?"),
-            arguments: [target, entity, key])
+    /// What a target last applied for a key: its version (in the sortable form callers store)
+    /// and the content digest of that record, when it was recorded.
+    public struct Applied: Sendable, Equatable {
+        public var version: String
+        public var digest: [UInt8]?
+
+        public init(version: String, digest: [UInt8]?) {
+            (self.version, self.digest) = (version, digest)
+        }
     }
 
-    public static func recordApplied(_ db: Database, target: String, entity: String, key: String, version: String) throws {
+    /// The version and content digest last applied to `target` for a key, if any.
+    public static func applied(_ db: Database, target: String, entity: String, key: String) throws -> Applied? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT version, digest FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?"),
+            arguments: [target, entity, key]
+        ).map { row in Applied(version: row[0], digest: (row[1] as Data?).map { [UInt8]($0) }) }
+    }
+
+    /// Records what a target now holds: a newer version, or the same version with other
+    /// content (a same-version change applied in arrival order).
+    public static func recordApplied(_ db: Database, target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO applied_versions(target, entity, record_key, version) VALUES (?, ?, ?, ?)
-                ON CONFLICT(target, entity, record_key) DO UPDATE SET version = excluded.version WHERE excluded.version > applied_versions.version
+                INSERT INTO applied_versions(target, entity, record_key, version, digest) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(target, entity, record_key) DO UPDATE SET version = excluded.version, digest = excluded.digest
+                WHERE excluded.version > applied_versions.version
+                   OR (excluded.version = applied_versions.version AND excluded.digest IS NOT NULL)
                 """).execute(
-            arguments: [target, entity, key, version])
+            arguments: [target, entity, key, version, digest.map { Data($0) }])
     }
 
     /// Per-record outcomes of one bundle, for its receipt.

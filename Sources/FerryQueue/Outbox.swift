@@ -158,15 +158,56 @@ public enum Cursors {
 
 /// Records stopped at a stage, kept (in this node's own store) so they can be fixed and re-driven.
 public enum Quarantine {
-    public static func add(_ db: Database, flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?) throws {
+    /// Keeps one refused row.
+    /// - Parameters:
+    ///   - payload: the row's raw input, sealed by the caller (it may hold personal data).
+    ///   - rules: the rules that refused it, so `ferry queue requeue --rule` can pick it.
+    public static func add(
+        _ db: Database, flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?, rules: [String] = []
+    ) throws {
         try db.cachedStatement(
-            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
-            arguments: [flow, stage, maskedKey, issues, position, payload.map { Data($0) }, Clock.now])
+            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(
+            arguments: [flow, stage, maskedKey, issues, position, payload.map { Data($0) }, Clock.now, rules.isEmpty ? nil : "," + rules.joined(separator: ",") + ","])
     }
 
+    /// Rows still held (not re-driven).
     public static func count(_ db: Database, flow: String? = nil) throws -> Int {
-        if let flow { return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE flow = ?", arguments: [flow]) ?? 0 }
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine") ?? 0
+        if let flow {
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE flow = ? AND requeued_at IS NULL", arguments: [flow]) ?? 0
+        }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE requeued_at IS NULL") ?? 0
+    }
+
+    /// A held row with its sealed raw input.
+    public struct Held: Sendable {
+        public var id: Int64
+        public var flow: String
+        public var position: String?
+        public var rules: [String]
+        public var payload: [UInt8]?
+    }
+
+    /// Rows still held, oldest first, of one flow and stopped by one rule if asked.
+    public static func held(_ db: Database, flow: String?, rule: String?) throws -> [Held] {
+        var sql = "SELECT id, flow, source_position, rules, payload FROM quarantine WHERE requeued_at IS NULL"
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let flow { sql += " AND flow = ?"; arguments.append(flow) }
+        if let rule { sql += " AND rules LIKE ? ESCAPE '\\'"; arguments.append("%," + rule.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + ",%") }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
+            Held(id: row[0], flow: row[1], position: row[2], rules: ((row[3] as String?) ?? "").split(separator: ",").map(String.init),
+                payload: (row[4] as Data?).map { [UInt8]($0) })
+        }
+    }
+
+    /// Marks a held row as re-driven: it passed the current mapping and was enqueued.
+    public static func markRequeued(_ db: Database, id: Int64) throws {
+        try db.execute(sql: "UPDATE quarantine SET requeued_at = ? WHERE id = ?", arguments: [Clock.now, id])
+    }
+
+    /// Replaces a held row's reasons after it failed again under the current mapping.
+    public static func refuseAgain(_ db: Database, id: Int64, issues: String, rules: [String]) throws {
+        try db.execute(sql: "UPDATE quarantine SET issues = ?, rules = ?, at = ? WHERE id = ?",
+            arguments: [issues, rules.isEmpty ? nil : "," + rules.joined(separator: ",") + ",", Clock.now, id])
     }
 }
 

@@ -184,5 +184,23 @@ enum QueueSchema {
                 """)
         }
         FieldProvenance.register(in: &migrator)
+        migrator.registerMigration("queue-v10-content-digests") { db in
+            // Sources re-read rows (look-back windows, ties on the cursor, NULL cursors): what a
+            // flow last sent per key tells a changed row from one already sent. Targets keep
+            // the digest of the record they applied, so a same-version change is told from a
+            // duplicate instead of being skipped as one. Quarantined rows keep the rules that
+            // stopped them and when they were re-driven.
+            try db.execute(sql: """
+                CREATE TABLE sent_digests (
+                    flow TEXT NOT NULL,
+                    record_key TEXT NOT NULL,
+                    digest BLOB NOT NULL,
+                    PRIMARY KEY (flow, record_key)
+                ) WITHOUT ROWID;
+                ALTER TABLE applied_versions ADD COLUMN digest BLOB;
+                ALTER TABLE quarantine ADD COLUMN rules TEXT;
+                ALTER TABLE quarantine ADD COLUMN requeued_at TEXT;
+                """)
+        }
     }
 }

@@ -6,7 +6,7 @@ import FerryGateway
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Inspect a node's queue and manage its checkpoints.",
-        subcommands: [Status.self, List.self, Show.self, Dead.self, Retry.self, Purge.self, ResetCheckpoint.self])
+        subcommands: [Status.self, List.self, Show.self, Dead.self, Retry.self, Purge.self, Requeue.self, ResetCheckpoint.self])
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -193,6 +193,44 @@ struct QueueCommand: ParsableCommand {
                 try QueueTools.settleDeadLetters(.redrive, config: options.config, node: options.node, id: selection.id, actor: operatorName)
             }
             print("re-drove \(count) dead letters")
+        }
+    }
+
+    struct Requeue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-map quarantined rows with the current mapping and enqueue the ones that pass (audited).",
+            discussion: """
+                Quarantine keeps each refused row's raw input, sealed with the node's key. After
+                fixing the mapping (a new column mapped, a code added to a table), this reads
+                them again; rows that still fail stay with their new reasons. Malformed input
+                (a line that was never a row) stays: fix it at the source and send it again.
+
+                Example:
+                  ferry queue requeue --quarantined --flow applications-in --config ferry.yaml --node extranet-gw
+                  ferry queue requeue --quarantined --rule unmapped_fields --config ferry.yaml --node extranet-gw
+                """)
+
+        @OptionGroup var options: NodeOptions
+
+        @Flag(name: .long, help: "Re-drive quarantined rows (the only kind of requeue there is; required, so the intent is explicit).")
+        var quarantined = false
+
+        @Option(name: .long, help: "Only rows of this flow.")
+        var flow: String?
+
+        @Option(name: .long, help: "Only rows stopped by this rule (unmapped_fields, required, cn_resident_id, …).")
+        var rule: String?
+
+        func validate() throws {
+            guard quarantined else { throw ValidationError("say what to requeue: --quarantined") }
+        }
+
+        func run() throws {
+            let report = try reporting {
+                let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger())
+                return try node.requeueQuarantined(flow: flow, rule: rule, actor: operatorName)
+            }
+            print("examined \(report.examined): requeued \(report.requeued), unchanged \(report.unchanged), still refused \(report.stillRefused), malformed \(report.malformed)")
         }
     }
 

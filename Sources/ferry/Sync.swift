@@ -27,7 +27,7 @@ struct Sync: ParsableCommand {
             let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger())
             return try node.sync(flow: flow, flush: flush)
         }
-        print("flow \(report.flow): pulled \(report.pulled), mapped \(report.mapped), quarantined \(report.quarantined), enqueued \(report.enqueued)")
+        print("flow \(report.flow): pulled \(report.pulled), mapped \(report.mapped), unchanged \(report.unchanged), quarantined \(report.quarantined), enqueued \(report.enqueued)")
         var table = Table(["lane", "seq", "kind", "records", "file"])
         for bundle in report.bundles { table.add([bundle.lane, "\(bundle.sequence)", bundle.kind, "\(bundle.records)", bundle.file]) }
         if !report.bundles.isEmpty { print(table.rendered) }

@@ -1,0 +1,47 @@
+public import FerryCore
+
+/// What a cursor-read source can say about how safely its cursor reads: facts for
+/// `ferry adapters check`, which turns them into warnings.
+public struct CursorHealth: Sendable, Equatable {
+    /// The cursor column.
+    public var column: String
+    /// Rows whose cursor is NULL.
+    public var nullRows: Int
+    /// The newest cursor value, if any row has one.
+    public var newest: Value?
+    /// The column's declared type, where the database declares one.
+    public var declaredType: String?
+    public var window: CursorWindow
+
+    public init(column: String, nullRows: Int, newest: Value?, declaredType: String?, window: CursorWindow) {
+        (self.column, self.nullRows, self.newest, self.declaredType, self.window) = (column, nullRows, newest, declaredType, window)
+    }
+
+    /// Warnings an integration engineer should read before trusting incremental reads.
+    public var warnings: [String] {
+        var out: [String] = []
+        let wholeSeconds = newest.map(CursorWindow.hasSecondResolution) ?? false
+            || ["timestamp(0)", "timestamp(0) without time zone", "timestamp(0) with time zone", "datetime", "date"].contains(declaredType?.lowercased() ?? "")
+        if wholeSeconds, window.lookback == .none {
+            out.append("cursor \(column) has one-second (or coarser) resolution and no lookback is set: rows stamped in the last "
+                + "second are read again, but a transaction that commits late with an earlier stamp is missed; "
+                + "set lookback: to the longest time a source transaction stays open (e.g. lookback: 5m)")
+        }
+        if nullRows > 0 {
+            switch window.nullPolicy {
+            case .read:
+                out.append("\(nullRows) rows have no \(column) value: they are read on every run and sent once (null_cursor: read)")
+            case .skip:
+                out.append("\(nullRows) rows have no \(column) value and are left out of incremental reads (null_cursor: skip); "
+                    + "only mode: full and reconcile see them")
+            }
+        }
+        return out
+    }
+}
+
+/// A source that reads by a cursor column and can report on it.
+public protocol CursorInspecting {
+    /// nil when the source does not read by a column.
+    func cursorHealth() throws -> CursorHealth?
+}

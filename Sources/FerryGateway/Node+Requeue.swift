@@ -1,0 +1,79 @@
+import Foundation
+import FerryCore
+import FerryMapping
+import FerryQueue
+import FerryAudit
+import FerryAdapters
+
+/// What `ferry queue requeue --quarantined` did.
+public struct RequeueReport: Sendable {
+    /// Held rows looked at.
+    public var examined = 0
+    /// Rows that passed the current mapping and were enqueued.
+    public var requeued = 0
+    /// Rows the current mapping still refuses, with their new reasons kept.
+    public var stillRefused = 0
+    /// Malformed input (not a row at all) or records too large for a bundle: fix them at the
+    /// source and send them again.
+    public var malformed = 0
+    /// Rows already sent as they are now (a later read carried them), left as sent.
+    public var unchanged = 0
+}
+
+extension Node {
+    /// Re-maps quarantined rows with the current mapping and enqueues the ones that pass,
+    /// audited as one operator step.
+    ///
+    /// A row that fails again keeps its place with its new reasons; malformed input, which
+    /// never became a row, stays for the operator to fix at the source.
+    public func requeueQuarantined(flow: String?, rule: String?, actor: String) throws -> RequeueReport {
+        var report = RequeueReport()
+        let held = try store.read { db in try Quarantine.held(db, flow: flow, rule: rule) }
+        let byFlow = Dictionary(grouping: held, by: \.flow)
+        for (flowName, rows) in byFlow.sorted(by: { $0.key < $1.key }) {
+            let route = try syncRoute(flow: flowName)
+            var records: [FerryCore.Record] = []
+            var passed: [Int64] = []
+            var refused: [(id: Int64, issues: [MappingIssue])] = []
+            for row in rows {
+                report.examined += 1
+                guard !row.rules.contains("malformed"), !row.rules.contains("max_record_size"), let sealed = row.payload,
+                    case .object(let columns)? = try? CanonicalJSON.decode(try quarantineSealer.open(sealed))
+                else {
+                    report.malformed += 1
+                    continue
+                }
+                switch route.mapping.read(columns) {
+                case .record(let record):
+                    records.append(record)
+                    passed.append(row.id)
+                case .rejected(_, let issues):
+                    refused.append((row.id, issues))
+                }
+            }
+            // No cursor moves: the rows were read long ago; only the outbox and digests change.
+            var requeueRoute = route
+            requeueRoute.flow.mode = .full
+            let batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+            let counts = try enqueue(batch: batch, records: records, rejects: [], route: requeueRoute)
+            try transaction { db in
+                for id in passed { try Quarantine.markRequeued(db, id: id) }
+                for entry in refused {
+                    try Quarantine.refuseAgain(db, id: entry.id, issues: entry.issues.map(\.description).joined(separator: "; "), rules: entry.issues.map(\.rule))
+                }
+                try audit.append(db, AuditEvent("operator.requeue", actor: actor, flow: flowName, details: [
+                    "rule": rule.map(Value.string) ?? .null, "requeued": .int(Int64(passed.count)),
+                    "still_refused": .int(Int64(refused.count)), "mapping": .string(route.mapping.name),
+                ]))
+            }
+            report.requeued += counts.fresh
+            report.unchanged += counts.unchanged
+            report.stillRefused += refused.count
+        }
+        if report.requeued > 0 {
+            _ = try pack(flush: false)
+            _ = try applyPending()
+        }
+        return report
+    }
+}

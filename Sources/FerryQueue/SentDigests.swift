@@ -1,0 +1,50 @@
+public import GRDB
+import Foundation
+
+/// What each flow last sent per record key, as a content digest: a source read that goes
+/// back over rows it has read before (a look-back window, rows sharing the last cursor
+/// value, rows with no cursor value, a full read) sends only what changed since.
+///
+/// The digest covers the whole record envelope (entity, key, version, operation, fields), so
+/// a same-version change with different content is sent, and an unchanged row is not.
+public enum SentDigests {
+    /// Keys per lookup statement; far below SQLite's parameter limit.
+    static let keysPerStatement = 400
+
+    /// The digests last sent by `flow` for `keys`; keys never sent are absent.
+    public static func lookup(_ db: Database, flow: String, keys: [String]) throws -> [String: [UInt8]] {
+        var found: [String: [UInt8]] = [:]
+        var start = 0
+        while start < keys.count {
+            let slice = keys[start..<min(start + keysPerStatement, keys.count)]
+            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+            var arguments: [(any DatabaseValueConvertible)?] = [flow]
+            arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT record_key, digest FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))"),
+                arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                found[row[0]] = [UInt8](row[1] as Data)
+            }
+            start += slice.count
+        }
+        return found
+    }
+
+    /// Remembers what `flow` sent, in the transaction that enqueues it.
+    public static func record(_ db: Database, flow: String, _ sent: [(key: String, digest: [UInt8])]) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO sent_digests(flow, record_key, digest) VALUES (?, ?, ?)
+            ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest
+            """)
+        for entry in sent {
+            try statement.execute(arguments: [flow, entry.key, Data(entry.digest)])
+        }
+    }
+
+    /// Forgets what a flow sent, so its next read sends every record again
+    /// (`ferry queue reset-checkpoint`).
+    public static func clear(_ db: Database, flow: String) throws {
+        try db.execute(sql: "DELETE FROM sent_digests WHERE flow = ?", arguments: [flow])
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import Testing
+import FerryCore
+@testable import FerryGateway
+
+/// Incremental reads that used to skip rows: a row stamped with the last cursor value after
+/// a sync, a late commit carrying an older stamp, rows read again and sent once.
+@Suite struct RealWorldIncrementalReadTests {
+    /// The last cursor value the portal holds, and the row holding it.
+    func newest(_ fixture: TwoZoneFixture) throws -> (stamp: String, appNo: String) {
+        let row = try #require(try fixture.portal.read { db in
+            try Row.fetchOne(db, sql: "SELECT updated_at, app_no FROM applications ORDER BY updated_at DESC, rowid DESC LIMIT 1")
+        })
+        return (row[0], row[1])
+    }
+
+    @Test func aRowStampedInTheSameSecondAfterASyncArrives() throws {
+        let fixture = try TwoZoneFixture("tie")
+        try DemoTests.seedPortal(fixture.directory, count: 9, seed: 5)
+        #expect(try fixture.hop().receive.applied == 9)
+        let last = try newest(fixture)
+        // Rows with lower rowids are stamped with the very second the sync ended at.
+        let earlier = try fixture.applicationNumbers().filter { $0 != last.appNo }.prefix(3)
+        try fixture.portal.write { db in
+            for number in earlier {
+                try db.execute(sql: "UPDATE applications SET purpose = '同一秒内的更改', updated_at = ? WHERE app_no = ?", arguments: [last.stamp, number])
+            }
+        }
+        let (sync, receive) = try fixture.hop()
+        #expect(sync.enqueued == 3, "the three changed rows leave")
+        #expect(sync.unchanged >= 1, "the row the last sync ended at is read again and recognised as sent")
+        #expect(receive.applied == 3)
+        let purposes = try fixture.approvalColumn("CFSY")
+        for number in earlier { #expect(purposes[number] == "同一秒内的更改", "\(number)") }
+
+        // Nothing changed since: the rows at the boundary are read again, none is sent.
+        let quiet = try fixture.hop()
+        #expect(quiet.sync.enqueued == 0 && quiet.sync.unchanged >= 1 && quiet.receive.applied == 0)
+    }
+
+    @Test func aLateCommitWithAnOlderStampArrivesWithinTheLookback() throws {
+        let fixture = try TwoZoneFixture("late", edits: [
+            ("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: updated_at, lookback: 5m }"),
+        ])
+        try DemoTests.seedPortal(fixture.directory, count: 6, seed: 6)
+        #expect(try fixture.hop().receive.applied == 6)
+        let last = try newest(fixture)
+        // A transaction that began two minutes before the sync commits after it.
+        let stamp = try #require(CursorWindowShim.earlier(last.stamp, seconds: 120))
+        try DemoTests.seedPortal(fixture.directory, count: 1, seed: 7, from: 100)
+        let late = try #require(try fixture.portal.read { db in try String.fetchOne(db, sql: "SELECT app_no FROM applications ORDER BY rowid DESC LIMIT 1") })
+        try fixture.portal.write { db in try db.execute(sql: "UPDATE applications SET updated_at = ? WHERE app_no = ?", arguments: [stamp, late]) }
+        let (sync, receive) = try fixture.hop()
+        #expect(sync.enqueued == 1 && receive.applied == 1)
+        #expect(try fixture.approvalColumn("SQBH")[late] != nil, "the late row is at the target")
+    }
+
+    @Test func adaptersCheckWarnsOfWholeSecondStampsWithoutALookback() throws {
+        let fixture = try TwoZoneFixture("resolution")
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 8)
+        let probes = try AdapterTools.check(config: fixture.config, node: "extranet-gw", system: "portal")
+        let warnings = probes.first { $0.entity == "TravelApplication" }?.warnings ?? []
+        #expect(warnings.contains { $0.contains("one-second") && $0.contains("lookback") }, "\(warnings)")
+
+        let fixed = try TwoZoneFixture("resolution-fixed", edits: [
+            ("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: updated_at, lookback: 10m }"),
+        ])
+        try DemoTests.seedPortal(fixed.directory, count: 2, seed: 8)
+        let after = try AdapterTools.check(config: fixed.config, node: "extranet-gw", system: "portal")
+        #expect(after.first { $0.entity == "TravelApplication" }?.warnings.contains { $0.contains("one-second") } == false)
+    }
+
+    @Test func aLookbackThatIsNotATimeSpanOrRowCountIsRefusedWhereItIsWritten() throws {
+        #expect(throws: FerryError.self) {
+            _ = try TwoZoneFixture("lookback-typo", edits: [
+                ("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: updated_at, lookback: 5 minutes }"),
+            ]).extranet.sync(flow: "applications-in")
+        }
+    }
+
+    @Test func resettingTheCheckpointSendsEveryRecordAgain() throws {
+        let fixture = try TwoZoneFixture("reset")
+        try DemoTests.seedPortal(fixture.directory, count: 4, seed: 9)
+        #expect(try fixture.hop().sync.enqueued == 4)
+        _ = try QueueTools.resetCheckpoint(config: fixture.config, node: "extranet-gw", flow: "applications-in", to: nil, actor: "test")
+        #expect(try fixture.extranet.sync(flow: "applications-in", flush: true).enqueued == 4,
+            "an operator's reset asks for everything again; what was sent before does not hold it back")
+    }
+}
+
+/// The test's own arithmetic on `yyyy-MM-dd HH:mm:ss` stamps, independent of the adapter's.
+enum CursorWindowShim {
+    static func earlier(_ stamp: String, seconds: Int) -> String? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        guard let date = formatter.date(from: stamp) else { return nil }
+        return formatter.string(from: date.addingTimeInterval(-Double(seconds)))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import Testing
+import FerryCore
+import FerryMapping
+import FerryQueue
+@testable import FerryGateway
+
+/// Same key, same version, different content: one-second version columns stamp several
+/// changes alike, and the later one must win, never be skipped as a duplicate.
+@Suite struct RealWorldSameVersionTests {
+    static let capture = [("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: changes }")]
+
+    func record(_ status: String, version: String = "2026-02-01T01:30:00Z") -> FerryCore.Record {
+        FerryCore.Record(entity: "TravelApplication", key: ["WB001"], version: version, fields: ["status": .string(status)])
+    }
+
+    @Test func theVersionGuardTellsAChangeFromADuplicateByContent() {
+        let submitted = record("submitted")
+        let approved = record("approved")
+        let applied = Inbox.Applied(version: FerryCore.Record.sortableVersion(submitted.version), digest: Node.contentDigest(submitted))
+        func verdict(_ r: FerryCore.Record, _ applied: Inbox.Applied?, repair: Bool = false, policed: [FieldSpec] = [],
+            holders: [String: FieldProvenance.Entry] = [:]) -> Node.VersionVerdict {
+            Node.versionVerdict(r, digest: Node.contentDigest(r), applied: applied, repair: repair, target: "approval", policed: policed, holders: holders)
+        }
+        #expect(verdict(approved, applied) == .replaceSameVersion, "other content under the same version is applied")
+        guard case .skip(let why) = verdict(submitted, applied) else { Issue.record("a duplicate must be skipped"); return }
+        #expect(why.contains("with this content"), "a skip says why: \(why)")
+        guard case .skip(let older) = verdict(record("x", version: "2026-01-01T00:00:00Z"), applied) else { Issue.record("older"); return }
+        #expect(older.contains("newer version"))
+        #expect(verdict(record("x", version: "2026-03-01T00:00:00Z"), applied) == .apply)
+        #expect(verdict(submitted, applied, repair: true) == .replaceSameVersion, "a repair brings back a lost row")
+        #expect(verdict(submitted, nil) == .replaceSameVersion, "never applied here: the target's copy may differ")
+
+        let manual = ConflictPolicyTests().spec("status", .none)
+        let holder = FieldProvenance.Entry(system: "portal", rank: 2, digest: Node.valueDigest("submitted"))
+        guard case .conflict(let detail) = verdict(approved, applied, policed: [manual], holders: ["status": holder]) else {
+            Issue.record("a field under conflict: none that changed under the same version is a case for a person"); return
+        }
+        #expect(detail.contains("status"))
+    }
+
+    @Test func aSameVersionChangeReachesTheTarget() throws {
+        let fixture = try TwoZoneFixture("same-version", edits: Self.capture)
+        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        try DemoTests.seedPortal(fixture.directory, count: 3, seed: 31)
+        #expect(try fixture.hop().receive.applied == 3)
+        let number = try fixture.applicationNumbers()[1]
+        // The status changes within the second: updated_at stays as it was.
+        try fixture.portal.write { db in
+            try db.execute(sql: "UPDATE applications SET purpose = '已批准' WHERE app_no = ?", arguments: [number])
+        }
+        let (sync, receive) = try fixture.hop()
+        #expect(sync.enqueued == 1)
+        #expect(receive.applied == 1 && receive.skipped == 0, "applied, not skipped as a duplicate")
+        #expect(try fixture.approvalColumn("CFSY")[number] == "已批准")
+
+        // The same content again (a resend) is a duplicate, and the inbox says so.
+        _ = try QueueTools.resetCheckpoint(config: fixture.config, node: "extranet-gw", flow: "applications-in", to: nil, actor: "test")
+        let again = try fixture.hop()
+        #expect(again.receive.applied == 0 && again.receive.skipped == 3)
+        let detail = try fixture.jinhong.store.read { db in
+            try String.fetchOne(db, sql: "SELECT detail FROM inbox WHERE record_key = ? ORDER BY id DESC LIMIT 1", arguments: [number])
+        }
+        #expect(detail?.contains("with this content") == true, "skipped says why: \(detail ?? "nil")")
+    }
+
+    @Test func aRecordThatChangesKeyLeavesNoCopyOfTheOldKey() throws {
+        let fixture = try TwoZoneFixture("key-change", edits: Self.capture)
+        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 32)
+        #expect(try fixture.hop().receive.applied == 2)
+        let old = try fixture.applicationNumbers()[0]
+        let new = "WB2099000001"
+        try fixture.portal.write { db in
+            try db.execute(sql: "UPDATE applications SET app_no = ?, updated_at = '2027-01-01 08:00:00' WHERE app_no = ?", arguments: [new, old])
+        }
+        let (sync, receive) = try fixture.hop()
+        #expect(sync.enqueued == 2, "the old key's deletion and the new key's upsert")
+        #expect(receive.applied == 2)
+        let keys = try fixture.approvalColumn("SQBH")
+        #expect(keys[old] == nil, "the old key is gone from the target")
+        #expect(keys[new] != nil, "the new key is there")
+    }
+
+    @Test func aFirstReadUnderCaptureIsASnapshotThatCountsEachRecordOnce() throws {
+        let fixture = try TwoZoneFixture("snapshot", edits: Self.capture)
+        // Rows written before capture existed still travel: the first read is the table itself.
+        try DemoTests.seedPortal(fixture.directory, count: 4, seed: 33)
+        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        let number = try fixture.applicationNumbers()[0]
+        try fixture.portal.write { db in
+            for purpose in ["一", "二", "三"] {
+                try db.execute(sql: "UPDATE applications SET purpose = ? WHERE app_no = ?", arguments: [purpose, number])
+            }
+        }
+        let first = try fixture.hop()
+        #expect(first.sync.pulled == 4, "each row once, not once per change")
+        #expect(first.receive.applied == 4)
+        try fixture.portal.write { db in try db.execute(sql: "UPDATE applications SET purpose = '四' WHERE app_no = ?", arguments: [number]) }
+        let second = try fixture.hop()
+        #expect(second.sync.pulled == 1 && second.receive.applied == 1, "changes after the snapshot follow it")
+        #expect(try fixture.approvalColumn("CFSY")[number] == "四")
+    }
+}
