@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import Testing
+import FerryCore
+import FerryQueue
+@testable import FerryGateway
+
+/// Quarantine you can recover from: refused rows keep their raw input (sealed at rest), and
+/// a fixed mapping re-drives them without resetting any cursor.
+@Suite struct RealWorldQuarantineTests {
+    @Test func aNewSourceColumnQuarantinesRowsThatARequeueRecoversAfterTheMappingIsFixed() throws {
+        let fixture = try TwoZoneFixture("requeue")
+        try fixture.portal.write { db in try db.execute(sql: "ALTER TABLE applications ADD COLUMN remark TEXT") }
+        try DemoTests.seedPortal(fixture.directory, count: 4, seed: 41)
+        let warnings = try AdapterTools.check(config: fixture.config, node: "extranet-gw", system: "portal")
+            .first { $0.entity == "TravelApplication" }?.warnings ?? []
+        #expect(warnings.contains { $0.contains("remark") && $0.contains("unmapped_fields") }, "\(warnings)")
+        let first = try fixture.hop()
+        #expect(first.sync.quarantined == 4 && first.receive.applied == 0)
+        let sealed = try fixture.extranet.store.read { db in try Data.fetchAll(db, sql: "SELECT payload FROM quarantine") }
+        #expect(sealed.count == 4)
+        for payload in sealed {
+            #expect(!String(decoding: payload, as: UTF8.self).contains("WB"), "the raw row is not stored in the clear")
+        }
+
+        // Still refused under the old mapping: the rows stay, with their reasons.
+        let early = try fixture.extranet.requeueQuarantined(flow: "applications-in", rule: "unmapped_fields", actor: "test")
+        #expect(early.examined == 4 && early.stillRefused == 4 && early.requeued == 0)
+
+        // The engineer fixes the mapping; a node started after that re-drives the rows.
+        let mappingFile = fixture.directory.appendingPathComponent("Mappings/foreign-affairs/portal.yaml")
+        let mapping = try String(contentsOf: mappingFile, encoding: .utf8)
+        try Data(mapping.replacingOccurrences(of: "unmapped_fields: fail", with: "unmapped_fields: fail\nignore: [remark]").utf8).write(to: mappingFile)
+        let deployment = try Deployment.load(fixture.config)
+        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: .init(label: "test"))
+        let report = try extranet.requeueQuarantined(flow: nil, rule: "unmapped_fields", actor: "li.wei")
+        #expect(report.requeued == 4 && report.stillRefused == 0)
+        #expect(try fixture.jinhong.receive().applied == 4)
+        #expect(try fixture.approvalColumn("SQBH").count == 4)
+        #expect(try extranet.store.read { db in try Quarantine.count(db) } == 0, "nothing is held any more")
+        let audited = try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'operator.requeue'") }
+        #expect(audited == 2, "each requeue is an audited operator step")
+        // A second requeue finds nothing to do.
+        #expect(try extranet.requeueQuarantined(flow: nil, rule: nil, actor: "test").examined == 0)
+    }
+
+    @Test func aRecordTooLargeForABundleIsQuarantinedBeforeItCrosses() throws {
+        let fixture = try TwoZoneFixture("oversize", edits: [
+            ("Mappings/entities/travel-application.yaml", "purpose:        { type: string, max: 200 }", "purpose:        { type: string }"),
+        ])
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 42)
+        let number = try fixture.applicationNumbers()[0]
+        try fixture.portal.write { db in
+            try db.execute(sql: "UPDATE applications SET purpose = ? WHERE app_no = ?", arguments: [String(repeating: "说", count: 6_000_000), number])
+        }
+        let (sync, receive) = try fixture.hop()
+        #expect(sync.quarantined == 1 && sync.enqueued == 1)
+        #expect(receive.applied == 1 && receive.rejected == 0, "the other record crosses; nothing is refused beyond the gap")
+        let issues = try fixture.extranet.store.read { db in try String.fetchOne(db, sql: "SELECT issues FROM quarantine") }
+        #expect(issues?.contains("bytes a bundle line may hold") == true, "\(issues ?? "nil")")
+    }
+}
