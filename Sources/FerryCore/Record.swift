@@ -43,8 +43,19 @@ public struct Record: Sendable, Hashable {
 
 extension Record {
     /// A form of a version that orders correctly as text: whole numbers (a version counter)
-    /// are zero-padded so that 10 sorts after 9; timestamps in canonical form already order.
+    /// are zero-padded so that 10 sorts after 9; whole-second canonical timestamps already order.
+    /// A canonical timestamp with a fraction of a second (`…T09:30:00.5Z`) would sort before
+    /// the whole second (`…T09:30:00Z`, since `.` < `Z`), so its fraction moves after the Z
+    /// (`…T09:30:00Z5`): that sorts after the whole second, before the next one, and among
+    /// fractions by their digits. Whole-second timestamps stay as they are.
     public static func sortableVersion(_ version: String) -> String {
+        let bytes = Array(version.utf8)
+        if bytes.count > 21, bytes.count <= 30, bytes[10] == UInt8(ascii: "T"), bytes[19] == UInt8(ascii: "."), bytes.last == UInt8(ascii: "Z"),
+            bytes[20..<(bytes.count - 1)].allSatisfy({ (0x30...0x39).contains($0) })
+        {
+            let fraction = bytes[20..<(bytes.count - 1)].reversed().drop { $0 == UInt8(ascii: "0") }.reversed()
+            return String(decoding: bytes[0..<19], as: UTF8.self) + "Z" + String(decoding: fraction, as: UTF8.self)
+        }
         guard let number = Int64(version), number >= 0 else { return version }
         let digits = String(number)
         return "#" + String(repeating: "0", count: 19 - digits.count) + digits

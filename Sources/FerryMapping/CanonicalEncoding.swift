@@ -44,7 +44,12 @@ public enum CanonicalEncoding {
             appendString(value.text ?? "", to: &out)
         case (_, .timestamp):
             // Microseconds since the epoch, UTC: one fixed precision whatever the source wrote.
-            if let text = value.text, let date = Timestamp.parse(text) {
+            // A fraction finer than that (nanoseconds) is kept as text rather than rounded, so
+            // two values that differ in it never digest alike.
+            if let text = value.text, let micros = DatePattern.canonicalMicroseconds(text) {
+                out.append(Tag.timestamp.rawValue)
+                appendInt(micros, to: &out)
+            } else if let text = value.text, let date = Timestamp.parse(text) {
                 out.append(Tag.timestamp.rawValue)
                 appendInt(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), to: &out)
             } else {

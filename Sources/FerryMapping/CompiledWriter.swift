@@ -36,7 +36,7 @@ struct CompiledWriter {
         guard mapping.directions.contains(.write) else { return nil }
         var fields: [[UInt8]] = []
         var columns: [(name: String, column: Column)] = []
-        for rule in mapping.rules {
+        for rule in mapping.rules where rule.writes {
             guard let name = rule.column, rule.path == nil, rule.concat.isEmpty else {
                 if rule.column == nil && rule.path == nil && rule.concat.isEmpty { continue }
                 return nil
@@ -59,8 +59,7 @@ struct CompiledWriter {
                 }
                 kind = .translate(table, fallback: fallback, passthrough: translate.table.unmapped == .passthrough)
             } else if let format, elementType == .date || elementType == .timestamp {
-                guard format.tokens.allSatisfy({ if case .literal(let c) = $0 { return c.isASCII && c != "\"" && c != "\\" }; return true })
-                else { return nil }
+                guard format.tokens.allSatisfy({ if case .literal(let text) = $0 { return Self.plainASCII(text) }; return true }) else { return nil }
                 kind = elementType == .date ? .date(format) : .timestamp(format)
             } else {
                 kind = .copy
@@ -76,9 +75,14 @@ struct CompiledWriter {
             columns.append((name, Column(key: key, field: fields.count, kind: kind, join: join)))
             fields.append(Array(rule.field.utf8))
         }
+        // A column two fields write is settled per record by the general path (Mapping.write).
+        guard Set(columns.map(\.name)).count == columns.count else { return nil }
         self.fields = fields
         self.columns = columns.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }.map(\.column)
     }
+
+    /// ASCII text that needs no JSON escaping.
+    static func plainASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } && plainString(text) != nil }
 
     /// Text that needs no JSON escaping, as bytes; nil otherwise.
     static func plainString(_ text: String) -> [UInt8]? {
@@ -90,15 +94,23 @@ struct CompiledWriter {
     /// nothing) when the general path must take the line.
     func write(_ line: ArraySlice<UInt8>, into out: inout [UInt8]) -> Bool {
         var values = [FlatJSON.Token?](repeating: nil, count: fields.count)
+        // A name seen twice (RFC 8259 §4), or one the general reader compares by Unicode
+        // equivalence (non-ASCII), goes the general way, which refuses duplicates. Equal
+        // hashes of different names only cost the general path.
+        var seen: [Int] = []
+        var general = false
         let ok = line.withUnsafeBufferPointer { buffer in
             FlatJSON.scan(buffer) { key, token in
+                let hash = ByteTable.hash(key)
+                if seen.contains(hash) || key.contains(where: { $0 >= 0x80 }) { general = true }
+                seen.append(hash)
                 for index in fields.indices where fields[index].count == key.count && fields[index].elementsEqual(key) {
                     values[index] = token
                     return
                 }
             }
         }
-        guard ok else { return false }
+        guard ok, !general else { return false }
         let mark = out.count
         out.append(UInt8(ascii: "{"))
         for (position, column) in columns.enumerated() {
@@ -159,8 +171,8 @@ struct CompiledWriter {
             guard let parts = FlatJSON.isoDate(text) else { return false }
             pattern.format(parts, into: &out)
         case .timestamp(let pattern):
-            guard let parts = FlatJSON.isoTimestamp(text) else { return false }
-            pattern.format(pattern.fromUTC(parts), into: &out)
+            guard let parts = FlatJSON.isoTimestamp(text), let local = pattern.fromUTC(parts) else { return false }
+            pattern.format(local, into: &out)
         }
         if quoted { out.append(UInt8(ascii: "\"")) }
         return true
@@ -365,32 +377,5 @@ enum FlatJSON {
         else { return nil }
         (parts.hour, parts.minute, parts.second) = (hour, minute, second)
         return parts
-    }
-}
-
-extension DatePattern {
-    /// `format(_:)` into bytes, for the compiled writer.
-    func format(_ parts: Parts, into out: inout [UInt8]) {
-        func pad(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                out.append(UInt8(0x30 + (rest / divisor) % 10))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
-        for token in tokens {
-            switch token {
-            case .year: pad(parts.year, 4)
-            case .month: pad(parts.month, 2)
-            case .day: pad(parts.day, 2)
-            case .hour: pad(parts.hour, 2)
-            case .minute: pad(parts.minute, 2)
-            case .second: pad(parts.second, 2)
-            case .literal(let character): out.append(contentsOf: character.utf8)
-            }
-        }
     }
 }

@@ -38,6 +38,12 @@ public struct FieldRule: Sendable {
     /// Lists are stored as one text joined by this separator.
     public var join: String?
     public var defaultValue: String?
+    /// `write: false`: the field is read but never written, so another field that reads the
+    /// same column is the one that writes it.
+    public var writes = true
+    /// `fraction: truncate`: writing drops the digits of a fraction of a second the system's
+    /// format cannot hold, instead of refusing the record.
+    public var truncatesFraction = false
     public var location: SourceLocation
 
     /// Every system column the rule touches.

@@ -75,6 +75,9 @@ extension Mapping {
         } else {
             raw = rule.column.flatMap { row[$0] } ?? .null
         }
+        // A list kept as text: blank text is the empty list (what writing [] leaves), which is
+        // present and held to min:, not an absence.
+        if case .list = spec.type, case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { return .list([]) }
         if case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { raw = .null }
         if raw.isNull, let fallback = rule.defaultValue { raw = .string(fallback) }
         if raw.isNull { return .null }
@@ -107,6 +110,7 @@ extension Mapping {
         if text.isEmpty && !transforms.isEmpty { return .null }
         // Messages quote the value only masked when the field is personal.
         var shown: String { personal ? Masking.mask(text) : text }
+        if let issue = ControlCharacters.issue(in: text, field: field) { throw issue }
         if let translate {
             if let canonical = translate.table.backward(text, from: translate.column) {
                 text = canonical
@@ -124,14 +128,9 @@ extension Mapping {
         case .string, .code: return .string(text)
         case .int:
             if case .int = raw, transforms.isEmpty { return raw }
-            guard let value = Int64(text) else { throw MappingIssue(field: field, rule: "type", message: "'\(shown)' is not a whole number") }
-            return .int(value)
+            return try ValueReading.int(text, shown: shown, field: field)
         case .decimal:
-            // Plain decimals only: 1e3, nan and inf are not amounts, and digests need one spelling.
-            guard CanonicalEncoding.isPlainDecimal(text) else {
-                throw MappingIssue(field: field, rule: "type", message: "'\(shown)' is not a plain decimal number")
-            }
-            return .decimal(CanonicalEncoding.plainDecimal(text))
+            return try ValueReading.decimal(text, shown: shown, field: field)
         case .bool:
             switch text.lowercased() {
             case "1", "true", "y", "yes", "是": return .bool(true)
@@ -139,12 +138,7 @@ extension Mapping {
             default: throw MappingIssue(field: field, rule: "type", message: "'\(shown)' is not true or false")
             }
         case .date, .timestamp:
-            let canonical = type == .date ? DatePattern.isoDate : DatePattern.isoTimestamp
-            let pattern = format ?? canonical
-            guard let parts = pattern.parse(text) else {
-                throw MappingIssue(field: field, rule: "format", message: "'\(shown)' does not match \(pattern.text)")
-            }
-            return .string(canonical.format(type == .timestamp ? pattern.toUTC(parts) : parts))
+            return try ValueReading.time(text, timestamp: type == .timestamp, format: format, shown: shown, field: field)
         case .list:
             throw MappingIssue(field: field, rule: "type", message: "lists of lists are not supported")
         }
@@ -152,16 +146,18 @@ extension Mapping {
 }
 
 extension EntitySchema {
-    /// Inclusive bounds: numbers compare as numbers, canonical dates and timestamps as text
-    /// (their fixed-width form orders correctly).
+    /// Inclusive bounds: numbers compare exactly as numbers (never through Double), canonical
+    /// timestamps by instant (a fraction of a second breaks text order), dates as text.
     static func within(_ text: String, _ range: (low: String?, high: String?), type: FieldType) -> Bool {
+        let order: (String, String) -> Int?
         switch type {
-        case .int, .decimal:
-            guard let value = Double(text) else { return false }
-            return (range.low.flatMap(Double.init).map { value >= $0 } ?? true) && (range.high.flatMap(Double.init).map { value <= $0 } ?? true)
-        default:
-            return (range.low.map { text >= $0 } ?? true) && (range.high.map { text <= $0 } ?? true)
+        case .int, .decimal: order = DecimalText.compare
+        case .timestamp: order = DatePattern.compareCanonical
+        default: order = { $0 == $1 ? 0 : $0 < $1 ? -1 : 1 }
         }
+        let aboveLow = range.low.map { order(text, $0).map { $0 >= 0 } ?? false } ?? true
+        let belowHigh = range.high.map { order(text, $0).map { $0 <= 0 } ?? false } ?? true
+        return aboveLow && belowHigh
     }
 
     /// The entity's own rules over a canonical record's fields.
@@ -203,7 +199,7 @@ extension EntitySchema {
                         message: "'\(shown)' is outside [\(range.low ?? ""), \(range.high ?? "")]"))
                 }
                 for validator in spec.validators where !Validators.check(validator, text) {
-                    issues.append(MappingIssue(field: spec.name, rule: validator, message: "'\(shown)' fails \(validator)"))
+                    issues.append(MappingIssue(field: spec.name, rule: validator, message: "'\(shown)' \(Validators.reason(validator, text))"))
                 }
                 if case .code(let tableName) = elementType, let table = spec.codeTable, table.unmapped != .passthrough, !table.isCanonical(text) {
                     issues.append(MappingIssue(field: spec.name, rule: "code", message: "'\(shown)' is not a code of \(tableName)"))
@@ -215,9 +211,10 @@ extension EntitySchema {
                 side.hasPrefix("'") ? String(side.dropFirst().dropLast()) : fields[side]?.text
             }
             guard let left = operand(rule.left), let right = operand(rule.right) else { continue }
+            // Numbers exactly as numbers, timestamps by instant, anything else as text.
             let holds: Bool
-            if let l = Double(left), let r = Double(right) {
-                holds = rule.op.holds(l, r)
+            if let order = DecimalText.compare(left, right) ?? DatePattern.compareCanonical(left, right) {
+                holds = rule.op.holds(order, 0)
             } else {
                 holds = rule.op.holds(left, right)
             }

@@ -35,19 +35,14 @@ struct MappingLoader {
             throw (unmappedNode ?? root).error("unmapped_fields must be fail, drop or keep")
         }
         var rules: [FieldRule] = []
-        var columns: [String: SourceLocation] = [:]
+        // One column may feed several fields: reading gives each its copy, and writing
+        // settles the column per record (Mapping.write), so nothing here refuses it.
         for entry in try root.require("fields", in: "the mapping").entries("fields") {
             guard let spec = entity.field(entry.key) else {
                 throw FerryError(.config, "field '\(entry.key)' is not in entity \(entity.name)", at: .file(entry.keyLocation),
                     hint: "known fields: \(entity.fields.map(\.name).joined(separator: ", "))")
             }
             let rule = try fieldRule(spec, entry.value, at: entry.keyLocation)
-            for column in (rule.column.map { [$0] } ?? []) + rule.concat {
-                if let first = columns[column] {
-                    throw FerryError(.config, "column \(column) is mapped twice (first at line \(first.line))", at: .file(entry.keyLocation))
-                }
-                columns[column] = entry.keyLocation
-            }
             if directions.contains(.write), let lossy = rule.lossy {
                 throw FerryError(.config, "field \(spec.name) uses \(lossy), which writing back cannot undo", at: .file(entry.keyLocation),
                     hint: "declare directions: [read] in this mapping (it then only reads), or drop that rule")
@@ -77,8 +72,10 @@ struct MappingLoader {
     func fieldRule(_ spec: FieldSpec, _ node: ConfigNode, at location: SourceLocation) throws -> FieldRule {
         let what = "field \(spec.name)"
         try node.rejectUnknownKeys(
-            ["column", "path", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "parse", "zone", "default"],
-            in: what)
+            [
+                "column", "path", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "parse", "zone", "default",
+                "write", "fraction",
+            ], in: what)
         let transforms = try (node["transform"]?.items("transform") ?? []).map(Transform.parse)
         let column = try node["column"]?.string("column")
         let concat = try node["columns"]?.strings("columns") ?? []
@@ -123,14 +120,14 @@ struct MappingLoader {
             guard isList else { throw each.error("'each' applies to list fields; \(spec.name) is not a list") }
             try each.rejectUnknownKeys(["translate", "format"], in: "\(what).each")
             eachTranslate = try translation(each["translate"], for: elementType)
-            eachFormat = try each["format"].map { DatePattern(try $0.string("format")) }
+            eachFormat = try each["format"].map(pattern)
         }
         let join = try node["join"]?.string("join")
         if join != nil && !isList { throw try node.require("join", in: what).error("'join' applies to list fields; \(spec.name) is not a list") }
         // `format` reads and writes; `parse` is its synonym for files that only read.
         if let parseNode = node["parse"], node["format"] != nil { throw parseNode.error("give format or parse, not both") }
         let formatNode = node["format"] ?? node["parse"]
-        var format = try formatNode.map { DatePattern(try $0.string("format")) }
+        var format = try formatNode.map(pattern)
         if let fieldZone = node["zone"], elementType != .timestamp || format == nil {
             throw fieldZone.error("zone applies to timestamp fields with a format")
         }
@@ -147,12 +144,37 @@ struct MappingLoader {
                 throw formatNode.error("'format' applies to date and timestamp fields; \(spec.name) is \(elementType)")
             }
         }
+        let defaultValue = try node["default"]?.string("default")
+        if let defaultNode = node["default"], let defaultValue, let min = spec.minCount, isList {
+            let count = defaultValue.split(separator: join ?? ",").count
+            guard count >= min else {
+                throw defaultNode.error("this default gives \(spec.name) \(count) item(s), but the entity asks for at least \(min) (min: \(min))")
+            }
+        }
+        var truncatesFraction = false
+        if let fractionNode = node["fraction"] {
+            guard try fractionNode.string("fraction") == "truncate" else { throw fractionNode.error("fraction takes one value: truncate") }
+            guard elementType == .timestamp, format != nil else { throw fractionNode.error("fraction applies to timestamp fields with a format") }
+            truncatesFraction = true
+        }
         return FieldRule(
             field: spec.name, spec: spec, column: column, path: path, concat: concat, separator: separator, when: condition, transforms: transforms,
             translate: isList ? nil : try translation(node["translate"], for: elementType),
             eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
             format: isList ? nil : format, join: join ?? (isList ? "," : nil),
-            defaultValue: try node["default"]?.string("default"), location: location)
+            defaultValue: defaultValue, writes: try node["write"]?.bool("write") ?? true, truncatesFraction: truncatesFraction,
+            location: location)
+    }
+
+    /// A `format:` pattern, refused here with its place in the file when it has a letter
+    /// that is no token: otherwise every row would be rejected later.
+    func pattern(_ node: ConfigNode) throws -> DatePattern {
+        let text = try node.string("format")
+        do {
+            return try DatePattern(validating: text)
+        } catch {
+            throw node.error("format '\(text)': \(error.message)", hint: error.hint)
+        }
     }
 
     /// `translate: TABLE.COLUMN` against a code field's own table.

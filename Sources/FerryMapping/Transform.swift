@@ -7,6 +7,15 @@ import FerryCore
 /// must say it only reads (`directions: [read]`).
 public enum Transform: Sendable {
     case trim, upper, lower, halfwidth, fullwidth, nfc
+    /// Removes NUL (U+0000), which reading otherwise refuses (rule `no_nul`).
+    case stripNUL
+    /// Removes the C0 control characters reading otherwise refuses (rules `no_nul`,
+    /// `no_control`): U+0000–U+001F except TAB, LF and CR.
+    case stripControls
+    /// A 15-digit resident ID number (GB 11643-1989, issued until 1999) becomes the 18-digit
+    /// number of GB 11643-1999: `19` before the 2-digit birth year and the ISO 7064 MOD 11-2
+    /// check character after the sequence number. Any other text is left as it is.
+    case residentID15To18
     /// Every occurrence of `from` becomes `to` (literal text, not a pattern).
     case replace(from: String, to: String)
     /// The first capture group of the first match (the whole match without a group); no
@@ -15,7 +24,9 @@ public enum Transform: Sendable {
     /// Pads to `width` characters with `with`, on the left unless `left` is false.
     case pad(width: Int, with: Character, left: Bool)
 
-    public static let names = ["trim", "upper", "lower", "halfwidth", "fullwidth", "nfc", "replace", "extract", "pad"]
+    public static let names = [
+        "trim", "upper", "lower", "halfwidth", "fullwidth", "nfc", "strip_nul", "strip_controls", "id15to18", "replace", "extract", "pad",
+    ]
 
     public var name: String {
         switch self {
@@ -25,6 +36,9 @@ public enum Transform: Sendable {
         case .halfwidth: "halfwidth"
         case .fullwidth: "fullwidth"
         case .nfc: "nfc"
+        case .stripNUL: "strip_nul"
+        case .stripControls: "strip_controls"
+        case .residentID15To18: "id15to18"
         case .replace: "replace"
         case .extract: "extract"
         case .pad: "pad"
@@ -92,6 +106,9 @@ public enum Transform: Sendable {
         case "halfwidth": return .halfwidth
         case "fullwidth": return .fullwidth
         case "nfc": return .nfc
+        case "strip_nul": return .stripNUL
+        case "strip_controls": return .stripControls
+        case "id15to18": return .residentID15To18
         case "replace", "extract", "pad":
             throw node.error("transform '\(name)' needs options", hint: "for example { \(name): … }; see docs/mapping-language.md")
         default:
@@ -107,6 +124,9 @@ public enum Transform: Sendable {
         case .upper: return text.uppercased()
         case .lower: return text.lowercased()
         case .nfc: return text.precomposedStringWithCanonicalMapping
+        case .stripNUL: return String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{0}" }))
+        case .stripControls: return String(String.UnicodeScalarView(text.unicodeScalars.filter { !ControlCharacters.isRefused($0) }))
+        case .residentID15To18: return Validators.residentID18(from15: text) ?? text
         case .halfwidth:
             // Full-width ASCII forms U+FF01–FF5E and the ideographic space map onto ASCII.
             var scalars = String.UnicodeScalarView()

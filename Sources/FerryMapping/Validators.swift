@@ -32,11 +32,47 @@ public enum Validators {
         return DatePattern.compact.parse(birth) != nil
     }
 
-    /// The GB 11643 check character for 17 leading digits.
+    /// The GB 11643 check character for 17 leading digits: ISO 7064 MOD 11-2, weights
+    /// 2^(17-i) mod 11, the character `"10X98765432"[sum mod 11]`. Anything but 17 ASCII
+    /// digits gives `?`, which no number ends with.
     public static func residentIDCheck(_ first17: String) -> Character {
         let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        guard first17.utf8.count == 17, first17.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return "?" }
         let sum = zip(first17.utf8, weights).reduce(0) { $0 + Int($1.0 - 0x30) * $1.1 }
         return Array("10X98765432")[sum % 11]
+    }
+
+    /// The 18-digit number of a 15-digit one (GB 11643-1989: 6-digit area code, `YYMMDD`
+    /// birth date, 3-digit sequence, no check character; issued until GB 11643-1999 replaced
+    /// it): `19` goes before the birth year, since every holder was born in the 1900s, and the
+    /// check character after the sequence. `350203800101001` → `350203198001010013`. Nil
+    /// unless the text is 15 ASCII digits whose birth date is a real date.
+    public static func residentID18(from15 text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 15, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        let birth = "19" + String(decoding: bytes[6..<12], as: UTF8.self)
+        guard DatePattern.compact.parse(birth) != nil else { return nil }
+        let first17 = String(decoding: bytes[0..<6], as: UTF8.self) + birth + String(decoding: bytes[12..<15], as: UTF8.self)
+        return first17 + String(residentIDCheck(first17))
+    }
+
+    /// Why `text` fails `cn_resident_id`, without quoting it (it is personal).
+    static func residentIDReason(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        if bytes.count == 15, bytes.allSatisfy({ (0x30...0x39).contains($0) }) {
+            if residentID18(from15: text) == nil { return "is a 15-digit resident ID number whose birth date is not a real date" }
+            return "is a 15-digit resident ID number (GB 11643-1989, issued before 1999); "
+                + "add transform: [id15to18] to the field in the mapping to upgrade it to the 18-digit number"
+        }
+        guard bytes.count == 18 else { return "is \(text.count) characters; a resident ID number (GB 11643-1999) has 18" }
+        guard bytes[0..<17].allSatisfy({ (0x30...0x39).contains($0) }) else { return "has a character other than a digit in its first 17" }
+        guard provinces.contains(String(decoding: bytes[0..<2], as: UTF8.self)), bytes[2..<6] != [0x30, 0x30, 0x30, 0x30][...] else {
+            return "does not start with a GB/T 2260 area code"
+        }
+        guard DatePattern.compact.parse(String(decoding: bytes[6..<14], as: UTF8.self)) != nil else {
+            return "has a birth date (characters 7-14) that is not a real date"
+        }
+        return "has a wrong check character (ISO 7064 MOD 11-2)"
     }
 
     static let usccAlphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
@@ -97,6 +133,11 @@ public enum Validators {
         let chars = Array(body.utf8)
         return chars.count == 11 && chars[0] == UInt8(ascii: "1") && (0x33...0x39).contains(chars[1])
             && chars.allSatisfy { (0x30...0x39).contains($0) }
+    }
+
+    /// Why `text` fails validator `name`, for a quarantine report; never quotes the value.
+    static func reason(_ name: String, _ text: String) -> String {
+        name == "cn_resident_id" ? residentIDReason(text) : "fails \(name)"
     }
 
     static func check(_ name: String, _ text: String) -> Bool {

@@ -231,13 +231,13 @@ import FerryCore
               id_number: { column: SFZH }
               amount:    { column: JE }
             """)
-        guard case .rejected(_, let issues) = read(m, ["CSRQ": "19901345", "SFZH": "350203198001010010", "JE": "1e3"]) else {
+        guard case .rejected(_, let issues) = read(m, ["CSRQ": "19901345", "SFZH": "350203198001010010", "JE": "1,5"]) else {
             Issue.record("accepted")
             return
         }
         let text = issues.map(\.description).joined(separator: "\n")
         #expect(!text.contains("19901345") && !text.contains("350203198001010010"), "\(text)")
-        #expect(text.contains("'1e3' is not a plain decimal"), "amounts are not personal: shown as they are")
+        #expect(text.contains("'1,5' is not a decimal number"), "amounts are not personal: shown as they are")
         let format = try #require(issues.first { $0.rule == "format" })
         #expect(format.location?.line == 8 && format.location?.file.contains("systems/hr-") == true, "at the mapping's field line")
         let validator = try #require(issues.first { $0.rule == "cn_resident_id" })
@@ -256,7 +256,7 @@ import FerryCore
             ("  sex: { column: SEX, translate: gender.hr }", "", ":8:34", "unknown code table 'gender'"),
             ("  note: { column: N, format: yyyy }", "", ":8:30", "applies to date and timestamp"),
             ("  note: { column: N, colour: red }", "", ":8:22", "unknown key 'colour'"),
-            ("  note: { column: ID }", "", ":8:3", "column ID is mapped twice"),
+            ("  born: { column: B, format: yyyyQQ }", "", ":8:30", "'QQ' at character 5 is not a pattern letter"),
             ("  note: { column: N, when: \"STATUS is 3\" }", "", ":8:28", "must read COLUMN == 'value'"),
             ("  note: { column: N, transform: [{ pad: { width: 0 } }] }", "directions: [read]", ":8:50", "pad width"),
             ("", "directions: [sideways]", ":4:14", "a direction is read or write"),
