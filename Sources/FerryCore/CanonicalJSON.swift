@@ -14,7 +14,11 @@ public enum CanonicalJSON {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
         case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
         case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .decimal(let d): out.append(contentsOf: d.utf8)
+        case .decimal(let d):
+            // A decimal's text goes out as written when it is a JSON number (RFC 8259 §6).
+            // Text that is not one ("NaN", "inf", "+1", ".5", from a system's own spelling)
+            // would make the line invalid JSON: it goes out as a string, every character kept.
+            if JSONParser.isNumber(d) { out.append(contentsOf: d.utf8) } else { writeString(d, into: &out) }
         case .string(let s): writeString(s, into: &out)
         case .list(let items):
             out.append(UInt8(ascii: "["))
@@ -54,13 +58,44 @@ public enum CanonicalJSON {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Parses one JSON text. Integers that fit in 64 bits become `.int`; other numbers keep
-    /// their exact text as `.decimal`.
+    /// Parses one JSON text, exactly as strict as RFC 8259 (see `JSONParser` for every rule
+    /// and the section it comes from). Integers that fit in 64 bits become `.int`; other
+    /// numbers keep their exact text as `.decimal`.
+    ///
+    /// - Throws: `FerryError` with a `json.*` code (`json.syntax`, `json.string`,
+    ///   `json.encoding`, `json.duplicate-key`, `json.too-deep`) and a message that starts
+    ///   `invalid JSON at byte N:` (N counted from 0) and says what is wrong there.
     public static func decode(_ bytes: some Collection<UInt8>) throws -> Value {
+        try decode(bytes, location: nil)
+    }
+
+    /// Parses one JSON text that is line `line` of `file` (an NDJSON line, say); a refusal
+    /// also carries `file:line:column`, the column counted in characters from 1 as editors
+    /// show it.
+    public static func decode(_ bytes: some Collection<UInt8>, file: String, line: Int) throws -> Value {
+        try decode(bytes, location: (file, line))
+    }
+
+    static func decode(_ bytes: some Collection<UInt8>, location: (file: String, line: Int)?) throws -> Value {
         var parser = JSONParser(bytes: Array(bytes))
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        guard parser.index == parser.bytes.count else { throw parser.failure("unexpected text after the value") }
-        return value
+        do {
+            return try parser.parseText()
+        } catch {
+            let at = location.map { place in
+                // Everything before a fault is UTF-8, so counting lead bytes counts characters.
+                let column = parser.bytes.prefix(error.offset).reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+                return FerryError.Location.file(SourceLocation(file: place.file, line: place.line, column: column))
+            }
+            throw FerryError(error.code, "invalid JSON at byte \(error.offset): \(error.reason)", at: at, hint: hint(error.code))
+        }
+    }
+
+    static func hint(_ code: FerryError.Code) -> String? {
+        switch code {
+        case .jsonEncoding: return "convert the file to UTF-8 (for GB18030: iconv -f GB18030 -t UTF-8), without a byte order mark inside the text"
+        case .jsonDuplicateKey: return "each name may appear once in an object; which of the values is meant cannot be known, so fix it at the source"
+        case .jsonTooDeep: return "a record nests at most \(JSONParser.maxDepth) arrays and objects"
+        default: return nil
+        }
     }
 }
