@@ -116,6 +116,10 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         let session = Session(connection)
         // Statements that hang are cut off: an unattended sync must not wait forever.
         _ = try run(session, "SET statement_timeout = \(options.timeoutSeconds * 1000)")
+        // timestamptz values read as UTC (+00:00) whatever the server's TimeZone setting, so a
+        // mapping never depends on how a server was installed.
+        _ = try run(session, "SET TIME ZONE 'UTC'")
+        _ = try run(session, "SET DateStyle = 'ISO, YMD'")
         return session
     }
 

@@ -16,6 +16,7 @@ enum SystemAdapters {
         case exec(ExecAdapter.Options)
         case http(HTTPAdapter.Options)
         case folder(FolderAdapter.Options)
+        case airbyte(AirbyteAdapter.Options)
     }
 
     /// Parses the options of one entity of a system, by its `adapter:` type.
@@ -28,6 +29,7 @@ enum SystemAdapters {
         case "postgres": return .postgres(try PostgresAdapter.options(options, system: system.name, baseDirectory: base))
         case "exec": return .exec(try ExecAdapter.options(options, system: system.name, baseDirectory: base))
         case "http": return .http(try HTTPAdapter.options(options, system: system.name, baseDirectory: base))
+        case "airbyte": return .airbyte(try AirbyteAdapter.options(options, system: system.name, baseDirectory: base))
         case "ndjson", "csv", "xml":
             return .folder(try FolderAdapter.options(
                 options, format: RecordFileFormat(rawValue: system.adapter) ?? .ndjson, system: system.name, baseDirectory: base))
@@ -45,6 +47,7 @@ enum SystemAdapters {
         case .exec(let options): return ExecAdapter(options: options, layout: layout)
         case .http(let options): return HTTPAdapter(options: options, layout: layout)
         case .folder(let options): return FolderAdapter(options: options)
+        case .airbyte(let options): return AirbyteAdapter(options: options, layout: layout)
         }
     }
 
@@ -72,15 +75,21 @@ enum SystemAdapters {
 
     /// The adapter types this build has, with their options, for `ferry adapters list`.
     static let catalogue: [(type: String, role: String, options: String)] = [
-        ("sqlite", "source, sink", "path, table, cursor (a growing column, rowid, or changes after ferry adapters install-capture)"),
+        ("sqlite", "source, sink",
+            "path, table, cursor (a growing column, rowid, or changes after ferry adapters install-capture), lookback (5m, 2h or a number of rows re-read before the last cursor value), null_cursor (read or skip)"),
         ("postgres", "source, sink",
-            "url (postgres://USER@HOST:PORT/DB), password_env or password_file, schema, table, cursor (a growing column, or changes), tls, timeout"),
-        ("ndjson", "source, sink", "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records"),
-        ("csv", "source, sink", "folder, done, out, pattern, roll_records, delimiter (header row required)"),
+            "url (postgres://USER@HOST:PORT/DB), password_env or password_file, schema, table, cursor (a growing column, or changes), lookback, null_cursor, tls, timeout"),
+        ("ndjson", "source, sink",
+            "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records, encoding (utf-8, gb18030, gbk, utf-16, utf-16le, utf-16be; read and written), on_malformed (quarantine, the default: set a bad line aside and read on; or stop)"),
+        ("csv", "source, sink",
+            "folder, done, out, pattern, roll_records, delimiter (header row required; \"\" is the empty string, an empty cell null), encoding, on_malformed"),
         ("http", "source, sink",
             "url, items, paging (none, page, offset, cursor, link), page_size, page_param, size_param, offset_param, limit_param, cursor_param, next_cursor, since_param + cursor, write (record or batch), method, record_url, headers, bearer_env/bearer_file, user + password_env/password_file, ca, cert, key, proxy, timeout, connect_timeout, retries, retry_wait, retry_max_wait, rate_limit"),
         ("exec", "source, sink", "command (a program speaking docs/adapter-protocol.md on stdin/stdout), config, timeout"),
-        ("xml", "source, sink", "folder, done, out, pattern, roll_records, record (element per record), root (written around them)"),
+        ("xml", "source, sink",
+            "folder, done, out, pattern, roll_records, record (element per record; gx:Record matches that prefix, Record any), root (written around them), encoding (default: the file's byte-order mark or XML declaration)"),
+        ("airbyte", "source",
+            "command (an Airbyte source connector's executable, e.g. source-faker), config (its config; YAML types kept), secrets (KEY_env / KEY_file into config), stream, namespace, sync_mode (incremental or full_refresh; default incremental where the stream can), cursor_field, timeout (seconds of silence, default 300)"),
     ]
 
     static var known: [String] { catalogue.map(\.type) }
