@@ -52,9 +52,9 @@ public struct AirbyteAdapter: Source, Sink {
         if let catalog { arguments += ["--catalog", try directory.write("catalog.json", CanonicalJSON.encode(catalog))] }
         if let state { arguments += ["--state", try directory.write("state.json", Array(state.utf8))] }
         let log = ConnectorLog(name: connector, redact: redact)
-        let process = try ConnectorProcess(command: options.command, arguments: arguments, workingDirectory: options.workingDirectory,
+        let process = try ConnectorProcess(command: options.command, arguments: arguments, name: connector, workingDirectory: options.workingDirectory,
             timeout: options.timeoutSeconds, takesInput: false, log: log)
-        return AirbyteRun(verb: verb, connector: connector, process: process, directory: directory, log: log)
+        return AirbyteRun(verb: verb, connector: connector, command: options.command.first ?? "", process: process, directory: directory, log: log)
     }
 
     // MARK: Source

@@ -27,9 +27,10 @@ final class ConnectorProcess: @unchecked Sendable {
 
     /// Starts `command` followed by `arguments`, found on PATH (or a path relative to
     /// `workingDirectory`). Without `takesInput` its standard input is /dev/null.
-    init(command: [String], arguments: [String] = [], workingDirectory: URL?, timeout: Int, takesInput: Bool, log: ConnectorLog) throws {
+    /// `name` is how messages call the program.
+    init(command: [String], arguments: [String] = [], name: String, workingDirectory: URL?, timeout: Int, takesInput: Bool, log: ConnectorLog) throws {
         Self.pipesSafe
-        name = command.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "connector"
+        self.name = name
         self.timeout = timeout
         tail = ErrorTail(log: log)
         input = takesInput ? Pipe() : nil

@@ -10,7 +10,8 @@ public struct ExecAdapter: Source, Sink {
     public struct Options: Sendable {
         public var command: [String]
         /// Handed to the program in every request; may hold anything but secrets, which it
-        /// should read from its own environment.
+        /// should read from its own environment. YAML plain scalars arrive typed (`1000` a
+        /// number, `true` a boolean), quoted ones as text.
         public var config: Value = .object([:])
         /// The program is killed when it stays silent this long.
         public var timeoutSeconds = 60
@@ -36,10 +37,10 @@ public struct ExecAdapter: Source, Sink {
         guard !command.isEmpty else { throw commandNode.error("command is the program and its arguments, like [python3, adapter.py]") }
         var options = Options(command: command)
         options.workingDirectory = baseDirectory
-        if let configNode = node["config"] { options.config = configNode.value }
+        if let configNode = node["config"] { options.config = configNode.jsonValue }
         if let timeoutNode = node["timeout"] {
             options.timeoutSeconds = try timeoutNode.int("timeout")
-            guard options.timeoutSeconds >= 1 else { throw timeoutNode.error("timeout is seconds, at least 1") }
+            guard (1...86_400).contains(options.timeoutSeconds) else { throw timeoutNode.error("timeout is seconds, from 1 to 86400") }
         }
         return options
     }
@@ -47,62 +48,34 @@ public struct ExecAdapter: Source, Sink {
     // MARK: the conversation
 
     /// One run of the program: requests written to its input, messages read from its
-    /// output line by line, killed if it stays silent past the timeout.
-    final class Conversation: @unchecked Sendable {
-        // Sendable: the writer thread only touches `input`; everything else stays on the caller.
-        let process = Process()
-        let input = Pipe()
-        let output = Pipe()
+    /// output line by line (the process and its timeout are `ConnectorProcess`'s).
+    final class Conversation {
         let name: String
-        let timeout: Int
-        private var buffer: [UInt8] = []
-        private var start = 0
-        private var ended = false
-        private let logger: (String, String) -> Void
+        private let process: ConnectorProcess
+        private let log: ConnectorLog
 
-        /// A program that exits before reading all its input must not take Ferry down with
-        /// SIGPIPE: the write fails instead, and the missing answers say what went wrong.
-        private static let pipesSafe: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
-
-        init(_ options: Options, logger: @escaping (String, String) -> Void) throws {
-            Self.pipesSafe
+        init(_ options: Options) throws {
             name = options.command.joined(separator: " ")
-            timeout = options.timeoutSeconds
-            self.logger = logger
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = options.command
-            process.currentDirectoryURL = options.workingDirectory
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = FileHandle.standardError
-            do { try process.run() } catch {
-                throw FerryError.adapter(.configuration, "cannot start \(name)", hint: "check command: in the system's options")
-            }
+            log = ConnectorLog(name: options.command.first ?? "adapter", redact: Redactor([]))
+            process = try ConnectorProcess(command: options.command, name: name, workingDirectory: options.workingDirectory,
+                timeout: options.timeoutSeconds, takesInput: true, log: log)
         }
 
-        deinit {
-            if process.isRunning { process.terminate() }
-        }
+        deinit { process.stop() }
 
-        /// Writes the messages on a thread of their own, so a program that answers while
-        /// it reads never blocks on a full pipe; closes its input at the end.
+        /// Writes the messages and closes the program's input.
         func send(_ messages: [Value]) {
-            let handle = input.fileHandleForWriting
-            let lines = messages.map { CanonicalJSON.encode($0) + [0x0A] }
-            Thread.detachNewThread {
-                for line in lines { try? handle.write(contentsOf: line) }
-                try? handle.close()
-            }
+            process.send(messages.map { CanonicalJSON.encode($0) })
         }
 
         /// The next message other than LOG; nil when the program has finished. A TRACE
-        /// error becomes a Ferry error of the class the program gave.
+        /// error becomes a Ferry error of the class the program gave, with its text.
         func next() throws -> [String: Value]? {
             while true {
-                guard let line = try line() else {
-                    process.waitUntilExit()
-                    guard process.terminationStatus == 0 else {
-                        throw FerryError.adapter(.retryable, "\(name) exited with status \(process.terminationStatus)",
+                guard let line = try process.line() else {
+                    let status = process.exitStatus()
+                    guard status == 0 else {
+                        throw FerryError.adapter(.retryable, "\(name) exited with status \(status)" + (process.errorTail.last.map { ": \($0)" } ?? ""),
                             hint: "see its standard error and LOG messages")
                     }
                     return nil
@@ -113,53 +86,31 @@ public struct ExecAdapter: Source, Sink {
                 }
                 switch type {
                 case "LOG":
-                    logger(message["level"]?.text ?? "INFO", message["message"]?.text ?? "")
+                    // Ferry's own shape, {"level","message"}, or the Airbyte protocol's {"log":{…}}.
+                    let log = message["log"]?.objectValue ?? message
+                    self.log(ConnectorLog.Level(name: log["level"]?.text ?? "") ?? .info, log["message"]?.text ?? "")
                 case "TRACE":
                     guard case .object(let trace)? = message["trace"], trace["type"]?.text == "ERROR" else { continue }
-                    let failure: AdapterFailure
-                    switch trace["failure_type"]?.text {
-                    case "config_error": failure = .configuration
-                    case "transient_error": failure = .retryable
-                    default: failure = .permanent
-                    }
-                    throw FerryError.adapter(failure, "\(name): \(trace["message"]?.text ?? "error")", hint: "the adapter reported it")
+                    throw Self.failure(trace, program: name)
                 default:
                     return message
                 }
             }
         }
 
-        /// One line of output, waiting at most the timeout for it.
-        private func line() throws -> [UInt8]? {
-            while true {
-                if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                    let line = Array(buffer[start..<newline])
-                    start = newline + 1
-                    if start > 1 << 16 {
-                        buffer.removeSubrange(0..<start)
-                        start = 0
-                    }
-                    return line
-                }
-                if ended { return nil }
-                var poll = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
-                let ready = Foundation.poll(&poll, 1, Int32(timeout * 1000))
-                guard ready > 0 else {
-                    process.terminate()
-                    throw FerryError.adapter(.retryable, "\(name) said nothing for \(timeout) s and was stopped",
-                        hint: "raise timeout: in the system's options if it is just slow")
-                }
-                let data = output.fileHandleForReading.availableData
-                if data.isEmpty { ended = true } else { buffer.append(contentsOf: data) }
-            }
+        /// A TRACE error in Ferry's shape (`trace.message`, `trace.failure_type`) or the
+        /// Airbyte protocol's (`trace.error.message`, `internal_message`, `failure_type`).
+        static func failure(_ trace: [String: Value], program: String) -> FerryError {
+            let inner = trace["error"]?.objectValue ?? [:]
+            let error = AirbyteError(
+                message: trace["message"]?.text ?? inner["message"]?.text ?? "",
+                internalMessage: trace["internal_message"]?.text ?? inner["internal_message"]?.text,
+                failureType: trace["failure_type"]?.text ?? inner["failure_type"]?.text)
+            return FerryError.adapter(error.failure, "\(program): \(error.text)", hint: "the adapter reported it")
         }
     }
 
-    func conversation() throws -> Conversation {
-        try Conversation(options) { level, message in
-            FileHandle.standardError.write(Data("[\(options.command.first ?? "adapter")] \(level): \(message)\n".utf8))
-        }
-    }
+    func conversation() throws -> Conversation { try Conversation(options) }
 
     /// Sends one request and returns the first answer of `type`.
     func ask(_ request: String, expecting type: String) throws -> [String: Value] {
@@ -192,7 +143,8 @@ public struct ExecAdapter: Source, Sink {
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
         let talk = try conversation()
-        let state: Value = try checkpoint.map { try CanonicalJSON.decode(Array($0.utf8)) } ?? .null
+        // A batch read before the program's first STATE is committed with an empty checkpoint.
+        let state: Value = try checkpoint.flatMap { $0.isEmpty ? nil : try CanonicalJSON.decode(Array($0.utf8)) } ?? .null
         talk.send([.object(["type": "READ", "config": options.config, "state": state, "batch_size": .int(Int64(batchSize))])])
         return Reader(talk: talk, checkpoint: checkpoint)
     }

@@ -86,7 +86,7 @@ extension Deployment {
             for folder in [options.folder, options.out].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: folder.path) {
                 report.notes.append("system \(system.name): folder \(folder.path) does not exist yet")
             }
-        case .postgres, .exec, .http:
+        case .postgres, .exec, .http, .airbyte:
             break
         }
     }
