@@ -118,7 +118,7 @@ public struct EntitySchema: Sendable {
             guard bounds.count == 2 else { throw rangeNode.error("range is [low, high]; leave one empty for no bound, like [\"2000-01-01\", \"\"]") }
             let check: (String) -> Bool
             switch elementType {
-            case .int, .decimal: check = { Double($0) != nil }
+            case .int, .decimal: check = { (try? DecimalText.plain($0)) != nil }
             case .date: check = { DatePattern.isoDate.parse($0) != nil }
             case .timestamp: check = { DatePattern.isoTimestamp.parse($0) != nil }
             default: throw rangeNode.error("range applies to int, decimal, date and timestamp fields; \(name) is \(elementType)")

@@ -16,9 +16,12 @@ extension Mapping {
             if let translate = rule.translate ?? rule.eachTranslate {
                 steps.append("translate \(translate.table.name).\(translate.column) (unknown: \(translate.table.unmapped.summary))")
             }
-            if let format = rule.format ?? rule.eachFormat { steps.append("format \(format.text)") }
+            if let format = rule.format ?? rule.eachFormat {
+                steps.append("format \(format.text)" + (rule.truncatesFraction ? " (fraction: truncate)" : ""))
+            }
             if let join = rule.join { steps.append("split/join '\(join)'") }
-            let write = !directions.contains(.write) ? "no" : rule.transforms.contains { $0.invertible } ? "yes (normalisers skipped)" : "yes"
+            let write = !directions.contains(.write) ? "no" : !rule.writes ? "no (write: false)"
+                : rule.transforms.contains { $0.invertible } ? "yes (normalisers skipped)" : "yes"
             var checks: [String] = []
             if spec.required { checks.append("required") }
             if spec.personal { checks.append("personal") }

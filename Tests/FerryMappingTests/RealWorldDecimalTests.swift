@@ -98,4 +98,10 @@ import FerryCore
         #expect(issue?.rule == "type" && issue?.message.contains("declare the field decimal") == true, "\(String(describing: issue))")
         #expect(read(["XH": "-9223372036854775808"]).field("seq") == .int(Int64.min))
     }
+
+    @Test func aRangeBoundThatIsNoDecimalIsRefusedAtLoad() throws {
+        let scratch = try MappingScratch(entity: Self.entity.replacingOccurrences(of: #"range: ["0", "0.1"]"#, with: #"range: ["0", "inf"]"#))
+        let error = try #require(scratch.refusal("system: s\nentity: Payment\nfields:\n  id: { column: ID }\n  v: { column: V }\n"))
+        #expect(error.message.contains("range bound 'inf' is not a decimal"), "\(error.message)")
+    }
 }

@@ -66,6 +66,7 @@ import FerryCore
         let m = try mapping("  ref: { column: SQBH, write: false }")
         var record = try #require(m.read(["SQBH": "WB2026000007", "V": "1"]).record)
         #expect(record.fields["ref"] == "WB2026000007", "write: false still reads")
+        #expect(m.explanation.first { $0.first == "ref" }?[4] == "no (write: false)", "ferry mapping explain shows it")
         record.fields["ref"] = "something else"
         #expect(try m.write(record) == ["SQBH": "WB2026000007", "V": 1])
         let both = try scratch.writeBothRoads(m, lines: [#"{"application_id":"WB1","v":1,"ref":"other"}"#])
