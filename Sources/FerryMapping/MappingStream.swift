@@ -85,16 +85,25 @@ public struct MappingStream {
     }
 
     /// One line mapped, or why not. Malformed JSON is a reject like any other, with its
-    /// column, so one bad line does not cost a whole file.
+    /// file:line:column, so one bad line does not cost a whole file. Bytes that are not
+    /// UTF-8 are malformed JSON (RFC 8259 §8.1): refused with their place, as a folder
+    /// source refuses them, never read as U+FFFD.
     func map(_ line: ArraySlice<UInt8>, number: Int, inputName: String) -> Result<[UInt8], Reject> {
         let value: Value
         do {
-            value = try CanonicalJSON.decode(line)
+            value = try CanonicalJSON.decode(line, file: inputName, line: number)
         } catch {
-            return .failure(Reject(key: "?", issues: [MappingIssue(field: nil, rule: "json", message: "\(inputName):\(number): not JSON: \(error)")]))
+            var message = "not JSON: \(error)"
+            var location: SourceLocation?
+            if let error = error as? FerryError {
+                message = "not JSON: " + error.message + (error.hint.map { "; \($0)" } ?? "")
+                if case .file(let place) = error.location { location = place }
+            }
+            return .failure(Reject(key: "?", issues: [MappingIssue(field: nil, rule: "json", message: message, at: location)]))
         }
         guard case .object(let fields) = value else {
-            return .failure(Reject(key: "?", issues: [MappingIssue(field: nil, rule: "json", message: "\(inputName):\(number): not a JSON object")]))
+            return .failure(Reject(key: "?", issues: [MappingIssue(field: nil, rule: "json", message: "not a JSON object",
+                at: SourceLocation(file: inputName, line: number, column: 1))]))
         }
         switch direction {
         case .read:
@@ -129,19 +138,28 @@ struct NDJSONLines {
         self.name = name
     }
 
+    /// Calls `body` with each line that holds more than whitespace (without its LF or CRLF)
+    /// and its 1-based number. A UTF-8 byte order mark at the very start is not part of the
+    /// first line, as in every other text source; anywhere else it is refused as JSON.
     func forEach(_ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
         var buffer: [UInt8] = []
         var number = 0
+        var started = false
         while true {
             let block = try handle.read(upToCount: 1 << 20) ?? Data()
             let atEnd = block.isEmpty
             buffer.append(contentsOf: block)
+            if !started {
+                // A pipe may deliver fewer than three bytes at first.
+                guard buffer.count >= 3 || atEnd else { continue }
+                if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+                started = true
+            }
             var start = buffer.startIndex
             while let newline = buffer[start...].firstIndex(of: 0x0A) {
                 number += 1
-                var line = buffer[start..<newline]
-                if line.last == 0x0D { line = line.dropLast() }
-                if !line.isEmpty { try body(line, number) }
+                let line = buffer[start..<newline]
+                if !Self.isBlank(line) { try body(line.last == 0x0D ? line.dropLast() : line, number) }
                 start = newline + 1
             }
             buffer.removeSubrange(buffer.startIndex..<start)
@@ -150,9 +168,14 @@ struct NDJSONLines {
                     hint: "NDJSON needs one record per line; check the file's line endings")
             }
             if atEnd {
-                if !buffer.isEmpty { try body(buffer[...], number + 1) }
+                if !Self.isBlank(buffer[...]) { try body(buffer[...], number + 1) }
                 return
             }
         }
+    }
+
+    /// Spaces, tabs and CRs only (or nothing): skipped, as the folder source skips them.
+    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 }
