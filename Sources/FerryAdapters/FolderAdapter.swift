@@ -24,11 +24,23 @@ public struct FolderAdapter: Source, Sink {
         /// XML: the element each record is, and the document element written around them.
         public var recordElement = "record"
         public var rootElement = "records"
+        /// The files' character encoding, read and written (`encoding:`).
+        public var encoding = TextEncoding.utf8
+        /// What a line that cannot be read does (`on_malformed:`).
+        public var onMalformed = MalformedPolicy.quarantine
 
         public init(format: RecordFileFormat) { self.format = format }
 
         var suffix: String { "." + (pattern.map { ($0 as NSString).pathExtension } ?? format.rawValue) }
         var doneFolder: URL? { done ?? folder?.appendingPathComponent("done") }
+    }
+
+    /// What a malformed line or row of a file does.
+    public enum MalformedPolicy: String, Sendable {
+        /// Handed to the node's quarantine with its raw bytes and place; the rest of the file is read.
+        case quarantine
+        /// Stops the file there; it stays in the folder, and later files wait behind it.
+        case stop
     }
 
     public let options: Options
@@ -38,7 +50,7 @@ public struct FolderAdapter: Source, Sink {
     /// Parses `options:` of a system with `adapter: ndjson` or `adapter: csv`.
     public static func options(_ node: ConfigNode, format: RecordFileFormat, system: String, baseDirectory: URL) throws -> Options {
         let what = "options of system \(system)"
-        try node.rejectUnknownKeys(["folder", "done", "out", "pattern", "roll_records", "delimiter", "record", "root"], in: what)
+        try node.rejectUnknownKeys(["folder", "done", "out", "pattern", "roll_records", "delimiter", "record", "root", "encoding", "on_malformed"], in: what)
         func folder(_ key: String) throws -> URL? {
             try node[key].map { URL(fileURLWithPath: try $0.string(key), relativeTo: baseDirectory).standardizedFileURL }
         }
@@ -60,6 +72,14 @@ public struct FolderAdapter: Source, Sink {
             let name = try elementNode.string(key)
             guard format == .xml, XMLRecordReader.isName(name) else { throw elementNode.error("\(key) is an XML element name, for xml") }
             options[keyPath: element] = name
+        }
+        if let encodingNode = node["encoding"] { options.encoding = try TextEncoding.option(encodingNode) }
+        if let policyNode = node["on_malformed"] {
+            let text = try policyNode.string("on_malformed")
+            guard let policy = MalformedPolicy(rawValue: text) else {
+                throw policyNode.error("on_malformed is quarantine (the default: set the line aside, read on) or stop (hold the file)")
+            }
+            options.onMalformed = policy
         }
         if let delimiterNode = node["delimiter"] {
             let text = try delimiterNode.string("delimiter")
@@ -157,18 +177,30 @@ public struct FolderAdapter: Source, Sink {
                 guard let file = try adapter.waitingFiles().first else { return nil }
                 var reader = try adapter.open(file)
                 let resumeAt = position?.file == file.lastPathComponent ? position?.records ?? 0 : 0
-                try reader.skip(records: resumeAt)
+                try reader.skip(entries: resumeAt)
                 current = reader
                 position = Position(file: file.lastPathComponent, records: resumeAt, complete: false)
             }
             guard var reader = current, var at = position else { return nil }
             var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
-            while batch.rows.count < batchSize, let (row, line) = try reader.next() {
-                batch.rows.append(row)
-                batch.positions.append("\(at.file):\(line)")
+            var ended = false
+            while batch.rows.count + batch.malformed.count < max(1, batchSize) {
+                guard let entry = try reader.next() else {
+                    ended = true
+                    break
+                }
+                switch entry {
+                case .row(let row, let line):
+                    batch.rows.append(row)
+                    batch.positions.append("\(at.file):\(line)")
+                case .malformed(let row, let error):
+                    // The default quarantines the line and goes on; `stop` holds the file here.
+                    if adapter.options.onMalformed == .stop { throw error }
+                    batch.malformed.append(row)
+                }
                 at.records += 1
             }
-            if batch.rows.count < batchSize {
+            if ended {
                 at.complete = true
                 reader.close()
                 current = nil
@@ -182,22 +214,23 @@ public struct FolderAdapter: Source, Sink {
         }
     }
 
-    /// The records of one file, whatever its format.
+    /// The entries of one file, whatever its format.
     enum FileRecords {
         case text(RecordFileReader)
         case xml(XMLRecordReader)
 
-        mutating func next() throws -> (row: [String: Value], line: Int)? {
+        mutating func next() throws -> RecordFileReader.Entry? {
             switch self {
             case .text(var reader):
                 defer { self = .text(reader) }
                 return try reader.next()
             case .xml(let reader):
-                return try reader.next()
+                return try reader.next().map { .row($0.row, line: $0.line) }
             }
         }
 
-        mutating func skip(records count: Int) throws {
+        /// Skips rows and malformed entries alike: both count in a checkpoint.
+        mutating func skip(entries count: Int) throws {
             for _ in 0..<count where try next() != nil {}
         }
 
@@ -221,8 +254,8 @@ public struct FolderAdapter: Source, Sink {
 
     func open(_ file: URL) throws -> FileRecords {
         options.format == .xml
-            ? .xml(try XMLRecordReader(url: file, recordElement: options.recordElement))
-            : .text(try RecordFileReader(url: file, format: options.format, delimiter: options.delimiter))
+            ? .xml(try XMLRecordReader(url: file, recordElement: options.recordElement, encoding: options.encoding))
+            : .text(try RecordFileReader(url: file, format: options.format, delimiter: options.delimiter, encoding: options.encoding))
     }
 
     /// Moves a finished file to `done/`, keeping an earlier file of the same name.
@@ -242,100 +275,5 @@ public struct FolderAdapter: Source, Sink {
         } catch {
             throw FerryError.adapter(.retryable, "cannot move \(file.path) to \(done.path)", hint: "check the permissions of both folders")
         }
-    }
-
-    // MARK: writing
-
-    /// Writes the rows as new files. A file sink cannot upsert: the importing system does,
-    /// by key and version; Ferry's inbox already keeps it from seeing a version twice.
-    public func apply(_ rows: [SinkRow]) throws -> [SinkOutcome] {
-        guard let out = options.out else {
-            throw FerryError.adapter(.configuration, "system has no out: folder to write to", hint: "add out: to its options")
-        }
-        guard FileManager.default.fileExists(atPath: out.path) else {
-            throw FerryError.adapter(.retryable, "folder \(out.path) does not exist", hint: "mount or create it; the records wait and are retried")
-        }
-        var outcomes: [SinkOutcome] = []
-        var start = 0
-        while start < rows.count {
-            let chunk = Array(rows[start..<min(start + options.rollRecords, rows.count)])
-            try writeFile(chunk, into: out)
-            outcomes += chunk.map { _ in .applied }
-            start += chunk.count
-        }
-        return outcomes
-    }
-
-    private func writeFile(_ rows: [SinkRow], into out: URL) throws {
-        // Names sort in the order files were written (microseconds), so importers that take
-        // files by name take them in order; the random tail keeps two writers apart.
-        let micros = String(UInt64(Date().timeIntervalSince1970 * 1_000_000))
-        let stamp = String(repeating: "0", count: max(0, 17 - micros.count)) + micros
-        let name = "\(options.prefix)-\(stamp)-\(UUID().uuidString.prefix(8).lowercased())\(options.suffix)"
-        let part = out.appendingPathComponent(name + ".part")
-        var bytes: [UInt8] = []
-        switch options.format {
-        case .ndjson:
-            for row in rows {
-                var values = row.values
-                if row.operation == .delete { values["_op"] = "delete" }
-                CanonicalJSON.write(.object(values), into: &bytes)
-                bytes.append(0x0A)
-            }
-        case .xml:
-            if let bad = Set(rows.flatMap(\.values.keys)).sorted().first(where: { !XMLRecordReader.isName($0) }) {
-                throw FerryError.adapter(.permanent, "column \(bad) cannot be an XML element name", hint: "rename it in the mapping")
-            }
-            var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<\(options.rootElement)>\n"
-            for row in rows {
-                var values = row.values
-                if row.operation == .delete { values["_op"] = "delete" }
-                text += XMLRecordReader.element(options.recordElement, values, indent: "  ")
-            }
-            text += "</\(options.rootElement)>\n"
-            bytes = Array(text.utf8)
-        case .csv:
-            let columns = Set(rows.flatMap(\.values.keys)).sorted()
-            let header = rows.contains { $0.operation == .delete } ? columns + ["_op"] : columns
-            bytes += Self.csvLine(header.map { $0 }, delimiter: options.delimiter)
-            for row in rows {
-                var cells = columns.map { row.values[$0]?.text ?? "" }
-                if header.count > columns.count { cells.append(row.operation == .delete ? "delete" : "") }
-                bytes += Self.csvLine(cells, delimiter: options.delimiter)
-            }
-        }
-        do {
-            guard FileManager.default.createFile(atPath: part.path, contents: Data(bytes)) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
-            let handle = try FileHandle(forWritingTo: part)
-            try handle.synchronize()
-            try handle.close()
-            try FileManager.default.moveItem(at: part, to: out.appendingPathComponent(name))
-        } catch {
-            try? FileManager.default.removeItem(at: part)
-            throw FerryError.adapter(.retryable, "cannot write \(part.path)", hint: "check free space and permissions in \(out.path)")
-        }
-    }
-
-    /// One CSV line: fields quoted when they hold the delimiter, a quote or a line break.
-    static func csvLine(_ cells: [String], delimiter: UInt8) -> [UInt8] {
-        var line: [UInt8] = []
-        for (index, cell) in cells.enumerated() {
-            if index > 0 { line.append(delimiter) }
-            let bytes = Array(cell.utf8)
-            if bytes.contains(where: { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) {
-                line.append(UInt8(ascii: "\""))
-                for byte in bytes {
-                    if byte == UInt8(ascii: "\"") { line.append(byte) }
-                    line.append(byte)
-                }
-                line.append(UInt8(ascii: "\""))
-            } else {
-                line += bytes
-            }
-        }
-        line += [0x0D, 0x0A]
-        return line
     }
 }

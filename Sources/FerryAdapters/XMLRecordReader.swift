@@ -5,55 +5,63 @@ import FoundationXML
 import FerryCore
 
 /// Records from an XML file of repeated elements (`<Record>…</Record>`), as older
-/// provincial and national systems export them. Child elements become fields (a child with
-/// children of its own becomes an object, repeated children a list) and so do the record
-/// element's attributes.
+/// provincial and national systems export them; `XMLElementBuilder` says how elements
+/// become fields.
 ///
-/// Foundation's XMLParser pushes the whole document in one call, so it runs on a thread of
-/// its own and hands records over through a small bounded queue: memory stays flat however
-/// large the file, and a parse error arrives with its line and column.
+/// A document is read only when all of it is well formed, so nothing of a broken file is
+/// ever handed on: a first pass parses the whole file and keeps nothing (memory stays flat),
+/// checking that it is well formed, nests at most `maxDepth` deep, declares no entities
+/// and holds at least one record; only then does a second pass read the records. Both run
+/// on a thread of their own, since XMLParser pushes the whole document in one call; the
+/// second hands records over through a small bounded queue. A refused file throws from
+/// `next()` before any record, with its line, column and what was wrong in words.
+///
+/// `record` matches an element's qualified name when it has a prefix (`gx:Record`), and
+/// its local name whatever the prefix when it has none (`Record`).
 final class XMLRecordReader: NSObject, XMLParserDelegate, @unchecked Sendable {
     // Sendable: the parser thread and the reading thread meet only under `lock`.
+    static let maxDepth = 256
+    private static let capacity = 256
+
     private let url: URL
     private let recordElement: String
+    private let encoding: TextEncoding
     private let lock = NSCondition()
     private var queue: [([String: Value], Int)] = []
     private var finished = false
     private var failure: FerryError?
     private var cancelled = false
-    private static let capacity = 256
 
-    // Parser-thread state.
-    private var stack: [(name: String, attributes: [String: Value], children: [(String, Value)], text: String)] = []
+    // Parser-thread state, reset for each pass.
+    private var emitting = false
+    private var open: [(name: String, line: Int)] = []
+    private var recordDepth: Int?
     private var recordLine = 0
-    private weak var parser: XMLParser?
+    private var builders: [XMLElementBuilder] = []
+    private var records = 0
+    private var otherElements: [String] = []
+    private var parseError: FerryError?
+    private var unresolvedEntity: String?
 
-    init(url: URL, recordElement: String) throws {
+    init(url: URL, recordElement: String, encoding: TextEncoding = .utf8) throws {
         self.url = url
         self.recordElement = recordElement
+        self.encoding = encoding
         super.init()
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw FerryError.adapter(.retryable, "cannot open \(url.path)", hint: "check the folder's permissions")
         }
         let thread = Thread { [self] in
-            // The stream is made here so that it belongs to the parser thread alone.
-            let parser = XMLParser(stream: InputStream(url: url) ?? InputStream(data: Data()))
-            parser.shouldProcessNamespaces = false
-            parser.shouldResolveExternalEntities = false  // no XXE: external entities are never fetched
-            parser.delegate = self
-            self.parser = parser
-            let ok = parser.parse()
+            var refusal = pass(emitting: false)
+            if refusal == nil, records == 0, !isCancelled { refusal = noRecords() }
+            if refusal == nil, !isCancelled { refusal = pass(emitting: true) }
             lock.lock()
-            if !ok, failure == nil, !cancelled {
-                let error = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
-                failure = FerryError.adapter(.permanent, "not well-formed XML: \(error)",
-                    at: SourceLocation(file: url.path, line: parser.lineNumber, column: parser.columnNumber),
-                    hint: "fix the file (an unclosed element, a bad character or encoding), then drop it again")
-            }
+            if failure == nil, !cancelled { failure = refusal }
             finished = true
             lock.broadcast()
             lock.unlock()
         }
+        // A parser that is never more than `maxDepth` deep needs little stack.
         thread.stackSize = 1 << 20
         thread.start()
     }
@@ -81,63 +89,142 @@ final class XMLRecordReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         lock.unlock()
     }
 
+    private var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
+
+    // MARK: passes (parser thread)
+
+    /// Parses the whole file once; the reason it was refused, or nil.
+    private func pass(emitting: Bool) -> FerryError? {
+        (self.emitting, open, recordDepth, builders, records, otherElements, parseError, unresolvedEntity) =
+            (emitting, [], nil, [], 0, [], nil, nil)
+        let stream: XMLDocumentStream
+        do { stream = try XMLDocumentStream(url: url, encoding: encoding) } catch let error as FerryError {
+            return error
+        } catch {
+            return FerryError.adapter(.retryable, "cannot open \(url.path)", hint: "check the folder's permissions")
+        }
+        let parser = XMLParser(stream: stream)
+        parser.shouldProcessNamespaces = false
+        parser.shouldResolveExternalEntities = false  // no XXE: external entities are never fetched
+        parser.delegate = self
+        let ok = parser.parse()
+        if isCancelled { return nil }
+        if let failure = stream.failure ?? parseError { return failure }
+        guard ok else {
+            let code = (parser.parserError as NSError?)?.code ?? 0
+            return located(code, line: parser.lineNumber, column: parser.columnNumber)
+        }
+        return nil
+    }
+
+    private func located(_ code: Int, line: Int, column: Int) -> FerryError {
+        var what = XMLParserErrorText.describe(code, entity: unresolvedEntity)
+        if code == 5 || code == 77 {
+            // libxml2 says "document end" both for a file cut off and for content after the end.
+            if let depth = recordDepth, depth >= 1, depth <= open.count, let innermost = open.last {
+                let record = open[depth - 1]
+                what = "the file ends inside <\(record.name)> opened at line \(record.line) (at <\(innermost.name)>): it was cut off"
+            } else if let outermost = open.first {
+                what = "the file ends before <\(outermost.name)> opened at line \(outermost.line) is closed: it was cut off, or its closing tag is missing"
+            } else if code == 5 {
+                what = XMLParserErrorText.describe(86)
+            }
+        }
+        return FerryError.adapter(.permanent, "not well-formed XML: \(what)", at: SourceLocation(file: url.path, line: line, column: column),
+            hint: "nothing of this file was read; fix it (or export it again) and drop it again")
+    }
+
+    private func noRecords() -> FerryError {
+        let found = otherElements.isEmpty ? "no elements at all" : "only " + otherElements.map { "<\($0)>" }.joined(separator: ", ")
+        return FerryError.adapter(.permanent, "no <\(recordElement)> elements in the file; it holds \(found)",
+            at: SourceLocation(file: url.path, line: 1, column: 1),
+            hint: "set record: to the element each record is (gx:Record matches that prefix exactly, Record any prefix); the file stays until then")
+    }
+
+    private func matches(_ name: String) -> Bool {
+        recordElement.contains(":") ? name == recordElement : XMLElementBuilder.localName(name) == recordElement
+    }
+
+    private func stop(_ parser: XMLParser, _ error: FerryError) {
+        if parseError == nil { parseError = error }
+        parser.abortParsing()
+    }
+
     // MARK: XMLParserDelegate (parser thread)
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-        if stack.isEmpty && name != recordElement {
-            return  // the document element and anything around the records
+        guard parseError == nil else { return }
+        if open.count >= Self.maxDepth {
+            return stop(parser, FerryError.adapter(.permanent, "elements nested more than \(Self.maxDepth) deep",
+                at: SourceLocation(file: url.path, line: parser.lineNumber, column: parser.columnNumber),
+                hint: "records of an exported file are a few levels deep; this file is not an export Ferry can read"))
         }
-        if stack.isEmpty { recordLine = parser.lineNumber }
-        stack.append((name, attributes.mapValues(Value.string), [], ""))
+        open.append((name, parser.lineNumber))
+        if recordDepth == nil {
+            guard matches(name) else {
+                if otherElements.count < 12, !otherElements.contains(name) { otherElements.append(name) }
+                return
+            }
+            (recordDepth, recordLine) = (open.count, parser.lineNumber)
+            records += 1
+        }
+        if emitting { builders.append(XMLElementBuilder(qualifiedName: name, attributes: attributes)) }
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        guard !stack.isEmpty else { return }
-        stack[stack.count - 1].text += string
+        guard emitting, !builders.isEmpty else { return }
+        builders[builders.count - 1].text += string
     }
 
     func parser(_ parser: XMLParser, foundCDATA block: Data) {
-        guard !stack.isEmpty else { return }
-        stack[stack.count - 1].text += String(decoding: block, as: UTF8.self)
+        guard emitting, !builders.isEmpty else { return }
+        builders[builders.count - 1].text += String(decoding: block, as: UTF8.self)
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        guard let element = stack.popLast() else { return }
-        let value = Self.value(element)
-        if stack.isEmpty {
-            guard case .object(let row) = value else { return }
-            lock.lock()
-            while queue.count >= Self.capacity && !cancelled { lock.wait() }
-            if cancelled {
-                lock.unlock()
-                parser.abortParsing()
-                return
+        guard parseError == nil, open.popLast() != nil, let depth = recordDepth else { return }
+        guard open.count < depth else {
+            // An element inside the record ends.
+            if emitting, let element = builders.popLast(), !builders.isEmpty {
+                builders[builders.count - 1].children.append((element.name, element.value, element.attributes))
             }
-            queue.append((row, recordLine))
-            lock.broadcast()
-            lock.unlock()
-        } else {
-            stack[stack.count - 1].children.append((element.name, value))
+            return
         }
+        recordDepth = nil
+        guard emitting, let record = builders.popLast() else {
+            if isCancelled { parser.abortParsing() }
+            return
+        }
+        builders.removeAll()
+        lock.lock()
+        while queue.count >= Self.capacity && !cancelled { lock.wait() }
+        if cancelled {
+            lock.unlock()
+            parser.abortParsing()
+            return
+        }
+        queue.append((record.row, recordLine))
+        lock.broadcast()
+        lock.unlock()
     }
 
-    /// An element with children or attributes is an object; a leaf is its trimmed text
-    /// (empty: null). Repeated child names gather into a list.
-    static func value(_ element: (name: String, attributes: [String: Value], children: [(String, Value)], text: String)) -> Value {
-        if element.children.isEmpty && element.attributes.isEmpty {
-            let text = element.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            return text.isEmpty ? .null : .string(text)
-        }
-        var members = element.attributes
-        for (name, value) in element.children {
-            switch members[name] {
-            case nil: members[name] = value
-            case .list(let items)?: members[name] = .list(items + [value])
-            case let existing?: members[name] = .list([existing, value])
-            }
-        }
-        return .object(members)
+    func parser(_ parser: XMLParser, resolveExternalEntityName name: String, systemID: String?) -> Data? {
+        if unresolvedEntity == nil { unresolvedEntity = name }
+        return nil
     }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        let code = (parseError as NSError).code
+        guard !XMLParserErrorText.harmless.contains(code), self.parseError == nil else { return }
+        // XMLParser recovers and reads on after an error; Ferry takes nothing from a broken file.
+        stop(parser, located(code, line: parser.lineNumber, column: parser.columnNumber))
+    }
+
+    // MARK: writing
 
     /// One record as XML, for writing: `<record><column>text</column>…</record>`.
     static func element(_ name: String, _ values: [String: Value], indent: String) -> String {

@@ -6,7 +6,7 @@ import FerryCore
 @testable import FerryGateway
 
 /// A flow between file-exchanging systems: the portal drops NDJSON exports, the approval
-/// system imports CSV, across the gap, with a bad line stopping the flow where it is.
+/// system imports CSV, across the gap, with a bad line quarantined and the rest read on.
 @Suite struct FolderFlowTests {
     let directory = DemoTests.temporary("folders")
 
@@ -75,15 +75,12 @@ import FerryCore
         #expect(rows.count == 10)
         #expect(rows.allSatisfy { ($0["XB"]?.text == "1" || $0["XB"]?.text == "2") && $0["CJRQ"]?.text?.count == 8 })
 
-        // A broken export stops the flow at its line; the file stays for someone to fix.
+        // A broken line of an export is quarantined with its place, and the flow reads on
+        // (on_malformed: stop would hold the file there instead).
         try Data("{\"app_no\":\"WB2026000099\"\n".utf8).write(to: directory.appendingPathComponent("data/portal-export/2026-11-25.ndjson"))
-        do {
-            _ = try extranet.sync(flow: "applications-in")
-            Issue.record("a broken export was taken")
-        } catch let error as FerryError {
-            #expect(error.location?.description.hasSuffix("2026-11-25.ndjson:1:1") == true, "\(error)")
-        }
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("data/portal-export/2026-11-25.ndjson").path))
+        let broken = try extranet.sync(flow: "applications-in")
+        #expect(broken.quarantined == 1, "\(broken)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("data/portal-export/done/2026-11-25.ndjson").path))
     }
 
     @Test func adaptersCheckConnectsAndDiscoversAsTheNodeWould() throws {
