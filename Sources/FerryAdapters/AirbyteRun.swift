@@ -18,7 +18,10 @@ final class AirbyteRun {
         (self.verb, self.connector, self.command, self.process, self.directory, self.log) = (verb, connector, command, process, directory, log)
     }
 
-    deinit { process.stop() }
+    deinit {
+        process.stop()
+        directory.remove()
+    }
 
     /// Logs a connector's LOG message (or a line that is not one) at its level.
     func note(_ level: ConnectorLog.Level, _ message: String) {
@@ -67,6 +70,7 @@ final class AirbyteRun {
     /// said was wrong (its last ERROR log, or its standard error).
     func finished() throws {
         let status = process.exitStatus()
+        directory.remove()
         guard status != 0 else { return }
         // 126/127: env could not run the command at all (POSIX shell convention).
         if status == 126 || status == 127, lastError == nil {

@@ -121,6 +121,39 @@ final class ConnectorProcess: @unchecked Sendable {
         if process.isRunning { process.terminate() }
     }
 
+    /// Reads what the program has written, waiting in short slices so that a program that
+    /// has exited ends the output even when a child it left behind still holds the pipe
+    /// open; stops the program when it stays silent past the timeout.
+    private func fill() throws {
+        let descriptor = output.fileHandleForReading.fileDescriptor
+        let deadline = Date().addingTimeInterval(TimeInterval(timeout))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            var poll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = Foundation.poll(&poll, 1, 200)
+            if ready < 0, errno == EINTR { continue }
+            if ready > 0 {
+                let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR || errno == EAGAIN { continue }
+                if count > 0 { buffer.append(contentsOf: chunk[..<count]) } else { ended = true }
+                return
+            }
+            // Nothing waiting: once the program has exited and its last words are read, the
+            // output has ended.
+            if !process.isRunning {
+                var last = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                if Foundation.poll(&last, 1, 0) > 0 { continue }
+                ended = true
+                return
+            }
+            if Date() >= deadline {
+                stop()
+                throw FerryError.adapter(.retryable, "\(name) said nothing for \(timeout) s and was stopped",
+                    hint: "raise timeout: in the system's options if it is just slow")
+            }
+        }
+    }
+
     /// The next line of output without its newline, nil when the output has ended; waits
     /// at most the timeout for it.
     func line() throws -> [UInt8]? {
@@ -144,16 +177,7 @@ final class ConnectorProcess: @unchecked Sendable {
                 throw FerryError.adapter(.permanent, "\(name) wrote a line longer than \(Self.lineLimit >> 20) MiB",
                     hint: "a record that large cannot be carried; check the connector's stream")
             }
-            var poll = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            let ready = Foundation.poll(&poll, 1, Int32(clamping: min(timeout, 86_400) * 1000))
-            if ready < 0, errno == EINTR { continue }
-            guard ready > 0 else {
-                stop()
-                throw FerryError.adapter(.retryable, "\(name) said nothing for \(timeout) s and was stopped",
-                    hint: "raise timeout: in the system's options if it is just slow")
-            }
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { ended = true } else { buffer.append(contentsOf: data) }
+            try fill()
         }
     }
 }

@@ -17,7 +17,10 @@ final class PrivateDirectory: @unchecked Sendable {
         url = URL(fileURLWithPath: String(cString: made), isDirectory: true)
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit { remove() }
+
+    /// Removes the directory and its files; nothing when already gone.
+    func remove() { try? FileManager.default.removeItem(at: url) }
 
     /// Writes `bytes` to a new file `name` created 0600 (never following an existing link);
     /// returns its path.
