@@ -6,7 +6,7 @@ extension HTTPAdapter {
         "url", "items", "paging", "page_size", "page_param", "size_param", "first_page", "offset_param", "limit_param", "cursor_param",
         "next_cursor", "since_param", "cursor", "write", "method", "record_url", "headers", "bearer_env", "bearer_file", "user",
         "password_env", "password_file", "ca", "cert", "key", "proxy", "timeout", "connect_timeout", "retries", "retry_wait",
-        "retry_max_wait", "rate_limit",
+        "retry_max_wait", "rate_limit", "keyset", "after_param", "success", "message", "auth_codes",
     ]
 
     /// Parses `options:` of a system with `adapter: http`.
@@ -55,6 +55,8 @@ extension HTTPAdapter {
         if options.sinceParameter != nil, options.cursorField == nil, let field = node["since_param"] {
             throw field.error("since_param needs cursor: the record field whose largest value is sent next time")
         }
+        try readKeyset(node, into: &options)
+        try readAnswerRules(node, into: &options)
         options.write = try choice("write", WriteMode.self) ?? .record
         if let field = node["method"] {
             options.method = try field.string("method").uppercased()

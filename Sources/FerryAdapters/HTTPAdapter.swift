@@ -10,6 +10,10 @@ public import FerryTransport
 public struct HTTPAdapter: Source, Sink {
     public enum Paging: String, Sendable, CaseIterable {
         case none, page, offset, cursor, link
+        /// Each page asks for the records after the last one read, by `keyset` fields.
+        case keyset
+        /// Each page asks `since_param` for the records from the largest `cursor` value read.
+        case since
     }
 
     public enum WriteMode: String, Sendable, CaseIterable {
@@ -37,6 +41,17 @@ public struct HTTPAdapter: Source, Sink {
         public var sinceParameter: String?
         /// The record field whose largest value becomes the checkpoint.
         public var cursorField: String?
+        /// The record fields the API sorts by, for `paging: keyset` (`[updated, id]`).
+        public var keyset: [String] = []
+        /// The query parameters carrying the last record's `keyset` values, one per field.
+        public var afterParameters: [String] = []
+        /// When a 2xx JSON answer means success (`code == 0`); nil judges by a recognisable error envelope.
+        public var success: SuccessPredicate?
+        /// Where the system's own error text sits (`msg`, `error.message`); nil tries the usual names.
+        public var message: [String]?
+        /// Codes inside an answer that mean the credentials were refused, besides 401 and 403
+        /// (and codes starting with them, like 40101): a configuration error, not a retry.
+        public var authCodes: [String] = []
         public var write: WriteMode = .record
         public var method = "PUT"
         /// One record's address, with `{column}` for its key columns (`/people/{id}`);
@@ -84,104 +99,23 @@ public struct HTTPAdapter: Source, Sink {
     }
 
     private func firstPage() throws -> [Value] {
-        var reader = Reader(adapter: self, since: nil, pageSize: 1)
+        var reader = Reader(adapter: self, since: nil, after: nil, pageSize: 1)
         return try reader.page()?.items ?? []
     }
 
+    /// Reads from a checkpoint `{"since": V}`, with `"after": [...]` under keyset paging.
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
         var since: Value?
+        var after: [Value]?
         if let checkpoint, !checkpoint.isEmpty {
             guard case .object(let state)? = try? CanonicalJSON.decode(Array(checkpoint.utf8)) else {
                 throw FerryError.adapter(.configuration, "unreadable checkpoint '\(checkpoint)'", hint: "reset it with 'ferry queue reset-checkpoint'")
             }
             since = state["since"]
+            // A position of other fields (the keyset changed) would resume at the wrong place: read from the start.
+            if case .list(let values)? = state["after"], values.count == options.keyset.count { after = values }
         }
-        return Reader(adapter: self, since: since, pageSize: options.pageSize ?? batchSize)
-    }
-
-    struct Reader: SourceReader {
-        let adapter: HTTPAdapter
-        var since: Value?
-        let pageSize: Int
-        var nextURL: String?
-        var pageNumber: Int
-        var offset = 0
-
-        init(adapter: HTTPAdapter, since: Value?, pageSize: Int) {
-            self.adapter = adapter
-            self.since = since
-            self.pageSize = pageSize
-            pageNumber = adapter.options.firstPage
-            let options = adapter.options
-            var query: [(String, String)] = []
-            if let parameter = options.sinceParameter, let text = since?.text { query.append((parameter, text)) }
-            switch options.paging {
-            case .page: query += [(options.pageParameter, String(pageNumber)), (options.sizeParameter, String(pageSize))]
-            case .offset: query += [(options.offsetParameter, "0"), (options.limitParameter, String(pageSize))]
-            case .cursor, .link: if options.pageSize != nil || pageSize == 1 { query.append((options.limitParameter, String(pageSize))) }
-            case .none: break
-            }
-            nextURL = HTTPAdapter.adding(query, to: options.url)
-        }
-
-        mutating func next() throws -> SourceBatch? {
-            let url = nextURL
-            guard let page = try page(), !page.items.isEmpty else { return nil }
-            var rows: [[String: Value]] = []
-            rows.reserveCapacity(page.items.count)
-            for (index, item) in page.items.enumerated() {
-                guard case .object(let record) = item else {
-                    throw FerryError.adapter(.permanent, "item \(index + 1) of \(HTTPClient.redacted(url ?? "")) is not a JSON object",
-                        hint: "each record must be an object of fields")
-                }
-                if let field = adapter.options.cursorField, let value = record[field], !value.isNull,
-                    since.map({ HTTPAdapter.precedes($0, value) }) ?? true
-                {
-                    since = value
-                }
-                rows.append(record)
-            }
-            let place = "\(HTTPClient.redacted(url ?? "")) page \(page.number)"
-            let checkpoint = since.map { String(decoding: CanonicalJSON.encode(.object(["since": $0])), as: UTF8.self) } ?? ""
-            return SourceBatch(rows: rows, positions: rows.indices.map { "\(place) #\($0 + 1)" }, checkpoint: checkpoint)
-        }
-
-        /// Fetches the next page and works out the one after it.
-        mutating func page() throws -> (items: [Value], number: Int)? {
-            guard let url = nextURL else { return nil }
-            let response = try adapter.exchange(HTTPClient.Request(url: url, headers: adapter.headers(json: false)))
-            guard (200..<300).contains(response.status) else {
-                throw adapter.refusal(response, method: "GET", url: url)
-            }
-            let answer: Value
-            do { answer = try CanonicalJSON.decode(response.body) } catch let error as FerryError {
-                throw FerryError.adapter(.permanent, "the answer to GET \(HTTPClient.redacted(url)) is not JSON: \(error.message)",
-                    hint: "check url: it must name a JSON collection")
-            }
-            let items = try adapter.records(in: answer, from: url)
-            let number = pageNumber
-            let options = adapter.options
-            switch options.paging {
-            case .none:
-                nextURL = nil
-            case .page:
-                pageNumber += 1
-                nextURL = items.count < pageSize ? nil : HTTPAdapter.replacing(options.pageParameter, with: String(pageNumber), in: url)
-            case .offset:
-                offset += items.count
-                nextURL = items.count < pageSize ? nil : HTTPAdapter.replacing(options.offsetParameter, with: String(offset), in: url)
-            case .cursor:
-                pageNumber += 1
-                let token = HTTPAdapter.member(options.nextCursor, of: answer)?.text ?? ""
-                nextURL = token.isEmpty || items.isEmpty ? nil : HTTPAdapter.replacing(options.cursorParameter, with: token, in: url)
-            case .link:
-                pageNumber += 1
-                // Credentials go with every page: never follow a link to another origin.
-                nextURL = response.header("link").flatMap { HTTPAdapter.nextLink(in: $0, relativeTo: url) }
-                    .flatMap { HTTPAdapter.origin(of: $0) == HTTPAdapter.origin(of: options.url) ? $0 : nil }
-            }
-            return (items, number)
-        }
+        return Reader(adapter: self, since: since, after: after, pageSize: options.pageSize ?? batchSize)
     }
 
     // MARK: Sink
@@ -198,6 +132,7 @@ public struct HTTPAdapter: Source, Sink {
         case 200..<300:
             // An answer listing one result per record, in order, says which were taken.
             guard case .list(let results)? = try? CanonicalJSON.decode(response.body), results.count == rows.count else {
+                try judgeWrite(response, method: "POST", url: options.url)
                 return rows.map { _ in .applied }
             }
             return results.map(Self.outcome)
@@ -230,7 +165,9 @@ public struct HTTPAdapter: Source, Sink {
         let place = options.recordURL ?? options.url
         let response = try exchange(request, label: HTTPClient.redacted(place))
         switch response.status {
-        case 200..<300: return .applied
+        case 200..<300:
+            try judgeWrite(response, method: request.method, url: place)
+            return .applied
         case 404 where row.operation == .delete: return .applied
         // The system holds a newer version and said so.
         case 409, 412: return .skippedOlder
@@ -395,12 +332,5 @@ public struct HTTPAdapter: Source, Sink {
             current = next
         }
         return current
-    }
-
-    /// Whether cursor value `a` comes before `b`: numbers by value, anything else as text
-    /// (ISO timestamps sort as text).
-    static func precedes(_ a: Value, _ b: Value) -> Bool {
-        if case .int(let x) = a, case .int(let y) = b { return x < y }
-        return (a.text ?? "") < (b.text ?? "")
     }
 }

@@ -77,6 +77,9 @@ public enum AdapterTools {
             if let inspecting = source as? any CursorInspecting, let health = try inspecting.cursorHealth() {
                 probe.warnings += health.warnings
             }
+            if let advising = source as? any ReadAdvising {
+                probe.warnings += advising.readWarnings
+            }
             let unmapped = columns.filter { !mapping.knownColumns.contains($0) && $0 != Mapping.operationColumn }
             if mapping.unmapped == .fail, !unmapped.isEmpty {
                 probe.warnings.append("columns the mapping does not know: \(unmapped.joined(separator: ", ")); with unmapped_fields: fail "

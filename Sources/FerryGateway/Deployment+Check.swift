@@ -86,7 +86,9 @@ extension Deployment {
             for folder in [options.folder, options.out].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: folder.path) {
                 report.notes.append("system \(system.name): folder \(folder.path) does not exist yet")
             }
-        case .postgres, .exec, .http, .airbyte:
+        case .http(let options):
+            report.notes += options.readWarnings.map { "system \(system.name), \(entity): warning: \($0)" }
+        case .postgres, .exec, .airbyte:
             break
         }
     }

@@ -84,7 +84,7 @@ enum SystemAdapters {
         ("csv", "source, sink",
             "folder, done, out, pattern, roll_records, delimiter (header row required; \"\" is the empty string, an empty cell null), encoding, on_malformed"),
         ("http", "source, sink",
-            "url, items, paging (none, page, offset, cursor, link), page_size, page_param, size_param, offset_param, limit_param, cursor_param, next_cursor, since_param + cursor, write (record or batch), method, record_url, headers, bearer_env/bearer_file, user + password_env/password_file, ca, cert, key, proxy, timeout, connect_timeout, retries, retry_wait, retry_max_wait, rate_limit"),
+            "url, items, paging (none, page, offset, cursor, link, keyset, since), page_size, page_param, size_param, offset_param, limit_param, cursor_param, next_cursor, keyset + after_param, since_param + cursor, success (like \"code == 0\"), message, auth_codes, write (record or batch), method, record_url, headers, bearer_env/bearer_file, user + password_env/password_file, ca, cert, key, proxy, timeout, connect_timeout, retries, retry_wait, retry_max_wait, rate_limit"),
         ("exec", "source, sink", "command (a program speaking docs/adapter-protocol.md on stdin/stdout), config, timeout"),
         ("xml", "source, sink",
             "folder, done, out, pattern, roll_records, record (element per record; gx:Record matches that prefix, Record any), root (written around them), encoding (default: the file's byte-order mark or XML declaration)"),

@@ -40,10 +40,12 @@ final class RESTSystem: @unchecked Sendable {
 
     func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
 
-    /// The next `times` requests under `prefix` get `status` (after `delay` seconds).
-    func fault(_ prefix: String, status: Int? = nil, times: Int = 1, retryAfter: String? = nil, delay: Double = 0) throws {
+    /// The next `times` requests under `prefix` get `status` (after `delay` seconds), with
+    /// `body` as the answer when given (status 200 unless `status` says otherwise).
+    func fault(_ prefix: String, status: Int? = nil, times: Int = 1, retryAfter: String? = nil, delay: Double = 0, body: Value? = nil) throws {
         var fault: [String: Value] = ["prefix": .string(prefix), "times": .int(Int64(times)), "delay": .decimal(String(delay))]
         if let status { fault["status"] = .int(Int64(status)) }
+        if let body { fault["body"] = body }
         if let retryAfter { fault["retry_after"] = .string(retryAfter) }
         _ = try client.perform(HTTPClient.Request(method: "POST", url: url("/_faults"), body: .bytes(CanonicalJSON.encode(.object(fault)))))
     }

@@ -9,13 +9,18 @@ Collections live in memory, records sorted by (updated, id). Reads, by paging st
   GET /cursor/C?cursor=X&limit=M       {"records": [...], "next_cursor": X or null}
   GET /link/C?page=N&size=M            [...] with a Link rel="next" header
   GET /plain/C                         [...]
-each also taking updated_since=V (records with updated > V).
+  GET /keyset/C?after_updated=U&after_id=I&limit=M
+                                       {"items": [...]}: records after (U, I) in (updated, id) order
+  GET /since/C?updated_since=V&limit=M {"items": [...]}: records with updated >= V ("at or after")
+  GET /envelope/C                      {"code": 0, "msg": "ok", "data": [...]}
+each also taking updated_since=V (records with updated > V; >= under /since/).
 Writes (to any style's path):
   PUT /c/C/ID       one record; 409 when the stored version is newer; 422 when name is empty
   DELETE /c/C/ID    204, or 404 when absent
   POST /c/C         an array (answers one result per item) or one object
 Control:
   POST /_faults     {"prefix": "/page/x", "status": 429, "times": 2, "retry_after": "1", "delay": 0}
+                    ("body": {...} answers it instead of {"error": "injected"}, with status 200 by default)
   GET /_log         every request so far: method, path, time, whether it carried credentials
 """
 import json
@@ -77,9 +82,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault:
             if fault.get("delay"):
                 time.sleep(fault["delay"])
-            if fault.get("status"):
+            if fault.get("status") or "body" in fault:
                 headers = [("Retry-After", fault["retry_after"])] if fault.get("retry_after") else []
-                self.answer(fault["status"], {"error": "injected"}, headers)
+                self.answer(fault.get("status") or 200, fault.get("body", {"error": "injected"}), headers)
                 return False
         if token and self.headers.get("Authorization") != "Bearer " + token:
             self.answer(401, {"error": "unauthorized"})
@@ -99,7 +104,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(404, {"error": "no such path"})
         style, name = parts
         with lock:
-            rows = ordered(name, query.get("updated_since"))
+            since = query.get("updated_since")
+            rows = ordered(name, None if style == "since" else since)
+        if style == "since":
+            rows = [r for r in rows if since is None or str(r.get("updated", "")) >= since]
+            return self.answer(200, {"items": rows[:int(query.get("limit", "100"))]})
+        if style == "keyset":
+            if "after_updated" in query:
+                after = (query["after_updated"], query.get("after_id", ""))
+                rows = [r for r in rows if (str(r.get("updated", "")), str(r.get("id", ""))) > after]
+            return self.answer(200, {"items": rows[:int(query.get("limit", "100"))]})
+        if style == "envelope":
+            return self.answer(200, {"code": 0, "msg": "ok", "data": rows})
         if style == "plain":
             return self.answer(200, rows)
         if style == "page":
