@@ -41,8 +41,18 @@ public protocol Source: Sendable {
     func check() throws
     /// The fields (columns) the source offers.
     func discover() throws -> [String]
-    /// Rows changed after `checkpoint` (everything when nil), in batches.
+    /// Rows changed after `checkpoint` (from the beginning when nil), in batches.
     func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader
+    /// Every row the system holds, including rows an incremental read leaves out by design
+    /// (`null_cursor: skip`): what `mode: full`, reconcile and checks read.
+    func readAll(batchSize: Int) throws -> any SourceReader
+}
+
+extension Source {
+    /// For sources whose first incremental read is already everything.
+    public func readAll(batchSize: Int) throws -> any SourceReader {
+        try read(since: nil, batchSize: batchSize)
+    }
 }
 
 /// A source that reads by a cursor column and can tell whether that column leads an index:

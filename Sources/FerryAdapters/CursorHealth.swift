@@ -17,11 +17,24 @@ public struct CursorHealth: Sendable, Equatable {
         (self.column, self.nullRows, self.newest, self.declaredType, self.window) = (column, nullRows, newest, declaredType, window)
     }
 
+    /// Whether the cursor stamps whole seconds (or days): from a declared time type where
+    /// there is one (`timestamp` keeps microseconds, `timestamp(0)`, MySQL `DATETIME` and
+    /// `DATE` do not), else from the newest value's text.
+    var wholeSeconds: Bool {
+        let type = (declaredType ?? "").lowercased()
+        if type == "date" { return true }
+        if type.hasPrefix("timestamp") || type.hasPrefix("datetime") {
+            guard let open = type.firstIndex(of: "("), let close = type.firstIndex(of: ")"), open < close,
+                let precision = Int(type[type.index(after: open)..<close])
+            else { return type.hasPrefix("datetime") }
+            return precision == 0
+        }
+        return newest.map(CursorWindow.hasSecondResolution) ?? false
+    }
+
     /// Warnings an integration engineer should read before trusting incremental reads.
     public var warnings: [String] {
         var out: [String] = []
-        let wholeSeconds = newest.map(CursorWindow.hasSecondResolution) ?? false
-            || ["timestamp(0)", "timestamp(0) without time zone", "timestamp(0) with time zone", "datetime", "date"].contains(declaredType?.lowercased() ?? "")
         if wholeSeconds, window.lookback == .none {
             out.append("cursor \(column) has one-second (or coarser) resolution and no lookback is set: rows stamped in the last "
                 + "second are read again, but a transaction that commits late with an earlier stamp is missed; "

@@ -23,8 +23,11 @@ extension PostgresAdapter {
         var captureChecked = false
         var phase = Phase.start
 
-        init(adapter: PostgresAdapter, position: Position, full: Bool, batchSize: Int) {
-            (self.adapter, self.position, self.full, self.batchSize) = (adapter, position, full, batchSize)
+        /// No checkpoint: a first read, which under change capture is a snapshot.
+        let fresh: Bool
+
+        init(adapter: PostgresAdapter, position: Position, full: Bool, fresh: Bool, batchSize: Int) {
+            (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
         }
 
         mutating func next() throws -> SourceBatch? {
@@ -130,8 +133,8 @@ extension PostgresAdapter {
                 }
                 captureChecked = true
             }
-            if case .start = phase, full || position.snapshot != nil {
-                if full {
+            if case .start = phase, fresh || position.snapshot != nil {
+                if fresh {
                     let last = try adapter.run(session, "SELECT coalesce(max(seq), 0)::text FROM \(changeTable) WHERE source_table = $1",
                         [adapter.options.table])
                     position.sequence = Int64(last.first?.first.flatMap { $0 } ?? "0") ?? 0

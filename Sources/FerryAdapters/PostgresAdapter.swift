@@ -204,7 +204,11 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(checkpoint), full: checkpoint == nil, batchSize: batchSize)
+        Reader(adapter: self, position: try Position(checkpoint), full: false, fresh: checkpoint == nil, batchSize: batchSize)
+    }
+
+    public func readAll(batchSize: Int) throws -> any SourceReader {
+        Reader(adapter: self, position: try Position(nil), full: true, fresh: true, batchSize: batchSize)
     }
 
     /// The last cursor value and physical row id read (ties on the cursor are ordered by
@@ -321,11 +325,13 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             return nil
         }
         _ = try run(session, "RELEASE SAVEPOINT ferry_batch")
-        // Rows not written: in effect if the table holds exactly their version, else older.
+        // Rows not written: in effect if the table holds exactly them (a lost outcome), else
+        // the table holds a newer version or this version with other values.
         var current: Set<String> = []
-        if applied.count < rows.count, let version {
+        if applied.count < rows.count, version != nil {
+            let same = columns.map { "t.\($0) IS NOT DISTINCT FROM r.\($0)" }.joined(separator: " AND ")
             current = Set(try run(session, """
-                SELECT \(identity) FROM \(table) AS t JOIN json_populate_recordset(NULL::\(table), $1::json) AS r ON \(match) WHERE t.\(version) = r.\(version)
+                SELECT \(identity) FROM \(table) AS t JOIN json_populate_recordset(NULL::\(table), $1::json) AS r ON \(match) WHERE \(same)
                 """, [json]).compactMap { $0.first ?? nil })
         }
         return identities.map { applied.contains($0) || current.contains($0) ? .applied : .skippedOlder }
@@ -352,10 +358,10 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             if let version { sql += " WHERE EXCLUDED.\(version) \(row.replacesSameVersion ? ">=" : ">") t.\(version) OR t.\(version) IS NULL" }
         }
         if try !run(session, sql + " RETURNING 1", [json]).isEmpty { return .applied }
-        // Unchanged: if the table holds exactly this version, the record is in effect.
-        if let version {
-            let same = try run(session, "SELECT (t.\(version) = r.\(version))::text FROM \(table) AS t, \(source) WHERE \(match)", [json])
-            if same.first?.first == "true" { return .applied }
+        // Unchanged: if the table holds exactly this row, the record is in effect.
+        if version != nil {
+            let same = columns.map { "t.\($0) IS NOT DISTINCT FROM r.\($0)" }.joined(separator: " AND ")
+            if try !run(session, "SELECT 1 FROM \(table) AS t, \(source) WHERE \(match) AND \(same)", [json]).isEmpty { return .applied }
         }
         return .skippedOlder
     }

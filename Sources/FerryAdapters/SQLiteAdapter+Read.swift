@@ -21,13 +21,16 @@ extension SQLiteAdapter {
 
         let adapter: SQLiteAdapter
         var position: Position
-        /// No checkpoint: every row, whatever the window says.
+        /// Every row, whatever the window says (`readAll`).
         let full: Bool
         let batchSize: Int
         var phase = Phase.start
 
-        init(adapter: SQLiteAdapter, position: Position, full: Bool, batchSize: Int) {
-            (self.adapter, self.position, self.full, self.batchSize) = (adapter, position, full, batchSize)
+        /// No checkpoint: a first read, which under change capture is a snapshot.
+        let fresh: Bool
+
+        init(adapter: SQLiteAdapter, position: Position, full: Bool, fresh: Bool, batchSize: Int) {
+            (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
         }
 
         mutating func next() throws -> SourceBatch? {
@@ -105,11 +108,11 @@ extension SQLiteAdapter {
         /// Under change capture: a snapshot of the table when there is no checkpoint (or one
         /// was under way), else the changes after the last sequence read.
         private mutating func nextChange() throws -> SourceBatch? {
-            if case .start = phase, full || position.snapshot != nil {
-                let last = full ? try adapter.lastChange() : position.rowid
+            if case .start = phase, fresh || position.snapshot != nil {
+                let last = fresh ? try adapter.lastChange() : position.rowid
                 phase = .snapshot(lastSequence: last)
                 position.rowid = last
-                if full { position.snapshot = 0 }
+                if fresh { position.snapshot = 0 }
             }
             switch phase {
             case .snapshot(let last):

@@ -78,7 +78,11 @@ public struct SQLiteAdapter: Source, Sink {
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(checkpoint), full: checkpoint == nil, batchSize: batchSize)
+        Reader(adapter: self, position: try Position(checkpoint), full: false, fresh: checkpoint == nil, batchSize: batchSize)
+    }
+
+    public func readAll(batchSize: Int) throws -> any SourceReader {
+        Reader(adapter: self, position: try Position(nil), full: true, fresh: true, batchSize: batchSize)
     }
 
     /// The checkpoint: last cursor value and rowid (or, under change capture, the last change
@@ -248,12 +252,14 @@ public struct SQLiteAdapter: Source, Sink {
             try db.cachedStatement(sql: plan.upsert(columns, replacingSameVersion: row.replacesSameVersion)).execute(
                 arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
             if db.changesCount > 0 { return .applied }
-            // Unchanged: if the sink already holds exactly this version (an apply whose
-            // outcome a crash lost), the record is in effect, which is what "applied" means.
-            if let version = layout.versionColumn, let incoming = row.values[version] {
-                let statement = try db.cachedStatement(sql: "SELECT \(Self.quote(version)) FROM \(plan.table) WHERE \(plan.keyClause)")
-                let existing = try DatabaseValue.fetchOne(statement, arguments: StatementArguments(keyArguments))
-                if existing == Self.databaseValue(incoming) { return .applied }
+            // Unchanged: if the sink already holds exactly this row (an apply whose outcome a
+            // crash lost), the record is in effect, which is what "applied" means. The same
+            // version with other values is not this record.
+            if layout.versionColumn != nil {
+                let same = columns.map { "\(Self.quote($0)) IS ?" }.joined(separator: " AND ")
+                let statement = try db.cachedStatement(sql: "SELECT 1 FROM \(plan.table) WHERE \(plan.keyClause) AND \(same)")
+                let arguments = keyArguments + columns.map { Self.databaseValue(row.values[$0] ?? .null) }
+                if try Int.fetchOne(statement, arguments: StatementArguments(arguments)) != nil { return .applied }
             }
             return .skippedOlder
         }

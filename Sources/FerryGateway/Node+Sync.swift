@@ -21,7 +21,7 @@ extension Node {
 
         var report = SyncReport(flow: name)
         let cursor = flow.mode == .full ? nil : try store.read { db in try Cursors.get(db, flow: name) }
-        var reader = try adapter.read(since: cursor, batchSize: Self.readBatch)
+        var reader = flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
         while let batch = try reader.next() {
             var records: [FerryCore.Record] = []
             var rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])] = []

@@ -26,7 +26,7 @@ import FerryQueue
             try db.execute(sql: "UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE rowid NOT BETWEEN 21 AND 25", arguments: [stamp])
         }
         let first = try demo.hop("approvals-to-passport", from: jinhong, to: passport)
-        #expect(first.pulled == 25 && first.applied == 25, "rows 21–25 have no approval time yet and stay")
+        #expect(first.pulled == 25 && first.applied == 25, "rows 21–25 have no approval time yet and stay: \(first)")
         let cursor = try jinhong.store.read { db in try Cursors.get(db, flow: "approvals-to-passport") }
         #expect(cursor?.contains(stamp) == true && cursor?.contains("\"rowid\":30") == true, "the sync ended at rowid 30: \(cursor ?? "nil")")
 

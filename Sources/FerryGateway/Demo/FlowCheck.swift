@@ -35,7 +35,7 @@ struct FlowCheck {
         guard let system = deployment.topology.system(named: name) else { return [:] }
         var options = try SQLiteAdapter.options(system.options(for: mapping.entity.name), system: name, baseDirectory: deployment.topology.baseDirectory)
         options.cursor = "rowid"  // every row, stamped or not
-        var reader = try SQLiteAdapter(options: options).read(since: nil, batchSize: 2000)
+        var reader = try SQLiteAdapter(options: options).readAll(batchSize: 2000)
         var records: [String: FerryCore.Record] = [:]
         while let batch = try reader.next() {
             for row in batch.rows {
