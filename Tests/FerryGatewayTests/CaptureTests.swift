@@ -12,7 +12,7 @@ import FerryCore
         _ = try Scaffold.create(in: directory)
         let config = directory.appendingPathComponent("ferry.yaml")
         let text = try String(contentsOf: config, encoding: .utf8)
-        let captured = text.replacingOccurrences(of: "{ table: applications, cursor: updated_at }", with: "{ table: applications, cursor: changes }")
+        let captured = text.replacingOccurrences(of: "{ table: applications, cursor: updated_at, lookback: 5m }", with: "{ table: applications, cursor: changes }")
         #expect(captured != text, "the scaffold's portal line changed; update the test")
         try Data(captured.utf8).write(to: config)
         // Capture first, then the data: triggers see what happens after they exist.

@@ -7,6 +7,9 @@ import FerryCore
 /// Incremental reads that used to skip rows: a row stamped with the last cursor value after
 /// a sync, a late commit carrying an older stamp, rows read again and sent once.
 @Suite struct RealWorldIncrementalReadTests {
+    /// How the scaffold reads the portal's applications.
+    static let portal = "{ table: applications, cursor: updated_at, lookback: 5m }"
+
     /// The last cursor value the portal holds, and the row holding it.
     func newest(_ fixture: TwoZoneFixture) throws -> (stamp: String, appNo: String) {
         let row = try #require(try fixture.portal.read { db in
@@ -40,9 +43,8 @@ import FerryCore
     }
 
     @Test func aLateCommitWithAnOlderStampArrivesWithinTheLookback() throws {
-        let fixture = try TwoZoneFixture("late", edits: [
-            ("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: updated_at, lookback: 5m }"),
-        ])
+        // The scaffold reads the portal with a 5-minute look-back.
+        let fixture = try TwoZoneFixture("late")
         try DemoTests.seedPortal(fixture.directory, count: 6, seed: 6)
         #expect(try fixture.hop().receive.applied == 6)
         let last = try newest(fixture)
@@ -57,15 +59,15 @@ import FerryCore
     }
 
     @Test func adaptersCheckWarnsOfWholeSecondStampsWithoutALookback() throws {
-        let fixture = try TwoZoneFixture("resolution")
+        let fixture = try TwoZoneFixture("resolution", edits: [
+            ("ferry.yaml", Self.portal, "{ table: applications, cursor: updated_at }"),
+        ])
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 8)
         let probes = try AdapterTools.check(config: fixture.config, node: "extranet-gw", system: "portal")
         let warnings = probes.first { $0.entity == "TravelApplication" }?.warnings ?? []
         #expect(warnings.contains { $0.contains("one-second") && $0.contains("lookback") }, "\(warnings)")
 
-        let fixed = try TwoZoneFixture("resolution-fixed", edits: [
-            ("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: updated_at, lookback: 10m }"),
-        ])
+        let fixed = try TwoZoneFixture("resolution-fixed")
         try DemoTests.seedPortal(fixed.directory, count: 2, seed: 8)
         let after = try AdapterTools.check(config: fixed.config, node: "extranet-gw", system: "portal")
         #expect(after.first { $0.entity == "TravelApplication" }?.warnings.contains { $0.contains("one-second") } == false)
@@ -74,7 +76,7 @@ import FerryCore
     @Test func aLookbackThatIsNotATimeSpanOrRowCountIsRefusedWhereItIsWritten() throws {
         #expect(throws: FerryError.self) {
             _ = try TwoZoneFixture("lookback-typo", edits: [
-                ("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: updated_at, lookback: 5 minutes }"),
+                ("ferry.yaml", Self.portal, "{ table: applications, cursor: updated_at, lookback: 5 minutes }"),
             ]).extranet.sync(flow: "applications-in")
         }
     }

@@ -9,7 +9,7 @@ import FerryQueue
 /// Same key, same version, different content: one-second version columns stamp several
 /// changes alike, and the later one must win, never be skipped as a duplicate.
 @Suite struct RealWorldSameVersionTests {
-    static let capture = [("ferry.yaml", "{ table: applications, cursor: updated_at }", "{ table: applications, cursor: changes }")]
+    static let capture = [("ferry.yaml", "{ table: applications, cursor: updated_at, lookback: 5m }", "{ table: applications, cursor: changes }")]
 
     func record(_ status: String, version: String = "2026-02-01T01:30:00Z") -> FerryCore.Record {
         FerryCore.Record(entity: "TravelApplication", key: ["WB001"], version: version, fields: ["status": .string(status)])
