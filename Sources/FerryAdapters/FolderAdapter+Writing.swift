@@ -40,13 +40,14 @@ extension FolderAdapter {
             return values
         }
         var head = "", tail = ""
-        var body: (([String: Value]) -> String)
+        var body: (([String: Value]) -> String?)
         switch options.format {
         case .ndjson:
             body = { String(decoding: CanonicalJSON.encode(.object($0)) + [0x0A], as: UTF8.self) }
         case .xml:
-            if let bad = Set(values.flatMap(\.keys)).sorted().first(where: { !XMLRecordReader.isName($0) }) {
-                throw FerryError.adapter(.permanent, "column \(bad) cannot be an XML element name", hint: "rename it in the mapping")
+            if let bad = Set(values.flatMap(\.keys)).sorted().first(where: { !XMLRecordReader.isColumn($0) }) {
+                throw FerryError.adapter(.permanent, "column \(bad) cannot be an XML element name (or element@attribute)",
+                    hint: "rename it in the mapping")
             }
             head = "<?xml version=\"1.0\" encoding=\"\(output.xmlName)\"?>\n<\(options.rootElement)>\n"
             tail = "</\(options.rootElement)>\n"
@@ -68,7 +69,11 @@ extension FolderAdapter {
         var bytes = output.fileStart(xml: options.format == .xml) + headBytes
         var outcomes: [SinkOutcome] = []
         for row in values {
-            if let encoded = output.encode(body(row)) {
+            guard let text = body(row) else {
+                outcomes.append(.rejected("a value holds a control character XML 1.0 cannot carry; remove it in the mapping"))
+                continue
+            }
+            if let encoded = output.encode(text) {
                 bytes += encoded
                 outcomes.append(.applied)
             } else {

@@ -70,7 +70,10 @@ public struct FolderAdapter: Source, Sink {
         for (key, element) in [("record", \Options.recordElement), ("root", \Options.rootElement)] {
             guard let elementNode = node[key] else { continue }
             let name = try elementNode.string(key)
-            guard format == .xml, XMLRecordReader.isName(name) else { throw elementNode.error("\(key) is an XML element name, for xml") }
+            let valid = key == "record" ? XMLRecordReader.isQualifiedName(name) : XMLRecordReader.isName(name)
+            guard format == .xml, valid else {
+                throw elementNode.error("\(key) is an XML element name, for xml\(key == "record" ? " (with a prefix if you like: gx:Record)" : "")")
+            }
             options[keyPath: element] = name
         }
         if let encodingNode = node["encoding"] { options.encoding = try TextEncoding.option(encodingNode) }

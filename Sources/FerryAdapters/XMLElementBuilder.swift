@@ -4,7 +4,7 @@ import FerryCore
 /// One element of a record being read, and the value it becomes.
 ///
 /// The rules, applied at every level below the record element:
-/// * a child without children is its trimmed text (empty: null) under its name;
+/// * a child without children is its text, exactly (only whitespace, or none: null);
 /// * a child with children is an object of its own children;
 /// * a child's attributes sit beside it as `name@attribute` (`<JE bz="CNY">1280.50</JE>`
 ///   gives `JE` = "1280.50" and `JE@bz` = "CNY");
@@ -33,18 +33,19 @@ struct XMLElementBuilder {
         return String(name[name.index(after: colon)...])
     }
 
-    private var trimmedText: String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// Whether the text is only the indentation around child elements, or nothing.
+    private var isBlank: Bool { text.unicodeScalars.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" } }
 
     /// What the element is inside its parent.
     var value: Value {
         guard children.isEmpty else { return .object(members()) }
-        return trimmedText.isEmpty ? .null : .string(trimmedText)
+        return isBlank ? .null : .string(text)
     }
 
     /// The record this element is: its children, its own attributes, and its text.
     var row: [String: Value] {
         var row = members()
-        if children.isEmpty, !trimmedText.isEmpty { row["#text"] = .string(trimmedText) }
+        if children.isEmpty, !isBlank { row["#text"] = .string(text) }
         for (name, value) in attributes {
             row[row[name] == nil ? name : "@" + name] = .string(value)
         }
@@ -74,7 +75,7 @@ struct XMLElementBuilder {
                 })
             }
         }
-        if !children.isEmpty, !trimmedText.isEmpty { members["#text"] = .string(trimmedText) }
+        if !children.isEmpty, !isBlank { members["#text"] = .string(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
         return members
     }
 }

@@ -123,6 +123,9 @@ final class XMLRecordReader: NSObject, XMLParserDelegate, @unchecked Sendable {
 
     private func located(_ code: Int, line: Int, column: Int) -> FerryError {
         var what = XMLParserErrorText.describe(code, entity: unresolvedEntity)
+        if code == 76, let innermost = open.last {
+            what += " (the element open there is <\(innermost.name)>, from line \(innermost.line))"
+        }
         if code == 5 || code == 77 {
             // libxml2 says "document end" both for a file cut off and for content after the end.
             if let depth = recordDepth, depth >= 1, depth <= open.count, let innermost = open.last {
@@ -226,20 +229,70 @@ final class XMLRecordReader: NSObject, XMLParserDelegate, @unchecked Sendable {
 
     // MARK: writing
 
-    /// One record as XML, for writing: `<record><column>text</column>…</record>`.
-    static func element(_ name: String, _ values: [String: Value], indent: String) -> String {
-        var out = "\(indent)<\(name)>\n"
-        for column in values.keys.sorted() {
-            guard let value = values[column], !value.isNull else {
-                out += "\(indent)  <\(column)/>\n"
+    /// One record as XML, for writing: `<record><column>text</column>…</record>`, the reader's
+    /// rules backwards: a column `X@a` is attribute `a` of element `X`; null is an empty
+    /// element (or an absent attribute); a list or object is its JSON text. A CR is written
+    /// as `&#13;` (and in attributes LF and TAB too), since XML parsers normalise them.
+    /// nil when a value holds a character XML 1.0 cannot carry (most C0 controls).
+    static func element(_ name: String, _ values: [String: Value], indent: String) -> String? {
+        var attributes: [String: [(name: String, text: String)]] = [:]
+        var elements = Set<String>()
+        for (column, value) in values {
+            guard let at = column.firstIndex(of: "@") else {
+                elements.insert(column)
                 continue
             }
-            out += "\(indent)  <\(column)>\(escape(value.text ?? String(decoding: CanonicalJSON.encode(value), as: UTF8.self)))</\(column)>\n"
+            let element = String(column[..<at])
+            elements.insert(element)
+            if let text = FolderAdapter.cellText(value) {
+                attributes[element, default: []].append((String(column[column.index(after: at)...]), text))
+            }
         }
-        return out + "\(indent)</\(name)>\n"
+        var out = "\(indent)<\(XMLElementBuilder.localName(name))>\n"
+        for column in elements.sorted() {
+            var tag = column
+            for attribute in (attributes[column] ?? []).sorted(by: { $0.name < $1.name }) {
+                guard let text = escape(attribute.text, attribute: true) else { return nil }
+                tag += " \(attribute.name)=\"\(text)\""
+            }
+            guard let text = values[column].flatMap(FolderAdapter.cellText) else {
+                out += "\(indent)  <\(tag)/>\n"
+                continue
+            }
+            guard let escaped = escape(text, attribute: false) else { return nil }
+            out += "\(indent)  <\(tag)>\(escaped)</\(column)>\n"
+        }
+        return out + "\(indent)</\(XMLElementBuilder.localName(name))>\n"
     }
 
-    static func escape(_ text: String) -> String { Markup.escape(text) }
+    /// Text as XML character data; nil when it holds a character XML 1.0 does not allow
+    /// (its Char production: TAB, LF, CR and from U+0020 on, less U+FFFE and U+FFFF).
+    static func escape(_ text: String, attribute: Bool) -> String? {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r": out += "&#13;"
+            case "\n" where attribute: out += "&#10;"
+            case "\t" where attribute: out += "&#9;"
+            case "\n", "\t": out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: return nil
+            default: out += Markup.escape(String(scalar))
+            }
+        }
+        return out
+    }
+
+    /// A column name the writer can use: an element name, or `element@attribute`.
+    static func isColumn(_ name: String) -> Bool {
+        let parts = name.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count <= 2 && parts.allSatisfy { isName(String($0)) }
+    }
+
+    /// `name` or `prefix:name`: what `record:` may be.
+    static func isQualifiedName(_ name: String) -> Bool {
+        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count <= 2 && parts.allSatisfy { isName(String($0)) }
+    }
 
     /// XML 1.0 names, the common ASCII subset plus CJK letters: what a column can be called.
     static func isName(_ name: String) -> Bool {

@@ -134,6 +134,33 @@ import FerryCore
             "\(String(describing: error))")
     }
 
+    /// What the reader gives, the writer writes back: `X@a` as attributes, line breaks and
+    /// leading spaces exactly, and a value XML cannot carry refused alone.
+    @Test func writtenFilesReadBackWithAttributesAndExactText() throws {
+        let sink = try source()
+        let values: [[String: Value]] = [
+            ["id": "1", "JE": "1280.50", "JE@bz": "CNY", "BZ": "  a\r\nb ", "DH@lx": "手机 \"1\"\n"],
+            ["id": "2", "JE": "\u{1}", "BZ": .null],
+        ]
+        let outcomes = try sink.apply(values.map { SinkRow(key: ["id": $0["id"] ?? .null], values: $0) })
+        #expect(outcomes[0] == .applied)
+        guard case .rejected(let reason) = outcomes[1] else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(reason.contains("control character"))
+        try fixture.readBack()
+        let rows = try fixture.read(try source()).rows
+        #expect(rows == [["id": "1", "JE": "1280.50", "JE@bz": "CNY", "BZ": "  a\r\nb ", "DH": .null, "DH@lx": "手机 \"1\"\n"]])
+    }
+
+    @Test func aPrefixedRecordOptionIsAccepted() throws {
+        let node = try ConfigNode.parse("folder: in\nrecord: gx:Record\n", file: "ferry.yaml")
+        #expect(try FolderAdapter.options(node, format: .xml, system: "s", baseDirectory: fixture.root).recordElement == "gx:Record")
+        let bad = try ConfigNode.parse("folder: in\nrecord: a:b:c\n", file: "ferry.yaml")
+        #expect(throws: FerryError.self) { try FolderAdapter.options(bad, format: .xml, system: "s", baseDirectory: fixture.root) }
+    }
+
     @Test func prologScannerFindsDeclarationsSplitAcrossBlocks() {
         var scanner = XMLPrologScanner()
         let text = Array("<?xml version='1.0'?>\n<!-- <!ENTITY no 'x'> -->\n<!DOCTYPE r [ <!ATTLIST r a CDATA '>]'> <!ENTITY yes 'y'> ]><r/>".utf8)
