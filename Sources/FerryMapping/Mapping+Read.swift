@@ -78,7 +78,12 @@ extension Mapping {
         // A list kept as text: blank text is the empty list (what writing [] leaves), which is
         // present and held to min:, not an absence.
         if case .list = spec.type, case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { return .list([]) }
-        if case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { raw = .null }
+        // An empty string is a value, not an absence: a text field cleared at the source stays
+        // cleared at the target, and a NOT NULL DEFAULT '' column still takes it. Only fields
+        // whose type cannot hold blank text (numbers, dates, codes) read it as no value.
+        let blank: Bool
+        if case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { blank = true } else { blank = false }
+        if blank, spec.type != .string || rule.translate != nil { raw = .null }
         if raw.isNull, let fallback = rule.defaultValue { raw = .string(fallback) }
         if raw.isNull { return .null }
         if case .list(let elementType) = spec.type {
@@ -105,9 +110,11 @@ extension Mapping {
         guard var text = raw.text else {
             throw MappingIssue(field: field, rule: "type", message: "expected a single value, found a nested one")
         }
+        let wasBlank = text.allSatisfy(\.isWhitespace)
         for transform in transforms { text = transform.apply(text) }
-        // A transform that leaves nothing (an extract that found nothing) leaves no value.
-        if text.isEmpty && !transforms.isEmpty { return .null }
+        // A transform that leaves nothing of real text (an extract that found nothing) leaves
+        // no value; blank text trimmed stays the empty string it was.
+        if text.isEmpty && !transforms.isEmpty && !wasBlank { return .null }
         // Messages quote the value only masked when the field is personal.
         var shown: String { personal ? Masking.mask(text) : text }
         if let issue = ControlCharacters.issue(in: text, field: field) { throw issue }
@@ -165,7 +172,9 @@ extension EntitySchema {
         var issues: [MappingIssue] = []
         for spec in self.fields {
             let value = fields[spec.name] ?? .null
-            if value.isNull {
+            // Required means present and not empty text: a key, a version or a required field
+            // of '' names nothing.
+            if value.isNull || (value == .string("") && (spec.required || key.contains(spec.name) || spec.name == version)) {
                 if spec.required || key.contains(spec.name) || spec.name == version {
                     issues.append(MappingIssue(field: spec.name, rule: "required", message: "is required"))
                 }

@@ -28,7 +28,7 @@ public struct Mapping: Sendable {
     public var file: String
     let patterns: [String: NSRegularExpressionBox]
     /// Columns the mapping reads or deliberately ignores; anything else is "unmapped".
-    let knownColumns: Set<String>
+    public let knownColumns: Set<String>
 
     /// The system columns this mapping reads or writes.
     public var columns: [String] { rules.flatMap { $0.column.map { [$0] } ?? $0.concat } }
