@@ -54,7 +54,7 @@ public struct AirbyteAdapter: Source, Sink {
         let log = ConnectorLog(name: connector, redact: redact)
         let process = try ConnectorProcess(command: options.command, arguments: arguments, name: connector, workingDirectory: options.workingDirectory,
             timeout: options.timeoutSeconds, takesInput: false, log: log)
-        return AirbyteRun(verb: verb, connector: connector, command: options.command.first ?? "", process: process, directory: directory, log: log)
+        return AirbyteRun(verb: verb, connector: connector, process: process, directory: directory, log: log)
     }
 
     // MARK: Source

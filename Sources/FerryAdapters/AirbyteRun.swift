@@ -6,16 +6,14 @@ import FerryCore
 final class AirbyteRun {
     let verb: String
     let connector: String
-    /// The executable as the topology names it.
-    let command: String
     let process: ConnectorProcess
     let directory: PrivateDirectory
     let log: ConnectorLog
     /// The first line of the last ERROR or FATAL log message.
     private(set) var lastError: String?
 
-    init(verb: String, connector: String, command: String, process: ConnectorProcess, directory: PrivateDirectory, log: ConnectorLog) {
-        (self.verb, self.connector, self.command, self.process, self.directory, self.log) = (verb, connector, command, process, directory, log)
+    init(verb: String, connector: String, process: ConnectorProcess, directory: PrivateDirectory, log: ConnectorLog) {
+        (self.verb, self.connector, self.process, self.directory, self.log) = (verb, connector, process, directory, log)
     }
 
     deinit {
@@ -69,14 +67,9 @@ final class AirbyteRun {
     /// Waits for the exit; a non-zero status is an error naming the last thing the connector
     /// said was wrong (its last ERROR log, or its standard error).
     func finished() throws {
-        let status = process.exitStatus()
+        let status = try process.exitStatus()
         directory.remove()
         guard status != 0 else { return }
-        // 126/127: env could not run the command at all (POSIX shell convention).
-        if status == 126 || status == 127, lastError == nil {
-            throw FerryError.adapter(.configuration, "cannot run \(command): \(status == 127 ? "not found" : "not executable")",
-                hint: "command: is the connector's executable, on PATH or a path from the topology's folder (e.g. a venv's bin/source-faker)")
-        }
         let why = lastError ?? process.errorTail.last
         throw FerryError.adapter(.retryable, "\(connector) \(verb) exited with status \(status)" + (why.map { ": \($0)" } ?? ""),
             hint: "see the connector's log lines above; run it by hand with FERRY_LOG_LEVEL=debug for more")

@@ -8,7 +8,7 @@ final class ConnectorProcess: @unchecked Sendable {
     // Sendable: the standard-error thread touches only `tail`, the writer thread only the
     // input pipe; everything else stays on the caller's thread.
     let name: String
-    private let process = Process()
+    private let process: ChildProcess
     private let output = Pipe()
     private let errors = Pipe()
     private let input: Pipe?
@@ -26,23 +26,27 @@ final class ConnectorProcess: @unchecked Sendable {
     private static let pipesSafe: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// Starts `command` followed by `arguments`, found on PATH (or a path relative to
-    /// `workingDirectory`). Without `takesInput` its standard input is /dev/null.
-    /// `name` is how messages call the program.
+    /// `workingDirectory`), in `workingDirectory`. Without `takesInput` its standard input
+    /// is /dev/null. `name` is how messages call the program.
+    /// - Throws: a configuration error when the program cannot be started.
     init(command: [String], arguments: [String] = [], name: String, workingDirectory: URL?, timeout: Int, takesInput: Bool, log: ConnectorLog) throws {
         Self.pipesSafe
         self.name = name
         self.timeout = timeout
         tail = ErrorTail(log: log)
         input = takesInput ? Pipe() : nil
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command + arguments
-        process.currentDirectoryURL = workingDirectory
-        process.standardInput = input ?? FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch {
-            throw FerryError.adapter(.configuration, "cannot start \(command.joined(separator: " "))", hint: "check command: in the system's options")
+        let nothing = FileHandle.nullDevice
+        do {
+            process = try ChildProcess(command: command + arguments, directory: workingDirectory,
+                input: input?.fileHandleForReading.fileDescriptor ?? nothing.fileDescriptor,
+                output: output.fileHandleForWriting.fileDescriptor, error: errors.fileHandleForWriting.fileDescriptor)
+        } catch let error as SpawnError {
+            throw Self.cannotRun(command.first ?? "", error.reason)
         }
+        // The program holds its own ends now; ours must close, or its exit is never seen.
+        try? output.fileHandleForWriting.close()
+        try? errors.fileHandleForWriting.close()
+        try? input?.fileHandleForReading.close()
         // The thread holds the tail, not the process object, so dropping a half-read
         // process still stops the program.
         let handle = errors.fileHandleForReading
@@ -67,7 +71,7 @@ final class ConnectorProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        process.terminate()
     }
 
     /// The last lines the program wrote on standard error, secrets hidden.
@@ -110,16 +114,36 @@ final class ConnectorProcess: @unchecked Sendable {
         }
     }
 
-    /// Waits for the program to end (its output is drained) and returns its exit status.
-    func exitStatus() -> Int32 {
-        process.waitUntilExit()
-        _ = tail.done.wait(timeout: .now() + 5)
-        return process.terminationStatus
+    static func cannotRun(_ program: String, _ reason: String) -> FerryError {
+        FerryError.adapter(.configuration, "cannot run \(program): \(reason)",
+            hint: "command: is the program, on PATH or a path from the topology's folder (e.g. a venv's bin/source-faker)")
     }
 
-    func stop() {
-        if process.isRunning { process.terminate() }
+    /// Waits for the program to end once its output has ended, at most the timeout (then it
+    /// is stopped), and returns its exit status; 125 to 127 become a configuration error.
+    func exitStatus() throws -> Int32 {
+        let deadline = Date().addingTimeInterval(TimeInterval(timeout))
+        var status = process.exitStatus(waiting: false)
+        while status == nil, Date() < deadline {
+            usleep(20_000)
+            status = process.exitStatus(waiting: false)
+        }
+        guard let status else {
+            stop()
+            throw FerryError.adapter(.retryable, "\(name) closed its output but did not exit within \(timeout) s and was stopped",
+                hint: "raise timeout: in the system's options if it is just slow")
+        }
+        _ = tail.done.wait(timeout: .now() + 2)
+        switch status {
+        case 125: throw Self.cannotRun(name, "the topology's folder cannot be entered")
+        case 126: throw Self.cannotRun(name, tail.lines.last ?? "not executable")
+        case 127: throw Self.cannotRun(name, tail.lines.last ?? "not found")
+        default: return status
+        }
     }
+
+    /// Stops the program and the children it started (SIGTERM, then SIGKILL).
+    func stop() { process.terminate() }
 
     /// Reads what the program has written, waiting in short slices so that a program that
     /// has exited ends the output even when a child it left behind still holds the pipe

@@ -73,7 +73,7 @@ public struct ExecAdapter: Source, Sink {
         func next() throws -> [String: Value]? {
             while true {
                 guard let line = try process.line() else {
-                    let status = process.exitStatus()
+                    let status = try process.exitStatus()
                     guard status == 0 else {
                         throw FerryError.adapter(.retryable, "\(name) exited with status \(status)" + (process.errorTail.last.map { ": \($0)" } ?? ""),
                             hint: "see its standard error and LOG messages")

@@ -69,6 +69,10 @@ import FerryCore
 
     /// A connector written as a shell script; `$1` is the verb.
     func script(_ body: String, timeout: Int = 20) throws -> AirbyteAdapter {
+        try scriptIn(body, timeout: timeout).adapter
+    }
+
+    func scriptIn(_ body: String, timeout: Int = 20) throws -> (adapter: AirbyteAdapter, directory: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-airbyte-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("source-script")
@@ -79,18 +83,19 @@ import FerryCore
         options.stream = "users"
         options.timeoutSeconds = timeout
         options.workingDirectory = directory
-        return AirbyteAdapter(options: options)
+        return (AirbyteAdapter(options: options), directory)
     }
 
     static let catalog = #"echo '{"type":"CATALOG","catalog":{"streams":[{"name":"users","json_schema":{"properties":{"id":{}}},"supported_sync_modes":["full_refresh"]}]}}'"#
 
     @Test func filesArePrivateHoldTheTypedConfigAndAreRemovedAfterwards() throws {
-        let source = try script("""
+        let (source, directory) = try scriptIn("""
             case "$1" in
             discover) \(Self.catalog) ;;
             read)
               dir=$(dirname "$3")
-              printf '{"type":"RECORD","record":{"stream":"users","data":{"config":%s,"mode":"%s","dir":"%s","args":"%s"}}}\\n' "$(cat "$3")" "$(stat -c %a "$3")" "$dir" "$*"
+              blocked=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/self/status)
+              printf '{"type":"RECORD","record":{"stream":"users","data":{"config":%s,"mode":"%s","dir":"%s","args":"%s","blocked":"%s","cwd":"%s"}}}\\n' "$(cat "$3")" "$(stat -c %a "$3")" "$dir" "$*" "$blocked" "$(pwd)"
               ;;
             esac
             """)
@@ -99,10 +104,12 @@ import FerryCore
         #expect(try reader.next() == nil)
         #expect(row["config"] == .object(["token": "tok-SECRET-123", "count": .int(3)]))
         #expect(row["mode"] == "600")
+        #expect(row["blocked"] == "0000000000000000", "the connector starts with no signal blocked, so it can be stopped")
+        #expect(row["cwd"]?.text == directory.path, "it runs in the topology's folder")
         let args = row["args"]?.text ?? ""
         #expect(args.hasPrefix("read --config ") && args.contains(" --catalog ") && !args.contains("--state"), "\(args)")
-        let directory = try #require(row["dir"]?.text)
-        #expect(!FileManager.default.fileExists(atPath: directory), "the private directory is removed when the read ends")
+        let privateDirectory = try #require(row["dir"]?.text)
+        #expect(!FileManager.default.fileExists(atPath: privateDirectory), "the private directory is removed when the read ends")
     }
 
     @Test func aCrashWithoutATraceSaysWhatTheConnectorLastSaid() throws {
@@ -130,11 +137,17 @@ import FerryCore
             hint: "see the connector's log lines above; run it by hand with FERRY_LOG_LEVEL=debug for more")) { _ = try source.spec() }
     }
 
-    @Test func aSilentConnectorIsStopped() throws {
-        let source = try script("exec sleep 30", timeout: 1)
+    @Test func aSilentConnectorIsStoppedWithTheChildrenItStarted() throws {
+        let (source, directory) = try scriptIn("sleep 30 & echo $! > child.pid; echo $$ > main.pid; wait", timeout: 1)
         let started = Date()
         #expect(throws: FerryError.self) { try source.check() }
         #expect(Date().timeIntervalSince(started) < 10)
+        let pids = try ["main.pid", "child.pid"].map {
+            try #require(Int32(String(decoding: try Data(contentsOf: directory.appendingPathComponent($0)), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        for _ in 0..<50 where pids.contains(where: { kill($0, 0) == 0 }) { usleep(100_000) }
+        #expect(pids.allSatisfy { kill($0, 0) != 0 }, "the connector and its child are gone, not left running")
     }
 
     @Test func aCommandThatIsNotAConnectorSaysSo() throws {
