@@ -34,8 +34,7 @@ extension HTTPAdapter {
     /// Judges a 2xx answer to a write the same way (an answer that is not a JSON object,
     /// like an empty 204 or a list of results, carries no envelope and passes).
     func judgeWrite(_ response: HTTPClient.Response, method: String, url: String) throws {
-        guard !response.body.isEmpty, case .object? = try? CanonicalJSON.decode(response.body) else { return }
-        let answer = (try? CanonicalJSON.decode(response.body)) ?? .null
+        guard !response.body.isEmpty, let answer = try? CanonicalJSON.decode(response.body), case .object = answer else { return }
         let failed = options.success.map { !$0.holds(on: answer) } ?? Self.errorEnvelope(answer, message: systemMessage(in: answer))
         if failed { throw failedInside(answer, status: response.status, method: method, url: url, reading: false) }
     }
@@ -43,7 +42,7 @@ extension HTTPAdapter {
     /// A body that reports a failure without a declared predicate: an object whose
     /// `success` or `ok` is false, or whose numeric `code`/`errcode`/`error_code` is neither
     /// 0 nor 2xx, together with an error text (`msg`, `message`, `errmsg`, …) that does not
-    /// itself say success ("ok", "success", "…成功").
+    /// itself say success ("ok", "success", "created", "…成功").
     static func errorEnvelope(_ answer: Value, message: String?) -> Bool {
         guard case .object(let fields) = answer, let message else { return false }
         if fields["success"] == .bool(true) || fields["ok"] == .bool(true) || saysSuccess(message) { return false }
@@ -58,7 +57,7 @@ extension HTTPAdapter {
 
     static func saysSuccess(_ message: String) -> Bool {
         let text = message.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        if ["ok", "success", "succeeded", "successful", "done"].contains(text) { return true }
+        if ["ok", "success", "succeeded", "successful", "done", "created", "updated", "saved", "accepted"].contains(text) { return true }
         return text.hasSuffix("成功") && !text.contains("不成功") && !text.contains("未成功")
     }
 

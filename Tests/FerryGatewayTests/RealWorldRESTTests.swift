@@ -221,4 +221,124 @@ import FerrySeal
             #expect(error?.location == .file(SourceLocation(file: "ferry.yaml", line: 1, column: column)), "\(yaml): \(String(describing: error))")
         }
     }
+
+    // MARK: through a deployment
+
+    /// A one-node deployment copying entity Note from REST collection `C-src` to `C-dst`,
+    /// the source read through the server's `style` path with `sourceOptions` (where `URL` stands for its URL).
+    func deployment(_ system: RESTSystem, style: String, sourceOptions: String) throws -> (config: String, source: String, target: String) {
+        let directory = DemoTests.temporary("rest-deployment")
+        for folder in ["entities", "codes", "mappings", "keys"] {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let collection = directory.lastPathComponent
+        try Data("""
+            entity: Note
+            key: [id]
+            version: updated
+            fields:
+              id:      { type: string, required: true }
+              remark:  { type: string }
+              note:    { type: string }
+              updated: { type: timestamp }
+            """.utf8).write(to: directory.appendingPathComponent("entities/note.yaml"))
+        for name in ["src", "dst"] {
+            try Data("""
+                system: \(name)
+                entity: Note
+                unmapped_fields: drop
+                fields:
+                  id:      { column: id }
+                  remark:  { column: remark }
+                  note:    { column: note }
+                  updated: { column: updated, format: "yyyy-MM-dd HH:mm:ss" }
+                """.utf8).write(to: directory.appendingPathComponent("mappings/\(name).yaml"))
+        }
+        _ = try NodeKey.generate(node: "n").write(to: directory.appendingPathComponent("keys"), name: "n")
+        let source = sourceOptions.replacingOccurrences(of: "URL", with: system.url("/\(style)/\(collection)-src"))
+        let config = directory.appendingPathComponent("ferry.yaml").path
+        try Data("""
+            title: REST to REST
+            codes: codes
+            zones:
+              z: { title: one zone }
+            nodes:
+              n: { zone: z, store: sqlite:state/n.db, key: keys/n.key }
+            trust:
+              n: keys/n.pub
+            entities:
+              Note: entities/note.yaml
+            systems:
+              src:
+                zone: z
+                level: municipal
+                adapter: http
+                options: \(source)
+                maps:
+                  Note: { file: mappings/src.yaml }
+              dst:
+                zone: z
+                level: municipal
+                adapter: http
+                options: { url: "\(system.url("/c/\(collection)-dst"))", record_url: "/c/\(collection)-dst/{id}" }
+                maps:
+                  Note: { file: mappings/dst.yaml }
+            flows:
+              - { name: copy, entity: Note, from: src, to: [dst] }
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        return (config, "\(collection)-src", "\(collection)-dst")
+    }
+
+    @Test func checkAndAdaptersCheckWarnOfOffsetPagingWithAnIncrementalCursor() throws {
+        let system = try RESTSystem()
+        let offset = try deployment(system, style: "offset", sourceOptions: """
+            { url: "URL", paging: offset, items: data.rows, cursor: updated, since_param: updated_since }
+            """)
+        try system.seed(offset.source, [["id": "N1", "remark": "x", "updated": "2026-11-24 09:00:00"]])
+        let notes = try Deployment.load(offset.config).check().notes
+        #expect(notes.contains { $0.hasPrefix("system src, Note: warning: paging: offset") && $0.contains("keyset") }, "\(notes)")
+        let probe = try AdapterTools.check(config: offset.config, node: "n", system: "src")
+        #expect(probe.first?.warnings.contains { $0.contains("can skip a record for good") } == true, "\(probe)")
+
+        let keyset = try deployment(system, style: "keyset", sourceOptions: """
+            { url: "URL", paging: keyset, keyset: [updated, id], after_param: [after_updated, after_id], cursor: updated }
+            """)
+        #expect(!(try Deployment.load(keyset.config).check().notes.contains { $0.contains("warning") }))
+    }
+
+    @Test func anEmptyStringStaysEmptyAndNullStaysNullFromSourceToTarget() throws {
+        let system = try RESTSystem()
+        let setup = try deployment(system, style: "keyset", sourceOptions: """
+            { url: "URL", paging: keyset, keyset: [updated, id], after_param: [after_updated, after_id], page_size: 2, cursor: updated, success: "code in [0, null]" }
+            """)
+        try system.seed(setup.source, [
+            ["id": "E1", "remark": "", "note": .null, "updated": "2026-11-24 09:00:00"],
+            ["id": "E2", "remark": "备注", "note": "说明", "updated": "2026-11-24 09:01:00"],
+            ["id": "E3", "remark": .null, "note": "", "updated": "2026-11-24 09:02:00"],
+        ])
+        let node = try Node(deployment: Deployment.load(setup.config), name: "n", logger: Logger(label: "test"))
+        let first = try node.sync(flow: "copy")
+        #expect(first.pulled == 3 && first.quarantined == 0, "\(first)")
+        func held() throws -> [String: [String: Value]] {
+            Dictionary(try system.records(setup.target).map { ($0["id"]?.text ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        var target = try held()
+        #expect(target["E1"]?["remark"] == .some(.string("")), "\"\" arrived as \(String(describing: target["E1"]?["remark"]))")
+        #expect(target["E1"]?["note"] == .some(.null), "null must be sent as null, not left out: \(String(describing: target["E1"]))")
+        #expect(target["E3"]?["remark"] == .some(.null) && target["E3"]?["note"] == .some(.string("")), "\(String(describing: target["E3"]))")
+
+        // Clearing a field at the source clears it at the target: "" and null both travel.
+        try system.seed(setup.source, [["id": "E2", "remark": "", "note": .null, "updated": "2026-11-24 10:00:00"]])
+        let second = try node.sync(flow: "copy")
+        #expect(second.pulled == 1, "\(second)")
+        target = try held()
+        #expect(target["E2"]?["remark"] == .some(.string("")) && target["E2"]?["note"] == .some(.null), "\(String(describing: target["E2"]))")
+
+        // An expired token inside a 200 stops the sync and the next sync still gets the change.
+        try system.seed(setup.source, [["id": "E1", "remark": "补", "note": .null, "updated": "2026-11-24 11:00:00"]])
+        try system.fault("/keyset/", body: Self.expired)
+        #expect(throws: FerryError.self) { try node.sync(flow: "copy") }
+        #expect(try node.sync(flow: "copy").pulled == 1)
+        #expect(try held()["E1"]?["remark"] == .some(.string("补")))
+    }
 }
