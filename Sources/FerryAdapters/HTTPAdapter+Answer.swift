@@ -78,13 +78,14 @@ extension HTTPAdapter {
     }
 
     /// The failure a 2xx answer reported, classed: a code that says the credentials were
-    /// refused (401, 403, 40101…, or one listed in `auth_codes`) is a configuration error an
-    /// operator must see; anything else is retried by the queue.
+    /// refused (401, 403, 40101…, or one listed in `auth_codes`), or a text that speaks of
+    /// tokens, signatures or expiry, is a configuration error an operator must see; anything
+    /// else is retried by the queue.
     func failedInside(_ answer: Value, status: Int, method: String, url: String, reading: Bool) -> FerryError {
         let failing = options.success?.failing(on: answer) ?? []
         let codes = (failing.compactMap(\.value) + Self.codeMembers.compactMap { Self.member($0, of: answer) }).compactMap(Self.codeText)
         let code = codes.first
-        let refused = codes.contains { isAuthCode($0) }
+        let refused = codes.contains { isAuthCode($0) } || Self.speaksOfCredentials(systemMessage(in: answer) ?? "")
         var text = "\(method) \(HTTPClient.redacted(url)) answered \(status), but the answer reports a failure"
         if let code { text += " (code \(code))" }
         if let said = systemMessage(in: answer) { text += ": \(said)" }
@@ -108,6 +109,16 @@ extension HTTPAdapter {
         case .string(let s) where s.count <= 12 && !s.isEmpty: return scrub(s)
         default: return nil
         }
+    }
+
+    /// Words systems use when they refuse credentials, whatever their code (WeChat's 42001
+    /// "access_token expired", "令牌已过期", "签名错误").
+    static let credentialWords = ["token", "令牌", "unauthori", "forbidden", "credential", "expired", "过期", "未授权", "无权", "认证",
+        "鉴权", "未登录", "登录失效", "signature", "签名", "appkey", "app_key", "appsecret", "secret"]
+
+    static func speaksOfCredentials(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return credentialWords.contains { text.contains($0) }
     }
 
     func isAuthCode(_ code: String) -> Bool {

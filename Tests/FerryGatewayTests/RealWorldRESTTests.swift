@@ -59,6 +59,13 @@ import FerrySeal
         let busy = failure { _ = try readAll(source, since: first.checkpoint) }
         #expect(busy?.adapterFailure == .retryable)
         #expect(busy?.message.contains("系统繁忙") == true)
+
+        // Refused credentials under other codes: a text about the token, or a code listed in auth_codes.
+        try system.fault("/envelope/", body: .object(["code": 42001, "msg": "access_token expired"]))
+        #expect(failure { _ = try readAll(source, since: first.checkpoint) }?.adapterFailure == .configuration)
+        let listed = try adapter("{ url: \"\(system.url("/envelope/people"))\", items: data, success: \"code == 0\", auth_codes: [10086] }")
+        try system.fault("/envelope/", body: .object(["code": 10086, "msg": "请重新获取"]))
+        #expect(failure { _ = try readAll(listed) }?.adapterFailure == .configuration)
     }
 
     @Test func withoutADeclaredPredicateAnErrorEnvelopeWithNoRecordsIsNotReadAsNoChanges() throws {
