@@ -105,9 +105,9 @@ extension Node {
         route: SyncRoute
     ) throws -> (fresh: Int, unchanged: Int, oversized: Int) {
         let name = route.flow.name
-        var oversized: [(key: String, reason: String, line: [UInt8])] = []
+        let (lines, oversized) = Self.envelopes(records, flow: name, maxLine: BundleReader.Limits().maxLineSize)
+        let records = lines.map(\.record)
         return try transaction { db in
-            oversized.removeAll()
             // A re-drive of quarantined rows pulls nothing: only a read is audited as a pull.
             if !batch.checkpoint.isEmpty {
                 try audit.append(db, AuditEvent(.pulled, flow: name, details: [
@@ -122,27 +122,15 @@ extension Node {
             for bad in batch.malformed {
                 try quarantine(db, flow: name, key: "-", rules: ["malformed"], fields: [], issues: bad.reason, position: bad.position, raw: bad.raw)
             }
-            // A record too large for a bundle line would be sealed, shipped and then refused
-            // by the receiver: it is stopped here, where it can still be fixed.
-            let maxLine = BundleReader.Limits().maxLineSize
-            var lines: [[UInt8]] = []
-            var records = records
-            records.removeAll { record in
-                let line = RecordEnvelope(flow: name, record: record).line
-                guard line.count > maxLine else { lines.append(line); return false }
-                let reason = "the record is \(line.count) bytes, over the \(maxLine) bytes a bundle line may hold; "
-                    + "shorten its largest field at the source, or carry the content as a document"
-                oversized.append((Masking.mask(record.displayKey), reason, line))
-                return true
-            }
             for entry in oversized {
                 try quarantine(db, flow: name, key: entry.key, rules: ["max_record_size"], fields: [], issues: entry.reason, position: "-", raw: entry.line)
             }
-            let digests = lines.map { Array(FerrySeal.Hasher.sha256($0).prefix(16)) }
             var lastSent = try SentDigests.lookup(db, flow: name, keys: records.map(\.keyString))
             var fresh: [(record: FerryCore.Record, line: [UInt8])] = []
             var sent: [(key: String, digest: [UInt8])] = []
-            for ((record, line), digest) in zip(zip(records, lines), digests) where lastSent[record.keyString] != digest {
+            for (record, line) in lines {
+                let digest = Array(FerrySeal.Hasher.sha256(line).prefix(16))
+                guard lastSent[record.keyString] != digest else { continue }
                 lastSent[record.keyString] = digest
                 fresh.append((record, line))
                 sent.append((record.keyString, digest))
@@ -178,6 +166,28 @@ extension Node {
             if route.flow.mode == .incremental { try Cursors.set(db, flow: name, value: batch.checkpoint) }
             return (fresh.count, records.count - fresh.count, oversized.count)
         }
+    }
+
+    /// Each record's envelope line, and the records whose line is larger than a bundle may
+    /// hold: those would be sealed, shipped and then refused by the receiver, so they are
+    /// stopped here, where they can still be fixed.
+    static func envelopes(_ records: [FerryCore.Record], flow: String, maxLine: Int)
+        -> (lines: [(record: FerryCore.Record, line: [UInt8])], oversized: [(key: String, reason: String, line: [UInt8])])
+    {
+        var lines: [(record: FerryCore.Record, line: [UInt8])] = []
+        var oversized: [(key: String, reason: String, line: [UInt8])] = []
+        lines.reserveCapacity(records.count)
+        for record in records {
+            let line = RecordEnvelope(flow: flow, record: record).line
+            guard line.count > maxLine else {
+                lines.append((record, line))
+                continue
+            }
+            let reason = "the record is \(line.count) bytes, over the \(maxLine) bytes a bundle line may hold; "
+                + "shorten its largest field at the source, or carry the content as a document"
+            oversized.append((Masking.mask(record.displayKey), reason, line))
+        }
+        return (lines, oversized)
     }
 
     /// Keeps one refused row: its reasons in the clear, its raw input sealed with this node's
