@@ -50,7 +50,8 @@ extension HTTPAdapter {
                 guard case .object(let record) = item else {
                     throw HTTPAdapter.notAnObject(index, url: url ?? "")
                 }
-                if let field = adapter.options.cursorField, let value = record[field], !value.isNull,
+                // An empty stamp is no stamp, like null: it must not become the checkpoint.
+                if let field = adapter.options.cursorField, let value = record[field], !value.isNull, value != .string(""),
                     since.map({ HTTPAdapter.precedes($0, value) }) ?? true
                 {
                     since = value
