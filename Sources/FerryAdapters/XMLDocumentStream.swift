@@ -17,6 +17,7 @@ final class XMLDocumentStream: InputStream {
     private var offset = 0
     private var started = false
     private var prolog = XMLPrologScanner()
+    private var instructions = XMLInstructionGuard()
     /// Why reading stopped, when it was Ferry that stopped it.
     private(set) var failure: FerryError?
 
@@ -124,6 +125,7 @@ final class XMLDocumentStream: InputStream {
             }
         }
         if let finding = prolog.feed(block) { throw refusal(finding) }
+        block = instructions.filter(block)
         return true
     }
 

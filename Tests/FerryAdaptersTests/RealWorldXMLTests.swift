@@ -161,6 +161,33 @@ import FerryCore
         #expect(throws: FerryError.self) { try FolderAdapter.options(bad, format: .xml, system: "s", baseDirectory: fixture.root) }
     }
 
+    /// Foundation's parser on Linux crashes on `<?x?>` (an instruction without data); such
+    /// instructions are read as the empty instructions they are, anywhere in the document.
+    @Test func anInstructionWithoutDataDoesNotCrash() throws {
+        try fixture.drop("a.xml", "<?pi?><r><?x?><Record><?y?><v>1</v><?z?></Record></r><?end?>")
+        #expect(try fixture.read(try source()).rows == [["v": "1"]])
+        let cut = FolderFixture()
+        try cut.drop("b.xml", "<?pi?>cords xmlns:gx=\"urn:gx\"6<gx:Recordd>1</gx:id><gx")
+        #expect(try cut.refusal(try cut.adapter(.xml) { $0.recordElement = "Record" }) != nil)
+    }
+
+    /// The mend touches instructions only: comments, CDATA, attribute values and DOCTYPE
+    /// literals pass unchanged, whichever way the blocks fall.
+    @Test func theInstructionMendChangesNothingElse() {
+        let document = "<!DOCTYPE r [<!ATTLIST r a CDATA '<?q?>'><?in?><!-- <?c?> -->]><r a='<?v?>'><![CDATA[<?d?>]]><!--<?e?>--><?f?>x</r>"
+        let expected = document.replacingOccurrences(of: "<?in?>", with: "<?in ?>").replacingOccurrences(of: "<?f?>", with: "<?f ?>")
+        for size in [1, 2, 3, 7, document.utf8.count] {
+            var guardian = XMLInstructionGuard()
+            var out: [UInt8] = []
+            var bytes = Array(document.utf8)[...]
+            while !bytes.isEmpty {
+                out += guardian.filter(Array(bytes.prefix(size)))
+                bytes = bytes.dropFirst(size)
+            }
+            #expect(String(decoding: out, as: UTF8.self) == expected, "blocks of \(size)")
+        }
+    }
+
     @Test func prologScannerFindsDeclarationsSplitAcrossBlocks() {
         var scanner = XMLPrologScanner()
         let text = Array("<?xml version='1.0'?>\n<!-- <!ENTITY no 'x'> -->\n<!DOCTYPE r [ <!ATTLIST r a CDATA '>]'> <!ENTITY yes 'y'> ]><r/>".utf8)
