@@ -80,10 +80,18 @@ extension Node {
                     )
                 }
                 var rowDigests: [[UInt8]] = []
-                for (((item, record, source, repair), applied), holders) in zip(zip(entries, known), held) {
+                // What the target holds per key as this batch goes: a later record of a key
+                // in the same batch is judged against the earlier one, not the store's note.
+                var current: [String: Inbox.Applied] = [:]
+                for (entry, applied) in zip(entries, known) where current[entry.0.key] == nil { current[entry.0.key] = applied }
+                for ((item, record, source, repair), holders) in zip(entries, held) {
                     let digest = Self.contentDigest(record)
-                    let verdict = Self.versionVerdict(record, digest: digest, applied: applied, repair: repair, target: target,
-                        policed: policed, holders: holders)
+                    let verdict = Self.versionVerdict(record, digest: digest, applied: current[item.key], repair: repair, target: target,
+                        policed: policed, holders: holders, from: item)
+                    if verdict == .apply || verdict == .replaceSameVersion {
+                        current[item.key] = Inbox.Applied(version: FerryCore.Record.sortableVersion(record.version), digest: digest,
+                            lane: item.lane, sequence: item.sequence, position: item.id)
+                    }
                     switch verdict {
                     case .skip(let reason):
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, reason)
@@ -151,8 +159,9 @@ extension Node {
                         appliedVersions.append((target, item, digest))
                         if !holders.fields.isEmpty { provenance.append(holders) }
                     case .skippedOlder:
+                        // Not recorded as applied: the target holds something else (a newer
+                        // version written there), and a later resend must be judged against it.
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) holds a newer version than \(item.version)")
-                        appliedVersions.append((target, item, digest))
                     case .rejected(let reason):
                         outcomes[item.id] = (.rejected, "\(target): \(reason)")
                     }
@@ -209,7 +218,8 @@ extension Node {
                 for group in staleIndexes { try DigestIndex.markIncomplete(db, system: group.target, entity: group.entity) }
                 for (target, item, digest) in appliedVersions {
                     try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key,
-                        version: FerryCore.Record.sortableVersion(item.version), digest: digest)
+                        version: FerryCore.Record.sortableVersion(item.version), digest: digest, lane: item.lane, sequence: item.sequence,
+                        position: item.id)
                 }
                 let bundles = Set(items.filter { failed[$0.id] == nil }.map(\.bundle)).sorted()
                 for bundle in bundles {

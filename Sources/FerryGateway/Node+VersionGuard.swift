@@ -17,27 +17,34 @@ extension Node {
         case conflict(String)
     }
 
-    /// Decides by version first, then by content: a record whose version was applied before
-    /// is a duplicate only when its content digest is the one applied. Other content under the
-    /// same version (one-second version columns stamp several changes alike) is applied in
-    /// arrival order, which is the lane's sequence order, unless a field it changes is under
-    /// `conflict: none`.
+    /// Decides by version first, then by content and order: a record whose version was
+    /// applied before is a duplicate only when its content digest is the one applied. Other
+    /// content under the same version (one-second version columns stamp several changes
+    /// alike) is applied when it came later in its lane than what was applied (bundle
+    /// sequence, then line), and skipped when it arrives late behind a later one; a field
+    /// under `conflict: none` that changed makes it a case for a person instead.
+    /// - Parameter from: the inbox item carrying the record: its lane, sequence and position.
     static func versionVerdict(
         _ record: FerryCore.Record, digest: [UInt8], applied: Inbox.Applied?, repair: Bool, target: String,
-        policed: [FieldSpec], holders: [String: FieldProvenance.Entry]
+        policed: [FieldSpec], holders: [String: FieldProvenance.Entry], from item: InboxItem? = nil
     ) -> VersionVerdict {
         // Never applied here: the target may hold this version with other content (loaded
         // before Ferry, or by hand), so the same version is written over too.
         guard let applied else { return record.operation == .delete ? .apply : .replaceSameVersion }
         let sortable = FerryCore.Record.sortableVersion(record.version)
-        if record.operation == .delete {
-            return applied.version > sortable ? .skip("\(target) holds a newer version than \(record.version)") : .apply
-        }
         if applied.version > sortable { return .skip("\(target) holds a newer version than \(record.version)") }
-        if applied.version < sortable { return .apply }
-        // The same version: a repair brings back a lost row; otherwise content decides.
+        if applied.version < sortable { return record.operation == .delete ? .apply : .replaceSameVersion }
+        // The same version: a repair brings back a lost row; otherwise content and order decide.
         if repair { return .replaceSameVersion }
-        if applied.digest == digest { return .skip("\(target) already holds version \(record.version) with this content") }
+        if applied.digest == digest {
+            return .skip("\(target) already holds version \(record.version) with this content"
+                + (record.operation == .delete ? " (deleted)" : ""))
+        }
+        if let item, applied.isLater(thanSequence: item.sequence, position: item.id, lane: item.lane) {
+            return .skip("a later change of version \(record.version) (bundle \(applied.sequence ?? 0) of this lane) is already applied; "
+                + "this one, from bundle \(item.sequence), arrived after it")
+        }
+        if record.operation == .delete { return .apply }
         let manual = policed.filter { $0.conflict == .none }.filter { spec in
             guard let holder = holders[spec.name] else { return false }
             return holder.digest != valueDigest(record.fields[spec.name] ?? .null)
@@ -49,9 +56,11 @@ extension Node {
         return .replaceSameVersion
     }
 
-    /// The digest of a record's business content (entity, key, fields), 16 bytes: what tells
-    /// a same-version change from a duplicate.
+    /// The digest of a record's operation and business content (entity, key, fields), 16
+    /// bytes: what tells a same-version change from a duplicate.
     static func contentDigest(_ record: FerryCore.Record) -> [UInt8] {
-        Array(Hasher.sha256(record.canonicalContent).prefix(16))
+        // The operation is part of it: a row deleted and inserted again with the same
+        // content and version is a change, not a duplicate of the deletion.
+        Array(Hasher.sha256(Array(record.operation.rawValue.utf8) + [0] + record.canonicalContent).prefix(16))
     }
 }

@@ -12,6 +12,17 @@ public struct InboxItem: Sendable {
     public var line: [UInt8]
     /// Failed apply attempts so far.
     public var attempts: Int = 0
+    /// The lane the record's bundle came by, and its sequence there: the sender's order.
+    public var lane: String = ""
+    public var sequence: Int64 = 0
+
+    public init(
+        id: Int64, bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8], attempts: Int = 0,
+        lane: String = "", sequence: Int64 = 0
+    ) {
+        (self.id, self.bundle, self.flow, self.entity, self.key, self.version, self.line) = (id, bundle, flow, entity, key, version, line)
+        (self.attempts, self.lane, self.sequence) = (attempts, lane, sequence)
+    }
 }
 
 /// The inbox: staged records of accepted bundles, their outcomes, and the version last
@@ -37,15 +48,18 @@ public enum Inbox {
     /// Pending records whose next attempt is due at `now`.
     public static func pending(_ db: Database, limit: Int, now: String) throws -> [InboxItem] {
         // Columns by position: looking them up by name per row was a tenth of apply time.
+        // In the senders' order: by bundle sequence, then line, whatever order files were
+        // received in, so same-version changes apply as they were made.
         try Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT id, bundle_id, flow, entity, record_key, version, line, attempts FROM inbox
-                WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?
+                SELECT i.id, i.bundle_id, i.flow, i.entity, i.record_key, i.version, i.line, i.attempts, b.lane, b.sequence
+                FROM inbox AS i JOIN bundles_in AS b ON b.id = i.bundle_id
+                WHERE i.state = 'pending' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ?) ORDER BY b.sequence, i.id LIMIT ?
                 """),
             arguments: [now, limit]
         ).map { row in
             InboxItem(id: row[0], bundle: row[1], flow: row[2], entity: row[3], key: row[4], version: row[5],
-                line: [UInt8](row[6] as Data), attempts: row[7])
+                line: [UInt8](row[6] as Data), attempts: row[7], lane: row[8], sequence: row[9])
         }
     }
 
@@ -58,36 +72,53 @@ public enum Inbox {
         try db.cachedStatement(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?").execute(arguments: [outcome.rawValue, detail, id])
     }
 
-    /// What a target last applied for a key: its version (in the sortable form callers store)
-    /// and the content digest of that record, when it was recorded.
+    /// What a target last applied for a key: its version (in the sortable form callers store),
+    /// the content digest of that record, and where it came in its lane.
     public struct Applied: Sendable, Equatable {
         public var version: String
         public var digest: [UInt8]?
+        public var lane: String?
+        public var sequence: Int64?
+        /// The inbox row it was staged as: orders records of one bundle.
+        public var position: Int64?
 
-        public init(version: String, digest: [UInt8]?) {
-            (self.version, self.digest) = (version, digest)
+        public init(version: String, digest: [UInt8]?, lane: String? = nil, sequence: Int64? = nil, position: Int64? = nil) {
+            (self.version, self.digest, self.lane, self.sequence, self.position) = (version, digest, lane, sequence, position)
+        }
+
+        /// Whether this came later in `lane` than the record at (`sequence`, `position`).
+        public func isLater(thanSequence sequence: Int64, position: Int64, lane: String) -> Bool {
+            guard self.lane == lane, let mine = self.sequence else { return false }
+            return (mine, self.position ?? 0) > (sequence, position)
         }
     }
 
-    /// The version and content digest last applied to `target` for a key, if any.
+    /// The version, content digest and lane position last applied to `target` for a key.
     public static func applied(_ db: Database, target: String, entity: String, key: String) throws -> Applied? {
         try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT version, digest FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?"),
+            db.cachedStatement(sql: """
+                SELECT version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?
+                """),
             arguments: [target, entity, key]
-        ).map { row in Applied(version: row[0], digest: (row[1] as Data?).map { [UInt8]($0) }) }
+        ).map { row in
+            Applied(version: row[0], digest: (row[1] as Data?).map { [UInt8]($0) }, lane: row[2], sequence: row[3], position: row[4])
+        }
     }
 
     /// Records what a target now holds: a newer version, or the same version with other
-    /// content (a same-version change applied in arrival order).
-    public static func recordApplied(_ db: Database, target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil) throws {
+    /// content (a same-version change, which the caller has found to be the later one).
+    public static func recordApplied(_ db: Database, target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil,
+        lane: String? = nil, sequence: Int64? = nil, position: Int64? = nil) throws
+    {
         try db.cachedStatement(
             sql: """
-                INSERT INTO applied_versions(target, entity, record_key, version, digest) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(target, entity, record_key) DO UPDATE SET version = excluded.version, digest = excluded.digest
+                INSERT INTO applied_versions(target, entity, record_key, version, digest, lane, sequence, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(target, entity, record_key) DO UPDATE SET
+                    version = excluded.version, digest = excluded.digest, lane = excluded.lane, sequence = excluded.sequence, position = excluded.position
                 WHERE excluded.version > applied_versions.version
                    OR (excluded.version = applied_versions.version AND excluded.digest IS NOT NULL)
                 """).execute(
-            arguments: [target, entity, key, version, digest.map { Data($0) }])
+            arguments: [target, entity, key, version, digest.map { Data($0) }, lane, sequence, position])
     }
 
     /// Per-record outcomes of one bundle, for its receipt.

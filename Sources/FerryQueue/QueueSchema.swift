@@ -188,18 +188,30 @@ enum QueueSchema {
             // Sources re-read rows (look-back windows, ties on the cursor, NULL cursors): what a
             // flow last sent per key tells a changed row from one already sent. Targets keep
             // the digest of the record they applied, so a same-version change is told from a
-            // duplicate instead of being skipped as one. Quarantined rows keep the rules that
-            // stopped them and when they were re-driven.
+            // duplicate instead of being skipped as one, and where in its lane that record came
+            // (bundle sequence, inbox position), so a change that arrives late never overwrites
+            // a later one of the same version. Quarantined rows keep the rules that stopped them,
+            // a keyed digest of their raw input (a row read again is not kept twice), and when
+            // they were re-driven; a send records the quarantine it came after, so a re-drive
+            // never sends a row the source has moved past. A flow's targets are remembered, so
+            // adding one sends every record again.
             try db.execute(sql: """
                 CREATE TABLE sent_digests (
                     flow TEXT NOT NULL,
                     record_key TEXT NOT NULL,
                     digest BLOB NOT NULL,
+                    after_quarantine INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (flow, record_key)
                 ) WITHOUT ROWID;
                 ALTER TABLE applied_versions ADD COLUMN digest BLOB;
+                ALTER TABLE applied_versions ADD COLUMN lane TEXT;
+                ALTER TABLE applied_versions ADD COLUMN sequence INTEGER;
+                ALTER TABLE applied_versions ADD COLUMN position INTEGER;
+                ALTER TABLE quarantine ADD COLUMN raw_digest BLOB;
+                CREATE TABLE flow_routes (flow TEXT PRIMARY KEY, targets TEXT NOT NULL) WITHOUT ROWID;
                 ALTER TABLE quarantine ADD COLUMN rules TEXT;
                 ALTER TABLE quarantine ADD COLUMN requeued_at TEXT;
+                CREATE INDEX quarantine_raw ON quarantine(flow, raw_digest) WHERE requeued_at IS NULL;
                 """)
         }
     }

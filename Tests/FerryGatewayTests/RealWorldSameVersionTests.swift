@@ -28,7 +28,27 @@ import FerryQueue
         #expect(why.contains("with this content"), "a skip says why: \(why)")
         guard case .skip(let older) = verdict(record("x", version: "2026-01-01T00:00:00Z"), applied) else { Issue.record("older"); return }
         #expect(older.contains("newer version"))
-        #expect(verdict(record("x", version: "2026-03-01T00:00:00Z"), applied) == .apply)
+        #expect(verdict(record("x", version: "2026-03-01T00:00:00Z"), applied) == .replaceSameVersion, "a newer version")
+
+        // Order within a lane: a same-version change that arrives after a later one is late.
+        let later = Inbox.Applied(version: applied.version, digest: Node.contentDigest(approved), lane: "a→b", sequence: 3, position: 40)
+        let late = InboxItem(id: 50, bundle: "b2", flow: "f", entity: "TravelApplication", key: "WB001", version: submitted.version,
+            line: [], lane: "a→b", sequence: 2)
+        guard case .skip(let lateWhy) = Node.versionVerdict(submitted, digest: Node.contentDigest(submitted), applied: later, repair: false,
+            target: "approval", policed: [], holders: [:], from: late)
+        else { Issue.record("a change from bundle 2 must not overwrite one from bundle 3"); return }
+        #expect(lateWhy.contains("arrived after"), "\(lateWhy)")
+        let next = InboxItem(id: 10, bundle: "b4", flow: "f", entity: "TravelApplication", key: "WB001", version: submitted.version,
+            line: [], lane: "a→b", sequence: 4)
+        #expect(Node.versionVerdict(submitted, digest: Node.contentDigest(submitted), applied: later, repair: false, target: "approval",
+            policed: [], holders: [:], from: next) == .replaceSameVersion, "bundle 4 is later, whatever its inbox row")
+
+        // A deletion and the same row inserted again are different records.
+        var deletion = submitted
+        deletion.operation = .delete
+        #expect(Node.contentDigest(deletion) != Node.contentDigest(submitted))
+        let deleted = Inbox.Applied(version: applied.version, digest: Node.contentDigest(deletion))
+        #expect(verdict(submitted, deleted) == .replaceSameVersion, "re-inserted after its deletion")
         #expect(verdict(submitted, applied, repair: true) == .replaceSameVersion, "a repair brings back a lost row")
         #expect(verdict(submitted, nil) == .replaceSameVersion, "never applied here: the target's copy may differ")
 
@@ -101,5 +121,68 @@ import FerryQueue
         let second = try fixture.hop()
         #expect(second.sync.pulled == 1 && second.receive.applied == 1, "changes after the snapshot follow it")
         #expect(try fixture.approvalColumn("CFSY")[number] == "四")
+    }
+
+    @Test func aRowDeletedAndInsertedAgainUnchangedStaysAtTheTarget() throws {
+        let fixture = try TwoZoneFixture("delete-reinsert", edits: Self.capture)
+        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        try DemoTests.seedPortal(fixture.directory, count: 3, seed: 34)
+        #expect(try fixture.hop().receive.applied == 3)
+        try fixture.portal.write { db in
+            try db.execute(sql: "CREATE TEMP TABLE kept AS SELECT * FROM applications")
+            try db.execute(sql: "DELETE FROM applications")
+            try db.execute(sql: "INSERT INTO applications SELECT * FROM kept")
+        }
+        let (sync, receive) = try fixture.hop()
+        #expect(sync.enqueued == 6, "three deletions, three insertions")
+        #expect(receive.applied == 6, "\(receive)")
+        #expect(try fixture.approvalColumn("SQBH").count == 3, "the rows are back at the target, as at the source")
+    }
+
+    @Test func twoChangesUnderOneVersionInOneReceiveLeaveTheLaterOne() throws {
+        let fixture = try TwoZoneFixture("same-version-batch", edits: Self.capture)
+        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 35)
+        #expect(try fixture.hop().receive.applied == 2)
+        let number = try fixture.applicationNumbers()[0]
+        for purpose in ["第一次", "第二次"] {
+            try fixture.portal.write { db in
+                try db.execute(sql: "UPDATE applications SET purpose = ?, updated_at = '2027-03-01 09:30:05' WHERE app_no = ?", arguments: [purpose, number])
+            }
+            _ = try fixture.extranet.sync(flow: "applications-in", flush: true)
+        }
+        let receive = try fixture.jinhong.receive()
+        #expect(receive.applied == 2, "both, in the order they were made: \(receive)")
+        #expect(try fixture.approvalColumn("CFSY")[number] == "第二次")
+    }
+
+    @Test func aSameVersionChangeArrivingLateNeverOverwritesTheLaterOne() throws {
+        let fixture = try TwoZoneFixture("same-version-late", edits: Self.capture)
+        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        try DemoTests.seedPortal(fixture.directory, count: 1, seed: 36)
+        #expect(try fixture.hop().receive.applied == 1)
+        let number = try fixture.applicationNumbers()[0]
+        let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
+        let aside = fixture.directory.appendingPathComponent("aside")
+        try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: true)
+        try fixture.portal.write { db in
+            try db.execute(sql: "UPDATE applications SET purpose = '先', updated_at = '2027-03-01 09:30:05' WHERE app_no = ?", arguments: [number])
+        }
+        _ = try fixture.extranet.sync(flow: "applications-in", flush: true)
+        // The earlier bundle is held up on the way; the later one arrives first.
+        for file in try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil) where file.pathExtension == "bundle" {
+            try FileManager.default.moveItem(at: file, to: aside.appendingPathComponent(file.lastPathComponent))
+        }
+        try fixture.portal.write { db in
+            try db.execute(sql: "UPDATE applications SET purpose = '后' WHERE app_no = ?", arguments: [number])
+        }
+        _ = try fixture.extranet.sync(flow: "applications-in", flush: true)
+        #expect(try fixture.jinhong.receive().applied == 1)
+        for file in try FileManager.default.contentsOfDirectory(at: aside, includingPropertiesForKeys: nil) {
+            try FileManager.default.moveItem(at: file, to: gap.appendingPathComponent(file.lastPathComponent))
+        }
+        let late = try fixture.jinhong.receive()
+        #expect(late.applied == 0 && late.skipped == 1, "\(late)")
+        #expect(try fixture.approvalColumn("CFSY")[number] == "后", "the later change stays")
     }
 }
