@@ -28,6 +28,7 @@ extension PostgresAdapter {
 
         init(adapter: PostgresAdapter, position: Position, full: Bool, fresh: Bool, batchSize: Int) {
             (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
+            self.position.cursor = adapter.options.cursor
         }
 
         mutating func next() throws -> SourceBatch? {
@@ -147,9 +148,11 @@ extension PostgresAdapter {
                 let rows = try adapter.run(session, "SELECT row_to_json(t)::text, NULL, t.ctid::text FROM \(table) AS t WHERE t.ctid > $1::tid ORDER BY t.ctid LIMIT \(batchSize)",
                     [position.snapshot ?? "(0,0)"])
                 guard let last = rows.last?[2] ?? nil else {
-                    // The snapshot is whole: changes since it began are read from here on.
+                    // The snapshot is whole; a sync then reads the change table from its start,
+                    // so deletions made before it travel too (see SQLiteAdapter.Reader).
                     phase = .done
                     position.snapshot = nil
+                    if !full { position.sequence = 0 }
                     return SourceBatch(rows: [], positions: [], checkpoint: position.text)
                 }
                 position.snapshot = last

@@ -204,7 +204,12 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(checkpoint), full: false, fresh: checkpoint == nil, batchSize: batchSize)
+        let position = try Position(checkpoint)
+        // A checkpoint another kind of cursor made starts the read afresh (see SQLiteAdapter).
+        guard checkpoint != nil, position.fits(cursor: options.cursor) else {
+            return Reader(adapter: self, position: try Position(nil), full: false, fresh: true, batchSize: batchSize)
+        }
+        return Reader(adapter: self, position: position, full: false, fresh: false, batchSize: batchSize)
     }
 
     public func readAll(batchSize: Int) throws -> any SourceReader {
@@ -219,6 +224,8 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         var ctid: String?
         var sequence: Int64 = 0
         var snapshot: String?
+        /// The cursor that made this checkpoint (absent in checkpoints of earlier versions).
+        var cursor: String?
 
         init(_ text: String?) throws {
             guard let text else { return }
@@ -228,7 +235,15 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             value = object["value"]?.text
             ctid = object["ctid"]?.text
             snapshot = object["snapshot"]?.text
+            cursor = object["cursor"]?.text
             if case .int(let sequence)? = object["seq"] { self.sequence = sequence }
+        }
+
+        /// Whether this checkpoint was made by reading with `cursor`; earlier ones do not say,
+        /// but only a column cursor leaves a value.
+        func fits(cursor expected: String) -> Bool {
+            if let cursor { return cursor == expected }
+            return expected == "changes" ? value == nil : (value != nil || sequence == 0)
         }
 
         var text: String {
@@ -236,6 +251,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
                 "value": value.map(Value.string) ?? .null, "ctid": ctid.map(Value.string) ?? .null, "seq": .int(sequence),
             ]
             if let snapshot { object["snapshot"] = .string(snapshot) }
+            if let cursor { object["cursor"] = .string(cursor) }
             return String(decoding: CanonicalJSON.encode(.object(object)), as: UTF8.self)
         }
     }

@@ -31,6 +31,7 @@ extension SQLiteAdapter {
 
         init(adapter: SQLiteAdapter, position: Position, full: Bool, fresh: Bool, batchSize: Int) {
             (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
+            self.position.cursor = adapter.options.cursor
         }
 
         mutating func next() throws -> SourceBatch? {
@@ -119,10 +120,13 @@ extension SQLiteAdapter {
                 let table = SQLiteAdapter.quote(adapter.options.table)
                 let rows = try fetch("SELECT rowid AS \"__rowid\", * FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?", [position.snapshot ?? 0, batchSize])
                 guard let lastRow = rows.last else {
-                    // The snapshot is whole: from here on the changes since it began are read.
+                    // The snapshot is whole. A sync then reads the change table from its start,
+                    // so deletions made before the snapshot (a flow switched to capture, rows
+                    // deleted before its first run) travel too; rows read again are recognised
+                    // by their digests. A whole read ends here.
                     phase = .done
                     position.snapshot = nil
-                    position.rowid = last
+                    position.rowid = full ? last : 0
                     return SourceBatch(rows: [], positions: [], checkpoint: position.text)
                 }
                 position.snapshot = lastRow["__rowid"]

@@ -78,7 +78,14 @@ public struct SQLiteAdapter: Source, Sink {
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(checkpoint), full: false, fresh: checkpoint == nil, batchSize: batchSize)
+        let position = try Position(checkpoint)
+        // A checkpoint another kind of cursor made (the flow switched to change capture, or
+        // to another column) means nothing here: the read starts afresh, and what was sent
+        // already is recognised by its digest.
+        guard checkpoint != nil, position.fits(cursor: options.cursor) else {
+            return Reader(adapter: self, position: try Position(nil), full: false, fresh: true, batchSize: batchSize)
+        }
+        return Reader(adapter: self, position: position, full: false, fresh: false, batchSize: batchSize)
     }
 
     public func readAll(batchSize: Int) throws -> any SourceReader {
@@ -91,6 +98,8 @@ public struct SQLiteAdapter: Source, Sink {
         var value: Value = .null
         var rowid: Int64 = 0
         var snapshot: Int64?
+        /// The cursor that made this checkpoint (absent in checkpoints of earlier versions).
+        var cursor: String?
 
         init(_ text: String?) throws {
             guard let text else { return }
@@ -100,11 +109,23 @@ public struct SQLiteAdapter: Source, Sink {
             value = object["value"] ?? .null
             if case .int(let r)? = object["rowid"] { rowid = r }
             if case .int(let r)? = object["snapshot"] { snapshot = r }
+            if case .string(let c)? = object["cursor"] { cursor = c }
+        }
+
+        /// Whether this checkpoint was made by reading with `cursor`. Earlier checkpoints do
+        /// not say: a change sequence has no cursor value, a column cursor has one.
+        func fits(cursor expected: String) -> Bool {
+            if let cursor { return cursor == expected }
+            switch expected {
+            case "changes", "rowid": return value == .null
+            default: return value != .null
+            }
         }
 
         var text: String {
             var object: [String: Value] = ["value": value, "rowid": .int(rowid)]
             if let snapshot { object["snapshot"] = .int(snapshot) }
+            if let cursor { object["cursor"] = .string(cursor) }
             return String(decoding: CanonicalJSON.encode(.object(object)), as: UTF8.self)
         }
     }

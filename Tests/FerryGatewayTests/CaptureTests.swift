@@ -36,7 +36,7 @@ import FerryCore
                 arguments: [ids[2]])
         }
         let second = try extranet.sync(flow: "applications-in")
-        #expect(second.pulled == 3 && second.quarantined == 0)
+        #expect(second.enqueued == 3 && second.quarantined == 0, "two deletions and an update: \(second)")
         #expect(try jinhong.receive().applied == 3)
         let approval = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
         let left = try approval.read { db in try String.fetchAll(db, sql: "SELECT SQBH FROM sqsp ORDER BY SQBH") }

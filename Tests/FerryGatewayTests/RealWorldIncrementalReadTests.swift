@@ -89,6 +89,33 @@ import FerryCore
         #expect(try fixture.extranet.sync(flow: "applications-in", flush: true).enqueued == 4,
             "an operator's reset asks for everything again; what was sent before does not hold it back")
     }
+
+    @Test func aFlowSwitchedToChangeCaptureLosesNoChange() throws {
+        let fixture = try TwoZoneFixture("switch-capture")
+        try DemoTests.seedPortal(fixture.directory, count: 5, seed: 12)
+        #expect(try fixture.hop().receive.applied == 5)
+        // The engineer switches the flow to change capture; the old checkpoint stays.
+        let config = fixture.directory.appendingPathComponent("ferry.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: Self.portal, with: "{ table: applications, cursor: changes }").utf8).write(to: config)
+        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        let numbers = try fixture.applicationNumbers()
+        try fixture.portal.write { db in
+            try db.execute(sql: "DELETE FROM applications WHERE app_no = ?", arguments: [numbers[0]])
+            try db.execute(sql: "UPDATE applications SET purpose = '改了', updated_at = '2027-01-01 08:00:00' WHERE app_no = ?", arguments: [numbers[1]])
+        }
+        try DemoTests.seedPortal(fixture.directory, count: 1, seed: 13, from: 50)
+        let deployment = try Deployment.load(fixture.config)
+        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: .init(label: "test"))
+        let sync = try extranet.sync(flow: "applications-in", flush: true)
+        _ = try extranet.sync(flow: "applications-in", flush: true)
+        _ = try fixture.jinhong.receive()
+        #expect(sync.enqueued >= 2, "\(sync)")
+        let approval = try fixture.approvalColumn("CFSY")
+        #expect(approval[numbers[0]] == nil, "the deletion travelled")
+        #expect(approval[numbers[1]] == "改了", "the update travelled")
+        #expect(approval.count == 5, "the new row travelled: \(approval.keys.sorted())")
+    }
 }
 
 /// The test's own arithmetic on `yyyy-MM-dd HH:mm:ss` stamps, independent of the adapter's.

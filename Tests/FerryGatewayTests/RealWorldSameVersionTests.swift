@@ -119,7 +119,7 @@ import FerryQueue
         #expect(first.receive.applied == 4)
         try fixture.portal.write { db in try db.execute(sql: "UPDATE applications SET purpose = '四' WHERE app_no = ?", arguments: [number]) }
         let second = try fixture.hop()
-        #expect(second.sync.pulled == 1 && second.receive.applied == 1, "changes after the snapshot follow it")
+        #expect(second.sync.enqueued == 1 && second.receive.applied == 1, "changes after the snapshot follow it: \(second.sync)")
         #expect(try fixture.approvalColumn("CFSY")[number] == "四")
     }
 
