@@ -103,6 +103,9 @@ public enum TopologyValidator {
                 try mustExist(target.maps[flow.entity] != nil, flow.location,
                     "flow \(flow.name): target \(target.name) has no mapping for \(flow.entity)",
                     hint: "add 'maps: { \(flow.entity): Mappings/…yaml }' to system \(target.name)")
+                try mustExist(target.adapter != "airbyte", flow.location,
+                    "flow \(flow.name) writes to \(target.name), but the airbyte adapter runs source connectors only",
+                    hint: "read from an Airbyte source and write through another adapter (sqlite, postgres, http, exec…)")
                 try mustExist(topology.node(inZone: target.zone) != nil, flow.location,
                     "flow \(flow.name): no node runs in zone \(target.zone)", hint: "add a node for zone \(target.zone)")
                 if target.zone != source.zone && topology.lane(from: source.zone, to: target.zone) == nil {

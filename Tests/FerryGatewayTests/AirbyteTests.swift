@@ -31,6 +31,31 @@ import FerrySeal
         #expect(after == landed, "no duplicates and no rewrites")
     }
 
+    @Test(.enabled(if: faker != nil, "FERRY_TEST_AIRBYTE_FAKER is not set: run Ops/test-airbyte.sh (make test does) to install source-faker"))
+    func checksSeeTheConnectorsFields() throws {
+        let directory = try deployment(faker: try #require(Self.faker))
+        let config = directory.appendingPathComponent("ferry.yaml").path
+        let report = try Deployment.load(config).check(node: "n")
+        #expect(report.failures.isEmpty, "ferry check accepts an airbyte system: \(report.failures)")
+        let probes = try AdapterTools.check(config: config, node: "n", system: "faker")
+        #expect(probes.first?.columns.contains("email") == true && probes.first?.missing == [], "fields from the stream's json_schema")
+    }
+
+    @Test func anAirbyteSystemCannotBeAFlowsTarget() throws {
+        let directory = try deployment(faker: "source-faker")
+        let file = directory.appendingPathComponent("ferry.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+            .replacingOccurrences(of: "{ name: users, entity: User, from: faker, to: [dst] }", with: "{ name: users, entity: User, from: dst, to: [faker] }")
+        try Data(text.utf8).write(to: file)
+        do {
+            _ = try Deployment.load(file.path)
+            Issue.record("a flow into an Airbyte source connector was accepted")
+        } catch let error as FerryError {
+            #expect(error.message == "flow users writes to faker, but the airbyte adapter runs source connectors only")
+            #expect(error.location?.description.hasSuffix("ferry.yaml:31:5") == true, "\(String(describing: error.location))")
+        }
+    }
+
     /// A one-node deployment: faker's users stream → an SQLite table.
     func deployment(faker: String) throws -> URL {
         let directory = DemoTests.temporary("airbyte")
