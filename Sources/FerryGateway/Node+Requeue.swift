@@ -18,6 +18,9 @@ public struct RequeueReport: Sendable {
     public var malformed = 0
     /// Rows already sent as they are now (a later read carried them), left as sent.
     public var unchanged = 0
+    /// Rows the source has moved past: a later read of the same record (a newer change, its
+    /// deletion) was sent after the row was quarantined, so the old row is not sent.
+    public var superseded = 0
 }
 
 extension Node {
@@ -28,13 +31,18 @@ extension Node {
     /// never became a row, stays for the operator to fix at the source.
     public func requeueQuarantined(flow: String?, rule: String?, actor: String) throws -> RequeueReport {
         var report = RequeueReport()
+        if let flow, topology.flow(named: flow) == nil {
+            throw FerryError(.config, "no flow named \(flow)", hint: "known flows: \(topology.flows.map(\.name).joined(separator: ", "))")
+        }
         let held = try store.read { db in try Quarantine.held(db, flow: flow, rule: rule) }
         let byFlow = Dictionary(grouping: held, by: \.flow)
         for (flowName, rows) in byFlow.sorted(by: { $0.key < $1.key }) {
             let route = try syncRoute(flow: flowName)
             var records: [FerryCore.Record] = []
             var passed: [Int64] = []
+            var superseded: [Int64] = []
             var refused: [(id: Int64, issues: [MappingIssue])] = []
+            var mapped: [(id: Int64, record: FerryCore.Record)] = []
             for row in rows {
                 report.examined += 1
                 guard !row.rules.contains("malformed"), !row.rules.contains("max_record_size"), let sealed = row.payload,
@@ -44,11 +52,17 @@ extension Node {
                     continue
                 }
                 switch route.mapping.read(columns) {
-                case .record(let record):
+                case .record(let record): mapped.append((row.id, record))
+                case .rejected(_, let issues): refused.append((row.id, issues))
+                }
+            }
+            let sentSince = try store.read { db in try SentDigests.sentSince(db, flow: flowName, keys: mapped.map(\.record.keyString)) }
+            for (id, record) in mapped {
+                if let after = sentSince[record.keyString], after >= id {
+                    superseded.append(id)
+                } else {
                     records.append(record)
-                    passed.append(row.id)
-                case .rejected(_, let issues):
-                    refused.append((row.id, issues))
+                    passed.append(id)
                 }
             }
             // No cursor moves: the rows were read long ago; only the outbox and digests change.
@@ -57,18 +71,19 @@ extension Node {
             let batch = SourceBatch(rows: [], positions: [], checkpoint: "")
             let counts = try enqueue(batch: batch, records: records, rejects: [], route: requeueRoute)
             try transaction { db in
-                for id in passed { try Quarantine.markRequeued(db, id: id) }
+                for id in passed + superseded { try Quarantine.markRequeued(db, id: id) }
                 for entry in refused {
                     try Quarantine.refuseAgain(db, id: entry.id, issues: entry.issues.map(\.description).joined(separator: "; "), rules: entry.issues.map(\.rule))
                 }
                 try audit.append(db, AuditEvent("operator.requeue", actor: actor, flow: flowName, details: [
                     "rule": rule.map(Value.string) ?? .null, "requeued": .int(Int64(passed.count)),
-                    "still_refused": .int(Int64(refused.count)), "mapping": .string(route.mapping.name),
+                    "still_refused": .int(Int64(refused.count)), "superseded": .int(Int64(superseded.count)), "mapping": .string(route.mapping.name),
                 ]))
             }
             report.requeued += counts.fresh
             report.unchanged += counts.unchanged
             report.stillRefused += refused.count
+            report.superseded += superseded.count
         }
         if report.requeued > 0 {
             _ = try pack(flush: false)

@@ -31,15 +31,38 @@ public enum SentDigests {
         return found
     }
 
-    /// Remembers what `flow` sent, in the transaction that enqueues it.
+    /// Remembers what `flow` sent, in the transaction that enqueues it, with the newest
+    /// quarantine entry at that moment: a quarantined row older than a send of its key is one
+    /// the source has moved past.
     public static func record(_ db: Database, flow: String, _ sent: [(key: String, digest: [UInt8])]) throws {
+        guard !sent.isEmpty else { return }
+        let newestQuarantine = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM quarantine") ?? 0
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO sent_digests(flow, record_key, digest) VALUES (?, ?, ?)
-            ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest
+            INSERT INTO sent_digests(flow, record_key, digest, after_quarantine) VALUES (?, ?, ?, ?)
+            ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine
             """)
         for entry in sent {
-            try statement.execute(arguments: [flow, entry.key, Data(entry.digest)])
+            try statement.execute(arguments: [flow, entry.key, Data(entry.digest), newestQuarantine])
         }
+    }
+
+    /// Of `keys`, those `flow` sent after quarantine entry `id` was made, with the entry each
+    /// send came after.
+    public static func sentSince(_ db: Database, flow: String, keys: [String]) throws -> [String: Int64] {
+        var found: [String: Int64] = [:]
+        var start = 0
+        while start < keys.count {
+            let slice = keys[start..<min(start + keysPerStatement, keys.count)]
+            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+            var arguments: [(any DatabaseValueConvertible)?] = [flow]
+            arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
+            for row in try Row.fetchAll(db, sql: "SELECT record_key, after_quarantine FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))",
+                arguments: StatementArguments(arguments)) {
+                found[row[0]] = row[1]
+            }
+            start += slice.count
+        }
+        return found
     }
 
     /// Forgets what a flow sent, so its next read sends every record again

@@ -230,7 +230,8 @@ struct QueueCommand: ParsableCommand {
                 let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger())
                 return try node.requeueQuarantined(flow: flow, rule: rule, actor: operatorName)
             }
-            print("examined \(report.examined): requeued \(report.requeued), unchanged \(report.unchanged), still refused \(report.stillRefused), malformed \(report.malformed)")
+            print("examined \(report.examined): requeued \(report.requeued), unchanged \(report.unchanged), superseded \(report.superseded), "
+                + "still refused \(report.stillRefused), malformed \(report.malformed)")
         }
     }
 

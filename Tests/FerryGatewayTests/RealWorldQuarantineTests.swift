@@ -59,4 +59,32 @@ import FerryQueue
         let issues = try fixture.extranet.store.read { db in try String.fetchOne(db, sql: "SELECT issues FROM quarantine") }
         #expect(issues?.contains("bytes a bundle line may hold") == true, "\(issues ?? "nil")")
     }
+
+    @Test func aRequeueNeverSendsARowTheSourceHasMovedPast() throws {
+        let fixture = try TwoZoneFixture("requeue-stale")
+        try fixture.portal.write { db in try db.execute(sql: "ALTER TABLE applications ADD COLUMN remark TEXT") }
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 43)
+        #expect(try fixture.hop().sync.quarantined == 2)
+        let numbers = try fixture.applicationNumbers()
+        // The mapping is fixed; one row changes (same version) and travels with a later read.
+        let mappingFile = fixture.directory.appendingPathComponent("Mappings/foreign-affairs/portal.yaml")
+        let mapping = try String(contentsOf: mappingFile, encoding: .utf8)
+        try Data(mapping.replacingOccurrences(of: "unmapped_fields: fail", with: "unmapped_fields: fail\nignore: [remark]").utf8).write(to: mappingFile)
+        let extranet = try Node(deployment: try Deployment.load(fixture.config), name: "extranet-gw", logger: .init(label: "test"))
+        try fixture.portal.write { db in
+            try db.execute(sql: "UPDATE applications SET purpose = '新的事由', updated_at = '2027-01-01 08:00:00' WHERE app_no = ?", arguments: [numbers[0]])
+        }
+        let synced = try extranet.sync(flow: "applications-in", flush: true)
+        #expect(synced.enqueued >= 1)
+        _ = try fixture.jinhong.receive()
+
+        let report = try extranet.requeueQuarantined(flow: "applications-in", rule: nil, actor: "test")
+        #expect(report.superseded >= 1, "the stale copy of the changed row is not sent: \(report)")
+        _ = try fixture.jinhong.receive()
+        #expect(try fixture.approvalColumn("CFSY")[numbers[0]] == "新的事由", "the newer content stays at the target")
+        #expect(try extranet.store.read { db in try Quarantine.count(db) } == 0)
+        #expect(throws: FerryError.self, "a flow name that is not in the topology is refused") {
+            _ = try extranet.requeueQuarantined(flow: "applications-inn", rule: nil, actor: "test")
+        }
+    }
 }
