@@ -113,6 +113,7 @@ public struct AirbyteAdapter: Source, Sink {
                 case .none: continue
                 case .log(let level, let message): run.note(level, message)
                 case .batch(let batch): return batch
+                case .failed(let error): throw run.failure(error)
                 }
             }
             done = true

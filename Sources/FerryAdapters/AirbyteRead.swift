@@ -13,6 +13,8 @@ struct AirbyteRead {
         case none
         case log(ConnectorLog.Level, String)
         case batch(SourceBatch)
+        /// The connector's TRACE error: the read ends with it.
+        case failed(AirbyteError)
     }
 
     let stream: AirbyteStreamName
@@ -35,8 +37,7 @@ struct AirbyteRead {
     }
 
     /// Takes one line of the connector's output.
-    /// - Throws: the connector's TRACE error, with its message; a stream that ended
-    ///   INCOMPLETE; a STATE of no known form.
+    /// - Throws: for a stream that ended INCOMPLETE, and a STATE of no known form.
     mutating func take(_ line: [UInt8]) throws -> Step {
         switch AirbyteMessage(line: line) {
         case .record(let name, let data):
@@ -56,7 +57,7 @@ struct AirbyteRead {
         case .log(let level, let message):
             return .log(level, message)
         case .error(let error):
-            throw FerryError.adapter(error.failure, "\(connector): \(error.text)", hint: "the connector reported it (TRACE error)")
+            return .failed(error)
         case .streamStatus(let name, let status):
             guard stream.matches(name), status == "INCOMPLETE" else { return .none }
             throw FerryError.adapter(.retryable, "\(connector): stream \(stream) ended INCOMPLETE",

@@ -15,6 +15,7 @@ final class ConnectorProcess: @unchecked Sendable {
     private let timeout: Int
     private var buffer: [UInt8] = []
     private var start = 0
+    private var searched = 0
     private var ended = false
     private let tail: ErrorTail
 
@@ -182,15 +183,19 @@ final class ConnectorProcess: @unchecked Sendable {
     /// at most the timeout for it.
     func line() throws -> [UInt8]? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            // Bytes already searched are not searched again: a long line arrives in many reads.
+            if let newline = buffer[max(start, searched)...].firstIndex(of: 0x0A) {
                 let line = Array(buffer[start..<newline])
                 start = newline + 1
+                searched = start
                 if start > 1 << 16 {
                     buffer.removeSubrange(0..<start)
                     start = 0
+                    searched = 0
                 }
                 return line
             }
+            searched = buffer.count
             if ended {
                 guard start < buffer.count else { return nil }
                 defer { start = buffer.count }

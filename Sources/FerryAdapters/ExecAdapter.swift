@@ -2,10 +2,11 @@ public import Foundation
 public import FerryCore
 
 /// An adapter in another process, in any language, speaking JSON lines on its standard
-/// input and output (`docs/adapter-protocol.md`). The message types follow the Airbyte
-/// protocol closely enough to wrap such a connector: SPEC, CHECK, DISCOVER, READ, WRITE;
-/// RECORD, STATE, LOG, TRACE. A STATE closes a batch and becomes its checkpoint, so the
-/// queue commits a state only together with the records before it.
+/// input and output (`docs/adapter-protocol.md`). The message types borrow the Airbyte
+/// protocol's names: SPEC, CHECK, DISCOVER, READ, WRITE; RECORD, STATE, LOG, TRACE (an
+/// unmodified Airbyte connector is run by `AirbyteAdapter` instead). A STATE closes a
+/// batch and becomes its checkpoint, so the queue commits a state only together with the
+/// records before it.
 public struct ExecAdapter: Source, Sink {
     public struct Options: Sendable {
         public var command: [String]

@@ -17,6 +17,7 @@ import FerryCore
             switch try read.take(line) {
             case .batch(let batch): found.append(batch)
             case .log(let level, let message): logs.append("\(level) \(message)")
+            case .failed(let error): throw FerryError.adapter(error.failure, "source-test: \(error.text)")
             case .none: break
             }
         }
@@ -94,13 +95,13 @@ import FerryCore
 
     @Test func aTraceErrorIsTheErrorWithTheConnectorsOwnText() throws {
         let trace = #"{"type":"TRACE","trace":{"type":"ERROR","emitted_at":1,"error":{"message":"Config validation error: 'abc' is not of type 'integer'","internal_message":"'abc' is not of type 'integer'","stack_trace":"Traceback…","failure_type":"config_error"}}}"#
-        do {
-            _ = try batches(trace)
-            Issue.record("a TRACE error was ignored")
-        } catch let error as FerryError {
-            #expect(error.message == "source-test: Config validation error: 'abc' is not of type 'integer'")
-            #expect(error.adapterFailure == .configuration)
+        var read = try AirbyteRead(stream: AirbyteStreamName(name: "users"), batchSize: 10, connector: "source-test", checkpoint: nil)
+        guard case .failed(let error) = try read.take(Array(trace.utf8)) else {
+            Issue.record("a TRACE error was not the end of the read")
+            return
         }
+        #expect(error.text == "Config validation error: 'abc' is not of type 'integer'", "internal_message adds nothing here")
+        #expect(error.failure == .configuration && error.stackTrace == "Traceback…")
         let both = AirbyteError(message: "Sync failed", internalMessage: "HTTP 503 from api.example", failureType: "transient_error")
         #expect(both.text == "Sync failed (HTTP 503 from api.example)" && both.failure == .retryable)
         #expect(AirbyteError(message: "", internalMessage: "KeyError: 'id'", failureType: nil).text == "KeyError: 'id'")
