@@ -13,17 +13,19 @@ bin="$venv/bin/source-faker"
 
 # A stamp written last, so an install cut short is redone rather than half used.
 if [ ! -f "$cache/installed" ] || [ ! -x "$bin" ]; then
-  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  echo "ferry: installing airbyte-source-faker $version into $venv (once)" >&2
+  rm -rf "$venv" "$cache/installed"
+  mkdir -p "$cache"
+  # Debian's python3 has the venv module but not the pip it seeds a venv with.
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    rm -rf "$venv"
     echo "ferry: installing python3-venv for the Airbyte tests" >&2
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq >&2
     $sudo apt-get install -y -qq --no-install-recommends python3-venv >&2
+    python3 -m venv "$venv" >&2
   fi
-  echo "ferry: installing airbyte-source-faker $version into $venv (once)" >&2
-  rm -rf "$venv" "$cache/installed"
-  mkdir -p "$cache"
-  python3 -m venv "$venv" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check "airbyte-source-faker==$version" >&2
   touch "$cache/installed"
 fi
