@@ -112,6 +112,23 @@ import FerryCore
         #expect(!FileManager.default.fileExists(atPath: privateDirectory), "the private directory is removed when the read ends")
     }
 
+    @Test func aLargeRecordArrivesWholeAndNonProtocolLinesAreNotFatal() throws {
+        let source = try script("""
+            case "$1" in
+            discover) \(Self.catalog) ;;
+            read)
+              echo "Starting up (a banner on standard output)"
+              printf '{"type":"RECORD","record":{"stream":"users","data":{"id":1,"blob":"%s"}}}\\n' "$(head -c 3000000 /dev/zero | tr '\\0' a)"
+              printf '{"type":"RECORD","record":{"stream":"users","data":{"id":2,"amount":12345678901234567890.125}}}\\n'
+              ;;
+            esac
+            """)
+        var reader = try source.read(since: nil, batchSize: 10)
+        let rows = try #require(try reader.next()?.rows)
+        #expect(rows.count == 2 && rows[0]["blob"]?.text?.count == 3_000_000)
+        #expect(rows[1]["amount"] == .decimal("12345678901234567890.125"), "a number keeps its exact text")
+    }
+
     @Test func aCrashWithoutATraceSaysWhatTheConnectorLastSaid() throws {
         let source = try script("""
             echo 'Traceback (most recent call last):' >&2
