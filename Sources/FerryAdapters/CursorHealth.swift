@@ -12,6 +12,9 @@ public struct CursorHealth: Sendable, Equatable {
     /// The column's declared type, where the database declares one.
     public var declaredType: String?
     public var window: CursorWindow
+    /// The kinds of value the column holds (SQLite's `typeof`: integer, real, text); more
+    /// than one means some rows sort where a cursor never looks.
+    public var storageClasses: [String] = []
 
     public init(column: String, nullRows: Int, newest: Value?, declaredType: String?, window: CursorWindow) {
         (self.column, self.nullRows, self.newest, self.declaredType, self.window) = (column, nullRows, newest, declaredType, window)
@@ -40,12 +43,21 @@ public struct CursorHealth: Sendable, Equatable {
                 + "second are read again, but a transaction that commits late with an earlier stamp is missed; "
                 + "set lookback: to the longest time a source transaction stays open (e.g. lookback: 5m)")
         }
+        if storageClasses.count > 1 {
+            out.append("cursor \(column) holds values of several kinds (\(storageClasses.joined(separator: ", "))): SQLite orders every "
+                + "number before every text, so rows of one kind written after rows of the other are never read; store one kind "
+                + "(e.g. UPDATE … SET \(column) = CAST(\(column) AS TEXT)) or use cursor: changes")
+        }
+        if case .seconds = window.lookback, let newest, CursorWindow.earlier(newest, bySeconds: 0) == nil {
+            out.append("lookback is a time span, but \(column) holds '\(newest.text ?? "?")', which is not a date or timestamp: "
+                + "reads will stop with an error; give lookback as a number of rows instead")
+        }
         if nullRows > 0 {
             switch window.nullPolicy {
             case .read:
-                out.append("\(nullRows) rows have no \(column) value: they are read on every run and sent once (null_cursor: read)")
+                out.append("\(nullRows) rows have no \(column) value (NULL or empty): they are read on every run and sent once (null_cursor: read)")
             case .skip:
-                out.append("\(nullRows) rows have no \(column) value and are left out of incremental reads (null_cursor: skip); "
+                out.append("\(nullRows) rows have no \(column) value (NULL or empty) and are left out of incremental reads (null_cursor: skip); "
                     + "only mode: full and reconcile see them")
             }
         }

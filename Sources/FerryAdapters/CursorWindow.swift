@@ -79,10 +79,19 @@ public struct CursorWindow: Sendable, Equatable {
     /// with the column's other values as they do with each other; nil when `value` is not a
     /// date or timestamp Ferry recognises.
     ///
-    /// Shapes: `yyyy-MM-dd`, `yyyyMMdd`, `yyyyMMddHHmmss`, and `yyyy-MM-dd[T ]HH:mm:ss` with
+    /// Shapes: `yyyy-MM-dd`, `yyyyMMdd`, `yyyyMMddHHmmss` (as text or as a whole number), and `yyyy-MM-dd[T ]HH:mm:ss` with
     /// any fraction and zone suffix (`Z`, `+08:00`), which are kept as they were. Arithmetic is
     /// on the wall clock as written; zones without daylight saving (China's) are exact.
     public static func earlier(_ value: Value, bySeconds seconds: Int) -> Value? {
+        // `yyyyMMddHHmmss` and `yyyyMMdd` in a numeric column (SQLite stores them as integers,
+        // MySQL keeps BIGINT stamps): the same arithmetic, back as a number.
+        if case .int(let number) = value, number > 0 {
+            let digits = String(number)
+            guard digits.count == 14 || digits.count == 8, case .string(let moved)? = earlier(.string(digits), bySeconds: seconds),
+                let result = Int64(moved)
+            else { return nil }
+            return .int(result)
+        }
         guard case .string(let text) = value else { return nil }
         let bytes = Array(text.utf8)
         func digits(_ range: Range<Int>) -> Int? {

@@ -52,6 +52,10 @@ extension PostgresAdapter {
             }
             let type = cursorType ?? "text"
             let column = "t." + PostgresAdapter.quote(adapter.options.cursor)
+            // Blank text is no cursor value either: it sorts before every stamp.
+            let textual = type == "text" || type.hasPrefix("character")
+            let missing = textual ? "(\(column) IS NULL OR \(column) = '')" : "\(column) IS NULL"
+            let present = textual ? "\(column) <> ''" : "TRUE"
             let select = "SELECT row_to_json(t)::text, \(column)::text, t.ctid::text FROM \(table) AS t"
             let order = "ORDER BY \(column), t.ctid LIMIT \(batchSize)"
             while true {
@@ -59,7 +63,7 @@ extension PostgresAdapter {
                 case .start:
                     phase = full || adapter.options.window.nullPolicy == .read ? .nulls(after: "(0,0)") : .window
                 case .nulls(let after):
-                    let rows = try adapter.run(session, "\(select) WHERE \(column) IS NULL AND t.ctid > $1::tid ORDER BY t.ctid LIMIT \(batchSize)", [after])
+                    let rows = try adapter.run(session, "\(select) WHERE \(missing) AND t.ctid > $1::tid ORDER BY t.ctid LIMIT \(batchSize)", [after])
                     guard let last = rows.last?[2] ?? nil else { phase = .window; continue }
                     phase = .nulls(after: last)
                     return make(rows, advances: false)
@@ -67,12 +71,13 @@ extension PostgresAdapter {
                     phase = .after
                     if !full, let value = position.value {
                         let start = try windowStart(session, value: value, type: type, column: column)
-                        return make(try adapter.run(session, "\(select) WHERE \(column) >= \(start.sql) \(order)", start.parameters), advances: true)
+                        return make(try adapter.run(session, "\(select) WHERE \(column) >= \(start.sql) AND \(present) \(order)", start.parameters),
+                            advances: true)
                     }
-                    return make(try adapter.run(session, "\(select) WHERE \(column) IS NOT NULL \(order)"), advances: true)
+                    return make(try adapter.run(session, "\(select) WHERE \(column) IS NOT NULL AND \(present) \(order)"), advances: true)
                 case .after:
                     guard let value = position.value, let ctid = position.ctid else { return nil }
-                    return make(try adapter.run(session, "\(select) WHERE (\(column), t.ctid) > (CAST($1 AS \(type)), CAST($2 AS tid)) \(order)",
+                    return make(try adapter.run(session, "\(select) WHERE (\(column), t.ctid) > (CAST($1 AS \(type)), CAST($2 AS tid)) AND \(present) \(order)",
                         [value, ctid]), advances: true)
                 case .snapshot, .done:
                     return nil
@@ -204,7 +209,9 @@ extension PostgresAdapter: CursorInspecting {
         let session = try connect()
         return try guarded("inspecting the cursor of") {
             let column = Self.quote(options.cursor)
-            let row = try run(session, "SELECT count(*) FILTER (WHERE \(column) IS NULL)::text, max(\(column))::text FROM \(options.qualified)").first
+            let blank = try columnType(session, options.cursor).map { $0 == "text" || $0.hasPrefix("character") } ?? false
+            let missing = blank ? "\(column) IS NULL OR \(column)::text = ''" : "\(column) IS NULL"
+            let row = try run(session, "SELECT count(*) FILTER (WHERE \(missing))::text, max(\(column))::text FROM \(options.qualified)").first
             return CursorHealth(column: options.cursor, nullRows: Int(row?[0] ?? "0") ?? 0, newest: (row?[1] ?? nil).map(Value.string),
                 declaredType: try columnType(session, options.cursor), window: options.window)
         }

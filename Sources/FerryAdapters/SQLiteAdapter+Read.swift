@@ -58,20 +58,24 @@ extension SQLiteAdapter {
                 case .start:
                     phase = full || adapter.options.window.nullPolicy == .read ? .nulls(after: 0) : .window
                 case .nulls(let after):
-                    let rows = try fetch("\(select) WHERE \(column) IS NULL AND rowid > ? ORDER BY rowid LIMIT ?", [after, batchSize])
+                    // Blank text is no cursor value either: it sorts before every stamp, so a
+                    // window would never reach it.
+                    let rows = try fetch("\(select) WHERE (\(column) IS NULL OR \(column) = '') AND rowid > ? ORDER BY rowid LIMIT ?",
+                        [after, batchSize])
                     guard let last = rows.last else { phase = .window; continue }
                     phase = .nulls(after: last["__rowid"])
                     return make(rows, advances: false)
                 case .window:
                     phase = .after
                     if !full, let start = try windowStart() {
-                        return try batch(sql: "\(select) WHERE \(column) >= ? ORDER BY \(column), rowid LIMIT ?",
+                        return try batch(sql: "\(select) WHERE \(column) >= ? AND \(column) != '' ORDER BY \(column), rowid LIMIT ?",
                             [SQLiteAdapter.cursorArgument(start), batchSize], advances: true)
                     }
-                    return try batch(sql: "\(select) WHERE \(column) IS NOT NULL ORDER BY \(column), rowid LIMIT ?", [batchSize], advances: true)
+                    return try batch(sql: "\(select) WHERE \(column) IS NOT NULL AND \(column) != '' ORDER BY \(column), rowid LIMIT ?",
+                        [batchSize], advances: true)
                 case .after:
                     let last = SQLiteAdapter.cursorArgument(position.value)
-                    return try batch(sql: "\(select) WHERE \(column) > ? OR (\(column) = ? AND rowid > ?) ORDER BY \(column), rowid LIMIT ?",
+                    return try batch(sql: "\(select) WHERE (\(column) > ? OR (\(column) = ? AND rowid > ?)) AND \(column) != '' ORDER BY \(column), rowid LIMIT ?",
                         [last, last, position.rowid, batchSize], advances: true)
                 case .snapshot, .done:
                     return nil
@@ -98,7 +102,7 @@ extension SQLiteAdapter {
                 let last = SQLiteAdapter.cursorArgument(position.value)
                 let found = try adapter.database.read { db in
                     try DatabaseValue.fetchOne(db, sql: """
-                        SELECT \(column) FROM \(table) WHERE \(column) IS NOT NULL AND (\(column) < ? OR (\(column) = ? AND rowid <= ?))
+                        SELECT \(column) FROM \(table) WHERE \(column) IS NOT NULL AND \(column) != '' AND (\(column) < ? OR (\(column) = ? AND rowid <= ?))
                         ORDER BY \(column) DESC, rowid DESC LIMIT 1 OFFSET ?
                         """, arguments: [last, last, position.rowid, rows])
                 }
@@ -179,11 +183,16 @@ extension SQLiteAdapter: CursorInspecting {
         let table = Self.quote(options.table)
         let column = Self.quote(options.cursor)
         return try database.read { db in
-            let nulls = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(column) IS NULL") ?? 0
+            let nulls = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(column) IS NULL OR \(column) = ''") ?? 0
             let newest = try DatabaseValue.fetchOne(db, sql: "SELECT max(\(column)) FROM \(table)").map(Self.value)
             let declared = try db.columns(in: options.table).first { $0.name == options.cursor }?.type
-            return CursorHealth(column: options.cursor, nullRows: nulls, newest: newest == .null ? nil : newest, declaredType: declared,
+            var health = CursorHealth(column: options.cursor, nullRows: nulls, newest: newest == .null ? nil : newest, declaredType: declared,
                 window: options.window)
+            // SQLite orders every integer before every text: a column holding both skips rows.
+            health.storageClasses = try String.fetchAll(db, sql: """
+                SELECT DISTINCT typeof(\(column)) FROM \(table) WHERE \(column) IS NOT NULL AND \(column) != '' ORDER BY 1
+                """)
+            return health
         }
     }
 }

@@ -78,6 +78,7 @@ public struct SQLiteAdapter: Source, Sink {
     // MARK: reading
 
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
+        try requireRowid()
         let position = try Position(checkpoint)
         // A checkpoint another kind of cursor made (the flow switched to change capture, or
         // to another column) means nothing here: the read starts afresh, and what was sent
@@ -89,7 +90,20 @@ public struct SQLiteAdapter: Source, Sink {
     }
 
     public func readAll(batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(nil), full: true, fresh: true, batchSize: batchSize)
+        try requireRowid()
+        return Reader(adapter: self, position: try Position(nil), full: true, fresh: true, batchSize: batchSize)
+    }
+
+    /// Reads order ties and page by rowid, which a WITHOUT ROWID table does not have: refused
+    /// as a configuration error, not retried for ever.
+    func requireRowid() throws {
+        let sql = try database.read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [options.table])
+        }
+        guard sql?.uppercased().contains("WITHOUT ROWID") != true else {
+            throw FerryError.adapter(.configuration, "table \(options.table) is a WITHOUT ROWID table, which Ferry cannot read in order",
+                hint: "have the system keep an ordinary (rowid) copy to read from, or read it with the exec adapter; writing to it works")
+        }
     }
 
     /// The checkpoint: last cursor value and rowid (or, under change capture, the last change

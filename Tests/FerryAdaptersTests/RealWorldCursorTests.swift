@@ -77,6 +77,8 @@ import FerryCore
         #expect(earlier("2026-13-01", 60) == nil)
         #expect(earlier("12345", 60) == nil)
         #expect(CursorWindow.earlier(.int(1_700_000_000), bySeconds: 60) == nil, "a number is not taken for a time")
+        #expect(CursorWindow.earlier(.int(20_261_201_090_000), bySeconds: 3600) == .int(20_261_201_080_000),
+            "yyyyMMddHHmmss kept as a number (a DATETIME column in SQLite) moves as a time")
         #expect(CursorWindow.hasSecondResolution(.string("2026-02-01 09:30:00")))
         #expect(!CursorWindow.hasSecondResolution(.string("2026-02-01 09:30:00.123456")))
     }
@@ -107,5 +109,49 @@ import FerryCore
         #expect(reason.contains("price") && reason.contains("TEXT"))
         let amount = try DatabaseQueue(path: url.path).read { db in try String.fetchOne(db, sql: "SELECT amount FROM m WHERE id = 'a'") }
         #expect(amount == "12345678901234.5678")
+    }
+
+    @Test func blankCursorsAreReadLikeNullsAndMixedKindsAreWarnedOf() throws {
+        // A column without a declared type keeps whatever kind of value it is given.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-blank-\(UUID().uuidString).db")
+        try DatabaseQueue(path: url.path).write { db in
+            try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, v, updated_at)")
+            try db.execute(sql: "INSERT INTO t VALUES ('a', 'x', '2026-01-01 00:00:01'), ('b', 'x', '2026-01-01 00:00:02')")
+        }
+        let adapter = try SQLiteAdapter(options: .init(path: url, table: "t", cursor: "updated_at"))
+        let first = try readAll(adapter, since: nil)
+        try DatabaseQueue(path: url.path).write { db in
+            try db.execute(sql: "INSERT INTO t VALUES ('blank', 'x', '')")
+            try db.execute(sql: "INSERT INTO t VALUES ('number', 'x', 20260101000003)")
+        }
+        let next = try readAll(adapter, since: first.checkpoint)
+        #expect(next.ids.contains("blank"), "a row whose cursor is '' is read, as a NULL one is: \(next.ids)")
+        let health = try #require(try adapter.cursorHealth())
+        #expect(health.nullRows == 1)
+        #expect(health.warnings.contains { $0.contains("several kinds") && $0.contains("integer") }, "\(health.warnings)")
+    }
+
+    @Test func aWholeSecondStampStoredAsANumberMovesBackByTheLookback() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-int-stamp-\(UUID().uuidString).db")
+        try DatabaseQueue(path: url.path).write { db in
+            try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, c DATETIME)")
+            try db.execute(sql: "INSERT INTO t VALUES ('a', '20260201093001'), ('b', '20260201093005')")
+        }
+        var options = SQLiteAdapter.Options(path: url, table: "t", cursor: "c")
+        options.window.lookback = .seconds(300)
+        let adapter = try SQLiteAdapter(options: options)
+        let first = try readAll(adapter, since: nil)
+        try DatabaseQueue(path: url.path).write { db in try db.execute(sql: "INSERT INTO t VALUES ('late', '20260201093003')") }
+        #expect(try readAll(adapter, since: first.checkpoint).ids.contains("late"), "the late commit inside five minutes is read")
+    }
+
+    @Test func aWithoutRowidTableIsAConfigurationErrorNotARetry() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-norowid-\(UUID().uuidString).db")
+        try DatabaseQueue(path: url.path).write { db in
+            try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, updated_at TEXT) WITHOUT ROWID")
+        }
+        let adapter = try SQLiteAdapter(options: .init(path: url, table: "t", cursor: "updated_at"))
+        let error = #expect(throws: FerryError.self) { _ = try adapter.read(since: nil, batchSize: 10) }
+        #expect(error?.adapterFailure == .configuration, "an engineer must act; retrying never helps")
     }
 }
