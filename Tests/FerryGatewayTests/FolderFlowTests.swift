@@ -92,6 +92,6 @@ import FerryCore
         #expect(probes[0].columns.contains("app_no") && probes[0].missing.isEmpty)
         // The approval system is in the other zone: this node cannot reach it, and says so.
         #expect(throws: FerryError.self) { try AdapterTools.check(config: config, node: "extranet-gw", system: "approval") }
-        #expect(AdapterTools.types.map(\.type) == ["sqlite", "postgres", "ndjson", "csv", "http", "exec", "xml"])
+        #expect(AdapterTools.types.map(\.type) == ["sqlite", "postgres", "ndjson", "csv", "http", "exec", "xml", "airbyte"])
     }
 }
