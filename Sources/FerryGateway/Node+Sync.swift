@@ -20,6 +20,17 @@ extension Node {
         let lanes = route.lanes
 
         var report = SyncReport(flow: name)
+        // A target added to the flow needs every record, not only those that change from now on.
+        try transaction { db in
+            let added = try SentDigests.noteTargets(db, flow: name, targets: flow.to)
+            guard !added.isEmpty else { return }
+            try SentDigests.clear(db, flow: name)
+            try Cursors.clear(db, flow: name)
+            try audit.append(db, AuditEvent("flow.targets-added", flow: name, details: ["added": .list(added.map(Value.string))]))
+            logger.notice("targets added to the flow: it reads and sends every record again", metadata: [
+                "flow": .string(name), "added": .string(added.joined(separator: ", ")),
+            ])
+        }
         let cursor = flow.mode == .full ? nil : try store.read { db in try Cursors.get(db, flow: name) }
         var reader = flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
         while let batch = try reader.next() {

@@ -65,6 +65,20 @@ public enum SentDigests {
         return found
     }
 
+    /// Notes the targets a flow sends to and returns those added since the last note (none
+    /// on the first). A caller that gets some forgets what the flow sent and its cursor, so
+    /// the new target gets every record; targets that hold them already see duplicates.
+    public static func noteTargets(_ db: Database, flow: String, targets: [String]) throws -> [String] {
+        let previous = try String.fetchOne(db, sql: "SELECT targets FROM flow_routes WHERE flow = ?", arguments: [flow])
+        let signature = targets.sorted().joined(separator: "\u{1F}")
+        guard previous != signature else { return [] }
+        try db.execute(sql: "INSERT INTO flow_routes(flow, targets) VALUES (?, ?) ON CONFLICT(flow) DO UPDATE SET targets = excluded.targets",
+            arguments: [flow, signature])
+        guard let previous else { return [] }
+        let known = Set(previous.split(separator: "\u{1F}").map(String.init))
+        return targets.filter { !known.contains($0) }.sorted()
+    }
+
     /// Forgets what a flow sent, so its next read sends every record again
     /// (`ferry queue reset-checkpoint`).
     public static func clear(_ db: Database, flow: String) throws {

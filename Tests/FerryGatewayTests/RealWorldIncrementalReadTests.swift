@@ -116,6 +116,46 @@ import FerryCore
         #expect(approval[numbers[1]] == "改了", "the update travelled")
         #expect(approval.count == 5, "the new row travelled: \(approval.keys.sorted())")
     }
+
+    @Test func aTargetAddedToAFlowGetsEveryRecord() throws {
+        let fixture = try TwoZoneFixture("added-target")
+        try DemoTests.seedPortal(fixture.directory, count: 4, seed: 14)
+        #expect(try fixture.hop().receive.applied == 4)
+        // A second approval system joins the flow.
+        let schema = try String(contentsOf: try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/foreign-affairs/systems/approval.sql"),
+            encoding: .utf8)
+        try DatabaseQueue(path: fixture.directory.appendingPathComponent("data/approval2.db").path).write { db in try db.execute(sql: schema) }
+        let mappings = fixture.directory.appendingPathComponent("Mappings/foreign-affairs")
+        let mapping = try String(contentsOf: mappings.appendingPathComponent("approval.yaml"), encoding: .utf8)
+        try Data(mapping.replacingOccurrences(of: "system: approval\n", with: "system: approval2\n")
+            .replacingOccurrences(of: "mapping: approval/", with: "mapping: approval2/").utf8).write(to: mappings.appendingPathComponent("approval2.yaml"))
+        let config = fixture.directory.appendingPathComponent("ferry.yaml")
+        var text = try String(contentsOf: config, encoding: .utf8)
+        text = text.replacingOccurrences(of: "to: [approval]", with: "to: [approval, approval2]")
+        text = text.replacingOccurrences(of: "\nflows:", with: """
+
+              approval2:
+                zone: jinhong
+                level: municipal
+                adapter: sqlite
+                options: { path: data/approval2.db }
+                maps:
+                  TravelApplication: { file: Mappings/foreign-affairs/approval2.yaml, options: { table: sqsp, cursor: SPSJ } }
+
+            flows:
+            """)
+        try Data(text.utf8).write(to: config)
+        let deployment = try Deployment.load(fixture.config)
+        let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: .init(label: "test"))
+        let jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: .init(label: "test"))
+        _ = try extranet.sync(flow: "applications-in", flush: true)
+        let receive = try jinhong.receive()
+        #expect(receive.applied == 4, "every record, for the new target; the first target already holds them: \(receive)")
+        let copies = try DatabaseQueue(path: fixture.directory.appendingPathComponent("data/approval2.db").path).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp")
+        }
+        #expect(copies == 4)
+    }
 }
 
 /// The test's own arithmetic on `yyyy-MM-dd HH:mm:ss` stamps, independent of the adapter's.
