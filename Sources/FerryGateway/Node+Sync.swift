@@ -46,10 +46,10 @@ extension Node {
             report.pulled += batch.rows.count
             report.mapped += records.count
             report.unchanged += counts.unchanged
-            report.quarantined += rejects.count + batch.malformed.count + counts.oversized
+            report.quarantined += counts.quarantined
             report.enqueued += counts.fresh * lanes.count
             NodeMetrics.records("pulled", flow: name, batch.rows.count)
-            NodeMetrics.records("quarantined", flow: name, rejects.count + batch.malformed.count + counts.oversized)
+            NodeMetrics.records("quarantined", flow: name, counts.quarantined)
             NodeMetrics.records("enqueued", flow: name, counts.fresh * lanes.count)
         }
         logger.debug("pulled", metadata: [
@@ -104,7 +104,7 @@ extension Node {
         var local: [String]
     }
 
-    /// Quarantines what the mapping or the reader refused and enqueues the records this flow
+    /// Quarantines (once) what the mapping or the reader refused and enqueues the records this flow
     /// has not sent as they are now, in the transaction that advances the cursor.
     ///
     /// A record whose envelope digest equals what the flow last sent for its key is
@@ -114,7 +114,7 @@ extension Node {
     func enqueue(
         batch: SourceBatch, records: [FerryCore.Record], rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])],
         route: SyncRoute
-    ) throws -> (fresh: Int, unchanged: Int, oversized: Int) {
+    ) throws -> (fresh: Int, unchanged: Int, quarantined: Int) {
         let name = route.flow.name
         let (lines, oversized) = Self.envelopes(records, flow: name, maxLine: BundleReader.Limits().maxLineSize)
         let records = lines.map(\.record)
@@ -125,16 +125,19 @@ extension Node {
                     "system": .string(route.source), "rows": .int(Int64(batch.rows.count)), "checkpoint": .string(batch.checkpoint),
                 ]))
             }
+            var quarantined = 0
             for reject in rejects {
-                try quarantine(db, flow: name, key: reject.key, rules: reject.issues.map(\.rule), fields: reject.issues.compactMap(\.field),
+                quarantined += try quarantine(db, flow: name, key: reject.key, rules: reject.issues.map(\.rule), fields: reject.issues.compactMap(\.field),
                     issues: reject.issues.map(\.description).joined(separator: "; "), position: reject.position,
-                    raw: CanonicalJSON.encode(.object(reject.row)))
+                    raw: CanonicalJSON.encode(.object(reject.row))) ? 1 : 0
             }
             for bad in batch.malformed {
-                try quarantine(db, flow: name, key: "-", rules: ["malformed"], fields: [], issues: bad.reason, position: bad.position, raw: bad.raw)
+                quarantined += try quarantine(db, flow: name, key: "-", rules: ["malformed"], fields: [], issues: bad.reason, position: bad.position,
+                    raw: bad.raw) ? 1 : 0
             }
             for entry in oversized {
-                try quarantine(db, flow: name, key: entry.key, rules: ["max_record_size"], fields: [], issues: entry.reason, position: "-", raw: entry.line)
+                quarantined += try quarantine(db, flow: name, key: entry.key, rules: ["max_record_size"], fields: [], issues: entry.reason,
+                    position: "-", raw: entry.line) ? 1 : 0
             }
             var lastSent = try SentDigests.lookup(db, flow: name, keys: records.map(\.keyString))
             var fresh: [(record: FerryCore.Record, line: [UInt8])] = []
@@ -175,7 +178,7 @@ extension Node {
                 try audit.append(db, AuditEvent(.enqueued, flow: name, lane: lane, details: ["records": .int(Int64(changed.count))]))
             }
             if route.flow.mode == .incremental { try Cursors.set(db, flow: name, value: batch.checkpoint) }
-            return (fresh.count, records.count - fresh.count, oversized.count)
+            return (fresh.count, records.count - fresh.count, quarantined)
         }
     }
 
@@ -203,14 +206,17 @@ extension Node {
 
     /// Keeps one refused row: its reasons in the clear, its raw input sealed with this node's
     /// storage key (it may hold personal data), so it can be re-mapped once the cause is fixed.
+    /// - Returns: whether it is new; the same input read again (a look-back window) is held once.
     private func quarantine(
         _ db: Database, flow: String, key: String, rules: [String], fields: [String], issues: String, position: String, raw: [UInt8]
-    ) throws {
-        try Quarantine.add(db, flow: flow, stage: "map", maskedKey: key, issues: issues, position: position,
-            payload: try quarantineSealer.seal(raw), rules: rules)
+    ) throws -> Bool {
+        let kept = try Quarantine.add(db, flow: flow, stage: "map", maskedKey: key, issues: issues, position: position,
+            payload: try quarantineSealer.seal(raw), rules: rules, fingerprint: quarantineSealer.fingerprint(raw))
+        guard kept else { return false }
         try audit.append(db, AuditEvent(.quarantined, flow: flow, subject: key, details: [
             "rules": .list(rules.map(Value.string)), "fields": .list(fields.map(Value.string)), "position": .string(position),
         ]))
+        return true
     }
 
     /// Same-zone targets skip the gap: records go straight into this node's inbox, in the

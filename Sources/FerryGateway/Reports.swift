@@ -6,6 +6,7 @@ public struct SyncReport: Sendable {
     /// Records the source handed back unchanged since this flow sent them (re-read at the
     /// cursor's boundary or by a full read); not sent again.
     public var unchanged = 0
+    /// Rows newly set aside; a row read again while it is still held is not counted twice.
     public var quarantined = 0
     public var enqueued = 0
     public var bundles: [ShippedBundle] = []

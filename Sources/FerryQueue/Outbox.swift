@@ -162,12 +162,25 @@ public enum Quarantine {
     /// - Parameters:
     ///   - payload: the row's raw input, sealed by the caller (it may hold personal data).
     ///   - rules: the rules that refused it, so `ferry queue requeue --rule` can pick it.
+    ///   - fingerprint: a keyed digest of the raw input: a row still held with the same one is
+    ///     the same input read again (a look-back window), kept once.
+    /// - Returns: whether the row was kept (false: it is held already).
+    @discardableResult
     public static func add(
-        _ db: Database, flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?, rules: [String] = []
-    ) throws {
+        _ db: Database, flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?, rules: [String] = [],
+        fingerprint: [UInt8]? = nil
+    ) throws -> Bool {
+        if let fingerprint, try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM quarantine WHERE flow = ? AND raw_digest = ? AND requeued_at IS NULL LIMIT 1"),
+            arguments: [flow, Data(fingerprint)]) != nil
+        {
+            return false
+        }
         try db.cachedStatement(
-            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(
-            arguments: [flow, stage, maskedKey, issues, position, payload.map { Data($0) }, Clock.now, rules.isEmpty ? nil : "," + rules.joined(separator: ",") + ","])
+            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at, rules, raw_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
+            arguments: [flow, stage, maskedKey, issues, position, payload.map { Data($0) }, Clock.now,
+                rules.isEmpty ? nil : "," + rules.joined(separator: ",") + ",", fingerprint.map { Data($0) }])
+        return true
     }
 
     /// Rows still held (not re-driven).

@@ -12,6 +12,9 @@ public struct AtRestSealer: Sendable {
     static let magic: [UInt8] = Array("FAR1".utf8)
     /// Keys by key id; the newest seals.
     private let keys: [(id: String, secret: [UInt8])]
+    /// Keys the fingerprints of kept data, so equal inputs are found without the input being
+    /// guessable from its fingerprint (a bare hash of an ID number is).
+    private let fingerprintKey: [UInt8]
 
     /// - Parameter keys: the node's keys, oldest first; the newest seals, any opens.
     public init(keys: [NodeKey]) throws {
@@ -19,6 +22,15 @@ public struct AtRestSealer: Sendable {
             let material = try key.engine.encodePrivate(key.box)
             return (key.keyID, try HKDF.sha256(salt: [], ikm: material, info: Array("ferry at-rest v1".utf8), length: 32))
         }
+        fingerprintKey = try keys.first.map { key in
+            try HKDF.sha256(salt: [], ikm: try key.engine.encodePrivate(key.box), info: Array("ferry at-rest fingerprint v1".utf8), length: 32)
+        } ?? []
+    }
+
+    /// HMAC-SHA256 (RFC 2104) of `plain` under a key derived from the node's oldest key, so it
+    /// stays the same across key rotations; 16 bytes.
+    public func fingerprint(_ plain: [UInt8]) -> [UInt8] {
+        Array(HMAC.sha256(key: fingerprintKey, plain).prefix(16))
     }
 
     /// The sealed form of `plain`; nil when the node has no key (nothing is kept then).

@@ -23,6 +23,10 @@ import FerryQueue
             #expect(!String(decoding: payload, as: UTF8.self).contains("WB"), "the raw row is not stored in the clear")
         }
 
+        // Read again (the look-back window covers them): held once, not once per read.
+        #expect(try fixture.hop().sync.quarantined == 0)
+        #expect(try fixture.extranet.store.read { db in try Quarantine.count(db) } == 4)
+
         // Still refused under the old mapping: the rows stay, with their reasons.
         let early = try fixture.extranet.requeueQuarantined(flow: "applications-in", rule: "unmapped_fields", actor: "test")
         #expect(early.examined == 4 && early.stillRefused == 4 && early.requeued == 0)
