@@ -74,6 +74,7 @@ extension Node {
                 leaves[line.bundle, default: []].append(leaf)
             }
         }
+        try forgetRefused(db, outcomes)
         var far: [String: Value] = [:]
         for case .object(let item) in evidence {
             if let bundle = item["bundle"]?.text { far[bundle] = .object(item) }
@@ -86,6 +87,19 @@ extension Node {
             ]
             if let evidence = far[bundle] { details["far"] = evidence }
             try audit.append(db, AuditEvent(.delivered, lane: lane, bundle: bundle, details: details, leaves: leaves[bundle] ?? []))
+        }
+    }
+
+    /// A record a target refused (rejected, a conflict case, a dead letter) is not "sent" for
+    /// the purpose of sending only what changed: once the cause is fixed there, the next read
+    /// of the row sends it again instead of finding it unchanged.
+    func forgetRefused(_ db: Database, _ outcomes: [ReceiptLine]) throws {
+        let refused = outcomes.filter { ["rejected", "conflict", "dead"].contains($0.outcome) }
+        for (bundle, lines) in Dictionary(grouping: refused, by: \.bundle) {
+            let keys = Set(lines.map(\.key))
+            for item in try Outbox.items(db, bundle: bundle) where keys.contains(item.key) {
+                try SentDigests.forget(db, flow: item.flow, key: item.key, digest: Array(FerrySeal.Hasher.sha256(item.line).prefix(16)))
+            }
         }
     }
 }

@@ -79,6 +79,13 @@ public enum SentDigests {
         return targets.filter { !known.contains($0) }.sorted()
     }
 
+    /// Forgets that `flow` sent `key` as `digest` (a target refused it): the next read of the
+    /// row sends it again. A newer send of the key is left alone.
+    public static func forget(_ db: Database, flow: String, key: String, digest: [UInt8]) throws {
+        try db.cachedStatement(sql: "DELETE FROM sent_digests WHERE flow = ? AND record_key = ? AND digest = ?")
+            .execute(arguments: [flow, key, Data(digest)])
+    }
+
     /// Forgets what a flow sent, so its next read sends every record again
     /// (`ferry queue reset-checkpoint`).
     public static func clear(_ db: Database, flow: String) throws {

@@ -91,4 +91,22 @@ import FerryQueue
             _ = try extranet.requeueQuarantined(flow: "applications-inn", rule: nil, actor: "test")
         }
     }
+
+    @Test func aRecordTheTargetRefusedIsSentAgainOnceTheTargetTakesIt() throws {
+        let fixture = try TwoZoneFixture("refused-resend")
+        try fixture.approval.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON sqsp WHEN NEW.CFSY = '拒收' BEGIN SELECT RAISE(ABORT, 'refused by a rule of the target'); END")
+        }
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 44)
+        let number = try fixture.applicationNumbers()[0]
+        try fixture.portal.write { db in try db.execute(sql: "UPDATE applications SET purpose = '拒收' WHERE app_no = ?", arguments: [number]) }
+        let first = try fixture.hop()
+        #expect(first.receive.applied == 1 && first.receive.rejected == 1)
+        _ = try fixture.extranet.receive()  // the receipt comes back
+        try fixture.approval.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
+        // Nothing changed at the source: the row, read again at the cursor's boundary, goes again.
+        let again = try fixture.hop()
+        #expect(again.sync.enqueued >= 1 && again.receive.applied == 1, "\(again.sync) \(again.receive)")
+        #expect(try fixture.approvalColumn("CFSY")[number] == "拒收")
+    }
 }
