@@ -57,6 +57,12 @@ public struct DatePattern: Sendable, Equatable {
     public static let rfc3339 = DatePattern(text: "yyyy-MM-dd'T'HH:mm:ss[.S…]XXX", tokens: isoDate.tokens + clock + [
         .optionalFraction, .offset(.extended),
     ])
+    /// Local timestamps as databases print them, without an offset: ISO 8601 with `T` or a
+    /// space, any fraction. Read in the mapping's zone when a field has no format.
+    public static let isoLocal = [
+        DatePattern(text: "yyyy-MM-dd'T'HH:mm:ss[.S…]", tokens: isoDate.tokens + clock + [.optionalFraction]),
+        DatePattern(text: "yyyy-MM-dd HH:mm:ss[.S…]", tokens: isoDate.tokens + [.literal(" ")] + clock.dropFirst() + [.optionalFraction]),
+    ]
     public static let compact = DatePattern(text: "yyyyMMdd", tokens: [
         .number(.year, padded: true), .number(.month, padded: true), .number(.day, padded: true),
     ])

@@ -35,6 +35,9 @@ public struct FieldRule: Sendable {
     public var eachTranslate: Translation?
     public var eachFormat: DatePattern?
     public var format: DatePattern?
+    /// A timestamp without a format read from text that carries no offset (a database
+    /// `timestamp` column) is in this zone: the mapping's `timezone:`, seconds east of UTC.
+    public var readZone: Int?
     /// Lists are stored as one text joined by this separator.
     public var join: String?
     public var defaultValue: String?

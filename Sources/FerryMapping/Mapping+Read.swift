@@ -100,12 +100,12 @@ extension Mapping {
             })
         }
         return try convert(raw, to: spec.type, transforms: rule.transforms, translate: rule.translate, format: rule.format, field: rule.field,
-            personal: spec.personal)
+            personal: spec.personal, zone: rule.readZone)
     }
 
     func convert(
         _ raw: Value, to type: FieldType, transforms: [Transform], translate: FieldRule.Translation?, format: DatePattern?,
-        field: String, personal: Bool
+        field: String, personal: Bool, zone: Int? = nil
     ) throws -> Value {
         guard var text = raw.text else {
             throw MappingIssue(field: field, rule: "type", message: "expected a single value, found a nested one")
@@ -145,7 +145,7 @@ extension Mapping {
             default: throw MappingIssue(field: field, rule: "type", message: "'\(shown)' is not true or false")
             }
         case .date, .timestamp:
-            return try ValueReading.time(text, timestamp: type == .timestamp, format: format, shown: shown, field: field)
+            return try ValueReading.time(text, timestamp: type == .timestamp, format: format, shown: shown, field: field, zone: zone)
         case .list:
             throw MappingIssue(field: field, rule: "type", message: "lists of lists are not supported")
         }

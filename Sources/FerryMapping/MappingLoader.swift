@@ -157,13 +157,22 @@ struct MappingLoader {
             guard elementType == .timestamp, format != nil else { throw fractionNode.error("fraction applies to timestamp fields with a format") }
             truncatesFraction = true
         }
-        return FieldRule(
+        // Without a format, text with no offset is read in the mapping's declared zone; with no
+        // zone declared it is refused, since nothing says which wall clock it shows.
+        let readZone = elementType == .timestamp && format == nil ? try root["timezone"].map { zone in
+            let text = try zone.string("timezone")
+            guard let offset = DatePattern.offset(text) else { throw zone.error("'\(text)' is not a UTC offset", hint: "write +08:00 for Beijing time") }
+            return offset
+        } : nil
+        var rule = FieldRule(
             field: spec.name, spec: spec, column: column, path: path, concat: concat, separator: separator, when: condition, transforms: transforms,
             translate: isList ? nil : try translation(node["translate"], for: elementType),
             eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
             format: isList ? nil : format, join: join ?? (isList ? "," : nil),
             defaultValue: defaultValue, writes: try node["write"]?.bool("write") ?? true, truncatesFraction: truncatesFraction,
             location: location)
+        rule.readZone = readZone
+        return rule
     }
 
     /// A `format:` pattern, refused here with its place in the file when it has a letter

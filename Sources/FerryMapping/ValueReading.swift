@@ -27,10 +27,28 @@ enum ValueReading {
     /// A date (`2026-02-01`) or a UTC timestamp (`2026-02-01T01:30:00.123Z`, the fraction
     /// kept digit for digit) read with `format`, or without one as ISO 8601: dates
     /// `yyyy-MM-dd`, timestamps RFC 3339 with an offset or `Z`.
-    static func time(_ text: String, timestamp: Bool, format: DatePattern?, shown: String, field: String) throws(MappingIssue) -> Value {
-        let pattern = format ?? (timestamp ? DatePattern.rfc3339 : DatePattern.isoDate)
-        guard let parts = pattern.parse(text) else {
-            throw MappingIssue(field: field, rule: "format", message: "'\(shown)' does not match \(pattern.text)")
+    /// - Parameter zone: without a format, a timestamp whose text carries no offset (what a
+    ///   database `timestamp` column gives, `2026-02-01T09:30:00` or `2026-02-01 09:30:00`) is
+    ///   read in this zone, seconds east of UTC.
+    static func time(_ text: String, timestamp: Bool, format: DatePattern?, shown: String, field: String, zone: Int? = nil) throws(MappingIssue)
+        -> Value
+    {
+        var pattern = format ?? (timestamp ? DatePattern.rfc3339 : DatePattern.isoDate)
+        var parsed = pattern.parse(text)
+        if parsed == nil, format == nil, timestamp, let zone {
+            for local in DatePattern.isoLocal {
+                var candidate = local
+                candidate.utcOffset = zone
+                if let parts = candidate.parse(text) {
+                    (pattern, parsed) = (candidate, parts)
+                    break
+                }
+            }
+        }
+        guard let parts = parsed else {
+            let local = format == nil && timestamp && zone == nil && DatePattern.isoLocal.contains { $0.parse(text) != nil }
+            throw MappingIssue(field: field, rule: "format", message: "'\(shown)' does not match \(pattern.text)"
+                + (local ? " (it has no UTC offset: declare the mapping's timezone:, e.g. \"+08:00\", to read it in that zone)" : ""))
         }
         guard timestamp else { return .string(DatePattern.isoDate.format(parts)) }
         guard let utc = pattern.toUTC(parts) else {

@@ -47,4 +47,34 @@ import FerryCore
         }
         #expect(shanghai.version == record.version)
     }
+
+    @Test func aTimestampWithoutAZoneIsReadInTheMappingsZone() throws {
+        let scratch = try MappingScratch(entity: Self.entity)
+        let beijing = try scratch.mapping("""
+            system: pg
+            entity: Filing
+            timezone: "+08:00"
+            fields:
+              id: { column: id }
+              updated_at: { column: updated_at }
+            """)
+        func version(_ mapping: Mapping, _ text: String) -> String? {
+            if case .record(let record) = mapping.read(["id": "a", "updated_at": .string(text)]) { return record.version }
+            return nil
+        }
+        #expect(version(beijing, "2026-02-01T09:30:00") == "2026-02-01T01:30:00Z", "a PostgreSQL timestamp column, Beijing time")
+        #expect(version(beijing, "2026-02-01 09:30:00.5") == "2026-02-01T01:30:00.5Z")
+        #expect(version(beijing, "2026-02-01T09:30:00Z") == "2026-02-01T09:30:00Z", "an offset in the text wins")
+        let utc = try scratch.mapping("""
+            system: pg2
+            entity: Filing
+            fields:
+              id: { column: id }
+              updated_at: { column: updated_at }
+            """, name: "pg2")
+        #expect(version(utc, "2026-02-01T09:30:00") == nil, "no zone declared: which wall clock is unknown, so it is refused")
+        guard case .rejected(_, let issues) = utc.read(["id": "a", "updated_at": "2026-02-01T09:30:00"]) else { return }
+        #expect(issues.first?.message.contains("timezone:") == true, "the refusal says what to declare")
+        #expect(version(beijing, "2026-02-01T09:30") == nil, "still a whole timestamp or nothing")
+    }
 }
