@@ -36,10 +36,12 @@ struct AdaptersCommand: ParsableCommand {
     struct InstallCapture: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "install-capture",
-            abstract: "Install change-capture triggers on an SQLite system's tables (inserts, updates and deletes).",
+            abstract: "Install change-capture triggers on an SQLite or PostgreSQL system's tables (inserts, updates, deletes, key changes).",
             discussion: """
                 Then set cursor: changes for the system's entities: flows read the change table, so
-                deletes travel too. Running it again changes nothing.
+                deletes travel too, and an update of a key travels as the old key's deletion and the
+                new key's upsert. The first read after it is a snapshot of the table. Running it again
+                changes nothing (it upgrades triggers an earlier Ferry installed).
 
                 Example:
                   ferry adapters install-capture portal --config ferry.yaml --node extranet-gw
