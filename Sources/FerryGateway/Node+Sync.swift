@@ -34,13 +34,19 @@ extension Node {
         let cursor = flow.mode == .full ? nil : try store.read { db in try Cursors.get(db, flow: name) }
         var reader = flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
         while let batch = try reader.next() {
-            var records: [FerryCore.Record] = []
+            var mapped: [(record: FerryCore.Record, position: String, row: [String: Value])] = []
             var rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])] = []
             for (row, position) in zip(batch.rows, batch.positions) {
                 switch mapping.read(row) {
-                case .record(let record): records.append(record)
+                case .record(let record): mapped.append((record, position, row))
                 case .rejected(let key, let issues): rejects.append((key, issues, position, row))
                 }
+            }
+            let colliding = Self.keyCollisions(mapped.map { ($0.record, $0.position) })
+            var records: [FerryCore.Record] = []
+            for (index, entry) in mapped.enumerated() {
+                guard let issue = colliding[index] else { records.append(entry.record); continue }
+                rejects.append((Masking.mask(entry.record.displayKey), [issue], entry.position, entry.row))
             }
             let counts = try enqueue(batch: batch, records: records, rejects: rejects, route: route)
             report.pulled += batch.rows.count
@@ -180,6 +186,30 @@ extension Node {
             if route.flow.mode == .incremental { try Cursors.set(db, flow: name, value: batch.checkpoint) }
             return (fresh.count, records.count - fresh.count, quarantined)
         }
+    }
+
+    /// Records of one batch that share a key but not their content: two source rows that map
+    /// to one key (a key transform like `upper` folding `wb1` and `WB1`) would overwrite each
+    /// other at every target on every read. Both are refused, each naming the other's place.
+    /// Rows of one change read carry the row as it is now, so they never differ.
+    static func keyCollisions(_ records: [(record: FerryCore.Record, position: String)]) -> [Int: MappingIssue] {
+        var first: [String: Int] = [:]
+        var issues: [Int: MappingIssue] = [:]
+        // A deletion and an upsert of one key are a row deleted and inserted again.
+        for (index, entry) in records.enumerated() where entry.record.operation == .upsert {
+            let key = entry.record.keyString
+            guard let earlier = first[key] else { first[key] = index; continue }
+            let other = records[earlier]
+            guard other.record.fields != entry.record.fields || other.record.version != entry.record.version else { continue }
+            func issue(_ elsewhere: String) -> MappingIssue {
+                MappingIssue(field: nil, rule: "key_collision",
+                    message: "another row (\(elsewhere)) maps to the same key with other content; a key must name one row "
+                        + "(check the key field's transforms and the source's uniqueness), then requeue")
+            }
+            issues[earlier] = issue(entry.position)
+            issues[index] = issue(other.position)
+        }
+        return issues
     }
 
     /// Each record's envelope line, and the records whose line is larger than a bundle may

@@ -156,6 +156,25 @@ import FerryCore
         }
         #expect(copies == 4)
     }
+
+    @Test func twoRowsThatMapToOneKeyAreRefusedNotFlippedBetween() throws {
+        let fixture = try TwoZoneFixture("key-collision")
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 15)
+        let number = try fixture.applicationNumbers()[0]
+        // The mapping upper-cases the key: a lower-case twin with other content collides.
+        try fixture.portal.write { db in
+            try db.execute(sql: """
+                INSERT INTO applications SELECT lower(app_no), applicant_name, id_card, sex, employer_uscc, destinations, depart_on, return_on,
+                '另一个事由', updated_at FROM applications WHERE app_no = ?
+                """, arguments: [number])
+        }
+        let (sync, receive) = try fixture.hop()
+        #expect(sync.quarantined == 2 && receive.applied == 1, "\(sync)")
+        #expect(try fixture.approvalColumn("SQBH")[number] == nil, "neither twin reaches the target")
+        let issues = try fixture.extranet.store.read { db in try String.fetchAll(db, sql: "SELECT issues FROM quarantine") }
+        #expect(issues.allSatisfy { $0.contains("maps to the same key") }, "\(issues)")
+        #expect(Node.keyCollisions([]).isEmpty)
+    }
 }
 
 /// The test's own arithmetic on `yyyy-MM-dd HH:mm:ss` stamps, independent of the adapter's.
