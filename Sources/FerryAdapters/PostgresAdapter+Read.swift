@@ -153,9 +153,9 @@ extension PostgresAdapter {
                 let rows = try adapter.run(session, "SELECT row_to_json(t)::text, NULL, t.ctid::text FROM \(table) AS t WHERE t.ctid > $1::tid ORDER BY t.ctid LIMIT \(batchSize)",
                     [position.snapshot ?? "(0,0)"])
                 guard let last = rows.last?[2] ?? nil else {
-                    // The snapshot is whole; a sync then reads the change table from its start,
-                    // so deletions made before it travel too (see SQLiteAdapter.Reader).
-                    phase = .done
+                    // The snapshot is whole; a sync goes on to read the change table from its
+                    // start, so deletions made before it travel too (see SQLiteAdapter.Reader).
+                    phase = full ? .done : .after
                     position.snapshot = nil
                     if !full { position.sequence = 0 }
                     return SourceBatch(rows: [], positions: [], checkpoint: position.text)

@@ -124,11 +124,11 @@ extension SQLiteAdapter {
                 let table = SQLiteAdapter.quote(adapter.options.table)
                 let rows = try fetch("SELECT rowid AS \"__rowid\", * FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?", [position.snapshot ?? 0, batchSize])
                 guard let lastRow = rows.last else {
-                    // The snapshot is whole. A sync then reads the change table from its start,
-                    // so deletions made before the snapshot (a flow switched to capture, rows
-                    // deleted before its first run) travel too; rows read again are recognised
-                    // by their digests. A whole read ends here.
-                    phase = .done
+                    // The snapshot is whole. A sync goes on to read the change table from its
+                    // start, so deletions made before the snapshot (a flow switched to capture,
+                    // rows deleted before its first run) travel too; rows read again are
+                    // recognised by their digests. A whole read ends here.
+                    phase = full ? .done : .after
                     position.snapshot = nil
                     position.rowid = full ? last : 0
                     return SourceBatch(rows: [], positions: [], checkpoint: position.text)
