@@ -4,7 +4,8 @@ import FerryCore
 /// One element of a record being read, and the value it becomes.
 ///
 /// The rules, applied at every level below the record element:
-/// * a child without children is its text, exactly (only whitespace, or none: null);
+/// * a child without children is its text, exactly: `<F></F>` and `<F/>` are the empty
+///   string; a field whose element is absent is null (what the writer does with null);
 /// * a child with children is an object of its own children;
 /// * a child's attributes sit beside it as `name@attribute` (`<JE bz="CNY">1280.50</JE>`
 ///   gives `JE` = "1280.50" and `JE@bz` = "CNY");
@@ -39,7 +40,7 @@ struct XMLElementBuilder {
     /// What the element is inside its parent.
     var value: Value {
         guard children.isEmpty else { return .object(members()) }
-        return isBlank ? .null : .string(text)
+        return .string(text)
     }
 
     /// The record this element is: its children, its own attributes, and its text.

@@ -255,8 +255,9 @@ final class XMLRecordReader: NSObject, XMLParserDelegate, @unchecked Sendable {
                 guard let text = escape(attribute.text, attribute: true) else { return nil }
                 tag += " \(attribute.name)=\"\(text)\""
             }
+            // Null is an absent element; the empty string an empty one (XML has no null).
             guard let text = values[column].flatMap(FolderAdapter.cellText) else {
-                out += "\(indent)  <\(tag)/>\n"
+                if tag != column { out += "\(indent)  <\(tag)/>\n" }
                 continue
             }
             guard let escaped = escape(text, attribute: false) else { return nil }

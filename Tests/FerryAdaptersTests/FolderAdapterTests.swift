@@ -35,7 +35,7 @@ import FerryCore
 
     static let rows: [SinkRow] = [
         SinkRow(key: ["SQBH": "WB1"], values: ["SQBH": "WB1", "XM": "陈静", "CFSY": "学术交流, \"国际\"会议\n第二行", "JE": .decimal("12.5")]),
-        SinkRow(key: ["SQBH": "WB2"], values: ["SQBH": "WB2", "XM": "王伟", "CFSY": "商务", "JE": .null]),
+        SinkRow(key: ["SQBH": "WB2"], values: ["SQBH": "WB2", "XM": "王伟", "CFSY": "商务", "JE": .null, "BZ": ""]),
         SinkRow(key: ["SQBH": "WB3"], values: ["SQBH": "WB3", "XM": "李娜", "CFSY": "培训", "JE": 3]),
     ]
 
@@ -49,7 +49,8 @@ import FerryCore
         #expect(back.count == 3)
         #expect(back.map { $0["XM"] } == ["陈静", "王伟", "李娜"])
         #expect(back[0]["CFSY"] == "学术交流, \"国际\"会议\n第二行", "delimiters, quotes and line breaks survive")
-        #expect(back[1]["JE"] == .null)
+        #expect((back[1]["JE"] ?? .null) == .null, "null stays null (in XML, an absent element)")
+        #expect(back[1]["BZ"] == "", "the empty string stays the empty string, in every format")
         let amount = back[0]["JE"]?.text
         #expect(amount == "12.5")
     }

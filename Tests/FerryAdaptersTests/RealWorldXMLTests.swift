@@ -151,7 +151,9 @@ import FerryCore
         #expect(reason.contains("control character"))
         try fixture.readBack()
         let rows = try fixture.read(try source()).rows
-        #expect(rows == [["id": "1", "JE": "1280.50", "JE@bz": "CNY", "BZ": "  a\r\nb ", "DH": .null, "DH@lx": "手机 \"1\"\n"]])
+        // DH had only an attribute: its element is written empty, and an empty element reads
+        // as the empty string (an absent one as null).
+        #expect(rows == [["id": "1", "JE": "1280.50", "JE@bz": "CNY", "BZ": "  a\r\nb ", "DH": "", "DH@lx": "手机 \"1\"\n"]])
     }
 
     @Test func aPrefixedRecordOptionIsAccepted() throws {
