@@ -22,6 +22,8 @@ extension PostgresAdapter {
         var cursorType: String?
         var captureChecked = false
         var phase = Phase.start
+        /// Whether this run's first page of changes (which looks back) was read.
+        var lookedBack = false
 
         /// No checkpoint: a first read, which under change capture is a snapshot.
         let fresh: Bool
@@ -169,11 +171,32 @@ extension PostgresAdapter {
             }
         }
 
+        /// Changes a run reads again before its checkpoint. PostgreSQL hands out `seq` when a
+        /// transaction writes, not when it commits: one that commits after a later-numbered
+        /// one was read would be skipped. The first page of a run goes back by the look-back
+        /// (5 minutes of the writers' start times unless `lookback:` says otherwise, at most
+        /// 100,000 changes); what it reads again is recognised by its digest.
+        private func changeWindow(changeTable: String) -> String {
+            guard !lookedBack, position.sequence > 0 else { return "seq > $2::bigint" }
+            let floor = "seq > greatest($2::bigint - 100000, 0)"
+            switch adapter.options.window.lookback {
+            case .rows(let rows): return "seq > greatest($2::bigint - \(rows), 0)"
+            case .seconds(let seconds): return Self.timeWindow(changeTable, floor: floor, seconds: seconds)
+            case .none: return Self.timeWindow(changeTable, floor: floor, seconds: 300)
+            }
+        }
+
+        static func timeWindow(_ changeTable: String, floor: String, seconds: Int) -> String {
+            "\(floor) AND (seq > $2::bigint OR at >= (SELECT at FROM \(changeTable) WHERE seq = $2::bigint) - make_interval(secs => \(seconds)))"
+        }
+
         private mutating func changesAfter(_ session: Session, changeTable: String) throws -> SourceBatch? {
             let table = adapter.options.qualified
+            let window = changeWindow(changeTable: changeTable)
+            lookedBack = true
             let changes = try adapter.run(session, """
                 SELECT seq::text, op, row_key::text, row_version::text FROM \(changeTable)
-                WHERE source_table = $1 AND seq > $2::bigint ORDER BY seq LIMIT \(batchSize)
+                WHERE source_table = $1 AND \(window) ORDER BY seq LIMIT \(batchSize)
                 """, [adapter.options.table, String(position.sequence)])
             guard let last = changes.last, let lastText = last[0] ?? nil, let lastSequence = Int64(lastText) else { return nil }
             var batch = SourceBatch(rows: [], positions: [], checkpoint: "")

@@ -48,13 +48,14 @@ public enum Inbox {
     /// Pending records whose next attempt is due at `now`.
     public static func pending(_ db: Database, limit: Int, now: String) throws -> [InboxItem] {
         // Columns by position: looking them up by name per row was a tenth of apply time.
-        // In the senders' order: by bundle sequence, then line, whatever order files were
-        // received in, so same-version changes apply as they were made.
+        // In staging order, with each record's lane and sequence: the apply verdict orders
+        // records of one key by those (a bundle received late never overwrites a later one),
+        // so staging order need not be the senders' order.
         try Row.fetchAll(
             db.cachedStatement(sql: """
                 SELECT i.id, i.bundle_id, i.flow, i.entity, i.record_key, i.version, i.line, i.attempts, b.lane, b.sequence
                 FROM inbox AS i JOIN bundles_in AS b ON b.id = i.bundle_id
-                WHERE i.state = 'pending' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ?) ORDER BY b.sequence, i.id LIMIT ?
+                WHERE i.state = 'pending' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ?) ORDER BY i.id LIMIT ?
                 """),
             arguments: [now, limit]
         ).map { row in
