@@ -66,13 +66,17 @@ public struct CursorWindow: Sendable, Equatable {
 
     static func seconds(_ text: String) -> Int? {
         guard let unit = text.last, let amount = Int(text.dropLast()), amount > 0 else { return nil }
+        let scale: Int
         switch unit {
-        case "s": return amount
-        case "m": return amount * 60
-        case "h": return amount * 3600
-        case "d": return amount * 86400
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
         default: return nil
         }
+        // A span beyond a century is a typo, and one past Int's range must not trap.
+        let (seconds, overflow) = amount.multipliedReportingOverflow(by: scale)
+        return overflow || seconds > 100 * 366 * 86400 ? nil : seconds
     }
 
     /// The cursor value `seconds` before `value`, in the same text shape so that it compares
@@ -149,6 +153,7 @@ public struct CursorWindow: Sendable, Equatable {
     /// Whether `value` looks like a time stamped to the whole second at most: such a cursor
     /// gives many rows one value, so rows stamped later in that second need a look-back.
     public static func hasSecondResolution(_ value: Value) -> Bool {
+        if case .int = value { return earlier(value, bySeconds: 0) != nil }
         guard case .string(let text) = value, earlier(value, bySeconds: 0) != nil else { return false }
         return !text.contains(".")
     }

@@ -117,8 +117,16 @@ extension PostgresAdapter {
             guard !rows.isEmpty else { return nil }
             var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
             for row in rows {
-                batch.rows.append((try? PostgresAdapter.object(row[0])) ?? [:])
-                batch.positions.append("\(adapter.options.qualified) ctid \(row[2] ?? "?")")
+                let place = "\(adapter.options.qualified) ctid \(row[2] ?? "?")"
+                do {
+                    batch.rows.append(try PostgresAdapter.object(row[0]))
+                    batch.positions.append(place)
+                } catch {
+                    // A row Ferry cannot represent (nesting deeper than the JSON reader takes) is
+                    // set aside with its text, never read as an empty row.
+                    batch.malformed.append(MalformedRow(position: place, reason: "the row cannot be read: \(error)",
+                        raw: Array((row[0] ?? "").utf8)))
+                }
                 guard advances else { continue }
                 position.value = row[1] ?? nil
                 position.ctid = row[2] ?? nil

@@ -342,10 +342,11 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         }
         _ = try run(session, "RELEASE SAVEPOINT ferry_batch")
         // Rows not written: in effect if the table holds exactly them (a lost outcome), else
+        // (compared as text: json, xml and point columns have no equality operator)
         // the table holds a newer version or this version with other values.
         var current: Set<String> = []
         if applied.count < rows.count, version != nil {
-            let same = columns.map { "t.\($0) IS NOT DISTINCT FROM r.\($0)" }.joined(separator: " AND ")
+            let same = columns.map { "t.\($0)::text IS NOT DISTINCT FROM r.\($0)::text" }.joined(separator: " AND ")
             current = Set(try run(session, """
                 SELECT \(identity) FROM \(table) AS t JOIN json_populate_recordset(NULL::\(table), $1::json) AS r ON \(match) WHERE \(same)
                 """, [json]).compactMap { $0.first ?? nil })
@@ -376,7 +377,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         if try !run(session, sql + " RETURNING 1", [json]).isEmpty { return .applied }
         // Unchanged: if the table holds exactly this row, the record is in effect.
         if version != nil {
-            let same = columns.map { "t.\($0) IS NOT DISTINCT FROM r.\($0)" }.joined(separator: " AND ")
+            let same = columns.map { "t.\($0)::text IS NOT DISTINCT FROM r.\($0)::text" }.joined(separator: " AND ")
             if try !run(session, "SELECT 1 FROM \(table) AS t, \(source) WHERE \(match) AND \(same)", [json]).isEmpty { return .applied }
         }
         return .skippedOlder

@@ -69,8 +69,8 @@ extension SQLiteAdapter: ChangeCapturing {
         return created
     }
 
-    /// The last change sequence of this table (0 when none): where change reading resumes
-    /// after a snapshot taken now.
+    /// The last change sequence of this table (0 when none): where a whole read's snapshot
+    /// stands in the change table.
     func lastChange() throws -> Int64 {
         try database.read { db in
             guard try db.tableExists(Self.changeTable) else {

@@ -97,10 +97,10 @@ public struct SQLiteAdapter: Source, Sink {
     /// Reads order ties and page by rowid, which a WITHOUT ROWID table does not have: refused
     /// as a configuration error, not retried for ever.
     func requireRowid() throws {
-        let sql = try database.read { db in
-            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [options.table])
+        let withoutRowid = try database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT wr FROM pragma_table_list WHERE name = ? AND schema = 'main'", arguments: [options.table])
         }
-        guard sql?.uppercased().contains("WITHOUT ROWID") != true else {
+        guard withoutRowid != true else {
             throw FerryError.adapter(.configuration, "table \(options.table) is a WITHOUT ROWID table, which Ferry cannot read in order",
                 hint: "have the system keep an ordinary (rowid) copy to read from, or read it with the exec adapter; writing to it works")
         }
@@ -130,8 +130,11 @@ public struct SQLiteAdapter: Source, Sink {
         /// not say: a change sequence has no cursor value, a column cursor has one.
         func fits(cursor expected: String) -> Bool {
             if let cursor { return cursor == expected }
+            // An earlier checkpoint without a value may be a rowid or a change sequence: only a
+            // rowid read takes it; a change read starts afresh (a snapshot), which is safe.
             switch expected {
-            case "changes", "rowid": return value == .null
+            case "changes": return false
+            case "rowid": return value == .null
             default: return value != .null
             }
         }
@@ -230,7 +233,8 @@ public struct SQLiteAdapter: Source, Sink {
             for (column, value) in values {
                 guard case .decimal(let text) = value, let affinity = affinities[column], ["INTEGER", "REAL", "NUMERIC"].contains(affinity) else { continue }
                 let digits = text.drop { $0 == "-" || $0 == "0" || $0 == "." }.filter(\.isNumber)
-                let whole = Int64(text) != nil
+                // A whole number that fits 64 bits is stored exactly, except in a REAL column.
+                let whole = Int64(text) != nil && affinity != "REAL"
                 if !whole && digits.count > 15 {
                     return "column \(column) has \(affinity) affinity, which would round \(text) to 15 digits; "
                         + "declare it TEXT (or DECIMAL stored as text) to keep every digit"

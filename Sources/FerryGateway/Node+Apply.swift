@@ -5,6 +5,7 @@ import FerryQueue
 import FerryAudit
 import FerryAdapters
 import FerrySeal
+import GRDB
 
 extension Node {
     struct ApplyCounts {
@@ -179,6 +180,7 @@ extension Node {
                     let attempts = failure.item.attempts + 1
                     if attempts >= topology.retry.attempts {
                         try Inbox.settle(db, id: id, outcome: .dead, detail: failure.reason)
+                        try forgetLocalRefusal(db, failure.item)
                         try DeadLetters.add(db, stage: "apply", flow: failure.item.flow, bundle: failure.item.bundle, inboxID: id,
                             subject: subject(key: failure.item.key, entity: failure.item.entity), reason: failure.reason,
                             position: "bundle \(failure.item.bundle)", attempts: attempts)
@@ -204,6 +206,7 @@ extension Node {
                 for item in items where failed[item.id] == nil {
                     let (outcome, detail) = outcomes[item.id] ?? (.rejected, "no target applied it")
                     try Inbox.settle(db, id: item.id, outcome: outcome, detail: detail)
+                    if outcome == .rejected || outcome == .conflict { try forgetLocalRefusal(db, item) }
                     switch outcome {
                     case .applied: counts.applied += 1
                     case .skipped: counts.skipped += 1
@@ -241,6 +244,14 @@ extension Node {
 }
 
 extension Node {
+    /// A record a target of this very node refused is not "sent" for change detection (no
+    /// receipt comes back for a local pseudo-bundle to say so): the next read of its row sends
+    /// it again once the target takes it.
+    func forgetLocalRefusal(_ db: Database, _ item: InboxItem) throws {
+        guard item.bundle.hasPrefix("local-") else { return }
+        try SentDigests.forget(db, flow: item.flow, key: item.key, digest: Array(FerrySeal.Hasher.sha256(item.line).prefix(16)))
+    }
+
     /// What field policies make of one incoming record: fields left as a higher authority
     /// set them, fields in conflict, and who holds the policed fields once it is applied.
     struct ConflictDecision {

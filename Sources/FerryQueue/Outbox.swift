@@ -162,8 +162,8 @@ public enum Quarantine {
     /// - Parameters:
     ///   - payload: the row's raw input, sealed by the caller (it may hold personal data).
     ///   - rules: the rules that refused it, so `ferry queue requeue --rule` can pick it.
-    ///   - fingerprint: a keyed digest of the raw input: a row still held with the same one is
-    ///     the same input read again (a look-back window), kept once.
+    ///   - fingerprint: a keyed digest of the raw input: a row still held with the same one at
+    ///     the same position is the same input read again (a look-back window), kept once.
     /// - Returns: whether the row was kept (false: it is held already).
     @discardableResult
     public static func add(
@@ -171,8 +171,8 @@ public enum Quarantine {
         fingerprint: [UInt8]? = nil
     ) throws -> Bool {
         if let fingerprint, try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM quarantine WHERE flow = ? AND raw_digest = ? AND requeued_at IS NULL LIMIT 1"),
-            arguments: [flow, Data(fingerprint)]) != nil
+            db.cachedStatement(sql: "SELECT 1 FROM quarantine WHERE flow = ? AND raw_digest = ? AND source_position IS ? AND requeued_at IS NULL LIMIT 1"),
+            arguments: [flow, Data(fingerprint), position]) != nil
         {
             return false
         }

@@ -28,9 +28,12 @@ public struct AtRestSealer: Sendable {
     }
 
     /// HMAC-SHA256 (RFC 2104) of `plain` under a key derived from the node's oldest key, so it
-    /// stays the same across key rotations; 16 bytes.
-    public func fingerprint(_ plain: [UInt8]) -> [UInt8] {
-        Array(HMAC.sha256(key: fingerprintKey, plain).prefix(16))
+    /// stays the same across key rotations while that key is kept; 16 bytes.
+    /// nil without a key: an HMAC under no secret would be a plain hash, from which an ID
+    /// number could be recovered by trying them all.
+    public func fingerprint(_ plain: [UInt8]) -> [UInt8]? {
+        guard !fingerprintKey.isEmpty else { return nil }
+        return Array(HMAC.sha256(key: fingerprintKey, plain).prefix(16))
     }
 
     /// The sealed form of `plain`; nil when the node has no key (nothing is kept then).
