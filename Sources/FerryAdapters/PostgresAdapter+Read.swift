@@ -35,7 +35,14 @@ extension PostgresAdapter {
 
         mutating func next() throws -> SourceBatch? {
             let adapter = self.adapter
-            if session == nil { session = try adapter.connect() }
+            if session == nil {
+                let opened = try adapter.connect()
+                // One snapshot for the whole read: paging by ctid while rows move (an UPDATE
+                // moves a row) would miss or repeat rows, and a change read would see a key
+                // change between two of its look-ups.
+                _ = try adapter.guarded("reading") { try adapter.run(opened, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") }
+                session = opened
+            }
             guard let session else { return nil }
             let batch: SourceBatch? = try adapter.guarded("reading") {
                 adapter.options.cursor == "changes" ? try changes(session) : try byCursor(session)
