@@ -69,13 +69,13 @@ extension Node {
             var requeueRoute = route
             requeueRoute.flow.mode = .full
             let batch = SourceBatch(rows: [], positions: [], checkpoint: "")
-            let counts = try enqueue(batch: batch, records: records, rejects: [], route: requeueRoute)
-            try transaction { db in
+            // The records, the marks and the operator's audit entry commit together.
+            let counts = try enqueue(batch: batch, records: records, rejects: [], route: requeueRoute) { db in
                 for id in passed + superseded { try Quarantine.markRequeued(db, id: id) }
                 for entry in refused {
                     try Quarantine.refuseAgain(db, id: entry.id, issues: entry.issues.map(\.description).joined(separator: "; "), rules: entry.issues.map(\.rule))
                 }
-                try audit.append(db, AuditEvent("operator.requeue", actor: actor, flow: flowName, details: [
+                try self.audit.append(db, AuditEvent("operator.requeue", actor: actor, flow: flowName, details: [
                     "rule": rule.map(Value.string) ?? .null, "requeued": .int(Int64(passed.count)),
                     "still_refused": .int(Int64(refused.count)), "superseded": .int(Int64(superseded.count)), "mapping": .string(route.mapping.name),
                 ]))

@@ -112,6 +112,7 @@ extension Node {
 
     /// Quarantines (once) what the mapping or the reader refused and enqueues the records this flow
     /// has not sent as they are now, in the transaction that advances the cursor.
+    /// - Parameter also: more writes that must commit with these (a re-drive's own marks).
     ///
     /// A record whose envelope digest equals what the flow last sent for its key is
     /// unchanged: the source handed it back because its read went over old ground again
@@ -119,7 +120,7 @@ extension Node {
     /// a full read), and it is not sent twice.
     func enqueue(
         batch: SourceBatch, records: [FerryCore.Record], rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])],
-        route: SyncRoute
+        route: SyncRoute, also: ((Database) throws -> Void)? = nil
     ) throws -> (fresh: Int, unchanged: Int, quarantined: Int) {
         let name = route.flow.name
         let (lines, oversized) = Self.envelopes(records, flow: name, maxLine: BundleReader.Limits().maxLineSize)
@@ -184,6 +185,7 @@ extension Node {
                 try audit.append(db, AuditEvent(.enqueued, flow: name, lane: lane, details: ["records": .int(Int64(changed.count))]))
             }
             if route.flow.mode == .incremental { try Cursors.set(db, flow: name, value: batch.checkpoint) }
+            try also?(db)
             return (fresh.count, records.count - fresh.count, quarantined)
         }
     }
