@@ -111,4 +111,46 @@ import FerryQueue
         #expect(again.sync.enqueued >= 1 && again.receive.applied == 1, "\(again.sync) \(again.receive)")
         #expect(try fixture.approvalColumn("CFSY")[number] == "拒收")
     }
+
+    @Test func aRecordASameZoneTargetRefusedIsSentAgainOnceItTakesIt() throws {
+        let fixture = try TwoZoneFixture("local-refused") { directory in
+            // A copy of the approval system on the extranet itself: records reach it without a gap.
+            let schema = try String(contentsOf: try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/foreign-affairs/systems/approval.sql"),
+                encoding: .utf8)
+            try DatabaseQueue(path: directory.appendingPathComponent("data/mirror.db").path).write { db in
+                try db.execute(sql: schema)
+                try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON sqsp WHEN NEW.CFSY = '拒收' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+            }
+            let mappings = directory.appendingPathComponent("Mappings/foreign-affairs")
+            let mapping = try String(contentsOf: mappings.appendingPathComponent("approval.yaml"), encoding: .utf8)
+            try Data(mapping.replacingOccurrences(of: "system: approval\n", with: "system: mirror\n")
+                .replacingOccurrences(of: "mapping: approval/", with: "mapping: mirror/").utf8).write(to: mappings.appendingPathComponent("mirror.yaml"))
+            let config = directory.appendingPathComponent("ferry.yaml")
+            var text = try String(contentsOf: config, encoding: .utf8)
+            text = text.replacingOccurrences(of: "to: [approval]", with: "to: [mirror]")
+            text = text.replacingOccurrences(of: "\nflows:", with: """
+
+                  mirror:
+                    zone: extranet
+                    level: municipal
+                    adapter: sqlite
+                    options: { path: data/mirror.db }
+                    maps:
+                      TravelApplication: { file: Mappings/foreign-affairs/mirror.yaml, options: { table: sqsp, cursor: SPSJ } }
+
+                flows:
+                """)
+            try Data(text.utf8).write(to: config)
+        }
+        try DemoTests.seedPortal(fixture.directory, count: 2, seed: 45)
+        let number = try fixture.applicationNumbers()[0]
+        try fixture.portal.write { db in try db.execute(sql: "UPDATE applications SET purpose = '拒收' WHERE app_no = ?", arguments: [number]) }
+        let mirror = try DatabaseQueue(path: fixture.directory.appendingPathComponent("data/mirror.db").path)
+        _ = try fixture.extranet.sync(flow: "applications-in", flush: true)
+        #expect(try mirror.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") } == 1, "the refused one is not there")
+        try mirror.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
+        let again = try fixture.extranet.sync(flow: "applications-in", flush: true)
+        #expect(again.enqueued == 0, "a same-zone target needs no lane")
+        #expect(try mirror.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") } == 2, "sent again once the target takes it: \(again)")
+    }
 }
