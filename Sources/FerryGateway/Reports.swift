@@ -55,3 +55,21 @@ public struct ReceiveReport: Sendable {
 
     public init() {}
 }
+
+/// What `ferry queue requeue --quarantined` did.
+public struct RequeueReport: Sendable {
+    /// Held rows looked at.
+    public var examined = 0
+    /// Rows that passed the current mapping and were enqueued.
+    public var requeued = 0
+    /// Rows the current mapping still refuses, with their new reasons kept.
+    public var stillRefused = 0
+    /// Malformed input (not a row at all) or records too large for a bundle: fix them at the
+    /// source and send them again.
+    public var malformed = 0
+    /// Rows already sent as they are now (a later read carried them), left as sent.
+    public var unchanged = 0
+    /// Rows the source has moved past: a later read of the same record (a newer change, its
+    /// deletion) was sent after the row was quarantined, so the old row is not sent.
+    public var superseded = 0
+}

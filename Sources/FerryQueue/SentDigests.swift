@@ -14,6 +14,14 @@ public enum SentDigests {
     /// The digests last sent by `flow` for `keys`; keys never sent are absent.
     public static func lookup(_ db: Database, flow: String, keys: [String]) throws -> [String: [UInt8]] {
         var found: [String: [UInt8]] = [:]
+        try forEach(db, column: "digest", flow: flow, keys: keys) { key, value in if let data = Data.fromDatabaseValue(value) { found[key] = [UInt8](data) } }
+        return found
+    }
+
+    /// Each row of `keys` sent by `flow`, with one column, many keys to a statement.
+    private static func forEach(
+        _ db: Database, column: String, flow: String, keys: [String], _ body: (String, DatabaseValue) -> Void
+    ) throws {
         var start = 0
         while start < keys.count {
             let slice = keys[start..<min(start + keysPerStatement, keys.count)]
@@ -21,14 +29,11 @@ public enum SentDigests {
             var arguments: [(any DatabaseValueConvertible)?] = [flow]
             arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
             let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT record_key, digest FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))"),
+                db.cachedStatement(sql: "SELECT record_key, \(column) FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))"),
                 arguments: StatementArguments(arguments))
-            while let row = try rows.next() {
-                found[row[0]] = [UInt8](row[1] as Data)
-            }
+            while let row = try rows.next() { body(row[0], row[1]) }
             start += slice.count
         }
-        return found
     }
 
     /// Remembers what `flow` sent, in the transaction that enqueues it, with the newest
@@ -50,18 +55,7 @@ public enum SentDigests {
     /// send came after.
     public static func sentSince(_ db: Database, flow: String, keys: [String]) throws -> [String: Int64] {
         var found: [String: Int64] = [:]
-        var start = 0
-        while start < keys.count {
-            let slice = keys[start..<min(start + keysPerStatement, keys.count)]
-            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            var arguments: [(any DatabaseValueConvertible)?] = [flow]
-            arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
-            for row in try Row.fetchAll(db, sql: "SELECT record_key, after_quarantine FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))",
-                arguments: StatementArguments(arguments)) {
-                found[row[0]] = row[1]
-            }
-            start += slice.count
-        }
+        try forEach(db, column: "after_quarantine", flow: flow, keys: keys) { key, value in found[key] = Int64.fromDatabaseValue(value) ?? 0 }
         return found
     }
 
