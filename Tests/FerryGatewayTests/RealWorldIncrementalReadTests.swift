@@ -122,29 +122,7 @@ import FerryCore
         try DemoTests.seedPortal(fixture.directory, count: 4, seed: 14)
         #expect(try fixture.hop().receive.applied == 4)
         // A second approval system joins the flow.
-        let schema = try String(contentsOf: try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/foreign-affairs/systems/approval.sql"),
-            encoding: .utf8)
-        try DatabaseQueue(path: fixture.directory.appendingPathComponent("data/approval2.db").path).write { db in try db.execute(sql: schema) }
-        let mappings = fixture.directory.appendingPathComponent("Mappings/foreign-affairs")
-        let mapping = try String(contentsOf: mappings.appendingPathComponent("approval.yaml"), encoding: .utf8)
-        try Data(mapping.replacingOccurrences(of: "system: approval\n", with: "system: approval2\n")
-            .replacingOccurrences(of: "mapping: approval/", with: "mapping: approval2/").utf8).write(to: mappings.appendingPathComponent("approval2.yaml"))
-        let config = fixture.directory.appendingPathComponent("ferry.yaml")
-        var text = try String(contentsOf: config, encoding: .utf8)
-        text = text.replacingOccurrences(of: "to: [approval]", with: "to: [approval, approval2]")
-        text = text.replacingOccurrences(of: "\nflows:", with: """
-
-              approval2:
-                zone: jinhong
-                level: municipal
-                adapter: sqlite
-                options: { path: data/approval2.db }
-                maps:
-                  TravelApplication: { file: Mappings/foreign-affairs/approval2.yaml, options: { table: sqsp, cursor: SPSJ } }
-
-            flows:
-            """)
-        try Data(text.utf8).write(to: config)
+        try TwoZoneFixture.addApprovalCopy("approval2", zone: "jinhong", targets: ["approval", "approval2"], in: fixture.directory)
         let deployment = try Deployment.load(fixture.config)
         let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: .init(label: "test"))
         let jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: .init(label: "test"))

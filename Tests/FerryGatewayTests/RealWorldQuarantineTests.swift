@@ -115,32 +115,10 @@ import FerryQueue
     @Test func aRecordASameZoneTargetRefusedIsSentAgainOnceItTakesIt() throws {
         let fixture = try TwoZoneFixture("local-refused") { directory in
             // A copy of the approval system on the extranet itself: records reach it without a gap.
-            let schema = try String(contentsOf: try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/foreign-affairs/systems/approval.sql"),
-                encoding: .utf8)
-            try DatabaseQueue(path: directory.appendingPathComponent("data/mirror.db").path).write { db in
-                try db.execute(sql: schema)
+            let mirror = try TwoZoneFixture.addApprovalCopy("mirror", zone: "extranet", targets: ["mirror"], in: directory)
+            try mirror.write { db in
                 try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON sqsp WHEN NEW.CFSY = '拒收' BEGIN SELECT RAISE(ABORT, 'refused'); END")
             }
-            let mappings = directory.appendingPathComponent("Mappings/foreign-affairs")
-            let mapping = try String(contentsOf: mappings.appendingPathComponent("approval.yaml"), encoding: .utf8)
-            try Data(mapping.replacingOccurrences(of: "system: approval\n", with: "system: mirror\n")
-                .replacingOccurrences(of: "mapping: approval/", with: "mapping: mirror/").utf8).write(to: mappings.appendingPathComponent("mirror.yaml"))
-            let config = directory.appendingPathComponent("ferry.yaml")
-            var text = try String(contentsOf: config, encoding: .utf8)
-            text = text.replacingOccurrences(of: "to: [approval]", with: "to: [mirror]")
-            text = text.replacingOccurrences(of: "\nflows:", with: """
-
-                  mirror:
-                    zone: extranet
-                    level: municipal
-                    adapter: sqlite
-                    options: { path: data/mirror.db }
-                    maps:
-                      TravelApplication: { file: Mappings/foreign-affairs/mirror.yaml, options: { table: sqsp, cursor: SPSJ } }
-
-                flows:
-                """)
-            try Data(text.utf8).write(to: config)
         }
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 45)
         let number = try fixture.applicationNumbers()[0]

@@ -53,4 +53,35 @@ struct TwoZoneFixture {
         let sync = try extranet.sync(flow: "applications-in", flush: true)
         return (sync, try jinhong.receive())
     }
+
+    /// Adds, in the scaffold at `directory`, another approval system `name` in `zone` (its
+    /// own database, a copy of the approval mapping) and makes it the flow's `targets`.
+    @discardableResult
+    static func addApprovalCopy(_ name: String, zone: String, targets: [String], in directory: URL) throws -> DatabaseQueue {
+        let schema = try String(contentsOf: try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/foreign-affairs/systems/approval.sql"),
+            encoding: .utf8)
+        let database = try DatabaseQueue(path: directory.appendingPathComponent("data/\(name).db").path)
+        try database.write { db in try db.execute(sql: schema) }
+        let mappings = directory.appendingPathComponent("Mappings/foreign-affairs")
+        let mapping = try String(contentsOf: mappings.appendingPathComponent("approval.yaml"), encoding: .utf8)
+        try Data(mapping.replacingOccurrences(of: "system: approval\n", with: "system: \(name)\n")
+            .replacingOccurrences(of: "mapping: approval/", with: "mapping: \(name)/").utf8).write(to: mappings.appendingPathComponent("\(name).yaml"))
+        let config = directory.appendingPathComponent("ferry.yaml")
+        var text = try String(contentsOf: config, encoding: .utf8)
+        text = text.replacingOccurrences(of: "to: [approval]", with: "to: [\(targets.joined(separator: ", "))]")
+        text = text.replacingOccurrences(of: "\nflows:", with: """
+
+              \(name):
+                zone: \(zone)
+                level: municipal
+                adapter: sqlite
+                options: { path: data/\(name).db }
+                maps:
+                  TravelApplication: { file: Mappings/foreign-affairs/\(name).yaml, options: { table: sqsp, cursor: SPSJ } }
+
+            flows:
+            """)
+        try Data(text.utf8).write(to: config)
+        return database
+    }
 }
