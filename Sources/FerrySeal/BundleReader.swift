@@ -59,15 +59,23 @@ public struct BundleReader: Sendable {
         self.init(keys: [key], trust: trust)
     }
 
-    /// Parses the plain parts of a bundle: header, recipients, layout. Decrypts nothing.
-    public static func inspect(_ url: URL) throws -> BundleInfo {
+    /// The file's name as errors show it: a content-hash name as it is, anything else
+    /// (a name chosen by whoever put the file there) in `OutsideText.describe`'s inert form.
+    public static func displayName(_ url: URL) -> String {
         let name = url.lastPathComponent
+        return OutsideText.isBundleFileName(name) ? name : OutsideText.describe(name)
+    }
+
+    /// Parses the plain parts of a bundle: header, recipients, layout. Decrypts nothing.
+    /// Every text field of the header is shape-checked (`bundle.malformed` otherwise).
+    public static func inspect(_ url: URL) throws -> BundleInfo {
+        let name = displayName(url)
         func fail(_ code: FerryError.Code, _ message: String, _ offset: Int, hint: String? = nil) -> FerryError {
             FerryError(code, message, at: .bundle(id: name, offset: offset),
                 hint: hint ?? "the file was damaged or altered in transit; ask the sender to resend")
         }
         guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw FerryError(.io, "cannot read \(url.path)")
+            throw FerryError(.io, "cannot read bundle \(name)")
         }
         defer { try? handle.close() }
         let fileSize = Int64((try? handle.seekToEnd()) ?? 0)
@@ -139,15 +147,12 @@ public struct BundleReader: Sendable {
     public func open(_ url: URL, now: Date = Date(), onRecord: ([UInt8]) throws -> Void) throws -> BundleHeader {
         let info = try Self.inspect(url)
         let header = info.header
-        let name = url.lastPathComponent
+        let name = Self.displayName(url)
         func fail(_ code: FerryError.Code, _ message: String, _ offset: Int64, hint: String) -> FerryError {
             FerryError(code, message, at: .bundle(id: name, offset: Int(offset)), hint: hint)
         }
         let suite = try Suites.require(header.suite, in: name)
-        guard let senderKey = trust.key(id: header.senderKey), senderKey.node == header.sender, senderKey.suite == header.suite else {
-            throw fail(.bundleUnknownSender, "sender \(header.sender) key \(header.senderKey) is not trusted", 14,
-                hint: "add the sender's public key to this node's trust list if it is a genuine peer")
-        }
+        let senderKey = try Self.senderKey(of: header, in: trust, fail: fail)
         guard let (key, wrapped) = keys.lazy.compactMap({ key in info.wrappedKeys.first { $0.keyID == key.keyID }.map { (key, $0.wrapped) } }).first
         else {
             throw fail(.bundleNotAddressed,
@@ -161,7 +166,7 @@ public struct BundleReader: Sendable {
 
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
-        try verifySignature(info, suite: suite, senderKey: senderKey, handle: handle, name: name, fail: fail)
+        try verifySignature(info, suite: suite, senderKey: senderKey, handle: handle, url: url, fail: fail)
 
         guard let fileKey = try suite.unwrap(wrapped, with: key, headerDigest: Hasher.digest(info.headerBytes, suite.hash)) else {
             throw fail(.bundleChunk, "the file key does not unwrap with this node's key \(key.keyID)", 14,
@@ -175,11 +180,43 @@ public struct BundleReader: Sendable {
 
     typealias Failure = (FerryError.Code, String, Int64, String) -> FerryError
 
+    /// Checks only what needs no private key: structure, a trusted sender key of the
+    /// header's node and suite, the content hash in the name and the sender's signature.
+    /// For a receiving endpoint that must refuse forgeries before storing them; `open` does
+    /// all of this again and more.
+    /// - Returns: the inspected bundle, whose header fields are then known to be signed by
+    ///   a trusted key of `header.sender`.
+    /// - Throws: `bundle.malformed` and the other structure codes, `bundle.unsupported-suite`,
+    ///   `bundle.unknown-sender`, `bundle.name-mismatch` or `bundle.bad-signature`.
+    public static func verifySignature(of url: URL, trust: TrustStore) throws -> BundleInfo {
+        let info = try inspect(url)
+        let name = displayName(url)
+        func fail(_ code: FerryError.Code, _ message: String, _ offset: Int64, hint: String) -> FerryError {
+            FerryError(code, message, at: .bundle(id: name, offset: Int(offset)), hint: hint)
+        }
+        let suite = try Suites.require(info.header.suite, in: name)
+        let senderKey = try senderKey(of: info.header, in: trust, fail: fail)
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        try BundleReader(keys: [], trust: trust).verifySignature(info, suite: suite, senderKey: senderKey, handle: handle, url: url, fail: fail)
+        return info
+    }
+
+    /// The trusted key the header names, if it belongs to the header's sender and suite.
+    static func senderKey(of header: BundleHeader, in trust: TrustStore, fail: Failure) throws -> PublicKey {
+        guard let key = trust.key(id: header.senderKey), key.node == header.sender, key.suite == header.suite else {
+            throw fail(.bundleUnknownSender, "sender \(header.sender) key \(header.senderKey) is not trusted", 14,
+                "add the sender's public key to this node's trust list if it is a genuine peer")
+        }
+        return key
+    }
+
     /// Pass 1: the signed digest (over the whole ciphertext, or over the chunk MACs where the
     /// suite's MACs are collision-resistant), the content hash in the name, the signature.
-    func verifySignature(_ info: BundleInfo, suite: any CryptoSuite, senderKey: PublicKey, handle: FileHandle, name: String,
+    func verifySignature(_ info: BundleInfo, suite: any CryptoSuite, senderKey: PublicKey, handle: FileHandle, url: URL,
         fail: Failure) throws
     {
+        let name = url.lastPathComponent
         let signed = try Hasher(suite.hash)
         signed.update(info.prefix)
         try handle.seek(toOffset: UInt64(info.payloadOffset))

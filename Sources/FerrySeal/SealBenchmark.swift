@@ -81,7 +81,7 @@ public enum SealBenchmark {
             FerryError(code, message, at: .bundle(id: sealed.url.lastPathComponent, offset: Int(offset)), hint: hint)
         }
         _ = clock.lap()
-        try reader.verifySignature(info, suite: engine, senderKey: sender.publicKey, handle: handle, name: sealed.url.lastPathComponent, fail: fail)
+        try reader.verifySignature(info, suite: engine, senderKey: sender.publicKey, handle: handle, url: sealed.url, fail: fail)
         guard let wrapped = info.wrappedKeys.first,
             let fileKey = try engine.unwrap(wrapped.wrapped, with: recipient, headerDigest: Hasher.digest(info.headerBytes, engine.hash))
         else { throw FerryError(.crypto, "benchmark bundle does not unwrap") }
