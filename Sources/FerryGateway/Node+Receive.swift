@@ -13,6 +13,11 @@ extension Node {
         var report = ReceiveReport()
         for lane in topology.inboundLanes(to: zone) {
             let drop = DirectoryDrop(directory: lane.directory)
+            for stray in try drop.strays() {
+                try setAside(stray, lane: lane, drop: drop)
+                report.bundlesRejected += 1
+                report.rejections.append("a file named \(OutsideText.describe(stray.lastPathComponent)) is not a bundle name; moved to quarantine")
+            }
             for file in try drop.pending() {
                 do {
                     let (header, requested) = try accept(file, lane: lane, now: now)
@@ -136,5 +141,21 @@ extension Node {
         }
         try drop.quarantine(file, reason: error.description)
         logger.warning("bundle rejected", metadata: ["file": .string(file.lastPathComponent), "code": .string(error.code.rawValue)])
+    }
+
+    /// Quarantines a file whose name is not a content hash, and audits it once, naming it only
+    /// in `OutsideText.describe`'s inert form: the name was chosen outside Ferry, and the
+    /// audit log is shown on the auditor console.
+    func setAside(_ file: URL, lane: Lane, drop: DirectoryDrop) throws {
+        let shown = OutsideText.describe(file.lastPathComponent)
+        let reason = "the file name is not a content hash (64 lowercase hex digits and .bundle); Ferry never writes such a name"
+        try transaction { db in
+            try audit.append(db, AuditEvent(.rejected, lane: lane.name, details: [
+                "code": .string("bundle.bad-name"), "reason": .string(reason), "file": .string(shown),
+            ]))
+        }
+        try drop.quarantine(file, reason: "error[bundle.bad-name]: \(reason)\n  file: \(shown)")
+        NodeMetrics.rejected("bundle.bad-name")
+        logger.warning("file with a foreign name set aside", metadata: ["file": .string(shown), "lane": .string(lane.name)])
     }
 }

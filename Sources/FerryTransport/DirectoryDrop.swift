@@ -21,7 +21,7 @@ public struct DirectoryDrop: Sendable {
     /// Capacity of the transfer area, in bundles not yet taken and in their bytes.
     public var maxFiles: Int?
     public var maxBytes: Int64?
-    public static let suffix = ".bundle"
+    public static let suffix = OutsideText.bundleSuffix
 
     public init(directory: URL, maxFiles: Int? = nil, maxBytes: Int64? = nil) {
         self.directory = directory
@@ -84,13 +84,28 @@ public struct DirectoryDrop: Sendable {
         }
     }
 
-    /// Complete bundles waiting in the directory, oldest name first. `.part` files and
-    /// anything that is not a bundle are left alone.
+    /// Complete bundles waiting in the directory, by name. Only names as Ferry writes them
+    /// count (`OutsideText.isBundleFileName`: 64 lowercase hex digits and `.bundle`);
+    /// `.part` files, hidden files and anything else are left alone here (see `strays()`).
     public func pending() throws -> [URL] {
-        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        return names.filter { $0.hasSuffix(Self.suffix) && !$0.hasPrefix(".") }.sorted()
+        try names().filter(OutsideText.isBundleFileName).sorted().map { directory.appendingPathComponent($0) }
+    }
+
+    /// Files that claim to be bundles (`….bundle`, not hidden) under a name Ferry never
+    /// writes. Their names are chosen by whoever put them there: show them only through
+    /// `OutsideText.describe`, never raw.
+    public func strays() throws -> [URL] {
+        try names().filter { $0.hasSuffix(Self.suffix) && !$0.hasPrefix(".") && !OutsideText.isBundleFileName($0) }.sorted()
             .map { directory.appendingPathComponent($0) }
+            .filter { url in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+    }
+
+    private func names() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path)
     }
 
     /// Moves a processed bundle to `archive/`.
