@@ -17,17 +17,13 @@ public struct ConsoleServer: Service {
         public var port = 9464
         /// Where pushed bundles are written while they arrive, before the node takes them.
         public var uploadDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-uploads")
-        /// The largest bundle accepted over HTTP.
-        public var maxUploadBytes = 8 << 30
+        /// The largest bundle accepted over HTTP, in bytes; a lane's `max_bytes` lowers it.
+        public var maxUploadBytes = 1 << 30
         /// Serve HTTPS with this certificate and key; with a client CA, mutual TLS.
         public var tls: Topology.ServerTLS?
 
         public init() {}
     }
-
-    /// Takes a pushed bundle (complete, in a private file named as the bundle) for the lane
-    /// `from → to`; answers an HTTP status and a one-line message.
-    public typealias Upload = @Sendable (_ from: String, _ to: String, _ file: URL) async -> (status: Int, message: String)
 
     /// Whether the node is healthy, with a one-line reason when it is not.
     public typealias Health = @Sendable () async -> (healthy: Bool, detail: String)
@@ -63,44 +59,7 @@ public struct ConsoleServer: Service {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
-        if let upload {
-            let options = self.options
-            router.post("bundles/:from/:to/:name") { request, context -> Response in
-                let from = try context.parameters.require("from")
-                let to = try context.parameters.require("to")
-                let name = try context.parameters.require("name")
-                // Only content-hash names: nothing else belongs in a transfer area.
-                guard name.count == 71, name.hasSuffix(".bundle"), name.dropLast(7).allSatisfy(\.isHexDigit) else {
-                    return Self.text(.badRequest, "not a bundle name: \(name)")
-                }
-                let folder = options.uploadDirectory.appendingPathComponent(UUID().uuidString)
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(at: folder) }
-                let file = folder.appendingPathComponent(name)
-                guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                    return Self.text(HTTPResponse.Status(code: 507), "cannot stage the upload")
-                }
-                let handle = try FileHandle(forWritingTo: file)
-                var received = 0
-                do {
-                    for try await buffer in request.body {
-                        received += buffer.readableBytes
-                        if received > options.maxUploadBytes {
-                            try? handle.close()
-                            return Self.text(.contentTooLarge, "bundle exceeds \(options.maxUploadBytes) bytes")
-                        }
-                        try handle.write(contentsOf: Array(buffer.readableBytesView))
-                    }
-                    try handle.synchronize()
-                    try handle.close()
-                } catch {
-                    try? handle.close()
-                    return Self.text(HTTPResponse.Status(code: 507), "upload failed: \(error)")
-                }
-                let (status, message) = await upload(from, to, file)
-                return Self.text(HTTPResponse.Status(code: status), message)
-            }
-        }
+        if let upload { BundleUploadRoute(options: options, handler: upload, logger: logger).register(on: router) }
         web?.register(on: router)
         let configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "ferry")
         if let tls = options.tls {

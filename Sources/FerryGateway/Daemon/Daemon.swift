@@ -40,14 +40,17 @@ public enum Daemon {
             console.port = listen.port
             console.tls = node.topology.node(named: options.node)?.tls
             console.uploadDirectory = node.stagingDirectory.appendingPathComponent("uploads")
-            let upload: ConsoleServer.Upload = { from, to, file in node.acceptUpload(from: from, to: to, file: file) }
+            if !Deployment.isLoopback(listen.host) && console.tls?.clientCA == nil {
+                logger.warning("the bundle upload endpoint listens beyond loopback without client certificates (tls.client_ca); anyone who reaches the port can post to it",
+                    metadata: ["address": .string("\(listen.host):\(listen.port)")])
+            }
             var web: WebConsole?
             if options.console {
                 var webOptions = WebConsole.Options(node: options.node)
                 webOptions.secureCookies = console.tls != nil
                 web = WebConsole(options: webOptions, backend: NodeConsole(node: node, config: options.config))
             }
-            services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: upload, web: web) { await health.summary() })
+            services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: node.uploadHandler(), web: web) { await health.summary() })
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
