@@ -71,6 +71,7 @@ extension Deployment {
                 report.notes.append("transfer area \(directory.path) of \(channel.from)↔\(channel.to) does not exist here; bundles wait until it does")
             }
         }
+        report.notes += uploadExposureNotes()
         return report
     }
 
