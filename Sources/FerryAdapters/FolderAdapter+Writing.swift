@@ -56,9 +56,9 @@ extension FolderAdapter {
             // `_op` is a column of its own, last, when the file holds a deletion.
             let columns = Set(rows.flatMap(\.values.keys)).sorted()
             let header = rows.contains { $0.operation == .delete } ? columns + ["_op"] : columns
-            head = String(decoding: Self.csvLine(header, delimiter: options.delimiter), as: UTF8.self)
+            head = String(decoding: CSVLine.encode(header, delimiter: options.delimiter), as: UTF8.self)
             body = { [options] row in
-                String(decoding: Self.csvLine(header.map { row[$0].map(Self.cellText) ?? nil }, delimiter: options.delimiter), as: UTF8.self)
+                String(decoding: CSVLine.encode(header.map { row[$0].map(Self.cellText) ?? nil }, delimiter: options.delimiter), as: UTF8.self)
             }
         }
         guard let headBytes = output.encode(head), let tailBytes = output.encode(tail) else {
@@ -105,29 +105,5 @@ extension FolderAdapter {
             try? FileManager.default.removeItem(at: part)
             throw FerryError.adapter(.retryable, "cannot write \(part.path)", hint: "check free space and permissions in \(out.path)")
         }
-    }
-
-    /// One CSV line (RFC 4180). A null cell is written empty and an empty string as `""`,
-    /// which is how the reader tells them apart; other fields are quoted when they hold the
-    /// delimiter, a quote or a line break.
-    static func csvLine(_ cells: [String?], delimiter: UInt8) -> [UInt8] {
-        var line: [UInt8] = []
-        for (index, cell) in cells.enumerated() {
-            if index > 0 { line.append(delimiter) }
-            guard let cell else { continue }
-            let bytes = Array(cell.utf8)
-            if bytes.isEmpty || bytes.contains(where: { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) {
-                line.append(UInt8(ascii: "\""))
-                for byte in bytes {
-                    if byte == UInt8(ascii: "\"") { line.append(byte) }
-                    line.append(byte)
-                }
-                line.append(UInt8(ascii: "\""))
-            } else {
-                line += bytes
-            }
-        }
-        line += [0x0D, 0x0A]
-        return line
     }
 }

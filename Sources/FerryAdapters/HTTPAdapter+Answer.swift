@@ -69,7 +69,7 @@ extension HTTPAdapter {
             guard let value = Self.member(path, of: answer), let text = value.text, !text.isEmpty else { continue }
             var shown = text
             for secret in [options.bearer, options.password].compactMap({ $0 }) where secret.count >= 4 {
-                shown = shown.replacingOccurrences(of: secret, with: "***")
+                shown = shown.replacingUTF8(secret, with: "***")
             }
             shown = Self.scrub(shown)
             return shown.count > 200 ? String(shown.prefix(200)) + "…" : shown

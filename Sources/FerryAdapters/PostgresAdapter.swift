@@ -84,7 +84,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         return options
     }
 
-    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    static func quote(_ name: String) -> String { SQLQuote.identifier(name) }
 
     // MARK: connections
 
@@ -393,9 +393,9 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         let schema = Self.quote(options.schema)
         let function = "\(schema).\(Self.quote("ferry_capture_\(options.table)"))"
         func object(_ row: String, _ columns: [String]) -> String {
-            "json_build_object(" + columns.map { "'\($0.replacingOccurrences(of: "'", with: "''"))', \(row).\(Self.quote($0))" }.joined(separator: ", ") + ")"
+            "json_build_object(" + columns.map { "\(SQLQuote.literal($0)), \(row).\(Self.quote($0))" }.joined(separator: ", ") + ")"
         }
-        let literal = "'" + options.table.replacingOccurrences(of: "'", with: "''") + "'"
+        let literal = SQLQuote.literal(options.table)
         let oldVersion = versionColumn.map { object("OLD", [$0]) } ?? "NULL"
         return try guarded("installing capture on") {
             let columns = try discover()

@@ -13,6 +13,6 @@ struct Redactor: Sendable {
     }
 
     func callAsFunction(_ text: String) -> String {
-        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: Self.mark) }
+        secrets.reduce(text) { $0.replacingUTF8($1, with: Self.mark) }
     }
 }

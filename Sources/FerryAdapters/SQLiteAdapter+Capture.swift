@@ -15,10 +15,10 @@ extension SQLiteAdapter: ChangeCapturing {
         let table = options.table
         let quotedTable = Self.quote(table)
         func object(_ prefix: String, _ columns: [String]) -> String {
-            "json_object(" + columns.map { "'\($0.replacingOccurrences(of: "'", with: "''"))', \(prefix).\(Self.quote($0))" }.joined(separator: ", ") + ")"
+            "json_object(" + columns.map { "\(SQLQuote.literal($0)), \(prefix).\(Self.quote($0))" }.joined(separator: ", ") + ")"
         }
         let version = versionColumn.map { object("%", [$0]) } ?? "NULL"
-        let literal = "'" + table.replacingOccurrences(of: "'", with: "''") + "'"
+        let literal = SQLQuote.literal(table)
         var created: [String] = []
         do {
             try database.write { db in

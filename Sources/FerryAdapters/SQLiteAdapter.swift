@@ -49,7 +49,7 @@ public struct SQLiteAdapter: Source, Sink {
             cursor: try node["cursor"]?.string("cursor") ?? "rowid", window: try CursorWindow.options(node))
     }
 
-    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    static func quote(_ name: String) -> String { SQLQuote.identifier(name) }
 
     public func check() throws {
         let exists = try database.read { db in try db.tableExists(options.table) }

@@ -205,7 +205,7 @@ public enum Quarantine {
         var sql = "SELECT id, flow, source_position, rules, payload FROM quarantine WHERE requeued_at IS NULL"
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let flow { sql += " AND flow = ?"; arguments.append(flow) }
-        if let rule { sql += " AND rules LIKE ? ESCAPE '\\'"; arguments.append("%," + rule.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + ",%") }
+        if let rule { sql += " AND rules LIKE ? ESCAPE '\\'"; arguments.append("%," + rule.replacingUTF8("\\", with: "\\\\").replacingUTF8("%", with: "\\%").replacingUTF8("_", with: "\\_") + ",%") }
         return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
             Held(id: row[0], flow: row[1], position: row[2], rules: ((row[3] as String?) ?? "").split(separator: ",").map(String.init),
                 payload: (row[4] as Data?).map { [UInt8]($0) })

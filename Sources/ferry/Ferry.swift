@@ -43,16 +43,25 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as FerryError {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        printForTerminal(error)
         throw ExitCode(1)
     }
+}
+
+/// The error as `description` lays it out, each part made inert: messages quote file
+/// names, keys and systems' texts, which must not move the cursor or forge a line.
+func printForTerminal(_ error: FerryError) {
+    var text = error.location.map { TerminalText.inert($0.description) + ": " } ?? ""
+    text += "error[\(TerminalText.inert(error.code.rawValue))]: \(TerminalText.inert(error.message))"
+    if let hint = error.hint { text += "\n  hint: \(TerminalText.inert(hint))" }
+    FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
 func reportingAsync<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as FerryError {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        printForTerminal(error)
         throw ExitCode(1)
     }
 }
@@ -67,7 +76,7 @@ func makeLogger(format: LogFormat = .text, defaultLevel: Logger.Level = .warning
     LoggingSystem.bootstrap { label in
         switch format {
         case .text:
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = TextLogHandler(label: label)
             handler.logLevel = level
             return handler
         case .json:

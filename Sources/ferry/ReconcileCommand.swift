@@ -147,7 +147,7 @@ struct ReconcileCommand: ParsableCommand {
         if json {
             print(String(decoding: CanonicalJSON.encode(report.value), as: UTF8.self))
         } else if csv {
-            func cell(_ text: String) -> String { text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text }
+            func cell(_ text: String) -> String { String(decoding: CSVLine.encode([text]).dropLast(2), as: UTF8.self) }
             if plan {
                 print("action,key,reason")
                 for step in report.plan { print("\(step.action.rawValue),\(cell(step.key)),\(cell(step.reason))") }
