@@ -13,6 +13,9 @@ public enum ConsoleRole: String, Sendable, CaseIterable {
 public protocol ConsoleBackend: Sendable {
     /// The user's role when the password is right; nil otherwise (never says which was wrong).
     func authenticate(user: String, password: String) throws -> ConsoleRole?
+    /// A digest of what the store holds for the user (role and password hash); nil when the
+    /// user is gone. A session lives only while this stays the same.
+    func userStamp(_ user: String) throws -> String?
     /// Appends a console event (login, failed login, denial, operator action) to the audit log.
     func audit(kind: String, actor: String, details: [String: Value]) throws
     /// Flows with their last successful sync, queue depths, rejects, chain status.

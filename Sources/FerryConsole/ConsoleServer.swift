@@ -25,8 +25,10 @@ public struct ConsoleServer: Service {
         public init() {}
     }
 
-    /// Whether the node is healthy, with a one-line reason when it is not.
-    public typealias Health = @Sendable () async -> (healthy: Bool, detail: String)
+    /// Whether the node is healthy, and the names of the checks that failed (`flow:NAME`,
+    /// `receive`): `/healthz` needs no login, so it names checks and never says why; the
+    /// reasons are in the node's log and on the console.
+    public typealias Health = @Sendable () async -> (healthy: Bool, failing: [String])
 
     let options: Options
     let registry: PrometheusCollectorRegistry
@@ -45,14 +47,16 @@ public struct ConsoleServer: Service {
     }
 
     public func run() async throws {
-        let router = Router()
+        let router = Router(context: ConsoleRequestContext.self)
+        router.add(middleware: SecurityHeaders(tls: options.tls != nil))
         let registry = self.registry
         let health = self.health
         router.get("healthz") { _, _ -> Response in
-            let (healthy, detail) = await health()
+            let (healthy, failing) = await health()
+            let text = healthy ? "ok" : "unhealthy: \(failing.joined(separator: ", ")) failed; see the node's log"
             return Response(
                 status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: (healthy ? "ok" : "unhealthy: \(detail)") + "\n")))
+                body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
         }
         router.get("metrics") { _, _ -> Response in
             Response(

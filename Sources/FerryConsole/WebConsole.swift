@@ -16,6 +16,9 @@ public struct WebConsole: Sendable {
         /// Adds `Secure` to the cookie: set when the console is served over TLS.
         public var secureCookies = false
         public var sessionLifetime: TimeInterval = 8 * 3600
+        /// Peers whose `X-Forwarded-For` is believed (reverse proxies in front of the console,
+        /// from the node's `tls.trusted_proxies`); every other peer is recorded as itself.
+        public var trustedProxies: Set<String> = []
 
         public init(node: String) { self.node = node }
     }
@@ -33,83 +36,87 @@ public struct WebConsole: Sendable {
     }
 
     /// Adds the console's routes.
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<ConsoleRequestContext>) {
         let console = self
-        router.get("login") { request, _ in
-            console.html(ConsolePage.login(node: console.options.node, failed: false, next: request.uri.queryParameters["next"].map(String.init) ?? "/"))
+        router.get("console.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: ConsolePage.style)))
         }
-        router.post("login") { request, _ in try await console.login(request) }
-        router.post("logout") { request, _ in
-            try await console.mutation(request, operatorOnly: false) { session, _ in
+        router.get("login") { request, _ in
+            console.html(ConsolePage.login(node: console.options.node, failed: false, next: Self.localPath(request.uri.queryParameters["next"].map(String.init))))
+        }
+        router.post("login") { request, context in try await console.login(request, context: context) }
+        router.post("logout") { request, context in
+            try await console.mutation(request, context: context, operatorOnly: false) { session, _ in
                 await console.sessions.end(session.token)
                 var response = Response(status: .seeOther, headers: [.location: "/login"])
                 response.headers[.setCookie] = console.cookieHeader(value: "", maxAge: 0)
                 return response
             }
         }
-        router.get("/") { request, _ in
-            try await console.page(request) { session in ConsolePage.dashboard(try console.backend.dashboard(), session: session, node: console.options.node) }
+        router.get("/") { request, context in
+            try await console.page(request, context: context) { session in ConsolePage.dashboard(try console.backend.dashboard(), session: session, node: console.options.node) }
         }
-        router.get("audit") { request, _ in
-            try await console.page(request) { session in
+        router.get("audit") { request, context in
+            try await console.page(request, context: context) { session in
                 let filters = console.filters(request)
                 return ConsolePage.audit(try console.backend.auditLog(filters), filters: filters, session: session, node: console.options.node)
             }
         }
-        router.get("trace") { request, _ in
-            try await console.page(request) { session in
+        router.get("trace") { request, context in
+            try await console.page(request, context: context) { session in
                 let key = request.uri.queryParameters["key"].map(String.init) ?? ""
                 return ConsolePage.trace(key.isEmpty ? nil : try console.backend.trace(key: key), key: key, session: session, node: console.options.node)
             }
         }
-        router.get("dead") { request, _ in
-            try await console.page(request) { session in ConsolePage.deadLetters(try console.backend.deadLetters(), session: session, node: console.options.node) }
+        router.get("dead") { request, context in
+            try await console.page(request, context: context) { session in ConsolePage.deadLetters(try console.backend.deadLetters(), session: session, node: console.options.node) }
         }
-        router.get("exports") { request, _ in
-            try await console.page(request) { session in ConsolePage.exports(session: session, node: console.options.node) }
+        router.get("exports") { request, context in
+            try await console.page(request, context: context) { session in ConsolePage.exports(session: session, node: console.options.node) }
         }
         router.post("dead/:id/redrive") { request, context in
-            try await console.mutation(request, operatorOnly: true) { session, _ in
+            try await console.mutation(request, context: context, operatorOnly: true) { session, _ in
                 guard let id = Int64(try context.parameters.require("id")) else { return console.text(.badRequest, "no such dead letter") }
                 _ = try console.backend.redrive(deadLetter: id, actor: "console:\(session.user)")
                 return Response(status: .seeOther, headers: [.location: "/dead"])
             }
         }
         router.post("bundles/:id/retry") { request, context in
-            try await console.mutation(request, operatorOnly: true) { session, _ in
+            try await console.mutation(request, context: context, operatorOnly: true) { session, _ in
                 _ = try console.backend.retry(bundle: try context.parameters.require("id"), actor: "console:\(session.user)")
                 return Response(status: .seeOther, headers: [.location: "/dead"])
             }
         }
         router.post("export") { request, context in
-            try await console.mutation(request, operatorOnly: false) { session, form in
+            try await console.mutation(request, context: context, operatorOnly: false) { session, form in
                 try await console.download(since: form["since"] ?? "", until: form["until"] ?? "", session: session, context: context)
             }
         }
 
         // The JSON API: the same views, cookie sessions, CSRF in a header for POSTs.
-        router.get("api/session") { request, _ in
-            try await console.api(request) { session in .object(["user": .string(session.user), "role": .string(session.role.rawValue), "csrf": .string(session.csrf)]) }
+        router.get("api/session") { request, context in
+            try await console.api(request, context: context) { session in .object(["user": .string(session.user), "role": .string(session.role.rawValue), "csrf": .string(session.csrf)]) }
         }
-        router.get("api/dashboard") { request, _ in try await console.api(request) { _ in try console.backend.dashboard() } }
-        router.get("api/audit") { request, _ in try await console.api(request) { _ in try console.backend.auditLog(console.filters(request)) } }
-        router.get("api/trace") { request, _ in
-            try await console.api(request) { _ in try console.backend.trace(key: request.uri.queryParameters["key"].map(String.init) ?? "") }
+        router.get("api/dashboard") { request, context in try await console.api(request, context: context) { _ in try console.backend.dashboard() } }
+        router.get("api/audit") { request, context in try await console.api(request, context: context) { _ in try console.backend.auditLog(console.filters(request)) } }
+        router.get("api/trace") { request, context in
+            try await console.api(request, context: context) { _ in try console.backend.trace(key: request.uri.queryParameters["key"].map(String.init) ?? "") }
         }
-        router.get("api/dead") { request, _ in try await console.api(request) { _ in try console.backend.deadLetters() } }
+        router.get("api/dead") { request, context in try await console.api(request, context: context) { _ in try console.backend.deadLetters() } }
         router.post("api/dead/:id/redrive") { request, context in
-            try await console.mutation(request, operatorOnly: true) { session, _ in
+            try await console.mutation(request, context: context, operatorOnly: true) { session, _ in
                 guard let id = Int64(try context.parameters.require("id")) else { return console.json(.notFound, ["error": "no such dead letter"]) }
                 return console.json(.ok, ["result": .string(try console.backend.redrive(deadLetter: id, actor: "console:\(session.user)"))])
             }
         }
         router.post("api/bundles/:id/retry") { request, context in
-            try await console.mutation(request, operatorOnly: true) { session, _ in
+            try await console.mutation(request, context: context, operatorOnly: true) { session, _ in
                 console.json(.ok, ["result": .string(try console.backend.retry(bundle: try context.parameters.require("id"), actor: "console:\(session.user)"))])
             }
         }
         router.post("api/export") { request, context in
-            try await console.mutation(request, operatorOnly: false) { session, form in
+            try await console.mutation(request, context: context, operatorOnly: false) { session, form in
                 try await console.download(since: form["since"] ?? request.uri.queryParameters["since"].map(String.init) ?? "",
                     until: form["until"] ?? request.uri.queryParameters["until"].map(String.init) ?? "", session: session, context: context)
             }
@@ -118,11 +125,20 @@ public struct WebConsole: Sendable {
 
     // MARK: sessions and guards
 
-    func currentSession(_ request: Request) async -> ConsoleSessions.Session? {
+    /// The session the request's cookie names, while the user's role and password stay as
+    /// they were at login; a changed or removed user's sessions end here, audited.
+    func currentSession(_ request: Request) async throws -> ConsoleSessions.Session? {
         guard let header = request.headers[.cookie] else { return nil }
-        for part in header.split(separator: ";") {
-            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            if pair.count == 2, pair[0] == Self.cookie { return await sessions.session(String(pair[1])) }
+        let prefix = Array((Self.cookie + "=").utf8)
+        for part in header.utf8.split(separator: UInt8(ascii: ";")) {
+            let pair = Array(part.drop { $0 == 0x20 })
+            guard pair.starts(with: prefix), let session = await sessions.session(String(decoding: pair.dropFirst(prefix.count), as: UTF8.self)) else { continue }
+            guard try backend.userStamp(session.user) == session.stamp else {
+                await sessions.end(user: session.user)
+                try backend.audit(kind: "console.session-ended", actor: "console", details: ["user": .string(session.user), "reason": "the user's role or password changed, or the user was removed"])
+                return nil
+            }
+            return session
         }
         return nil
     }
@@ -131,29 +147,50 @@ public struct WebConsole: Sendable {
         "\(Self.cookie)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)" + (options.secureCookies ? "; Secure" : "")
     }
 
-    func login(_ request: Request) async throws -> Response {
+    func login(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
+        let address = client(request, context)
+        if let refusal = crossSite(request) {
+            try backend.audit(kind: "console.denied", actor: "console", details: ["path": "/login", "reason": .string(refusal), "address": .string(address)])
+            return text(.forbidden, "this form must be sent from the console's own page")
+        }
         let form = try await Self.form(request)
         let user = form["user"] ?? ""
-        // Only a path on this console: not //host, not /\host, nothing a browser reads as elsewhere.
-        let next = form["next"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") && $0.allSatisfy { !$0.isWhitespace && $0.asciiValue.map { $0 >= 0x20 } ?? true } ? $0 : nil } ?? "/"
-        guard let role = try backend.authenticate(user: user, password: form["password"] ?? "") else {
-            try backend.audit(kind: "console.login-failed", actor: "console", details: ["user": .string(String(user.prefix(64))), "host": .string(Self.peer(request))])
-            // Slows guessing without locking the real user out.
-            try await Task.sleep(for: .milliseconds(500))
-            var response = html(ConsolePage.login(node: options.node, failed: true, next: next))
-            response.status = .unauthorized
-            return response
+        let next = Self.localPath(form["next"])
+        let shown = Self.isUserName(user) ? user : "(not a user name: \(user.unicodeScalars.count) characters)"
+        if await sessions.beginLogin(user: user, address: address) != nil {
+            return try await loginFailed(next: next)
         }
-        let session = await sessions.create(user: user, role: role)
-        try backend.audit(kind: "console.login", actor: "console:\(user)", details: ["role": .string(role.rawValue), "host": .string(Self.peer(request))])
+        let role = try backend.authenticate(user: user, password: form["password"] ?? "")
+        let lockouts = await sessions.endLogin(user: user, address: address, succeeded: role != nil)
+        for lockout in lockouts {
+            try backend.audit(kind: "console.login-locked", actor: "console", details: [
+                "user": .string(shown), "address": .string(address), "locked": .string(lockout.key.hasPrefix("user:") ? "user" : "address"),
+                "until": .string(Timestamp.format(lockout.until)), "refused_while_locked": .int(Int64(lockout.refusedWhileLocked)),
+            ])
+        }
+        guard let role, let stamp = try backend.userStamp(user) else {
+            try backend.audit(kind: "console.login-failed", actor: "console", details: ["user": .string(shown), "address": .string(address)])
+            return try await loginFailed(next: next)
+        }
+        let session = await sessions.create(user: user, role: role, stamp: stamp)
+        try backend.audit(kind: "console.login", actor: "console:\(user)", details: ["role": .string(role.rawValue), "address": .string(address)])
         var response = Response(status: .seeOther, headers: [.location: next])
         response.headers[.setCookie] = cookieHeader(value: session.token, maxAge: Int(options.sessionLifetime))
         return response
     }
 
+    /// One answer for a wrong password, an unknown user and a locked one, after the same
+    /// pause, so none of them tells a guesser more than the others.
+    func loginFailed(next: String) async throws -> Response {
+        try await Task.sleep(for: .milliseconds(500))
+        var response = html(ConsolePage.login(node: options.node, failed: true, next: next))
+        response.status = .unauthorized
+        return response
+    }
+
     /// A page for a logged-in user; others are sent to the login page.
-    func page(_ request: Request, _ body: (ConsoleSessions.Session) throws -> String) async throws -> Response {
-        guard let session = await currentSession(request) else {
+    func page(_ request: Request, context: ConsoleRequestContext, _ body: (ConsoleSessions.Session) throws -> String) async throws -> Response {
+        guard let session = try await currentSession(request) else {
             let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             return Response(status: .seeOther, headers: [.location: "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")])
         }
@@ -162,29 +199,37 @@ public struct WebConsole: Sendable {
         }
     }
 
-    func api(_ request: Request, _ body: (ConsoleSessions.Session) throws -> Value) async throws -> Response {
-        guard let session = await currentSession(request) else { return json(.unauthorized, ["error": "log in first: POST /login"]) }
+    func api(_ request: Request, context: ConsoleRequestContext, _ body: (ConsoleSessions.Session) throws -> Value) async throws -> Response {
+        guard let session = try await currentSession(request) else { return json(.unauthorized, ["error": "log in first: POST /login"]) }
         do { return json(.ok, try body(session)) } catch let error as FerryError {
             return json(.badRequest, ["error": .string(error.message), "code": .string(error.code.rawValue)])
         }
     }
 
-    /// A state-changing request: a session, the session's CSRF token, and for operator
-    /// actions the operator role. Every refusal is audited.
-    func mutation(_ request: Request, operatorOnly: Bool, _ body: (ConsoleSessions.Session, [String: String]) async throws -> Response) async throws -> Response {
+    /// A state-changing request: sent from the console's own pages (or by a non-browser
+    /// client), a session, the session's CSRF token, and for operator actions the operator
+    /// role. Every refusal is audited.
+    func mutation(_ request: Request, context: ConsoleRequestContext, operatorOnly: Bool,
+        _ body: (ConsoleSessions.Session, [String: String]) async throws -> Response) async throws -> Response
+    {
         let isAPI = request.uri.path.hasPrefix("/api/")
-        guard let session = await currentSession(request) else {
-            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(request.uri.path), "reason": "no session", "host": .string(Self.peer(request))])
+        let address = client(request, context)
+        if let refusal = crossSite(request) {
+            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(request.uri.path), "reason": .string(refusal), "address": .string(address)])
+            return isAPI ? json(.forbidden, ["error": "cross-site request refused"]) : text(.forbidden, "this form must be sent from the console's own page")
+        }
+        guard let session = try await currentSession(request) else {
+            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(request.uri.path), "reason": "no session", "address": .string(address)])
             return isAPI ? json(.unauthorized, ["error": "log in first"]) : Response(status: .seeOther, headers: [.location: "/login"])
         }
         let form = try await Self.form(request)
         let token = request.headers[Self.csrfHeader] ?? form["csrf"] ?? ""
         guard Self.equal(token, session.csrf) else {
-            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(request.uri.path), "reason": "csrf"])
+            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(request.uri.path), "reason": "csrf", "address": .string(address)])
             return isAPI ? json(.forbidden, ["error": "missing or wrong CSRF token"]) : text(.forbidden, "missing or wrong CSRF token: reload the page and try again")
         }
         guard !operatorOnly || session.role.mayOperate else {
-            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(request.uri.path), "reason": .string("role \(session.role.rawValue)")])
+            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(request.uri.path), "reason": .string("role \(session.role.rawValue)"), "address": .string(address)])
             return isAPI ? json(.forbidden, ["error": "operators only"]) : text(.forbidden, "this needs the operator role")
         }
         do { return try await body(session, form) } catch let error as FerryError {
@@ -192,11 +237,21 @@ public struct WebConsole: Sendable {
         }
     }
 
-    func download(since: String, until: String, session: ConsoleSessions.Session, context: BasicRequestContext) async throws -> Response {
+    func crossSite(_ request: Request) -> String? {
+        RequestOrigin.crossSiteRefusal(origin: request.headers[.origin], fetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
+            authority: request.head.authority)
+    }
+
+    func client(_ request: Request, _ context: ConsoleRequestContext) -> String {
+        RequestOrigin.client(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
+            trustedProxies: options.trustedProxies)
+    }
+
+    func download(since: String, until: String, session: ConsoleSessions.Session, context: ConsoleRequestContext) async throws -> Response {
         let file = try backend.export(since: since, until: until, actor: "console:\(session.user)")
         let body = try await FileIO(threadPool: .singleton).loadFile(path: file.path, context: context)
         return Response(status: .ok, headers: [
-            .contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"\(file.lastPathComponent)\"",
+            .contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"\(file.lastPathComponent)\"", .cacheControl: "no-store",
         ], body: body)
     }
 
@@ -210,17 +265,44 @@ public struct WebConsole: Sendable {
 
     // MARK: helpers
 
+    /// An `application/x-www-form-urlencoded` body (WHATWG URL §5.1), split on bytes: a
+    /// `&` or `=` glued to a combining mark still separates fields.
     static func form(_ request: Request) async throws -> [String: String] {
         guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else { return [:] }
         var request = request
         let buffer = try await request.collectBody(upTo: 64 << 10)
-        let text = String(buffer: buffer)
         var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+        for pair in buffer.readableBytesView.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false).map { part in
+                String(decoding: part.map { $0 == UInt8(ascii: "+") ? 0x20 : $0 }, as: UTF8.self).removingPercentEncoding ?? ""
+            }
             if let name = parts.first { fields[name] = parts.count > 1 ? parts[1] : "" }
         }
         return fields
+    }
+
+    /// Where a login may send the browser: a path on this console, not `//host`, not
+    /// `/\host`, nothing with spaces or controls a browser reads as elsewhere; `/` otherwise.
+    static func localPath(_ next: String?) -> String {
+        guard let next, next.utf8.first == UInt8(ascii: "/"), !next.hasPrefix("//"),
+            next.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") })
+        else { return "/" }
+        return next
+    }
+
+    /// A console user name: 1 to 64 letters (any script), decimal digits, `.`, `_` or `-`,
+    /// judged per Unicode scalar so no mark, control or bidi character can ride along.
+    /// `ferry console user add` allows nothing else, and a failed login's name is echoed
+    /// into the audit log only in this shape.
+    public static func isUserName(_ text: String) -> Bool {
+        let scalars = text.unicodeScalars
+        return !scalars.isEmpty && scalars.count <= 64
+            && scalars.allSatisfy { scalar in
+                switch scalar.properties.generalCategory {
+                case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .otherLetter, .modifierLetter, .decimalNumber: true
+                default: scalar == "." || scalar == "_" || scalar == "-"
+                }
+            }
     }
 
     /// Compares without an early exit, so timing tells nothing about the token.
@@ -230,14 +312,10 @@ public struct WebConsole: Sendable {
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    static func peer(_ request: Request) -> String { request.head.authority ?? "?" }
-
     func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [
-            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-            HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        ], body: .init(byteBuffer: ByteBuffer(string: page)))
+        // SecurityHeaders adds the Content-Security-Policy and the other headers.
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 
     func json(_ status: HTTPResponse.Status, _ value: Value) -> Response {

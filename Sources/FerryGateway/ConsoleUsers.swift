@@ -26,7 +26,7 @@ public enum ConsoleUsers {
         guard let role = ConsoleRole(rawValue: role) else {
             throw FerryError(.config, "no role \(role)", hint: "roles: \(ConsoleRole.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard !user.isEmpty, user.count <= 64, user.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+        guard WebConsole.isUserName(user) else {
             throw FerryError(.config, "a user name is 1 to 64 letters, digits, dots, dashes or underscores")
         }
         guard password.count >= 12 else {
@@ -42,6 +42,29 @@ public enum ConsoleUsers {
                 "user": .string(user), "role": .string(role.rawValue),
             ]))
         }
+    }
+
+    /// Removes a user; audited. Sessions the user holds end at their next request, when the
+    /// console finds the user gone.
+    public static func remove(config: String, node name: String, user: String) throws {
+        let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
+        try node.transaction { db in
+            try db.execute(sql: "DELETE FROM console_users WHERE name = ?", arguments: [user])
+            guard db.changesCount > 0 else {
+                throw FerryError(.config, "no console user \(WebConsole.isUserName(user) ? user : "with that name") on \(name)",
+                    hint: "list who may log in with 'ferry audit log --kind console.user-added'")
+            }
+            try node.audit.append(db, AuditEvent("console.user-removed", actor: "operator", details: ["user": .string(user)]))
+        }
+    }
+
+    /// A SHA-256 of the user's role and password hash, or nil for no such user: a session
+    /// made under one stamp ends when the stamp changes (role or password changed, user
+    /// removed). The hash itself never leaves the store.
+    static func stamp(_ db: Database, user: String) throws -> String? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_users WHERE name = ?", arguments: [user]) else { return nil }
+        let digest = try Hasher.digest(Array("\(row["role"] as String)\u{1F}\(row["password_hash"] as String)".utf8), .sha256)
+        return digest.map { String(format: "%02x", $0) }.joined()
     }
 
     static func authenticate(_ db: Database, user: String, password: String) throws -> ConsoleRole? {

@@ -22,6 +22,10 @@ public struct NodeConsole: ConsoleBackend {
         try node.store.read { db in try ConsoleUsers.authenticate(db, user: user, password: password) }
     }
 
+    public func userStamp(_ user: String) throws -> String? {
+        try node.store.read { db in try ConsoleUsers.stamp(db, user: user) }
+    }
+
     public func audit(kind: String, actor: String, details: [String: Value]) throws {
         try node.transaction { db in try node.audit.append(db, AuditEvent(AuditEvent.Kind(rawValue: kind), actor: actor, details: details)) }
     }
@@ -134,7 +138,7 @@ public struct NodeConsole: ConsoleBackend {
         var web = WebConsole.Options(node: name)
         web.secureCookies = tls != nil
         let server = ConsoleServer(options: options, metrics: ConsoleMetrics.bootstrap(), logger: logger,
-            web: WebConsole(options: web, backend: NodeConsole(node: node, config: config))) { (true, "") }
+            web: WebConsole(options: web, backend: NodeConsole(node: node, config: config))) { (true, []) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice("console listening", metadata: ["address": .string("\(tls == nil ? "http" : "https")://\(host):\(port)/")])

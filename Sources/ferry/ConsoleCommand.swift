@@ -41,11 +41,11 @@ struct ConsoleCommand: AsyncParsableCommand {
     }
 
     struct User: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Manage console users.", subcommands: [Add.self])
+        static let configuration = CommandConfiguration(abstract: "Manage console users.", subcommands: [Add.self, Remove.self])
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Add a console user, or change one's role and password.",
+                abstract: "Add a console user, or change one's role and password (which ends the user's sessions).",
                 discussion: """
                     The password is read from standard input (one line), never from the command
                     line, where it would show in process lists and shell history.
@@ -68,6 +68,20 @@ struct ConsoleCommand: AsyncParsableCommand {
                 }
                 try reporting { try ConsoleUsers.add(config: options.config, node: options.node, user: name, role: role, password: password) }
                 print("console user \(name) (\(role)) saved on \(options.node)")
+            }
+        }
+
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Remove a console user; the user's open sessions end at their next request.",
+                discussion: "Example:\n  ferry console user remove li.wei --config ferry.yaml --node jinhong-gw")
+
+            @Argument(help: "The user name.") var name: String
+            @OptionGroup var options: NodeOptions
+
+            func run() throws {
+                try reporting { try ConsoleUsers.remove(config: options.config, node: options.node, user: name) }
+                print("console user \(name) removed from \(options.node)")
             }
         }
     }

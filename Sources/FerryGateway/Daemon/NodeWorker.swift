@@ -23,7 +23,6 @@ actor HealthState {
     func succeeded(_ part: String) { failures[part] = nil }
     func failed(_ part: String, _ reason: String) { failures[part] = reason }
 
-    func summary() -> (healthy: Bool, detail: String) {
-        (failures.isEmpty, failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))
-    }
+    /// The failing checks by name only: the reasons stay in the log (see ConsoleServer.Health).
+    func summary() -> (healthy: Bool, failing: [String]) { (failures.isEmpty, failures.keys.sorted()) }
 }
