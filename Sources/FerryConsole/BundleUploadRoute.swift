@@ -68,9 +68,12 @@ struct BundleUploadRoute: Sendable {
     }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
-        router.post("bundles/:from/:to/:name") { request, context -> Response in
+        // The first capture is named `id` like the console's `bundles/:id/retry`: Hummingbird
+        // keeps one capture per path level, and two names there clash (its router validation
+        // stops a debug build; a release build would route only one of them).
+        router.post("bundles/:id/:to/:name") { request, context -> Response in
             let client = Self.client(of: context)
-            let outcome = await self.handle(request, from: context.parameters.get("from") ?? "", to: context.parameters.get("to") ?? "",
+            let outcome = await self.handle(request, from: context.parameters.get("id") ?? "", to: context.parameters.get("to") ?? "",
                 name: context.parameters.get("name") ?? "", client: client)
             if let refusal = outcome.refusal { await self.audit(refusal) }
             var response = ConsoleServer.text(HTTPResponse.Status(code: outcome.answer.status), outcome.answer.message)

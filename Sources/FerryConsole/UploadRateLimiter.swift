@@ -53,11 +53,12 @@ public struct UploadRateLimiter: Sendable {
         bucket.tokens = min(capacity, bucket.tokens + elapsed * rate)
         bucket.updated = max(now, bucket.updated)
         defer { buckets[key] = bucket }
-        guard bucket.tokens >= 1 else {
+        // A hair below 1 counts as 1: refills are sums of floating-point steps.
+        guard bucket.tokens >= 1 - 1e-9 else {
             let wait = ((1 - bucket.tokens) / rate).rounded(.up)
             return .retryAfter(seconds: Int(min(max(wait, 1), 86_400)))
         }
-        bucket.tokens -= 1
+        bucket.tokens = max(0, bucket.tokens - 1)
         return .admit
     }
 

@@ -38,8 +38,8 @@ public enum OutsideText {
 
     /// An inert, bounded rendering of outside text for messages and logs: identifier bytes
     /// are kept, every other Unicode scalar becomes `\u{HEX}`, and after `limit` scalars the
-    /// rest is cut and counted. The result holds only `[A-Za-z0-9._-\\{}…]` and digits, so
-    /// it is plain text in HTML, XML, JSON, CSV and a terminal alike.
+    /// rest is cut and counted. The result is printable ASCII without `<`, `>`, `&`, quotes or
+    /// spaces, so it is plain text in HTML, XML, JSON, CSV and a terminal alike.
     ///
     /// Example: `a<b\u{301}` → `a\u{3C}b\u{301}`.
     public static func describe(_ text: String, limit: Int = 40) -> String {
@@ -55,7 +55,7 @@ public enum OutsideText {
             shown += 1
         }
         let rest = text.unicodeScalars.count - shown
-        if rest > 0 { out += "…(+\(rest))" }
+        if rest > 0 { out += "...(+\(rest))" }
         return out.isEmpty ? "(empty)" : out
     }
 
