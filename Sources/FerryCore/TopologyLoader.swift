@@ -43,7 +43,7 @@ public enum TopologyLoader {
         for entry in try root.require("zones", in: "the topology").entries("zones") {
             let node = entry.value
             try node.rejectUnknownKeys(["title"], in: "zone \(entry.key)")
-            topology.zones.append(.init(name: entry.key, title: try node["title"]?.string("title"), location: entry.keyLocation))
+            topology.zones.append(.init(name: try name(entry.key, "zone", at: entry.keyLocation), title: try node["title"]?.string("title"), location: entry.keyLocation))
         }
 
         for entry in try root.require("nodes", in: "the topology").entries("nodes") {
@@ -61,7 +61,7 @@ public enum TopologyLoader {
             let storeNode = try node.require("store", in: what)
             topology.nodes.append(
                 .init(
-                    name: entry.key,
+                    name: try name(entry.key, "node", at: entry.keyLocation),
                     zone: try node.require("zone", in: what).string("zone"),
                     store: try store(storeNode, baseDirectory: baseDirectory),
                     keyFiles: try node.require("key", in: what).items("key").map { try path($0, "key") },
@@ -149,7 +149,7 @@ public enum TopologyLoader {
         }
 
         for entry in try root["entities"]?.entries("entities") ?? [] {
-            topology.entities.append(.init(name: entry.key, file: try path(entry.value, "entity file"), location: entry.keyLocation))
+            topology.entities.append(.init(name: try name(entry.key, "entity", at: entry.keyLocation), file: try path(entry.value, "entity file"), location: entry.keyLocation))
         }
 
         for entry in try root["systems"]?.entries("systems") ?? [] {
@@ -182,7 +182,7 @@ public enum TopologyLoader {
             }
             topology.systems.append(
                 .init(
-                    name: entry.key,
+                    name: try name(entry.key, "system", at: entry.keyLocation),
                     zone: try node.require("zone", in: what).string("zone"),
                     level: level, adapter: adapter,
                     options: node["options"] ?? ConfigNode(kind: .null, location: node.location),
@@ -229,7 +229,7 @@ public enum TopologyLoader {
             }
             topology.flows.append(
                 .init(
-                    name: try item.require("name", in: what).string("name"),
+                    name: try name(item.require("name", in: what), "flow"),
                     entity: try item.require("entity", in: what).string("entity"),
                     from: try item.require("from", in: what).string("from"),
                     to: try item.require("to", in: what).strings("to"),
@@ -237,6 +237,21 @@ public enum TopologyLoader {
                     reconcileFanOut: fanOut, location: item.location))
         }
         return topology
+    }
+
+    /// A declared name, refused unless it is a simple identifier: names of zones, nodes,
+    /// systems, flows and entities end up in lane names, file paths, URLs, bundle headers
+    /// and the auditor console, where nothing else is safe everywhere.
+    static func name(_ text: String, _ kind: String, at location: SourceLocation) throws -> String {
+        guard OutsideText.isIdentifier(text) else {
+            throw FerryError(.config, "\(kind) name '\(OutsideText.describe(text))' is not a simple identifier", at: .file(location),
+                hint: "use 1 to \(OutsideText.identifierLimit) ASCII letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        return text
+    }
+
+    static func name(_ node: ConfigNode, _ kind: String) throws -> String {
+        try name(try node.string("name"), kind, at: node.location)
     }
 
     static func store(_ node: ConfigNode, baseDirectory: URL) throws -> Topology.Store {
