@@ -70,6 +70,8 @@ import FerryTransport
         let refused = entries.filter { $0.event.kind.rawValue == "upload-refused" }
         #expect(refused.count == 1, "refusals within one window make one audit entry")
         #expect(refused.first?.event.details["reason"]?.text == "bad-lane")
+        // Limits and audit name the peer by its socket address.
+        #expect(refused.first?.event.details["client"]?.text == "127.0.0.1")
         for entry in entries {
             for text in Self.texts(entry.value) { Self.expectInert(text, "audit entry \(entry.sequence)") }
         }
