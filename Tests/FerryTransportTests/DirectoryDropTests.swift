@@ -6,8 +6,11 @@ import FerryCore
 @Suite struct DirectoryDropTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-drop-\(UUID().uuidString)")
 
-    func bundle(_ name: String, size: Int = 1000) throws -> URL {
-        let url = directory.appendingPathComponent("src/\(name).bundle")
+    /// A content-hash file name made of one repeated hex pair: only such names are bundles.
+    static func named(_ pair: String) -> String { String(repeating: pair, count: 32) + ".bundle" }
+
+    func bundle(_ pair: String, size: Int = 1000) throws -> URL {
+        let url = directory.appendingPathComponent("src/\(Self.named(pair))")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data((0..<size).map { UInt8($0 % 251) }).write(to: url)
         return url
@@ -25,9 +28,9 @@ import FerryCore
         let shipped = try drop.ship(source)
         #expect(try Data(contentsOf: shipped) == Data(contentsOf: source))
         // A writer that died mid-copy leaves a .part file; readers must not see it.
-        try Data("partial".utf8).write(to: drop.directory.appendingPathComponent("bb.bundle.part"))
+        try Data("partial".utf8).write(to: drop.directory.appendingPathComponent(Self.named("bb") + ".part"))
         try Data("notes".utf8).write(to: drop.directory.appendingPathComponent("README"))
-        #expect(try drop.pending().map(\.lastPathComponent) == ["aa.bundle"])
+        #expect(try drop.pending().map(\.lastPathComponent) == [Self.named("aa")])
         // Shipping again is harmless.
         #expect(try drop.ship(source) == shipped)
     }
@@ -48,7 +51,7 @@ import FerryCore
         try drop.ship(try bundle("aa"))
         try drop.ship(try bundle("bb"))
         #expect(throws: FerryError.self) { try drop.ship(try bundle("cc")) }
-        try drop.archive(drop.directory.appendingPathComponent("aa.bundle"))
+        try drop.archive(drop.directory.appendingPathComponent(Self.named("aa")))
         try drop.ship(try bundle("cc"))
         let bytes = try area(maxBytes: 2500)
         #expect(throws: FerryError.self) { try bytes.ship(try bundle("dd", size: 1000)) }
@@ -61,8 +64,8 @@ import FerryCore
         try drop.archive(first)
         try drop.quarantine(second, reason: "bundle.bad-signature: signature does not verify")
         #expect(try drop.pending().isEmpty)
-        #expect(FileManager.default.fileExists(atPath: drop.directory.appendingPathComponent("archive/aa.bundle").path))
-        let reason = try String(contentsOf: drop.directory.appendingPathComponent("quarantine/bb.bundle.reason.txt"), encoding: .utf8)
+        #expect(FileManager.default.fileExists(atPath: drop.directory.appendingPathComponent("archive/" + Self.named("aa")).path))
+        let reason = try String(contentsOf: drop.directory.appendingPathComponent("quarantine/" + Self.named("bb") + ".reason.txt"), encoding: .utf8)
         #expect(reason.contains("bad-signature"))
     }
 }
