@@ -56,7 +56,7 @@ public enum BundleTools {
         do {
             return try body()
         } catch var error as FerryError where error.code.rawValue.hasPrefix("bundle.") {
-            let note = "\(file.lastPathComponent) was left where it is; 'ferry receive' would move it to quarantine/ with the reason and audit it"
+            let note = "\(BundleReader.displayName(file)) was left where it is; 'ferry receive' would move it to quarantine/ with the reason and audit it"
             error.hint = error.hint.map { "\($0); \(note)" } ?? note
             throw error
         }

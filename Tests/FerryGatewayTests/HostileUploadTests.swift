@@ -49,6 +49,11 @@ import FerryTransport
         try post("oversized", "/bundles/extranet/jinhong/\(String(repeating: "ab", count: 32)).bundle",
             [UInt8](repeating: 0x41, count: Self.capacity + 1), expect: 413)
 
+        // Without a Content-Length the cap holds while the body streams in.
+        let big = node.directory.appendingPathComponent("big.bin")
+        try Data(repeating: 0x42, count: Self.capacity + 1).write(to: big)
+        #expect(try node.postChunked("/bundles/extranet/jinhong/\(String(repeating: "cd", count: 32)).bundle", file: big) == 413)
+
         for answer in answers {
             #expect(answer.response.status == answer.expected, "\(answer.what): \(answer.response.status) \(answer.response.excerpt)")
             Self.expectInert(String(decoding: answer.response.body, as: UTF8.self), answer.what)
@@ -145,6 +150,20 @@ final class UploadNode: @unchecked Sendable {
 
     func post(_ path: String, _ body: [UInt8]) throws -> HTTPClient.Response {
         try client.perform(.init(method: "POST", url: url(path), headers: ["Content-Type: application/vnd.ferry.bundle"], body: .bytes(body)))
+    }
+
+    /// POSTs `file` with chunked transfer encoding (no Content-Length) through curl; the status.
+    func postChunked(_ path: String, file: URL) throws -> Int {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        curl.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-H", "Transfer-Encoding: chunked",
+            "--data-binary", "@\(file.path)", url(path)]
+        let pipe = Pipe()
+        curl.standardOutput = pipe
+        try curl.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        return Int(String(decoding: data, as: UTF8.self)) ?? 0
     }
 
     /// Syncs the extranet node, which pushes its bundle here; waits until the running node
