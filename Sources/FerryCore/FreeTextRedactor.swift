@@ -6,8 +6,10 @@
 /// What it masks, each with ``Masking/mask(_:)`` of the matched text (the masking of fields
 /// marked `personal`), so `350503198809141506` becomes `350503********1506`:
 /// - **values** the caller passes: the values of a record's fields its entity marks
-///   `personal`, wherever they occur (values of fewer than 2 Unicode scalars are ignored:
-///   masking every `1` would say nothing and destroy the message);
+///   `personal`, wherever they occur, also as JSON writers quote them in ASCII
+///   (`\u738b\u4f1f` for `王伟`, which then shows as the mask of `王伟`); values of fewer
+///   than 2 Unicode scalars are ignored (masking every `1` would say nothing and destroy
+///   the message);
 /// - **resident ID numbers** of GB 11643-1999 (公民身份号码): 17 digits and a check
 ///   character (a digit or `X`), and the older 15-digit form; also grouped 6-8-4
 ///   (6-6-3 for the old form) with one space or dash between groups. The check character is
@@ -45,8 +47,8 @@ public struct FreeTextRedactor: Sendable {
     /// Also mask any run of 6 or more ASCII letters and digits that holds a digit.
     public var masksLongRuns: Bool
 
-    /// Values to mask, as scalars, by their first scalar, longest first.
-    private let values: [Unicode.Scalar: [[Unicode.Scalar]]]
+    /// Values to mask, as scalars with what shows instead, by their first scalar, longest first.
+    private let values: [Unicode.Scalar: [(scalars: [Unicode.Scalar], shown: String)]]
     /// Scalars read past `limit`, so a match that starts before the cut is seen whole.
     private let margin: Int
 
@@ -55,15 +57,18 @@ public struct FreeTextRedactor: Sendable {
     ///   - limit: the most Unicode scalars kept; at least 1.
     ///   - masksLongRuns: also mask other long runs of letters and digits.
     public init(values: some Sequence<String> = [String](), limit: Int = defaultLimit, masksLongRuns: Bool = false) {
-        var byFirst: [Unicode.Scalar: Set<[Unicode.Scalar]>] = [:]
+        var byFirst: [Unicode.Scalar: [[Unicode.Scalar]: String]] = [:]
         var longest = 0
-        for value in values {
-            let scalars = Array(value.unicodeScalars)
-            guard scalars.count >= 2, let first = scalars.first else { continue }
-            byFirst[first, default: []].insert(scalars)
-            longest = max(longest, scalars.count)
+        for value in values where value.unicodeScalars.count >= 2 {
+            let shown = Masking.mask(value)
+            for form in [value] + Self.jsonEscaped(value) {
+                let scalars = Array(form.unicodeScalars)
+                guard let first = scalars.first else { continue }
+                byFirst[first, default: [:]][scalars] = shown
+                longest = max(longest, scalars.count)
+            }
         }
-        self.values = byFirst.mapValues { $0.sorted { $0.count > $1.count } }
+        self.values = byFirst.mapValues { forms in forms.map { (scalars: $0.key, shown: $0.value) }.sorted { $0.scalars.count > $1.scalars.count } }
         self.limit = max(1, limit)
         self.masksLongRuns = masksLongRuns
         // The longest pattern is a grouped mobile number with its prefix (about 20
@@ -91,8 +96,8 @@ public struct FreeTextRedactor: Sendable {
         var out = String.UnicodeScalarView()
         var index = 0
         while index < scalars.count {
-            if let end = match(in: text, at: index), end > index {
-                out.append(contentsOf: Masking.mask(String(String.UnicodeScalarView(scalars[index..<end]))).unicodeScalars)
+            if let (end, shown) = match(in: text, at: index), end > index {
+                out.append(contentsOf: (shown ?? Masking.mask(String(String.UnicodeScalarView(scalars[index..<end])))).unicodeScalars)
                 index = end
             } else {
                 out.append(scalars[index])
@@ -103,12 +108,13 @@ public struct FreeTextRedactor: Sendable {
         return String(String.UnicodeScalarView(out.prefix(limit))) + Self.cutMark
     }
 
-    /// The end of the longest match starting at `index`, if any.
-    private func match(in text: ScalarText, at index: Int) -> Int? {
-        var best: Int?
+    /// The end of the longest match starting at `index`, if any, and what shows instead
+    /// when it is not the mask of the matched text.
+    private func match(in text: ScalarText, at index: Int) -> (end: Int, shown: String?)? {
+        var best: (end: Int, shown: String?)?
         if let candidates = values[text.scalars[index]] {
-            for value in candidates where text.scalars[index...].starts(with: value) {
-                best = index + value.count
+            for value in candidates where text.scalars[index...].starts(with: value.scalars) {
+                best = (index + value.scalars.count, value.shown)
                 break
             }
         }
@@ -117,8 +123,25 @@ public struct FreeTextRedactor: Sendable {
             PersonalPatterns.residentID(in: text, at: index), PersonalPatterns.mobile(in: text, at: index),
             PersonalPatterns.passport(in: text, at: index), masksLongRuns ? PersonalPatterns.longRun(in: text, at: index) : nil,
         ]
-        for case let end? in patterns where end > (best ?? index) { best = end }
+        for case let end? in patterns where end > (best?.end ?? index) { best = (end, nil) }
         return best
+    }
+
+    /// `text` as a JSON writer that keeps to ASCII quotes it, with lower- and upper-case
+    /// hex (`\u738b\u4f1f`, `\u738B\u4F1F`); nothing for ASCII text, which it leaves alone.
+    static func jsonEscaped(_ text: String) -> [String] {
+        guard !text.unicodeScalars.allSatisfy(\.isASCII) else { return [] }
+        return [false, true].map { upper in
+            var out = ""
+            for scalar in text.unicodeScalars {
+                if scalar.isASCII { out.unicodeScalars.append(scalar); continue }
+                for unit in String(scalar).utf16 {
+                    let hex = String(unit, radix: 16, uppercase: upper)
+                    out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                }
+            }
+            return out
+        }
     }
 }
 
@@ -195,8 +218,27 @@ struct ScalarText {
         return end
     }
 
+    /// The significant scalar before `index` that can join a number or word: nil at the
+    /// start and after an escape (`\u53f7`, `\n`), whose last letter or hex digit belongs to
+    /// the escape. Systems that answer in JSON escape every Chinese character, so
+    /// `身份证号350503…` arrives as `\u8eab\u4efd\u8bc1\u53f7350503…`.
+    func joinable(before index: Int) -> Int? {
+        guard let previous = significant(before: index), !endsEscape(previous) else { return nil }
+        return previous
+    }
+
+    /// Whether `index` is the last scalar of a JSON or C escape: `\uXXXX` or `\n`, `\t`…
+    func endsEscape(_ index: Int) -> Bool {
+        func hex(_ at: Int) -> Bool {
+            let value = scalars[at].value
+            return (0x30...0x39).contains(value) || (0x41...0x46).contains(value) || (0x61...0x66).contains(value)
+        }
+        if index >= 5, scalars[index - 5] == "\\", scalars[index - 4] == "u", (index - 3...index).allSatisfy(hex) { return true }
+        return index >= 1 && scalars[index - 1] == "\\" && "ntrbf".unicodeScalars.contains(scalars[index])
+    }
+
     /// Whether the text before `index` ends in a digit.
-    func digitBefore(_ index: Int) -> Bool { significant(before: index).map { digit($0) != nil } ?? false }
+    func digitBefore(_ index: Int) -> Bool { joinable(before: index).map { digit($0) != nil } ?? false }
 
     /// Whether the text from `index` starts with a digit.
     func digitAt(_ index: Int) -> Bool { significant(from: index).map { digit($0) != nil } ?? false }

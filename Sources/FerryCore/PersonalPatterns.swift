@@ -38,7 +38,7 @@ enum PersonalPatterns {
     /// letter and 7 digits; not inside a longer word or number.
     static func passport(in text: ScalarText, at index: Int) -> Int? {
         guard let first = text.letter(index), "EGDSPHM".unicodeScalars.contains(first) else { return nil }
-        if let before = text.significant(before: index), text.letter(before) != nil || text.digit(before) != nil { return nil }
+        if let before = text.joinable(before: index), text.letter(before) != nil || text.digit(before) != nil { return nil }
         if let second = text.significant(from: index + 1), text.letter(second) != nil {
             return digits(text, from: second + 1, count: 7)
         }
@@ -49,7 +49,7 @@ enum PersonalPatterns {
     static func longRun(in text: ScalarText, at index: Int) -> Int? {
         func part(_ at: Int) -> Bool { text.digit(at) != nil || (text.scalars[at].isASCII && text.letter(at) != nil) }
         guard part(index) else { return nil }
-        if let before = text.significant(before: index), part(before) { return nil }
+        if let before = text.joinable(before: index), part(before) { return nil }
         var last = index
         var length = 0
         var holdsDigit = false

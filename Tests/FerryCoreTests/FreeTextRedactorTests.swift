@@ -67,6 +67,21 @@ import FerryCore
         #expect(!FreeTextRedactor().hasValues)
     }
 
+    @Test func aValueQuotedAsJSONInASCIIShowsAsTheMaskOfTheValue() {
+        let redact = FreeTextRedactor(values: ["王伟"])
+        let python = #"{"XM": "\u738b\u4f1f", "ok": 1}"#
+        let jackson = #"{"XM": "\u738B\u4F1F"}"#
+        #expect(redact(python) == #"{"XM": "**", "ok": 1}"#)
+        #expect(redact(jackson) == #"{"XM": "**"}"#)
+    }
+
+    @Test func numbersRightAfterAJSONEscapeAreMaskedToo() {
+        // Python's json.dumps escapes every Chinese character: 身份证号350503… and 护照E1234…
+        let answer = #"{"msg": "\u53f7350503198809141506\u4e0d", "p": "\u7167E12345678\nG1234567", "t": "\u673a13912345678"}"#
+        let shown = #"{"msg": "\u53f7350503********1506\u4e0d", "p": "\u7167E1***5678\nG1**4567", "t": "\u673a13*****5678"}"#
+        #expect(redact(answer) == shown)
+    }
+
     @Test func reasonsAreCappedAndHugeHostileTextIsCutFast() {
         let capped = FreeTextRedactor(limit: 40)
         let text = String(repeating: "x", count: 39) + id
