@@ -70,6 +70,8 @@ extension Node {
                 var rows: [SinkRow] = []
                 var rowItems: [InboxItem] = []
                 var rowRecords: [FerryCore.Record] = []
+                // Per row: its personal values, masked wherever the sink's text quotes them.
+                var rowPersonal: [[String]] = []
                 // Per row: who now holds its policed fields, and fields left to a higher authority.
                 var rowProvenance: [(key: String, fields: [String: FieldProvenance.Entry])] = []
                 var keptFields: [Int64: String] = [:]
@@ -132,23 +134,20 @@ extension Node {
                             replacesSameVersion: verdict == .replaceSameVersion))
                         rowItems.append(item)
                         rowRecords.append(record)
+                        rowPersonal.append(mapping.personalTexts(of: record, written: values.merging(keyValues) { value, _ in value }))
                         rowDigests.append(digest)
                     } catch let issue as MappingIssue {
                         outcomes[item.id] = (.rejected, "\(target): \(issue.description)")
                     }
                 }
-                let results: [SinkOutcome]
-                do {
-                    results = try sink.apply(rows)
-                } catch let error as FerryError where error.adapterFailure == .retryable || error.adapterFailure == .configuration {
-                    for item in rowItems { failed[item.id] = (item, "\(target): \(error.message)") }
-                    logger.warning("apply failed, will retry", metadata: ["target": .string(target), "reason": .string(error.message)])
-                    continue
-                }
+                // Every text the sink writes is masked, and a batch failure is attributed per record.
+                let results = try SinkAttempt(sink: sink, target: target, logger: logger).apply(rows, personal: rowPersonal)
                 var provenance: [(key: String, fields: [String: FieldProvenance.Entry])] = []
                 for ((((item, result), holders), record), digest) in zip(zip(zip(zip(rowItems, results), rowProvenance), rowRecords), rowDigests) {
                     switch result {
-                    case .applied:
+                    case .failed(let reason):
+                        failed[item.id] = (item, "\(target): \(reason)")
+                    case .outcome(.applied):
                         if keptFields[item.id] != nil {
                             // The target now holds a mix of this record and values a higher
                             // authority set: no digest of ours describes it.
@@ -159,11 +158,11 @@ extension Node {
                         if outcomes[item.id] == nil || outcomes[item.id]?.0 == .skipped { outcomes[item.id] = (.applied, keptFields[item.id]) }
                         appliedVersions.append((target, item, digest))
                         if !holders.fields.isEmpty { provenance.append(holders) }
-                    case .skippedOlder:
+                    case .outcome(.skippedOlder):
                         // Not recorded as applied: the target holds something else (a newer
                         // version written there), and a later resend must be judged against it.
                         outcomes[item.id] = outcomes[item.id] ?? (.skipped, "\(target) holds a newer version than \(item.version)")
-                    case .rejected(let reason):
+                    case .outcome(.rejected(let reason)):
                         outcomes[item.id] = (.rejected, "\(target): \(reason)")
                     }
                 }
