@@ -1,4 +1,5 @@
 import Foundation
+import FerryCore
 
 /// Where a connector's own log lines go: Ferry's standard error, at or above the level
 /// FERRY_LOG_LEVEL names (trace, debug, info, notice, warning, error, critical; warning
@@ -26,13 +27,19 @@ struct ConnectorLog: Sendable {
 
     let name: String
     let minimum: Level
-    let redact: Redactor
+    let secrets: Redactor
+    /// A program's own words can quote a record ("ValueError: bad id 350503…"): personal
+    /// numbers are masked in every line logged or kept for an error.
+    static let personal = FreeTextRedactor(limit: 1 << 16)
 
     init(name: String, redact: Redactor, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.name = name
-        self.redact = redact
+        self.secrets = redact
         minimum = environment["FERRY_LOG_LEVEL"].flatMap(Level.init(name:)) ?? .warning
     }
+
+    /// Text the program wrote, as it may be logged or quoted: secrets hidden, personal numbers masked.
+    func redact(_ text: String) -> String { Self.personal(secrets(text)) }
 
     func callAsFunction(_ level: Level, _ message: String) {
         guard level >= minimum else { return }

@@ -92,7 +92,7 @@ public struct ExecAdapter: Source, Sink {
                     self.log(ConnectorLog.Level(name: log["level"]?.text ?? "") ?? .info, log["message"]?.text ?? "")
                 case "TRACE":
                     guard case .object(let trace)? = message["trace"], trace["type"]?.text == "ERROR" else { continue }
-                    throw Self.failure(trace, program: name)
+                    throw Self.failure(trace, program: name).masked(by: FreeTextRedactor())
                 default:
                     return message
                 }

@@ -141,9 +141,11 @@ public struct HTTPAdapter: Source, Sink {
         case 400..<500 where options.recordURL != nil:
             // One bad record must not sink the batch: send them one by one to find it.
             return try rows.map(applyOne)
+        case 400..<500 where rows.count > 1:
+            // Nor lend its error, which may quote it, to the others: each alone, as a batch of one.
+            return try rows.flatMap { try applyBatch([$0]) }
         case 400..<500:
-            let reason = "\(response.status): \(Self.scrub(response.excerpt))"
-            return rows.map { _ in .rejected(reason) }
+            return [.rejected("\(response.status): \(Self.scrub(response.excerpt))")]
         default:
             throw refusal(response, method: "POST", url: options.url)
         }
@@ -306,24 +308,12 @@ public struct HTTPAdapter: Source, Sink {
             hint: "set items: to the dotted path of the list, like data.items")
     }
 
-    /// A system's answer as it may be stored and logged: long runs of letters and digits
-    /// (ID numbers, passport numbers, phone numbers a server echoes back) masked.
-    static func scrub(_ text: String) -> String {
-        var out = ""
-        var run = ""
-        func flush() {
-            out += run.count >= 6 && run.contains(where: \.isNumber) ? Masking.mask(run) : run
-            run = ""
-        }
-        for character in text {
-            if character.isLetter && character.isASCII || character.isNumber { run.append(character) } else {
-                flush()
-                out.append(character)
-            }
-        }
-        flush()
-        return out
-    }
+    /// A system's answer as it may be stored and logged: ID, passport and mobile numbers a
+    /// server echoes back (grouped with spaces too), and any other run of 6 or more letters
+    /// and digits holding a digit (tokens), masked by Unicode scalar (``FreeTextRedactor``).
+    static func scrub(_ text: String) -> String { scrubber(text) }
+
+    private static let scrubber = FreeTextRedactor(masksLongRuns: true)
 
     static func member(_ path: [String], of value: Value) -> Value? {
         var current = value
