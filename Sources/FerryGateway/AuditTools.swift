@@ -56,7 +56,8 @@ public enum AuditTools {
         public init() {}
     }
 
-    /// Entries matching `filter`, oldest first, across the nodes it names.
+    /// Entries matching `filter`, oldest first, across the nodes it names, free-text
+    /// details masked for display (``AuditEntry/maskedForDisplay``).
     public static func log(config: String, filter: Filter) throws -> [AuditEntry] {
         let deployment = try Deployment.load(config)
         let digests = try keyDigests(deployment, key: filter.key, entity: filter.entity)
@@ -92,7 +93,7 @@ public enum AuditTools {
                 }
                 let sql = "SELECT * FROM audit" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
                 arguments.append(filter.limit)
-                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(AuditLog.entry)
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try AuditLog.entry($0).maskedForDisplay }
             }
         }
         return Array(entries.sorted { ($0.at, $0.node, $0.sequence) < ($1.at, $1.node, $1.sequence) }.suffix(filter.limit))
@@ -132,7 +133,7 @@ public enum AuditTools {
                 }
                 let reason = """
                     COALESCE(json_extract(details, '$.code'), json_extract(details, '$.rules[0]'), json_extract(details, '$.stage'),
-                             substr(json_extract(details, '$.reason'), 1, 60), '')
+                             json_extract(details, '$.reason'), '')
                     """
                 for row in try Row.fetchAll(db, sql: """
                     SELECT kind, \(reason) AS reason, count(*) AS n FROM audit \(range)
@@ -140,7 +141,9 @@ public enum AuditTools {
                     GROUP BY kind, reason
                     """, arguments: arguments)
                 {
-                    reasons["\(row["kind"] as String)\u{1F}\(row["reason"] as String)", default: 0] += row["n"] as Int
+                    // Masked whole, then cut: a cut first could leave part of a number unrecognised.
+                    let reason = FreeTextRedactor(limit: 60)(row["reason"] as String)
+                    reasons["\(row["kind"] as String)\u{1F}\(reason)", default: 0] += row["n"] as Int
                 }
                 for row in try Row.fetchAll(db, sql: "SELECT substr(at, 1, 10) AS day, count(*) AS n FROM audit \(range) GROUP BY day", arguments: arguments) {
                     days[row["day"], default: 0] += row["n"] as Int

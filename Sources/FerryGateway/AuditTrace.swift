@@ -153,8 +153,9 @@ public struct AuditTrace: Sendable {
         }
     }
 
+    /// One entry in words; free-text details (a dead letter's reason) masked for display.
     static func describe(_ entry: AuditEntry) -> String {
-        let details = entry.event.details
+        let details = AuditEntry.masked(entry.event.details)
         switch entry.event.kind.rawValue {
         case "mapped": return "pulled from \(details["system"]?.text ?? "?") and mapped by \(details["mapping"]?.text ?? "?")"
         case "sealed": return "sealed into bundle \(entry.event.bundle ?? "?") (\(entry.event.lane ?? "?") #\(details["sequence"]?.text ?? "?"))"

@@ -67,7 +67,9 @@ extension Node {
         var leaves: [String: [AuditLeaf]] = [:]
         for line in outcomes {
             tallies[line.bundle, default: [:]][line.outcome, default: 0] += 1
-            try BundleLedger.recordOutcome(db, bundle: line.bundle, key: line.key, version: line.version, outcome: line.outcome, detail: line.detail)
+            // The far side masks what its targets said; a node of an older release may not have.
+            try BundleLedger.recordOutcome(db, bundle: line.bundle, key: line.key, version: line.version, outcome: line.outcome,
+                detail: line.detail.map(FreeTextRedactor().redact))
             // The outcome comes from the far side: only a plain word may become a tag.
             let tag = !line.outcome.isEmpty && line.outcome.allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "-") }) ? line.outcome : "unknown"
             if let entity = line.entity, let leaf = leaf(entity: entity, key: line.key, line: line.line, tag: tag) {

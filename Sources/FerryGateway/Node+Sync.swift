@@ -16,7 +16,7 @@ extension Node {
         let flow = route.flow
         let mapping = route.mapping
         let adapter = try SystemAdapters.source(for: try sourceSystem(of: flow), entity: flow.entity, topology: topology)
-        try adapter.check()
+        try Self.fromSource { try adapter.check() }
         let lanes = route.lanes
 
         var report = SyncReport(flow: name)
@@ -32,8 +32,10 @@ extension Node {
             ])
         }
         let cursor = flow.mode == .full ? nil : try store.read { db in try Cursors.get(db, flow: name) }
-        var reader = flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
-        while let batch = try reader.next() {
+        var reader = try Self.fromSource {
+            flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
+        }
+        while let batch = try Self.fromSource({ try reader.next() }) {
             var mapped: [(record: FerryCore.Record, position: String, row: [String: Value])] = []
             var rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])] = []
             for (row, position) in zip(batch.rows, batch.positions) {
@@ -68,6 +70,12 @@ extension Node {
         report.refused = packed.refused
         if !route.local.isEmpty { _ = try applyPending() }
         return report
+    }
+
+    /// Runs a call into a source adapter. Its errors' text comes from outside Ferry (a
+    /// database's or web service's own words may quote a row): masked before anyone sees it.
+    static func fromSource<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as FerryError { throw error.masked(by: FreeTextRedactor()) }
     }
 
     /// The flow's source system, which must be in this node's zone.
@@ -236,12 +244,17 @@ extension Node {
         return (lines, oversized)
     }
 
-    /// Keeps one refused row: its reasons in the clear, its raw input sealed with this node's
+    /// Scalars of a quarantined row's reasons kept: many fields may each have one.
+    static let quarantineReasonLimit = 4000
+
+    /// Keeps one refused row: its reasons in the clear (numbers that look personal masked), its raw input sealed with this node's
     /// storage key (it may hold personal data), so it can be re-mapped once the cause is fixed.
     /// - Returns: whether it is new; the same input read again (a look-back window) is held once.
     private func quarantine(
         _ db: Database, flow: String, key: String, rules: [String], fields: [String], issues: String, position: String, raw: [UInt8]
     ) throws -> Bool {
+        // A reader's reason for a malformed row may quote the row itself.
+        let issues = FreeTextRedactor(limit: Self.quarantineReasonLimit)(issues)
         let kept = try Quarantine.add(db, flow: flow, stage: "map", maskedKey: key, issues: issues, position: position,
             payload: try quarantineSealer.seal(raw), rules: rules, fingerprint: quarantineSealer.fingerprint(raw))
         guard kept else { return false }

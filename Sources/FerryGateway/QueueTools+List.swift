@@ -82,6 +82,8 @@ extension QueueTools {
         config: String, node: String, lane: String? = nil, flow: String? = nil, state: String? = nil, records: Bool = false, limit: Int = 50
     ) throws -> Listing {
         let (store, deployment) = try store(config: config, node: node)
+        // Errors and reasons may quote what a system said; stores written before they were masked too.
+        let redact = FreeTextRedactor()
         return try store.read { db in
             var listing = Listing()
             var bundles = SQLFilter()
@@ -93,7 +95,8 @@ extension QueueTools {
             {
                 listing.bundles.append(.init(
                     direction: "out", lane: row["lane"], sequence: row["sequence"], id: row["id"], kind: row["kind"], state: row["state"],
-                    records: row["records"], at: row["created_at"], attempts: row["ship_attempts"], error: row["last_error"]))
+                    records: row["records"], at: row["created_at"], attempts: row["ship_attempts"],
+                    error: (row["last_error"] as String?).map(redact.redact)))
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT * FROM bundles_in\(bundles.clause) ORDER BY received_at DESC, sequence DESC LIMIT ?",
@@ -147,7 +150,8 @@ extension QueueTools {
                     arguments: quarantine.arguments(limit: limit))
                 {
                     listing.quarantined.append(.init(
-                        flow: row["flow"], stage: row["stage"], key: row["masked_key"], issues: row["issues"], position: row["source_position"],
+                        flow: row["flow"], stage: row["stage"], key: row["masked_key"],
+                        issues: FreeTextRedactor(limit: Node.quarantineReasonLimit)(row["issues"]), position: row["source_position"],
                         at: row["at"]))
                 }
             }

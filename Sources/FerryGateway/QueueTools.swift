@@ -51,10 +51,16 @@ public enum QueueTools {
     }
 
     /// Dead letters not yet settled, of one flow or lane if asked (a ship-stage letter's
-    /// position is `lane#sequence`).
+    /// position is `lane#sequence`). Reasons are masked (``FreeTextRedactor``) as they are
+    /// read too, so letters stored before reasons were masked show no personal number.
     public static func deadLetters(config: String, node: String, lane: String? = nil, flow: String? = nil) throws -> [DeadLetters.Letter] {
-        try store(config: config, node: node).0.read { db in try DeadLetters.list(db) }.filter { letter in
+        let redact = FreeTextRedactor()
+        return try store(config: config, node: node).0.read { db in try DeadLetters.list(db) }.filter { letter in
             (flow == nil || letter.flow == flow) && (lane == nil || letter.position?.hasPrefix(lane! + "#") == true)
+        }.map { letter in
+            var letter = letter
+            letter.reason = redact(letter.reason)
+            return letter
         }
     }
 
@@ -95,8 +101,9 @@ extension QueueTools {
             let outcome = try String.fetchOne(db, sql: "SELECT outcome FROM bundles_out WHERE id = ?", arguments: [id])
             // Receipts name keys, not entities; the bundle's outbox rows know each key's entity.
             let entities = try Outbox.entities(db, bundle: id)
+            let redact = FreeTextRedactor()
             let unapplied = try BundleLedger.unapplied(db, bundle: id).map { row in
-                (key: deployment.subject(key: row.key, entity: entities[row.key] ?? ""), row.version, row.outcome, row.detail)
+                (key: deployment.subject(key: row.key, entity: entities[row.key] ?? ""), row.version, row.outcome, row.detail.map(redact.redact))
             }
             return BundleView(bundle: bundle, outcome: outcome, unapplied: unapplied)
         }
