@@ -66,8 +66,8 @@ public enum AdapterTools {
         }
         return try system.maps.keys.sorted().map { entity in
             let source = try SystemAdapters.source(for: system, entity: entity, topology: topology)
-            try source.check()
-            let columns = try source.discover()
+            try Node.fromSource { try source.check() }
+            let columns = try Node.fromSource { try source.discover() }
             let mapping = try deployment.mapping(system: name, entity: entity)
             let wanted = mapping.rules.flatMap { $0.column.map { [$0] } ?? $0.concat }
             var probe = Probe(entity: entity, columns: columns, missing: columns.isEmpty ? [] : wanted.filter { !columns.contains($0) })
