@@ -40,11 +40,12 @@ struct SinkAttempt {
     /// they appear in the sink's text. Errors other than adapter failures are thrown.
     func apply(_ rows: [SinkRow], personal: [[String]]) throws -> [Result] {
         guard !rows.isEmpty else { return [] }
-        let redactors = rows.indices.map { FreeTextRedactor(values: $0 < personal.count ? personal[$0] : []) }
-        let batch = FreeTextRedactor(values: personal.joined())
+        // Maskers are built only for text that needs one: most batches apply cleanly.
+        let personal = rows.indices.map { $0 < personal.count ? personal[$0] : [] }
         do {
-            return try masked(sink.apply(rows), redactors: redactors)
+            return try masked(sink.apply(rows), personal: personal[...])
         } catch let error as FerryError where error.adapterFailure != nil {
+            let batch = FreeTextRedactor(values: personal.joined())
             let configuration = error.adapterFailure == .configuration
             let alone = !configuration && rows.count > 1
             logger.warning(alone ? "apply failed: trying the records one by one" : "apply failed, will retry", metadata: [
@@ -52,27 +53,27 @@ struct SinkAttempt {
             ])
             // A wrong configuration fails every record alike: nothing to learn by trying them alone.
             if configuration { return rows.map { _ in .failed(batch(error.message)) } }
-            guard rows.count > 1 else { return [single(error, redactor: redactors[0])] }
-            return try isolate(rows, redactors: redactors, batch: batch)
+            guard rows.count > 1 else { return [single(error, personal: personal[0])] }
+            return try isolate(rows, personal: personal, batch: batch)
         }
     }
 
     /// Each row alone, until the target fails for records in a row; then the rest together.
-    private func isolate(_ rows: [SinkRow], redactors: [FreeTextRedactor], batch: FreeTextRedactor) throws -> [Result] {
+    private func isolate(_ rows: [SinkRow], personal: [[String]], batch: FreeTextRedactor) throws -> [Result] {
         var results: [Result] = []
         var streak: [String] = []
         for (index, row) in rows.enumerated() {
             if streak.count >= Self.anyTextLimit || (streak.count >= Self.sameTextLimit && Set(streak.suffix(Self.sameTextLimit)).count == 1) {
-                return try results + rest(Array(rows[index...]), redactors: Array(redactors[index...]), streak: streak, batch: batch)
+                return try results + rest(Array(rows[index...]), personal: personal[index...], streak: streak, batch: batch)
             }
             do {
                 let outcome = try sink.apply([row])
-                results += outcome.isEmpty ? [.failed("the target answered nothing for the record")] : masked(outcome, redactors: [redactors[index]])
+                results += outcome.isEmpty ? [.failed("the target answered nothing for the record")] : masked(outcome, personal: personal[index...index])
                 streak = []
             } catch let error as FerryError where error.adapterFailure == .configuration {
                 return results + rows[index...].map { _ in .failed(batch(error.message)) }
             } catch let error as FerryError where error.adapterFailure != nil {
-                results.append(single(error, redactor: redactors[index]))
+                results.append(single(error, personal: personal[index]))
                 if error.adapterFailure == .retryable { streak.append(error.message) } else { streak = [] }
             }
         }
@@ -80,9 +81,9 @@ struct SinkAttempt {
     }
 
     /// The rows not tried alone, sent once more as one batch.
-    private func rest(_ rows: [SinkRow], redactors: [FreeTextRedactor], streak: [String], batch: FreeTextRedactor) throws -> [Result] {
+    private func rest(_ rows: [SinkRow], personal: ArraySlice<[String]>, streak: [String], batch: FreeTextRedactor) throws -> [Result] {
         do {
-            return try masked(sink.apply(rows), redactors: redactors)
+            return try masked(sink.apply(rows), personal: personal)
         } catch let error as FerryError where error.adapterFailure == .configuration {
             return rows.map { _ in .failed(batch(error.message)) }
         } catch let error as FerryError where error.adapterFailure != nil {
@@ -96,13 +97,15 @@ struct SinkAttempt {
     }
 
     /// A record sent alone that failed: retried later, or rejected when it never can succeed.
-    private func single(_ error: FerryError, redactor: FreeTextRedactor) -> Result {
-        error.adapterFailure == .permanent ? .outcome(.rejected(redactor(error.message))) : .failed(redactor(error.message))
+    private func single(_ error: FerryError, personal: [String]) -> Result {
+        let reason = FreeTextRedactor(values: personal)(error.message)
+        return error.adapterFailure == .permanent ? .outcome(.rejected(reason)) : .failed(reason)
     }
 
-    private func masked(_ outcomes: [SinkOutcome], redactors: [FreeTextRedactor]) -> [Result] {
-        zip(outcomes, redactors).map { outcome, redactor in
-            if case .rejected(let reason) = outcome { return .outcome(.rejected(redactor(reason))) }
+    /// The sink's outcomes in order, each rejection's reason masked with its own row's values.
+    private func masked(_ outcomes: [SinkOutcome], personal: ArraySlice<[String]>) -> [Result] {
+        zip(outcomes, personal).map { outcome, values in
+            if case .rejected(let reason) = outcome { return .outcome(.rejected(FreeTextRedactor(values: values)(reason))) }
             return .outcome(outcome)
         }
     }
