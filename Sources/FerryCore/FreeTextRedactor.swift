@@ -119,11 +119,13 @@ public struct FreeTextRedactor: Sendable {
             }
         }
         guard !text.isTransparent(index) else { return best }
-        let patterns = [
-            PersonalPatterns.residentID(in: text, at: index), PersonalPatterns.mobile(in: text, at: index),
-            PersonalPatterns.passport(in: text, at: index), masksLongRuns ? PersonalPatterns.longRun(in: text, at: index) : nil,
-        ]
-        for case let end? in patterns where end > (best?.end ?? index) { best = (end, nil) }
+        func consider(_ end: Int?) {
+            if let end, end > (best?.end ?? index) { best = (end, nil) }
+        }
+        consider(PersonalPatterns.residentID(in: text, at: index))
+        consider(PersonalPatterns.mobile(in: text, at: index))
+        consider(PersonalPatterns.passport(in: text, at: index))
+        if masksLongRuns { consider(PersonalPatterns.longRun(in: text, at: index)) }
         return best
     }
 

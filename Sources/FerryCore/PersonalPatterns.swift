@@ -13,7 +13,7 @@ enum PersonalPatterns {
     /// A mainland mobile number `1[3-9]` and 9 digits (grouped 3-4-4), after `+86`, `0086`
     /// or `86` if any, with at most one separator after the prefix.
     static func mobile(in text: ScalarText, at index: Int) -> Int? {
-        guard !text.digitBefore(index) else { return nil }
+        guard text.isPlus(index) || text.digit(index) != nil, !text.digitBefore(index) else { return nil }
         var starts: [Int] = []
         if text.isPlus(index), let after = literal(text, at: index + 1, [8, 6]) { starts.append(after) }
         if let after = literal(text, at: index, [0, 0, 8, 6]) { starts.append(after) }

@@ -91,6 +91,12 @@ import FerryCore
         let cut = redact(huge)
         #expect(cut.unicodeScalars.count <= FreeTextRedactor.defaultLimit + FreeTextRedactor.cutMark.unicodeScalars.count)
         #expect(cut.hasSuffix(FreeTextRedactor.cutMark))
+        // A whole log line of hostile shapes, as a program's standard error may hold.
+        let wide = FreeTextRedactor(limit: 1 << 16)
+        for piece in ["1\u{301}", "+86 1", "E1", "\\u53f71", "138 ", "1\u{200B}\u{200B}\u{200B}3"] {
+            let line = String(repeating: piece, count: (1 << 16) / piece.unicodeScalars.count)
+            #expect(wide(line).unicodeScalars.count <= line.unicodeScalars.count)
+        }
     }
 
     @Test func lonelySurrogatesBecomeReplacementCharactersThatSeparateNothing() {
