@@ -41,6 +41,10 @@ let package = Package(
             name: "CFerryZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CFerryIconv"),
+        // Tests only: libxml2's HTML parser reads what the console writes (FerryTestHTML).
+        .systemLibrary(
+            name: "CFerryLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
 
         .target(
             name: "FerryCore",
@@ -110,9 +114,11 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
+        .target(name: "FerryTestHTML", dependencies: ["CFerryLibXML2"], path: "Tests/FerryTestHTML", swiftSettings: strict),
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTestHTML"], swiftSettings: strict),
         .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryConsoleTests", dependencies: ["FerryConsole", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
@@ -120,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "FerryGatewayTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "ferry"],
+            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "ferry", "FerryTestHTML"],
             exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -9,6 +9,8 @@ pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
 pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
 pkg-config --exists libzstd 2>/dev/null || need+=(libzstd-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
+# The tests read the console's pages with libxml2's HTML parser.
+pkg-config --exists libxml-2.0 2>/dev/null || need+=(libxml2-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -17,13 +17,17 @@ import FerryTransport
         let config: String
         let directory: URL
 
-        init() throws {
+        let node: String
+
+        /// The demo's console for `node`, started after `prepare` has changed the demo.
+        init(node: String = "jinhong-gw", prepare: (_ directory: URL, _ config: String) throws -> Void = { _, _ in }) throws {
             let demo = try AuditLogTests.demo()
-            (directory, config) = (demo.directory, demo.config)
-            try ConsoleUsers.add(config: config, node: "jinhong-gw", user: "anna", role: "auditor", password: "auditor-passphrase-1")
-            try ConsoleUsers.add(config: config, node: "jinhong-gw", user: "otto", role: "operator", password: "operator-passphrase-1")
+            (directory, config, self.node) = (demo.directory, demo.config, node)
+            try prepare(directory, config)
+            try ConsoleUsers.add(config: config, node: node, user: "anna", role: "auditor", password: "auditor-passphrase-1")
+            try ConsoleUsers.add(config: config, node: node, user: "otto", role: "operator", password: "operator-passphrase-1")
             process.executableURL = CrashRecoveryTests.ferry
-            process.arguments = ["console", "--config", config, "--node", "jinhong-gw", "--listen", "127.0.0.1:\(port)"]
+            process.arguments = ["console", "--config", config, "--node", node, "--listen", "127.0.0.1:\(port)"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -32,6 +36,8 @@ import FerryTransport
         }
 
         deinit {
+            // Not started when `prepare` threw.
+            guard process.isRunning else { return }
             process.terminate()
             process.waitUntilExit()
         }
@@ -42,9 +48,9 @@ import FerryTransport
             try client.perform(.init(url: url(path), headers: cookie.map { ["Cookie: \($0)"] } ?? []))
         }
 
-        func post(_ path: String, cookie: String?, form: [String: String] = [:], csrfHeader: String? = nil) throws -> HTTPClient.Response {
+        func post(_ path: String, cookie: String?, form: [String: String] = [:], csrfHeader: String? = nil, headers extra: [String] = []) throws -> HTTPClient.Response {
             let body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-            var headers = ["Content-Type: application/x-www-form-urlencoded"]
+            var headers = ["Content-Type: application/x-www-form-urlencoded"] + extra
             if let cookie { headers.append("Cookie: \(cookie)") }
             if let csrfHeader { headers.append("X-CSRF-Token: \(csrfHeader)") }
             return try client.perform(.init(method: "POST", url: url(path), headers: headers, body: .bytes(Array(body.utf8))))
@@ -61,7 +67,7 @@ import FerryTransport
 
         func audited(_ kind: String) throws -> [AuditEntry] {
             var filter = AuditTools.Filter()
-            filter.node = "jinhong-gw"
+            filter.node = node
             filter.kinds = [kind]
             return try AuditTools.log(config: config, filter: filter)
         }
