@@ -41,6 +41,9 @@ public struct Topology: Sendable {
         public var keyFiles: [URL]
         /// TLS for the node's HTTP endpoint (pushed bundles, health, metrics), if any.
         public var tls: ServerTLS?
+        /// Reverse proxies in front of the node's HTTP endpoint, by address: only from these
+        /// is `X-Forwarded-For` recorded as a console login's source.
+        public var trustedProxies: [String] = []
         public var location: SourceLocation
     }
 

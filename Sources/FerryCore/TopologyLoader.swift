@@ -15,6 +15,19 @@ public enum TopologyLoader {
         return topology
     }
 
+    /// Addresses of reverse proxies whose `X-Forwarded-For` the console believes: IPv4 or
+    /// IPv6 literals as the peer's socket address shows them (no names, no ranges).
+    static func trustedProxies(_ list: ConfigNode?) throws -> [String] {
+        try (list?.items("trusted_proxies") ?? []).map { item in
+            let text = try item.string("trusted_proxies")
+            var address = in6_addr()
+            guard inet_pton(AF_INET, text, &address) == 1 || inet_pton(AF_INET6, text, &address) == 1 else {
+                throw item.error("'\(OutsideText.describe(text))' is not an IP address", hint: "list proxies by address, e.g. trusted_proxies: [10.0.0.5]")
+            }
+            return text
+        }
+    }
+
     public static func parse(_ root: ConfigNode, file: String, baseDirectory: URL) throws -> Topology {
         var topology = Topology(file: file, baseDirectory: baseDirectory)
         guard case .mapping = root.kind else {
@@ -49,7 +62,7 @@ public enum TopologyLoader {
         for entry in try root.require("nodes", in: "the topology").entries("nodes") {
             let node = entry.value
             let what = "node \(entry.key)"
-            try node.rejectUnknownKeys(["zone", "store", "key", "tls"], in: what)
+            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies"], in: what)
             var tls: Topology.ServerTLS?
             if let section = node["tls"] {
                 try section.rejectUnknownKeys(["cert", "key", "client_ca"], in: "tls")
@@ -66,6 +79,7 @@ public enum TopologyLoader {
                     store: try store(storeNode, baseDirectory: baseDirectory),
                     keyFiles: try node.require("key", in: what).items("key").map { try path($0, "key") },
                     tls: tls,
+                    trustedProxies: try trustedProxies(node["trusted_proxies"]),
                     location: entry.keyLocation))
         }
 

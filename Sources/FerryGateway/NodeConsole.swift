@@ -136,6 +136,7 @@ public struct NodeConsole: ConsoleBackend {
         var options = ConsoleServer.Options()
         (options.host, options.port, options.tls) = (host, port, tls)
         var web = WebConsole.Options(node: name)
+        web.trustedProxies = Set(node.topology.node(named: name)?.trustedProxies ?? [])
         web.secureCookies = tls != nil
         let server = ConsoleServer(options: options, metrics: ConsoleMetrics.bootstrap(), logger: logger,
             web: WebConsole(options: web, backend: NodeConsole(node: node, config: config))) { (true, []) }

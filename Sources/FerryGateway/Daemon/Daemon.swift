@@ -48,6 +48,7 @@ public enum Daemon {
             if options.console {
                 var webOptions = WebConsole.Options(node: options.node)
                 webOptions.secureCookies = console.tls != nil
+                webOptions.trustedProxies = Set(node.topology.node(named: options.node)?.trustedProxies ?? [])
                 web = WebConsole(options: webOptions, backend: NodeConsole(node: node, config: options.config))
             }
             services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: node.uploadHandler(), web: web) { await health.summary() })
