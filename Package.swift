@@ -15,7 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
-        .library(name: "FerryGateway", targets: ["FerryGateway"]),
+        .library(name: "FerryNode", targets: ["FerryNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,7 +96,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "FerryGateway",
+            name: "FerryNode",
             dependencies: [
                 "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue", "FerryTransport",
                 "FerryAdapters", "FerryAudit", "FerryConsole", "FerryReconcile",
@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryGateway", "FerryCore", "FerrySeal", "FerryAudit", "FerryMapping",
+                "FerryNode", "FerryCore", "FerrySeal", "FerryAudit", "FerryMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -124,9 +124,9 @@ let package = Package(
         .testTarget(
             name: "FerryTransportTests", dependencies: ["FerryTransport", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
-            name: "FerryGatewayTests",
+            name: "FerryNodeTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryGateway", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "ferry", "FerryTestHTML"],
+            dependencies: ["FerryNode", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "ferry", "FerryTestHTML"],
             exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

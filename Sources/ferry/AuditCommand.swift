@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import FerryCore
 import FerryAudit
-import FerryGateway
+import FerryNode
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

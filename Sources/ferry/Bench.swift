@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerrySeal
-import FerryGateway
+import FerryNode
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import FerryGateway
+import FerryNode
 import FerrySeal
 import FerryCore
 

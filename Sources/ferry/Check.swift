@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerryCore
-import FerryGateway
+import FerryNode
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import FerryGateway
+import FerryNode
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +26,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         let directory = URL(fileURLWithPath: dir).standardizedFileURL
         let report = try reporting {
-            try FerryGateway.Demo(options: .init(directory: directory, records: records), logger: makeLogger()).run()
+            try FerryNode.Demo(options: .init(directory: directory, records: records), logger: makeLogger()).run()
         }
         var hops = Table(["hop", "route", "pulled", "quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])
         for hop in report.hops {

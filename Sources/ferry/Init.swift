@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import FerryGateway
+import FerryNode
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerryCore
-import FerryGateway
+import FerryNode
 import FerryMapping
 
 struct MappingCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerryCore
-import FerryGateway
+import FerryNode
 
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

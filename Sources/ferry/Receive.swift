@@ -1,5 +1,5 @@
 import ArgumentParser
-import FerryGateway
+import FerryNode
 
 struct Receive: ParsableCommand {
     static let configuration = CommandConfiguration(

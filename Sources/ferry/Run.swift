@@ -1,5 +1,5 @@
 import ArgumentParser
-import FerryGateway
+import FerryNode
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

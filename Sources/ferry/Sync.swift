@@ -1,5 +1,5 @@
 import ArgumentParser
-import FerryGateway
+import FerryNode
 
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(

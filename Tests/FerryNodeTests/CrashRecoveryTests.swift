@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+import FerryCore
+import FerryAudit
+import FerryQueue
+@testable import FerryNode
+
+/// kill -9 a real `ferry` process at random moments of every stage of a two-hop exchange
+/// (pull, pack, ship, receive, apply, receipts, and back), then let it finish: the sinks
+/// equal their sources exactly and every audit chain verifies. FERRY_CRASH_TRIALS sets how
+/// many trials run (20 by default).
+@Suite(.serialized) struct CrashRecoveryTests {
+    static let trials = ProcessInfo.processInfo.environment["FERRY_CRASH_TRIALS"].flatMap(Int.init) ?? 20
+    let records = 400
+
+    /// The `ferry` binary SwiftPM built beside the test bundle.
+    static var ferry: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ferry")
+    }
+
+    struct Trial {
+        let directory: URL
+        var generator: DemoData
+        var killed = 0
+
+        /// Starts `ferry ARGS` against this trial's topology, output discarded.
+        func launch(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = CrashRecoveryTests.ferry
+            process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+
+        /// Runs `ferry ARGS` until it completes, SIGKILLing the first attempts at random moments.
+        mutating func run(_ arguments: [String], kills: Int) throws {
+            for attempt in 0...kills {
+                let process = try launch(arguments)
+                if attempt < kills {
+                    let deadline = Date().addingTimeInterval(Double(generator.int(5..<400)) / 1000)
+                    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
+                    if process.isRunning {
+                        kill(process.processIdentifier, SIGKILL)
+                        process.waitUntilExit()
+                        killed += 1
+                        continue
+                    }
+                }
+                process.waitUntilExit()
+                if process.terminationStatus == 0 { return }
+            }
+            // A run that was never killed must succeed.
+            let process = try launch(arguments)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "ferry \(arguments.joined(separator: " ")) failed after recovery")
+        }
+    }
+
+    func count(_ sql: String, _ database: String, in directory: URL) throws -> Int {
+        try DatabaseQueue(path: directory.appendingPathComponent(database).path).read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+    }
+
+    @Test func killedAtRandomMomentsNothingIsLostOrDoubled() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.ferry.path), "ferry binary at \(Self.ferry.path)")
+        var totalKills = 0
+        for trial in 0..<Self.trials {
+            let directory = DemoTests.temporary("crash-\(trial)")
+            _ = try Scaffold.create(in: directory)
+            try DemoTests.seedPortal(directory, count: records, seed: UInt64(1000 + trial))
+            var run = Trial(directory: directory, generator: DemoData(seed: UInt64(trial)))
+            // Hop 1: applications out, in, and receipts back.
+            try run.run(["sync", "applications-in", "--node", "extranet-gw"], kills: 2)
+            try run.run(["receive", "--node", "jinhong-gw"], kills: 2)
+            try run.run(["receive", "--node", "extranet-gw"], kills: 1)
+            // The approval office records progress for every application it holds.
+            try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path).write { db in
+                try db.execute(sql: "INSERT INTO hzzt(SQBH, ZT, HZHM, GXSJ) SELECT SQBH, '3', 'E' || substr('0000000' || rowid, -8, 8), '20261124120000' FROM sqsp")
+            }
+            // Hop 2: progress back to the extranet.
+            try run.run(["sync", "progress-out", "--node", "jinhong-gw"], kills: 2)
+            try run.run(["receive", "--node", "extranet-gw"], kills: 2)
+            try run.run(["receive", "--node", "jinhong-gw"], kills: 1)
+            totalKills += run.killed
+
+            #expect(try count("SELECT count(*) FROM sqsp", "data/approval.db", in: directory) == records, "trial \(trial)")
+            #expect(try count("SELECT count(*) FROM progress", "data/portal.db", in: directory) == records, "trial \(trial)")
+            #expect(try count("SELECT count(*) FROM outbox", "state/extranet-gw.db", in: directory) == records, "trial \(trial): records enqueued twice")
+            #expect(try count("SELECT count(*) FROM inbox WHERE state = 'applied'", "state/jinhong-gw.db", in: directory) == records,
+                "trial \(trial): records applied twice or not at all")
+            let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
+            for flow in deployment.topology.flows {
+                let check = try FlowCheck(deployment: deployment).compare(flow)
+                #expect(check.matched == records && check.mismatches == 0, "trial \(trial) \(flow.name): \(check)")
+            }
+            for node in ["extranet-gw", "jinhong-gw"] {
+                #expect(try AuditTools.verify(config: directory.appendingPathComponent("ferry.yaml").path, node: node).entries > 0, "trial \(trial) \(node)")
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
+        #expect(totalKills >= Self.trials, "too few runs were interrupted (\(totalKills)) to prove anything")
+    }
+}

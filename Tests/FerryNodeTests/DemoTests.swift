@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+import FerryCore
+import FerryAudit
+import FerryQueue
+@testable import FerryNode
+
+@Suite struct DemoTests {
+    static func temporary(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(name)-\(UUID().uuidString)")
+    }
+
+    /// Fills a scaffolded deployment's portal with `count` generated applications.
+    /// Adds `count` valid applications numbered from `from` to the demo portal.
+    static func seedPortal(
+        _ directory: URL, count: Int, seed: UInt64, from: Int = 0, base: Date = Date(timeIntervalSince1970: 1_795_000_000)
+    ) throws {
+        var data = DemoData(seed: seed)
+        try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path).write { db in
+            for index in from..<from + count {
+                let row = data.application(index: index, bad: false, base: base).row
+                let columns = row.keys.sorted()
+                try db.execute(
+                    sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(columns.map { row[$0] }))
+            }
+        }
+    }
+
+    @Test func theThreeNetworkSyncDeliversEveryValidRecordAndAuditsIt() throws {
+        var options = FerryNode.Demo.Options(directory: Self.temporary("demo"), records: 240)
+        options.badEvery = 40
+        let report = try FerryNode.Demo(options: options, logger: Logger(label: "test")).run()
+
+        #expect(report.hops.map(\.flow) == ["applications-to-jinhong", "approvals-to-passport", "status-to-jinhong", "status-to-extranet"])
+        #expect(report.hops[0].pulled == 240)
+        #expect(report.hops[0].quarantined == 6)
+        for hop in report.hops {
+            #expect(hop.applied == 234, "\(hop.flow)")
+            #expect(hop.rejected == 0)
+            #expect(hop.bundles >= 1)
+            #expect(hop.receipts == hop.bundles, "every bundle of \(hop.flow) was receipted")
+        }
+        #expect(report.mismatches == 0)
+        for check in report.checks { #expect(check.matched == 234, "\(check.flow)") }
+
+        // Independently of the demo's own check: the approval system holds every valid
+        // portal application, in its own dialect.
+        let data = options.directory.appendingPathComponent("data")
+        let portal = try DatabaseQueue(path: data.appendingPathComponent("portal.db").path)
+        let approval = try DatabaseQueue(path: data.appendingPathComponent("approval.db").path)
+        let sources = try portal.read { db in
+            try Row.fetchAll(db, sql: "SELECT app_no, applicant_name, id_card, sex, depart_on FROM applications ORDER BY app_no")
+        }
+        let sinks = try approval.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT SQBH, XM, SFZH, XB, CJRQ FROM sqsp").map { ($0["SQBH"] as String, $0) })
+        }
+        var delivered = 0
+        for row in sources {
+            let id: String = row["app_no"]
+            guard let copy = sinks[id] else { continue }
+            delivered += 1
+            #expect(copy["XM"] as String == row["applicant_name"] as String)
+            #expect(copy["SFZH"] as String == row["id_card"] as String)
+            #expect(copy["XB"] as String == ((row["sex"] as String) == "M" ? "1" : "2"))
+            #expect(copy["CJRQ"] as String == (row["depart_on"] as String).replacingOccurrences(of: "-", with: ""))
+        }
+        #expect(delivered == 234)
+        #expect(sinks.count == 234)
+
+        // The six bad applications are visible in the extranet queue, with the rule that stopped
+        // them and no ID number in clear.
+        let ids = Set(sources.map { $0["id_card"] as String })
+        let stopped = try QueueTools.list(
+            config: options.directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw", state: "quarantined", records: true
+        ).quarantined
+        #expect(stopped.count == 6)
+        #expect(stopped.allSatisfy { $0.issues.contains("cn_resident_id") && $0.position != nil }, "\(stopped.map(\.issues))")
+        #expect(stopped.allSatisfy { entry in !ids.contains { entry.issues.contains($0) } }, "an ID number in clear in quarantine")
+
+        // Statuses made it all the way back to the extranet portal.
+        let progress = try portal.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM progress WHERE status = 'ISSUED'") }
+        #expect(progress == 234)
+
+        // Every node's audit chain verifies and records each stage.
+        #expect(report.audit.count == 3)
+        for node in report.audit {
+            let store = try NodeStore(path: URL(fileURLWithPath: node.store), migrations: [AuditLog.register])
+            let kinds = try store.read { db in try Set(AuditLog.entries(db).map(\.event.kind)) }
+            #expect(try AuditTools.verify(config: options.directory.appendingPathComponent("ferry.yaml").path, node: node.node).entries == node.entries)
+            #expect(kinds.isSuperset(of: [.sealed, .shipped, .received, .applied, .receipted, .delivered]), "\(node.node): \(kinds)")
+        }
+        let extranet = try NodeStore(
+            path: options.directory.appendingPathComponent("state/extranet-gw.db"), migrations: [AuditLog.register])
+        let quarantined = try extranet.read { db in try AuditLog.entries(db, kind: .quarantined) }
+        #expect(quarantined.count == 6)
+        for entry in quarantined {
+            #expect(entry.event.details["rules"] == .list(["cn_resident_id"]))
+        }
+        // No plaintext ID number anywhere in the audit log.
+        let idNumbers = try portal.read { db in try String.fetchAll(db, sql: "SELECT id_card FROM applications") }
+        let audit = try extranet.read { db in try String.fetchAll(db, sql: "SELECT details || coalesce(subject, '') FROM audit") }.joined()
+        #expect(!idNumbers.contains { audit.contains($0) })
+    }
+}
