@@ -106,10 +106,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // Benchmarks and the demo's scenario runner: linked only by `ferry`, never part of
+        // the library product (like Hummingbird's Benchmarks/ and NIO's NIOPerformanceTester).
+        .target(
+            name: "FerryBench",
+            dependencies: [
+                "FerryNode", "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue",
+                "FerryAdapters", "FerryAudit", "FerryReconcile",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryNode", "FerryCore", "FerrySeal", "FerryAudit", "FerryMapping",
+                "FerryNode", "FerryBench", "FerryCore", "FerrySeal", "FerryAudit", "FerryMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -126,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "FerryNodeTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryNode", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "ferry", "FerryTestHTML"],
+            dependencies: ["FerryNode", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "FerryBench", "ferry", "FerryTestHTML"],
             exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

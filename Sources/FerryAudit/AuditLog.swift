@@ -23,7 +23,7 @@ public struct AuditLog: Sendable {
     public var checkpointInterval: TimeInterval = 300
     /// Set only by `ferry bench audit`: events are counted, not written, to measure what
     /// the log itself costs. A node never runs so.
-    public var counter: AuditCounter?
+    package var counter: AuditCounter?
     static let genesis = String(repeating: "0", count: 64)
 
     /// Signs checkpoints and exports with the node's key; the key never leaves it.
@@ -222,12 +222,12 @@ public struct AuditLog: Sendable {
 }
 
 /// Counts events instead of logging them, for the audit-overhead benchmark.
-public final class AuditCounter: @unchecked Sendable {
+package final class AuditCounter: @unchecked Sendable {
     // @unchecked: both counts change only under `lock`.
     private let lock = NSLock()
     private var counts = (events: 0, records: 0)
 
-    public init() {}
+    package init() {}
 
     func add(_ records: Int) {
         lock.withLock {
@@ -236,5 +236,5 @@ public final class AuditCounter: @unchecked Sendable {
         }
     }
 
-    public var events: Int { lock.withLock { counts.events } }
+    package var events: Int { lock.withLock { counts.events } }
 }

@@ -33,7 +33,12 @@ public final class Node: Sendable {
     public var zone: String { config.zone }
 
     /// Opens node `name` of the deployment: its store (migrating it), key and trust.
-    public init(deployment: Deployment, name: String, logger: Logger, auditCounter: AuditCounter? = nil) throws {
+    public convenience init(deployment: Deployment, name: String, logger: Logger) throws {
+        try self.init(deployment: deployment, name: name, logger: logger, auditCounter: nil)
+    }
+
+    /// The same, with events counted rather than logged: only `ferry bench audit` does so.
+    package init(deployment: Deployment, name: String, logger: Logger, auditCounter: AuditCounter?) throws {
         guard let config = deployment.topology.node(named: name) else {
             let known = deployment.topology.nodes.map(\.name).joined(separator: ", ")
             throw FerryError(.config, "no node named \(name) in \(deployment.topology.file)", hint: "known nodes: \(known)")

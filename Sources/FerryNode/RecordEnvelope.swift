@@ -1,16 +1,16 @@
-import FerryCore
+public import FerryCore
 
 /// How a canonical record travels inside a bundle: one canonical-JSON line carrying the
 /// flow it belongs to, so the receiving node knows which of its systems to apply it to.
-struct RecordEnvelope {
-    var flow: String
-    var record: Record
+package struct RecordEnvelope {
+    package var flow: String
+    package var record: Record
     /// Sent by a reconcile repair: the target node may have applied this very version
     /// before (and the row was lost since), so the same version is let through to the
     /// target's own version guard; an older one is still skipped.
-    var repair = false
+    package var repair = false
 
-    var line: [UInt8] {
+    package var line: [UInt8] {
         var object: [String: Value] = [
             "flow": .string(flow),
             "entity": .string(record.entity),
@@ -23,13 +23,13 @@ struct RecordEnvelope {
         return CanonicalJSON.encode(.object(object))
     }
 
-    init(flow: String, record: Record, repair: Bool = false) {
+    package init(flow: String, record: Record, repair: Bool = false) {
         self.flow = flow
         self.record = record
         self.repair = repair
     }
 
-    init(line: [UInt8]) throws {
+    package init(line: [UInt8]) throws {
         guard case .object(let o) = try CanonicalJSON.decode(line),
             case .string(let flow)? = o["flow"], case .string(let entity)? = o["entity"],
             case .list(let key)? = o["key"], case .string(let version)? = o["version"],

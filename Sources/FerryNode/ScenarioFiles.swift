@@ -1,5 +1,5 @@
 public import Foundation
-import FerryCore
+public import FerryCore
 
 /// Finds Ferry's own shipped files (`Ops/scenarios/…`, `Mappings/`) for `ferry demo` and
 /// `ferry init`: `$FERRY_HOME` first, then the working directory and its parents, then
@@ -28,7 +28,7 @@ public enum ScenarioFiles {
 
     /// Creates every channel's transfer directories; on a real gap they are the exchange
     /// area's mounts, which Ferry never creates by itself.
-    static func createTransferAreas(_ topology: Topology) throws {
+    package static func createTransferAreas(_ topology: Topology) throws {
         for channel in topology.channels {
             for directory in [channel.forward] + (channel.returnPath.map { [$0] } ?? []) {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,7 +37,7 @@ public enum ScenarioFiles {
     }
 
     /// Copies a directory tree, refusing to overwrite anything.
-    static func copy(_ source: URL, to destination: URL) throws {
+    package static func copy(_ source: URL, to destination: URL) throws {
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: source, to: destination)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FerrySeal
 import FerryNode
+import FerryBench
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

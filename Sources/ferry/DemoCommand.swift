@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerryNode
+import FerryBench
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +27,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         let directory = URL(fileURLWithPath: dir).standardizedFileURL
         let report = try reporting {
-            try FerryNode.Demo(options: .init(directory: directory, records: records), logger: makeLogger()).run()
+            try FerryBench.Demo(options: .init(directory: directory, records: records), logger: makeLogger()).run()
         }
         var hops = Table(["hop", "route", "pulled", "quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])
         for hop in report.hops {

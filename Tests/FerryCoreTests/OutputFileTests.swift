@@ -3,7 +3,7 @@ import Testing
 import FerryCore
 
 /// How `OutputFile` treats each kind of path; the commands that use it are tested end to
-/// end in FerryGatewayTests/RealWorldOutputFilesTests.swift.
+/// end in FerryNodeTests/RealWorldOutputFilesTests.swift.
 @Suite struct OutputFileTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-output-\(UUID().uuidString)")
 

@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerrySeal
 @testable import FerryNode
+@testable import FerryBench
 
 /// The audit log as an auditor uses it, on the three-network demo: tampering of every kind
 /// is found and named, one application is traced across all three networks with valid
@@ -13,8 +14,8 @@ import FerrySeal
 @Suite struct AuditLogTests {
     /// A finished demo of 40 applications.
     static func demo() throws -> (directory: URL, config: String, application: String) {
-        let options = FerryNode.Demo.Options(directory: DemoTests.temporary("audit"), records: 40)
-        _ = try FerryNode.Demo(options: options, logger: Logger(label: "test")).run()
+        let options = FerryBench.Demo.Options(directory: DemoTests.temporary("audit"), records: 40)
+        _ = try FerryBench.Demo(options: options, logger: Logger(label: "test")).run()
         let portal = try DatabaseQueue(path: options.directory.appendingPathComponent("data/portal.db").path)
         let application = try portal.read { db in try String.fetchOne(db, sql: "SELECT app_no FROM applications ORDER BY app_no LIMIT 1 OFFSET 7") } ?? ""
         return (options.directory, options.directory.appendingPathComponent("ferry.yaml").path, application)

@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerryQueue
 @testable import FerryNode
+@testable import FerryBench
 
 @Suite struct DemoTests {
     static func temporary(_ name: String) -> URL {
@@ -30,9 +31,9 @@ import FerryQueue
     }
 
     @Test func theThreeNetworkSyncDeliversEveryValidRecordAndAuditsIt() throws {
-        var options = FerryNode.Demo.Options(directory: Self.temporary("demo"), records: 240)
+        var options = FerryBench.Demo.Options(directory: Self.temporary("demo"), records: 240)
         options.badEvery = 40
-        let report = try FerryNode.Demo(options: options, logger: Logger(label: "test")).run()
+        let report = try FerryBench.Demo(options: options, logger: Logger(label: "test")).run()
 
         #expect(report.hops.map(\.flow) == ["applications-to-jinhong", "approvals-to-passport", "status-to-jinhong", "status-to-extranet"])
         #expect(report.hops[0].pulled == 240)

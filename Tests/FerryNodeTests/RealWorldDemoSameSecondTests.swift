@@ -5,12 +5,13 @@ import Testing
 import FerryCore
 import FerryQueue
 @testable import FerryNode
+@testable import FerryBench
 
 /// The demo's own case: approvals stamped (SPSJ, whole seconds) in the very second the
 /// last sync of `approvals-to-passport` ended at, on rows with lower rowids, all arrive.
 @Suite struct RealWorldDemoSameSecondTests {
     @Test func approvalsStampedInTheSecondASyncEndedAtAllArrive() throws {
-        let demo = FerryNode.Demo(options: .init(directory: DemoTests.temporary("same-second"), records: 30), logger: Logger(label: "test"))
+        let demo = FerryBench.Demo(options: .init(directory: DemoTests.temporary("same-second"), records: 30), logger: Logger(label: "test"))
         try demo.prepareDirectory()
         let deployment = try Deployment.load(demo.options.directory.appendingPathComponent("ferry.yaml").path)
         try demo.seedSystems(deployment.topology)

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import FerryCore
 @testable import FerryNode
+@testable import FerryBench
 
 /// The `ferry init` deployment (portal on the extranet, approval system on the office
 /// network) with both nodes open, edited as a test needs before the nodes start.

@@ -1,6 +1,6 @@
 import Foundation
-import FerryCore
-import FerryReconcile
+public import FerryCore
+public import FerryReconcile
 
 /// One step of a reconcile across a gap, as one line of a `reconcile` bundle. Only digests
 /// cross: range fingerprints, sketches of (key digest, record digest) pairs and counts.
@@ -14,35 +14,35 @@ import FerryReconcile
 /// - `failed` (answerer → opener): this side could not take the step; `reason` says why.
 /// - `delete` (opener → answerer): a repair of a flow that opts in to deleting extras: the
 ///   key digests of records only the target holds, which the target deletes itself.
-struct ReconcileMessage: Sendable, Equatable {
-    enum Step: String, Sendable { case open, sketch, equal, more, delete, failed }
+package struct ReconcileMessage: Sendable, Equatable {
+    package enum Step: String, Sendable { case open, sketch, equal, more, delete, failed }
 
-    var step: Step
-    var run: String
-    var flow: String
-    var source: String
-    var target: String
-    var entity: String
-    var oneWay = false
+    package var step: Step
+    package var run: String
+    package var flow: String
+    package var source: String
+    package var target: String
+    package var entity: String
+    package var oneWay = false
     /// Both sides take their copy from their digest index instead of reading the systems.
-    var indexed = false
+    package var indexed = false
     /// Records in the sender's copy.
-    var records: Int64 = 0
-    var summary: RangeSummary?
+    package var records: Int64 = 0
+    package var summary: RangeSummary?
     /// One-way: the summary's ranges the sketch holds pairs of; nil for every range.
-    var shipped: RangeSelection?
-    var sketch: Sketch?
+    package var shipped: RangeSelection?
+    package var sketch: Sketch?
     /// For `more`: the width asked for.
-    var width = 0
+    package var width = 0
     /// For `sketch`: how the answerer compared the summaries.
-    var differingRanges = 0
-    var estimatedPairs = 0
+    package var differingRanges = 0
+    package var estimatedPairs = 0
     /// For `delete`: key digest prefixes, in hex.
-    var keys: [String] = []
+    package var keys: [String] = []
     /// For `failed`: what stopped the answering side.
-    var reason: String?
+    package var reason: String?
 
-    var line: [UInt8] {
+    package var line: [UInt8] {
         var object: [String: Value] = [
             "step": .string(step.rawValue), "run": .string(run), "flow": .string(flow), "source": .string(source),
             "target": .string(target), "entity": .string(entity), "records": .int(records),
@@ -66,7 +66,7 @@ struct ReconcileMessage: Sendable, Equatable {
         return CanonicalJSON.encode(.object(object))
     }
 
-    init(step: Step, run: String, flow: String, source: String, target: String, entity: String) {
+    package init(step: Step, run: String, flow: String, source: String, target: String, entity: String) {
         self.step = step
         self.run = run
         self.flow = flow
@@ -76,13 +76,13 @@ struct ReconcileMessage: Sendable, Equatable {
     }
 
     /// The same run's next step, addressed the same way.
-    func reply(_ step: Step) -> ReconcileMessage {
+    package func reply(_ step: Step) -> ReconcileMessage {
         var reply = ReconcileMessage(step: step, run: run, flow: flow, source: source, target: target, entity: entity)
         reply.indexed = indexed
         return reply
     }
 
-    init(line: [UInt8]) throws {
+    package init(line: [UInt8]) throws {
         func malformed(_ what: String) -> FerryError {
             FerryError("bundle.record", "a reconcile line is malformed: \(what)", hint: "both sides must run the same Ferry version")
         }

@@ -5,6 +5,7 @@ import FerryQueue
 import FerryAudit
 import FerryAdapters
 import GRDB
+import FerryNode
 
 /// `ferry bench queue`: records/s through the queue's own stages on generated records, and
 /// how long a node takes to come back with a deep queue.

@@ -2,6 +2,8 @@ import Foundation
 import FerryCore
 import FerryMapping
 import FerryAdapters
+import FerryNode
+import FerrySeal
 
 /// Compares a flow's sink with its source in canonical form: every record the source
 /// mapping accepts must be in the sink, equal on every field both mappings carry.

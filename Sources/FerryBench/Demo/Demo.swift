@@ -7,6 +7,7 @@ public import FerryAudit
 import FerryAdapters
 import GRDB
 public import Logging
+import FerryNode
 
 /// `ferry demo`: the foreign-affairs three-network sync on embedded defaults, built in a
 /// fresh directory from the ordinary files under `Ops/scenarios/foreign-affairs/` and
@@ -19,7 +20,7 @@ public struct Demo {
         /// that bad records are stopped; 0 seeds none.
         public var badEvery: Int = 500
         /// For `ferry bench audit` only: count audit events instead of writing them.
-        public var auditCounter: AuditCounter?
+        package var auditCounter: AuditCounter?
 
         public init(directory: URL, records: Int) {
             self.directory = directory

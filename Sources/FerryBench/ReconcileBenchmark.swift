@@ -2,6 +2,7 @@ public import Foundation
 import FerryReconcile
 import FerrySeal
 import FerryCore
+import FerryNode
 
 /// `ferry bench reconcile`: two copies of `records` generated records, `differences` of
 /// them deleted, inserted or changed on the far side, reconciled by the two-way protocol,

@@ -3,6 +3,7 @@ import FerryCore
 import FerryAudit
 import FerrySeal
 public import Logging
+import FerryNode
 
 /// `ferry bench audit`: what the audit log costs end to end. The three-network demo runs
 /// with the log on, and with a log that only counts its events; records/s are the records

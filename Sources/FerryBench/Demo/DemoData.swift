@@ -1,6 +1,8 @@
 import Foundation
 import FerryCore
 import FerryMapping
+import FerryNode
+import FerrySeal
 
 /// Deterministic generator of realistic official-travel applications: valid GB 11643
 /// citizen numbers and GB 32100 credit codes, ISO country codes, plausible dates.

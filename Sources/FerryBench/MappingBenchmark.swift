@@ -2,6 +2,7 @@ public import Foundation
 import FerryCore
 import FerryMapping
 import FerrySeal
+import FerryNode
 
 /// `ferry bench mapping`: canonical official-travel records mapped into the approval
 /// system's dialect, one core, NDJSON file to NDJSON file, beside jq 1.6 running the
