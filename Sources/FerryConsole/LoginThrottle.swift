@@ -58,12 +58,22 @@ struct LoginThrottle: Sendable {
                 until = max(until ?? now, now.addingTimeInterval(1))
             }
         }
-        for key in keys {
+        guard until != nil else {
+            for key in keys {
+                var entry = fresh(key, now: now)
+                entry.inFlight += 1
+                entries[key] = entry
+            }
+            forget(now: now)
+            return nil
+        }
+        // A refused attempt is counted only against keys already known: a locked address
+        // sending new names must not add an entry per name (forget() does not run here).
+        for key in keys where entries[key] != nil {
             var entry = fresh(key, now: now)
-            if until == nil { entry.inFlight += 1 } else { entry.refused += 1 }
+            entry.refused += 1
             entries[key] = entry
         }
-        if until == nil { forget(now: now) }
         return until
     }
 
