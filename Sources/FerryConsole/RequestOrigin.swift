@@ -6,13 +6,19 @@ enum RequestOrigin {
     /// Browsers send `Sec-Fetch-Site` (W3C Fetch Metadata) and `Origin` (RFC 6454 §7) with
     /// every POST; a form on another site cannot forge either. Only `same-origin` (or
     /// `none`, a user's own navigation) passes, and an `Origin` must name this console's
-    /// own host and port. A client that sends neither is not a browser, so no other site
-    /// can be riding on its cookies; it is let through (scripts, `curl`).
+    /// own host and port, or be `null` beside `Sec-Fetch-Site: same-origin` (what browsers
+    /// send under the console's `no-referrer` policy). A client that sends neither is not
+    /// a browser, so no other site can be riding on its cookies; it is let through
+    /// (scripts, `curl`).
     static func crossSiteRefusal(origin: String?, fetchSite: String?, authority: String?) -> String? {
         if let fetchSite, !["same-origin", "none"].contains(fetchSite.lowercased()) {
             return "cross-site request (Sec-Fetch-Site)"
         }
         guard let origin else { return nil }
+        // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` from the
+        XX
+        // `Sec-Fetch-Site: same-origin`, which no page can forge, vouches for it.
+        if origin == "null", fetchSite?.lowercased() == "same-origin" { return nil }
         guard let authority, let host = host(ofOrigin: origin), host == authority.lowercased() else {
             return "cross-site request (Origin)"
         }
