@@ -16,8 +16,8 @@ enum RequestOrigin {
         }
         guard let origin else { return nil }
         // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` from the
-        XX
-        // `Sec-Fetch-Site: same-origin`, which no page can forge, vouches for it.
+        // console's own pages too (Fetch standard, "serializing a request origin"); then
+        // its `Sec-Fetch-Site: same-origin`, which no page can forge, vouches for it.
         if origin == "null", fetchSite?.lowercased() == "same-origin" { return nil }
         guard let authority, let host = host(ofOrigin: origin), host == authority.lowercased() else {
             return "cross-site request (Origin)"
