@@ -15,7 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
-        .library(name: "FerryNode", targets: ["FerryNode"]),
+        .library(name: "Ferry", targets: ["FerryNode", "FerryOps"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -106,12 +106,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // One function per operator and auditor command, over a node: queue, audit, bundle,
+        // adapter and console-user tools, check and init.
+        .target(
+            name: "FerryOps",
+            dependencies: [
+                "FerryNode", "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue", "FerryTransport",
+                "FerryAdapters", "FerryAudit", "FerryConsole", "FerryReconcile",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         // Benchmarks and the demo's scenario runner: linked only by `ferry`, never part of
         // the library product (like Hummingbird's Benchmarks/ and NIO's NIOPerformanceTester).
         .target(
             name: "FerryBench",
             dependencies: [
-                "FerryNode", "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue",
+                "FerryNode", "FerryOps", "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue",
                 "FerryAdapters", "FerryAudit", "FerryReconcile",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryNode", "FerryBench", "FerryCore", "FerrySeal", "FerryAudit", "FerryMapping",
+                "FerryNode", "FerryOps", "FerryBench", "FerryCore", "FerrySeal", "FerryAudit", "FerryMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -137,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "FerryNodeTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryNode", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "FerryBench", "ferry", "FerryTestHTML"],
+            dependencies: ["FerryNode", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "FerryOps", "FerryBench", "ferry", "FerryTestHTML"],
             exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

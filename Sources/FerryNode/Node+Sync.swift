@@ -74,7 +74,7 @@ extension Node {
 
     /// Runs a call into a source adapter. Its errors' text comes from outside Ferry (a
     /// database's or web service's own words may quote a row): masked before anyone sees it.
-    static func fromSource<T>(_ body: () throws -> T) throws -> T {
+    package static func fromSource<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as FerryError { throw error.masked(by: FreeTextRedactor()) }
     }
 
@@ -245,7 +245,7 @@ extension Node {
     }
 
     /// Scalars of a quarantined row's reasons kept: many fields may each have one.
-    static let quarantineReasonLimit = 4000
+    package static let quarantineReasonLimit = 4000
 
     /// Keeps one refused row: its reasons in the clear (numbers that look personal masked), its raw input sealed with this node's
     /// storage key (it may hold personal data), so it can be re-mapped once the cause is fixed.

@@ -1,11 +1,11 @@
-import Foundation
+public import Foundation
 public import FerryCore
 import FerryMapping
 public import FerrySeal
 public import FerryQueue
 public import FerryAudit
 import FerryTransport
-import GRDB
+package import GRDB
 public import Logging
 
 /// One running node: its slice of the deployment, its store, keys and audit log.
@@ -50,7 +50,7 @@ public final class Node: Sendable {
         self.deployment = deployment
         self.config = config
         self.logger = logger
-        self.store = try NodeStore(path: path, migrations: [AuditLog.register, ConsoleUsers.register, ReconcileRuns.register, DigestIndex.register])
+        self.store = try NodeStore(path: path, migrations: [AuditLog.register, ConsoleUserTable.register, ReconcileRuns.register, DigestIndex.register])
         let keys = try config.keyFiles.map(NodeKey.load)
         self.keys = keys
         self.quarantineSealer = try AtRestSealer(keys: keys)
@@ -134,7 +134,7 @@ public final class Node: Sendable {
     }
 
     /// Where bundles being opened wait, decrypted but still compressed, until fully verified.
-    var stagingDirectory: URL {
+    package var stagingDirectory: URL {
         store.path.deletingLastPathComponent().appendingPathComponent("\(name).staging")
     }
 
@@ -150,7 +150,7 @@ public final class Node: Sendable {
     /// SQLite failures (a full disk above all) become a clear error: the transaction rolled
     /// back whole, so the next run starts from a consistent store.
     @discardableResult
-    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+    package func transaction<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try store.write(body)
         } catch let error as DatabaseError {

@@ -1,16 +1,16 @@
 import Foundation
-import FerryCore
-import FerryMapping
-import FerryAdapters
+public import FerryCore
+public import FerryMapping
+public import FerryAdapters
 
 /// Builds the adapter a system's topology entry describes.
-enum SystemAdapters {
+package enum SystemAdapters {
     /// A system's adapter type with its options parsed and checked, nothing connected.
     ///
     /// The one place an adapter type name is looked up: building an adapter and
     /// `ferry check` both start here, so they cannot disagree about which types this build
     /// has (check once refused every http system that sync ran).
-    enum Configured {
+    package enum Configured {
         case sqlite(SQLiteAdapter.Options)
         case postgres(PostgresAdapter.Options)
         case exec(ExecAdapter.Options)
@@ -21,7 +21,7 @@ enum SystemAdapters {
 
     /// Parses the options of one entity of a system, by its `adapter:` type.
     /// - Throws: the options' located error, or `unsupported` for a type this build lacks.
-    static func configured(_ system: Topology.System, entity: String, topology: Topology) throws -> Configured {
+    package static func configured(_ system: Topology.System, entity: String, topology: Topology) throws -> Configured {
         let options = system.options(for: entity)
         let base = topology.baseDirectory
         switch system.adapter {
@@ -40,7 +40,7 @@ enum SystemAdapters {
 
     /// The adapter for one entity of a system, from its topology entry; with `layout` it
     /// can also write.
-    static func adapter(for system: Topology.System, entity: String, topology: Topology, layout: SinkLayout? = nil) throws -> any Source & Sink {
+    package static func adapter(for system: Topology.System, entity: String, topology: Topology, layout: SinkLayout? = nil) throws -> any Source & Sink {
         switch try configured(system, entity: entity, topology: topology) {
         case .sqlite(let options): return try SQLiteAdapter(options: options, layout: layout)
         case .postgres(let options): return PostgresAdapter(options: options, layout: layout)
@@ -51,12 +51,12 @@ enum SystemAdapters {
         }
     }
 
-    static func source(for system: Topology.System, entity: String, topology: Topology) throws -> any Source {
+    package static func source(for system: Topology.System, entity: String, topology: Topology) throws -> any Source {
         try adapter(for: system, entity: entity, topology: topology)
     }
 
     /// A sink keyed by the columns the mapping stores the entity's key and version in.
-    static func sink(for system: Topology.System, mapping: Mapping, topology: Topology) throws -> any Sink {
+    package static func sink(for system: Topology.System, mapping: Mapping, topology: Topology) throws -> any Sink {
         let keyColumns = try mapping.entity.key.map { field -> String in
             guard let column = mapping.rule(for: field)?.column else {
                 throw FerryError(.config, "mapping \(mapping.name) does not store key field \(field) in a column",
@@ -68,13 +68,13 @@ enum SystemAdapters {
         return try adapter(for: system, entity: mapping.entity.name, topology: topology, layout: layout)
     }
 
-    static func unsupported(_ system: Topology.System) -> FerryError {
+    package static func unsupported(_ system: Topology.System) -> FerryError {
         FerryError(.config, "system \(system.name): the \(system.adapter) adapter is not available in this build",
             at: .file(system.location), hint: "built in: \(known.joined(separator: ", "))")
     }
 
     /// The adapter types this build has, with their options, for `ferry adapters list`.
-    static let catalogue: [(type: String, role: String, options: String)] = [
+    package static let catalogue: [(type: String, role: String, options: String)] = [
         ("sqlite", "source, sink",
             "path, table, cursor (a growing column, rowid, or changes after ferry adapters install-capture), lookback (5m, 2h or a number of rows re-read before the last cursor value), null_cursor (read or skip)"),
         ("postgres", "source, sink",

@@ -2,6 +2,7 @@ import Foundation
 import FerryCore
 import FerryAdapters
 import FerryMapping
+public import FerryNode
 
 /// `ferry adapters`: what adapter types exist, and whether a configured system answers.
 public enum AdapterTools {

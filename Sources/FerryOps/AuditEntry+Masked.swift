@@ -1,5 +1,6 @@
 import FerryCore
 import FerryAudit
+public import FerryNode
 
 extension AuditEntry {
     /// Detail members that hold free text, which may have come from outside Ferry (a sink's

@@ -5,6 +5,7 @@ public import FerryAudit
 import FerrySeal
 import FerryQueue
 import GRDB
+public import FerryNode
 
 /// Read-only tools over nodes' audit logs for auditors: they need the topology, the
 /// stores and public keys, never a private key (only `export` signs, on the node itself).

@@ -3,6 +3,7 @@ public import FerryCore
 import FerryAudit
 import FerrySeal
 import GRDB
+public import FerryNode
 
 /// One record's path across zones, from the audit logs of the nodes whose stores are on
 /// this machine, and from the far side's evidence that came back in receipts.

@@ -2,6 +2,7 @@ public import Foundation
 import FerryCore
 public import FerrySeal
 import FerryAudit
+public import FerryNode
 
 /// Forensic tools for gap operators and auditors: verify or open one bundle with a node's
 /// keys, outside the pipeline. Neither stages nor applies anything.

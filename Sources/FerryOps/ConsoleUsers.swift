@@ -5,22 +5,10 @@ import FerryQueue
 import FerrySeal
 import FerryAudit
 import GRDB
+public import FerryNode
 
 /// Local console users in the node's store: name, role and a PBKDF2 password hash.
 public enum ConsoleUsers {
-    static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("console-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE console_users (
-                    name TEXT PRIMARY KEY,
-                    role TEXT NOT NULL,
-                    password_hash TEXT NOT NULL,
-                    created_at TEXT NOT NULL
-                ) WITHOUT ROWID
-                """)
-        }
-    }
-
     /// Adds or replaces a user; audited as an operator action (without the password).
     public static func add(config: String, node name: String, user: String, role: String, password: String) throws {
         guard let role = ConsoleRole(rawValue: role) else {

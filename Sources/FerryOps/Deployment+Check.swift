@@ -3,6 +3,7 @@ public import FerryCore
 import FerryMapping
 import FerrySeal
 import FerryAdapters
+public import FerryNode
 
 /// What `ferry check` found: what was verified, what deserves attention, and every
 /// failing inline mapping test.

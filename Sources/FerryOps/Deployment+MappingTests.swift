@@ -1,4 +1,5 @@
 public import FerryMapping
+public import FerryNode
 
 extension Deployment {
     /// Runs the inline tests of every mapping (or one system's), labelled by mapping name.

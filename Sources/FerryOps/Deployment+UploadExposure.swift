@@ -1,5 +1,6 @@
 import Foundation
 import FerryCore
+public import FerryNode
 
 extension Deployment {
     /// Warnings for receiving endpoints reachable beyond loopback without mutual TLS.
@@ -21,13 +22,5 @@ extension Deployment {
             }
         }
         return notes
-    }
-
-    /// Whether `host` names this machine only: `localhost`, 127.0.0.0/8 or `::1`.
-    static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare.lowercased() == "localhost" || bare == "::1" { return true }
-        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
     }
 }

@@ -6,6 +6,7 @@ import FerryQueue
 import GRDB
 public import Logging
 import ServiceLifecycle
+public import FerryNode
 
 /// The web console's view of one node: what auditors read and operators do, answered
 /// from the node's store and the deployment, masked as the CLI masks.

@@ -1,6 +1,7 @@
 public import FerryCore
 import FerryQueue
 import GRDB
+public import FerryNode
 
 extension QueueTools {
     /// What `ferry queue list` shows: bundles of both directions and, on request, the
@@ -93,18 +94,14 @@ extension QueueTools {
                 db, sql: "SELECT * FROM bundles_out\(bundles.clause) ORDER BY created_at DESC, sequence DESC LIMIT ?",
                 arguments: bundles.arguments(limit: limit))
             {
-                listing.bundles.append(.init(
-                    direction: "out", lane: row["lane"], sequence: row["sequence"], id: row["id"], kind: row["kind"], state: row["state"],
-                    records: row["records"], at: row["created_at"], attempts: row["ship_attempts"],
-                    error: (row["last_error"] as String?).map(redact.redact)))
+                let error: String? = (row["last_error"] as String?).map { redact.redact($0) }
+                listing.bundles.append(Listing.Bundle(row, direction: "out", at: row["created_at"], attempts: row["ship_attempts"], error: error))
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT * FROM bundles_in\(bundles.clause) ORDER BY received_at DESC, sequence DESC LIMIT ?",
                 arguments: bundles.arguments(limit: limit))
             {
-                listing.bundles.append(.init(
-                    direction: "in", lane: row["lane"], sequence: row["sequence"], id: row["id"], kind: row["kind"], state: row["state"],
-                    records: row["records"], at: row["received_at"], attempts: 0, error: nil))
+                listing.bundles.append(Listing.Bundle(row, direction: "in", at: row["received_at"], attempts: 0, error: nil))
             }
             guard records else { return listing }
 
@@ -117,10 +114,7 @@ extension QueueTools {
                     db, sql: "SELECT lane, flow, entity, record_key, version, enqueued_at FROM outbox\(outbox.clause) ORDER BY id LIMIT ?",
                     arguments: outbox.arguments(limit: limit))
                 {
-                    listing.records.append(.init(
-                        queue: "outbox", lane: row["lane"], flow: row["flow"], entity: row["entity"],
-                        key: deployment.subject(key: row["record_key"], entity: row["entity"]), version: row["version"], state: "pending",
-                        at: row["enqueued_at"], attempts: 0))
+                    listing.records.append(Listing.Record(row, queue: "outbox", state: "pending", at: row["enqueued_at"], attempts: 0, deployment: deployment))
                 }
             }
             var inbox = SQLFilter(state == nil ? ["inbox.state IN ('pending', 'dead')"] : [])
@@ -136,10 +130,7 @@ extension QueueTools {
                     """,
                 arguments: inbox.arguments(limit: limit))
             {
-                listing.records.append(.init(
-                    queue: "inbox", lane: row["lane"], flow: row["flow"], entity: row["entity"],
-                    key: deployment.subject(key: row["record_key"], entity: row["entity"]), version: row["version"], state: row["state"],
-                    at: row["at"], attempts: row["attempts"]))
+                listing.records.append(Listing.Record(row, queue: "inbox", state: row["state"], at: row["at"], attempts: row["attempts"], deployment: deployment))
             }
             if state == nil || state == "quarantined" {
                 // Rows re-driven by 'ferry queue requeue' are no longer held.
@@ -149,10 +140,10 @@ extension QueueTools {
                     db, sql: "SELECT flow, stage, masked_key, issues, source_position, at FROM quarantine\(quarantine.clause) ORDER BY id DESC LIMIT ?",
                     arguments: quarantine.arguments(limit: limit))
                 {
-                    listing.quarantined.append(.init(
-                        flow: row["flow"], stage: row["stage"], key: row["masked_key"],
-                        issues: FreeTextRedactor(limit: Node.quarantineReasonLimit)(row["issues"]), position: row["source_position"],
-                        at: row["at"]))
+                    let flow: String = row["flow"], stage: String = row["stage"], key: String = row["masked_key"]
+                    let issues: String = FreeTextRedactor(limit: Node.quarantineReasonLimit)(row["issues"] as String)
+                    let position: String? = row["source_position"], at: String = row["at"]
+                    listing.quarantined.append(Listing.Quarantined(flow: flow, stage: stage, key: key, issues: issues, position: position, at: at))
                 }
             }
             return listing
@@ -161,6 +152,27 @@ extension QueueTools {
 }
 
 /// The WHERE clause of a listing and its bound values, from the filters an operator gave.
+extension QueueTools.Listing.Bundle {
+    /// A `bundles_out` or `bundles_in` row; typed one column at a time, which keeps the
+    /// compiler's inference of `Row` subscripts cheap.
+    init(_ row: Row, direction: String, at: String, attempts: Int, error: String?) {
+        let lane: String = row["lane"], sequence: Int64 = row["sequence"], id: String = row["id"]
+        let kind: String = row["kind"], state: String = row["state"], records: Int = row["records"]
+        self.init(direction: direction, lane: lane, sequence: sequence, id: id, kind: kind, state: state, records: records,
+            at: at, attempts: attempts, error: error)
+    }
+}
+
+extension QueueTools.Listing.Record {
+    /// An outbox or inbox row with `lane`, `flow`, `entity`, `record_key` and `version`.
+    init(_ row: Row, queue: String, state: String, at: String, attempts: Int, deployment: Deployment) {
+        let lane: String = row["lane"], flow: String = row["flow"], entity: String = row["entity"]
+        let key: String = row["record_key"], version: String = row["version"]
+        self.init(queue: queue, lane: lane, flow: flow, entity: entity, key: deployment.subject(key: key, entity: entity), version: version,
+            state: state, at: at, attempts: attempts)
+    }
+}
+
 struct SQLFilter {
     private var conditions: [String]
     private var values: [(any DatabaseValueConvertible)?] = []

@@ -2,6 +2,7 @@ import Foundation
 public import FerryCore
 public import FerryQueue
 import FerryAudit
+public import FerryNode
 
 /// Operator tools over a node's queue; they need the topology and the store, not the keys.
 public enum QueueTools {

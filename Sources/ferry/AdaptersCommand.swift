@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryNode
+import FerryOps
 
 struct AdaptersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import FerryCore
 import FerryAudit
 import FerryNode
+import FerryOps
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

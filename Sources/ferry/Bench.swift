@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FerrySeal
 import FerryNode
+import FerryOps
 import FerryBench
 
 struct Bench: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerryNode
+import FerryOps
 import FerrySeal
 import FerryCore
 

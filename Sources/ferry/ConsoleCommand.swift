@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FerryCore
 import FerryNode
+import FerryOps
 
 struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

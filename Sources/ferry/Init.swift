@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerryNode
+import FerryOps
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(

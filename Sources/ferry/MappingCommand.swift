@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FerryCore
 import FerryNode
+import FerryOps
 import FerryMapping
 
 struct MappingCommand: ParsableCommand {

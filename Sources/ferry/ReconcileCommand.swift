@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FerryCore
 import FerryNode
+import FerryOps
 
 struct ReconcileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryNode
+import FerryOps
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +32,10 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         var daemon = Daemon.Options(config: options.config, node: options.node)
         daemon.poll = poll
-        daemon.console = console
+        if console {
+            let config = options.config
+            daemon.console = { node in NodeConsole(node: node, config: config) }
+        }
         if listen == "off" {
             daemon.listen = nil
         } else {

@@ -6,6 +6,7 @@ import FerryCore
 import FerrySeal
 @testable import FerryAdapters
 @testable import FerryNode
+@testable import FerryOps
 
 /// A flow from each adapter type to each other type, on three records, through a real
 /// node: read, map, stage, apply, and the target holds exactly the source's records.

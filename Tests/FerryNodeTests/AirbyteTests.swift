@@ -6,6 +6,7 @@ import FerryCore
 import FerrySeal
 @testable import FerryAdapters
 @testable import FerryNode
+@testable import FerryOps
 
 /// A flow whose source is an unmodified Airbyte connector, `source-faker` from PyPI
 /// (Ops/test-airbyte.sh installs it; `make test` runs that), into SQLite through a real node.

@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerrySeal
 @testable import FerryNode
+@testable import FerryOps
 @testable import FerryBench
 
 /// The audit log as an auditor uses it, on the three-network demo: tampering of every kind

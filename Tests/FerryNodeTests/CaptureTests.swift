@@ -4,6 +4,7 @@ import Logging
 import Testing
 import FerryCore
 @testable import FerryNode
+@testable import FerryOps
 
 /// Change capture on an SQLite source: inserts, updates and deletes all reach the target.
 @Suite struct CaptureTests {

@@ -3,6 +3,7 @@ import Testing
 import FerryCore
 import FerrySeal
 @testable import FerryNode
+@testable import FerryOps
 
 @Suite struct CheckTests {
     @Test func aScaffoldedDeploymentPassesCheckUnchanged() throws {

@@ -6,6 +6,7 @@ import FerryQueue
 import GRDB
 import Logging
 @testable import FerryNode
+@testable import FerryOps
 
 /// Field conflict policies: who wins when two systems write one field of one record.
 @Suite struct ConflictPolicyTests {

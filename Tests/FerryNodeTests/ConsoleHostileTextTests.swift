@@ -7,6 +7,7 @@ import FerryCore
 import FerryQueue
 @testable import FerrySeal
 @testable import FerryNode
+@testable import FerryOps
 
 /// Every way outside text reaches the auditor console (issue 16), each vector carrying the
 /// grapheme-cluster trick (U+0600 before `<`, U+0301 after `>` and `"`): a source record's

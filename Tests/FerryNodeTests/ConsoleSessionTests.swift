@@ -3,6 +3,7 @@ import Testing
 import FerryCore
 import FerryTransport
 @testable import FerryNode
+@testable import FerryOps
 
 /// Who stays logged in, how fast a password can be guessed, where a login comes from, and
 /// what every answer tells a browser (issue 16), over real HTTP against `ferry console`.

@@ -5,6 +5,7 @@ import FerryCore
 import FerryAudit
 import FerryTransport
 @testable import FerryNode
+@testable import FerryOps
 
 /// The web console over real HTTP, served by `ferry console` on the three-network demo:
 /// who gets in, who may change what, CSRF, and that no page shows an ID number in clear.

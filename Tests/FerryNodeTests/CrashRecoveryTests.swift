@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerryQueue
 @testable import FerryNode
+@testable import FerryOps
 @testable import FerryBench
 
 /// kill -9 a real `ferry` process at random moments of every stage of a two-hop exchange

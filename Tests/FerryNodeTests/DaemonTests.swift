@@ -7,6 +7,7 @@ import FerryAudit
 import FerryQueue
 import FerryTransport
 @testable import FerryNode
+@testable import FerryOps
 
 /// `ferry run` as operators run it: two node processes on schedules deliver what the
 /// portal holds, and SIGTERM stops each one cleanly.

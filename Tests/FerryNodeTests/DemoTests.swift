@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerryQueue
 @testable import FerryNode
+@testable import FerryOps
 @testable import FerryBench
 
 @Suite struct DemoTests {

@@ -5,6 +5,7 @@ import FerryCore
 import FerryQueue
 import FerryReconcile
 @testable import FerryNode
+@testable import FerryOps
 
 /// The digest index kept at pull and apply time holds exactly the pairs of the copy, and
 /// its range sums equal a tree built from scratch over them, however the changes came

@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerryQueue
 @testable import FerryNode
+@testable import FerryOps
 
 /// A node whose own disk fills up stops cleanly, keeps a consistent store, and resumes
 /// once there is room. Needs root to mount a small tmpfs (sessions and CI run as root).

@@ -4,6 +4,7 @@ import Testing
 import FerryCore
 @testable import FerryAdapters
 @testable import FerryNode
+@testable import FerryOps
 @testable import FerryBench
 
 /// A flow between file-exchanging systems: the portal drops NDJSON exports, the approval

@@ -5,6 +5,7 @@ import FerryCore
 import FerryAudit
 import FerrySeal
 @testable import FerryNode
+@testable import FerryOps
 
 /// Files in a gap directory are named and written by whoever can reach it. A `.bundle` file
 /// under a name Ferry never writes, or a bundle whose header carries markup, is quarantined

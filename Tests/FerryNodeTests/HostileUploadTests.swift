@@ -7,6 +7,7 @@ import FerryAudit
 import FerrySeal
 import FerryTransport
 @testable import FerryNode
+@testable import FerryOps
 
 /// `POST /bundles/…` on a real `ferry run --console` node, as an attacker who can reach the
 /// port sends it: hostile lane names, forged and altered bundles, an oversized body and a

@@ -3,6 +3,7 @@ import Testing
 import FerryCore
 import FerryAdapters
 @testable import FerryNode
+@testable import FerryOps
 
 /// `ferry check` and sync must agree on which adapter types exist: check once refused every
 /// topology with an `http` system ("not available in this build") that sync ran fine.

@@ -5,6 +5,7 @@ import Testing
 import FerryCore
 import FerryQueue
 @testable import FerryNode
+@testable import FerryOps
 @testable import FerryBench
 
 /// The demo's own case: approvals stamped (SPSJ, whole seconds) in the very second the

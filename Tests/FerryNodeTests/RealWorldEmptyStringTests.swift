@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import FerryCore
 @testable import FerryNode
+@testable import FerryOps
 
 /// Empty string and NULL are different values, end to end: a text field cleared at the
 /// source is cleared at the target, and '' never becomes NULL on the way.

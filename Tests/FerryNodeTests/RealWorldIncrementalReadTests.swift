@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import FerryCore
 @testable import FerryNode
+@testable import FerryOps
 
 /// Incremental reads that used to skip rows: a row stamped with the last cursor value after
 /// a sync, a late commit carrying an older stamp, rows read again and sent once.

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import FerryCore
 @testable import FerryNode
+@testable import FerryOps
 
 /// Output paths as operators give them: a named pipe read by another program, /dev/null,
 /// /dev/stdout in a pipeline, a symbolic link. Files are renamed into place when complete;

@@ -6,6 +6,7 @@ import FerryAudit
 import FerryQueue
 import FerryAdapters
 @testable import FerryNode
+@testable import FerryOps
 
 /// A real sink program that dies on one applicant's record and prints the record on its
 /// standard error, as scripts do: its text must reach the dead letter, the audit log, the

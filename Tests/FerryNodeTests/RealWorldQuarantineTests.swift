@@ -4,6 +4,7 @@ import Testing
 import FerryCore
 import FerryQueue
 @testable import FerryNode
+@testable import FerryOps
 
 /// Quarantine you can recover from: refused rows keep their raw input (sealed at rest), and
 /// a fixed mapping re-drives them without resetting any cursor.

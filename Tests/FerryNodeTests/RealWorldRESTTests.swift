@@ -5,6 +5,7 @@ import FerryCore
 import FerrySeal
 @testable import FerryAdapters
 @testable import FerryNode
+@testable import FerryOps
 
 /// REST systems as they really answer, against the real test server on 127.0.0.1: errors
 /// inside HTTP 200, collections that change while they are paged, and "" next to null.

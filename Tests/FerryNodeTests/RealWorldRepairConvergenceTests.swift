@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import FerryCore
 @testable import FerryNode
+@testable import FerryOps
 
 /// A repair must converge: a row changed under the version it already had (a same-second
 /// edit, a hand fix) is rewritten by the repair, and the next reconcile finds nothing.

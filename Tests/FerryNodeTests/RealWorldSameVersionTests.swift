@@ -5,6 +5,7 @@ import FerryCore
 import FerryMapping
 import FerryQueue
 @testable import FerryNode
+@testable import FerryOps
 
 /// Same key, same version, different content: one-second version columns stamp several
 /// changes alike, and the later one must win, never be skipped as a duplicate.

@@ -4,6 +4,7 @@ import Testing
 import FerryCore
 import FerrySeal
 @testable import FerryNode
+@testable import FerryOps
 
 /// What a real exchange puts in bundles matches docs/bundle-format.md: the independent
 /// reader (written from the spec alone, strict about every key) opens a records bundle

@@ -7,6 +7,7 @@ import FerryAudit
 import FerryQueue
 import FerrySeal
 @testable import FerryNode
+@testable import FerryOps
 
 /// Bundles that were altered, replayed or misplaced in the gap: each is refused, quarantined
 /// with a reason, audited, and applies nothing.

@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerryReconcile
 @testable import FerryNode
+@testable import FerryOps
 
 /// A reconcile across a gap through the demo's directory channels: only digests cross in
 /// sealed `reconcile` bundles, the report names exactly the records deleted, changed and

@@ -4,6 +4,7 @@ import Testing
 import FerryCore
 import FerryAudit
 @testable import FerryNode
+@testable import FerryOps
 
 /// Two systems of one zone compared by digests after mapping: exactly the rows deleted,
 /// inserted and changed are reported, field by field, personal values masked, and the run

@@ -6,6 +6,7 @@ import FerryCore
 import FerryAudit
 import FerryQueue
 @testable import FerryNode
+@testable import FerryOps
 
 /// A sink that fails is retried with backoff, then dead-lettered; an operator re-drives it.
 @Suite struct RetryTests {

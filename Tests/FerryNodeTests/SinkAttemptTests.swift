@@ -4,6 +4,7 @@ import Testing
 import FerryCore
 import FerryAdapters
 @testable import FerryNode
+@testable import FerryOps
 
 /// How a batch a sink failed is attributed: each record gets its own outcome and its own
 /// (masked) text, and a target that is down is not hammered record by record.

@@ -7,6 +7,7 @@ import FerryAudit
 import FerryQueue
 import FerrySeal
 @testable import FerryNode
+@testable import FerryOps
 @testable import FerryBench
 
 /// Transfer areas that are full, missing or lossy: nothing is lost, and the queue resumes.

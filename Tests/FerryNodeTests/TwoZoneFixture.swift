@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import FerryCore
 @testable import FerryNode
+@testable import FerryOps
 @testable import FerryBench
 
 /// The `ferry init` deployment (portal on the extranet, approval system on the office

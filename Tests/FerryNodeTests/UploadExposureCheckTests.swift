@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import FerryCore
 @testable import FerryNode
+@testable import FerryOps
 
 /// `ferry check` warns where a node takes pushed bundles beyond loopback without client
 /// certificates: anyone who reaches that port can make the node read what they post.

@@ -3,7 +3,7 @@ public import Logging
 import ServiceLifecycle
 import FerryCore
 import FerryQueue
-import FerryConsole
+public import FerryConsole
 
 /// `ferry run`: one node, unattended. Scheduled flows run on their schedules, inbound
 /// transfer areas are watched, held bundles resume; SIGTERM or SIGINT lets the batch in
@@ -16,8 +16,9 @@ public enum Daemon {
         public var poll: TimeInterval = 5
         /// Where `/healthz` and `/metrics` are served; nil serves nothing.
         public var listen: (host: String, port: Int)? = ("127.0.0.1", 9464)
-        /// Serve the web console on the same listener.
-        public var console = false
+        /// Serve the web console on the same listener, with the pages and actions this
+        /// makes for the running node (FerryOps' `NodeConsole`); nil serves none.
+        public var console: (@Sendable (Node) -> any ConsoleBackend)?
 
         public init(config: String, node: String) {
             self.config = config
@@ -45,11 +46,11 @@ public enum Daemon {
                     metadata: ["address": .string("\(listen.host):\(listen.port)")])
             }
             var web: WebConsole?
-            if options.console {
+            if let backend = options.console {
                 var webOptions = WebConsole.Options(node: options.node)
                 webOptions.secureCookies = console.tls != nil
                 webOptions.trustedProxies = Set(node.topology.node(named: options.node)?.trustedProxies ?? [])
-                web = WebConsole(options: webOptions, backend: NodeConsole(node: node, config: options.config))
+                web = WebConsole(options: webOptions, backend: backend(node))
             }
             services.append(ConsoleServer(options: console, metrics: metrics, logger: logger, upload: node.uploadHandler(), web: web) { await health.summary() })
         }
