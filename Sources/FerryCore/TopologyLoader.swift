@@ -35,14 +35,30 @@ public enum TopologyLoader {
         }
         try root.rejectUnknownKeys(
             ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "codes", "title", "retry", "digest_key"], in: "the topology")
-        func path(_ node: ConfigNode, _ what: String) throws -> URL {
-            let text = try node.string(what)
-            guard !text.isEmpty else { throw node.error("\(what) must not be empty") }
-            return URL(fileURLWithPath: text, relativeTo: baseDirectory).standardizedFileURL
-        }
+        // Sections are read in this fixed order so that a file with several faults always
+        // reports the same one first.
+        try settings(root, into: &topology, base: baseDirectory)
+        topology.zones = try zones(root)
+        topology.nodes = try nodes(root, base: baseDirectory)
+        topology.trust = try trust(root, base: baseDirectory)
+        topology.channels = try (root["channels"]?.items("channels") ?? []).map { try channel($0, base: baseDirectory) }
+        topology.entities = try entities(root, base: baseDirectory)
+        topology.systems = try (root["systems"]?.entries("systems") ?? []).map { try system($0, base: baseDirectory) }
+        topology.flows = try (root["flows"]?.items("flows") ?? []).map(flow)
+        return topology
+    }
 
-        if let codes = root["codes"] { topology.codes = try path(codes, "codes") }
-        if let digestKey = root["digest_key"] { topology.digestKey = try path(digestKey, "digest_key") }
+    /// A path in the file, resolved against the file's directory (`base`); never empty.
+    static func path(_ node: ConfigNode, _ what: String, base: URL) throws -> URL {
+        let text = try node.string(what)
+        guard !text.isEmpty else { throw node.error("\(what) must not be empty") }
+        return URL(fileURLWithPath: text, relativeTo: base).standardizedFileURL
+    }
+
+    /// The deployment-wide settings: `codes:`, `digest_key:` and `retry:`.
+    static func settings(_ root: ConfigNode, into topology: inout Topology, base: URL) throws {
+        if let codes = root["codes"] { topology.codes = try path(codes, "codes", base: base) }
+        if let digestKey = root["digest_key"] { topology.digestKey = try path(digestKey, "digest_key", base: base) }
         if let retry = root["retry"] {
             try retry.rejectUnknownKeys(["attempts", "base_seconds", "cap_seconds"], in: "retry")
             topology.retry.attempts = try retry["attempts"]?.int("attempts") ?? topology.retry.attempts
@@ -52,205 +68,235 @@ public enum TopologyLoader {
                 throw retry.error("retry needs attempts ≥ 1 and 0 < base_seconds ≤ cap_seconds")
             }
         }
+    }
 
-        for entry in try root.require("zones", in: "the topology").entries("zones") {
+    /// `zones:` (required): name → { title }.
+    static func zones(_ root: ConfigNode) throws -> [Topology.Zone] {
+        try root.require("zones", in: "the topology").entries("zones").map { entry in
             let node = entry.value
             try node.rejectUnknownKeys(["title"], in: "zone \(entry.key)")
-            topology.zones.append(.init(name: try name(entry.key, "zone", at: entry.keyLocation), title: try node["title"]?.string("title"), location: entry.keyLocation))
+            return .init(name: try name(entry.key, "zone", at: entry.keyLocation), title: try node["title"]?.string("title"), location: entry.keyLocation)
         }
+    }
 
-        for entry in try root.require("nodes", in: "the topology").entries("nodes") {
+    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies }.
+    static func nodes(_ root: ConfigNode, base: URL) throws -> [Topology.Node] {
+        try root.require("nodes", in: "the topology").entries("nodes").map { entry in
             let node = entry.value
             let what = "node \(entry.key)"
             try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies"], in: what)
-            var tls: Topology.ServerTLS?
-            if let section = node["tls"] {
-                try section.rejectUnknownKeys(["cert", "key", "client_ca"], in: "tls")
-                tls = Topology.ServerTLS(
-                    certificate: try path(try section.require("cert", in: "tls"), "tls.cert"),
-                    key: try path(try section.require("key", in: "tls"), "tls.key"),
-                    clientCA: try section["client_ca"].map { try path($0, "tls.client_ca") })
-            }
+            let tls = try node["tls"].map { try serverTLS($0, base: base) }
             let storeNode = try node.require("store", in: what)
-            topology.nodes.append(
-                .init(
-                    name: try name(entry.key, "node", at: entry.keyLocation),
-                    zone: try node.require("zone", in: what).string("zone"),
-                    store: try store(storeNode, baseDirectory: baseDirectory),
-                    keyFiles: try node.require("key", in: what).items("key").map { try path($0, "key") },
-                    tls: tls,
-                    trustedProxies: try trustedProxies(node["trusted_proxies"]),
-                    location: entry.keyLocation))
+            return .init(
+                name: try name(entry.key, "node", at: entry.keyLocation),
+                zone: try node.require("zone", in: what).string("zone"),
+                store: try store(storeNode, baseDirectory: base),
+                keyFiles: try node.require("key", in: what).items("key").map { try path($0, "key", base: base) },
+                tls: tls,
+                trustedProxies: try trustedProxies(node["trusted_proxies"]),
+                location: entry.keyLocation)
         }
+    }
 
-        for entry in try root["trust"]?.entries("trust") ?? [] {
-            topology.trust.append(
-                .init(
-                    node: entry.key,
-                    publicKeyFiles: try entry.value.items("trust").map { try path($0, "a public key file") },
-                    location: entry.keyLocation))
-        }
+    /// A node's `tls: { cert, key, client_ca }`.
+    static func serverTLS(_ section: ConfigNode, base: URL) throws -> Topology.ServerTLS {
+        try section.rejectUnknownKeys(["cert", "key", "client_ca"], in: "tls")
+        return Topology.ServerTLS(
+            certificate: try path(try section.require("cert", in: "tls"), "tls.cert", base: base),
+            key: try path(try section.require("key", in: "tls"), "tls.key", base: base),
+            clientCA: try section["client_ca"].map { try path($0, "tls.client_ca", base: base) })
+    }
 
-        for item in try root["channels"]?.items("channels") ?? [] {
-            let what = "a channel"
-            try item.rejectUnknownKeys(
-                [
-                    "from", "to", "via", "return", "suite", "bundle_records", "bundle_bytes", "bundle_age", "carousel", "max_files",
-                    "max_bytes", "resend_after",
-                ], in: what)
-            let via = try item.require("via", in: what)
-            try via.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "via")
-            func http(_ node: ConfigNode) throws -> HTTPTarget? {
-                guard let url = try node["http"]?.string("http") else { return nil }
-                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                    throw try node.require("http", in: "via").error("'\(url)' is not an http(s) URL", hint: "write http: https://host:port")
-                }
-                var target = HTTPTarget(url: url)
-                target.caBundle = try node["ca"].map { try path($0, "ca").path }
-                target.clientCertificate = try node["cert"].map { try path($0, "cert").path }
-                target.clientKey = try node["key"].map { try path($0, "key").path }
-                target.timeout = try node["timeout"]?.int("timeout") ?? target.timeout
-                return target
-            }
-            // `return:` is a directory, or { dir, http, … } like `via:`.
-            var returnPath: URL?
-            var returnHTTP: HTTPTarget?
-            if let back = item["return"], !back.isNull {
-                if case .mapping = back.kind {
-                    try back.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "return")
-                    returnPath = try path(try back.require("dir", in: "return"), "return.dir")
-                    returnHTTP = try http(back)
-                } else {
-                    returnPath = try path(back, "return")
-                }
-            }
-            let suiteNode = item["suite"]
-            let suite = try suiteNode?.string("suite") ?? suites[0]
-            guard suites.contains(suite) else {
-                throw (suiteNode ?? item).error(
-                    "unknown suite '\(suite)'", hint: "use one of: \(suites.joined(separator: ", "))")
-            }
-            var policy = LanePolicy()
-            func positive(_ key: String) throws -> Int? {
-                guard let node = item[key] else { return nil }
-                let value = try node.int(key)
-                guard value > 0 else { throw node.error("\(key) must be at least 1") }
-                return value
-            }
-            policy.bundleRecords = try positive("bundle_records") ?? policy.bundleRecords
-            policy.bundleBytes = try positive("bundle_bytes") ?? policy.bundleBytes
-            if let node = item["bundle_age"] {
-                let seconds = try node.int("bundle_age")
-                guard seconds >= 0 else { throw node.error("bundle_age must be seconds, 0 or more") }
-                policy.bundleAge = TimeInterval(seconds)
-            }
-            policy.carouselCopies = try positive("carousel") ?? policy.carouselCopies
-            policy.maxFiles = try positive("max_files")
-            policy.maxBytes = try positive("max_bytes").map(Int64.init)
-            if let node = item["resend_after"] {
-                let seconds = try node.int("resend_after")
-                guard seconds >= 0 else { throw node.error("resend_after must be seconds, 0 or more") }
-                policy.resendAfter = TimeInterval(seconds)
-            }
-            topology.channels.append(
-                .init(
-                    from: try item.require("from", in: what).string("from"),
-                    to: try item.require("to", in: what).string("to"),
-                    forward: try path(try via.require("dir", in: "via"), "via.dir"),
-                    returnPath: returnPath, forwardHTTP: try http(via), returnHTTP: returnHTTP,
-                    suite: suite, policy: policy,
-                    location: item.location))
+    /// `trust:`: node name → the public key files this deployment accepts for it.
+    static func trust(_ root: ConfigNode, base: URL) throws -> [Topology.TrustEntry] {
+        try (root["trust"]?.entries("trust") ?? []).map { entry in
+            .init(
+                node: entry.key,
+                publicKeyFiles: try entry.value.items("trust").map { try path($0, "a public key file", base: base) },
+                location: entry.keyLocation)
         }
+    }
 
-        for entry in try root["entities"]?.entries("entities") ?? [] {
-            topology.entities.append(.init(name: try name(entry.key, "entity", at: entry.keyLocation), file: try path(entry.value, "entity file"), location: entry.keyLocation))
+    /// One item of `channels:`: the lane's ends, its forward and return routes, suite and policy.
+    static func channel(_ item: ConfigNode, base: URL) throws -> Topology.Channel {
+        let what = "a channel"
+        try item.rejectUnknownKeys(
+            [
+                "from", "to", "via", "return", "suite", "bundle_records", "bundle_bytes", "bundle_age", "carousel", "max_files",
+                "max_bytes", "resend_after",
+            ], in: what)
+        let via = try item.require("via", in: what)
+        try via.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "via")
+        let (returnPath, returnHTTP) = try returnRoute(item["return"], base: base)
+        let suiteNode = item["suite"]
+        let suite = try suiteNode?.string("suite") ?? suites[0]
+        guard suites.contains(suite) else {
+            throw (suiteNode ?? item).error(
+                "unknown suite '\(suite)'", hint: "use one of: \(suites.joined(separator: ", "))")
         }
+        let policy = try lanePolicy(item)
+        return .init(
+            from: try item.require("from", in: what).string("from"),
+            to: try item.require("to", in: what).string("to"),
+            forward: try path(try via.require("dir", in: "via"), "via.dir", base: base),
+            returnPath: returnPath, forwardHTTP: try httpTarget(via, base: base), returnHTTP: returnHTTP,
+            suite: suite, policy: policy,
+            location: item.location)
+    }
 
-        for entry in try root["systems"]?.entries("systems") ?? [] {
-            let node = entry.value
-            let what = "system \(entry.key)"
-            try node.rejectUnknownKeys(["zone", "level", "adapter", "options", "maps", "title"], in: what)
-            let levelNode = try node.require("level", in: what)
-            let levelText = try levelNode.string("level")
-            guard let level = Topology.Level(rawValue: levelText) else {
-                throw levelNode.error(
-                    "unknown level '\(levelText)'", hint: "use national, provincial, municipal or district")
-            }
-            let adapterNode = try node.require("adapter", in: what)
-            let adapter = try adapterNode.string("adapter")
-            guard adapters.contains(adapter) else {
-                throw adapterNode.error("unknown adapter '\(adapter)'", hint: "use one of: \(adapters.joined(separator: ", "))")
-            }
-            var maps: [String: URL] = [:]
-            var entityOptions: [String: ConfigNode] = [:]
-            for map in try node["maps"]?.entries("maps") ?? [] {
-                if case .mapping = map.value.kind {
-                    // Long form: { file: …, options: { table: …, cursor: … } } for systems
-                    // that keep each entity in its own table or endpoint.
-                    try map.value.rejectUnknownKeys(["file", "options"], in: "maps.\(map.key)")
-                    maps[map.key] = try path(try map.value.require("file", in: "maps.\(map.key)"), "mapping file")
-                    entityOptions[map.key] = map.value["options"]
-                } else {
-                    maps[map.key] = try path(map.value, "mapping file")
-                }
-            }
-            topology.systems.append(
-                .init(
-                    name: try name(entry.key, "system", at: entry.keyLocation),
-                    zone: try node.require("zone", in: what).string("zone"),
-                    level: level, adapter: adapter,
-                    options: node["options"] ?? ConfigNode(kind: .null, location: node.location),
-                    maps: maps, entityOptions: entityOptions, location: entry.keyLocation))
-        }
+    /// A channel's `return:`: a directory, or { dir, http, … } like `via:`; absent or null for
+    /// a one-way lane.
+    static func returnRoute(_ back: ConfigNode?, base: URL) throws -> (path: URL?, http: HTTPTarget?) {
+        guard let back, !back.isNull else { return (nil, nil) }
+        guard case .mapping = back.kind else { return (try path(back, "return", base: base), nil) }
+        try back.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "return")
+        let returnPath = try path(try back.require("dir", in: "return"), "return.dir", base: base)
+        return (returnPath, try httpTarget(back, base: base))
+    }
 
-        for item in try root["flows"]?.items("flows") ?? [] {
-            let what = "a flow"
-            try item.rejectUnknownKeys(["name", "entity", "from", "to", "schedule", "mode", "reconcile"], in: what)
-            // Records only a target holds are reported by a reconcile, and deleted by its
-            // repair only where the flow says so: deleting across levels is never a default.
-            var deleteExtras = false
-            var keepIndex = true
-            var fanOut = 16
-            if let reconcile = item["reconcile"] {
-                try reconcile.rejectUnknownKeys(["extras", "index", "fan_out"], in: "reconcile")
-                keepIndex = try reconcile["index"]?.bool("index") ?? true
-                if let node = reconcile["fan_out"] {
-                    // The 4096 leaf ranges must be a level of the tree: 4096 = N^k.
-                    fanOut = try node.int("fan_out")
-                    guard [2, 4, 8, 16, 64].contains(fanOut) else {
-                        throw node.error("fan_out is 2, 4, 8, 16 or 64, not \(fanOut)", hint: "the 4096 ranges a copy is digested in must be a level of the tree; 16 is the default")
-                    }
-                }
-                if let extras = reconcile["extras"] {
-                    switch try extras.string("extras") {
-                    case "report": deleteExtras = false
-                    case "delete": deleteExtras = true
-                    case let other: throw extras.error("extras is report or delete, not '\(other)'", hint: "write reconcile: { extras: delete } to let repairs delete records only the target holds")
-                    }
-                }
-            }
-            let modeNode = item["mode"]
-            let modeText = try modeNode?.string("mode") ?? "incremental"
-            guard let mode = Topology.Mode(rawValue: modeText) else {
-                throw (modeNode ?? item).error("unknown mode '\(modeText)'", hint: "use incremental or full")
-            }
-            let scheduleNode = item["schedule"]
-            let schedule = try scheduleNode?.string("schedule")
-            if let schedule, let scheduleNode, case .failure(let problem) = Schedule.parse(schedule) {
-                throw scheduleNode.error(
-                    "schedule '\(schedule)' is not a cron expression: \(problem.message)",
-                    hint: "write five fields, minute hour day month weekday, e.g. \"*/5 * * * *\", or \"@every 30s\"")
-            }
-            topology.flows.append(
-                .init(
-                    name: try name(item.require("name", in: what), "flow"),
-                    entity: try item.require("entity", in: what).string("entity"),
-                    from: try item.require("from", in: what).string("from"),
-                    to: try item.require("to", in: what).strings("to"),
-                    schedule: schedule, mode: mode, deleteExtras: deleteExtras, keepsDigestIndex: keepIndex,
-                    reconcileFanOut: fanOut, location: item.location))
+    /// The HTTP push target of a `via:` or `return:` mapping, if it names one.
+    static func httpTarget(_ node: ConfigNode, base: URL) throws -> HTTPTarget? {
+        guard let url = try node["http"]?.string("http") else { return nil }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw try node.require("http", in: "via").error("'\(url)' is not an http(s) URL", hint: "write http: https://host:port")
         }
-        return topology
+        var target = HTTPTarget(url: url)
+        target.caBundle = try node["ca"].map { try path($0, "ca", base: base).path }
+        target.clientCertificate = try node["cert"].map { try path($0, "cert", base: base).path }
+        target.clientKey = try node["key"].map { try path($0, "key", base: base).path }
+        target.timeout = try node["timeout"]?.int("timeout") ?? target.timeout
+        return target
+    }
+
+    /// A channel's bundle sizes, carousel, limits and resend timing; unset keys keep `LanePolicy`'s defaults.
+    static func lanePolicy(_ item: ConfigNode) throws -> LanePolicy {
+        var policy = LanePolicy()
+        func positive(_ key: String) throws -> Int? {
+            guard let node = item[key] else { return nil }
+            let value = try node.int(key)
+            guard value > 0 else { throw node.error("\(key) must be at least 1") }
+            return value
+        }
+        policy.bundleRecords = try positive("bundle_records") ?? policy.bundleRecords
+        policy.bundleBytes = try positive("bundle_bytes") ?? policy.bundleBytes
+        if let node = item["bundle_age"] {
+            let seconds = try node.int("bundle_age")
+            guard seconds >= 0 else { throw node.error("bundle_age must be seconds, 0 or more") }
+            policy.bundleAge = TimeInterval(seconds)
+        }
+        policy.carouselCopies = try positive("carousel") ?? policy.carouselCopies
+        policy.maxFiles = try positive("max_files")
+        policy.maxBytes = try positive("max_bytes").map(Int64.init)
+        if let node = item["resend_after"] {
+            let seconds = try node.int("resend_after")
+            guard seconds >= 0 else { throw node.error("resend_after must be seconds, 0 or more") }
+            policy.resendAfter = TimeInterval(seconds)
+        }
+        return policy
+    }
+
+    /// `entities:`: name → entity file.
+    static func entities(_ root: ConfigNode, base: URL) throws -> [Topology.EntityRef] {
+        try (root["entities"]?.entries("entities") ?? []).map { entry in
+            .init(name: try name(entry.key, "entity", at: entry.keyLocation), file: try path(entry.value, "entity file", base: base), location: entry.keyLocation)
+        }
+    }
+
+    /// One entry of `systems:`: its zone, level, adapter, options and mapping files.
+    static func system(_ entry: ConfigNode.Entry, base: URL) throws -> Topology.System {
+        let node = entry.value
+        let what = "system \(entry.key)"
+        try node.rejectUnknownKeys(["zone", "level", "adapter", "options", "maps", "title"], in: what)
+        let levelNode = try node.require("level", in: what)
+        let levelText = try levelNode.string("level")
+        guard let level = Topology.Level(rawValue: levelText) else {
+            throw levelNode.error(
+                "unknown level '\(levelText)'", hint: "use national, provincial, municipal or district")
+        }
+        let adapterNode = try node.require("adapter", in: what)
+        let adapter = try adapterNode.string("adapter")
+        guard adapters.contains(adapter) else {
+            throw adapterNode.error("unknown adapter '\(adapter)'", hint: "use one of: \(adapters.joined(separator: ", "))")
+        }
+        let (maps, entityOptions) = try systemMaps(node["maps"], base: base)
+        return .init(
+            name: try name(entry.key, "system", at: entry.keyLocation),
+            zone: try node.require("zone", in: what).string("zone"),
+            level: level, adapter: adapter,
+            options: node["options"] ?? ConfigNode(kind: .null, location: node.location),
+            maps: maps, entityOptions: entityOptions, location: entry.keyLocation)
+    }
+
+    /// A system's `maps:`: entity → mapping file, plus per-entity adapter options where the
+    /// long form gives them.
+    static func systemMaps(_ section: ConfigNode?, base: URL) throws -> (maps: [String: URL], options: [String: ConfigNode]) {
+        var maps: [String: URL] = [:]
+        var entityOptions: [String: ConfigNode] = [:]
+        for map in try section?.entries("maps") ?? [] {
+            if case .mapping = map.value.kind {
+                // Long form: { file: …, options: { table: …, cursor: … } } for systems
+                // that keep each entity in its own table or endpoint.
+                try map.value.rejectUnknownKeys(["file", "options"], in: "maps.\(map.key)")
+                maps[map.key] = try path(try map.value.require("file", in: "maps.\(map.key)"), "mapping file", base: base)
+                entityOptions[map.key] = map.value["options"]
+            } else {
+                maps[map.key] = try path(map.value, "mapping file", base: base)
+            }
+        }
+        return (maps, entityOptions)
+    }
+
+    /// One item of `flows:`: entity, source, targets, schedule, mode and reconcile options.
+    static func flow(_ item: ConfigNode) throws -> Topology.Flow {
+        let what = "a flow"
+        try item.rejectUnknownKeys(["name", "entity", "from", "to", "schedule", "mode", "reconcile"], in: what)
+        let reconcile = try reconcileOptions(item["reconcile"])
+        let modeNode = item["mode"]
+        let modeText = try modeNode?.string("mode") ?? "incremental"
+        guard let mode = Topology.Mode(rawValue: modeText) else {
+            throw (modeNode ?? item).error("unknown mode '\(modeText)'", hint: "use incremental or full")
+        }
+        let scheduleNode = item["schedule"]
+        let schedule = try scheduleNode?.string("schedule")
+        if let schedule, let scheduleNode, case .failure(let problem) = Schedule.parse(schedule) {
+            throw scheduleNode.error(
+                "schedule '\(schedule)' is not a cron expression: \(problem.message)",
+                hint: "write five fields, minute hour day month weekday, e.g. \"*/5 * * * *\", or \"@every 30s\"")
+        }
+        return .init(
+            name: try name(item.require("name", in: what), "flow"),
+            entity: try item.require("entity", in: what).string("entity"),
+            from: try item.require("from", in: what).string("from"),
+            to: try item.require("to", in: what).strings("to"),
+            schedule: schedule, mode: mode, deleteExtras: reconcile.deleteExtras, keepsDigestIndex: reconcile.keepIndex,
+            reconcileFanOut: reconcile.fanOut, location: item.location)
+    }
+
+    /// A flow's `reconcile: { extras, index, fan_out }`, defaults where absent.
+    static func reconcileOptions(_ reconcile: ConfigNode?) throws -> (deleteExtras: Bool, keepIndex: Bool, fanOut: Int) {
+        // Records only a target holds are reported by a reconcile, and deleted by its
+        // repair only where the flow says so: deleting across levels is never a default.
+        var deleteExtras = false
+        var keepIndex = true
+        var fanOut = 16
+        guard let reconcile else { return (deleteExtras, keepIndex, fanOut) }
+        try reconcile.rejectUnknownKeys(["extras", "index", "fan_out"], in: "reconcile")
+        keepIndex = try reconcile["index"]?.bool("index") ?? true
+        if let node = reconcile["fan_out"] {
+            // The 4096 leaf ranges must be a level of the tree: 4096 = N^k.
+            fanOut = try node.int("fan_out")
+            guard [2, 4, 8, 16, 64].contains(fanOut) else {
+                throw node.error("fan_out is 2, 4, 8, 16 or 64, not \(fanOut)", hint: "the 4096 ranges a copy is digested in must be a level of the tree; 16 is the default")
+            }
+        }
+        if let extras = reconcile["extras"] {
+            switch try extras.string("extras") {
+            case "report": deleteExtras = false
+            case "delete": deleteExtras = true
+            case let other: throw extras.error("extras is report or delete, not '\(other)'", hint: "write reconcile: { extras: delete } to let repairs delete records only the target holds")
+            }
+        }
+        return (deleteExtras, keepIndex, fanOut)
     }
 
     /// A declared name, refused unless it is a simple identifier: names of zones, nodes,
