@@ -16,21 +16,20 @@ public enum FieldProvenance {
         }
     }
 
-    static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("queue-v10-field-provenance") { db in
-            try db.execute(sql: """
-                CREATE TABLE field_provenance (
-                    target TEXT NOT NULL,
-                    entity TEXT NOT NULL,
-                    record_key TEXT NOT NULL,
-                    field TEXT NOT NULL,
-                    system TEXT NOT NULL,
-                    rank INTEGER NOT NULL,
-                    digest TEXT NOT NULL,
-                    PRIMARY KEY (target, entity, record_key, field)
-                ) WITHOUT ROWID;
-                """)
-        }
+    /// The `field_provenance` table; `QueueSchema.migrations` applies it as "queue-v10-field-provenance".
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE field_provenance (
+                target TEXT NOT NULL,
+                entity TEXT NOT NULL,
+                record_key TEXT NOT NULL,
+                field TEXT NOT NULL,
+                system TEXT NOT NULL,
+                rank INTEGER NOT NULL,
+                digest TEXT NOT NULL,
+                PRIMARY KEY (target, entity, record_key, field)
+            ) WITHOUT ROWID;
+            """)
     }
 
     /// The fields of one record in one target, by field name.
