@@ -40,17 +40,131 @@ public enum ReconcileBenchmark {
 
     public static func run(records: Int, differences: Int, directory: URL) throws -> Figures {
         var clock = Stopwatch()
-        // Record i: key and digest from a counter-mode generator; the far copy changes every
-        // (records / differences)-th record one of three ways.
+        let copies = GeneratedCopies(records: records, differences: differences)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var gap = try SealedGap(directory: directory)
+        let twoWay = try reconcileTwoWay(copies, through: &gap)
+        var figures = Figures(records: records, differences: copies.made, found: count(twoWay.found), seconds: clock.lap(),
+            bundles: twoWay.bundles, sketchWidth: twoWay.sketchWidth, peakRSSMB: 0)
+
+        // 4. One-way, as a diode carries it. The later opening's baseline is the far copy:
+        // the source held that at its last opening, and the differences are what it changed since.
+        for plan in [
+            Reconciler.oneWayPlan(leaves: twoWay.sourceLeaves, previous: nil, ranges: twoWay.ranges, capacity: differences),
+            Reconciler.oneWayPlan(leaves: twoWay.sourceLeaves, previous: twoWay.targetLeaves, ranges: twoWay.ranges, capacity: nil),
+        ] {
+            figures.oneWay.append(try reconcileOneWay(copies, plan: plan, ranges: twoWay.ranges, through: &gap, clock: &clock))
+        }
+        figures.peakRSSMB = SealBenchmark.peakRSS()
+        return figures
+    }
+
+    /// What the two-way run found, and what the one-way runs after it start from.
+    struct TwoWayRun {
+        var bundles: [Int64]
+        var found: Differences?
+        var sketchWidth: Int
+        var sourceLeaves: [RangeSum]
+        var targetLeaves: [RangeSum]
+        var ranges: Int
+    }
+
+    /// Steps 1–3 of the two-way protocol: open with a summary, answer with a sketch sized
+    /// for the comparison, peel (widening while the sketch is too narrow).
+    static func reconcileTwoWay(_ copies: GeneratedCopies, through gap: inout SealedGap) throws -> TwoWayRun {
+        // 1. The source reads its copy and opens with its summary.
+        var source = CopyDigest()
+        copies.near { source.add($0) }
+        var open = ReconcileMessage(step: .open, run: "bench", flow: "bench", source: "near", target: "far", entity: "Bench")
+        open.summary = source.summary()
+        open.records = Int64(source.records)
+        let (openBytes, opened) = try gap.seal(open, from: gap.opener, to: gap.answerer)
+        // 2. The target reads its copy, compares and answers with a sketch sized for it.
+        var target = CopyDigest()
+        copies.far { target.add($0) }
+        guard let summary = opened.summary else { throw FerryError(.internalFailure, "the open message lost its summary") }
+        let comparison = summary.compare(with: target.summary(ranges: summary.ranges))
+        guard let width = Reconciler.width(for: comparison) else {
+            throw FerryError(.internalFailure, "about \(comparison.estimatedPairs) pairs differ: more than one sketch resolves")
+        }
+        var answer = opened.reply(.sketch)
+        answer.sketch = target.sketch.folded(to: width)
+        let (answerBytes, answered) = try gap.seal(answer, from: gap.answerer, to: gap.opener)
+        // 3. The source peels the difference from its own sketch against the answer's; had
+        // it been too narrow, a `more` round would follow (the bench would count it).
+        // The source reads its copy again, as a real source does when the answer arrives.
+        source = CopyDigest()
+        copies.near { source.add($0) }
+        var bundles = [openBytes, answerBytes]
+        var sketch = answered.sketch
+        var found: Differences?
+        while let theirs = sketch {
+            found = Reconciler.differences(ours: source.sketch, theirs: theirs)
+            if found != nil || theirs.width >= Reconciler.maxWidth { break }
+            var more = opened.reply(.more)
+            more.width = theirs.width * 4
+            let (moreBytes, _) = try gap.seal(more, from: gap.opener, to: gap.answerer)
+            var wider = opened.reply(.sketch)
+            wider.sketch = target.sketch.folded(to: min(Reconciler.maxWidth, theirs.width * 4))
+            let (widerBytes, again) = try gap.seal(wider, from: gap.answerer, to: gap.opener)
+            bundles += [moreBytes, widerBytes]
+            sketch = again.sketch
+        }
+        return TwoWayRun(
+            bundles: bundles, found: found, sketchWidth: sketch?.width ?? 0,
+            sourceLeaves: source.leaves, targetLeaves: target.leaves, ranges: summary.ranges)
+    }
+
+    /// One one-way opening: the source reads its copy into the sketch the opening ships,
+    /// the far side reads its own into one of the same ranges and peels. `clock` is lapped
+    /// at the end, so the figure covers just this opening.
+    static func reconcileOneWay(
+        _ copies: GeneratedCopies, plan: Reconciler.OneWayPlan, ranges: Int, through gap: inout SealedGap, clock: inout Stopwatch
+    ) throws -> OneWay {
+        var shipping = CopyDigest(sketchWidth: plan.width, sketchOnly: plan.ranges)
+        copies.near { shipping.add($0) }
+        var oneWay = ReconcileMessage(step: .open, run: "bench-one-way", flow: "bench", source: "near", target: "far", entity: "Bench")
+        (oneWay.oneWay, oneWay.summary, oneWay.shipped, oneWay.sketch) = (true, shipping.summary(), plan.ranges, shipping.sketch)
+        oneWay.records = Int64(shipping.records)
+        let (bytes, arrived) = try gap.seal(oneWay, from: gap.opener, to: gap.answerer)
+        guard let theirs = arrived.sketch else { throw FerryError(.internalFailure, "the one-way opening lost its sketch") }
+        var here = CopyDigest(sketchWidth: theirs.width, sketchOnly: arrived.shipped)
+        copies.far { here.add($0) }
+        return OneWay(shippedRanges: plan.ranges?.count ?? ranges, ranges: ranges, sketchWidth: theirs.width,
+            bytes: bytes, found: count(Reconciler.differences(ours: here.sketch, theirs: theirs)), seconds: clock.lap())
+    }
+
+    static func count(_ found: Differences?) -> Int {
+        found.map { $0.onlyLeft.count + $0.onlyRight.count + $0.changed.count } ?? 0
+    }
+
+    /// The two copies, generated from a seed each time a side reads them and never held.
+    struct GeneratedCopies {
+        let records: Int
+        let differences: Int
+        /// Every `stride`-th record differs on the far side, up to `differences` of them.
+        let stride: Int
+
+        init(records: Int, differences: Int) {
+            (self.records, self.differences) = (records, differences)
+            stride = max(1, records / max(1, differences))
+        }
+
+        /// How many differences the far copy really has (fewer than asked when records are few).
+        var made: Int { min(differences, (records + stride - 1) / stride) }
+
+        /// Record i: key and digest from a counter-mode generator.
         func pair(_ i: Int, version: UInt64) -> DigestPair {
             var keys = SplitMix64(seed: UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
             var digests = SplitMix64(seed: UInt64(i) &* 0xD6E8_FEB8_6659_FD93 &+ version)
             return DigestPair(key: keys.bytes(16), digest: digests.bytes(32))
         }
-        let stride = max(1, records / max(1, differences))
+
         func near(_ body: (DigestPair) -> Void) {
             for i in 0..<records { body(pair(i, version: 1)) }
         }
+
+        /// The far copy changes every `stride`-th record one of three ways.
         func far(_ body: (DigestPair) -> Void) {
             var inserted = 0
             for i in 0..<records {
@@ -68,13 +182,24 @@ public enum ReconcileBenchmark {
                 }
             }
         }
+    }
 
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let opener = try NodeKey.generate(node: "bench-source")
-        let answerer = try NodeKey.generate(node: "bench-target")
+    /// The gap between the two sides: every message is sealed into a real bundle and opened
+    /// again, as the gateway does, so the figures include sealing.
+    struct SealedGap {
+        let directory: URL
+        let opener: NodeKey
+        let answerer: NodeKey
         var sequence: Int64 = 0
-        /// Seals one message line as the gateway does and returns the bundle's size.
-        func seal(_ message: ReconcileMessage, from sender: NodeKey, to recipient: NodeKey) throws -> (Int64, ReconcileMessage) {
+
+        init(directory: URL) throws {
+            self.directory = directory
+            opener = try NodeKey.generate(node: "bench-source")
+            answerer = try NodeKey.generate(node: "bench-target")
+        }
+
+        /// Seals one message line and returns the bundle's size and the message as received.
+        mutating func seal(_ message: ReconcileMessage, from sender: NodeKey, to recipient: NodeKey) throws -> (Int64, ReconcileMessage) {
             sequence += 1
             let writer = try BundleWriter(directory: directory, sender: sender, recipients: [recipient.publicKey],
                 parameters: BundleWriter.Parameters(lane: "a→b", sequence: sequence, kind: .reconcile))
@@ -86,71 +211,5 @@ public enum ReconcileBenchmark {
             guard let received else { throw FerryError(.internalFailure, "the bench bundle held no message") }
             return (sealed.size, received)
         }
-
-        // 1. The source reads its copy and opens with its summary.
-        var source = CopyDigest()
-        near { source.add($0) }
-        var open = ReconcileMessage(step: .open, run: "bench", flow: "bench", source: "near", target: "far", entity: "Bench")
-        open.summary = source.summary()
-        open.records = Int64(source.records)
-        let (openBytes, opened) = try seal(open, from: opener, to: answerer)
-        // 2. The target reads its copy, compares and answers with a sketch sized for it.
-        var target = CopyDigest()
-        far { target.add($0) }
-        guard let summary = opened.summary else { throw FerryError(.internalFailure, "the open message lost its summary") }
-        let comparison = summary.compare(with: target.summary(ranges: summary.ranges))
-        guard let width = Reconciler.width(for: comparison) else {
-            throw FerryError(.internalFailure, "about \(comparison.estimatedPairs) pairs differ: more than one sketch resolves")
-        }
-        var answer = opened.reply(.sketch)
-        answer.sketch = target.sketch.folded(to: width)
-        let (answerBytes, answered) = try seal(answer, from: answerer, to: opener)
-        // 3. The source peels the difference from its own sketch against the answer's; had
-        // it been too narrow, a `more` round would follow (the bench would count it).
-        // The source reads its copy again, as a real source does when the answer arrives.
-        source = CopyDigest()
-        near { source.add($0) }
-        var bundles = [openBytes, answerBytes]
-        var sketch = answered.sketch
-        var found: Differences?
-        while let theirs = sketch {
-            found = Reconciler.differences(ours: source.sketch, theirs: theirs)
-            if found != nil || theirs.width >= Reconciler.maxWidth { break }
-            var more = opened.reply(.more)
-            more.width = theirs.width * 4
-            let (moreBytes, _) = try seal(more, from: opener, to: answerer)
-            var wider = opened.reply(.sketch)
-            wider.sketch = target.sketch.folded(to: min(Reconciler.maxWidth, theirs.width * 4))
-            let (widerBytes, again) = try seal(wider, from: answerer, to: opener)
-            bundles += [moreBytes, widerBytes]
-            sketch = again.sketch
-        }
-        let made = min(differences, (records + stride - 1) / stride)
-        func count(_ found: Differences?) -> Int { found.map { $0.onlyLeft.count + $0.onlyRight.count + $0.changed.count } ?? 0 }
-        var figures = Figures(records: records, differences: made, found: count(found), seconds: clock.lap(), bundles: bundles,
-            sketchWidth: sketch?.width ?? 0, peakRSSMB: 0)
-
-        // 4. One-way, as a diode carries it: the source reads its copy into the sketch the
-        // opening ships, the far side reads its own into one of the same ranges and peels.
-        // The later opening's baseline is the far copy: the source held that at its last
-        // opening, and the differences are what it changed since.
-        for plan in [
-            Reconciler.oneWayPlan(leaves: source.leaves, previous: nil, ranges: summary.ranges, capacity: differences),
-            Reconciler.oneWayPlan(leaves: source.leaves, previous: target.leaves, ranges: summary.ranges, capacity: nil),
-        ] {
-            var shipping = CopyDigest(sketchWidth: plan.width, sketchOnly: plan.ranges)
-            near { shipping.add($0) }
-            var oneWay = ReconcileMessage(step: .open, run: "bench-one-way", flow: "bench", source: "near", target: "far", entity: "Bench")
-            (oneWay.oneWay, oneWay.summary, oneWay.shipped, oneWay.sketch) = (true, shipping.summary(), plan.ranges, shipping.sketch)
-            oneWay.records = Int64(shipping.records)
-            let (bytes, arrived) = try seal(oneWay, from: opener, to: answerer)
-            guard let theirs = arrived.sketch else { throw FerryError(.internalFailure, "the one-way opening lost its sketch") }
-            var here = CopyDigest(sketchWidth: theirs.width, sketchOnly: arrived.shipped)
-            far { here.add($0) }
-            figures.oneWay.append(OneWay(shippedRanges: plan.ranges?.count ?? summary.ranges, ranges: summary.ranges, sketchWidth: theirs.width,
-                bytes: bytes, found: count(Reconciler.differences(ours: here.sketch, theirs: theirs)), seconds: clock.lap()))
-        }
-        figures.peakRSSMB = SealBenchmark.peakRSS()
-        return figures
     }
 }
