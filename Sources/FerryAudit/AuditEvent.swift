@@ -31,6 +31,62 @@ public struct AuditEvent: Sendable {
         public static let consoleLoginFailed: Self = "console.login-failed"
         public static let consoleDenied: Self = "console.denied"
         public static let exported: Self = "audit.exported"
+        /// A bundle held back: the lane's transfer area refused it for now.
+        public static let held: Self = "held"
+        /// A transfer area refused a bundle; it is retried.
+        public static let shipRefused: Self = "ship-refused"
+        /// Held bundles of a lane shipped again.
+        public static let resumed: Self = "resumed"
+        /// Quarantined rows re-driven by an operator.
+        public static let operatorRequeue: Self = "operator.requeue"
+        /// An operator reset a flow's checkpoint.
+        public static let operatorResetCheckpoint: Self = "operator.reset-checkpoint"
+        /// Dead letters re-driven by an operator.
+        public static let redriven: Self = "re-driven"
+        /// Dead letters purged by an operator.
+        public static let purged: Self = "purged"
+        /// A receiver asked its sender for missing bundles.
+        public static let resendRequested: Self = "resend-requested"
+        /// A sender could not resend a bundle that was asked for.
+        public static let resendImpossible: Self = "resend-impossible"
+        /// A sender resent a bundle that was asked for.
+        public static let resent: Self = "resent"
+        /// A reconcile run opened.
+        public static let reconcileOpened: Self = "reconcile-opened"
+        /// A reconcile step failed; the reason says why.
+        public static let reconcileFailed: Self = "reconcile-failed"
+        /// The far side answered a reconcile step.
+        public static let reconcileAnswered: Self = "reconcile-answered"
+        /// A reconcile run asked for a wider sketch.
+        public static let reconcileMore: Self = "reconcile-more"
+        /// Repairs of a reconcile plan queued.
+        public static let reconcileRepair: Self = "reconcile-repair"
+        /// A reconcile repair deleted a record only the target held.
+        public static let reconcileDelete: Self = "reconcile-delete"
+        /// A copy of a bundle or step received before, not applied again.
+        public static let duplicate: Self = "duplicate"
+        /// A flow gained targets; what it sent before goes to them too.
+        public static let flowTargetsAdded: Self = "flow.targets-added"
+        /// A console user added.
+        public static let consoleUserAdded: Self = "console.user-added"
+        /// A console user's role or password changed.
+        public static let consoleUserChanged: Self = "console.user-changed"
+        /// A console user removed.
+        public static let consoleUserRemoved: Self = "console.user-removed"
+        /// Logins of a user or an address locked after failed guesses.
+        public static let consoleLoginLocked: Self = "console.login-locked"
+        /// A session ended because its user changed or was removed.
+        public static let consoleSessionEnded: Self = "console.session-ended"
+        /// Bundles pushed over HTTP that the upload endpoint refused (one entry per window).
+        public static let uploadRefused: Self = "upload-refused"
+
+        /// Every kind Ferry writes: what `ferry audit log --kind` and the console search offer.
+        public static let known: Set<Kind> = [
+            .configLoaded, .pulled, .mapped, .quarantined, .enqueued, .sealed, .shipped, .received, .rejected, .applied, .receipted,
+            .delivered, .conflict, .deadLettered, .keyGenerated, .keyRotated, .keyRetired, .reconciled, .consoleLogin,
+            .consoleLoginFailed, .consoleDenied, .exported,
+            .held, .shipRefused, .resumed, .operatorRequeue, .operatorResetCheckpoint, .redriven, .purged, .resendRequested, .resendImpossible, .resent, .reconcileOpened, .reconcileFailed, .reconcileAnswered, .reconcileMore, .reconcileRepair, .reconcileDelete, .duplicate, .flowTargetsAdded, .consoleUserAdded, .consoleUserChanged, .consoleUserRemoved, .consoleLoginLocked, .consoleSessionEnded, .uploadRefused,
+        ]
     }
 
     public var kind: Kind

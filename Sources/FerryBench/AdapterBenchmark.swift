@@ -3,6 +3,7 @@ import FerryCore
 import FerryAdapters
 import FerrySeal
 import FerryNode
+import FerryOps
 
 /// `ferry bench adapters`: read and apply records/s of the database adapters on generated
 /// rows, beside the database's own bulk load of the same rows (`sqlite3 .import`,

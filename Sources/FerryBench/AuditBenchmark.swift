@@ -4,6 +4,7 @@ import FerryAudit
 import FerrySeal
 public import Logging
 import FerryNode
+import FerryOps
 
 /// `ferry bench audit`: what the audit log costs end to end. The three-network demo runs
 /// with the log on, and with a log that only counts its events; records/s are the records

@@ -3,6 +3,7 @@ import FerryCore
 import FerryMapping
 import FerrySeal
 import FerryNode
+import FerryOps
 
 /// `ferry bench mapping`: canonical official-travel records mapped into the approval
 /// system's dialect, one core, NDJSON file to NDJSON file, beside jq 1.6 running the

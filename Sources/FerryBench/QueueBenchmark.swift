@@ -6,6 +6,7 @@ import FerryAudit
 import FerryAdapters
 import GRDB
 import FerryNode
+import FerryOps
 
 /// `ferry bench queue`: records/s through the queue's own stages on generated records, and
 /// how long a node takes to come back with a deep queue.

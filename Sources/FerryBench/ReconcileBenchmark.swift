@@ -3,6 +3,7 @@ import FerryReconcile
 import FerrySeal
 import FerryCore
 import FerryNode
+import FerryOps
 
 /// `ferry bench reconcile`: two copies of `records` generated records, `differences` of
 /// them deleted, inserted or changed on the far side, reconciled by the two-way protocol,

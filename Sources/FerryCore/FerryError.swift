@@ -28,6 +28,17 @@ public struct FerryError: Error, Sendable, CustomStringConvertible, Equatable {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
         public init(stringLiteral value: String) { self.rawValue = value }
+
+        /// The class of failure, which decides what a caller does: a `bundle` error
+        /// rejects that bundle, a `transport` error leaves it to be shipped again, an
+        /// `adapter` error is retried or dead-lettered by its kind. Named by the code's
+        /// first segment (`transport.full` → `.transport`), the one place that reads it.
+        public var family: Family { Family(rawValue: String(rawValue.prefix { $0 != "." })) ?? .other }
+    }
+
+    /// Classes of error codes; see `Code.family`.
+    public enum Family: String, Sendable {
+        case config, io, `internal`, bundle, transport, adapter, audit, json, mapping, key, crypto, store, reconcile, other
     }
 
     /// Where an error happened: a place in a text file, or an offset in a bundle.

@@ -50,7 +50,7 @@ extension Node {
                 // outbox sealed into refused bundles.
                 held.insert(bundle.lane)
                 result.refused.append(try shipRefused(bundle, error: error, now: now))
-            } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+            } catch let error as FerryError where error.code.family == .transport {
                 held.insert(bundle.lane)
                 result.held.append("\(bundle.lane): \(error.message)")
                 try transaction { db in
@@ -58,7 +58,7 @@ extension Node {
                     let hold = try LaneHolds.refused(db, lane: bundle.lane, reason: error.message, now: Timestamp.format(now), next: Timestamp.format(next))
                     // Audited when the hold starts; later refusals only move the next try.
                     if hold.attempts == 1 {
-                        try audit.append(db, AuditEvent("held", lane: bundle.lane, bundle: bundle.id, details: [
+                        try audit.append(db, AuditEvent(.held, lane: bundle.lane, bundle: bundle.id, details: [
                             "code": .string(error.code.rawValue), "reason": .string(error.message),
                         ]))
                     }
@@ -116,14 +116,14 @@ extension Node {
                 try BundleLedger.dead(db, id: bundle.id, error: error.message)
                 try DeadLetters.add(db, stage: "ship", flow: nil, bundle: bundle.id, inboxID: nil, subject: subject, reason: error.message,
                     position: "\(bundle.lane)#\(bundle.sequence)", attempts: attempts)
-                try audit.append(db, AuditEvent("dead-lettered", lane: bundle.lane, bundle: bundle.id, details: [
+                try audit.append(db, AuditEvent(.deadLettered, lane: bundle.lane, bundle: bundle.id, details: [
                     "stage": "ship", "code": .string(error.code.rawValue), "reason": .string(error.message), "attempts": .int(Int64(attempts)),
                 ]))
                 return "\(subject): \(error.message); dead-lettered after \(attempts) attempts"
             }
             let next = Timestamp.format(Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: attempts)).rounded(.up)))
             try BundleLedger.shipFailed(db, id: bundle.id, attempts: attempts, next: next, error: error.message)
-            try audit.append(db, AuditEvent("ship-refused", lane: bundle.lane, bundle: bundle.id, details: [
+            try audit.append(db, AuditEvent(.shipRefused, lane: bundle.lane, bundle: bundle.id, details: [
                 "code": .string(error.code.rawValue), "reason": .string(error.message), "attempt": .int(Int64(attempts)), "next_attempt": .string(next),
             ]))
             return "\(subject): \(error.message); attempt \(attempts) of \(topology.retry.attempts), next \(next)"
@@ -135,7 +135,7 @@ extension Node {
         guard try store.read({ db in try LaneHolds.hold(db, lane: lane) }) != nil else { return }
         try transaction { db in
             if let hold = try LaneHolds.released(db, lane: lane) {
-                try audit.append(db, AuditEvent("resumed", lane: lane, details: [
+                try audit.append(db, AuditEvent(.resumed, lane: lane, details: [
                     "held_since": .string(hold.since), "attempts": .int(Int64(hold.attempts)),
                 ]))
             }

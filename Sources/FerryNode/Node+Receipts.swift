@@ -25,7 +25,7 @@ extension Node {
             try seal(id: id, lane: back.name, sequence: sequence, kind: .receipt, lines: lines)
             guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { continue }
             // A receipt that cannot be dropped now stays sealed; the next pack ships it.
-            do { sent.append(try ship(bundle)) } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+            do { sent.append(try ship(bundle)) } catch let error as FerryError where error.code.family == .transport {
                 logger.warning("receipt held", metadata: ["lane": .string(back.name), "reason": .string(error.message)])
             }
             try transaction { db in

@@ -31,15 +31,15 @@ extension Node {
                         report.bundlesAccepted += 1
                         report.recordsStaged += header.records
                     }
-                } catch let error as FerryError where error.code == "bundle.duplicate" && !lane.hasReturn {
+                } catch let error as FerryError where error.code == .bundleDuplicate && !lane.hasReturn {
                     // A one-way lane's carousel drops every bundle several times: copies are
                     // expected, archived and audited, never applied again.
                     try transaction { db in
-                        try audit.append(db, AuditEvent("duplicate", lane: lane.name, details: ["file": .string(file.lastPathComponent)]))
+                        try audit.append(db, AuditEvent(.duplicate, lane: lane.name, details: ["file": .string(file.lastPathComponent)]))
                     }
                     try drop.archive(file)
                     report.duplicates += 1
-                } catch let error as FerryError where error.code.rawValue.hasPrefix("bundle.") {
+                } catch let error as FerryError where error.code.family == .bundle {
                     try reject(file, lane: lane, error: error, drop: drop)
                     NodeMetrics.rejected(error.code.rawValue)
                     report.bundlesRejected += 1
@@ -71,7 +71,7 @@ extension Node {
         let header = info.header
         let name = file.lastPathComponent
         guard header.lane == lane.name else {
-            throw FerryError("bundle.wrong-lane", "bundle is for lane \(header.lane) but arrived on \(lane.name)",
+            throw FerryError(.bundleWrongLane, "bundle is for lane \(header.lane) but arrived on \(lane.name)",
                 at: .bundle(id: name, offset: 14), hint: "a bundle was copied into the wrong transfer directory")
         }
         var reader = BundleReader(keys: keys, trust: trust)
@@ -79,10 +79,10 @@ extension Node {
         return try transaction { db in
             switch try BundleLedger.seen(db, id: header.id, lane: lane.name, sequence: header.sequence) {
             case .duplicateID:
-                throw FerryError("bundle.duplicate", "bundle \(header.id) was already received", at: .bundle(id: name, offset: 14),
+                throw FerryError(.bundleDuplicate, "bundle \(header.id) was already received", at: .bundle(id: name, offset: 14),
                     hint: "a copy was dropped twice; nothing was applied again")
             case .replayedSequence:
-                throw FerryError("bundle.replay", "sequence \(header.sequence) on \(lane.name) was already received",
+                throw FerryError(.bundleReplay, "sequence \(header.sequence) on \(lane.name) was already received",
                     at: .bundle(id: name, offset: 14), hint: "an old bundle was replayed; nothing was applied")
             case .new: break
             }
@@ -111,7 +111,7 @@ extension Node {
                     }
                 case .resend:
                     guard case .object(let o) = try CanonicalJSON.decode(line), case .int(let sequence)? = o["sequence"] else {
-                        throw FerryError("bundle.record", "a resend line is malformed", hint: "sender and receiver run incompatible Ferry versions")
+                        throw FerryError(.bundleRecord, "a resend line is malformed", hint: "sender and receiver run incompatible Ferry versions")
                     }
                     requested.append(sequence)
                 case .reconcile:
@@ -151,11 +151,11 @@ extension Node {
         let reason = "the file name is not a content hash (64 lowercase hex digits and .bundle); Ferry never writes such a name"
         try transaction { db in
             try audit.append(db, AuditEvent(.rejected, lane: lane.name, details: [
-                "code": .string("bundle.bad-name"), "reason": .string(reason), "file": .string(shown),
+                "code": .string(FerryError.Code.bundleBadName.rawValue), "reason": .string(reason), "file": .string(shown),
             ]))
         }
-        try drop.quarantine(file, reason: "error[bundle.bad-name]: \(reason)\n  file: \(shown)")
-        NodeMetrics.rejected("bundle.bad-name")
+        try drop.quarantine(file, reason: "error[\(FerryError.Code.bundleBadName.rawValue)]: \(reason)\n  file: \(shown)")
+        NodeMetrics.rejected(FerryError.Code.bundleBadName.rawValue)
         logger.warning("file with a foreign name set aside", metadata: ["file": .string(shown), "lane": .string(lane.name)])
     }
 }

@@ -57,7 +57,7 @@ extension Node {
                 for entry in refused {
                     try Quarantine.refuseAgain(db, id: entry.id, issues: entry.issues.map(\.description).joined(separator: "; "), rules: entry.issues.map(\.rule))
                 }
-                try self.audit.append(db, AuditEvent("operator.requeue", actor: actor, flow: flowName, details: [
+                try self.audit.append(db, AuditEvent(.operatorRequeue, actor: actor, flow: flowName, details: [
                     "rule": rule.map(Value.string) ?? .null, "requeued": .int(Int64(passed.count)),
                     "still_refused": .int(Int64(refused.count)), "superseded": .int(Int64(superseded.count)), "mapping": .string(route.mapping.name),
                 ]))

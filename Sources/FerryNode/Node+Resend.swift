@@ -23,12 +23,12 @@ extension Node {
             try seal(id: id, lane: back.name, sequence: sequence, kind: .resend, lines: lines)
             try transaction { db in
                 try BundleLedger.resendRequested(db, lane: inbound.lane, at: Timestamp.format(now))
-                try audit.append(db, AuditEvent("resend-requested", lane: inbound.lane, bundle: id, details: [
+                try audit.append(db, AuditEvent(.resendRequested, lane: inbound.lane, bundle: id, details: [
                     "missing": .list(inbound.missing.map(Value.int)),
                 ]))
             }
             if let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) {
-                do { _ = try ship(bundle) } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+                do { _ = try ship(bundle) } catch let error as FerryError where error.code.family == .transport {
                     logger.warning("resend request held", metadata: ["lane": .string(back.name), "reason": .string(error.message)])
                 }
             }
@@ -47,7 +47,7 @@ extension Node {
                 let file = bundle.file, FileManager.default.fileExists(atPath: file)
             else {
                 try transaction { db in
-                    try audit.append(db, AuditEvent("resend-impossible", lane: forward, details: [
+                    try audit.append(db, AuditEvent(.resendImpossible, lane: forward, details: [
                         "sequence": .int(sequence), "reason": "the sealed bundle is no longer kept here",
                     ]))
                 }
@@ -56,7 +56,7 @@ extension Node {
             let (target, _) = try route(forward)
             try DirectoryDrop(directory: target.directory).ship(URL(fileURLWithPath: file))
             try transaction { db in
-                try audit.append(db, AuditEvent("resent", lane: forward, bundle: bundle.id, details: ["sequence": .int(sequence)]))
+                try audit.append(db, AuditEvent(.resent, lane: forward, bundle: bundle.id, details: ["sequence": .int(sequence)]))
             }
             count += 1
         }

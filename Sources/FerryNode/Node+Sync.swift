@@ -26,7 +26,7 @@ extension Node {
             guard !added.isEmpty else { return }
             try SentDigests.clear(db, flow: name)
             try Cursors.clear(db, flow: name)
-            try audit.append(db, AuditEvent("flow.targets-added", flow: name, details: ["added": .list(added.map(Value.string))]))
+            try audit.append(db, AuditEvent(.flowTargetsAdded, flow: name, details: ["added": .list(added.map(Value.string))]))
             logger.notice("targets added to the flow: it reads and sends every record again", metadata: [
                 "flow": .string(name), "added": .string(added.joined(separator: ", ")),
             ])

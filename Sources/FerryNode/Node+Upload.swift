@@ -87,7 +87,3 @@ extension Node {
     }
 }
 
-extension AuditEvent.Kind {
-    /// Bundles pushed over HTTP that the upload endpoint refused (one entry per window).
-    static let uploadRefused: Self = "upload-refused"
-}

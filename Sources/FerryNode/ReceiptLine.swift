@@ -1,4 +1,5 @@
 import FerryCore
+import FerrySeal
 
 /// One record's outcome inside a receipt bundle.
 struct ReceiptLine {
@@ -31,7 +32,7 @@ struct ReceiptLine {
         guard case .object(let o) = try CanonicalJSON.decode(line), case .string(let bundle)? = o["bundle"],
             case .string(let key)? = o["key"], case .string(let version)? = o["version"], case .string(let outcome)? = o["outcome"]
         else {
-            throw FerryError("bundle.record", "a receipt line is malformed", hint: "sender and receiver run incompatible Ferry versions")
+            throw FerryError(.bundleRecord, "a receipt line is malformed", hint: "sender and receiver run incompatible Ferry versions")
         }
         self.init(bundle: bundle, entity: o["entity"]?.text, key: key, version: version, outcome: outcome, detail: o["detail"]?.text)
     }

@@ -1,4 +1,5 @@
 public import FerryCore
+import FerrySeal
 
 /// How a canonical record travels inside a bundle: one canonical-JSON line carrying the
 /// flow it belongs to, so the receiving node knows which of its systems to apply it to.
@@ -36,7 +37,7 @@ package struct RecordEnvelope {
             case .string(let op)? = o["op"], let operation = Record.Operation(rawValue: op),
             case .object(let fields)? = o["fields"]
         else {
-            throw FerryError("bundle.record", "a record line is not a Ferry record envelope",
+            throw FerryError(.bundleRecord, "a record line is not a Ferry record envelope",
                 hint: "sender and receiver run incompatible Ferry versions")
         }
         self.flow = flow

@@ -56,7 +56,7 @@ public enum BundleTools {
     static func leftInPlace<T>(_ file: URL, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch var error as FerryError where error.code.rawValue.hasPrefix("bundle.") {
+        } catch var error as FerryError where error.code.family == .bundle {
             let note = "\(BundleReader.displayName(file)) was left where it is; 'ferry receive' would move it to quarantine/ with the reason and audit it"
             error.hint = error.hint.map { "\($0); \(note)" } ?? note
             throw error

@@ -26,7 +26,7 @@ public enum ConsoleUsers {
             let existed = try Int.fetchOne(db, sql: "SELECT 1 FROM console_users WHERE name = ?", arguments: [user]) != nil
             try db.execute(sql: "INSERT OR REPLACE INTO console_users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [user, role.rawValue, hash, Timestamp.format(Date())])
-            try node.audit.append(db, AuditEvent(existed ? "console.user-changed" : "console.user-added", actor: "operator", details: [
+            try node.audit.append(db, AuditEvent(existed ? .consoleUserChanged : .consoleUserAdded, actor: "operator", details: [
                 "user": .string(user), "role": .string(role.rawValue),
             ]))
         }
@@ -42,7 +42,7 @@ public enum ConsoleUsers {
                 throw FerryError(.config, "no console user \(WebConsole.isUserName(user) ? user : "with that name") on \(name)",
                     hint: "list who may log in with 'ferry audit log --kind console.user-added'")
             }
-            try node.audit.append(db, AuditEvent("console.user-removed", actor: "operator", details: ["user": .string(user)]))
+            try node.audit.append(db, AuditEvent(.consoleUserRemoved, actor: "operator", details: ["user": .string(user)]))
         }
     }
 

@@ -34,7 +34,7 @@ extension Deployment {
                 for result in compiled.runTests() {
                     report.testsRun += 1
                     if !result.passed {
-                        report.failures.append(FerryError("mapping.test", "test '\(result.test)' fails: \(result.detail)",
+                        report.failures.append(FerryError(.mappingTest, "test '\(result.test)' fails: \(result.detail)",
                             at: .file(result.location), hint: "fix the mapping or the test's expectation"))
                     }
                 }

@@ -1,3 +1,4 @@
+public import FerryCore
 public import FerryMapping
 public import FerryNode
 
@@ -13,4 +14,9 @@ extension Deployment {
         }
         return results
     }
+}
+
+extension FerryError.Code {
+    /// A mapping file's inline test (`tests:`) that did not hold.
+    public static let mappingTest: Self = "mapping.test"
 }

@@ -28,6 +28,10 @@ public struct NodeConsole: ConsoleBackend {
     }
 
     public func audit(kind: String, actor: String, details: [String: Value]) throws {
+        // The console names kinds as text (it does not link the audit module); only known ones are written.
+        guard AuditEvent.Kind.known.contains(AuditEvent.Kind(rawValue: kind)) else {
+            throw FerryError(.internalFailure, "the console asked to audit an unknown kind of event", hint: "this is a bug in Ferry; please report it")
+        }
         try node.transaction { db in try node.audit.append(db, AuditEvent(AuditEvent.Kind(rawValue: kind), actor: actor, details: details)) }
     }
 

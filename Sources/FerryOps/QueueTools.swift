@@ -44,7 +44,7 @@ public enum QueueTools {
             // A reset is how an operator asks for records to be sent again: what the flow
             // sent before must not hold them back as unchanged.
             try SentDigests.clear(db, flow: flow)
-            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(db, preferred: .sha256)).append(db, AuditEvent("operator.reset-checkpoint", actor: actor, flow: flow, details: [
+            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(db, preferred: .sha256)).append(db, AuditEvent(.operatorResetCheckpoint, actor: actor, flow: flow, details: [
                 "previous": previous.map(Value.string) ?? .null, "new": value.map(Value.string) ?? .null,
             ]))
             return previous

@@ -57,7 +57,7 @@ public struct BundleHeader: Sendable, Equatable {
     /// - Throws: `bundle.malformed` at `offset` of `bundle`.
     init(decoding bytes: [UInt8], bundle: String, offset: Int) throws {
         func bad(_ message: String) -> FerryError {
-            FerryError("bundle.malformed", "header: \(message)", at: .bundle(id: bundle, offset: offset),
+            FerryError(.bundleMalformed, "header: \(message)", at: .bundle(id: bundle, offset: offset),
                 hint: "the file is not a Ferry bundle or was damaged; ask the sender to resend")
         }
         guard case .object(let o)? = try? CanonicalJSON.decode(bytes) else { throw bad("not a JSON object") }

@@ -14,6 +14,18 @@ extension FerryError.Code {
     public static let bundleChunk: Self = "bundle.chunk-auth"
     public static let bundleTooLarge: Self = "bundle.too-large"
     public static let bundleCorrupt: Self = "bundle.corrupt"
+    /// A line inside a bundle (record, receipt, resend, reconcile) that does not parse.
+    public static let bundleRecord: Self = "bundle.record"
+    /// A bundle in another lane's transfer directory than its header names.
+    public static let bundleWrongLane: Self = "bundle.wrong-lane"
+    /// A bundle id received before: a copy, never applied again.
+    public static let bundleDuplicate: Self = "bundle.duplicate"
+    /// A lane sequence received before under another id: a replay.
+    public static let bundleReplay: Self = "bundle.replay"
+    /// A key of one suite asked to seal a channel of another.
+    public static let bundleSuiteMismatch: Self = "bundle.suite-mismatch"
+    /// A `*.bundle` file in a transfer area whose name is not a content hash.
+    public static let bundleBadName: Self = "bundle.bad-name"
 }
 
 /// What can be learned from a bundle without any key.

@@ -50,7 +50,7 @@ public final class BundleWriter {
     public init(directory: URL, sender: NodeKey, recipients: [PublicKey], parameters: Parameters) throws {
         guard !recipients.isEmpty else { throw FerryError(.crypto, "a bundle needs at least one recipient") }
         for key in recipients where key.suite != sender.suite {
-            throw FerryError("bundle.suite-mismatch", "key \(key.keyID) of \(key.node) is \(key.suite), the sender seals with \(sender.suite)",
+            throw FerryError(.bundleSuiteMismatch, "key \(key.keyID) of \(key.node) is \(key.suite), the sender seals with \(sender.suite)",
                 hint: "give every node on this channel a key of the channel's suite")
         }
         self.directory = directory

@@ -8,6 +8,7 @@ import FerryAdapters
 import GRDB
 public import Logging
 import FerryNode
+import FerryOps
 
 /// `ferry demo`: the foreign-affairs three-network sync on embedded defaults, built in a
 /// fresh directory from the ordinary files under `Ops/scenarios/foreign-affairs/` and
@@ -104,10 +105,10 @@ public struct Demo {
         let received = try receiver.receive()
         let receipts = try sender.receive()
         guard sync.held.isEmpty else {
-            throw FerryError("demo.held", "bundles of \(flow) were held: \(sync.held.joined(separator: "; "))")
+            throw FerryError(.demoHeld, "bundles of \(flow) were held: \(sync.held.joined(separator: "; "))")
         }
         guard received.bundlesRejected == 0, receipts.bundlesRejected == 0 else {
-            throw FerryError("demo.rejected", "bundles were rejected on \(flow): \((received.rejections + receipts.rejections).joined(separator: "; "))")
+            throw FerryError(.demoRejected, "bundles were rejected on \(flow): \((received.rejections + receipts.rejections).joined(separator: "; "))")
         }
         return Hop(
             flow: flow, route: "\(sender.zone) → \(receiver.zone)", pulled: sync.pulled, quarantined: sync.quarantined,
@@ -198,4 +199,10 @@ public struct Demo {
                 """, arguments: [stamp])
         }
     }
+}
+
+extension FerryError.Code {
+    /// The demo's run held bundles, or the far side rejected some: the demo failed.
+    static let demoHeld: Self = "demo.held"
+    static let demoRejected: Self = "demo.rejected"
 }

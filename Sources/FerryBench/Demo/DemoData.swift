@@ -2,6 +2,7 @@ import Foundation
 import FerryCore
 import FerryMapping
 import FerryNode
+import FerryOps
 import FerrySeal
 
 /// Deterministic generator of realistic official-travel applications: valid GB 11643

@@ -3,6 +3,7 @@ import FerryCore
 import FerryMapping
 import FerryAdapters
 import FerryNode
+import FerryOps
 import FerrySeal
 
 /// Compares a flow's sink with its source in canonical form: every record the source

@@ -119,7 +119,7 @@ extension Node {
                 if let shipped = message.shipped { details["shipped_ranges"] = .int(Int64(shipped.count)) }
                 if let since { details["since_run"] = .string(since) }
                 if let changedPairs { details["changed_pairs"] = .int(Int64(changedPairs)) }
-                try audit.append(db, AuditEvent("reconcile-opened", actor: actor, flow: name, lane: lane.name, details: details))
+                try audit.append(db, AuditEvent(.reconcileOpened, actor: actor, flow: name, lane: lane.name, details: details))
             }
             let (bytes, shipped) = try send(message, on: lane.name)
             opened.append(OpenedReconcile(run: message.run, target: target.name, lane: lane.name, mode: mode, records: counts.records,
@@ -176,7 +176,7 @@ extension Node {
         do {
             _ = try ship(bundle)
             return (size, true)
-        } catch let error as FerryError where error.code.rawValue.hasPrefix("transport") {
+        } catch let error as FerryError where error.code.family == .transport {
             logger.warning("reconcile bundle held", metadata: ["lane": .string(lane), "reason": .string(error.message)])
             return (size, false)
         }
@@ -203,7 +203,7 @@ extension Node {
                 // opener sees no answer and opens the run again once it is fixed.
                 let failure = error as? FerryError ?? FerryError(.reconcile, "\(error)")
                 try transaction { db in
-                    try audit.append(db, AuditEvent("reconcile-failed", bundle: item.bundle, details: [
+                    try audit.append(db, AuditEvent(.reconcileFailed, bundle: item.bundle, details: [
                         "code": .string(failure.code.rawValue), "reason": .string(failure.message),
                     ]))
                 }
@@ -291,7 +291,7 @@ extension Node {
         reply.records = Int64(copy.records)
         try transaction { db in
             try ReconcileRuns.open(db, message: message, role: "answerer", state: "answered", actor: "node:\(name)")
-            try audit.append(db, AuditEvent("reconcile-answered", flow: message.flow, lane: lane, details: [
+            try audit.append(db, AuditEvent(.reconcileAnswered, flow: message.flow, lane: lane, details: [
                 "run": .string(message.run), "step": .string(reply.step.rawValue), "records": .int(Int64(copy.records)),
                 "differing_ranges": .int(Int64(comparison.differingRanges)), "sketch_width": .int(Int64(reply.sketch?.width ?? 0)),
             ]))
@@ -313,7 +313,7 @@ extension Node {
             topology.system(named: run.target)?.zone == senderZone
         else {
             try transaction { db in
-                try audit.append(db, AuditEvent("duplicate", flow: message.flow, details: ["run": .string(message.run), "step": .string(message.step.rawValue)]))
+                try audit.append(db, AuditEvent(.duplicate, flow: message.flow, details: ["run": .string(message.run), "step": .string(message.step.rawValue)]))
             }
             return "\(message.flow): an answer to reconcile \(message.run), which is not waiting for one, was set aside"
         }
@@ -348,7 +348,7 @@ extension Node {
                 more.width = min(Reconciler.maxWidth, theirs.width * 4)
                 try transaction { db in
                     try ReconcileRuns.update(db, message.run, role: "opener", state: "waiting", nextRound: true)
-                    try audit.append(db, AuditEvent("reconcile-more", flow: message.flow, lane: lane, details: [
+                    try audit.append(db, AuditEvent(.reconcileMore, flow: message.flow, lane: lane, details: [
                         "run": .string(message.run), "width": .int(Int64(theirs.width)), "asked": .int(Int64(more.width)),
                     ]))
                 }
@@ -459,7 +459,7 @@ extension Node {
                     "run": .string(run), "key_digest_prefix": .string(step.digest), "target": .string(target.name), "detail": .string(step.reason),
                 ]))
             }
-            try audit.append(db, AuditEvent("reconcile-repair", actor: actor, flow: name, lane: lane.name, details: [
+            try audit.append(db, AuditEvent(.reconcileRepair, actor: actor, flow: name, lane: lane.name, details: [
                 "run": .string(run), "enqueued": .int(Int64(result.enqueued)), "kept": .int(Int64(result.kept)),
                 "cases": .int(Int64(result.cases)), "reported": .int(Int64(result.reported)),
             ], leaves: entries.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line, tag: "repair") }))
@@ -498,7 +498,7 @@ extension Node {
                 try Inbox.stage(db, bundle: bundle, flow: flow.name, entity: record.entity, key: record.keyString, version: record.version,
                     line: RecordEnvelope(flow: flow.name, record: deletion, repair: true).line)
             }
-            try audit.append(db, AuditEvent("reconcile-delete", actor: "node:\(name)", flow: flow.name, lane: "\(senderZone)→\(zone)", bundle: bundle, details: [
+            try audit.append(db, AuditEvent(.reconcileDelete, actor: "node:\(name)", flow: flow.name, lane: "\(senderZone)→\(zone)", bundle: bundle, details: [
                 "run": .string(message.run), "asked": .int(Int64(wanted.count)), "staged": .int(Int64(records.count)),
             ]))
         }

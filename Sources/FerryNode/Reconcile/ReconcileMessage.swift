@@ -1,5 +1,6 @@
 import Foundation
 public import FerryCore
+import FerrySeal
 public import FerryReconcile
 
 /// One step of a reconcile across a gap, as one line of a `reconcile` bundle. Only digests
@@ -84,7 +85,7 @@ package struct ReconcileMessage: Sendable, Equatable {
 
     package init(line: [UInt8]) throws {
         func malformed(_ what: String) -> FerryError {
-            FerryError("bundle.record", "a reconcile line is malformed: \(what)", hint: "both sides must run the same Ferry version")
+            FerryError(.bundleRecord, "a reconcile line is malformed: \(what)", hint: "both sides must run the same Ferry version")
         }
         guard case .object(let o) = try CanonicalJSON.decode(line) else { throw malformed("not an object") }
         func text(_ name: String) throws -> String {
