@@ -77,6 +77,51 @@ struct MappingLoader {
                 "write", "fraction",
             ], in: what)
         let transforms = try (node["transform"]?.items("transform") ?? []).map(Transform.parse)
+        let source = try valueSource(spec, node)
+        let condition = try node["when"].map(rowCondition)
+        var elementType = spec.type
+        if case .list(let inner) = spec.type { elementType = inner }
+        let isList = elementType != spec.type
+        var eachTranslate: FieldRule.Translation?
+        var eachFormat: DatePattern?
+        if let each = node["each"] {
+            guard isList else { throw each.error("'each' applies to list fields; \(spec.name) is not a list") }
+            try each.rejectUnknownKeys(["translate", "format"], in: "\(what).each")
+            eachTranslate = try translation(each["translate"], for: elementType)
+            eachFormat = try each["format"].map(pattern)
+        }
+        let join = try node["join"]?.string("join")
+        if join != nil && !isList { throw try node.require("join", in: what).error("'join' applies to list fields; \(spec.name) is not a list") }
+        let format = try dateFormat(spec, node, elementType: elementType)
+        let defaultValue = try node["default"]?.string("default")
+        if let defaultNode = node["default"], let defaultValue, let min = spec.minCount, isList {
+            let count = defaultValue.split(separator: join ?? ",").count
+            guard count >= min else {
+                throw defaultNode.error("this default gives \(spec.name) \(count) item(s), but the entity asks for at least \(min) (min: \(min))")
+            }
+        }
+        var truncatesFraction = false
+        if let fractionNode = node["fraction"] {
+            guard try fractionNode.string("fraction") == "truncate" else { throw fractionNode.error("fraction takes one value: truncate") }
+            guard elementType == .timestamp, format != nil else { throw fractionNode.error("fraction applies to timestamp fields with a format") }
+            truncatesFraction = true
+        }
+        let readZone = elementType == .timestamp && format == nil ? try unformattedZone() : nil
+        var rule = FieldRule(
+            field: spec.name, spec: spec, column: source.column, path: source.path, concat: source.concat, separator: source.separator,
+            when: condition, transforms: transforms,
+            translate: isList ? nil : try translation(node["translate"], for: elementType),
+            eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
+            format: isList ? nil : format, join: join ?? (isList ? "," : nil),
+            defaultValue: defaultValue, writes: try node["write"]?.bool("write") ?? true, truncatesFraction: truncatesFraction,
+            location: location)
+        rule.readZone = readZone
+        return rule
+    }
+
+    /// Where a field's value comes from: one `column`, several `columns` joined by
+    /// `separator`, or a `path` into a nested value; at most one of the three.
+    func valueSource(_ spec: FieldSpec, _ node: ConfigNode) throws -> (column: String?, concat: [String], path: ValuePath?, separator: String) {
         let column = try node["column"]?.string("column")
         let concat = try node["columns"]?.strings("columns") ?? []
         var path: ValuePath?
@@ -101,29 +146,23 @@ struct MappingLoader {
         if let separatorNode = node["separator"], concat.isEmpty {
             throw separatorNode.error("separator goes with columns: [a, b]")
         }
-        var condition: FieldRule.Condition?
-        if let whenNode = node["when"] {
-            let text = try whenNode.string("when")
-            let op = text.contains(" != ") ? " != " : " == "
-            let sides = text.components(separatedBy: op).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard sides.count == 2, !sides[0].isEmpty, sides[1].count >= 2, sides[1].hasPrefix("'"), sides[1].hasSuffix("'") else {
-                throw whenNode.error("when '\(text)' must read COLUMN == 'value' or COLUMN != 'value'")
-            }
-            condition = .init(column: sides[0], equals: op == " == ", literal: String(sides[1].dropFirst().dropLast()), text: text)
+        return (column, concat, path, separator)
+    }
+
+    /// `when: COLUMN == 'value'` (or `!=`): the rule applies only to rows that match.
+    func rowCondition(_ whenNode: ConfigNode) throws -> FieldRule.Condition {
+        let text = try whenNode.string("when")
+        let op = text.contains(" != ") ? " != " : " == "
+        let sides = text.components(separatedBy: op).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard sides.count == 2, !sides[0].isEmpty, sides[1].count >= 2, sides[1].hasPrefix("'"), sides[1].hasSuffix("'") else {
+            throw whenNode.error("when '\(text)' must read COLUMN == 'value' or COLUMN != 'value'")
         }
-        var elementType = spec.type
-        if case .list(let inner) = spec.type { elementType = inner }
-        let isList = elementType != spec.type
-        var eachTranslate: FieldRule.Translation?
-        var eachFormat: DatePattern?
-        if let each = node["each"] {
-            guard isList else { throw each.error("'each' applies to list fields; \(spec.name) is not a list") }
-            try each.rejectUnknownKeys(["translate", "format"], in: "\(what).each")
-            eachTranslate = try translation(each["translate"], for: elementType)
-            eachFormat = try each["format"].map(pattern)
-        }
-        let join = try node["join"]?.string("join")
-        if join != nil && !isList { throw try node.require("join", in: what).error("'join' applies to list fields; \(spec.name) is not a list") }
+        return .init(column: sides[0], equals: op == " == ", literal: String(sides[1].dropFirst().dropLast()), text: text)
+    }
+
+    /// A date or timestamp field's `format:` (or `parse:`), with the UTC offset of its
+    /// `zone:` or the mapping's `timezone:` for timestamps; nil when the field has none.
+    func dateFormat(_ spec: FieldSpec, _ node: ConfigNode, elementType: FieldType) throws -> DatePattern? {
         // `format` reads and writes; `parse` is its synonym for files that only read.
         if let parseNode = node["parse"], node["format"] != nil { throw parseNode.error("give format or parse, not both") }
         let formatNode = node["format"] ?? node["parse"]
@@ -144,35 +183,18 @@ struct MappingLoader {
                 throw formatNode.error("'format' applies to date and timestamp fields; \(spec.name) is \(elementType)")
             }
         }
-        let defaultValue = try node["default"]?.string("default")
-        if let defaultNode = node["default"], let defaultValue, let min = spec.minCount, isList {
-            let count = defaultValue.split(separator: join ?? ",").count
-            guard count >= min else {
-                throw defaultNode.error("this default gives \(spec.name) \(count) item(s), but the entity asks for at least \(min) (min: \(min))")
-            }
-        }
-        var truncatesFraction = false
-        if let fractionNode = node["fraction"] {
-            guard try fractionNode.string("fraction") == "truncate" else { throw fractionNode.error("fraction takes one value: truncate") }
-            guard elementType == .timestamp, format != nil else { throw fractionNode.error("fraction applies to timestamp fields with a format") }
-            truncatesFraction = true
-        }
-        // Without a format, text with no offset is read in the mapping's declared zone; with no
-        // zone declared it is refused, since nothing says which wall clock it shows.
-        let readZone = elementType == .timestamp && format == nil ? try root["timezone"].map { zone in
+        return format
+    }
+
+    /// The UTC offset a timestamp without a format is read in when its text has none.
+    func unformattedZone() throws -> Int? {
+        // Text with no offset is read in the mapping's declared zone; with no zone declared it
+        // is refused, since nothing says which wall clock it shows.
+        try root["timezone"].map { zone in
             let text = try zone.string("timezone")
             guard let offset = DatePattern.offset(text) else { throw zone.error("'\(text)' is not a UTC offset", hint: "write +08:00 for Beijing time") }
             return offset
-        } : nil
-        var rule = FieldRule(
-            field: spec.name, spec: spec, column: column, path: path, concat: concat, separator: separator, when: condition, transforms: transforms,
-            translate: isList ? nil : try translation(node["translate"], for: elementType),
-            eachTranslate: eachTranslate, eachFormat: eachFormat ?? (isList ? format : nil),
-            format: isList ? nil : format, join: join ?? (isList ? "," : nil),
-            defaultValue: defaultValue, writes: try node["write"]?.bool("write") ?? true, truncatesFraction: truncatesFraction,
-            location: location)
-        rule.readZone = readZone
-        return rule
+        }
     }
 
     /// A `format:` pattern, refused here with its place in the file when it has a letter
