@@ -66,13 +66,17 @@ public struct ConsoleServer: Service {
         if let upload { BundleUploadRoute(options: options, handler: upload, logger: logger).register(on: router) }
         web?.register(on: router)
         let configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "ferry")
+        // A connection that sends nothing for a minute is closed. Without it, sockets that
+        // never finish their headers stay open for good, and four stalled uploads hold
+        // every upload slot (`maxConcurrent`) until the node restarts.
         if let tls = options.tls {
             let app = Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: try Self.tlsConfiguration(tls)), configuration: configuration,
-                logger: logger)
+                router: router, server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(60))), tlsConfiguration: try Self.tlsConfiguration(tls)),
+                configuration: configuration, logger: logger)
             try await app.runService()
         } else {
-            try await Application(router: router, configuration: configuration, logger: logger).runService()
+            try await Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(60))), configuration: configuration, logger: logger)
+                .runService()
         }
     }
 
