@@ -38,6 +38,7 @@ enum ConsolePage {
         .login { max-width:360px; margin:12vh auto; background:#fff; border:1px solid var(--line); border-radius:10px; padding:28px; }
         .login input { width:100%; margin:6px 0 12px; }
         td, .hop span, .detail, header span { unicode-bidi: isolate; }
+        td.mono:last-child, .detail { overflow-wrap: anywhere; }
         """ + zoneColours.enumerated().map { ".hop.zone\($0.offset) { border-left-color:\($0.element); }" }.joined(separator: "\n")
 
     static func frame(_ title: String, _ body: String, session: ConsoleSessions.Session?, node: String, active: String = "") -> String {
