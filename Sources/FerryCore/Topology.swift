@@ -207,7 +207,8 @@ public struct Lane: Sendable, Hashable {
     }
 
     /// `extranet→jinhong`: sequence numbers are counted per lane.
-    public var name: String { "\(from)→\(to)" }
+    public var name: String { id.name }
+    public var id: LaneID { LaneID(from: from, to: to) }
 }
 
 /// How bundles are cut and carried on a channel.

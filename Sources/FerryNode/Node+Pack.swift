@@ -208,12 +208,11 @@ extension Node {
 
     /// The lane with this name and the key to seal for on it.
     func route(_ laneName: String) throws -> (Lane, PublicKey) {
-        let parts = laneName.components(separatedBy: "→")
-        guard parts.count == 2, parts[0] == zone, let lane = topology.lane(from: parts[0], to: parts[1]) else {
+        guard let id = LaneID(laneName), id.from == zone, let lane = topology.lane(from: id.from, to: id.to) else {
             throw FerryError(.config, "lane \(laneName) no longer exists in \(topology.file)",
                 hint: "restore the channel, or purge the lane's queued records")
         }
-        let peer = try peer(inZone: parts[1])
+        let peer = try peer(inZone: id.to)
         guard let recipient = trust.current(forNode: peer.name, suite: lane.suite) else {
             throw FerryError(.config, "no trusted \(lane.suite) key for node \(peer.name)", hint: "add its .pub file under trust:")
         }

@@ -11,8 +11,7 @@ extension Node {
     func sendReceipts() throws -> [ShippedBundle] {
         var sent: [ShippedBundle] = []
         for inbound in try store.read({ db in try BundleLedger.awaitingReceipt(db) }) {
-            let parts = inbound.lane.components(separatedBy: "→")
-            guard parts.count == 2, let back = topology.lane(from: zone, to: parts[0]) else { continue }
+            guard let inboundLane = LaneID(inbound.lane), let back = topology.lane(from: zone, to: inboundLane.from) else { continue }
             let lines = try store.read { db in
                 try Inbox.outcomes(db, bundle: inbound.id).map {
                     ReceiptLine(bundle: inbound.id, entity: $0.entity, key: $0.key, version: $0.version, outcome: $0.outcome, detail: $0.detail).line

@@ -11,9 +11,8 @@ extension Node {
     func requestResends(for status: QueueStatus, now: Date) throws -> [String] {
         var asked: [String] = []
         for inbound in status.inbound where !inbound.missing.isEmpty {
-            let parts = inbound.lane.components(separatedBy: "→")
-            guard parts.count == 2, let forward = topology.lane(from: parts[0], to: zone), forward.hasReturn,
-                let back = topology.lane(from: zone, to: parts[0])
+            guard let inboundLane = LaneID(inbound.lane), let forward = topology.lane(from: inboundLane.from, to: zone), forward.hasReturn,
+                let back = topology.lane(from: zone, to: inboundLane.from)
             else { continue }
             let last = try store.read { db in try BundleLedger.lastResendRequest(db, lane: inbound.lane) }
             if let last, let when = Timestamp.parse(last), now.timeIntervalSince(when) < forward.policy.resendAfter { continue }

@@ -124,8 +124,7 @@ public struct BundleHeader: Sendable, Equatable {
             case .keyID: return OutsideText.isLowercaseHex(text, count: 16)
             case .digest: return OutsideText.isLowercaseHex(text, count: 64)
             case .lane:
-                let parts = text.components(separatedBy: BundleHeader.laneArrow)
-                return parts.count == 2 && parts.allSatisfy(OutsideText.isIdentifier)
+                return LaneID(text, identifiers: true) != nil
             }
         }
 
@@ -139,9 +138,6 @@ public struct BundleHeader: Sendable, Equatable {
             }
         }
     }
-
-    /// The separator of a lane's zones.
-    static let laneArrow = "→"
 
     init(
         id: String, kind: Kind, sender: String, senderKey: String, recipients: [String], lane: String, sequence: Int64,

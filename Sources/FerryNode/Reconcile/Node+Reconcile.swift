@@ -187,7 +187,7 @@ extension Node {
     func processReconcile() throws -> [String] {
         var notes: [String] = []
         while let item = try transaction({ db in try ReconcileRuns.claim(db) }) {
-            let senderZone = item.lane.components(separatedBy: "→").first ?? ""
+            let senderZone = LaneID(item.lane)?.from ?? ""
             var message: ReconcileMessage?
             do {
                 let step = try ReconcileMessage(line: item.line)
