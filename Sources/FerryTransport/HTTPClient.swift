@@ -86,11 +86,47 @@ public struct HTTPClient: Sendable {
         headers = curl_slist_append(headers, "Expect:")
         defer { curl_slist_free_all(headers) }
         let collector = Collector(limit: options.responseLimit, truncate: options.truncateResponse)
-        let context = Unmanaged.passUnretained(collector).toOpaque()
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var stream: UnsafeMutablePointer<FILE>?
+        defer { if let stream { fclose(stream) } }
+        let setup = exchangeOptions(handle, url: request.url, headers: headers, collector: collector)
+            + (try bodyOptions(handle, request, stream: &stream))
+        if let failed = setup.first(where: { $0 != CURLE_OK }) {
+            throw FerryError(.transport, "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))",
+                hint: "check the URL, proxy and TLS file settings")
+        }
 
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let result = errorBuffer.withUnsafeMutableBufferPointer { buffer in
+            _ = cferry_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(buffer.baseAddress))
+            let result = curl_easy_perform(handle)
+            // The buffer is only valid inside this closure: libcurl must not keep it.
+            _ = cferry_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+            return result
+        }
+        if result == CURLE_WRITE_ERROR, collector.overflowed {
+            throw FerryError(.transport, "\(Self.redacted(request.url)) answered more than \(options.responseLimit) bytes",
+                hint: "ask for smaller pages")
+        }
+        guard result == CURLE_OK else {
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+            throw FerryError(.transportRetryable, "\(request.method) \(Self.redacted(request.url)) failed: \(reason)",
+                hint: Self.hint(for: Self.failure(result)))
+        }
+        var status = 0
+        _ = cferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return Response(status: status, headers: collector.headers, body: collector.bytes, truncated: collector.overflowed)
+    }
+
+    /// Sets the URL, headers, limits, TLS files, proxy and the callbacks that fill
+    /// `collector`; returns each option's result, for the caller to check at once.
+    private func exchangeOptions(
+        _ handle: UnsafeMutableRawPointer, url: String, headers: UnsafeMutablePointer<curl_slist>?, collector: Collector
+    ) -> [CURLcode] {
+        // `collector` outlives the transfer: `perform` holds it until the answer is read.
+        let context = Unmanaged.passUnretained(collector).toOpaque()
         var setup = [
-            cferry_curl_setopt_string(handle, CURLOPT_URL, request.url),
+            cferry_curl_setopt_string(handle, CURLOPT_URL, url),
             cferry_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers),
             cferry_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeout),
             cferry_curl_setopt_long(handle, CURLOPT_TIMEOUT, options.timeout),
@@ -116,9 +152,13 @@ public struct HTTPClient: Sendable {
         if let certificate = options.clientCertificate { setup.append(cferry_curl_setopt_string(handle, CURLOPT_SSLCERT, certificate)) }
         if let key = options.clientKey { setup.append(cferry_curl_setopt_string(handle, CURLOPT_SSLKEY, key)) }
         if let proxy = options.proxy { setup.append(cferry_curl_setopt_string(handle, CURLOPT_PROXY, proxy)) }
+        return setup
+    }
 
-        var stream: UnsafeMutablePointer<FILE>?
-        defer { if let stream { fclose(stream) } }
+    /// Sets the method and the body: none, bytes libcurl copies, or a file streamed from
+    /// `stream`, which this opens and the caller closes after the transfer.
+    private func bodyOptions(_ handle: UnsafeMutableRawPointer, _ request: Request, stream: inout UnsafeMutablePointer<FILE>?) throws -> [CURLcode] {
+        var setup: [CURLcode] = []
         switch request.body {
         case .none:
             setup.append(request.method == "GET"
@@ -142,38 +182,17 @@ public struct HTTPClient: Sendable {
             ]
             if request.method != "POST" { setup.append(cferry_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)) }
         }
-        if let failed = setup.first(where: { $0 != CURLE_OK }) {
-            throw FerryError(.transport, "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))",
-                hint: "check the URL, proxy and TLS file settings")
-        }
+        return setup
+    }
 
-        let result = errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            _ = cferry_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(buffer.baseAddress))
-            let result = curl_easy_perform(handle)
-            // The buffer is only valid inside this closure: libcurl must not keep it.
-            _ = cferry_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
-            return result
+    /// Which kind of failure below HTTP a libcurl result is.
+    private static func failure(_ result: CURLcode) -> Failure {
+        switch result {
+        case CURLE_OPERATION_TIMEDOUT: return .timeout
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_INITFAILED:
+            return .tls
+        default: return .connection
         }
-        if result == CURLE_WRITE_ERROR, collector.overflowed {
-            throw FerryError(.transport, "\(Self.redacted(request.url)) answered more than \(options.responseLimit) bytes",
-                hint: "ask for smaller pages")
-        }
-        guard result == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
-            let failure: Failure
-            switch result {
-            case CURLE_OPERATION_TIMEDOUT: failure = .timeout
-            case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_INITFAILED:
-                failure = .tls
-            default: failure = .connection
-            }
-            throw FerryError(.transportRetryable, "\(request.method) \(Self.redacted(request.url)) failed: \(reason)",
-                hint: Self.hint(for: failure))
-        }
-        var status = 0
-        _ = cferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return Response(status: status, headers: collector.headers, body: collector.bytes, truncated: collector.overflowed)
     }
 
     /// The words a hint starts with, so callers can recognise the failure kind.
