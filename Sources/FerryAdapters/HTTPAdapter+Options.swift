@@ -19,54 +19,58 @@ extension HTTPAdapter {
         let url = try urlNode.string("url")
         try checkURL(url, node: urlNode)
         var options = Options(url: url)
-        func text(_ key: String) throws -> String? { try node[key]?.string(key) }
-        func path(_ key: String) throws -> [String]? { try text(key).map { $0.split(separator: ".").map(String.init) } }
-        func positive(_ key: String) throws -> Int? {
-            guard let field = node[key] else { return nil }
-            let value = try field.int(key)
-            guard value >= 1 else { throw field.error("\(key) must be 1 or more") }
-            return value
-        }
-        func seconds(_ key: String) throws -> Double? {
-            guard let field = node[key] else { return nil }
-            guard let value = Double(try field.string(key)), value >= 0, value.isFinite else { throw field.error("\(key) is seconds, like 2 or 0.5") }
-            return value
-        }
-        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T? where T.RawValue == String {
-            guard let field = node[key] else { return nil }
-            guard let value = T(rawValue: try field.string(key)) else {
-                throw field.error("\(key) is one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return value
-        }
-
-        options.items = try path("items")
-        options.paging = try choice("paging", Paging.self) ?? .none
-        options.pageSize = try positive("page_size")
-        options.pageParameter = try text("page_param") ?? options.pageParameter
-        options.sizeParameter = try text("size_param") ?? options.sizeParameter
-        if let first = node["first_page"] { options.firstPage = try first.int("first_page") }
-        options.offsetParameter = try text("offset_param") ?? options.offsetParameter
-        options.limitParameter = try text("limit_param") ?? options.limitParameter
-        options.cursorParameter = try text("cursor_param") ?? options.cursorParameter
-        options.nextCursor = try path("next_cursor") ?? options.nextCursor
-        options.sinceParameter = try text("since_param")
-        options.cursorField = try text("cursor")
-        if options.sinceParameter != nil, options.cursorField == nil, let field = node["since_param"] {
-            throw field.error("since_param needs cursor: the record field whose largest value is sent next time")
-        }
+        let fields = OptionFields(node: node)
+        // Read in this fixed order so that options with several faults always report the same one first.
+        try readReading(fields, into: &options)
         try readKeyset(node, into: &options)
         try readAnswerRules(node, into: &options)
-        options.write = try choice("write", WriteMode.self) ?? .record
-        if let field = node["method"] {
+        try readWriting(fields, url: url, into: &options)
+        try readCredentials(fields, environment: environment, baseDirectory: baseDirectory, into: &options)
+        try readConnection(fields, baseDirectory: baseDirectory, into: &options)
+        try readRetries(fields, into: &options)
+        return options
+    }
+
+    /// Where records sit in an answer, how pages are asked for, and the incremental cursor.
+    static func readReading(_ fields: OptionFields, into options: inout Options) throws {
+        options.items = try fields.path("items")
+        options.paging = try fields.choice("paging", Paging.self) ?? .none
+        options.pageSize = try fields.positive("page_size")
+        options.pageParameter = try fields.text("page_param") ?? options.pageParameter
+        options.sizeParameter = try fields.text("size_param") ?? options.sizeParameter
+        if let first = fields.node["first_page"] { options.firstPage = try first.int("first_page") }
+        options.offsetParameter = try fields.text("offset_param") ?? options.offsetParameter
+        options.limitParameter = try fields.text("limit_param") ?? options.limitParameter
+        options.cursorParameter = try fields.text("cursor_param") ?? options.cursorParameter
+        options.nextCursor = try fields.path("next_cursor") ?? options.nextCursor
+        options.sinceParameter = try fields.text("since_param")
+        options.cursorField = try fields.text("cursor")
+        if options.sinceParameter != nil, options.cursorField == nil, let field = fields.node["since_param"] {
+            throw field.error("since_param needs cursor: the record field whose largest value is sent next time")
+        }
+    }
+
+    /// How records are written: one request per record or a batch, the method, and the
+    /// per-record URL (a path is resolved against `url`'s origin).
+    static func readWriting(_ fields: OptionFields, url: String, into options: inout Options) throws {
+        options.write = try fields.choice("write", WriteMode.self) ?? .record
+        if let field = fields.node["method"] {
             options.method = try field.string("method").uppercased()
             guard ["PUT", "POST", "PATCH"].contains(options.method) else { throw field.error("method is PUT, POST or PATCH") }
         }
-        if let field = node["record_url"] {
+        if let field = fields.node["record_url"] {
             let address = try field.string("record_url")
             options.recordURL = address.hasPrefix("/") ? origin(of: url) + address : address
             try checkURL(options.recordURL ?? "", node: field)
         }
+    }
+
+    /// Extra headers, and the bearer token or basic user and password. Secrets come from the
+    /// environment or a file only, never from the topology, which every node shares.
+    static func readCredentials(
+        _ fields: OptionFields, environment: [String: String], baseDirectory: URL, into options: inout Options
+    ) throws {
+        let node = fields.node
         for entry in try node["headers"]?.entries("headers") ?? [] {
             guard entry.key.lowercased() != "authorization" else {
                 throw entry.value.error("credentials do not belong in headers", hint: "use bearer_env or bearer_file, or user with password_env")
@@ -74,36 +78,74 @@ extension HTTPAdapter {
             options.headers.append("\(entry.key): \(try entry.value.string(entry.key))")
         }
         options.bearer = try SecretOption.read(node, "bearer", environment: environment, baseDirectory: baseDirectory)
-        options.user = try text("user")
+        options.user = try fields.text("user")
         options.password = try SecretOption.read(node, "password", environment: environment, baseDirectory: baseDirectory)
         if options.password != nil, options.user == nil, let field = node["password_env"] ?? node["password_file"] {
             throw field.error("a password needs user: for basic authentication")
         }
+    }
+
+    /// TLS files (relative to the topology's directory), proxy and timeouts.
+    static func readConnection(_ fields: OptionFields, baseDirectory: URL, into options: inout Options) throws {
         func file(_ key: String) throws -> String? {
-            try text(key).map { URL(fileURLWithPath: $0, relativeTo: baseDirectory).standardizedFileURL.path }
+            try fields.text(key).map { URL(fileURLWithPath: $0, relativeTo: baseDirectory).standardizedFileURL.path }
         }
         options.client.caBundle = try file("ca")
         options.client.clientCertificate = try file("cert")
         options.client.clientKey = try file("key")
-        if (options.client.clientCertificate == nil) != (options.client.clientKey == nil), let field = node["cert"] ?? node["key"] {
+        if (options.client.clientCertificate == nil) != (options.client.clientKey == nil), let field = fields.node["cert"] ?? fields.node["key"] {
             throw field.error("cert and key go together: the client certificate and its private key")
         }
-        options.client.proxy = try text("proxy")
-        options.client.timeout = try positive("timeout") ?? options.client.timeout
-        options.client.connectTimeout = try positive("connect_timeout") ?? options.client.connectTimeout
-        if let field = node["retries"] {
+        options.client.proxy = try fields.text("proxy")
+        options.client.timeout = try fields.positive("timeout") ?? options.client.timeout
+        options.client.connectTimeout = try fields.positive("connect_timeout") ?? options.client.connectTimeout
+    }
+
+    /// Retries with their waits, and the request rate limit.
+    static func readRetries(_ fields: OptionFields, into options: inout Options) throws {
+        if let field = fields.node["retries"] {
             options.retries = try field.int("retries")
             guard options.retries >= 0 else { throw field.error("retries must be 0 or more") }
         }
-        options.retryWait = try seconds("retry_wait") ?? options.retryWait
-        options.retryMaxWait = try seconds("retry_max_wait") ?? options.retryMaxWait
-        if let field = node["rate_limit"] {
+        options.retryWait = try fields.seconds("retry_wait") ?? options.retryWait
+        options.retryMaxWait = try fields.seconds("retry_max_wait") ?? options.retryMaxWait
+        if let field = fields.node["rate_limit"] {
             guard let limit = Double(try field.string("rate_limit")), limit > 0, limit.isFinite else {
                 throw field.error("rate_limit is requests per second, more than 0, like 5 or 0.5")
             }
             options.rateLimit = limit
         }
-        return options
+    }
+
+    /// Typed reads of single keys of `options:`, each refused at its place in the file.
+    struct OptionFields {
+        let node: ConfigNode
+
+        func text(_ key: String) throws -> String? { try node[key]?.string(key) }
+
+        /// A dotted path into an answer, like `data.items`.
+        func path(_ key: String) throws -> [String]? { try text(key).map { $0.split(separator: ".").map(String.init) } }
+
+        func positive(_ key: String) throws -> Int? {
+            guard let field = node[key] else { return nil }
+            let value = try field.int(key)
+            guard value >= 1 else { throw field.error("\(key) must be 1 or more") }
+            return value
+        }
+
+        func seconds(_ key: String) throws -> Double? {
+            guard let field = node[key] else { return nil }
+            guard let value = Double(try field.string(key)), value >= 0, value.isFinite else { throw field.error("\(key) is seconds, like 2 or 0.5") }
+            return value
+        }
+
+        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T? where T.RawValue == String {
+            guard let field = node[key] else { return nil }
+            guard let value = T(rawValue: try field.string(key)) else {
+                throw field.error("\(key) is one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
     }
 
     /// http(s) only, and no credentials inside the URL, where they would reach logs.
