@@ -93,7 +93,7 @@ public enum QueueBenchmark {
             let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { db in
                 let items = try Outbox.pending(db, lane: lane, limit: 5000).items
                 guard !items.isEmpty else { return nil }
-                let sequence = try BundleLedger.reserve(db, id: id, lane: lane, kind: "records", records: items.count)
+                let sequence = try BundleLedger.reserve(db, id: id, lane: lane, kind: .records, records: items.count)
                 try Outbox.assign(db, ids: items.map(\.id), to: id)
                 return (items, sequence)
             }
@@ -122,7 +122,7 @@ public enum QueueBenchmark {
         for url in bundles {
             let header = try BundleReader.inspect(url).header
             try inbox.write { db in
-                try BundleLedger.accept(db, id: header.id, lane: lane, sequence: header.sequence, kind: "records", sender: "a",
+                try BundleLedger.accept(db, id: header.id, lane: lane, sequence: header.sequence, kind: .records, sender: "a",
                     contentHash: url.lastPathComponent, records: header.records)
                 try reader.open(url) { line in
                     try Inbox.stage(db, bundle: header.id, flow: "bench", entity: "TravelApplication", key: "K\(staged)",

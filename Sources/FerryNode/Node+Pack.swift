@@ -90,7 +90,7 @@ extension Node {
                         wait = "\(laneName): \(items.count) records wait for a fuller bundle (oldest enqueued \(oldest.enqueuedAt), bundle_age \(Int(lane.policy.bundleAge))s)"
                         return nil
                     }
-                    let sequence = try BundleLedger.reserve(db, id: id, lane: laneName, kind: "records", records: items.count)
+                    let sequence = try BundleLedger.reserve(db, id: id, lane: laneName, kind: .records, records: items.count)
                     try Outbox.assign(db, ids: items.map(\.id), to: id)
                     return (items, sequence)
                 }
@@ -194,7 +194,7 @@ extension Node {
             transport = "dir"
         }
         // Receipts and two-way bundles are dropped once; one-way data bundles ride the carousel.
-        let final = !lane.hasReturn && bundle.kind == "records" && bundle.copies + 1 >= lane.policy.carouselCopies
+        let final = !lane.hasReturn && bundle.kind == .records && bundle.copies + 1 >= lane.policy.carouselCopies
         try transaction { db in
             try BundleLedger.shipped(db, id: bundle.id, final: final)
             try audit.append(db, AuditEvent(.shipped, lane: lane.name, bundle: bundle.id, details: [
@@ -203,7 +203,7 @@ extension Node {
             ]))
         }
         NodeMetrics.bundles("out", lane: lane.name, 1)
-        return ShippedBundle(lane: lane.name, sequence: bundle.sequence, records: bundle.records, kind: bundle.kind, file: destination)
+        return ShippedBundle(lane: lane.name, sequence: bundle.sequence, records: bundle.records, kind: bundle.kind.rawValue, file: destination)
     }
 
     /// The lane with this name and the key to seal for on it.

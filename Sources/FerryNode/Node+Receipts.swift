@@ -19,7 +19,7 @@ extension Node {
             }
             let id = hex(try randomBytes(16))
             let sequence = try transaction { db in
-                try BundleLedger.reserve(db, id: id, lane: back.name, kind: "receipt", records: lines.count)
+                try BundleLedger.reserve(db, id: id, lane: back.name, kind: .receipt, records: lines.count)
             }
             try seal(id: id, lane: back.name, sequence: sequence, kind: .receipt, lines: lines)
             guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { continue }

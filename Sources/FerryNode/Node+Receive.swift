@@ -88,7 +88,7 @@ extension Node {
             }
             // The ledger row goes first so staged records can reference it; if anything
             // below throws, the whole transaction (ledger row included) rolls back.
-            try BundleLedger.accept(db, id: header.id, lane: lane.name, sequence: header.sequence, kind: header.kind.rawValue,
+            try BundleLedger.accept(db, id: header.id, lane: lane.name, sequence: header.sequence, kind: header.kind,
                 sender: header.sender, contentHash: String(name.dropLast(DirectoryDrop.suffix.count)), records: header.records)
             var staged = 0
             var outcomes: [ReceiptLine] = []
@@ -117,6 +117,9 @@ extension Node {
                 case .reconcile:
                     // Answered after the transaction: reading a system can take a while.
                     try ReconcileRuns.stage(db, bundle: header.id, lane: lane.name, line: line)
+                case .local:
+                    // The header check refuses this kind: nothing sealed is a local delivery.
+                    throw FerryError(.bundleMalformed, "a sealed bundle claims to be a local delivery")
                 }
             }
             try audit.append(db, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [

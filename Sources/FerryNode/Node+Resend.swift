@@ -18,7 +18,7 @@ extension Node {
             if let last, let when = Timestamp.parse(last), now.timeIntervalSince(when) < forward.policy.resendAfter { continue }
             let lines = inbound.missing.map { CanonicalJSON.encode(.object(["lane": .string(inbound.lane), "sequence": .int($0)])) }
             let id = hex(try randomBytes(16))
-            let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: back.name, kind: "resend", records: lines.count) }
+            let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: back.name, kind: .resend, records: lines.count) }
             try seal(id: id, lane: back.name, sequence: sequence, kind: .resend, lines: lines)
             try transaction { db in
                 try BundleLedger.resendRequested(db, lane: inbound.lane, at: Timestamp.format(now))

@@ -270,7 +270,7 @@ extension Node {
         let id = "local-" + UUID().uuidString.lowercased()
         let lane = "\(zone)→\(zone)"
         let sequence = try BundleLedger.nextSequence(db, lane: lane)
-        try BundleLedger.accept(db, id: id, lane: lane, sequence: sequence, kind: "local", sender: name, contentHash: "", records: records.count)
+        try BundleLedger.accept(db, id: id, lane: lane, sequence: sequence, kind: .local, sender: name, contentHash: "", records: records.count)
         for record in records {
             try Inbox.stage(db, bundle: id, flow: flow, entity: record.entity, key: record.keyString, version: record.version,
                 line: RecordEnvelope(flow: flow, record: record).line)

@@ -114,7 +114,7 @@ extension QueueTools {
 extension QueueTools.BundleView {
     public var value: Value {
         .object([
-            "id": .string(bundle.id), "lane": .string(bundle.lane), "sequence": .int(bundle.sequence), "kind": .string(bundle.kind),
+            "id": .string(bundle.id), "lane": .string(bundle.lane), "sequence": .int(bundle.sequence), "kind": .string(bundle.kind.rawValue),
             "state": .string(bundle.state.rawValue), "records": .int(Int64(bundle.records)), "copies": .int(Int64(bundle.copies)),
             "ship_attempts": .int(Int64(bundle.shipAttempts)), "created_at": .string(bundle.createdAt),
             "receipt": outcome.map(Value.string) ?? .null,

@@ -1,4 +1,5 @@
 public import GRDB
+public import FerryCore
 import Foundation
 
 /// The life of each bundle: outbound sealed → shipped → delivered (or dead), inbound
@@ -21,7 +22,7 @@ public enum BundleLedger {
         public var id: String
         public var lane: String
         public var sequence: Int64
-        public var kind: String
+        public var kind: BundleKind
         public var state: OutState
         public var records: Int
         public var file: String?
@@ -36,11 +37,11 @@ public enum BundleLedger {
     /// Reserves the next sequence of a lane and records the bundle as being sealed, in the
     /// same transaction that assigns its records, so a crash leaves no gap in the sequence:
     /// a bundle left in `sealing` is sealed again on the next run.
-    public static func reserve(_ db: Database, id: String, lane: String, kind: String, records: Int) throws -> Int64 {
+    public static func reserve(_ db: Database, id: String, lane: String, kind: BundleKind, records: Int) throws -> Int64 {
         let sequence = try nextSequence(db, lane: lane)
         try db.cachedStatement(
             sql: "INSERT INTO bundles_out(id, lane, sequence, kind, state, records, created_at) VALUES (?, ?, ?, ?, 'sealing', ?, ?)").execute(
-            arguments: [id, lane, sequence, kind, records, Clock.now])
+            arguments: [id, lane, sequence, kind.rawValue, records, Clock.now])
         return sequence
     }
 
@@ -109,7 +110,8 @@ public enum BundleLedger {
     }
 
     static func outbound(_ row: Row) -> Outbound {
-        Outbound(id: row["id"], lane: row["lane"], sequence: row["sequence"], kind: row["kind"],
+        // A kind this build does not know can only come from a newer Ferry's store: treat it as records.
+        Outbound(id: row["id"], lane: row["lane"], sequence: row["sequence"], kind: BundleKind(rawValue: row["kind"]) ?? .records,
             state: OutState(rawValue: row["state"]) ?? .dead, records: row["records"], file: row["file"], copies: row["copies"],
             shipAttempts: row["ship_attempts"], nextShipAt: row["next_ship_at"], createdAt: row["created_at"])
     }
@@ -177,14 +179,14 @@ public enum BundleLedger {
     }
 
     public static func accept(
-        _ db: Database, id: String, lane: String, sequence: Int64, kind: String, sender: String, contentHash: String, records: Int
+        _ db: Database, id: String, lane: String, sequence: Int64, kind: BundleKind, sender: String, contentHash: String, records: Int
     ) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO bundles_in(id, lane, sequence, kind, sender, content_hash, records, received_at, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted')
                 """).execute(
-            arguments: [id, lane, sequence, kind, sender, contentHash, records, Clock.now])
+            arguments: [id, lane, sequence, kind.rawValue, sender, contentHash, records, Clock.now])
         try advanceWatermark(db, lane: lane)
     }
 

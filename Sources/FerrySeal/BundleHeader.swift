@@ -1,16 +1,9 @@
 public import Foundation
-import FerryCore
+public import FerryCore
 
 /// The plain, signed header of a bundle; readable without any key (`ferry bundle inspect`).
 public struct BundleHeader: Sendable, Equatable {
-    public enum Kind: String, Sendable {
-        case records
-        case receipt
-        /// A request, sent back on a two-way channel, to drop missing sequences again.
-        case resend
-        /// Digests exchanged to reconcile two copies of an entity: summaries and sketches.
-        case reconcile
-    }
+    public typealias Kind = BundleKind
 
     public var id: String
     public var kind: Kind
@@ -79,7 +72,7 @@ public struct BundleHeader: Sendable, Equatable {
             return d
         }
         guard try string("format") == Self.format else { throw bad("format is not \(Self.format)") }
-        guard let kind = Kind(rawValue: try string("kind")) else { throw bad("unknown kind") }
+        guard let kind = Kind(rawValue: try string("kind")), kind.isSealed else { throw bad("unknown kind") }
         guard case .list(let list)? = o["recipients"], (1...64).contains(list.count) else { throw bad("'recipients' missing or not 1 to 64 key ids") }
         var recipients: [String] = []
         for item in list {

@@ -1,5 +1,5 @@
 public import Foundation
-import FerryCore
+public import FerryCore
 
 /// A sealed bundle on local disk, named by its content hash.
 public struct SealedBundle: Sendable {

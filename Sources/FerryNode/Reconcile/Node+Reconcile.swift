@@ -169,7 +169,7 @@ extension Node {
     @discardableResult
     func send(_ message: ReconcileMessage, on lane: String) throws -> (Int64, Bool) {
         let id = hex(try randomBytes(16))
-        let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: lane, kind: "reconcile", records: 1) }
+        let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: lane, kind: .reconcile, records: 1) }
         try seal(id: id, lane: lane, sequence: sequence, kind: .reconcile, lines: [message.line])
         guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { return (0, false) }
         let size = bundle.file.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int64 } ?? 0
