@@ -35,8 +35,15 @@ public struct WebConsole: Sendable {
         self.sessions = ConsoleSessions(lifetime: options.sessionLifetime)
     }
 
-    /// Adds the console's routes.
+    /// Adds the console's routes: the pages, the operators' actions and the JSON API.
     public func register(on router: Router<ConsoleRequestContext>) {
+        registerPages(on: router)
+        registerActions(on: router)
+        registerAPI(on: router)
+    }
+
+    /// The stylesheet, logging in and out, and the read-only pages.
+    func registerPages(on router: Router<ConsoleRequestContext>) {
         let console = self
         router.get("console.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
@@ -75,6 +82,11 @@ public struct WebConsole: Sendable {
         router.get("exports") { request, context in
             try await console.page(request, context: context) { session in ConsolePage.exports(session: session, node: console.options.node) }
         }
+    }
+
+    /// Operators' actions and export downloads from the pages: form POSTs.
+    func registerActions(on router: Router<ConsoleRequestContext>) {
+        let console = self
         router.post("dead/:id/redrive") { request, context in
             try await console.mutation(request, context: context, operatorOnly: true) { session, _ in
                 guard let id = Int64(try context.parameters.require("id")) else { return console.text(.badRequest, "no such dead letter") }
@@ -94,7 +106,11 @@ public struct WebConsole: Sendable {
             }
         }
 
-        // The JSON API: the same views, cookie sessions, CSRF in a header for POSTs.
+    }
+
+    /// The JSON API: the same views, cookie sessions, CSRF in a header for POSTs.
+    func registerAPI(on router: Router<ConsoleRequestContext>) {
+        let console = self
         router.get("api/session") { request, context in
             try await console.api(request, context: context) { session in .object(["user": .string(session.user), "role": .string(session.role.rawValue), "csrf": .string(session.csrf)]) }
         }
