@@ -2,6 +2,11 @@
 Ferry console and screenshots pages. Standard library only (a small WebSocket client).
 
 Usage: console_screenshot.py CHROMIUM BASE_URL USER PASSWORD OUT_DIR NAME=PATH...
+
+Each page is also read back as Chromium parsed it, and the run fails when text from the
+data became markup (issue 16): an element the console never writes, a table row hidden by
+a style, a page that navigated away, a search box that does not hold what was searched
+for, or a page without its stylesheet (the CSP allows only /console.css).
 """
 import base64
 import json
@@ -113,15 +118,48 @@ try:
     where = ws.call("Runtime.evaluate", expression="location.pathname")["result"]["value"]
     if where == "/login":
         sys.exit("the login failed")
+    # Evaluated in the page: what would show that data became markup.
+    inspect = """(() => {
+        const foreign = [...document.querySelectorAll('img, style, script, base, iframe, object, embed, meta[http-equiv], [onerror], [data-x]')]
+            .map(e => e.outerHTML.slice(0, 80));
+        const links = [...document.querySelectorAll('link')].filter(l => l.getAttribute('href') !== '/console.css').map(l => l.outerHTML);
+        const hidden = [...document.querySelectorAll('tr')].filter(r => getComputedStyle(r).display === 'none').length;
+        const params = new URLSearchParams(location.search);
+        const echoed = [...document.querySelectorAll('form.filters input[name]')]
+            .filter(i => i.value !== '' && params.has(i.name) && params.get(i.name) !== i.value).map(i => i.name);
+        const styled = [...document.styleSheets].some(s => s.href && s.href.endsWith('/console.css') && s.cssRules.length > 0);
+        return JSON.stringify({path: location.pathname + location.search, foreign: foreign.concat(links), hidden, echoed, styled,
+            rows: document.querySelectorAll('tr').length});
+    })()"""
+    failures = []
     for name, path in shots:
+        # Back to the window's height, so a short page is not captured as tall as the last one.
+        ws.call("Emulation.setDeviceMetricsOverride", width=1440, height=1000, deviceScaleFactor=1, mobile=False)
         visit(base + path)
-        time.sleep(0.3)
+        # Long enough for a <meta http-equiv=refresh content=0> to have moved the page.
+        time.sleep(1.0)
+        found = json.loads(ws.call("Runtime.evaluate", expression=inspect)["result"]["value"])
+        problems = [f"{what}: {found[what]}" for what in ("foreign", "echoed") if found[what]]
+        if found["hidden"]:
+            problems.append(f"{found['hidden']} table rows hidden")
+        if found["path"] != path:
+            problems.append(f"the page moved to {found['path']}")
+        if not found["styled"]:
+            problems.append("/console.css did not load")
+        if problems:
+            # No screenshot: a page that refreshes itself may never settle for one.
+            failures.append(f"{name}: " + "; ".join(problems))
+            print(failures[-1])
+            continue
+        print(f"{name}: {found['rows']} table rows, none hidden, styled")
         height = ws.call("Runtime.evaluate", expression="document.documentElement.scrollHeight")["result"]["value"]
         ws.call("Emulation.setDeviceMetricsOverride", width=1440, height=min(max(height, 700), 2400), deviceScaleFactor=1, mobile=False)
         shot = ws.call("Page.captureScreenshot", format="png")
         with open(os.path.join(out_dir, name), "wb") as out:
             out.write(base64.b64decode(shot["data"]))
         print(f"wrote {os.path.join(out_dir, name)}")
+    if failures:
+        sys.exit("text from the data became markup:\n" + "\n".join(failures))
 finally:
     browser.terminate()
     browser.wait()
