@@ -233,22 +233,25 @@ public struct WebConsole: Sendable {
     {
         let isAPI = request.uri.path.hasPrefix("/api/")
         let address = client(request, context)
+        // Whoever reaches the port chooses the path: a long one is audited as its route
+        // (`/dead/{id}/redrive`), so one request cannot write 80 KB into the audit chain.
+        let path = request.uri.path.utf8.count <= 128 ? request.uri.path : context.endpointPath ?? "(a long path)"
         if let refusal = crossSite(request) {
-            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(request.uri.path), "reason": .string(refusal), "address": .string(address)])
+            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(path), "reason": .string(refusal), "address": .string(address)])
             return isAPI ? json(.forbidden, ["error": "cross-site request refused"]) : text(.forbidden, "this form must be sent from the console's own page")
         }
         guard let session = try await currentSession(request) else {
-            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(request.uri.path), "reason": "no session", "address": .string(address)])
+            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(path), "reason": "no session", "address": .string(address)])
             return isAPI ? json(.unauthorized, ["error": "log in first"]) : Response(status: .seeOther, headers: [.location: "/login"])
         }
         let form = try await Self.form(request)
         let token = request.headers[Self.csrfHeader] ?? form["csrf"] ?? ""
         guard Self.equal(token, session.csrf) else {
-            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(request.uri.path), "reason": "csrf", "address": .string(address)])
+            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(path), "reason": "csrf", "address": .string(address)])
             return isAPI ? json(.forbidden, ["error": "missing or wrong CSRF token"]) : text(.forbidden, "missing or wrong CSRF token: reload the page and try again")
         }
         guard !operatorOnly || session.role.mayOperate else {
-            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(request.uri.path), "reason": .string("role \(session.role.rawValue)"), "address": .string(address)])
+            try backend.audit(kind: "console.denied", actor: "console:\(session.user)", details: ["path": .string(path), "reason": .string("role \(session.role.rawValue)"), "address": .string(address)])
             return isAPI ? json(.forbidden, ["error": "operators only"]) : text(.forbidden, "this needs the operator role")
         }
         do { return try await body(session, form) } catch let error as FerryError {
