@@ -25,7 +25,7 @@ public struct BundleUploadHandler: Sendable {
     public var accept: @Sendable (_ from: String, _ to: String, _ file: URL) async -> Answer
     /// Writes one audit entry about refused uploads; the route calls it at most once per
     /// `refusalWindow`.
-    public var audit: @Sendable (_ summary: UploadRefusalSummary) async -> Void
+    public var audit: @Sendable (_ summary: HTTPRefusalSummary) async -> Void
     public var rate = UploadRateLimiter.Policy()
     /// Seconds per audit entry about refusals, however many there are.
     public var refusalWindow: TimeInterval = 60
@@ -34,7 +34,7 @@ public struct BundleUploadHandler: Sendable {
 
     public init(
         capacity: @escaping @Sendable (String, String) -> Int64?, accept: @escaping @Sendable (String, String, URL) async -> Answer,
-        audit: @escaping @Sendable (UploadRefusalSummary) async -> Void
+        audit: @escaping @Sendable (HTTPRefusalSummary) async -> Void
     ) {
         (self.capacity, self.accept, self.audit) = (capacity, accept, audit)
     }
@@ -84,7 +84,7 @@ struct BundleUploadRoute: Sendable {
 
     struct Outcome {
         var answer: BundleUploadHandler.Answer
-        var refusal: UploadRefusal?
+        var refusal: HTTPRefusal?
         var retryAfter: Int?
     }
 
@@ -92,7 +92,7 @@ struct BundleUploadRoute: Sendable {
     func handle(_ request: Request, from: String, to: String, name: String, client: String) async -> Outcome {
         func refuse(_ status: Int, _ reason: String, _ message: String, lane: String? = nil, retryAfter: Int? = nil) -> Outcome {
             Outcome(answer: .init(status: status, message: message, reason: reason),
-                refusal: UploadRefusal(reason: reason, status: status, lane: lane, client: client), retryAfter: retryAfter)
+                refusal: HTTPRefusal(reason: reason, status: status, lane: lane, client: client), retryAfter: retryAfter)
         }
         if case .retryAfter(let seconds) = await gate.admit(client, now: clock()) {
             return refuse(429, "rate", "too many uploads from this address; retry after \(seconds) seconds", retryAfter: seconds)
@@ -159,7 +159,7 @@ struct BundleUploadRoute: Sendable {
     }
 
     /// Audits refusals at the window's pace, and logs each entry it writes.
-    func audit(_ refusal: UploadRefusal) async {
+    func audit(_ refusal: HTTPRefusal) async {
         guard let summary = await gate.note(refusal, now: clock()) else { return }
         let held = summary.heldBack.values.reduce(0, +)
         logger.warning("bundle upload refused", metadata: [
@@ -179,13 +179,13 @@ struct BundleUploadRoute: Sendable {
 /// The endpoint's shared state: rate buckets, uploads in flight, the refusal window.
 actor UploadGate {
     private var limiter: UploadRateLimiter
-    private var refusals: UploadRefusals
+    private var refusals: HTTPRefusals
     private var inFlight = 0
     private let maxConcurrent: Int
 
     init(rate: UploadRateLimiter.Policy, refusalWindow: TimeInterval, maxConcurrent: Int) {
         limiter = UploadRateLimiter(policy: rate)
-        refusals = UploadRefusals(window: refusalWindow)
+        refusals = HTTPRefusals(window: refusalWindow)
         self.maxConcurrent = max(1, maxConcurrent)
     }
 
@@ -199,5 +199,5 @@ actor UploadGate {
 
     func end() { inFlight -= 1 }
 
-    func note(_ refusal: UploadRefusal, now: Date) -> UploadRefusalSummary? { refusals.note(refusal, now: now) }
+    func note(_ refusal: HTTPRefusal, now: Date) -> HTTPRefusalSummary? { refusals.note(refusal, now: now) }
 }

@@ -18,6 +18,7 @@ actor ConsoleSessions {
     let lifetime: TimeInterval
     private var sessions: [String: Session] = [:]
     private var throttle = LoginThrottle()
+    private var refusals = HTTPRefusals()
 
     init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
@@ -42,6 +43,8 @@ actor ConsoleSessions {
 
     /// Ends every session of a user, e.g. after the user's role or password changed.
     func end(user: String) { sessions = sessions.filter { $0.value.user != user } }
+
+    func noteRefusal(_ refusal: HTTPRefusal) -> HTTPRefusalSummary? { refusals.note(refusal, now: Date()) }
 
     func beginLogin(user: String, address: String) -> Date? { throttle.begin(user: user, address: address, now: Date()) }
 

@@ -6,11 +6,11 @@ enum RequestOrigin {
     /// Browsers send `Sec-Fetch-Site` (W3C Fetch Metadata) and `Origin` (RFC 6454 §7) with
     /// every POST; a form on another site cannot forge either. Only `same-origin` (or
     /// `none`, a user's own navigation) passes, and an `Origin` must name this console's
-    /// own host and port, or be `null` beside `Sec-Fetch-Site: same-origin` (what browsers
+    /// own scheme (`https` when served over TLS), host and port, or be `null` beside `Sec-Fetch-Site: same-origin` (what browsers
     /// send under the console's `no-referrer` policy). A client that sends neither is not
     /// a browser, so no other site can be riding on its cookies; it is let through
     /// (scripts, `curl`).
-    static func crossSiteRefusal(origin: String?, fetchSite: String?, authority: String?) -> String? {
+    static func crossSiteRefusal(origin: String?, fetchSite: String?, authority: String?, tls: Bool) -> String? {
         if let fetchSite, !["same-origin", "none"].contains(fetchSite.lowercased()) {
             return "cross-site request (Sec-Fetch-Site)"
         }
@@ -19,10 +19,36 @@ enum RequestOrigin {
         // console's own pages too (Fetch standard, "serializing a request origin"); then
         // its `Sec-Fetch-Site: same-origin`, which no page can forge, vouches for it.
         if origin == "null", fetchSite?.lowercased() == "same-origin" { return nil }
-        guard let authority, let host = host(ofOrigin: origin), host == authority.lowercased() else {
+        guard let authority, origin.lowercased().hasPrefix(tls ? "https://" : "http://"), let host = host(ofOrigin: origin),
+            host == authority.lowercased()
+        else {
             return "cross-site request (Origin)"
         }
         return nil
+    }
+
+    /// Whether a request's `Host` (RFC 9110 §7.2) names this machine: `localhost`,
+    /// 127.0.0.0/8 or `[::1]`, with any port. A console that listens on loopback answers
+    /// only to these, so a page on another site whose name an attacker re-points at
+    /// 127.0.0.1 (DNS rebinding) cannot read it or post to it from a victim's browser.
+    static func isLoopbackHost(_ authority: String?) -> Bool {
+        guard var host = authority?.lowercased(), !host.isEmpty else { return false }
+        if host.hasPrefix("[") {
+            return host.hasPrefix("[::1]") && (host.count == 5 || host.dropFirst(5).first == ":")
+        }
+        if let colon = host.lastIndex(of: ":") {
+            guard host[host.index(after: colon)...].allSatisfy(\.isASCIIDigit) else { return false }
+            host = String(host[..<colon])
+        }
+        return isLoopbackName(host)
+    }
+
+    /// `localhost`, `::1` or a dotted 127.0.0.0/8 address.
+    static func isLoopbackName(_ name: String) -> Bool {
+        let bare = name.hasPrefix("[") && name.hasSuffix("]") ? String(name.dropFirst().dropLast()) : name
+        if bare.lowercased() == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// `https://host:port` → `host:port`; nil for `null` and anything not an origin.
@@ -57,6 +83,10 @@ enum RequestOrigin {
                 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F")) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
         }
     }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 extension String {

@@ -166,7 +166,7 @@ public struct WebConsole: Sendable {
     func login(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
         let address = client(request, context)
         if let refusal = crossSite(request) {
-            try backend.audit(kind: "console.denied", actor: "console", details: ["path": "/login", "reason": .string(refusal), "address": .string(address)])
+            try await auditOutsider("/login", reason: refusal, status: 403, address: address)
             return text(.forbidden, "this form must be sent from the console's own page")
         }
         let form = try await Self.form(request)
@@ -237,11 +237,11 @@ public struct WebConsole: Sendable {
         // (`/dead/{id}/redrive`), so one request cannot write 80 KB into the audit chain.
         let path = request.uri.path.utf8.count <= 128 ? request.uri.path : context.endpointPath ?? "(a long path)"
         if let refusal = crossSite(request) {
-            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(path), "reason": .string(refusal), "address": .string(address)])
+            try await auditOutsider(path, reason: refusal, status: 403, address: address)
             return isAPI ? json(.forbidden, ["error": "cross-site request refused"]) : text(.forbidden, "this form must be sent from the console's own page")
         }
         guard let session = try await currentSession(request) else {
-            try backend.audit(kind: "console.denied", actor: "console", details: ["path": .string(path), "reason": "no session", "address": .string(address)])
+            try await auditOutsider(path, reason: "no session", status: 401, address: address)
             return isAPI ? json(.unauthorized, ["error": "log in first"]) : Response(status: .seeOther, headers: [.location: "/login"])
         }
         let form = try await Self.form(request)
@@ -261,7 +261,20 @@ public struct WebConsole: Sendable {
 
     func crossSite(_ request: Request) -> String? {
         RequestOrigin.crossSiteRefusal(origin: request.headers[.origin], fetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
-            authority: request.head.authority)
+            authority: request.head.authority, tls: options.secureCookies)
+    }
+
+    /// Audits a refusal of a request without a session (anyone can send those): the first
+    /// of each minute is written as it happens, with the counts held back since the last
+    /// one, so a flood cannot fill the audit log (see `HTTPRefusals`).
+    func auditOutsider(_ path: String, reason: String, status: Int, address: String) async throws {
+        guard let summary = await sessions.noteRefusal(HTTPRefusal(reason: reason, status: status, client: address)) else { return }
+        var details: [String: Value] = ["path": .string(path), "reason": .string(reason), "address": .string(address)]
+        if !summary.heldBack.isEmpty {
+            details["held_back"] = .object(summary.heldBack.mapValues { .int(Int64($0)) })
+            details["held_back_addresses"] = .list(summary.heldBackClients.map(Value.string) + (summary.moreClients ? ["…"] : []))
+        }
+        try backend.audit(kind: "console.denied", actor: "console", details: details)
     }
 
     func client(_ request: Request, _ context: ConsoleRequestContext) -> String {

@@ -67,7 +67,7 @@ extension Node {
     /// One audit entry for refused uploads: the refusal that opened the window, with the
     /// counts held back in the window before. Every value in it was checked or chosen by
     /// the endpoint (reason codes, status, a lane of this node, the peer's address).
-    func auditRefusedUploads(_ summary: UploadRefusalSummary) {
+    func auditRefusedUploads(_ summary: HTTPRefusalSummary) {
         var details: [String: Value] = [
             "reason": .string(summary.refusal.reason), "status": .int(Int64(summary.refusal.status)),
             "client": .string(summary.refusal.client),

@@ -29,9 +29,12 @@ import FerryQueue
     @Test func everyPageAndAnswerShowsHostileTextAsInertText() throws {
         let console = try ConsoleTests.Console(node: "extranet-gw") { directory, config in try Self.inject(directory, config) }
         // Unauthenticated vectors first: a failed login's user name and Host header.
-        let failed = try console.post("/login", cookie: nil, form: ["user": Self.payload, "password": "wrong-password-1"],
-            headers: ["Host: \(Self.filePayload)"])
+        let failed = try console.post("/login", cookie: nil, form: ["user": Self.payload, "password": "wrong-password-1"])
         #expect(failed.status == 401)
+        // A Host that is not loopback never reaches the console (DNS-rebinding defence).
+        let hosted = try console.post("/login", cookie: nil, form: ["user": "anna", "password": "wrong-password-1"],
+            headers: ["Host: \(Self.filePayload)"])
+        #expect(hosted.status == 421 && !String(decoding: hosted.body, as: UTF8.self).contains("<"))
         let anna = try console.login("anna", "auditor-passphrase-1")
         let query = Self.payload.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let filters = ["since", "until", "kind", "flow", "system", "bundle", "key"].map { "\($0)=\(query)" }.joined(separator: "&")

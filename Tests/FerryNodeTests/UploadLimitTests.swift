@@ -45,9 +45,9 @@ import FerryConsole
     }
 
     @Test func aFloodOfRefusalsWritesOneAuditEntryPerWindow() {
-        var refusals = UploadRefusals(window: 60)
-        func refusal(_ reason: String, _ client: String) -> UploadRefusal {
-            UploadRefusal(reason: reason, status: 400, client: client)
+        var refusals = HTTPRefusals(window: 60)
+        func refusal(_ reason: String, _ client: String) -> HTTPRefusal {
+            HTTPRefusal(reason: reason, status: 400, client: client)
         }
         let first = refusals.note(refusal("bad-name", "10.0.0.1"), now: start)
         #expect(first?.refusal.reason == "bad-name" && first?.heldBack.isEmpty == true)

@@ -1,8 +1,9 @@
 public import Foundation
 
-/// One refused upload, described only by values the endpoint checked or chose itself.
-public struct UploadRefusal: Sendable, Equatable {
-    /// A fixed reason code, e.g. `rate`, `too-large`, `bad-name`, `bad-signature`.
+/// One refused request from outside (an upload, a console POST without a session or from
+/// another site), described only by values the endpoint checked or chose itself.
+public struct HTTPRefusal: Sendable, Equatable {
+    /// A fixed reason code, e.g. `rate`, `too-large`, `bad-name`, `bad-signature`, `no session`.
     public var reason: String
     public var status: Int
     /// `FROM→TO`, only when both were simple identifiers naming a lane of this node.
@@ -15,14 +16,14 @@ public struct UploadRefusal: Sendable, Equatable {
     }
 }
 
-/// What the audit log gets about refused uploads: the first refusal of each window as it
+/// What the audit log gets about refused requests: the first refusal of each window as it
 /// happens, carrying the counts of those held back in the window before, so a flood of
 /// refusals writes one entry per window however fast it comes.
-public struct UploadRefusalSummary: Sendable, Equatable {
-    public var refusal: UploadRefusal
+public struct HTTPRefusalSummary: Sendable, Equatable {
+    public var refusal: HTTPRefusal
     /// Refusals held back since the previous entry, by reason.
     public var heldBack: [String: Int]
-    /// Distinct client addresses among those held back (at most `UploadRefusals.clientLimit`).
+    /// Distinct client addresses among those held back (at most `HTTPRefusals.clientLimit`).
     public var heldBackClients: [String]
     /// Whether more client addresses were held back than listed.
     public var moreClients: Bool
@@ -31,7 +32,7 @@ public struct UploadRefusalSummary: Sendable, Equatable {
 /// Decides which refusals reach the audit log. A value type told the time, tested without
 /// I/O. The counts of the last window are written with the next refusal after it; a node
 /// stopped before then loses only those counts, never an entry already written.
-public struct UploadRefusals: Sendable {
+public struct HTTPRefusals: Sendable {
     /// How long a window lasts, in seconds: at most one audit entry per window.
     public let window: TimeInterval
     static let clientLimit = 16
@@ -46,7 +47,7 @@ public struct UploadRefusals: Sendable {
     }
 
     /// Notes a refusal at `now`; answers the entry to audit, or nil when it is only counted.
-    public mutating func note(_ refusal: UploadRefusal, now: Date) -> UploadRefusalSummary? {
+    public mutating func note(_ refusal: HTTPRefusal, now: Date) -> HTTPRefusalSummary? {
         if let start = windowStart, now >= start, now.timeIntervalSince(start) < window {
             heldBack[refusal.reason, default: 0] += 1
             if !clients.contains(refusal.client) {
@@ -54,7 +55,7 @@ public struct UploadRefusals: Sendable {
             }
             return nil
         }
-        let summary = UploadRefusalSummary(refusal: refusal, heldBack: heldBack, heldBackClients: clients, moreClients: moreClients)
+        let summary = HTTPRefusalSummary(refusal: refusal, heldBack: heldBack, heldBackClients: clients, moreClients: moreClients)
         windowStart = now
         heldBack = [:]
         clients = []
