@@ -181,4 +181,18 @@ public enum AuditTools {
     public static func verifyExports(config: String, files: [URL]) throws -> [AuditExport.Check] {
         try AuditExport.verify(files, keys: try Deployment.load(config).trustStore().all)
     }
+
+    /// A time bound as people type it (`2026-11-24`, `2026-11-24 09:00:00`,
+    /// `2026-11-24T09:00:00`, with or without `Z`), as the log's `at` compares:
+    /// `2026-11-24T09:00:00`, UTC; a bare day means its start.
+    /// - Throws: `config` naming the option (`name`) for anything else: a bound that is not
+    ///   a time would otherwise select every entry or none without saying so.
+    public static func bound(_ text: String, _ name: String) throws -> String {
+        let spelled = text.utf8.count == 10 ? text + "T00:00:00" : text.replacingUTF8(" ", with: "T")
+        let bare = spelled.hasSuffix("Z") ? String(spelled.dropLast()) : spelled
+        guard bare.utf8.count >= 19, Timestamp.parse(bare + "Z") != nil else {
+            throw FerryError(.config, "\(name) is not a UTC time", hint: "write it like 2026-11-24 or 2026-11-24T09:00:00Z")
+        }
+        return bare
+    }
 }

@@ -77,8 +77,8 @@ public struct NodeConsole: ConsoleBackend {
     public func auditLog(_ filters: [String: String]) throws -> Value {
         var filter = AuditTools.Filter()
         filter.node = node.name
-        filter.since = filters["since"].map(Self.utc)
-        filter.until = filters["until"].map(Self.utc)
+        filter.since = try filters["since"].map { try AuditTools.bound($0, "since") }
+        filter.until = try filters["until"].map { try AuditTools.bound($0, "until") }
         (filter.flow, filter.system, filter.bundle, filter.key) = (filters["flow"], filters["system"], filters["bundle"], filters["key"])
         filter.kinds = filters["kind"].map { [$0] } ?? []
         filter.limit = filters["limit"].flatMap(Int.init).map { min(max($0, 1), 1000) } ?? 200
@@ -119,21 +119,14 @@ public struct NodeConsole: ConsoleBackend {
     public func export(since: String, until: String, actor: String) throws -> URL {
         let folder = node.stagingDirectory.appendingPathComponent("exports")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        guard Timestamp.parse(Self.utc(since) + "Z") != nil || Timestamp.parse(Self.utc(since)) != nil,
-            Timestamp.parse(Self.utc(until) + "Z") != nil || Timestamp.parse(Self.utc(until)) != nil
-        else {
-            throw FerryError(.config, "since and until are UTC dates like 2026-11-01 or 2026-11-01T08:00:00")
-        }
+        let (since, until) = (try AuditTools.bound(since, "since"), try AuditTools.bound(until, "until"))
         // A name of its own per download: an earlier export of the same range stays as it was.
         let stamp = Timestamp.format(Date()).filter(\.isNumber)
-        let file = folder.appendingPathComponent("audit-\(node.name)-\(Self.utc(since).prefix(10))-\(Self.utc(until).prefix(10))-\(stamp)-\(UUID().uuidString.prefix(8)).ndjson")
-        _ = try AuditTools.export(node: node, since: Self.utc(since), until: Self.utc(until), to: file, actor: actor)
+        let file = folder.appendingPathComponent("audit-\(node.name)-\(since.prefix(10))-\(until.prefix(10))-\(stamp)-\(UUID().uuidString.prefix(8)).ndjson")
+        _ = try AuditTools.export(node: node, since: since, until: until, to: file, actor: actor)
         return file
     }
 
-    static func utc(_ text: String) -> String {
-        text.count == 10 ? text + "T00:00:00" : text.replacingOccurrences(of: " ", with: "T")
-    }
 
     /// `ferry console`: the web console alone, until SIGTERM or SIGINT.
     public static func serve(config: String, node name: String, host: String, port: Int, tls: Topology.ServerTLS?, logger: Logger) async throws {

@@ -77,10 +77,12 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             var filter = AuditTools.Filter()
             filter.node = filters.node
-            filter.since = filters.since.map(AuditCommand.utc)
-            filter.until = filters.until.map(AuditCommand.utc)
             (filter.flow, filter.system, filter.kinds, filter.bundle, filter.key, filter.entity, filter.limit) = (flow, system, kind, bundle, key, entity, limit)
-            let entries = try reporting { try AuditTools.log(config: filters.config, filter: filter) }
+            let entries = try reporting {
+                filter.since = try filters.since.map { try AuditTools.bound($0, "--since") }
+                filter.until = try filters.until.map { try AuditTools.bound($0, "--until") }
+                return try AuditTools.log(config: filters.config, filter: filter)
+            }
             if json {
                 for entry in entries { print(String(decoding: CanonicalJSON.encode(entry.value), as: UTF8.self)) }
                 return
@@ -145,7 +147,8 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let stats = try reporting {
-                try AuditTools.stats(config: filters.config, node: filters.node, since: filters.since.map(AuditCommand.utc), until: filters.until.map(AuditCommand.utc))
+                try AuditTools.stats(config: filters.config, node: filters.node, since: filters.since.map { try AuditTools.bound($0, "--since") },
+                    until: filters.until.map { try AuditTools.bound($0, "--until") })
             }
             if json {
                 let value: Value = .object([
@@ -186,7 +189,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let summary = try reporting {
-                try AuditTools.export(config: options.config, node: options.node, since: AuditCommand.utc(since), until: AuditCommand.utc(until),
+                try AuditTools.export(config: options.config, node: options.node, since: AuditTools.bound(since, "--since"), until: AuditTools.bound(until, "--until"),
                     to: URL(fileURLWithPath: out))
             }
             // Standard error, so '--out /dev/stdout' carries nothing but the export.
@@ -195,8 +198,4 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    /// Dates as the log stores them: a bare day means its start, UTC.
-    static func utc(_ text: String) -> String {
-        text.count == 10 ? text + "T00:00:00" : text.replacingOccurrences(of: " ", with: "T")
-    }
 }

@@ -101,6 +101,25 @@ import FerryTransport
         #expect(try proxied.audited("console.login-failed").first?.event.details["address"]?.text == "203.0.113.7")
     }
 
+    /// A search bound that is not a time is refused, not read as "everything" or "nothing".
+    @Test func auditSearchRefusesBoundsThatAreNotTimes() throws {
+        let console = try Console()
+        let anna = try console.login("anna", "auditor-passphrase-1")
+        for query in ["until=zzz", "since=2026-13-45", "since=../../.."] {
+            let page = try console.get("/audit?\(query)", cookie: anna.cookie)
+            #expect(page.status == 400 && String(decoding: page.body, as: UTF8.self).contains("is not a UTC time"), "\(query)")
+            #expect(try console.get("/api/audit?\(query)", cookie: anna.cookie).status == 400, "\(query)")
+        }
+        let day = try console.get("/api/audit?since=2000-01-01&until=2100-01-01%2000:00:00", cookie: anna.cookie)
+        guard case .object(let answer) = try CanonicalJSON.decode(day.body), case .list(let entries)? = answer["entries"] else {
+            Issue.record("no entries in \(day.status)")
+            return
+        }
+        #expect(day.status == 200 && !entries.isEmpty)
+        #expect(try AuditTools.bound("2026-11-24", "since") == "2026-11-24T00:00:00")
+        #expect(try AuditTools.bound("2026-11-24 09:30:00Z", "since") == "2026-11-24T09:30:00")
+    }
+
     @Test func everyAnswerCarriesTheSecurityHeaders() throws {
         let console = try Console()
         let anna = try console.login("anna", "auditor-passphrase-1")
