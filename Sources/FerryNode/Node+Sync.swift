@@ -15,7 +15,7 @@ extension Node {
         let route = try syncRoute(flow: name)
         let flow = route.flow
         let mapping = route.mapping
-        let adapter = try SystemAdapters.source(for: try sourceSystem(of: flow), entity: flow.entity, topology: topology)
+        let adapter = try AdapterRegistry.source(for: try sourceSystem(of: flow), entity: flow.entity, topology: topology)
         try Self.fromSource { try adapter.check() }
         let lanes = route.lanes
 

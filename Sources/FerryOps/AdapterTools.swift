@@ -12,7 +12,7 @@ public enum AdapterTools {
         public var options: String
     }
 
-    public static var types: [TypeInfo] { SystemAdapters.catalogue.map { TypeInfo(type: $0.type, role: $0.role, options: $0.options) } }
+    public static var types: [TypeInfo] { AdapterRegistry.catalogue.map { TypeInfo(type: $0.type, role: $0.role, options: $0.options) } }
 
     /// Installs change-capture triggers on each table of a database system, keyed by the
     /// columns its mappings store the entity's key and version in; returns the triggers made.
@@ -32,7 +32,7 @@ public enum AdapterTools {
             guard keys.count == mapping.entity.key.count else {
                 throw FerryError(.config, "mapping \(mapping.name) does not keep every key field in a column", hint: "map the key to columns")
             }
-            guard let capturing = try SystemAdapters.adapter(for: system, entity: entity, topology: topology) as? any ChangeCapturing else {
+            guard let capturing = try AdapterRegistry.adapter(for: system, entity: entity, topology: topology) as? any ChangeCapturing else {
                 throw FerryError(.config, "system \(name) (adapter \(system.adapter)) has no change capture", at: .file(system.location),
                     hint: "install-capture works on sqlite and postgres systems")
             }
@@ -66,7 +66,7 @@ public enum AdapterTools {
                 at: .file(system.location), hint: "run the check on a node of zone \(system.zone)")
         }
         return try system.maps.keys.sorted().map { entity in
-            let source = try SystemAdapters.source(for: system, entity: entity, topology: topology)
+            let source = try AdapterRegistry.source(for: system, entity: entity, topology: topology)
             try Node.fromSource { try source.check() }
             let columns = try Node.fromSource { try source.discover() }
             let mapping = try deployment.mapping(system: name, entity: entity)

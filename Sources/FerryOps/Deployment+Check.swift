@@ -79,7 +79,7 @@ extension Deployment {
     /// Parses the system's options as sync would (the same lookup), and notes what is
     /// missing on this machine; connecting is left to `ferry adapters check`.
     private func checkAdapter(_ system: Topology.System, entity: String, report: inout CheckReport) throws {
-        switch try SystemAdapters.configured(system, entity: entity, topology: topology) {
+        switch try AdapterRegistry.configured(system, entity: entity, topology: topology) {
         case .sqlite(let options):
             if !FileManager.default.fileExists(atPath: options.path.path) {
                 report.notes.append("system \(system.name): database \(options.path.path) does not exist yet")

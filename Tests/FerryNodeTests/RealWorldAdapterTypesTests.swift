@@ -39,7 +39,7 @@ import FerryAdapters
 
         // The same system builds the adapter sync uses.
         let system = try #require(loaded.topology.system(named: "approval"))
-        #expect(try SystemAdapters.adapter(for: system, entity: "TravelApplication", topology: loaded.topology) is HTTPAdapter)
+        #expect(try AdapterRegistry.adapter(for: system, entity: "TravelApplication", topology: loaded.topology) is HTTPAdapter)
 
         let process = Process()
         process.executableURL = CrashRecoveryTests.ferry
@@ -57,7 +57,7 @@ import FerryAdapters
     /// Every type `ferry adapters list` shows passes the topology loader's list and reaches
     /// its own options parser in check: with no options it may be refused for a missing
     /// option, never as an unknown type.
-    @Test(arguments: SystemAdapters.known) func checkKnowsEveryAdapterTypeTheBuildLists(type: String) throws {
+    @Test(arguments: AdapterRegistry.known) func checkKnowsEveryAdapterTypeTheBuildLists(type: String) throws {
         let config = try deployment(type: type, options: "{}")
         do {
             _ = try Deployment.load(config.path).check()
