@@ -1,5 +1,6 @@
 import Foundation
 import FerryCore
+import FerrySeal
 import FerryMapping
 import FerryQueue
 

@@ -3,6 +3,7 @@ import Testing
 @testable import FerryCore
 @testable import FerryMapping
 import FerryQueue
+import FerrySeal
 import FerryAdapters
 @testable import FerryNode
 

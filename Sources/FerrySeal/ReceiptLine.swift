@@ -1,16 +1,15 @@
-import FerryCore
-import FerrySeal
+public import FerryCore
 
-/// One record's outcome inside a receipt bundle.
-struct ReceiptLine {
-    var bundle: String
-    var entity: String?
-    var key: String
-    var version: String
-    var outcome: String
-    var detail: String?
+/// One record's outcome inside a `receipt` bundle (docs/bundle-format.md).
+public struct ReceiptLine: Sendable {
+    public var bundle: String
+    public var entity: String?
+    public var key: String
+    public var version: String
+    public var outcome: String
+    public var detail: String?
 
-    var line: [UInt8] {
+    public var line: [UInt8] {
         var object: [String: Value] = [
             "bundle": .string(bundle), "key": .string(key), "version": .string(version), "outcome": .string(outcome),
         ]
@@ -19,7 +18,7 @@ struct ReceiptLine {
         return CanonicalJSON.encode(.object(object))
     }
 
-    init(bundle: String, entity: String?, key: String, version: String, outcome: String, detail: String?) {
+    public init(bundle: String, entity: String?, key: String, version: String, outcome: String, detail: String?) {
         self.bundle = bundle
         self.entity = entity
         self.key = key
@@ -28,7 +27,7 @@ struct ReceiptLine {
         self.detail = detail
     }
 
-    init(line: [UInt8]) throws {
+    public init(line: [UInt8]) throws {
         guard case .object(let o) = try CanonicalJSON.decode(line), case .string(let bundle)? = o["bundle"],
             case .string(let key)? = o["key"], case .string(let version)? = o["version"], case .string(let outcome)? = o["outcome"]
         else {
@@ -40,11 +39,11 @@ struct ReceiptLine {
     /// The far node's audit evidence for the bundle a receipt covers: which of its entries
     /// received and applied it, and its latest signed checkpoint. One such line per
     /// receipt, so the trace works from the sending side too.
-    static func evidenceLine(_ evidence: [String: Value]) -> [UInt8] {
+    public static func evidenceLine(_ evidence: [String: Value]) -> [UInt8] {
         CanonicalJSON.encode(.object(["evidence": .object(evidence)]))
     }
 
-    static func evidence(in line: [UInt8]) -> Value? {
+    public static func evidence(in line: [UInt8]) -> Value? {
         guard case .object(let o)? = try? CanonicalJSON.decode(line), let evidence = o["evidence"] else { return nil }
         return evidence
     }

@@ -1,17 +1,16 @@
 public import FerryCore
-import FerrySeal
 
-/// How a canonical record travels inside a bundle: one canonical-JSON line carrying the
+/// How a canonical record travels inside a `records` bundle (docs/bundle-format.md): one canonical-JSON line carrying the
 /// flow it belongs to, so the receiving node knows which of its systems to apply it to.
-package struct RecordEnvelope {
-    package var flow: String
-    package var record: Record
+public struct RecordEnvelope: Sendable {
+    public var flow: String
+    public var record: Record
     /// Sent by a reconcile repair: the target node may have applied this very version
     /// before (and the row was lost since), so the same version is let through to the
     /// target's own version guard; an older one is still skipped.
-    package var repair = false
+    public var repair = false
 
-    package var line: [UInt8] {
+    public var line: [UInt8] {
         var object: [String: Value] = [
             "flow": .string(flow),
             "entity": .string(record.entity),
@@ -24,13 +23,13 @@ package struct RecordEnvelope {
         return CanonicalJSON.encode(.object(object))
     }
 
-    package init(flow: String, record: Record, repair: Bool = false) {
+    public init(flow: String, record: Record, repair: Bool = false) {
         self.flow = flow
         self.record = record
         self.repair = repair
     }
 
-    package init(line: [UInt8]) throws {
+    public init(line: [UInt8]) throws {
         guard case .object(let o) = try CanonicalJSON.decode(line),
             case .string(let flow)? = o["flow"], case .string(let entity)? = o["entity"],
             case .list(let key)? = o["key"], case .string(let version)? = o["version"],
