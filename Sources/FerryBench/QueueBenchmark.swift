@@ -35,14 +35,14 @@ public enum QueueBenchmark {
         let enqueueSeconds = try enqueue(records, into: storePath, audit: audit)
         // Recovery: a node restarting with everything still queued.
         var clock = Stopwatch()
-        let store = try NodeStore(path: storePath, migrations: [AuditLog.register])
+        let store = try NodeStore(path: storePath, migrations: Node.storeMigrations)
         let status = try store.read { db in try QueueStatus.read(db) }
         let recoverySeconds = clock.lap()
         guard status.outbound.first?.pending == records else {
             throw FerryError(.internalFailure, "benchmark queue lost records")
         }
         let (bundles, packSeconds) = try pack(store, into: directory.appendingPathComponent("out"), sender: sender, recipient: recipient, audit: audit)
-        let inbox = try NodeStore(path: directory.appendingPathComponent("b.db"), migrations: [AuditLog.register])
+        let inbox = try NodeStore(path: directory.appendingPathComponent("b.db"), migrations: Node.storeMigrations)
         let stageSeconds = try stage(bundles, into: inbox, sender: sender, recipient: recipient)
         let (applySeconds, sinkSeconds) = try apply(inbox, sink: directory.appendingPathComponent("sink.db"))
 
@@ -60,7 +60,7 @@ public enum QueueBenchmark {
     /// The store is closed on return, so the recovery figure starts from a cold open.
     /// - Returns: seconds spent enqueueing, not counting opening the store or making the lines.
     static func enqueue(_ records: Int, into path: URL, audit: AuditLog) throws -> Double {
-        let store = try NodeStore(path: path, migrations: [AuditLog.register])
+        let store = try NodeStore(path: path, migrations: Node.storeMigrations)
         let lines: [[UInt8]] = (0..<1000).map { index in
             RecordEnvelope(flow: "bench", record: FerryCore.Record(
                 entity: "TravelApplication", key: [String(format: "WB2026%06d", index)], version: "2026-11-24T09:00:00Z",

@@ -32,6 +32,12 @@ public final class Node: Sendable {
     public var name: String { config.name }
     public var zone: String { config.zone }
 
+    /// Every schema step of a node's store after the queue's own, in order: the one list
+    /// anything that opens a node's store uses, so no tool migrates it differently.
+    package static let storeMigrations: [@Sendable (inout DatabaseMigrator) -> Void] = [
+        AuditLog.register, ConsoleUserTable.register, ReconcileRuns.register, DigestIndex.register,
+    ]
+
     /// Opens node `name` of the deployment: its store (migrating it), key and trust.
     public convenience init(deployment: Deployment, name: String, logger: Logger) throws {
         try self.init(deployment: deployment, name: name, logger: logger, auditCounter: nil)
@@ -50,7 +56,7 @@ public final class Node: Sendable {
         self.deployment = deployment
         self.config = config
         self.logger = logger
-        self.store = try NodeStore(path: path, migrations: [AuditLog.register, ConsoleUserTable.register, ReconcileRuns.register, DigestIndex.register])
+        self.store = try NodeStore(path: path, migrations: Self.storeMigrations)
         let keys = try config.keyFiles.map(NodeKey.load)
         self.keys = keys
         self.quarantineSealer = try AtRestSealer(keys: keys)

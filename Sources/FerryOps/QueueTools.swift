@@ -15,7 +15,7 @@ public enum QueueTools {
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw FerryError(.store, "node \(name) has no store yet at \(path.path)", hint: "run a sync or receive on it first")
         }
-        return (try NodeStore(path: path, migrations: [AuditLog.register]), deployment)
+        return (try NodeStore(path: path, migrations: Node.storeMigrations), deployment)
     }
 
     /// The node's queue status; with `lane` or `flow`, only that channel's lanes (both

@@ -15,7 +15,7 @@ public final class NodeStore: Sendable {
 
     /// Opens (creating if needed) the store and applies every pending migration.
     /// - Parameter migrations: further modules' schema steps (the audit log), applied after the queue's.
-    public init(path: URL, migrations: [(inout DatabaseMigrator) -> Void] = []) throws {
+    public init(path: URL, migrations: [@Sendable (inout DatabaseMigrator) -> Void] = []) throws {
         self.path = path
         do {
             try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
