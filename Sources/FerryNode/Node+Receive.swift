@@ -110,10 +110,7 @@ extension Node {
                         outcomes.append(try ReceiptLine(line: line))
                     }
                 case .resend:
-                    guard case .object(let o) = try CanonicalJSON.decode(line), case .int(let sequence)? = o["sequence"] else {
-                        throw FerryError(.bundleRecord, "a resend line is malformed", hint: "sender and receiver run incompatible Ferry versions")
-                    }
-                    requested.append(sequence)
+                    requested.append(try ResendLine(line: line).sequence)
                 case .reconcile:
                     // Answered after the transaction: reading a system can take a while.
                     try ReconcileRuns.stage(db, bundle: header.id, lane: lane.name, line: line)

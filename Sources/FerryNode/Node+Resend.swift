@@ -16,7 +16,7 @@ extension Node {
             else { continue }
             let last = try store.read { db in try BundleLedger.lastResendRequest(db, lane: inbound.lane) }
             if let last, let when = Timestamp.parse(last), now.timeIntervalSince(when) < forward.policy.resendAfter { continue }
-            let lines = inbound.missing.map { CanonicalJSON.encode(.object(["lane": .string(inbound.lane), "sequence": .int($0)])) }
+            let lines = inbound.missing.map { ResendLine(lane: inbound.lane, sequence: $0).line }
             let id = hex(try randomBytes(16))
             let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: back.name, kind: .resend, records: lines.count) }
             try seal(id: id, lane: back.name, sequence: sequence, kind: .resend, lines: lines)
