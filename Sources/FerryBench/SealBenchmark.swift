@@ -150,16 +150,3 @@ public enum SealBenchmark {
         return Double(usage.ru_maxrss) / 1024
     }
 }
-
-/// Monotonic lap timer, for the benchmarks.
-package struct Stopwatch {
-    private var last = DispatchTime.now().uptimeNanoseconds
-
-    package init() {}
-
-    package mutating func lap() -> Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
-        return Double(now - last) / 1e9
-    }
-}

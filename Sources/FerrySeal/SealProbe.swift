@@ -22,7 +22,7 @@ package enum SealProbe {
         func fail(_ code: FerryError.Code, _ message: String, _ offset: Int64, _ hint: String) -> FerryError {
             FerryError(code, message, at: .bundle(id: url.lastPathComponent, offset: Int(offset)), hint: hint)
         }
-        var clock = Lap()
+        var clock = Stopwatch()
         try reader.verifySignature(info, suite: engine, senderKey: sender, handle: handle, url: url, fail: fail)
         guard let wrapped = info.wrappedKeys.first,
             let fileKey = try engine.unwrap(wrapped.wrapped, with: recipient, headerDigest: Hasher.digest(info.headerBytes, engine.hash))
@@ -49,7 +49,7 @@ package enum SealProbe {
         let total = Int64((megabytes << 20) / chunkSize)
         let sealedBatch = try ParallelChunks.seal(plain, first: 0, total: total, suite: suite, fileKey: fileKey, aad: aad).map { Data($0) }
         let signed = try Hasher(suite.hash)
-        var clock = Lap()
+        var clock = Stopwatch()
         var done: Int64 = 0
         while done < total {
             let outputs: [[UInt8]]
@@ -94,7 +94,7 @@ package enum SealProbe {
         let signed = try Hasher(suite.hash)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(chunkSize + 64)
-        var clock = Lap()
+        var clock = Stopwatch()
         for counter in 0..<chunks {
             buffer.removeAll(keepingCapacity: true)
             let slot = counter % 16
@@ -114,15 +114,4 @@ package enum SealProbe {
         return Double(chunks * chunkSize) / Double(1 << 20) / clock.lap()
     }
 
-}
-
-/// Monotonic lap timer.
-struct Lap {
-    private var last = DispatchTime.now().uptimeNanoseconds
-
-    mutating func lap() -> Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
-        return Double(now - last) / 1e9
-    }
 }
