@@ -49,7 +49,7 @@ public struct ConsoleServer: Service {
     public func run() async throws {
         let router = Router(context: ConsoleRequestContext.self)
         router.add(middleware: SecurityHeaders(tls: options.tls != nil))
-        router.add(middleware: LoopbackHost(enabled: RequestOrigin.isLoopbackName(options.host)))
+        router.add(middleware: LoopbackHost(enabled: Loopback.isName(options.host)))
         let registry = self.registry
         let health = self.health
         router.get("healthz") { _, _ -> Response in

@@ -27,30 +27,6 @@ enum RequestOrigin {
         return nil
     }
 
-    /// Whether a request's `Host` (RFC 9110 §7.2) names this machine: `localhost`,
-    /// 127.0.0.0/8 or `[::1]`, with any port. A console that listens on loopback answers
-    /// only to these, so a page on another site whose name an attacker re-points at
-    /// 127.0.0.1 (DNS rebinding) cannot read it or post to it from a victim's browser.
-    static func isLoopbackHost(_ authority: String?) -> Bool {
-        guard var host = authority?.lowercased(), !host.isEmpty else { return false }
-        if host.hasPrefix("[") {
-            return host.hasPrefix("[::1]") && (host.count == 5 || host.dropFirst(5).first == ":")
-        }
-        if let colon = host.lastIndex(of: ":") {
-            guard host[host.index(after: colon)...].allSatisfy(\.isASCIIDigit) else { return false }
-            host = String(host[..<colon])
-        }
-        return isLoopbackName(host)
-    }
-
-    /// `localhost`, `::1` or a dotted 127.0.0.0/8 address.
-    static func isLoopbackName(_ name: String) -> Bool {
-        let bare = name.hasPrefix("[") && name.hasSuffix("]") ? String(name.dropFirst().dropLast()) : name
-        if bare.lowercased() == "localhost" || bare == "::1" { return true }
-        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
-    }
-
     /// `https://host:port` → `host:port`; nil for `null` and anything not an origin.
     static func host(ofOrigin origin: String) -> String? {
         let lower = origin.lowercased()
@@ -83,10 +59,6 @@ enum RequestOrigin {
                 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F")) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
         }
     }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 extension String {

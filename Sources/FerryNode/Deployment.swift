@@ -90,12 +90,4 @@ public final class Deployment: @unchecked Sendable {
         }
         return store
     }
-
-    /// Whether `host` names this machine only: `localhost`, 127.0.0.0/8 or `::1`.
-    package static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare.lowercased() == "localhost" || bare == "::1" { return true }
-        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
-    }
 }

@@ -16,7 +16,7 @@ extension Deployment {
             for case (let target?, let zone) in pushes {
                 guard let receiver = topology.node(inZone: zone), receiver.tls?.clientCA == nil else { continue }
                 let host = URLComponents(string: target.url)?.host ?? ""
-                guard !Self.isLoopback(host) else { continue }
+                guard !Loopback.isName(host) else { continue }
                 notes.append("warning: node \(receiver.name) takes bundles at \(target.url) beyond loopback without client certificates; "
                     + "set tls: { cert, key, client_ca } on \(receiver.name) so only peers with a certificate can upload (\(topology.file):\(channel.location.line))")
             }

@@ -1,4 +1,5 @@
 import Testing
+import FerryCore
 @testable import FerryConsole
 
 /// Where a request comes from, decided without I/O.
@@ -33,11 +34,11 @@ import Testing
     /// DNS rebinding: a loopback console answers only to loopback names.
     @Test func aLoopbackConsoleAnswersOnlyToLoopbackNames() {
         for authority in ["127.0.0.1:9470", "localhost:9470", "LOCALHOST", "[::1]:9470", "127.1.2.3:1"] {
-            #expect(RequestOrigin.isLoopbackHost(authority), "\(authority)")
+            #expect(Loopback.isAuthority(authority), "\(authority)")
         }
         for authority in ["evil.example:9470", "127.0.0.1.evil.example", "[::1].evil", "127.0.0.1:x", "", "localhost.:1", "[::2]:1"] {
-            #expect(!RequestOrigin.isLoopbackHost(authority), "\(authority)")
+            #expect(!Loopback.isAuthority(authority), "\(authority)")
         }
-        #expect(!RequestOrigin.isLoopbackHost(nil))
+        #expect(!Loopback.isAuthority(nil))
     }
 }

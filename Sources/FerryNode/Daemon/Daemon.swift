@@ -41,7 +41,7 @@ public enum Daemon {
             console.port = listen.port
             console.tls = node.topology.node(named: options.node)?.tls
             console.uploadDirectory = node.stagingDirectory.appendingPathComponent("uploads")
-            if !Deployment.isLoopback(listen.host) && console.tls?.clientCA == nil {
+            if !Loopback.isName(listen.host) && console.tls?.clientCA == nil {
                 logger.warning("the bundle upload endpoint listens beyond loopback without client certificates (tls.client_ca); anyone who reaches the port can post to it",
                     metadata: ["address": .string("\(listen.host):\(listen.port)")])
             }
