@@ -74,16 +74,9 @@ enum LogFormat: String, ExpressibleByArgument, Sendable {
 func makeLogger(format: LogFormat = .text, defaultLevel: Logger.Level = .warning) -> Logger {
     let level = ProcessInfo.processInfo.environment["FERRY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
     LoggingSystem.bootstrap { label in
-        switch format {
-        case .text:
-            var handler = TextLogHandler(label: label)
-            handler.logLevel = level
-            return handler
-        case .json:
-            var handler = JSONLogHandler(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        var handler = StandardErrorLogHandler(label: label, format: format)
+        handler.logLevel = level
+        return handler
     }
     return Logger(label: "ferry")
 }
