@@ -269,18 +269,9 @@ final class XMLRecordReader: NSObject, XMLParserDelegate, @unchecked Sendable {
     /// Text as XML character data; nil when it holds a character XML 1.0 does not allow
     /// (its Char production: TAB, LF, CR and from U+0020 on, less U+FFFE and U+FFFF).
     static func escape(_ text: String, attribute: Bool) -> String? {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\r": out += "&#13;"
-            case "\n" where attribute: out += "&#10;"
-            case "\t" where attribute: out += "&#9;"
-            case "\n", "\t": out.unicodeScalars.append(scalar)
-            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: return nil
-            default: out += Markup.escape(String(scalar))
-            }
-        }
-        return out
+        guard !text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0xFFFE || $0.value == 0xFFFF })
+        else { return nil }
+        return Markup.escape(text, keepingTabsAndLineFeeds: !attribute)
     }
 
     /// A column name the writer can use: an element name, or `element@attribute`.

@@ -9,24 +9,32 @@ public enum Markup {
     /// parser tokenises code points and still sees the markup character (issue 16). Every
     /// other byte, bidi controls and combining marks included, is kept as it is, so the
     /// parsed text equals the input, in an attribute value or in element text.
-    public static func escape(_ text: String) -> String {
+    ///
+    /// - Parameter keepingTabsAndLineFeeds: write TAB and LF as they are, for element text
+    ///   that people read (XML files a sink writes); attribute values always need them as
+    ///   references.
+    public static func escape(_ text: String, keepingTabsAndLineFeeds: Bool = false) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
-            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
-            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
-            case UInt8(ascii: "\""): out += Array("&quot;".utf8)
-            case UInt8(ascii: "'"): out += Array("&#39;".utf8)
+            case UInt8(ascii: "&"): out += ampersand
+            case UInt8(ascii: "<"): out += lessThan
+            case UInt8(ascii: ">"): out += greaterThan
+            case UInt8(ascii: "\""): out += quote
+            case UInt8(ascii: "'"): out += apostrophe
             // Parsers normalise TAB, LF and CR in attribute values to spaces and CRLF in text
             // to LF (XML 1.0 §2.11, §3.3.3; HTML §13.2.3.5); as references they come back as they were.
-            case 0x09: out += Array("&#9;".utf8)
-            case 0x0A: out += Array("&#10;".utf8)
-            case 0x0D: out += Array("&#13;".utf8)
+            case 0x09 where !keepingTabsAndLineFeeds: out += tab
+            case 0x0A where !keepingTabsAndLineFeeds: out += lineFeed
+            case 0x0D: out += carriageReturn
             default: out.append(byte)
             }
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    static let ampersand = Array("&amp;".utf8), lessThan = Array("&lt;".utf8), greaterThan = Array("&gt;".utf8)
+    static let quote = Array("&quot;".utf8), apostrophe = Array("&#39;".utf8)
+    static let tab = Array("&#9;".utf8), lineFeed = Array("&#10;".utf8), carriageReturn = Array("&#13;".utf8)
 }
