@@ -23,9 +23,7 @@ public enum ConsoleUsers {
         let hash = try PasswordHash.make(password)
         let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
         try node.transaction { db in
-            let existed = try Int.fetchOne(db, sql: "SELECT 1 FROM console_users WHERE name = ?", arguments: [user]) != nil
-            try db.execute(sql: "INSERT OR REPLACE INTO console_users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [user, role.rawValue, hash, Timestamp.format(Date())])
+            let existed = try ConsoleUserTable.save(db, user: user, role: role.rawValue, passwordHash: hash)
             try node.audit.append(db, AuditEvent(existed ? .consoleUserChanged : .consoleUserAdded, actor: "operator", details: [
                 "user": .string(user), "role": .string(role.rawValue),
             ]))
@@ -37,8 +35,7 @@ public enum ConsoleUsers {
     public static func remove(config: String, node name: String, user: String) throws {
         let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
         try node.transaction { db in
-            try db.execute(sql: "DELETE FROM console_users WHERE name = ?", arguments: [user])
-            guard db.changesCount > 0 else {
+            guard try ConsoleUserTable.remove(db, user: user) else {
                 throw FerryError(.config, "no console user \(WebConsole.isUserName(user) ? user : "with that name") on \(name)",
                     hint: "list who may log in with 'ferry audit log --kind console.user-added'")
             }
@@ -50,17 +47,17 @@ public enum ConsoleUsers {
     /// made under one stamp ends when the stamp changes (role or password changed, user
     /// removed). The hash itself never leaves the store.
     static func stamp(_ db: Database, user: String) throws -> String? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_users WHERE name = ?", arguments: [user]) else { return nil }
-        let digest = try Hasher.digest(Array("\(row["role"] as String)\u{1F}\(row["password_hash"] as String)".utf8), .sha256)
+        guard let user = try ConsoleUserTable.credentials(db, user: user) else { return nil }
+        let digest = try Hasher.digest(Array("\(user.role)\u{1F}\(user.passwordHash)".utf8), .sha256)
         return digest.map { String(format: "%02x", $0) }.joined()
     }
 
     static func authenticate(_ db: Database, user: String, password: String) throws -> ConsoleRole? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_users WHERE name = ?", arguments: [user]) else {
+        guard let stored = try ConsoleUserTable.credentials(db, user: user) else {
             // The same work as for a real user, so timing does not reveal which names exist.
             _ = PasswordHash.verify(password, against: "pbkdf2-sha256$\(PasswordHash.iterations)$00000000000000000000000000000000$" + String(repeating: "0", count: 64))
             return nil
         }
-        return PasswordHash.verify(password, against: row["password_hash"]) ? ConsoleRole(rawValue: row["role"]) : nil
+        return PasswordHash.verify(password, against: stored.passwordHash) ? ConsoleRole(rawValue: stored.role) : nil
     }
 }
