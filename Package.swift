@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "FerryQueue",
             dependencies: [
-                "FerryCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "FerryCore", "FerryReconcile", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         .target(
@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "FerryReconcile", dependencies: ["FerryCore"], swiftSettings: strict),
         .target(
             name: "FerryAudit",
-            dependencies: ["FerryCore", "FerrySeal", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FerryCore", "FerrySeal", "FerryQueue", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "FerryConsole",
@@ -100,7 +100,6 @@ let package = Package(
             dependencies: [
                 "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue", "FerryTransport",
                 "FerryAdapters", "FerryAudit", "FerryConsole", "FerryReconcile",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +112,6 @@ let package = Package(
             dependencies: [
                 "FerryNode", "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue", "FerryTransport",
                 "FerryAdapters", "FerryAudit", "FerryConsole", "FerryReconcile",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -125,7 +123,6 @@ let package = Package(
             dependencies: [
                 "FerryNode", "FerryOps", "FerryCore", "FerryMapping", "FerrySeal", "FerryQueue",
                 "FerryAdapters", "FerryAudit", "FerryReconcile",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

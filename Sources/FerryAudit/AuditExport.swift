@@ -1,5 +1,6 @@
 public import Foundation
-public import GRDB
+import GRDB
+public import FerryQueue
 public import FerryCore
 public import FerrySeal
 
@@ -26,7 +27,8 @@ public enum AuditExport {
     /// Writes entries with `since <= at < until` to `file` and records the export in the
     /// store. A regular file is written whole to a temporary name, fsynced, then renamed; a
     /// pipe or device (`/dev/stdout`) is written in place (see `OutputFile`).
-    public static func write(_ db: Database, log: AuditLog, since: String, until: String, to file: URL) throws -> Summary {
+    public static func write(_ tx: StoreTransaction, log: AuditLog, since: String, until: String, to file: URL) throws -> Summary {
+        let db = tx.db
         guard let signer = log.signer else {
             throw FerryError(.auditExport, "node \(log.node) has no key to sign the export with", hint: "list the node's key under key:")
         }
@@ -53,7 +55,7 @@ public enum AuditExport {
         for entry in entries {
             try emit(.object(["entry": entry.value]))
             if entry.event.details["records_root"] != nil {
-                let leaves = try AuditVerifier.leaves(db, sequence: entry.sequence)
+                let leaves = try AuditVerifier.leaves(tx, sequence: entry.sequence)
                 try emit(.object(["records": .object(["seq": .int(entry.sequence), "leaves": .list(leaves.map(value))])]))
             }
         }

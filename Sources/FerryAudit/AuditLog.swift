@@ -1,4 +1,5 @@
-public import GRDB
+import GRDB
+public import FerryQueue
 public import Foundation
 public import FerryCore
 public import FerrySeal
@@ -43,7 +44,7 @@ public struct AuditLog: Sendable {
         self.signer = signer
     }
 
-    public static func register(in migrator: inout DatabaseMigrator) {
+    static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("audit-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE audit (
@@ -106,7 +107,8 @@ public struct AuditLog: Sendable {
 
     /// The chain's hash algorithm, fixed when the log starts: `preferred` for a new log, the
     /// recorded one for an existing log (SHA-256 for logs older than the record).
-    public static func chainAlgorithm(_ db: Database, preferred: Hasher.Algorithm) throws -> Hasher.Algorithm {
+    public static func chainAlgorithm(_ tx: StoreTransaction, preferred: Hasher.Algorithm) throws -> Hasher.Algorithm {
+        let db = tx.db
         if let recorded = try String.fetchOne(db, sql: "SELECT value FROM audit_meta WHERE name = 'chain'") {
             return Hasher.Algorithm(rawValue: recorded) ?? .sha256
         }
@@ -118,7 +120,8 @@ public struct AuditLog: Sendable {
     /// Appends one event, chained to the previous entry, with its record index; signs a
     /// checkpoint when one is due.
     @discardableResult
-    public func append(_ db: Database, _ event: AuditEvent) throws -> AuditEntry {
+    public func append(_ tx: StoreTransaction, _ event: AuditEvent) throws -> AuditEntry {
+        let db = tx.db
         if let counter {
             counter.add(event.leaves.count)
             return AuditEntry(sequence: 0, at: "", node: node, event: event, previousHash: "", hash: "")
@@ -172,7 +175,8 @@ public struct AuditLog: Sendable {
     }
 
     /// Signs the current head, unless it is signed already: at shutdown, and when due.
-    public func checkpoint(_ db: Database) throws {
+    public func checkpoint(_ tx: StoreTransaction) throws {
+        let db = tx.db
         guard signer != nil, let row = try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT 1") else { return }
         let head = try Self.entry(row)
         guard try Int64.fetchOne(db, sql: "SELECT 1 FROM audit_checkpoints WHERE seq = ?", arguments: [head.sequence]) == nil else { return }
@@ -200,7 +204,8 @@ public struct AuditLog: Sendable {
     }
 
     /// All entries in order, optionally of one kind.
-    public static func entries(_ db: Database, kind: AuditEvent.Kind? = nil) throws -> [AuditEntry] {
+    public static func entries(_ tx: StoreTransaction, kind: AuditEvent.Kind? = nil) throws -> [AuditEntry] {
+        let db = tx.db
         var sql = "SELECT * FROM audit"
         var arguments: StatementArguments = []
         if let kind {
@@ -210,7 +215,7 @@ public struct AuditLog: Sendable {
         return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(entry)
     }
 
-    public static func entry(_ row: Row) throws -> AuditEntry {
+    static func entry(_ row: Row) throws -> AuditEntry {
         let detailsText: String = row["details"]
         var details: [String: Value] = [:]
         if case .object(let object) = try CanonicalJSON.decode(Array(detailsText.utf8)) { details = object }

@@ -1,4 +1,5 @@
-public import GRDB
+import GRDB
+public import FerryQueue
 import Foundation
 public import FerryCore
 public import FerrySeal
@@ -17,7 +18,8 @@ public enum AuditVerifier {
         public var indexedRecords: Int
     }
 
-    public static func verify(_ db: Database, node: String, keys: [PublicKey]) throws -> Verification {
+    public static func verify(_ tx: StoreTransaction, node: String, keys: [PublicKey]) throws -> Verification {
+        let db = tx.db
         let chain = try String.fetchOne(db, sql: "SELECT value FROM audit_meta WHERE name = 'chain'") ?? "sha256"
         guard let algorithm = Hasher.Algorithm(rawValue: chain) else {
             throw broken(node, 1, "the log names an unknown hash algorithm '\(chain)'", hint: "the audit_meta table was altered")
@@ -41,7 +43,7 @@ public enum AuditVerifier {
                     hint: "compare it with an exported copy of the log")
             }
             if case .string(let root)? = entry.event.details["records_root"] {
-                let leaves = try leaves(db, sequence: entry.sequence)
+                let leaves = try leaves(tx, sequence: entry.sequence)
                 guard hex(MerkleTree.root(leafHashes: leaves.map(\.merkleLeaf))) == root,
                     entry.event.details["keys_digest"]?.text == AuditLog.keysDigest(leaves)
                 else {
@@ -91,7 +93,8 @@ public enum AuditVerifier {
     }
 
     /// The index rows of one batch entry, in leaf order.
-    public static func leaves(_ db: Database, sequence: Int64) throws -> [AuditLeaf] {
+    public static func leaves(_ tx: StoreTransaction, sequence: Int64) throws -> [AuditLeaf] {
+        let db = tx.db
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT keys, hashes, tags FROM audit_records WHERE seq = ?"), arguments: [sequence]) else {
             return []
         }

@@ -1,4 +1,5 @@
-public import GRDB
+import GRDB
+public import FerryQueue
 import Foundation
 
 /// A Bloom filter of the record keys in one batch entry, stored with the entry. Finding a
@@ -33,7 +34,8 @@ public enum KeyFilter {
     }
 
     /// The (entry, leaf) places of the given 16-byte key digests, oldest first.
-    public static func places(_ db: Database, keys: [[UInt8]]) throws -> [(sequence: Int64, leaf: Int)] {
+    public static func places(_ tx: StoreTransaction, keys: [[UInt8]]) throws -> [(sequence: Int64, leaf: Int)] {
+        let db = tx.db
         var places: [(Int64, Int)] = []
         let packed = try db.cachedStatement(sql: "SELECT keys FROM audit_records WHERE seq = ?")
         let cursor = try Row.fetchCursor(db, sql: "SELECT seq, key_filter FROM audit WHERE key_filter IS NOT NULL ORDER BY seq")

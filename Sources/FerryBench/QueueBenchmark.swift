@@ -4,7 +4,6 @@ import FerrySeal
 import FerryQueue
 import FerryAudit
 import FerryAdapters
-import GRDB
 import FerryNode
 import FerryOps
 
@@ -30,21 +29,21 @@ public enum QueueBenchmark {
         let sender = try NodeKey.generate(node: "a")
         let recipient = try NodeKey.generate(node: "b")
         let audit = AuditLog(node: "a")
-        let storePath = directory.appendingPathComponent("a.db")
+        let storePath = directory.appendingPathComponent("a.tx")
 
         let enqueueSeconds = try enqueue(records, into: storePath, audit: audit)
         // Recovery: a node restarting with everything still queued.
         var clock = Stopwatch()
-        let store = try NodeStore(path: storePath, migrations: Node.storeMigrations)
-        let status = try store.read { db in try QueueStatus.read(db) }
+        let store = try NodeStore(path: storePath)
+        let status = try store.read { tx in try tx.queueStatus() }
         let recoverySeconds = clock.lap()
         guard status.outbound.first?.pending == records else {
             throw FerryError(.internalFailure, "benchmark queue lost records")
         }
         let (bundles, packSeconds) = try pack(store, into: directory.appendingPathComponent("out"), sender: sender, recipient: recipient, audit: audit)
-        let inbox = try NodeStore(path: directory.appendingPathComponent("b.db"), migrations: Node.storeMigrations)
+        let inbox = try NodeStore(path: directory.appendingPathComponent("b.tx"))
         let stageSeconds = try stage(bundles, into: inbox, sender: sender, recipient: recipient)
-        let (applySeconds, sinkSeconds) = try apply(inbox, sink: directory.appendingPathComponent("sink.db"))
+        let (applySeconds, sinkSeconds) = try apply(inbox, sink: directory.appendingPathComponent("sink.tx"))
 
         let size = ((try? FileManager.default.attributesOfItem(atPath: storePath.path)[.size]) as? NSNumber)?.doubleValue ?? 0
         return Result(
@@ -60,7 +59,7 @@ public enum QueueBenchmark {
     /// The store is closed on return, so the recovery figure starts from a cold open.
     /// - Returns: seconds spent enqueueing, not counting opening the store or making the lines.
     static func enqueue(_ records: Int, into path: URL, audit: AuditLog) throws -> Double {
-        let store = try NodeStore(path: path, migrations: Node.storeMigrations)
+        let store = try NodeStore(path: path)
         let lines: [[UInt8]] = (0..<1000).map { index in
             RecordEnvelope(flow: "bench", record: FerryCore.Record(
                 entity: "TravelApplication", key: [String(format: "WB2026%06d", index)], version: "2026-11-24T09:00:00Z",
@@ -71,12 +70,12 @@ public enum QueueBenchmark {
         var done = 0
         while done < records {
             let count = min(1000, records - done)
-            try store.write { db in
-                try Outbox.enqueue(db, (0..<count).map { index in
+            try store.write { tx in
+                try tx.outbox.enqueue((0..<count).map { index in
                     Outbox.Entry(flow: "bench", lane: lane, entity: "TravelApplication", key: "K\(done + index)", version: "v1", line: lines[index])
                 })
-                try Cursors.set(db, flow: "bench", value: "\(done + count)")
-                try audit.append(db, AuditEvent(.enqueued, flow: "bench", lane: lane, details: ["records": .int(Int64(count))]))
+                try tx.cursors.set(flow: "bench", value: "\(done + count)")
+                try audit.append(tx, AuditEvent(.enqueued, flow: "bench", lane: lane, details: ["records": .int(Int64(count))]))
             }
             done += count
         }
@@ -90,11 +89,11 @@ public enum QueueBenchmark {
         var clock = Stopwatch()
         while true {
             let id = hex(try randomBytes(16))
-            let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { db in
-                let items = try Outbox.pending(db, lane: lane, limit: 5000).items
+            let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { tx in
+                let items = try tx.outbox.pending(lane: lane, limit: 5000).items
                 guard !items.isEmpty else { return nil }
-                let sequence = try BundleLedger.reserve(db, id: id, lane: lane, kind: .records, records: items.count)
-                try Outbox.assign(db, ids: items.map(\.id), to: id)
+                let sequence = try tx.ledger.reserve(id: id, lane: lane, kind: .records, records: items.count)
+                try tx.outbox.assign(ids: items.map(\.id), to: id)
                 return (items, sequence)
             }
             guard let reserved else { break }
@@ -103,9 +102,9 @@ public enum QueueBenchmark {
             let writer = try BundleWriter(directory: directory, sender: sender, recipients: [recipient.publicKey], parameters: parameters)
             for item in reserved.items { try writer.append(line: item.line) }
             let sealed = try writer.finish()
-            try store.write { db in
-                try BundleLedger.sealed(db, id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
-                try audit.append(db, AuditEvent(.sealed, lane: lane, bundle: id, details: ["records": .int(Int64(reserved.items.count))]))
+            try store.write { tx in
+                try tx.ledger.sealed(id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
+                try audit.append(tx, AuditEvent(.sealed, lane: lane, bundle: id, details: ["records": .int(Int64(reserved.items.count))]))
             }
             bundles.append(sealed.url)
         }
@@ -121,11 +120,11 @@ public enum QueueBenchmark {
         var clock = Stopwatch()
         for url in bundles {
             let header = try BundleReader.inspect(url).header
-            try inbox.write { db in
-                try BundleLedger.accept(db, id: header.id, lane: lane, sequence: header.sequence, kind: .records, sender: "a",
+            try inbox.write { tx in
+                try tx.ledger.accept(id: header.id, lane: lane, sequence: header.sequence, kind: .records, sender: "a",
                     contentHash: url.lastPathComponent, records: header.records)
                 try reader.open(url) { line in
-                    try Inbox.stage(db, bundle: header.id, flow: "bench", entity: "TravelApplication", key: "K\(staged)",
+                    try tx.inbox.stage(bundle: header.id, flow: "bench", entity: "TravelApplication", key: "K\(staged)",
                         version: "v1", line: line)
                     staged += 1
                 }
@@ -137,23 +136,21 @@ public enum QueueBenchmark {
     /// Apply: upsert into an SQLite sink table with the version guard, settle outcomes.
     /// - Returns: seconds spent applying, and of those the seconds inside the sink's own writes.
     static func apply(_ inbox: NodeStore, sink sinkPath: URL) throws -> (total: Double, sink: Double) {
-        try DatabaseQueue(path: sinkPath.path).write { db in
-            try db.execute(sql: "CREATE TABLE t (k TEXT PRIMARY KEY, name TEXT, v TEXT)")
-        }
+        try SQLiteSystemFile(path: sinkPath).execute("CREATE TABLE t (k TEXT PRIMARY KEY, name TEXT, v TEXT)")
         let sink = try SQLiteAdapter(options: .init(path: sinkPath, table: "t", cursor: "rowid"), layout: SinkLayout(keyColumns: ["k"], versionColumn: "v"))
         var clock = Stopwatch()
         var sinkSeconds = 0.0
         while true {
-            let items = try inbox.read { db in try Inbox.pending(db, limit: 5000, now: "9999") }
+            let items = try inbox.read { tx in try tx.inbox.pending(limit: 5000, now: "9999") }
             guard !items.isEmpty else { break }
             let rows = items.map { SinkRow(key: ["k": .string($0.key)], values: ["k": .string($0.key), "name": "王伟", "v": "v1"]) }
             var sinkClock = Stopwatch()
             let outcomes = try sink.apply(rows)
             sinkSeconds += sinkClock.lap()
-            try inbox.write { db in
+            try inbox.write { tx in
                 for (item, outcome) in zip(items, outcomes) {
-                    try Inbox.settle(db, id: item.id, outcome: outcome == .applied ? .applied : .rejected, detail: nil)
-                    try Inbox.recordApplied(db, target: "t", entity: item.entity, key: item.key, version: item.version)
+                    try tx.inbox.settle(id: item.id, outcome: outcome == .applied ? .applied : .rejected, detail: nil)
+                    try tx.inbox.recordApplied(target: "t", entity: item.entity, key: item.key, version: item.version)
                 }
             }
         }

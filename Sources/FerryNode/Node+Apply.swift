@@ -5,7 +5,6 @@ import FerryQueue
 import FerryAudit
 import FerryAdapters
 import FerrySeal
-import GRDB
 
 extension Node {
     /// Applies staged inbox records to this zone's target systems of their flows.
@@ -19,7 +18,7 @@ extension Node {
         var sinks: [TargetEntity: (any Sink, Mapping)] = [:]
         let due = Timestamp.format(now)
         while true {
-            let items = try store.read { db in try Inbox.pending(db, limit: Self.readBatch, now: due) }
+            let items = try store.read { tx in try tx.inbox.pending(limit: Self.readBatch, now: due) }
             guard !items.isEmpty else { break }
             var planner = ApplyPlanner(items: items, topology: topology, zone: zone, now: now)
             for group in planner.groups {
@@ -31,7 +30,7 @@ extension Node {
                 planner.absorb(write, results: try attempt.apply(write.sinkRows, personal: write.personal))
             }
             let plan = planner.finish()
-            try transaction { db in try execute(plan, db) }
+            try store.write { tx in try execute(plan, tx) }
             NodeMetrics.records("applied", flow: "*", plan.counts.applied)
             NodeMetrics.records("rejected", flow: "*", plan.rejectedForReason)
             counts += plan.counts
@@ -54,45 +53,45 @@ extension Node {
     /// has `policed` fields, who holds them.
     private func appliedState(of group: ApplyGroup, policed: Bool) throws -> ([Inbox.Applied?], [[String: FieldProvenance.Entry]]) {
         let (target, entity) = (group.target.target, group.target.entity)
-        return try store.read { db in
+        return try store.read { tx in
             (
-                try group.entries.map { try Inbox.applied(db, target: target, entity: entity, key: $0.item.key) },
-                try group.entries.map { policed ? try FieldProvenance.fields(db, target: target, entity: entity, key: $0.item.key) : [:] }
+                try group.entries.map { try tx.inbox.applied(target: target, entity: entity, key: $0.item.key) },
+                try group.entries.map { policed ? try tx.provenance.fields(target: target, entity: entity, key: $0.item.key) : [:] }
             )
         }
     }
 
     /// Executes a batch's actions in order, inside the caller's transaction.
-    private func execute(_ plan: ApplyPlan, _ db: Database) throws {
+    private func execute(_ plan: ApplyPlan, _ tx: StoreTransaction) throws {
         for action in plan.actions {
             switch action {
             case .postpone(let item, let attempts, let next):
-                try Inbox.postpone(db, id: item.id, attempts: attempts, next: Timestamp.format(next))
+                try tx.inbox.postpone(id: item.id, attempts: attempts, next: Timestamp.format(next))
             case .deadLetter(let item, let reason, let attempts):
-                try deadLetter(item, reason: reason, attempts: attempts, db)
+                try deadLetter(item, reason: reason, attempts: attempts, tx)
             case .auditConflict(let item, let target, let detail):
-                try audit.append(db, AuditEvent(.conflict, flow: item.flow, bundle: item.bundle,
+                try audit.append(tx, AuditEvent(.conflict, flow: item.flow, bundle: item.bundle,
                     subject: subject(key: item.key, entity: item.entity), keyDigest: keyDigest(entity: item.entity, key: item.key),
                     details: ["target": .string(target), "detail": .string(detail)]))
             case .settle(let item, let outcome, let detail):
-                try Inbox.settle(db, id: item.id, outcome: outcome, detail: detail)
-                if outcome == .rejected || outcome == .conflict { try forgetLocalRefusal(db, item) }
+                try tx.inbox.settle(id: item.id, outcome: outcome, detail: detail)
+                if outcome == .rejected || outcome == .conflict { try forgetLocalRefusal(tx, item) }
             case .index(let group, let schema, let records):
                 let changes = records.compactMap { indexChange($0, schema: schema) }
-                try DigestIndex.record(db, system: group.target, entity: group.entity, changes)
+                try tx.digestIndex.record(system: group.target, entity: group.entity, changes)
             case .markIndexIncomplete(let group):
-                try DigestIndex.markIncomplete(db, system: group.target, entity: group.entity)
+                try tx.digestIndex.markIncomplete(system: group.target, entity: group.entity)
             case .recordApplied(let target, let item, let digest):
-                try Inbox.recordApplied(db, target: target, entity: item.entity, key: item.key,
+                try tx.inbox.recordApplied(target: target, entity: item.entity, key: item.key,
                     version: FerryCore.Record.sortableVersion(item.version), digest: digest, lane: item.lane, sequence: item.sequence,
                     position: item.id)
             case .recordHolders(let group, let key, let fields):
-                try FieldProvenance.record(db, target: group.target, entity: group.entity, key: key, fields: fields)
+                try tx.provenance.record(target: group.target, entity: group.entity, key: key, fields: fields)
             case .auditBundle(let bundle, let records, let targets, let tally):
                 let leaves = records.compactMap { item, outcome in
                     leaf(entity: item.entity, key: item.key, line: item.line, tag: outcome.rawValue)
                 }
-                try audit.append(db, AuditEvent(.applied, bundle: bundle, details: [
+                try audit.append(tx, AuditEvent(.applied, bundle: bundle, details: [
                     "targets": .list(targets.map(Value.string)), "outcomes": .object(tally.mapValues(Value.int)),
                 ], leaves: leaves))
             }
@@ -100,13 +99,13 @@ extension Node {
     }
 
     /// A record out of attempts: settled as dead, listed for an operator, and audited.
-    private func deadLetter(_ item: InboxItem, reason: String, attempts: Int, _ db: Database) throws {
+    private func deadLetter(_ item: InboxItem, reason: String, attempts: Int, _ tx: StoreTransaction) throws {
         let subject = subject(key: item.key, entity: item.entity)
-        try Inbox.settle(db, id: item.id, outcome: .dead, detail: reason)
-        try forgetLocalRefusal(db, item)
-        try DeadLetters.add(db, stage: "apply", flow: item.flow, bundle: item.bundle, inboxID: item.id, subject: subject,
+        try tx.inbox.settle(id: item.id, outcome: .dead, detail: reason)
+        try forgetLocalRefusal(tx, item)
+        try tx.deadLetters.add(stage: "apply", flow: item.flow, bundle: item.bundle, inboxID: item.id, subject: subject,
             reason: reason, position: "bundle \(item.bundle)", attempts: attempts)
-        try audit.append(db, AuditEvent(.deadLettered, flow: item.flow, bundle: item.bundle, subject: subject,
+        try audit.append(tx, AuditEvent(.deadLettered, flow: item.flow, bundle: item.bundle, subject: subject,
             keyDigest: keyDigest(entity: item.entity, key: item.key),
             details: ["stage": "apply", "reason": .string(reason), "attempts": .int(Int64(attempts))]))
     }
@@ -114,8 +113,8 @@ extension Node {
     /// A record a target of this very node refused is not "sent" for change detection (no
     /// receipt comes back for a local pseudo-bundle to say so): the next read of its row sends
     /// it again once the target takes it.
-    func forgetLocalRefusal(_ db: Database, _ item: InboxItem) throws {
+    func forgetLocalRefusal(_ tx: StoreTransaction, _ item: InboxItem) throws {
         guard item.bundle.hasPrefix("local-") else { return }
-        try SentDigests.forget(db, flow: item.flow, key: item.key, digest: Array(FerrySeal.Hasher.sha256(item.line).prefix(16)))
+        try tx.sentDigests.forget(flow: item.flow, key: item.key, digest: Array(FerrySeal.Hasher.sha256(item.line).prefix(16)))
     }
 }

@@ -33,7 +33,7 @@ extension Node {
         var held = Set<String>()
         // Lanes still waiting out a backoff are left alone this run.
         for lane in outboundLanes {
-            if let hold = try store.read({ db in try LaneHolds.hold(db, lane: lane.name) }), hold.nextAttemptAt > Timestamp.format(now) {
+            if let hold = try store.read({ tx in try tx.holds.hold(lane: lane.name) }), hold.nextAttemptAt > Timestamp.format(now) {
                 held.insert(lane.name)
                 result.held.append("\(lane.name): \(hold.reason) (held since \(hold.since), next try \(hold.nextAttemptAt))")
             }
@@ -53,12 +53,12 @@ extension Node {
             } catch let error as FerryError where error.code.family == .transport {
                 held.insert(bundle.lane)
                 result.held.append("\(bundle.lane): \(error.message)")
-                try transaction { db in
-                    let next = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: (try LaneHolds.hold(db, lane: bundle.lane)?.attempts ?? 0) + 1)).rounded(.up))
-                    let hold = try LaneHolds.refused(db, lane: bundle.lane, reason: error.message, now: Timestamp.format(now), next: Timestamp.format(next))
+                try store.write { tx in
+                    let next = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: (try tx.holds.hold(lane: bundle.lane)?.attempts ?? 0) + 1)).rounded(.up))
+                    let hold = try tx.holds.refused(lane: bundle.lane, reason: error.message, now: Timestamp.format(now), next: Timestamp.format(next))
                     // Audited when the hold starts; later refusals only move the next try.
                     if hold.attempts == 1 {
-                        try audit.append(db, AuditEvent(.held, lane: bundle.lane, bundle: bundle.id, details: [
+                        try audit.append(tx, AuditEvent(.held, lane: bundle.lane, bundle: bundle.id, details: [
                             "code": .string(error.code.rawValue), "reason": .string(error.message),
                         ]))
                     }
@@ -66,39 +66,39 @@ extension Node {
                 logger.warning("lane held", metadata: ["lane": .string(bundle.lane), "reason": .string(error.message)])
             }
         }
-        for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealing) }) {
-            let items = try store.read { db in try Outbox.items(db, bundle: bundle.id) }
+        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealing) }) {
+            let items = try store.read { tx in try tx.outbox.items(bundle: bundle.id) }
             try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line),
                 leaves: items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
         }
-        for bundle in try store.read({ db in try BundleLedger.outbound(db, state: .sealed) }) { try attempt(bundle) }
+        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealed) }) { try attempt(bundle) }
         for lane in outboundLanes where !lane.hasReturn {
-            for bundle in try store.read({ db in try BundleLedger.carousel(db, lane: lane.name, copies: lane.policy.carouselCopies) }) {
+            for bundle in try store.read({ tx in try tx.ledger.carousel(lane: lane.name, copies: lane.policy.carouselCopies) }) {
                 try attempt(bundle)
             }
         }
-        for laneName in try store.read({ db in try Outbox.lanesWithPending(db) }) where !held.contains(laneName) {
+        for laneName in try store.read({ tx in try tx.outbox.lanesWithPending() }) where !held.contains(laneName) {
             let (lane, _) = try route(laneName)
             while !held.contains(laneName) {
                 let id = hex(try randomBytes(16))
                 let cutoff = Timestamp.format(now.addingTimeInterval(-lane.policy.bundleAge))
                 var wait: String?
-                let reserved: (items: [OutboxItem], sequence: Int64)? = try transaction { db in
-                    let (items, full) = try Outbox.pending(db, lane: laneName, limit: lane.policy.bundleRecords, maxBytes: lane.policy.bundleBytes)
+                let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { tx in
+                    let (items, full) = try tx.outbox.pending(lane: laneName, limit: lane.policy.bundleRecords, maxBytes: lane.policy.bundleBytes)
                     guard let oldest = items.first else { return nil }
                     if !full, !flush, lane.policy.bundleAge > 0, oldest.enqueuedAt > cutoff {
                         wait = "\(laneName): \(items.count) records wait for a fuller bundle (oldest enqueued \(oldest.enqueuedAt), bundle_age \(Int(lane.policy.bundleAge))s)"
                         return nil
                     }
-                    let sequence = try BundleLedger.reserve(db, id: id, lane: laneName, kind: .records, records: items.count)
-                    try Outbox.assign(db, ids: items.map(\.id), to: id)
+                    let sequence = try tx.ledger.reserve(id: id, lane: laneName, kind: .records, records: items.count)
+                    try tx.outbox.assign(ids: items.map(\.id), to: id)
                     return (items, sequence)
                 }
                 if let wait { result.waiting.append(wait) }
                 guard let reserved else { break }
                 try seal(id: id, lane: laneName, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line),
                     leaves: reserved.items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
-                guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { break }
+                guard let bundle = try store.read({ tx in try tx.ledger.outbound(id: id) }) else { break }
                 try attempt(bundle)
             }
         }
@@ -111,19 +111,19 @@ extension Node {
         let attempts = bundle.shipAttempts + 1
         let subject = "bundle \(bundle.lane) #\(bundle.sequence)"
         logger.warning("bundle refused", metadata: ["lane": .string(bundle.lane), "sequence": "\(bundle.sequence)", "reason": .string(error.message)])
-        return try transaction { db in
+        return try store.write { tx in
             if attempts >= topology.retry.attempts {
-                try BundleLedger.dead(db, id: bundle.id, error: error.message)
-                try DeadLetters.add(db, stage: "ship", flow: nil, bundle: bundle.id, inboxID: nil, subject: subject, reason: error.message,
+                try tx.ledger.dead(id: bundle.id, error: error.message)
+                try tx.deadLetters.add(stage: "ship", flow: nil, bundle: bundle.id, inboxID: nil, subject: subject, reason: error.message,
                     position: "\(bundle.lane)#\(bundle.sequence)", attempts: attempts)
-                try audit.append(db, AuditEvent(.deadLettered, lane: bundle.lane, bundle: bundle.id, details: [
+                try audit.append(tx, AuditEvent(.deadLettered, lane: bundle.lane, bundle: bundle.id, details: [
                     "stage": "ship", "code": .string(error.code.rawValue), "reason": .string(error.message), "attempts": .int(Int64(attempts)),
                 ]))
                 return "\(subject): \(error.message); dead-lettered after \(attempts) attempts"
             }
             let next = Timestamp.format(Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: attempts)).rounded(.up)))
-            try BundleLedger.shipFailed(db, id: bundle.id, attempts: attempts, next: next, error: error.message)
-            try audit.append(db, AuditEvent(.shipRefused, lane: bundle.lane, bundle: bundle.id, details: [
+            try tx.ledger.shipFailed(id: bundle.id, attempts: attempts, next: next, error: error.message)
+            try audit.append(tx, AuditEvent(.shipRefused, lane: bundle.lane, bundle: bundle.id, details: [
                 "code": .string(error.code.rawValue), "reason": .string(error.message), "attempt": .int(Int64(attempts)), "next_attempt": .string(next),
             ]))
             return "\(subject): \(error.message); attempt \(attempts) of \(topology.retry.attempts), next \(next)"
@@ -132,10 +132,10 @@ extension Node {
 
     /// Ends a lane's hold after a successful drop, auditing how long it lasted.
     func releaseHold(_ lane: String) throws {
-        guard try store.read({ db in try LaneHolds.hold(db, lane: lane) }) != nil else { return }
-        try transaction { db in
-            if let hold = try LaneHolds.released(db, lane: lane) {
-                try audit.append(db, AuditEvent(.resumed, lane: lane, details: [
+        guard try store.read({ tx in try tx.holds.hold(lane: lane) }) != nil else { return }
+        try store.write { tx in
+            if let hold = try tx.holds.released(lane: lane) {
+                try audit.append(tx, AuditEvent(.resumed, lane: lane, details: [
                     "held_since": .string(hold.since), "attempts": .int(Int64(hold.attempts)),
                 ]))
             }
@@ -159,9 +159,9 @@ extension Node {
             directory: outgoingDirectory, sender: try key(for: lane.suite), recipients: [recipient], parameters: parameters)
         for line in lines { try writer.append(line: line) }
         let sealed = try writer.finish()
-        try transaction { db in
-            try BundleLedger.sealed(db, id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
-            try audit.append(db, AuditEvent(.sealed, lane: lane.name, bundle: id, details: [
+        try store.write { tx in
+            try tx.ledger.sealed(id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
+            try audit.append(tx, AuditEvent(.sealed, lane: lane.name, bundle: id, details: [
                 "sequence": .int(sequence), "kind": .string(kind.rawValue), "records": .int(Int64(sealed.header.records)),
                 "merkle_root": .string(sealed.header.merkleRoot), "content_hash": .string(sealed.contentHash),
                 "suite": .string(sealed.header.suite), "recipient": .string(recipient.keyID), "bytes": .int(sealed.size),
@@ -195,9 +195,9 @@ extension Node {
         }
         // Receipts and two-way bundles are dropped once; one-way data bundles ride the carousel.
         let final = !lane.hasReturn && bundle.kind == .records && bundle.copies + 1 >= lane.policy.carouselCopies
-        try transaction { db in
-            try BundleLedger.shipped(db, id: bundle.id, final: final)
-            try audit.append(db, AuditEvent(.shipped, lane: lane.name, bundle: bundle.id, details: [
+        try store.write { tx in
+            try tx.ledger.shipped(id: bundle.id, final: final)
+            try audit.append(tx, AuditEvent(.shipped, lane: lane.name, bundle: bundle.id, details: [
                 "sequence": .int(bundle.sequence), "to": .string(destination), "transport": .string(transport),
                 "copy": .int(Int64(bundle.copies + 1)),
             ]))

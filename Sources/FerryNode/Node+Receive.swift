@@ -4,7 +4,6 @@ import FerrySeal
 import FerryQueue
 import FerryAudit
 import FerryTransport
-import GRDB
 
 extension Node {
     /// Processes inbound bundles once: verify and stage each, apply staged records, send
@@ -34,8 +33,8 @@ extension Node {
                 } catch let error as FerryError where error.code == .bundleDuplicate && !lane.hasReturn {
                     // A one-way lane's carousel drops every bundle several times: copies are
                     // expected, archived and audited, never applied again.
-                    try transaction { db in
-                        try audit.append(db, AuditEvent(.duplicate, lane: lane.name, details: ["file": .string(file.lastPathComponent)]))
+                    try store.write { tx in
+                        try audit.append(tx, AuditEvent(.duplicate, lane: lane.name, details: ["file": .string(file.lastPathComponent)]))
                     }
                     try drop.archive(file)
                     report.duplicates += 1
@@ -56,7 +55,7 @@ extension Node {
         report.deadLettered = applied.dead
         report.receiptsSent = try sendReceipts()
         // One status snapshot serves both the gap report and the resend requests.
-        let status = try store.read { db in try QueueStatus.read(db) }
+        let status = try store.read { tx in try tx.queueStatus() }
         report.missing = status.gaps
         report.resendRequests = try requestResends(for: status, now: now)
         for warning in report.missing { logger.warning("\(warning)") }
@@ -76,8 +75,8 @@ extension Node {
         }
         var reader = BundleReader(keys: keys, trust: trust)
         reader.limits.stagingDirectory = stagingDirectory
-        return try transaction { db in
-            switch try BundleLedger.seen(db, id: header.id, lane: lane.name, sequence: header.sequence) {
+        return try store.write { tx in
+            switch try tx.ledger.seen(id: header.id, lane: lane.name, sequence: header.sequence) {
             case .duplicateID:
                 throw FerryError(.bundleDuplicate, "bundle \(header.id) was already received", at: .bundle(id: name, offset: 14),
                     hint: "a copy was dropped twice; nothing was applied again")
@@ -88,7 +87,7 @@ extension Node {
             }
             // The ledger row goes first so staged records can reference it; if anything
             // below throws, the whole transaction (ledger row included) rolls back.
-            try BundleLedger.accept(db, id: header.id, lane: lane.name, sequence: header.sequence, kind: header.kind,
+            try tx.ledger.accept(id: header.id, lane: lane.name, sequence: header.sequence, kind: header.kind,
                 sender: header.sender, contentHash: String(name.dropLast(DirectoryDrop.suffix.count)), records: header.records)
             var staged = 0
             var outcomes: [ReceiptLine] = []
@@ -99,7 +98,7 @@ extension Node {
                 switch header.kind {
                 case .records:
                     let envelope = try RecordEnvelope(line: line)
-                    try Inbox.stage(db, bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
+                    try tx.inbox.stage(bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
                         key: envelope.record.keyString, version: envelope.record.version, line: line)
                     staged += 1
                     if let leaf = leaf(entity: envelope.record.entity, key: envelope.record.keyString, line: line) { leaves.append(leaf) }
@@ -113,18 +112,18 @@ extension Node {
                     requested.append(try ResendLine(line: line).sequence)
                 case .reconcile:
                     // Answered after the transaction: reading a system can take a while.
-                    try ReconcileRuns.stage(db, bundle: header.id, lane: lane.name, line: line)
+                    try tx.reconcileRuns.stage(bundle: header.id, lane: lane.name, line: line)
                 case .local:
                     // The header check refuses this kind: nothing sealed is a local delivery.
                     throw FerryError(.bundleMalformed, "a sealed bundle claims to be a local delivery")
                 }
             }
-            try audit.append(db, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [
+            try audit.append(tx, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [
                 "sequence": .int(opened.sequence), "kind": .string(opened.kind.rawValue), "sender": .string(opened.sender),
                 "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),
             ], leaves: leaves.count == opened.records ? leaves : []))
             if opened.kind == .receipt {
-                try settleReceipt(db, outcomes: outcomes, evidence: evidence, lane: lane.name, receipt: opened.id, sender: opened.sender)
+                try settleReceipt(tx, outcomes: outcomes, evidence: evidence, lane: lane.name, receipt: opened.id, sender: opened.sender)
             }
             return (opened, requested)
         }
@@ -133,8 +132,8 @@ extension Node {
     /// Records a rejection in the audit log and moves the file to quarantine with its reason.
     func reject(_ file: URL, lane: Lane, error: FerryError, drop: DirectoryDrop) throws {
         let header = try? BundleReader.inspect(file).header
-        try transaction { db in
-            try audit.append(db, AuditEvent(.rejected, lane: lane.name, bundle: header?.id, details: [
+        try store.write { tx in
+            try audit.append(tx, AuditEvent(.rejected, lane: lane.name, bundle: header?.id, details: [
                 "code": .string(error.code.rawValue), "reason": .string(error.message), "file": .string(file.lastPathComponent),
                 "sender": header.map { .string($0.sender) } ?? .null, "sequence": header.map { .int($0.sequence) } ?? .null,
             ]))
@@ -149,8 +148,8 @@ extension Node {
     func setAside(_ file: URL, lane: Lane, drop: DirectoryDrop) throws {
         let shown = OutsideText.describe(file.lastPathComponent)
         let reason = "the file name is not a content hash (64 lowercase hex digits and .bundle); Ferry never writes such a name"
-        try transaction { db in
-            try audit.append(db, AuditEvent(.rejected, lane: lane.name, details: [
+        try store.write { tx in
+            try audit.append(tx, AuditEvent(.rejected, lane: lane.name, details: [
                 "code": .string(FerryError.Code.bundleBadName.rawValue), "reason": .string(reason), "file": .string(shown),
             ]))
         }

@@ -16,7 +16,7 @@ extension Node {
         if let flow, topology.flow(named: flow) == nil {
             throw FerryError(.config, "no flow named \(flow)", hint: "known flows: \(topology.flows.map(\.name).joined(separator: ", "))")
         }
-        let held = try store.read { db in try Quarantine.held(db, flow: flow, rule: rule) }
+        let held = try store.read { tx in try tx.quarantine.held(flow: flow, rule: rule) }
         let byFlow = Dictionary(grouping: held, by: \.flow)
         for (flowName, rows) in byFlow.sorted(by: { $0.key < $1.key }) {
             let route = try syncRoute(flow: flowName)
@@ -38,7 +38,7 @@ extension Node {
                 case .rejected(_, let issues): refused.append((row.id, issues))
                 }
             }
-            let sentSince = try store.read { db in try SentDigests.sentSince(db, flow: flowName, keys: mapped.map(\.record.keyString)) }
+            let sentSince = try store.read { tx in try tx.sentDigests.sentSince(flow: flowName, keys: mapped.map(\.record.keyString)) }
             for (id, record) in mapped {
                 if let after = sentSince[record.keyString], after >= id {
                     superseded.append(id)
@@ -52,12 +52,12 @@ extension Node {
             requeueRoute.flow.mode = .full
             let batch = SourceBatch(rows: [], positions: [], checkpoint: "")
             // The records, the marks and the operator's audit entry commit together.
-            let counts = try enqueue(batch: batch, records: records, rejects: [], route: requeueRoute) { db in
-                for id in passed + superseded { try Quarantine.markRequeued(db, id: id) }
+            let counts = try enqueue(batch: batch, records: records, rejects: [], route: requeueRoute) { tx in
+                for id in passed + superseded { try tx.quarantine.markRequeued(id: id) }
                 for entry in refused {
-                    try Quarantine.refuseAgain(db, id: entry.id, issues: entry.issues.map(\.description).joined(separator: "; "), rules: entry.issues.map(\.rule))
+                    try tx.quarantine.refuseAgain(id: entry.id, issues: entry.issues.map(\.description).joined(separator: "; "), rules: entry.issues.map(\.rule))
                 }
-                try self.audit.append(db, AuditEvent(.operatorRequeue, actor: actor, flow: flowName, details: [
+                try self.audit.append(tx, AuditEvent(.operatorRequeue, actor: actor, flow: flowName, details: [
                     "rule": rule.map(Value.string) ?? .null, "requeued": .int(Int64(passed.count)),
                     "still_refused": .int(Int64(refused.count)), "superseded": .int(Int64(superseded.count)), "mapping": .string(route.mapping.name),
                 ]))

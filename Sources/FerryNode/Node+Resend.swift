@@ -14,19 +14,19 @@ extension Node {
             guard let inboundLane = LaneID(inbound.lane), let forward = topology.lane(from: inboundLane.from, to: zone), forward.hasReturn,
                 let back = topology.lane(from: zone, to: inboundLane.from)
             else { continue }
-            let last = try store.read { db in try BundleLedger.lastResendRequest(db, lane: inbound.lane) }
+            let last = try store.read { tx in try tx.ledger.lastResendRequest(lane: inbound.lane) }
             if let last, let when = Timestamp.parse(last), now.timeIntervalSince(when) < forward.policy.resendAfter { continue }
             let lines = inbound.missing.map { ResendLine(lane: inbound.lane, sequence: $0).line }
             let id = hex(try randomBytes(16))
-            let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: back.name, kind: .resend, records: lines.count) }
+            let sequence = try store.write { tx in try tx.ledger.reserve(id: id, lane: back.name, kind: .resend, records: lines.count) }
             try seal(id: id, lane: back.name, sequence: sequence, kind: .resend, lines: lines)
-            try transaction { db in
-                try BundleLedger.resendRequested(db, lane: inbound.lane, at: Timestamp.format(now))
-                try audit.append(db, AuditEvent(.resendRequested, lane: inbound.lane, bundle: id, details: [
+            try store.write { tx in
+                try tx.ledger.resendRequested(lane: inbound.lane, at: Timestamp.format(now))
+                try audit.append(tx, AuditEvent(.resendRequested, lane: inbound.lane, bundle: id, details: [
                     "missing": .list(inbound.missing.map(Value.int)),
                 ]))
             }
-            if let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) {
+            if let bundle = try store.read({ tx in try tx.ledger.outbound(id: id) }) {
                 do { _ = try ship(bundle) } catch let error as FerryError where error.code.family == .transport {
                     logger.warning("resend request held", metadata: ["lane": .string(back.name), "reason": .string(error.message)])
                 }
@@ -42,11 +42,11 @@ extension Node {
         let forward = "\(zone)→\(lane.from)"
         var count = 0
         for sequence in sequences {
-            guard let bundle = try store.read({ db in try BundleLedger.outbound(db, lane: forward, sequence: sequence) }),
+            guard let bundle = try store.read({ tx in try tx.ledger.outbound(lane: forward, sequence: sequence) }),
                 let file = bundle.file, FileManager.default.fileExists(atPath: file)
             else {
-                try transaction { db in
-                    try audit.append(db, AuditEvent(.resendImpossible, lane: forward, details: [
+                try store.write { tx in
+                    try audit.append(tx, AuditEvent(.resendImpossible, lane: forward, details: [
                         "sequence": .int(sequence), "reason": "the sealed bundle is no longer kept here",
                     ]))
                 }
@@ -54,8 +54,8 @@ extension Node {
             }
             let (target, _) = try route(forward)
             try DirectoryDrop(directory: target.directory).ship(URL(fileURLWithPath: file))
-            try transaction { db in
-                try audit.append(db, AuditEvent(.resent, lane: forward, bundle: bundle.id, details: ["sequence": .int(sequence)]))
+            try store.write { tx in
+                try audit.append(tx, AuditEvent(.resent, lane: forward, bundle: bundle.id, details: ["sequence": .int(sequence)]))
             }
             count += 1
         }

@@ -4,7 +4,6 @@ import FerryMapping
 import FerryQueue
 import FerryAudit
 import FerryAdapters
-import GRDB
 import FerrySeal
 
 extension Node {
@@ -21,17 +20,17 @@ extension Node {
 
         var report = SyncReport(flow: name)
         // A target added to the flow needs every record, not only those that change from now on.
-        try transaction { db in
-            let added = try SentDigests.noteTargets(db, flow: name, targets: flow.to)
+        try store.write { tx in
+            let added = try tx.sentDigests.noteTargets(flow: name, targets: flow.to)
             guard !added.isEmpty else { return }
-            try SentDigests.clear(db, flow: name)
-            try Cursors.clear(db, flow: name)
-            try audit.append(db, AuditEvent(.flowTargetsAdded, flow: name, details: ["added": .list(added.map(Value.string))]))
+            try tx.sentDigests.clear(flow: name)
+            try tx.cursors.clear(flow: name)
+            try audit.append(tx, AuditEvent(.flowTargetsAdded, flow: name, details: ["added": .list(added.map(Value.string))]))
             logger.notice("targets added to the flow: it reads and sends every record again", metadata: [
                 "flow": .string(name), "added": .string(added.joined(separator: ", ")),
             ])
         }
-        let cursor = flow.mode == .full ? nil : try store.read { db in try Cursors.get(db, flow: name) }
+        let cursor = flow.mode == .full ? nil : try store.read { tx in try tx.cursors.get(flow: name) }
         var reader = try Self.fromSource {
             flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
         }
@@ -128,33 +127,33 @@ extension Node {
     /// a full read), and it is not sent twice.
     func enqueue(
         batch: SourceBatch, records: [FerryCore.Record], rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])],
-        route: SyncRoute, also: ((Database) throws -> Void)? = nil
+        route: SyncRoute, also: ((StoreTransaction) throws -> Void)? = nil
     ) throws -> (fresh: Int, unchanged: Int, quarantined: Int) {
         let name = route.flow.name
         let (lines, oversized) = Self.envelopes(records, flow: name, maxLine: BundleReader.Limits().maxLineSize)
         let records = lines.map(\.record)
-        return try transaction { db in
+        return try store.write { tx in
             // A re-drive of quarantined rows pulls nothing: only a read is audited as a pull.
             if !batch.checkpoint.isEmpty {
-                try audit.append(db, AuditEvent(.pulled, flow: name, details: [
+                try audit.append(tx, AuditEvent(.pulled, flow: name, details: [
                     "system": .string(route.source), "rows": .int(Int64(batch.rows.count)), "checkpoint": .string(batch.checkpoint),
                 ]))
             }
             var quarantined = 0
             for reject in rejects {
-                quarantined += try quarantine(db, flow: name, key: reject.key, rules: reject.issues.map(\.rule), fields: reject.issues.compactMap(\.field),
+                quarantined += try quarantine(tx, flow: name, key: reject.key, rules: reject.issues.map(\.rule), fields: reject.issues.compactMap(\.field),
                     issues: reject.issues.map(\.description).joined(separator: "; "), position: reject.position,
                     raw: CanonicalJSON.encode(.object(reject.row))) ? 1 : 0
             }
             for bad in batch.malformed {
-                quarantined += try quarantine(db, flow: name, key: "-", rules: ["malformed"], fields: [], issues: bad.reason, position: bad.position,
+                quarantined += try quarantine(tx, flow: name, key: "-", rules: ["malformed"], fields: [], issues: bad.reason, position: bad.position,
                     raw: bad.raw) ? 1 : 0
             }
             for entry in oversized {
-                quarantined += try quarantine(db, flow: name, key: entry.key, rules: ["max_record_size"], fields: [], issues: entry.reason,
+                quarantined += try quarantine(tx, flow: name, key: entry.key, rules: ["max_record_size"], fields: [], issues: entry.reason,
                     position: "-", raw: entry.line) ? 1 : 0
             }
-            var lastSent = try SentDigests.lookup(db, flow: name, keys: records.map(\.keyString))
+            var lastSent = try tx.sentDigests.lookup(flow: name, keys: records.map(\.keyString))
             var fresh: [(record: FerryCore.Record, line: [UInt8])] = []
             var sent: [(key: String, digest: [UInt8])] = []
             for (record, line) in lines {
@@ -175,25 +174,25 @@ extension Node {
                         flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
                 }
             }
-            try audit.append(db, AuditEvent(.mapped, flow: name, details: [
+            try audit.append(tx, AuditEvent(.mapped, flow: name, details: [
                 "system": .string(route.source), "mapping": .string(route.mapping.name), "records": .int(Int64(records.count)),
                 "rejected": .int(Int64(rejects.count)), "malformed": .int(Int64(batch.malformed.count)),
                 "unchanged": .int(Int64(records.count - fresh.count)),
             ], leaves: leaves))
-            try Outbox.enqueue(db, entries)
-            try SentDigests.record(db, flow: name, sent)
+            try tx.outbox.enqueue(entries)
+            try tx.sentDigests.record(flow: name, sent)
             let changed = fresh.map(\.record)
             if route.flow.keepsDigestIndex {
-                try DigestIndex.record(db, system: route.source, entity: route.flow.entity, changed.compactMap { indexChange($0, schema: route.mapping.entity) })
+                try tx.digestIndex.record(system: route.source, entity: route.flow.entity, changed.compactMap { indexChange($0, schema: route.mapping.entity) })
             }
             if !route.local.isEmpty, !changed.isEmpty {
-                try stageLocally(db, flow: name, records: changed)
+                try stageLocally(tx, flow: name, records: changed)
             }
             for lane in route.lanes where !changed.isEmpty {
-                try audit.append(db, AuditEvent(.enqueued, flow: name, lane: lane, details: ["records": .int(Int64(changed.count))]))
+                try audit.append(tx, AuditEvent(.enqueued, flow: name, lane: lane, details: ["records": .int(Int64(changed.count))]))
             }
-            if route.flow.mode == .incremental { try Cursors.set(db, flow: name, value: batch.checkpoint) }
-            try also?(db)
+            if route.flow.mode == .incremental { try tx.cursors.set(flow: name, value: batch.checkpoint) }
+            try also?(tx)
             return (fresh.count, records.count - fresh.count, quarantined)
         }
     }
@@ -251,14 +250,14 @@ extension Node {
     /// storage key (it may hold personal data), so it can be re-mapped once the cause is fixed.
     /// - Returns: whether it is new; the same input read again (a look-back window) is held once.
     private func quarantine(
-        _ db: Database, flow: String, key: String, rules: [String], fields: [String], issues: String, position: String, raw: [UInt8]
+        _ tx: StoreTransaction, flow: String, key: String, rules: [String], fields: [String], issues: String, position: String, raw: [UInt8]
     ) throws -> Bool {
         // A reader's reason for a malformed row may quote the row itself.
         let issues = FreeTextRedactor(limit: Self.quarantineReasonLimit)(issues)
-        let kept = try Quarantine.add(db, flow: flow, stage: "map", maskedKey: key, issues: issues, position: position,
+        let kept = try tx.quarantine.add(flow: flow, stage: "map", maskedKey: key, issues: issues, position: position,
             payload: try quarantineSealer.seal(raw), rules: rules, fingerprint: quarantineSealer.fingerprint(raw))
         guard kept else { return false }
-        try audit.append(db, AuditEvent(.quarantined, flow: flow, subject: key, details: [
+        try audit.append(tx, AuditEvent(.quarantined, flow: flow, subject: key, details: [
             "rules": .list(rules.map(Value.string)), "fields": .list(fields.map(Value.string)), "position": .string(position),
         ]))
         return true
@@ -266,13 +265,13 @@ extension Node {
 
     /// Same-zone targets skip the gap: records go straight into this node's inbox, in the
     /// same transaction as the cursor, as a local pseudo-bundle.
-    private func stageLocally(_ db: Database, flow: String, records: [FerryCore.Record]) throws {
+    private func stageLocally(_ tx: StoreTransaction, flow: String, records: [FerryCore.Record]) throws {
         let id = "local-" + UUID().uuidString.lowercased()
         let lane = "\(zone)→\(zone)"
-        let sequence = try BundleLedger.nextSequence(db, lane: lane)
-        try BundleLedger.accept(db, id: id, lane: lane, sequence: sequence, kind: .local, sender: name, contentHash: "", records: records.count)
+        let sequence = try tx.ledger.nextSequence(lane: lane)
+        try tx.ledger.accept(id: id, lane: lane, sequence: sequence, kind: .local, sender: name, contentHash: "", records: records.count)
         for record in records {
-            try Inbox.stage(db, bundle: id, flow: flow, entity: record.entity, key: record.keyString, version: record.version,
+            try tx.inbox.stage(bundle: id, flow: flow, entity: record.entity, key: record.keyString, version: record.version,
                 line: RecordEnvelope(flow: flow, record: record).line)
         }
     }

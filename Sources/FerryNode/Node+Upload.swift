@@ -78,8 +78,8 @@ extension Node {
             if summary.moreClients { details["held_back_clients_truncated"] = .bool(true) }
         }
         do {
-            try transaction { db in
-                try audit.append(db, AuditEvent(.uploadRefused, actor: "http", lane: summary.refusal.lane, details: details))
+            try store.write { tx in
+                try audit.append(tx, AuditEvent(.uploadRefused, actor: "http", lane: summary.refusal.lane, details: details))
             }
         } catch {
             logger.error("cannot audit refused uploads", metadata: ["error": .string("\(error)")])

@@ -5,7 +5,6 @@ public import FerrySeal
 public import FerryQueue
 public import FerryAudit
 import FerryTransport
-package import GRDB
 public import Logging
 
 /// One running node: its slice of the deployment, its store, keys and audit log.
@@ -32,12 +31,6 @@ public final class Node: Sendable {
     public var name: String { config.name }
     public var zone: String { config.zone }
 
-    /// Every schema step of a node's store after the queue's own, in order: the one list
-    /// anything that opens a node's store uses, so no tool migrates it differently.
-    package static let storeMigrations: [@Sendable (inout DatabaseMigrator) -> Void] = [
-        AuditLog.register, ConsoleUserTable.register, ReconcileRuns.register, DigestIndex.register,
-    ]
-
     /// Opens node `name` of the deployment: its store (migrating it), key and trust.
     public convenience init(deployment: Deployment, name: String, logger: Logger) throws {
         try self.init(deployment: deployment, name: name, logger: logger, auditCounter: nil)
@@ -51,12 +44,12 @@ public final class Node: Sendable {
         }
         guard case .sqlite(let path) = config.store else {
             throw FerryError(.config, "node \(name): only sqlite: stores are available in this build",
-                at: .file(config.location), hint: "write store: sqlite:state/\(name).db")
+                at: .file(config.location), hint: "write store: sqlite:state/\(name).tx")
         }
         self.deployment = deployment
         self.config = config
         self.logger = logger
-        self.store = try NodeStore(path: path, migrations: Self.storeMigrations)
+        self.store = try NodeStore(path: path)
         let keys = try config.keyFiles.map(NodeKey.load)
         self.keys = keys
         self.quarantineSealer = try AtRestSealer(keys: keys)
@@ -64,7 +57,7 @@ public final class Node: Sendable {
         self.digester = try deployment.digester()
         // The chain hashes with SM3 when the node's current key is on the SM suite.
         let preferred: Hasher.Algorithm = keys.last?.suite == Suite.sm ? .sm3 : .sha256
-        var audit = AuditLog(node: name, algorithm: try store.write { db in try AuditLog.chainAlgorithm(db, preferred: preferred) })
+        var audit = AuditLog(node: name, algorithm: try store.write { tx in try AuditLog.chainAlgorithm(tx, preferred: preferred) })
         if let key = keys.last {
             audit.signer = AuditLog.Signer(keyID: key.keyID) { try key.sign($0) }
         }
@@ -75,21 +68,20 @@ public final class Node: Sendable {
                 hint: "point key: at this node's own .key files")
         }
         let digest = hex(Hasher.sha256(Array((try? Data(contentsOf: URL(fileURLWithPath: deployment.topology.file))) ?? Data())))
-        _ = try store.write { db in
+        _ = try store.write { tx in
             // Keys appear and go between starts: generated or rotated in, retired out.
-            let previous = try String.fetchOne(db, sql: "SELECT details FROM audit WHERE kind = 'config.loaded' ORDER BY seq DESC LIMIT 1")
-                .flatMap { try? CanonicalJSON.decode(Array($0.utf8)) }
+            let previous = try AuditQuery.latest(tx, kind: .configLoaded)
             var known: [String] = []
-            if case .object(let details)? = previous, case .list(let ids)? = details["keys"] { known = ids.compactMap(\.text) }
+            if case .list(let ids)? = previous?.event.details["keys"] { known = ids.compactMap(\.text) }
             for key in keys where !known.contains(key.keyID) {
-                try audit.append(db, AuditEvent(previous == nil || known.isEmpty ? .keyGenerated : .keyRotated, details: [
+                try audit.append(tx, AuditEvent(previous == nil || known.isEmpty ? .keyGenerated : .keyRotated, details: [
                     "key_id": .string(key.keyID), "suite": .string(key.suite), "fingerprint": .string(key.publicKey.fingerprint),
                 ]))
             }
             for id in known where !keys.contains(where: { $0.keyID == id }) {
-                try audit.append(db, AuditEvent(.keyRetired, details: ["key_id": .string(id)]))
+                try audit.append(tx, AuditEvent(.keyRetired, details: ["key_id": .string(id)]))
             }
-            try audit.append(db, AuditEvent(.configLoaded, details: [
+            try audit.append(tx, AuditEvent(.configLoaded, details: [
                 "config": .string(deployment.topology.file), "sha256": .string(digest), "keys": .list(keys.map { .string($0.keyID) }),
             ]))
         }
@@ -99,7 +91,7 @@ public final class Node: Sendable {
     /// short after the last run. The daemon calls it on its way out; commands rely on deinit.
     public func shutdown() {
         let audit = self.audit
-        do { try store.write { db in try audit.checkpoint(db) } } catch {
+        do { try store.write { tx in try audit.checkpoint(tx) } } catch {
             logger.error("could not sign the audit checkpoint at shutdown", metadata: ["reason": .string("\(error)")])
         }
     }
@@ -108,7 +100,7 @@ public final class Node: Sendable {
 
     /// Checks this node's audit log with the deployment's public keys.
     public func verifyAudit() throws -> AuditVerifier.Verification {
-        try store.read { db in try AuditVerifier.verify(db, node: name, keys: trust.all) }
+        try store.read { tx in try AuditVerifier.verify(tx, node: name, keys: trust.all) }
     }
 
     /// The audit index leaf of one record line: its key's keyed digest and the line's
@@ -150,23 +142,6 @@ public final class Node: Sendable {
             throw FerryError(.config, "no node runs in zone \(zone)", hint: "add one under nodes:")
         }
         return node
-    }
-
-    /// Runs `body` in one store transaction; the audit appends inside commit with it.
-    /// SQLite failures (a full disk above all) become a clear error: the transaction rolled
-    /// back whole, so the next run starts from a consistent store.
-    @discardableResult
-    package func transaction<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try store.write(body)
-        } catch let error as DatabaseError {
-            let full = error.resultCode == .SQLITE_FULL
-            throw FerryError(.store,
-                full ? "the store \(store.path.path) is out of disk space" : "the store \(store.path.path) failed: \(error.message ?? "\(error.resultCode)")",
-                hint: full
-                    ? "free space on that disk; intake stopped with nothing half-written, and the next run resumes"
-                    : "check the disk and the file; the last step rolled back whole")
-        }
     }
 
     /// How a stored record key appears in logs and dead letters: masked when personal.

@@ -4,14 +4,13 @@ import FerryMapping
 public import FerryAudit
 import FerrySeal
 import FerryQueue
-import GRDB
 public import FerryNode
 
 /// Read-only tools over nodes' audit logs for auditors: they need the topology, the
 /// stores and public keys, never a private key (only `export` signs, on the node itself).
 public enum AuditTools {
     /// A node's store opened read-only: verifying must not be able to change what it checks.
-    static func open(_ deployment: Deployment, node name: String) throws -> DatabaseQueue {
+    static func open(_ deployment: Deployment, node name: String) throws -> NodeStore {
         guard let node = deployment.topology.node(named: name), case .sqlite(let path) = node.store else {
             throw FerryError(.config, "no node \(name) with an sqlite store in \(deployment.topology.file)",
                 hint: "known nodes: \(deployment.topology.nodes.map(\.name).joined(separator: ", "))")
@@ -19,9 +18,7 @@ public enum AuditTools {
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw FerryError(.config, "node \(name)'s store \(path.path) is not on this machine", hint: "run on the node, or copy its store here")
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        return try DatabaseQueue(path: path.path, configuration: configuration)
+        return try NodeStore(readingAt: path)
     }
 
     /// The nodes named, or every node whose store is on this machine.
@@ -35,8 +32,8 @@ public enum AuditTools {
 
     public static func verify(config: String, node name: String) throws -> AuditVerifier.Verification {
         let deployment = try Deployment.load(config)
-        return try open(deployment, node: name).read { db in
-            try AuditVerifier.verify(db, node: name, keys: try deployment.trustStore().all)
+        return try open(deployment, node: name).read { tx in
+            try AuditVerifier.verify(tx, node: name, keys: try deployment.trustStore().all)
         }
     }
 
@@ -63,39 +60,14 @@ public enum AuditTools {
         let deployment = try Deployment.load(config)
         let digests = try keyDigests(deployment, key: filter.key, entity: filter.entity)
         var entries: [AuditEntry] = []
+        var query = AuditQuery()
+        (query.since, query.until, query.bundle, query.kinds, query.flow) = (filter.since, filter.until, filter.bundle, filter.kinds, filter.flow)
+        if let system = filter.system {
+            query.system = (system, deployment.topology.flows.filter { $0.from == system || $0.to.contains(system) }.map(\.name))
+        }
+        (query.keyDigests, query.limit) = (digests, filter.limit)
         for name in nodes(deployment, filter.node) {
-            var clauses: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
-            if let since = filter.since { clauses.append("at >= ?"); arguments.append(since) }
-            if let until = filter.until { clauses.append("at < ?"); arguments.append(until) }
-            if let bundle = filter.bundle { clauses.append("bundle = ?"); arguments.append(bundle) }
-            if !filter.kinds.isEmpty {
-                clauses.append("kind IN (\(filter.kinds.map { _ in "?" }.joined(separator: ",")))")
-                arguments += filter.kinds
-            }
-            if let flow = filter.flow {
-                // Bundles carry lanes, not flows: a flow's bundle events match through its records' bundles.
-                clauses.append("(flow = ? OR bundle IN (SELECT bundle FROM audit WHERE flow = ? AND bundle IS NOT NULL))")
-                arguments += [flow, flow]
-            }
-            if let system = filter.system {
-                let flows = deployment.topology.flows.filter { $0.from == system || $0.to.contains(system) }.map(\.name)
-                clauses.append("(json_extract(details, '$.system') = ? OR json_extract(details, '$.targets') LIKE ? OR flow IN (\(flows.map { _ in "?" }.joined(separator: ",")) ))")
-                arguments += [system, "%\"\(system)\"%"]
-                arguments += flows
-            }
-            entries += try open(deployment, node: name).read { db in
-                var clauses = clauses
-                var arguments = arguments
-                if let digests {
-                    let batches = Set(try KeyFilter.places(db, keys: digests).map(\.sequence))
-                    clauses.append("(key_digest IN (\(digests.map { _ in "?" }.joined(separator: ","))) OR seq IN (\(batches.map(String.init).joined(separator: ","))))")
-                    arguments += digests.map { hex($0) }
-                }
-                let sql = "SELECT * FROM audit" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
-                arguments.append(filter.limit)
-                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try AuditLog.entry($0).maskedForDisplay }
-            }
+            entries += try open(deployment, node: name).read { tx in try query.entries(tx).map(\.maskedForDisplay) }
         }
         return Array(entries.sorted { ($0.at, $0.node, $0.sequence) < ($1.at, $1.node, $1.sequence) }.suffix(filter.limit))
     }
@@ -125,30 +97,13 @@ public enum AuditTools {
         var kinds: [String: Int] = [:]
         var reasons: [String: Int] = [:]
         var days: [String: Int] = [:]
-        let range = "WHERE at >= ? AND at < ?"
-        let arguments: StatementArguments = [since ?? "", until ?? "9999"]
         for name in nodes(deployment, node) {
-            try open(deployment, node: name).read { db in
-                for row in try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM audit \(range) GROUP BY kind", arguments: arguments) {
-                    kinds[row["kind"], default: 0] += row["n"] as Int
-                }
-                let reason = """
-                    COALESCE(json_extract(details, '$.code'), json_extract(details, '$.rules[0]'), json_extract(details, '$.stage'),
-                             json_extract(details, '$.reason'), '')
-                    """
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT kind, \(reason) AS reason, count(*) AS n FROM audit \(range)
-                    AND kind IN ('rejected', 'quarantined', 'dead-lettered', 'ship-refused', 'conflict', 'held', 'console.denied', 'console.login-failed')
-                    GROUP BY kind, reason
-                    """, arguments: arguments)
-                {
-                    // Masked whole, then cut: a cut first could leave part of a number unrecognised.
-                    let reason = FreeTextRedactor(limit: 60)(row["reason"] as String)
-                    reasons["\(row["kind"] as String)\u{1F}\(reason)", default: 0] += row["n"] as Int
-                }
-                for row in try Row.fetchAll(db, sql: "SELECT substr(at, 1, 10) AS day, count(*) AS n FROM audit \(range) GROUP BY day", arguments: arguments) {
-                    days[row["day"], default: 0] += row["n"] as Int
-                }
+            let counts = try open(deployment, node: name).read { tx in try AuditQuery.counts(tx, since: since, until: until) }
+            kinds.merge(counts.byKind, uniquingKeysWith: +)
+            days.merge(counts.byDay, uniquingKeysWith: +)
+            for (kind, reason, count) in counts.byReason {
+                // Masked whole, then cut: a cut first could leave part of a number unrecognised.
+                reasons["\(kind)\u{1F}\(FreeTextRedactor(limit: 60)(reason))", default: 0] += count
             }
         }
         var stats = Stats()
@@ -168,9 +123,9 @@ public enum AuditTools {
     }
 
     static func export(node: Node, since: String, until: String, to file: URL, actor: String) throws -> AuditExport.Summary {
-        try node.transaction { db in
-            let summary = try AuditExport.write(db, log: node.audit, since: since, until: until, to: file)
-            try node.audit.append(db, AuditEvent(.exported, actor: actor, details: [
+        try node.store.write { tx in
+            let summary = try AuditExport.write(tx, log: node.audit, since: since, until: until, to: file)
+            try node.audit.append(tx, AuditEvent(.exported, actor: actor, details: [
                 "file": .string(file.lastPathComponent), "n": .int(summary.number), "first_seq": .int(summary.firstSequence),
                 "last_seq": .int(summary.lastSequence), "digest": .string(summary.digest),
             ]))

@@ -2,7 +2,7 @@ public import Foundation
 public import FerryCore
 import FerryAudit
 import FerrySeal
-import GRDB
+import FerryQueue
 public import FerryNode
 
 /// One record's path across zones, from the audit logs of the nodes whose stores are on
@@ -48,13 +48,11 @@ public struct AuditTrace: Sendable {
         var reported: [Hop] = []
         for name in AuditTools.nodes(deployment, node) {
             let zone = deployment.topology.node(named: name)?.zone ?? "?"
-            hops += try AuditTools.open(deployment, node: name).read { db -> [Hop] in
+            hops += try AuditTools.open(deployment, node: name).read { tx -> [Hop] in
                 var found: [Hop] = []
-                let marks = digests.map { _ in "?" }.joined(separator: ",")
-                for (sequence, index) in try KeyFilter.places(db, keys: digests) {
-                    guard let entryRow = try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE seq = ?", arguments: [sequence]) else { continue }
-                    let entry = try AuditLog.entry(entryRow)
-                    let leaves = try AuditVerifier.leaves(db, sequence: sequence)
+                for (sequence, index) in try KeyFilter.places(tx, keys: digests) {
+                    guard let entry = try AuditQuery.entry(tx, sequence: sequence) else { continue }
+                    let leaves = try AuditVerifier.leaves(tx, sequence: sequence)
                     let merkle = leaves.map(\.merkleLeaf)
                     let root = entry.event.details["records_root"]?.text ?? ""
                     let path = MerkleTree.proof(leafHashes: merkle, index: index)
@@ -72,10 +70,7 @@ public struct AuditTrace: Sendable {
                         reported += farHops(far, trust: trust, deployment: deployment, at: entry.at)
                     }
                 }
-                let single = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE key_digest IN (\(marks)) ORDER BY seq",
-                    arguments: StatementArguments(digests.map { hex($0) }))
-                for row in single {
-                    let entry = try AuditLog.entry(row)
+                for entry in try AuditQuery.entries(tx, keyDigests: digests) {
                     found.append(Hop(node: name, zone: zone, sequence: entry.sequence, at: entry.at, kind: entry.event.kind.rawValue, flow: entry.event.flow,
                         lane: entry.event.lane, bundle: entry.event.bundle, outcome: nil, detail: describe(entry), proof: nil))
                 }

@@ -4,7 +4,6 @@ import FerryConsole
 import FerryQueue
 import FerrySeal
 import FerryAudit
-import GRDB
 public import FerryNode
 
 /// Local console users in the node's store: name, role and a PBKDF2 password hash.
@@ -22,9 +21,9 @@ public enum ConsoleUsers {
         }
         let hash = try PasswordHash.make(password)
         let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
-        try node.transaction { db in
-            let existed = try ConsoleUserTable.save(db, user: user, role: role.rawValue, passwordHash: hash)
-            try node.audit.append(db, AuditEvent(existed ? .consoleUserChanged : .consoleUserAdded, actor: "operator", details: [
+        try node.store.write { tx in
+            let existed = try tx.consoleUsers.save(user: user, role: role.rawValue, passwordHash: hash)
+            try node.audit.append(tx, AuditEvent(existed ? .consoleUserChanged : .consoleUserAdded, actor: "operator", details: [
                 "user": .string(user), "role": .string(role.rawValue),
             ]))
         }
@@ -34,26 +33,26 @@ public enum ConsoleUsers {
     /// console finds the user gone.
     public static func remove(config: String, node name: String, user: String) throws {
         let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
-        try node.transaction { db in
-            guard try ConsoleUserTable.remove(db, user: user) else {
+        try node.store.write { tx in
+            guard try tx.consoleUsers.remove(user: user) else {
                 throw FerryError(.config, "no console user \(WebConsole.isUserName(user) ? user : "with that name") on \(name)",
                     hint: "list who may log in with 'ferry audit log --kind console.user-added'")
             }
-            try node.audit.append(db, AuditEvent(.consoleUserRemoved, actor: "operator", details: ["user": .string(user)]))
+            try node.audit.append(tx, AuditEvent(.consoleUserRemoved, actor: "operator", details: ["user": .string(user)]))
         }
     }
 
     /// A SHA-256 of the user's role and password hash, or nil for no such user: a session
     /// made under one stamp ends when the stamp changes (role or password changed, user
     /// removed). The hash itself never leaves the store.
-    static func stamp(_ db: Database, user: String) throws -> String? {
-        guard let user = try ConsoleUserTable.credentials(db, user: user) else { return nil }
+    static func stamp(_ tx: StoreTransaction, user: String) throws -> String? {
+        guard let user = try tx.consoleUsers.credentials(user: user) else { return nil }
         let digest = try Hasher.digest(Array("\(user.role)\u{1F}\(user.passwordHash)".utf8), .sha256)
         return digest.map { String(format: "%02x", $0) }.joined()
     }
 
-    static func authenticate(_ db: Database, user: String, password: String) throws -> ConsoleRole? {
-        guard let stored = try ConsoleUserTable.credentials(db, user: user) else {
+    static func authenticate(_ tx: StoreTransaction, user: String, password: String) throws -> ConsoleRole? {
+        guard let stored = try tx.consoleUsers.credentials(user: user) else {
             // The same work as for a real user, so timing does not reveal which names exist.
             _ = PasswordHash.verify(password, against: "pbkdf2-sha256$\(PasswordHash.iterations)$00000000000000000000000000000000$" + String(repeating: "0", count: 64))
             return nil

@@ -3,7 +3,6 @@ public import FerryCore
 public import FerryConsole
 import FerryAudit
 import FerryQueue
-import GRDB
 public import Logging
 import ServiceLifecycle
 public import FerryNode
@@ -20,11 +19,11 @@ public struct NodeConsole: ConsoleBackend {
     }
 
     public func authenticate(user: String, password: String) throws -> ConsoleRole? {
-        try node.store.read { db in try ConsoleUsers.authenticate(db, user: user, password: password) }
+        try node.store.read { tx in try ConsoleUsers.authenticate(tx, user: user, password: password) }
     }
 
     public func userStamp(_ user: String) throws -> String? {
-        try node.store.read { db in try ConsoleUsers.stamp(db, user: user) }
+        try node.store.read { tx in try ConsoleUsers.stamp(tx, user: user) }
     }
 
     public func audit(kind: String, actor: String, details: [String: Value]) throws {
@@ -32,7 +31,7 @@ public struct NodeConsole: ConsoleBackend {
         guard AuditEvent.Kind.known.contains(AuditEvent.Kind(rawValue: kind)) else {
             throw FerryError(.internalFailure, "the console asked to audit an unknown kind of event", hint: "this is a bug in Ferry; please report it")
         }
-        try node.transaction { db in try node.audit.append(db, AuditEvent(AuditEvent.Kind(rawValue: kind), actor: actor, details: details)) }
+        try node.store.write { tx in try node.audit.append(tx, AuditEvent(AuditEvent.Kind(rawValue: kind), actor: actor, details: details)) }
     }
 
     public func dashboard() throws -> Value {
@@ -46,13 +45,8 @@ public struct NodeConsole: ConsoleBackend {
             chain = ["verified": false, "error": .string(error.message)]
         }
         // Outbound flows: the last pull here. Inbound ones: the last bundle received on their lane.
-        let (lastPulled, lastReceived, rejected) = try node.store.read { db in
-            (try Dictionary(Row.fetchAll(db, sql: "SELECT flow, max(at) AS at FROM audit WHERE kind = 'pulled' GROUP BY flow").map { ($0["flow"] as String, $0["at"] as String) },
-                uniquingKeysWith: { a, _ in a }),
-             try Dictionary(Row.fetchAll(db, sql: "SELECT lane, max(at) AS at FROM audit WHERE kind = 'received' GROUP BY lane").map { ($0["lane"] as String, $0["at"] as String) },
-                uniquingKeysWith: { a, _ in a }),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'rejected'") ?? 0)
-        }
+        let activity = try node.store.read { tx in try AuditQuery.activity(tx) }
+        let (lastPulled, lastReceived, rejected) = (activity.lastPulled, activity.lastReceived, activity.rejected)
         let cursors = Dictionary(status.cursors.map { ($0.flow, $0.value) }, uniquingKeysWith: { a, _ in a })
         let zones = Set([node.zone])
         let flows: [Value] = node.topology.flows.filter { flow in

@@ -15,13 +15,13 @@ public enum QueueTools {
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw FerryError(.store, "node \(name) has no store yet at \(path.path)", hint: "run a sync or receive on it first")
         }
-        return (try NodeStore(path: path, migrations: Node.storeMigrations), deployment)
+        return (try NodeStore(path: path), deployment)
     }
 
     /// The node's queue status; with `lane` or `flow`, only that channel's lanes (both
     /// directions) or that flow's cursor. Node-wide counts stay whole.
     public static func status(config: String, node: String, lane: String? = nil, flow: String? = nil) throws -> QueueStatus {
-        var status = try store(config: config, node: node).0.read { db in try QueueStatus.read(db) }
+        var status = try store(config: config, node: node).0.read { tx in try tx.queueStatus() }
         if let lane {
             status.outbound = status.outbound.filter { $0.lane == lane }
             status.inbound = status.inbound.filter { $0.lane == lane }
@@ -38,13 +38,13 @@ public enum QueueTools {
         guard deployment.topology.flow(named: flow) != nil else {
             throw FerryError(.config, "no flow named \(flow)", hint: "known flows: \(deployment.topology.flows.map(\.name).joined(separator: ", "))")
         }
-        return try store.write { db in
-            let previous = try Cursors.get(db, flow: flow)
-            if let value { try Cursors.set(db, flow: flow, value: value) } else { try Cursors.clear(db, flow: flow) }
+        return try store.write { tx in
+            let previous = try tx.cursors.get(flow: flow)
+            if let value { try tx.cursors.set(flow: flow, value: value) } else { try tx.cursors.clear(flow: flow) }
             // A reset is how an operator asks for records to be sent again: what the flow
             // sent before must not hold them back as unchanged.
-            try SentDigests.clear(db, flow: flow)
-            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(db, preferred: .sha256)).append(db, AuditEvent(.operatorResetCheckpoint, actor: actor, flow: flow, details: [
+            try tx.sentDigests.clear(flow: flow)
+            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(tx, preferred: .sha256)).append(tx, AuditEvent(.operatorResetCheckpoint, actor: actor, flow: flow, details: [
                 "previous": previous.map(Value.string) ?? .null, "new": value.map(Value.string) ?? .null,
             ]))
             return previous
@@ -56,7 +56,7 @@ public enum QueueTools {
     /// read too, so letters stored before reasons were masked show no personal number.
     public static func deadLetters(config: String, node: String, lane: String? = nil, flow: String? = nil) throws -> [DeadLetters.Letter] {
         let redact = FreeTextRedactor()
-        return try store(config: config, node: node).0.read { db in try DeadLetters.list(db) }.filter { letter in
+        return try store(config: config, node: node).0.read { tx in try tx.deadLetters.list() }.filter { letter in
             (flow == nil || letter.flow == flow) && (lane == nil || letter.position?.hasPrefix(lane! + "#") == true)
         }.map { letter in
             var letter = letter
@@ -74,9 +74,9 @@ public enum QueueTools {
 
     /// Re-drives or purges dead letters (one, or all with nil); audited with the operator.
     public static func settleDeadLetters(_ action: DeadLetterAction, config: String, node: String, id: Int64?, actor: String) throws -> Int {
-        try store(config: config, node: node).0.write { db in
-            let count = action == .redrive ? try DeadLetters.redrive(db, id: id) : try DeadLetters.purge(db, id: id)
-            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(db, preferred: .sha256)).append(db, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
+        try store(config: config, node: node).0.write { tx in
+            let count = action == .redrive ? try tx.deadLetters.redrive(id: id) : try tx.deadLetters.purge(id: id)
+            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(tx, preferred: .sha256)).append(tx, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
                 "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
             ]))
             return count
@@ -95,15 +95,15 @@ extension QueueTools {
 
     public static func show(config: String, node: String, bundle id: String) throws -> BundleView {
         let (store, deployment) = try store(config: config, node: node)
-        return try store.read { db in
-            guard let bundle = try BundleLedger.outbound(db, id: id) else {
+        return try store.read { tx in
+            guard let bundle = try tx.ledger.outbound(id: id) else {
                 throw FerryError(.config, "node \(node) sent no bundle \(id)", hint: "ferry queue status lists lanes; the audit log lists bundle ids")
             }
-            let outcome = try String.fetchOne(db, sql: "SELECT outcome FROM bundles_out WHERE id = ?", arguments: [id])
+            let outcome = try tx.ledger.receiptOutcome(id: id)
             // Receipts name keys, not entities; the bundle's outbox rows know each key's entity.
-            let entities = try Outbox.entities(db, bundle: id)
+            let entities = try tx.outbox.entities(bundle: id)
             let redact = FreeTextRedactor()
-            let unapplied = try BundleLedger.unapplied(db, bundle: id).map { row in
+            let unapplied = try tx.ledger.unapplied(bundle: id).map { row in
                 (key: deployment.subject(key: row.key, entity: entities[row.key] ?? ""), row.version, row.outcome, row.detail.map(redact.redact))
             }
             return BundleView(bundle: bundle, outcome: outcome, unapplied: unapplied)

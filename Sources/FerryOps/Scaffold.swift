@@ -1,7 +1,7 @@
 public import Foundation
 import FerryCore
 import FerrySeal
-import GRDB
+import FerryAdapters
 public import FerryNode
 
 /// `ferry init DIR`: a working two-zone deployment to start from, which `ferry check`
@@ -34,7 +34,7 @@ public enum Scaffold {
         try manager.createDirectory(at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
         for system in ["portal", "approval"] {
             let schema = try String(contentsOf: schemas.appendingPathComponent("\(system).sql"), encoding: .utf8)
-            try DatabaseQueue(path: directory.appendingPathComponent("data/\(system).db").path).write { db in try db.execute(sql: schema) }
+            try SQLiteSystemFile(path: directory.appendingPathComponent("data/\(system).db")).execute(schema)
             written.append("data/\(system).db")
         }
         return written

@@ -1,10 +1,12 @@
-public import GRDB
+import GRDB
 public import FerryCore
 import Foundation
 
 /// The life of each bundle: outbound sealed → shipped → delivered (or dead), inbound
 /// accepted → applied → receipted. Sequence numbers count per lane.
-public enum BundleLedger {
+public struct BundleLedger {
+    let db: Database
+
     public enum OutState: String, Sendable {
         /// Reserved and records assigned; the file is being written.
         case sealing
@@ -37,8 +39,8 @@ public enum BundleLedger {
     /// Reserves the next sequence of a lane and records the bundle as being sealed, in the
     /// same transaction that assigns its records, so a crash leaves no gap in the sequence:
     /// a bundle left in `sealing` is sealed again on the next run.
-    public static func reserve(_ db: Database, id: String, lane: String, kind: BundleKind, records: Int) throws -> Int64 {
-        let sequence = try nextSequence(db, lane: lane)
+    public func reserve(id: String, lane: String, kind: BundleKind, records: Int) throws -> Int64 {
+        let sequence = try nextSequence(lane: lane)
         try db.cachedStatement(
             sql: "INSERT INTO bundles_out(id, lane, sequence, kind, state, records, created_at) VALUES (?, ?, ?, ?, 'sealing', ?, ?)").execute(
             arguments: [id, lane, sequence, kind.rawValue, records, Clock.now])
@@ -46,21 +48,21 @@ public enum BundleLedger {
     }
 
     /// Takes the next sequence number of a lane.
-    public static func nextSequence(_ db: Database, lane: String) throws -> Int64 {
+    public func nextSequence(lane: String) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO lanes(lane) VALUES (?) ON CONFLICT(lane) DO NOTHING").execute(arguments: [lane])
         let sequence = try Int64.fetchOne(db, sql: "SELECT next_sequence FROM lanes WHERE lane = ?", arguments: [lane]) ?? 1
         try db.cachedStatement(sql: "UPDATE lanes SET next_sequence = next_sequence + 1 WHERE lane = ?").execute(arguments: [lane])
         return sequence
     }
 
-    public static func sealed(_ db: Database, id: String, file: String, contentHash: String, merkleRoot: String) throws {
+    public func sealed(id: String, file: String, contentHash: String, merkleRoot: String) throws {
         try db.cachedStatement(
             sql: "UPDATE bundles_out SET state = 'sealed', file = ?, content_hash = ?, merkle_root = ? WHERE id = ?").execute(
             arguments: [file, contentHash, merkleRoot, id])
     }
 
     /// Records one more drop of a bundle; `final` ends a one-way bundle's carousel.
-    public static func shipped(_ db: Database, id: String, final: Bool = false) throws {
+    public func shipped(id: String, final: Bool = false) throws {
         try db.execute(
             sql: """
                 UPDATE bundles_out SET state = CASE WHEN ? THEN 'broadcast' ELSE 'shipped' END,
@@ -71,15 +73,15 @@ public enum BundleLedger {
     }
 
     /// Shipped bundles of a one-way lane still owed copies by the carousel.
-    public static func carousel(_ db: Database, lane: String, copies: Int) throws -> [Outbound] {
+    public func carousel(lane: String, copies: Int) throws -> [Outbound] {
         try Row.fetchAll(
             db, sql: "SELECT * FROM bundles_out WHERE lane = ? AND state = 'shipped' AND copies < ? ORDER BY sequence",
             arguments: [lane, copies]
-        ).map(outbound)
+        ).map(Self.outbound)
     }
 
     /// Marks a bundle delivered with the receipt's outcome summary; false if it was unknown.
-    public static func delivered(_ db: Database, id: String, outcome: String) throws -> Bool {
+    public func delivered(id: String, outcome: String) throws -> Bool {
         try db.cachedStatement(
             sql: "UPDATE bundles_out SET state = 'delivered', delivered_at = ?, outcome = ? WHERE id = ? AND state IN ('shipped', 'sealed')").execute(
             arguments: [Clock.now, outcome, id])
@@ -87,26 +89,31 @@ public enum BundleLedger {
     }
 
     /// Records what a receipt says became of each record of a bundle.
-    public static func recordOutcome(_ db: Database, bundle: String, key: String, version: String, outcome: String, detail: String?) throws {
+    public func recordOutcome(bundle: String, key: String, version: String, outcome: String, detail: String?) throws {
         try db.cachedStatement(
             sql: "INSERT INTO delivery_outcomes(bundle_id, record_key, version, outcome, detail) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [bundle, key, version, outcome, detail])
     }
 
+    /// The outcome summary the receipt for outbound bundle `id` reported, if one came.
+    public func receiptOutcome(id: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT outcome FROM bundles_out WHERE id = ?", arguments: [id])
+    }
+
     /// The records of a delivered bundle that were not applied, with why.
-    public static func unapplied(_ db: Database, bundle: String) throws -> [(key: String, version: String, outcome: String, detail: String?)] {
+    public func unapplied(bundle: String) throws -> [(key: String, version: String, outcome: String, detail: String?)] {
         try Row.fetchAll(
             db, sql: "SELECT record_key, version, outcome, detail FROM delivery_outcomes WHERE bundle_id = ? AND outcome NOT IN ('applied', 'skipped') ORDER BY rowid",
             arguments: [bundle]
         ).map { ($0["record_key"], $0["version"], $0["outcome"], $0["detail"]) }
     }
 
-    public static func outbound(_ db: Database, state: OutState) throws -> [Outbound] {
-        try Row.fetchAll(db, sql: "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence", arguments: [state.rawValue]).map(outbound)
+    public func outbound(state: OutState) throws -> [Outbound] {
+        try Row.fetchAll(db, sql: "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence", arguments: [state.rawValue]).map(Self.outbound)
     }
 
-    public static func outbound(_ db: Database, id: String) throws -> Outbound? {
-        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE id = ?", arguments: [id]).map(outbound)
+    public func outbound(id: String) throws -> Outbound? {
+        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE id = ?", arguments: [id]).map(Self.outbound)
     }
 
     static func outbound(_ row: Row) -> Outbound {
@@ -117,19 +124,19 @@ public enum BundleLedger {
     }
 
     /// A refused ship attempt: when to try again and why it failed.
-    public static func shipFailed(_ db: Database, id: String, attempts: Int, next: String, error: String) throws {
+    public func shipFailed(id: String, attempts: Int, next: String, error: String) throws {
         try db.execute(
             sql: "UPDATE bundles_out SET ship_attempts = ?, next_ship_at = ?, last_error = ? WHERE id = ?",
             arguments: [attempts, next, error, id])
     }
 
     /// Out of ship attempts: the bundle stops moving until an operator re-drives it.
-    public static func dead(_ db: Database, id: String, error: String) throws {
+    public func dead(id: String, error: String) throws {
         try db.execute(sql: "UPDATE bundles_out SET state = 'dead', last_error = ? WHERE id = ?", arguments: [error, id])
     }
 
     /// Bundles in any of `states`, newest first, optionally of one lane: for `queue list`.
-    public static func outbound(_ db: Database, states: [OutState], lane: String?, limit: Int) throws -> [Outbound] {
+    public func outbound(states: [OutState], lane: String?, limit: Int) throws -> [Outbound] {
         let marks = states.map { _ in "?" }.joined(separator: ", ")
         var arguments: [(any DatabaseValueConvertible)?] = states.map(\.rawValue)
         var sql = "SELECT * FROM bundles_out WHERE state IN (\(marks))"
@@ -139,7 +146,7 @@ public enum BundleLedger {
         }
         arguments.append(limit)
         return try Row.fetchAll(db, sql: sql + " ORDER BY created_at DESC, sequence DESC LIMIT ?", arguments: StatementArguments(arguments))
-            .map(outbound)
+            .map(Self.outbound)
     }
 
     // MARK: inbound
@@ -153,9 +160,9 @@ public enum BundleLedger {
     /// Whether an inbound bundle was seen before: by id, by its lane sequence, or because
     /// its sequence is at or below the lane's watermark. Bundles may arrive out of order;
     /// one above the watermark that has not been seen is new.
-    public static func seen(_ db: Database, id: String, lane: String, sequence: Int64) throws -> Seen {
+    public func seen(id: String, lane: String, sequence: Int64) throws -> Seen {
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE id = ?", arguments: [id]) == true { return .duplicateID }
-        if sequence <= (try watermark(db, lane: lane)) { return .replayedSequence }
+        if sequence <= (try watermark(lane: lane)) { return .replayedSequence }
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]) == true {
             return .replayedSequence
         }
@@ -163,13 +170,13 @@ public enum BundleLedger {
     }
 
     /// Every sequence of `lane` up to this one has been received.
-    public static func watermark(_ db: Database, lane: String) throws -> Int64 {
+    public func watermark(lane: String) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT watermark FROM lanes_in WHERE lane = ?", arguments: [lane]) ?? 0
     }
 
     /// Moves the watermark past every sequence now received without a gap.
-    static func advanceWatermark(_ db: Database, lane: String) throws {
-        var mark = try watermark(db, lane: lane)
+    func advanceWatermark(lane: String) throws {
+        var mark = try watermark(lane: lane)
         while try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, mark + 1]) == true {
             mark += 1
         }
@@ -178,8 +185,7 @@ public enum BundleLedger {
             arguments: [lane, mark])
     }
 
-    public static func accept(
-        _ db: Database, id: String, lane: String, sequence: Int64, kind: BundleKind, sender: String, contentHash: String, records: Int
+    public func accept(id: String, lane: String, sequence: Int64, kind: BundleKind, sender: String, contentHash: String, records: Int
     ) throws {
         try db.cachedStatement(
             sql: """
@@ -187,7 +193,7 @@ public enum BundleLedger {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted')
                 """).execute(
             arguments: [id, lane, sequence, kind.rawValue, sender, contentHash, records, Clock.now])
-        try advanceWatermark(db, lane: lane)
+        try advanceWatermark(lane: lane)
     }
 
     public struct Inbound: Sendable {
@@ -199,7 +205,7 @@ public enum BundleLedger {
     }
 
     /// Record bundles whose every record has an outcome but which have no receipt yet.
-    public static func awaitingReceipt(_ db: Database) throws -> [Inbound] {
+    public func awaitingReceipt() throws -> [Inbound] {
         try Row.fetchAll(db, sql: """
             SELECT b.id, b.lane, b.sequence, b.sender, b.records FROM bundles_in b
             WHERE b.kind = 'records' AND b.receipted_at IS NULL
@@ -209,22 +215,22 @@ public enum BundleLedger {
     }
 
     /// When this node last asked for a lane's missing sequences again.
-    public static func lastResendRequest(_ db: Database, lane: String) throws -> String? {
+    public func lastResendRequest(lane: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT last_resend_at FROM lanes_in WHERE lane = ?", arguments: [lane])
     }
 
-    public static func resendRequested(_ db: Database, lane: String, at time: String) throws {
+    public func resendRequested(lane: String, at time: String) throws {
         try db.execute(
             sql: "INSERT INTO lanes_in(lane, watermark, last_resend_at) VALUES (?, 0, ?) ON CONFLICT(lane) DO UPDATE SET last_resend_at = excluded.last_resend_at",
             arguments: [lane, time])
     }
 
     /// The outbound bundle with this lane sequence, for a resend.
-    public static func outbound(_ db: Database, lane: String, sequence: Int64) throws -> Outbound? {
-        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]).map(outbound)
+    public func outbound(lane: String, sequence: Int64) throws -> Outbound? {
+        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]).map(Self.outbound)
     }
 
-    public static func receipted(_ db: Database, id: String) throws {
+    public func receipted(id: String) throws {
         try db.cachedStatement(sql: "UPDATE bundles_in SET receipted_at = ?, state = 'receipted' WHERE id = ?").execute(arguments: [Clock.now, id])
     }
 }

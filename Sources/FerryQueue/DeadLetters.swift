@@ -1,9 +1,11 @@
-public import GRDB
+import GRDB
 import Foundation
 
 /// Items that ran out of attempts, with the stage, the reason and where they came from,
 /// until an operator re-drives or purges them.
-public enum DeadLetters {
+public struct DeadLetters {
+    let db: Database
+
     public struct Letter: Sendable {
         public var id: Int64
         public var stage: String
@@ -16,8 +18,7 @@ public enum DeadLetters {
         public var at: String
     }
 
-    public static func add(
-        _ db: Database, stage: String, flow: String?, bundle: String?, inboxID: Int64?, subject: String, reason: String,
+    public func add(stage: String, flow: String?, bundle: String?, inboxID: Int64?, subject: String, reason: String,
         position: String?, attempts: Int
     ) throws {
         try db.execute(
@@ -29,7 +30,7 @@ public enum DeadLetters {
     }
 
     /// Dead letters not yet re-driven, oldest first.
-    public static func list(_ db: Database) throws -> [Letter] {
+    public func list() throws -> [Letter] {
         try Row.fetchAll(db, sql: "SELECT * FROM dead_letters WHERE redriven_at IS NULL ORDER BY id").map { row in
             Letter(id: row["id"], stage: row["stage"], flow: row["flow"], bundle: row["bundle_id"], subject: row["subject"],
                 reason: row["reason"], position: row["position"], attempts: row["attempts"], at: row["at"])
@@ -37,8 +38,8 @@ public enum DeadLetters {
     }
 
     /// Puts dead letters back in line with fresh attempts; returns how many. `id` nil means all.
-    public static func redrive(_ db: Database, id: Int64?) throws -> Int {
-        let letters = try list(db).filter { id == nil || $0.id == id }
+    public func redrive(id: Int64?) throws -> Int {
+        let letters = try list().filter { id == nil || $0.id == id }
         for letter in letters {
             try db.execute(
                 sql: "UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = (SELECT inbox_id FROM dead_letters WHERE id = ?)",
@@ -56,8 +57,8 @@ public enum DeadLetters {
     /// Gives up on dead letters for good: their records are settled as rejected, and the
     /// receipt the sender is waiting for can go. A dead outbound bundle stays dead (its
     /// sequence stays missing on the far side, which says so).
-    public static func purge(_ db: Database, id: Int64?) throws -> Int {
-        let letters = try list(db).filter { id == nil || $0.id == id }
+    public func purge(id: Int64?) throws -> Int {
+        let letters = try list().filter { id == nil || $0.id == id }
         for letter in letters {
             try db.execute(
                 sql: "UPDATE inbox SET state = 'rejected', detail = ? WHERE id = (SELECT inbox_id FROM dead_letters WHERE id = ?)",

@@ -1,11 +1,13 @@
-public import GRDB
+import GRDB
 import Foundation
 
 /// Who last wrote each field of each record in each target: the system, its authority
 /// rank (0 national … 3 district) and a digest of the value. Conflict policies need it:
 /// a district system must not overwrite what the national one set, and fields with no
 /// policy must not silently change hands.
-public enum FieldProvenance {
+public struct FieldProvenance {
+    let db: Database
+
     public struct Entry: Sendable, Equatable {
         public var system: String
         public var rank: Int
@@ -33,7 +35,7 @@ public enum FieldProvenance {
     }
 
     /// The fields of one record in one target, by field name.
-    public static func fields(_ db: Database, target: String, entity: String, key: String) throws -> [String: Entry] {
+    public func fields(target: String, entity: String, key: String) throws -> [String: Entry] {
         var entries: [String: Entry] = [:]
         let statement = try db.cachedStatement(
             sql: "SELECT field, system, rank, digest FROM field_provenance WHERE target = ? AND entity = ? AND record_key = ?")
@@ -43,7 +45,7 @@ public enum FieldProvenance {
         return entries
     }
 
-    public static func record(_ db: Database, target: String, entity: String, key: String, fields: [String: Entry]) throws {
+    public func record(target: String, entity: String, key: String, fields: [String: Entry]) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO field_provenance(target, entity, record_key, field, system, rank, digest) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(target, entity, record_key, field) DO UPDATE SET system = excluded.system, rank = excluded.rank, digest = excluded.digest

@@ -1,4 +1,4 @@
-public import GRDB
+import GRDB
 import Foundation
 
 /// A received record waiting to be applied.
@@ -27,7 +27,9 @@ public struct InboxItem: Sendable {
 
 /// The inbox: staged records of accepted bundles, their outcomes, and the version last
 /// applied per target and key, which makes applying idempotent.
-public enum Inbox {
+public struct Inbox {
+    let db: Database
+
     public enum Outcome: String, Sendable {
         case applied
         /// The target already holds this version or a newer one.
@@ -39,14 +41,14 @@ public enum Inbox {
         case dead
     }
 
-    public static func stage(_ db: Database, bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
+    public func stage(bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
         try db.cachedStatement(
             sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)").execute(
             arguments: [bundle, flow, entity, key, version, Data(line)])
     }
 
     /// Pending records whose next attempt is due at `now`.
-    public static func pending(_ db: Database, limit: Int, now: String) throws -> [InboxItem] {
+    public func pending(limit: Int, now: String) throws -> [InboxItem] {
         // Columns by position: looking them up by name per row was a tenth of apply time.
         // In staging order, with each record's lane and sequence: the apply verdict orders
         // records of one key by those (a bundle received late never overwrites a later one),
@@ -65,11 +67,11 @@ public enum Inbox {
     }
 
     /// Puts a record off until `next` after a failed attempt.
-    public static func postpone(_ db: Database, id: Int64, attempts: Int, next: String) throws {
+    public func postpone(id: Int64, attempts: Int, next: String) throws {
         try db.execute(sql: "UPDATE inbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", arguments: [attempts, next, id])
     }
 
-    public static func settle(_ db: Database, id: Int64, outcome: Outcome, detail: String?) throws {
+    public func settle(id: Int64, outcome: Outcome, detail: String?) throws {
         try db.cachedStatement(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?").execute(arguments: [outcome.rawValue, detail, id])
     }
 
@@ -95,7 +97,7 @@ public enum Inbox {
     }
 
     /// The version, content digest and lane position last applied to `target` for a key.
-    public static func applied(_ db: Database, target: String, entity: String, key: String) throws -> Applied? {
+    public func applied(target: String, entity: String, key: String) throws -> Applied? {
         try Row.fetchOne(
             db.cachedStatement(sql: """
                 SELECT version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?
@@ -108,7 +110,7 @@ public enum Inbox {
 
     /// Records what a target now holds: a newer version, or the same version with other
     /// content (a same-version change, which the caller has found to be the later one).
-    public static func recordApplied(_ db: Database, target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil,
+    public func recordApplied(target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil,
         lane: String? = nil, sequence: Int64? = nil, position: Int64? = nil) throws
     {
         try db.cachedStatement(
@@ -123,7 +125,7 @@ public enum Inbox {
     }
 
     /// Per-record outcomes of one bundle, for its receipt.
-    public static func outcomes(_ db: Database, bundle: String) throws -> [(entity: String, key: String, version: String, outcome: String, detail: String?)] {
+    public func outcomes(bundle: String) throws -> [(entity: String, key: String, version: String, outcome: String, detail: String?)] {
         try Row.fetchAll(db, sql: "SELECT entity, record_key, version, state, detail FROM inbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
             .map { ($0["entity"], $0["record_key"], $0["version"], $0["state"], $0["detail"]) }
     }

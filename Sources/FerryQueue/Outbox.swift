@@ -1,4 +1,4 @@
-public import GRDB
+import GRDB
 import Foundation
 import FerryCore
 
@@ -22,7 +22,9 @@ public struct OutboxItem: Sendable {
 
 /// The outbox: records in, bundles out. Every function runs inside the caller's
 /// transaction so enqueueing and advancing the source cursor commit together.
-public enum Outbox {
+public struct Outbox {
+    let db: Database
+
     /// One record bound for one lane.
     public struct Entry: Sendable {
         public var flow: String
@@ -45,18 +47,18 @@ public enum Outbox {
     /// Enqueues a batch of records.
     /// - Parameter at: the enqueue time, shared by a batch (formatting it per record was a
     ///   measurable share of enqueue cost).
-    public static func enqueue(_ db: Database, _ entries: [Entry], at: String = Clock.now) throws {
+    public func enqueue(_ entries: [Entry], at: String = Clock.now) throws {
         var full: RawInsert?
         var start = 0
         while start < entries.count {
-            let count = min(rowsPerStatement, entries.count - start)
+            let count = min(Self.rowsPerStatement, entries.count - start)
             let statement: RawInsert
-            if count == rowsPerStatement {
-                let reused = try full ?? RawInsert(db, sql: insertSQL(rows: count))
+            if count == Self.rowsPerStatement {
+                let reused = try full ?? RawInsert(db, sql: Self.insertSQL(rows: count))
                 full = reused
                 statement = reused
             } else {
-                statement = try RawInsert(db, sql: insertSQL(rows: count))
+                statement = try RawInsert(db, sql: Self.insertSQL(rows: count))
             }
             for entry in entries[start..<start + count] {
                 statement.bind(entry.flow)
@@ -80,7 +82,7 @@ public enum Outbox {
     /// The oldest unsealed records of a lane: at most `limit` of them and `maxBytes` of
     /// their lines (always at least one). `full` says a limit stopped the lease, so a whole
     /// bundle's worth is waiting.
-    public static func pending(_ db: Database, lane: String, limit: Int, maxBytes: Int = .max) throws -> (items: [OutboxItem], full: Bool) {
+    public func pending(lane: String, limit: Int, maxBytes: Int = .max) throws -> (items: [OutboxItem], full: Bool) {
         let rows = try Row.fetchCursor(
             db.cachedStatement(sql: """
                 SELECT id, flow, entity, record_key, version, line, enqueued_at FROM outbox
@@ -98,7 +100,7 @@ public enum Outbox {
         return (items, items.count >= limit)
     }
 
-    public static func pendingCount(_ db: Database, lane: String? = nil) throws -> Int {
+    public func pendingCount(lane: String? = nil) throws -> Int {
         if let lane {
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE lane = ? AND bundle_id IS NULL", arguments: [lane]) ?? 0
         }
@@ -106,12 +108,12 @@ public enum Outbox {
     }
 
     /// Lanes that have unsealed records.
-    public static func lanesWithPending(_ db: Database) throws -> [String] {
+    public func lanesWithPending() throws -> [String] {
         try String.fetchAll(db, sql: "SELECT DISTINCT lane FROM outbox WHERE bundle_id IS NULL ORDER BY lane")
     }
 
     /// Assigns records to a bundle; from then on they leave with it.
-    public static func assign(_ db: Database, ids: [Int64], to bundle: String) throws {
+    public func assign(ids: [Int64], to bundle: String) throws {
         for chunk in stride(from: 0, to: ids.count, by: 500) {
             let slice = ids[chunk..<min(chunk + 500, ids.count)]
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
@@ -123,7 +125,7 @@ public enum Outbox {
     }
 
     /// The entity of each record key in a bundle.
-    public static func entities(_ db: Database, bundle: String) throws -> [String: String] {
+    public func entities(bundle: String) throws -> [String: String] {
         var entities: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT record_key, entity FROM outbox WHERE bundle_id = ?", arguments: [bundle]) {
             entities[row[0]] = row[1]
@@ -131,7 +133,7 @@ public enum Outbox {
         return entities
     }
 
-    public static func items(_ db: Database, bundle: String) throws -> [OutboxItem] {
+    public func items(bundle: String) throws -> [OutboxItem] {
         try Row.fetchAll(db, sql: "SELECT id, flow, entity, record_key, version, line, enqueued_at FROM outbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
             .map { row in
                 OutboxItem(row)
@@ -140,16 +142,18 @@ public enum Outbox {
 }
 
 /// Source cursors: opaque positions, committed only with the records they cover.
-public enum Cursors {
-    public static func get(_ db: Database, flow: String) throws -> String? {
+public struct Cursors {
+    let db: Database
+
+    public func get(flow: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM cursors WHERE flow = ?", arguments: [flow])
     }
 
-    public static func clear(_ db: Database, flow: String) throws {
+    public func clear(flow: String) throws {
         try db.execute(sql: "DELETE FROM cursors WHERE flow = ?", arguments: [flow])
     }
 
-    public static func set(_ db: Database, flow: String, value: String) throws {
+    public func set(flow: String, value: String) throws {
         try db.cachedStatement(
             sql: "INSERT INTO cursors(flow, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").execute(
             arguments: [flow, value, Clock.now])
@@ -157,7 +161,9 @@ public enum Cursors {
 }
 
 /// Records stopped at a stage, kept (in this node's own store) so they can be fixed and re-driven.
-public enum Quarantine {
+public struct Quarantine {
+    let db: Database
+
     /// Keeps one refused row.
     /// - Parameters:
     ///   - payload: the row's raw input, sealed by the caller (it may hold personal data).
@@ -166,8 +172,7 @@ public enum Quarantine {
     ///     the same position is the same input read again (a look-back window), kept once.
     /// - Returns: whether the row was kept (false: it is held already).
     @discardableResult
-    public static func add(
-        _ db: Database, flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?, rules: [String] = [],
+    public func add(flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?, rules: [String] = [],
         fingerprint: [UInt8]? = nil
     ) throws -> Bool {
         if let fingerprint, try Int.fetchOne(
@@ -184,7 +189,7 @@ public enum Quarantine {
     }
 
     /// Rows still held (not re-driven).
-    public static func count(_ db: Database, flow: String? = nil) throws -> Int {
+    public func count(flow: String? = nil) throws -> Int {
         if let flow {
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE flow = ? AND requeued_at IS NULL", arguments: [flow]) ?? 0
         }
@@ -201,7 +206,7 @@ public enum Quarantine {
     }
 
     /// Rows still held, oldest first, of one flow and stopped by one rule if asked.
-    public static func held(_ db: Database, flow: String?, rule: String?) throws -> [Held] {
+    public func held(flow: String?, rule: String?) throws -> [Held] {
         var sql = "SELECT id, flow, source_position, rules, payload FROM quarantine WHERE requeued_at IS NULL"
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let flow { sql += " AND flow = ?"; arguments.append(flow) }
@@ -213,12 +218,12 @@ public enum Quarantine {
     }
 
     /// Marks a held row as re-driven: it passed the current mapping and was enqueued.
-    public static func markRequeued(_ db: Database, id: Int64) throws {
+    public func markRequeued(id: Int64) throws {
         try db.execute(sql: "UPDATE quarantine SET requeued_at = ? WHERE id = ?", arguments: [Clock.now, id])
     }
 
     /// Replaces a held row's reasons after it failed again under the current mapping.
-    public static func refuseAgain(_ db: Database, id: Int64, issues: String, rules: [String]) throws {
+    public func refuseAgain(id: Int64, issues: String, rules: [String]) throws {
         try db.execute(sql: "UPDATE quarantine SET issues = ?, rules = ?, at = ? WHERE id = ?",
             arguments: [issues, rules.isEmpty ? nil : "," + rules.joined(separator: ",") + ",", Clock.now, id])
     }

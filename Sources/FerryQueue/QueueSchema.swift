@@ -1,8 +1,8 @@
-import GRDB
+package import GRDB
 
 /// Versioned schema of the queue tables. Migrations are append-only: a deployed store is
 /// only ever moved forward.
-enum QueueSchema {
+package enum QueueSchema: StoreSchema {
     /// Every queue migration, oldest first, in the order a new store applies them. Each
     /// store records the identifiers it has applied, so an identifier and its SQL never
     /// change once released: a change is a new migration at the end of this list.
@@ -20,7 +20,7 @@ enum QueueSchema {
         ("queue-v10-content-digests", keepContentDigests),
     ]
 
-    static func register(in migrator: inout DatabaseMigrator) {
+    package static func register(in migrator: inout DatabaseMigrator) {
         for migration in migrations {
             migrator.registerMigration(migration.identifier, migrate: migration.migrate)
         }

@@ -1,4 +1,4 @@
-public import GRDB
+import GRDB
 import Foundation
 public import FerryCore
 
@@ -38,7 +38,7 @@ public struct QueueStatus: Sendable {
     public var holds: [LaneHolds.Hold] = []
 
     /// Reads the status in one snapshot.
-    public static func read(_ db: Database) throws -> QueueStatus {
+    static func read(_ db: Database) throws -> QueueStatus {
         var status = QueueStatus()
         let pending = try Row.fetchAll(db, sql: "SELECT lane, count(*) AS n, min(enqueued_at) AS oldest FROM outbox WHERE bundle_id IS NULL GROUP BY lane")
         let bundles = try Row.fetchAll(db, sql: """
@@ -61,7 +61,7 @@ public struct QueueStatus: Sendable {
                 nextSequence: sequences.first { $0["lane"] == lane }?["next_sequence"] ?? 1))
         }
         for lane in try String.fetchAll(db, sql: "SELECT DISTINCT lane FROM bundles_in WHERE kind != 'local' ORDER BY lane") {
-            let watermark = try BundleLedger.watermark(db, lane: lane)
+            let watermark = try BundleLedger(db: db).watermark(lane: lane)
             let above = try Row.fetchAll(
                 db, sql: "SELECT sequence, received_at FROM bundles_in WHERE lane = ? AND sequence > ? ORDER BY sequence", arguments: [lane, watermark])
             let present = Set(above.map { $0["sequence"] as Int64 })
@@ -74,7 +74,7 @@ public struct QueueStatus: Sendable {
         status.inboxPending = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'pending'") ?? 0
         status.retrying = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'pending' AND attempts > 0") ?? 0
         status.deadLetters = try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters WHERE redriven_at IS NULL") ?? 0
-        status.quarantined = try Quarantine.count(db)
+        status.quarantined = try Quarantine(db: db).count()
         status.holds = try Row.fetchAll(db, sql: "SELECT * FROM lane_holds ORDER BY lane").map {
             LaneHolds.Hold(lane: $0["lane"], attempts: $0["attempts"], since: $0["since"], nextAttemptAt: $0["next_attempt_at"], reason: $0["reason"])
         }

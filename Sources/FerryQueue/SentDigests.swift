@@ -1,4 +1,4 @@
-public import GRDB
+import GRDB
 import Foundation
 
 /// What each flow last sent per record key, as a content digest: a source read that goes
@@ -7,24 +7,25 @@ import Foundation
 ///
 /// The digest covers the whole record envelope (entity, key, version, operation, fields), so
 /// a same-version change with different content is sent, and an unchanged row is not.
-public enum SentDigests {
+public struct SentDigests {
+    let db: Database
+
     /// Keys per lookup statement; far below SQLite's parameter limit.
     static let keysPerStatement = 400
 
     /// The digests last sent by `flow` for `keys`; keys never sent are absent.
-    public static func lookup(_ db: Database, flow: String, keys: [String]) throws -> [String: [UInt8]] {
+    public func lookup(flow: String, keys: [String]) throws -> [String: [UInt8]] {
         var found: [String: [UInt8]] = [:]
-        try forEach(db, column: "digest", flow: flow, keys: keys) { key, value in if let data = Data.fromDatabaseValue(value) { found[key] = [UInt8](data) } }
+        try forEach(column: "digest", flow: flow, keys: keys) { key, value in if let data = Data.fromDatabaseValue(value) { found[key] = [UInt8](data) } }
         return found
     }
 
     /// Each row of `keys` sent by `flow`, with one column, many keys to a statement.
-    private static func forEach(
-        _ db: Database, column: String, flow: String, keys: [String], _ body: (String, DatabaseValue) -> Void
+    private func forEach(column: String, flow: String, keys: [String], _ body: (String, DatabaseValue) -> Void
     ) throws {
         var start = 0
         while start < keys.count {
-            let slice = keys[start..<min(start + keysPerStatement, keys.count)]
+            let slice = keys[start..<min(start + Self.keysPerStatement, keys.count)]
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
             var arguments: [(any DatabaseValueConvertible)?] = [flow]
             arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
@@ -39,7 +40,7 @@ public enum SentDigests {
     /// Remembers what `flow` sent, in the transaction that enqueues it, with the newest
     /// quarantine entry at that moment: a quarantined row older than a send of its key is one
     /// the source has moved past.
-    public static func record(_ db: Database, flow: String, _ sent: [(key: String, digest: [UInt8])]) throws {
+    public func record(flow: String, _ sent: [(key: String, digest: [UInt8])]) throws {
         guard !sent.isEmpty else { return }
         let newestQuarantine = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM quarantine") ?? 0
         let statement = try db.cachedStatement(sql: """
@@ -53,16 +54,16 @@ public enum SentDigests {
 
     /// Of `keys`, those `flow` sent after quarantine entry `id` was made, with the entry each
     /// send came after.
-    public static func sentSince(_ db: Database, flow: String, keys: [String]) throws -> [String: Int64] {
+    public func sentSince(flow: String, keys: [String]) throws -> [String: Int64] {
         var found: [String: Int64] = [:]
-        try forEach(db, column: "after_quarantine", flow: flow, keys: keys) { key, value in found[key] = Int64.fromDatabaseValue(value) ?? 0 }
+        try forEach(column: "after_quarantine", flow: flow, keys: keys) { key, value in found[key] = Int64.fromDatabaseValue(value) ?? 0 }
         return found
     }
 
     /// Notes the targets a flow sends to and returns those added since the last note (none
     /// on the first). A caller that gets some forgets what the flow sent and its cursor, so
     /// the new target gets every record; targets that hold them already see duplicates.
-    public static func noteTargets(_ db: Database, flow: String, targets: [String]) throws -> [String] {
+    public func noteTargets(flow: String, targets: [String]) throws -> [String] {
         let previous = try String.fetchOne(db, sql: "SELECT targets FROM flow_routes WHERE flow = ?", arguments: [flow])
         let signature = targets.sorted().joined(separator: "\u{1F}")
         guard previous != signature else { return [] }
@@ -75,14 +76,14 @@ public enum SentDigests {
 
     /// Forgets that `flow` sent `key` as `digest` (a target refused it): the next read of the
     /// row sends it again. A newer send of the key is left alone.
-    public static func forget(_ db: Database, flow: String, key: String, digest: [UInt8]) throws {
+    public func forget(flow: String, key: String, digest: [UInt8]) throws {
         try db.cachedStatement(sql: "DELETE FROM sent_digests WHERE flow = ? AND record_key = ? AND digest = ?")
             .execute(arguments: [flow, key, Data(digest)])
     }
 
     /// Forgets what a flow sent, so its next read sends every record again
     /// (`ferry queue reset-checkpoint`).
-    public static func clear(_ db: Database, flow: String) throws {
+    public func clear(flow: String) throws {
         try db.execute(sql: "DELETE FROM sent_digests WHERE flow = ?", arguments: [flow])
     }
 }

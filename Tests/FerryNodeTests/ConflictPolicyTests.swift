@@ -99,8 +99,8 @@ import Logging
         try approval.write { db in
             try db.execute(sql: "INSERT INTO sqsp(SQBH, XM, SFZH, CFSY, GXSJ) VALUES (?, '旧', '0', '国家统一安排', '20000101000000')", arguments: [ids[0]])
         }
-        try jinhong.store.write { db in
-            try FieldProvenance.record(db, target: "approval", entity: "TravelApplication", key: ids[0],
+        try jinhong.store.write { tx in
+            try tx.provenance.record(target: "approval", entity: "TravelApplication", key: ids[0],
                 fields: ["purpose": .init(system: "national-db", rank: 0, digest: Node.valueDigest("国家统一安排"))])
         }
         _ = try extranet.sync(flow: "applications-in")
@@ -108,7 +108,7 @@ import Logging
         let row = try #require(try approval.read { db in try Row.fetchOne(db, sql: "SELECT XM, CFSY FROM sqsp WHERE SQBH = ?", arguments: [ids[0]]) })
         #expect(row["CFSY"] as String == "国家统一安排", "the national purpose stays")
         #expect(row["XM"] as String != "旧", "the rest of the record is applied")
-        let detail = try jinhong.store.read { db in
+        let detail = try jinhong.store.database.read { db in
             try String.fetchOne(db, sql: "SELECT detail FROM inbox WHERE record_key = ?", arguments: [ids[0]])
         }
         #expect(detail?.contains("kept purpose") == true)

@@ -132,9 +132,10 @@ import FerryQueue
         _ = try node.sync(flow: "uploads-to-jinhong", flush: true)
         _ = try node.receive()
         // A sink's error that quotes a record value, as the apply stage records it.
-        try node.transaction { db in
-            try DeadLetters.add(db, stage: "apply", flow: "status-to-extranet", bundle: nil, inboxID: nil, subject: payload,
+        try node.store.write { tx in
+            try tx.deadLetters.add(stage: "apply", flow: "status-to-extranet", bundle: nil, inboxID: nil, subject: payload,
                 reason: "portal: UNIQUE constraint failed on value '\(payload)'", position: nil, attempts: 5)
+
         }
     }
 }

@@ -89,21 +89,20 @@ import FerryQueue
         // Every node's audit chain verifies and records each stage.
         #expect(report.audit.count == 3)
         for node in report.audit {
-            let store = try NodeStore(path: URL(fileURLWithPath: node.store), migrations: [AuditLog.register])
-            let kinds = try store.read { db in try Set(AuditLog.entries(db).map(\.event.kind)) }
+            let store = try NodeStore(path: URL(fileURLWithPath: node.store))
+            let kinds = try store.read { tx in try Set(AuditLog.entries(tx).map(\.event.kind)) }
             #expect(try AuditTools.verify(config: options.directory.appendingPathComponent("ferry.yaml").path, node: node.node).entries == node.entries)
             #expect(kinds.isSuperset(of: [.sealed, .shipped, .received, .applied, .receipted, .delivered]), "\(node.node): \(kinds)")
         }
-        let extranet = try NodeStore(
-            path: options.directory.appendingPathComponent("state/extranet-gw.db"), migrations: [AuditLog.register])
-        let quarantined = try extranet.read { db in try AuditLog.entries(db, kind: .quarantined) }
+        let extranet = try NodeStore(path: options.directory.appendingPathComponent("state/extranet-gw.db"))
+        let quarantined = try extranet.read { tx in try AuditLog.entries(tx, kind: .quarantined) }
         #expect(quarantined.count == 6)
         for entry in quarantined {
             #expect(entry.event.details["rules"] == .list(["cn_resident_id"]))
         }
         // No plaintext ID number anywhere in the audit log.
         let idNumbers = try portal.read { db in try String.fetchAll(db, sql: "SELECT id_card FROM applications") }
-        let audit = try extranet.read { db in try String.fetchAll(db, sql: "SELECT details || coalesce(subject, '') FROM audit") }.joined()
+        let audit = try extranet.database.read { db in try String.fetchAll(db, sql: "SELECT details || coalesce(subject, '') FROM audit") }.joined()
         #expect(!idNumbers.contains { audit.contains($0) })
     }
 }

@@ -14,7 +14,7 @@ import FerryReconcile
     @Test func batchedChangesLeaveTheSameSumsAsARebuild() throws {
         let path = DemoTests.temporary("digest-index").appendingPathComponent("store.db")
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let store = try NodeStore(path: path, migrations: [DigestIndex.register])
+        let store = try NodeStore(path: path)
         var random = SplitMix64(seed: 5)
         var copy: [[UInt8]: [UInt8]] = [:]
         let keys = (0..<3_000).map { _ in random.bytes(16) }
@@ -27,14 +27,14 @@ import FerryReconcile
                 batch.append(DigestIndex.Change(key: key, digest: digest))
                 copy[key] = digest
             }
-            try store.write { db in try DigestIndex.record(db, system: "s", entity: "E", batch) }
+            try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", batch) }
         }
         var expected = DigestTree(fanOut: 16, depth: 3)
         for (key, digest) in copy { expected.add(key: key, digest: digest) }
-        let kept = try store.read { db in try DigestIndex.copy(db, system: "s", entity: "E", sketchWidth: nil) }
+        let kept = try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil) }
         #expect(kept.tree == expected, "the kept sums equal a fresh tree")
         #expect(kept.records == copy.count && copy.count > 1_000)
-        let rows = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reconcile_index") }
+        let rows = try store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reconcile_index") }
         #expect(rows == copy.count)
     }
 }

@@ -49,8 +49,8 @@ struct DiskFullTests {
         _ = try jinhong.receive()
         let sink = try DatabaseQueue(path: directory.appendingPathComponent("data/approval.db").path)
         #expect(try sink.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") } == records)
-        #expect(try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") } == records)
-        #expect(try extranet.store.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+        #expect(try extranet.store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") } == records)
+        #expect(try extranet.store.database.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
         #expect(try extranet.verifyAudit().entries > 0)
     }
 }

@@ -1,3 +1,4 @@
+import FerryQueue
 import Foundation
 import GRDB
 import Testing
@@ -33,10 +34,10 @@ import FerrySeal
         #expect(report.bundlesAccepted == 1 && report.applied == 5)
         #expect(report.bundlesRejected == 4)
         for line in report.rejections { HostileUploadTests.expectInert(line, "rejection") }
-        let rejected = try fixture.jinhong.store.read { db in try AuditLog.entries(db, kind: .rejected) }
+        let rejected = try fixture.jinhong.store.read { tx in try AuditLog.entries(tx, kind: .rejected) }
         #expect(Set(rejected.compactMap { $0.event.details["code"]?.text }) == ["bundle.bad-name", "bundle.malformed"])
         #expect(rejected.contains { $0.event.details["file"]?.text?.hasPrefix("\\u{600}\\u{3C}img") == true })
-        for entry in try fixture.jinhong.store.read({ db in try AuditLog.entries(db) }) {
+        for entry in try fixture.jinhong.store.read({ tx in try AuditLog.entries(tx) }) {
             for text in HostileUploadTests.texts(entry.value) { HostileUploadTests.expectInert(text, "audit entry \(entry.sequence)") }
         }
 

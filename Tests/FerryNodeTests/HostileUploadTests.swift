@@ -1,3 +1,4 @@
+import FerryQueue
 import Foundation
 import GRDB
 import Logging
@@ -203,6 +204,6 @@ final class UploadNode: @unchecked Sendable {
     }
 
     func auditEntries() throws -> [AuditEntry] {
-        try DaemonTests.shared(directory.appendingPathComponent("state/jinhong-gw.db")).read { db in try AuditLog.entries(db) }
+        try DaemonTests.shared(directory.appendingPathComponent("state/jinhong-gw.db")).read { db in try AuditLog.entries(StoreTransaction(db)) }
     }
 }

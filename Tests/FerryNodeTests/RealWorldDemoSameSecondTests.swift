@@ -24,22 +24,18 @@ import FerryQueue
         // Officers approve every application but rows 21–25, all in one second.
         let approval = try demo.systemDatabase("approval", deployment.topology)
         let stamp = "20261201090000"
-        try approval.write { db in
-            try db.execute(sql: "UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE rowid NOT BETWEEN 21 AND 25", arguments: [stamp])
-        }
+        try approval.execute("UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE rowid NOT BETWEEN 21 AND 25", arguments: [stamp])
         let first = try demo.hop("approvals-to-passport", from: jinhong, to: passport)
         #expect(first.pulled == 25 && first.applied == 25, "rows 21–25 have no approval time yet and stay: \(first)")
-        let cursor = try jinhong.store.read { db in try Cursors.get(db, flow: "approvals-to-passport") }
+        let cursor = try jinhong.store.read { tx in try tx.cursors.get(flow: "approvals-to-passport") }
         #expect(cursor?.contains(stamp) == true && cursor?.contains("\"rowid\":30") == true, "the sync ended at rowid 30: \(cursor ?? "nil")")
 
         // Rows 21–25 are approved later in that same second.
-        try approval.write { db in
-            try db.execute(sql: "UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE rowid BETWEEN 21 AND 25", arguments: [stamp])
-        }
+        try approval.execute("UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE rowid BETWEEN 21 AND 25", arguments: [stamp])
         let second = try demo.hop("approvals-to-passport", from: jinhong, to: passport)
         #expect(second.applied == 5, "the five late approvals cross; the 25 already sent are not sent again")
         let issuance = try demo.systemDatabase("issuance", deployment.topology)
-        let orders = try issuance.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM travel_orders") }
-        #expect(orders == 30)
+        let orders = try issuance.text("SELECT count(*) FROM travel_orders")
+        #expect(orders == "30")
     }
 }

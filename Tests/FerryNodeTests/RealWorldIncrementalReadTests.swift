@@ -150,7 +150,7 @@ import FerryCore
         let (sync, receive) = try fixture.hop()
         #expect(sync.quarantined == 2 && receive.applied == 1, "\(sync)")
         #expect(try fixture.approvalColumn("SQBH")[number] == nil, "neither twin reaches the target")
-        let issues = try fixture.extranet.store.read { db in try String.fetchAll(db, sql: "SELECT issues FROM quarantine") }
+        let issues = try fixture.extranet.store.database.read { db in try String.fetchAll(db, sql: "SELECT issues FROM quarantine") }
         #expect(issues.allSatisfy { $0.contains("maps to the same key") }, "\(issues)")
         #expect(Node.keyCollisions([]).isEmpty)
     }

@@ -1,3 +1,4 @@
+import FerryQueue
 import Foundation
 import Logging
 import Testing
@@ -135,7 +136,7 @@ import FerryCore
 
     @Test func auditExportToStandardOutputIsAnExportThatVerifies() throws {
         let (_, node) = try sealedBundle()
-        try node.store.write { db in try node.audit.checkpoint(db) }
+        try node.store.write { tx in try node.audit.checkpoint(tx) }
         let run = try ferry(["audit", "export", "--config", config, "--node", "extranet-gw", "--since", "2000-01-01", "--until", "2100-01-01",
             "--out", "/dev/stdout"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -149,7 +150,7 @@ import FerryCore
     /// As root a regression would break the machine's /dev/null; the test puts it back.
     @Test func devNullStaysACharacterDeviceForEveryCommandThatWritesAFile() throws {
         let (bundle, node) = try sealedBundle()
-        try node.store.write { db in try node.audit.checkpoint(db) }
+        try node.store.write { tx in try node.audit.checkpoint(tx) }
         let runs = [
             try ferry(["mapping", "apply", "--mapping", Self.mapping, "--in", try input(), "--out", "/dev/null", "--rejects", "/dev/null"]),
             try ferry(["bundle", "open", bundle.path, "--config", config, "--node", "jinhong-gw", "--out", "/dev/null"]),

@@ -115,14 +115,14 @@ import FerryAdapters
         let deadHop = try #require(trace.hops.first { $0.kind == "dead-lettered" })
         #expect(deadHop.detail.contains(Masking.mask(Self.id)))
         Self.holdsNothingPlain(String(decoding: CanonicalJSON.encode(trace.value), as: UTF8.self), "the trace")
-        let raw = try fixture.jinhong.store.read { db in
+        let raw = try fixture.jinhong.store.database.read { db in
             try (String.fetchAll(db, sql: "SELECT details FROM audit") + String.fetchAll(db, sql: "SELECT reason FROM dead_letters")
                 + String.fetchAll(db, sql: "SELECT coalesce(detail, '') FROM inbox")).joined(separator: "\n")
         }
         Self.holdsNothingPlain(raw, "the jinhong store")
 
         // Only the culprit's record carries the text; the others were applied on their own.
-        let details = try fixture.jinhong.store.read { db in
+        let details = try fixture.jinhong.store.database.read { db in
             try Row.fetchAll(db, sql: "SELECT record_key, state, detail FROM inbox").map { ($0[0] as String, $0[1] as String, $0[2] as String?) }
         }
         for (key, state, detail) in details where key != culprit {
@@ -193,11 +193,12 @@ import FerryAdapters
     @Test func reasonsStoredBeforeMaskingAreMaskedWhenShown() throws {
         let fixture = try Self.fixture("personal-old")
         let old = "approval: CHECK failed for SFZH \(Self.id), passport \(Self.passport), tel +86 \(Self.mobile)"
-        try fixture.jinhong.store.write { db in
-            try DeadLetters.add(db, stage: "apply", flow: "applications-in", bundle: "b", inboxID: nil, subject: "WB2026000001", reason: old,
+        try fixture.jinhong.store.write { tx in
+            try tx.deadLetters.add(stage: "apply", flow: "applications-in", bundle: "b", inboxID: nil, subject: "WB2026000001", reason: old,
                 position: nil, attempts: 3)
-            try fixture.jinhong.audit.append(db, AuditEvent(.deadLettered, flow: "applications-in", subject: "WB2026000001",
+            try fixture.jinhong.audit.append(tx, AuditEvent(.deadLettered, flow: "applications-in", subject: "WB2026000001",
                 details: ["stage": "apply", "reason": .string(old)]))
+
         }
         let letter = try #require(try QueueTools.deadLetters(config: fixture.config, node: "jinhong-gw").first)
         #expect(letter.reason == "approval: CHECK failed for SFZH \(Masking.mask(Self.id)), passport \(Masking.mask(Self.passport)), "

@@ -18,7 +18,7 @@ import FerryQueue
         #expect(warnings.contains { $0.contains("remark") && $0.contains("unmapped_fields") }, "\(warnings)")
         let first = try fixture.hop()
         #expect(first.sync.quarantined == 4 && first.receive.applied == 0)
-        let sealed = try fixture.extranet.store.read { db in try Data.fetchAll(db, sql: "SELECT payload FROM quarantine") }
+        let sealed = try fixture.extranet.store.database.read { db in try Data.fetchAll(db, sql: "SELECT payload FROM quarantine") }
         #expect(sealed.count == 4)
         let numbers = try fixture.applicationNumbers()
         for payload in sealed {
@@ -28,7 +28,7 @@ import FerryQueue
 
         // Read again (the look-back window covers them): held once, not once per read.
         #expect(try fixture.hop().sync.quarantined == 0)
-        #expect(try fixture.extranet.store.read { db in try Quarantine.count(db) } == 4)
+        #expect(try fixture.extranet.store.read { tx in try tx.quarantine.count() } == 4)
 
         // Still refused under the old mapping: the rows stay, with their reasons.
         let early = try fixture.extranet.requeueQuarantined(flow: "applications-in", rule: "unmapped_fields", actor: "test")
@@ -44,8 +44,8 @@ import FerryQueue
         #expect(report.requeued == 4 && report.stillRefused == 0)
         #expect(try fixture.jinhong.receive().applied == 4)
         #expect(try fixture.approvalColumn("SQBH").count == 4)
-        #expect(try extranet.store.read { db in try Quarantine.count(db) } == 0, "nothing is held any more")
-        let audited = try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'operator.requeue'") }
+        #expect(try extranet.store.read { tx in try tx.quarantine.count() } == 0, "nothing is held any more")
+        let audited = try extranet.store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'operator.requeue'") }
         #expect(audited == 2, "each requeue is an audited operator step")
         // A second requeue finds nothing to do.
         #expect(try extranet.requeueQuarantined(flow: nil, rule: nil, actor: "test").examined == 0)
@@ -63,7 +63,7 @@ import FerryQueue
         let (sync, receive) = try fixture.hop()
         #expect(sync.quarantined == 1 && sync.enqueued == 1)
         #expect(receive.applied == 1 && receive.rejected == 0, "the other record crosses; nothing is refused beyond the gap")
-        let issues = try fixture.extranet.store.read { db in try String.fetchOne(db, sql: "SELECT issues FROM quarantine") }
+        let issues = try fixture.extranet.store.database.read { db in try String.fetchOne(db, sql: "SELECT issues FROM quarantine") }
         #expect(issues?.contains("bytes a bundle line may hold") == true, "\(issues ?? "nil")")
     }
 
@@ -89,7 +89,7 @@ import FerryQueue
         #expect(report.superseded >= 1, "the stale copy of the changed row is not sent: \(report)")
         _ = try fixture.jinhong.receive()
         #expect(try fixture.approvalColumn("CFSY")[numbers[0]] == "新的事由", "the newer content stays at the target")
-        #expect(try extranet.store.read { db in try Quarantine.count(db) } == 0)
+        #expect(try extranet.store.read { tx in try tx.quarantine.count() } == 0)
         #expect(throws: FerryError.self, "a flow name that is not in the topology is refused") {
             _ = try extranet.requeueQuarantined(flow: "applications-inn", rule: nil, actor: "test")
         }

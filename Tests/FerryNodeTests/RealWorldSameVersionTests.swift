@@ -80,7 +80,7 @@ import FerryQueue
         _ = try QueueTools.resetCheckpoint(config: fixture.config, node: "extranet-gw", flow: "applications-in", to: nil, actor: "test")
         let again = try fixture.hop()
         #expect(again.receive.applied == 0 && again.receive.skipped == 3)
-        let detail = try fixture.jinhong.store.read { db in
+        let detail = try fixture.jinhong.store.database.read { db in
             try String.fetchOne(db, sql: "SELECT detail FROM inbox WHERE record_key = ? ORDER BY id DESC LIMIT 1", arguments: [number])
         }
         #expect(detail?.contains("with this content") == true, "skipped says why: \(detail ?? "nil")")

@@ -1,3 +1,4 @@
+import FerryQueue
 import Foundation
 import Logging
 import Testing
@@ -49,7 +50,7 @@ import FerrySeal
         #expect(objects(records.output).count == 12)
 
         // A signed checkpoint on the far side, so the receipt's evidence carries one.
-        try jinhong.store.write { db in try jinhong.audit.checkpoint(db) }
+        try jinhong.store.write { tx in try jinhong.audit.checkpoint(tx) }
         let report = try jinhong.receive()
         #expect(report.applied == 12)
         let receipt = try #require(try bundles(in: "jinhong-to-extranet").first)

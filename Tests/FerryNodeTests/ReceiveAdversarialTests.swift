@@ -34,7 +34,7 @@ import FerrySeal
     }
 
     func rejections() throws -> [AuditEntry] {
-        try jinhong.store.read { db in try AuditLog.entries(db, kind: .rejected) }
+        try jinhong.store.read { tx in try AuditLog.entries(tx, kind: .rejected) }
     }
 
     @Test func aFlippedByteIsQuarantinedAndNothingIsApplied() throws {
@@ -87,15 +87,15 @@ import FerrySeal
         _ = try jinhong.receive()
         let back = try extranet.receive()
         #expect(back.receiptsAccepted == 1)
-        let states = try extranet.store.read { db in try String.fetchAll(db, sql: "SELECT state FROM bundles_out WHERE kind = 'records'") }
+        let states = try extranet.store.database.read { db in try String.fetchAll(db, sql: "SELECT state FROM bundles_out WHERE kind = 'records'") }
         #expect(states == ["delivered"])
         #expect(sync.bundles.count == 1)
-        let id = try #require(try extranet.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM bundles_out WHERE kind = 'records'") })
+        let id = try #require(try extranet.store.database.read { db in try String.fetchOne(db, sql: "SELECT id FROM bundles_out WHERE kind = 'records'") })
         let view = try QueueTools.show(config: directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw", bundle: id)
         #expect(view.bundle.state == .delivered)
         #expect(view.outcome == #"{"applied":30}"#)
         #expect(view.unapplied.isEmpty)
-        #expect(try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery_outcomes WHERE outcome = 'applied'") } == 30)
+        #expect(try extranet.store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery_outcomes WHERE outcome = 'applied'") } == 30)
     }
 
     @Test func aBundleDroppedInTheWrongLaneIsRefused() throws {
@@ -107,16 +107,16 @@ import FerrySeal
         try FileManager.default.moveItem(at: file, to: wrong.appendingPathComponent(file.lastPathComponent))
         let report = try extranet.receive()
         #expect(report.bundlesRejected == 1)
-        #expect(try extranet.store.read { db in try AuditLog.entries(db, kind: .rejected) }.first?.event.details["code"] == "bundle.wrong-lane")
+        #expect(try extranet.store.read { tx in try AuditLog.entries(tx, kind: .rejected) }.first?.event.details["code"] == "bundle.wrong-lane")
     }
 
     @Test func anEditedAuditEntryIsNamed() throws {
         _ = try extranet.sync(flow: "applications-in")
-        try extranet.store.write { db in
+        try extranet.store.database.write { db in
             try db.execute(sql: "DROP TRIGGER audit_no_update")
             try db.execute(sql: "UPDATE audit SET details = replace(details, '30', '31') WHERE kind = 'mapped'")
         }
-        let sequence = try extranet.store.read { db in try Int.fetchOne(db, sql: "SELECT seq FROM audit WHERE kind = 'mapped'") }
+        let sequence = try extranet.store.database.read { db in try Int.fetchOne(db, sql: "SELECT seq FROM audit WHERE kind = 'mapped'") }
         do {
             _ = try extranet.verifyAudit()
             Issue.record("an edited audit log verified")
@@ -128,7 +128,7 @@ import FerrySeal
 
     @Test func theAuditLogRefusesUpdatesAndDeletes() throws {
         _ = try extranet.sync(flow: "applications-in")
-        #expect(throws: DatabaseError.self) { try extranet.store.write { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 1") } }
+        #expect(throws: DatabaseError.self) { try extranet.store.database.write { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 1") } }
     }
 
     /// Seals `lines` as the extranet node would, with a chosen sequence, into the gap.
@@ -162,10 +162,10 @@ import FerrySeal
     @Test func bundlesArrivingOutOfOrderAreAccepted() throws {
         try forge(sequence: 2, lines: [envelope("WB2026900002")])
         #expect(try jinhong.receive().applied == 1)
-        #expect(try jinhong.store.read { db in try BundleLedger.watermark(db, lane: "extranet→jinhong") } == 0)
+        #expect(try jinhong.store.read { tx in try tx.ledger.watermark(lane: "extranet→jinhong") } == 0)
         try forge(sequence: 1, lines: [envelope("WB2026900001")])
         #expect(try jinhong.receive().applied == 1)
-        #expect(try jinhong.store.read { db in try BundleLedger.watermark(db, lane: "extranet→jinhong") } == 2)
+        #expect(try jinhong.store.read { tx in try tx.ledger.watermark(lane: "extranet→jinhong") } == 2)
         #expect(try sinkCount() == 2)
     }
 
@@ -175,7 +175,7 @@ import FerrySeal
         #expect(report.applied == 1)
         #expect(report.missing.count == 2)
         #expect(report.missing.first?.hasPrefix("channel extranet→jinhong: bundle 1 missing since ") == true)
-        let status = try jinhong.store.read { db in try QueueStatus.read(db) }
+        let status = try jinhong.store.read { tx in try tx.queueStatus() }
         #expect(status.inbound.first?.missing == [1, 2])
         try forge(sequence: 1, lines: [envelope("WB2026900001")])
         try forge(sequence: 2, lines: [envelope("WB2026900002")])
@@ -193,7 +193,7 @@ import FerrySeal
         #expect(again.applied == 0)
         #expect(again.skipped == 30)
         #expect(try sinkCount() == 30)
-        let entry = try #require(try extranet.store.read { db in try AuditLog.entries(db, kind: "operator.reset-checkpoint") }.first)
+        let entry = try #require(try extranet.store.read { tx in try AuditLog.entries(tx, kind: "operator.reset-checkpoint") }.first)
         #expect(entry.event.actor == "auditor-li")
     }
 

@@ -1,3 +1,4 @@
+import FerryQueue
 import Foundation
 import GRDB
 import Logging
@@ -366,7 +367,7 @@ import FerryReconcile
         var open = ReconcileMessage(step: .open, run: "narrow", flow: "status-to-jinhong", source: "issuance", target: "approval", entity: "PassportStatus")
         open.summary = summary
         open.records = Int64(copy.records)
-        try passport.transaction { db in try ReconcileRuns.open(db, message: open, role: "opener", state: "waiting", actor: "test") }
+        try passport.store.write { tx in try tx.reconcileRuns.open(message: open, role: "opener", state: "waiting", actor: "test") }
         try passport.send(open, on: "passport→jinhong")
         let narrow = try finish()
         #expect(narrow.run == "narrow" && narrow.state == "done" && narrow.rounds >= 2, "\(narrow.value)")
@@ -432,6 +433,6 @@ import FerryReconcile
         try bytes.write(to: file)
         let received = try jinhong.receive()
         #expect(received.bundlesRejected == 1 && received.reconciled.isEmpty, "\(received)")
-        #expect(try jinhong.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reconcile_inbox") } == 0)
+        #expect(try jinhong.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reconcile_inbox") } == 0)
     }
 }

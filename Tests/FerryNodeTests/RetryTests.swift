@@ -47,7 +47,7 @@ import FerryQueue
         let letters = try QueueTools.deadLetters(config: config.path, node: "jinhong-gw")
         #expect(letters.count == 10)
         #expect(letters.allSatisfy { $0.stage == "apply" && $0.attempts == 3 && $0.reason.contains("does not exist") })
-        #expect(try jinhong.store.read { db in try QueueStatus.read(db) }.deadLetters == 10)
+        #expect(try jinhong.store.read { tx in try tx.queueStatus() }.deadLetters == 10)
 
         try approval.write { db in try db.execute(sql: "ALTER TABLE sqsp_moved RENAME TO sqsp") }
         #expect(try QueueTools.settleDeadLetters(.redrive, config: config.path, node: "jinhong-gw", id: nil, actor: "operator-wang") == 10)
@@ -55,7 +55,7 @@ import FerryQueue
         #expect(redriven.applied == 10)
         #expect(redriven.receiptsSent.count == 1)
         #expect(try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") } == 10)
-        let kinds = try jinhong.store.read { db in try AuditLog.entries(db).map(\.event.kind.rawValue) }
+        let kinds = try jinhong.store.read { tx in try AuditLog.entries(tx).map(\.event.kind.rawValue) }
         #expect(kinds.filter { $0 == "dead-lettered" }.count == 10)
         #expect(kinds.contains("re-driven"))
         #expect(try jinhong.verifyAudit().entries == kinds.count)

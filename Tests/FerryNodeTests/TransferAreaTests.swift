@@ -57,8 +57,8 @@ import FerrySeal
             _ = try jinhong.receive()
         }
         #expect(try sinkCount() == 45)
-        let holds = try extranet.store.read { db in try AuditLog.entries(db, kind: "held") }.count
-        let resumes = try extranet.store.read { db in try AuditLog.entries(db, kind: "resumed") }.count
+        let holds = try extranet.store.read { tx in try AuditLog.entries(tx, kind: "held") }.count
+        let resumes = try extranet.store.read { tx in try AuditLog.entries(tx, kind: "resumed") }.count
         #expect(holds >= 1 && holds == resumes, "each hold is audited once when it starts and once when it ends")
     }
 
@@ -72,7 +72,7 @@ import FerrySeal
         #expect(sync.bundles.isEmpty)
         #expect(sync.held.first?.contains("is missing") == true)
         #expect(!FileManager.default.fileExists(atPath: area.path), "ferry created an unmounted transfer area")
-        let status = try extranet.store.read { db in try QueueStatus.read(db) }
+        let status = try extranet.store.read { tx in try tx.queueStatus() }
         #expect(status.outbound.first?.undelivered == 1)
         try FileManager.default.createDirectory(at: area, withIntermediateDirectories: true)
         #expect(try extranet.pack(now: Date().addingTimeInterval(3600)).shipped.count == 1)
@@ -107,9 +107,9 @@ import FerrySeal
         #expect(dropped == 20 * 5, "every bundle is dropped exactly carousel times")
         #expect(Double(lost) / Double(dropped) > 0.2)
         #expect(try sinkCount() == 100)
-        let applied = try jinhong.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'applied'") }
+        let applied = try jinhong.store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'applied'") }
         #expect(applied == 100, "each record applied exactly once")
-        let states = try extranet.store.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT state FROM bundles_out") }
+        let states = try extranet.store.database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT state FROM bundles_out") }
         #expect(states == ["broadcast"])
     }
 
@@ -132,8 +132,8 @@ import FerrySeal
         #expect(second.applied == 10)
         #expect(second.missing.isEmpty)
         #expect(try sinkCount() == 30)
-        #expect(try jinhong.store.read { db in try BundleLedger.watermark(db, lane: "extranet→jinhong") } == 3)
-        #expect(try extranet.store.read { db in try AuditLog.entries(db, kind: "resent") }.count == 1)
+        #expect(try jinhong.store.read { tx in try tx.ledger.watermark(lane: "extranet→jinhong") } == 3)
+        #expect(try extranet.store.read { tx in try AuditLog.entries(tx, kind: "resent") }.count == 1)
     }
 
     // MARK: the packer's thresholds and refused bundles
@@ -179,7 +179,7 @@ import FerrySeal
         try FileManager.default.removeItem(at: area)
         #expect(try extranet.sync(flow: "applications-in").held.count == 1)
         // The sealed file goes missing from the outgoing folder while the area is down.
-        let sealed = try #require(try extranet.store.read { db in try BundleLedger.outbound(db, state: .sealed) }.first)
+        let sealed = try #require(try extranet.store.read { tx in try tx.ledger.outbound(state: .sealed) }.first)
         let file = URL(fileURLWithPath: try #require(sealed.file))
         let kept = directory.appendingPathComponent("kept.bundle")
         try FileManager.default.moveItem(at: file, to: kept)
@@ -187,7 +187,7 @@ import FerrySeal
 
         var hours = 1.0
         var refusals: [String] = []
-        while try extranet.store.read({ db in try DeadLetters.list(db) }).isEmpty, hours < 100 {
+        while try extranet.store.read({ tx in try tx.deadLetters.list() }).isEmpty, hours < 100 {
             refusals += try extranet.pack(now: Date().addingTimeInterval(hours * 3600)).refused
             hours += 1
         }
@@ -196,10 +196,10 @@ import FerrySeal
         #expect(refusals.last?.contains("dead-lettered after \(attempts) attempts") == true)
         let letter = try #require(try QueueTools.deadLetters(config: config.path, node: "extranet-gw").first)
         #expect(letter.stage == "ship" && letter.position == "extranet→jinhong#1" && letter.reason.contains("is gone from"))
-        #expect(try extranet.store.read { db in try BundleLedger.outbound(db, id: sealed.id) }?.state == .dead)
+        #expect(try extranet.store.read { tx in try tx.ledger.outbound(id: sealed.id) }?.state == .dead)
         let listed = try QueueTools.list(config: config.path, node: "extranet-gw", state: "dead")
         #expect(listed.bundles.map(\.id) == [sealed.id])
-        #expect(try extranet.store.read { db in try AuditLog.entries(db, kind: "ship-refused") }.count == attempts - 1)
+        #expect(try extranet.store.read { tx in try AuditLog.entries(tx, kind: "ship-refused") }.count == attempts - 1)
 
         // Restored and re-driven, it ships and applies.
         try FileManager.default.moveItem(at: kept, to: file)
@@ -219,7 +219,7 @@ import FerrySeal
         #expect(listing.bundles.allSatisfy { $0.direction == "out" && $0.state == "shipped" && $0.records == 10 })
         #expect(listing.records.count == 5, "five records wait for a fuller bundle")
         #expect(listing.records.allSatisfy { $0.queue == "outbox" && $0.flow == "applications-in" })
-        let keys = try extranet.store.read { db in try String.fetchAll(db, sql: "SELECT record_key FROM outbox WHERE bundle_id IS NULL") }
+        let keys = try extranet.store.database.read { db in try String.fetchAll(db, sql: "SELECT record_key FROM outbox WHERE bundle_id IS NULL") }
         // Application ids are not personal, so they show as they are; an entity Ferry cannot
         // resolve is masked rather than risk showing a personal key.
         #expect(Set(listing.records.map(\.key)) == Set(keys))

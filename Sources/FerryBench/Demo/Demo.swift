@@ -5,7 +5,6 @@ import FerrySeal
 import FerryQueue
 public import FerryAudit
 import FerryAdapters
-import GRDB
 public import Logging
 import FerryNode
 import FerryOps
@@ -90,7 +89,7 @@ public struct Demo {
             report.checks.append(try FlowCheck(deployment: deployment).compare(flow))
         }
         for node in [extranet, jinhong, passport] where options.auditCounter == nil {
-            let verification = try node.store.read { db in try AuditVerifier.verify(db, node: node.name, keys: node.trust.all) }
+            let verification = try node.verifyAudit()
             report.audit.append((node.name, verification.entries, node.store.path.path))
         }
         report.seconds = Date().timeIntervalSince(started)
@@ -151,53 +150,45 @@ public struct Demo {
         }
     }
 
-    func systemDatabase(_ name: String, _ topology: Topology) throws -> DatabaseQueue {
+    func systemDatabase(_ name: String, _ topology: Topology) throws -> SQLiteSystemFile {
         guard let system = topology.system(named: name), let path = system.options["path"] else {
             throw FerryError(.config, "the demo topology has no system \(name) with a path")
         }
-        let url = URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        return try DatabaseQueue(path: url.path)
+        return try SQLiteSystemFile(path: URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory))
     }
 
     /// Creates the three systems from their schema files and fills the portal.
     func seedSystems(_ topology: Topology) throws {
         for name in ["portal", "approval", "issuance"] {
             let schema = try String(contentsOf: options.directory.appendingPathComponent("systems/\(name).sql"), encoding: .utf8)
-            try systemDatabase(name, topology).write { db in try db.execute(sql: schema) }
+            try systemDatabase(name, topology).execute(schema)
         }
         var data = DemoData(seed: 20_260_301)
         let base = Date(timeIntervalSince1970: 1_795_000_000)
-        try systemDatabase("portal", topology).write { db in
-            let columns = ["app_no", "applicant_name", "id_card", "sex", "employer_uscc", "destinations", "depart_on", "return_on", "purpose", "updated_at"]
-            let statement = try db.makeStatement(
-                sql: "INSERT INTO applications(\(columns.joined(separator: ","))) VALUES (\(columns.map { _ in "?" }.joined(separator: ",")))")
-            for index in 0..<options.records {
-                let bad = options.badEvery > 0 && index % options.badEvery == options.badEvery - 1
-                let application = data.application(index: index, bad: bad, base: base)
-                try statement.execute(arguments: StatementArguments(columns.map { application.row[$0] ?? "" }))
-            }
-        }
+        let columns = ["app_no", "applicant_name", "id_card", "sex", "employer_uscc", "destinations", "depart_on", "return_on", "purpose", "updated_at"]
+        let (records, badEvery) = (options.records, options.badEvery)
+        // Generated as inserted: the portal's rows are never all in memory.
+        try systemDatabase("portal", topology).insert(into: "applications", columns: columns, rows: (0..<records).lazy.map { index -> [String?] in
+            let bad = badEvery > 0 && index % badEvery == badEvery - 1
+            let application = data.application(index: index, bad: bad, base: base)
+            return columns.map { application.row[$0] ?? "" }
+        })
     }
 
     /// The jinhong officers approve every application: status 03 and the approval time,
     /// which is the cursor the passport flow reads by.
     func approveAll(_ topology: Topology) throws {
         let stamp = DemoData.format(Date(), "yyyyMMddHHmmss")
-        try systemDatabase("approval", topology).write { db in
-            try db.execute(sql: "UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE SPSJ IS NULL", arguments: [stamp])
-        }
+        try systemDatabase("approval", topology).execute("UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE SPSJ IS NULL", arguments: [stamp])
     }
 
     /// The issuance office issues a passport for every approved order.
     func issueAll(_ topology: Topology) throws {
         let stamp = DemoData.format(Date(), "yyyy-MM-dd HH:mm:ss")
-        try systemDatabase("issuance", topology).write { db in
-            try db.execute(sql: """
-                INSERT INTO issuance(order_ref, state, passport_number, modified)
-                SELECT order_ref, '30', 'E' || substr('00000000' || (rowid * 7919 % 100000000), -8, 8), ? FROM travel_orders
-                """, arguments: [stamp])
-        }
+        try systemDatabase("issuance", topology).execute("""
+            INSERT INTO issuance(order_ref, state, passport_number, modified)
+            SELECT order_ref, '30', 'E' || substr('00000000' || (rowid * 7919 % 100000000), -8, 8), ? FROM travel_orders
+            """, arguments: [stamp])
     }
 }
 

@@ -74,7 +74,7 @@ struct InboundWatcher: Service {
         while !Task.isShuttingDownGracefully {
             do {
                 let (received, packed, status) = try await worker.run {
-                    (try node.receive(), try node.pack(), try node.store.read { db in try QueueStatus.read(db) })
+                    (try node.receive(), try node.pack(), try node.store.read { tx in try tx.queueStatus() })
                 }
                 NodeMetrics.record(status)
                 await health.succeeded("exchange")

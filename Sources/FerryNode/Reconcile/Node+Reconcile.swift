@@ -5,7 +5,6 @@ import FerryQueue
 import FerryAudit
 import FerryReconcile
 import FerrySeal
-import GRDB
 
 extension FerryError.Code {
     /// A reconcile could not start or continue: a flow, system or path is missing.
@@ -100,17 +99,17 @@ extension Node {
             var since: String?
             var changedPairs: Int?
             if message.oneWay {
-                let last = try store.read { db in try ReconcileRuns.lastOpened(db, flow: name, target: target.name) }
+                let last = try store.read { tx in try tx.reconcileRuns.lastOpened(flow: name, target: target.name) }
                 let plan = Reconciler.oneWayPlan(leaves: copy.leaves, previous: last?.leaves, ranges: summary.ranges, capacity: options.capacity,
                     all: options.allRanges)
                 (message.shipped, since, changedPairs) = (plan.ranges, plan.ranges == nil ? nil : last?.run, plan.changedPairs)
                 var shipping = CopyDigest(sketchWidth: plan.width, sketchOnly: plan.ranges)
-                try store.read { db in try DigestIndex.forEachPair(db, system: source.name, entity: flow.entity) { shipping.addToSketch($0) } }
+                try store.read { tx in try tx.digestIndex.forEachPair(system: source.name, entity: flow.entity) { shipping.addToSketch($0) } }
                 message.sketch = shipping.sketch
             }
-            try transaction { db in
-                try ReconcileRuns.open(db, message: message, role: "opener", state: message.oneWay ? "sent" : "waiting", actor: actor)
-                try ReconcileRuns.recordOpened(db, flow: name, target: target.name, run: message.run, leaves: copy.leaves)
+            try store.write { tx in
+                try tx.reconcileRuns.open(message: message, role: "opener", state: message.oneWay ? "sent" : "waiting", actor: actor)
+                try tx.reconcileRuns.recordOpened(flow: name, target: target.name, run: message.run, leaves: copy.leaves)
                 var details: [String: Value] = [
                     "run": .string(message.run), "source": .string(source.name), "target": .string(target.name), "mode": .string(mode),
                     "records": .int(Int64(counts.records)), "unreadable": .int(Int64(counts.unreadable)),
@@ -119,7 +118,7 @@ extension Node {
                 if let shipped = message.shipped { details["shipped_ranges"] = .int(Int64(shipped.count)) }
                 if let since { details["since_run"] = .string(since) }
                 if let changedPairs { details["changed_pairs"] = .int(Int64(changedPairs)) }
-                try audit.append(db, AuditEvent(.reconcileOpened, actor: actor, flow: name, lane: lane.name, details: details))
+                try audit.append(tx, AuditEvent(.reconcileOpened, actor: actor, flow: name, lane: lane.name, details: details))
             }
             let (bytes, shipped) = try send(message, on: lane.name)
             opened.append(OpenedReconcile(run: message.run, target: target.name, lane: lane.name, mode: mode, records: counts.records,
@@ -143,9 +142,9 @@ extension Node {
         digester: RecordDigester, progress: (@Sendable (String, Int) -> Void)?
     ) throws -> (copy: CopyDigest, counts: (records: Int, unreadable: Int)) {
         if indexed {
-            let copy = try store.read { db -> CopyDigest? in
-                try DigestIndex.isComplete(db, system: system.name, entity: entity)
-                    ? try DigestIndex.copy(db, system: system.name, entity: entity, sketchWidth: sketchWidth, sketchOnly: sketchOnly) : nil
+            let copy = try store.read { tx -> CopyDigest? in
+                try tx.digestIndex.isComplete(system: system.name, entity: entity)
+                    ? try tx.digestIndex.copy(system: system.name, entity: entity, sketchWidth: sketchWidth, sketchOnly: sketchOnly) : nil
             }
             guard let copy else {
                 throw FerryError(.reconcile, "node \(name) keeps no complete digest index of \(system.name) yet: pulls and applies add only what passes through Ferry",
@@ -169,9 +168,9 @@ extension Node {
     @discardableResult
     func send(_ message: ReconcileMessage, on lane: String) throws -> (Int64, Bool) {
         let id = hex(try randomBytes(16))
-        let sequence = try transaction { db in try BundleLedger.reserve(db, id: id, lane: lane, kind: .reconcile, records: 1) }
+        let sequence = try store.write { tx in try tx.ledger.reserve(id: id, lane: lane, kind: .reconcile, records: 1) }
         try seal(id: id, lane: lane, sequence: sequence, kind: .reconcile, lines: [message.line])
-        guard let bundle = try store.read({ db in try BundleLedger.outbound(db, id: id) }) else { return (0, false) }
+        guard let bundle = try store.read({ tx in try tx.ledger.outbound(id: id) }) else { return (0, false) }
         let size = bundle.file.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int64 } ?? 0
         do {
             _ = try ship(bundle)
@@ -186,7 +185,7 @@ extension Node {
     /// wider sketch, and makes the report from answers. Returns one line per step taken.
     func processReconcile() throws -> [String] {
         var notes: [String] = []
-        while let item = try transaction({ db in try ReconcileRuns.claim(db) }) {
+        while let item = try store.write({ tx in try tx.reconcileRuns.claim() }) {
             let senderZone = LaneID(item.lane)?.from ?? ""
             var message: ReconcileMessage?
             do {
@@ -202,8 +201,8 @@ extension Node {
                 // line is malformed, a system failed to read): audited with the reason. The
                 // opener sees no answer and opens the run again once it is fixed.
                 let failure = error as? FerryError ?? FerryError(.reconcile, "\(error)")
-                try transaction { db in
-                    try audit.append(db, AuditEvent(.reconcileFailed, bundle: item.bundle, details: [
+                try store.write { tx in
+                    try audit.append(tx, AuditEvent(.reconcileFailed, bundle: item.bundle, details: [
                         "code": .string(failure.code.rawValue), "reason": .string(failure.message),
                     ]))
                 }
@@ -289,9 +288,9 @@ extension Node {
             (reply.differingRanges, reply.estimatedPairs) = (comparison.differingRanges, comparison.estimatedPairs)
         }
         reply.records = Int64(copy.records)
-        try transaction { db in
-            try ReconcileRuns.open(db, message: message, role: "answerer", state: "answered", actor: "node:\(name)")
-            try audit.append(db, AuditEvent(.reconcileAnswered, flow: message.flow, lane: lane, details: [
+        try store.write { tx in
+            try tx.reconcileRuns.open(message: message, role: "answerer", state: "answered", actor: "node:\(name)")
+            try audit.append(tx, AuditEvent(.reconcileAnswered, flow: message.flow, lane: lane, details: [
                 "run": .string(message.run), "step": .string(reply.step.rawValue), "records": .int(Int64(copy.records)),
                 "differing_ranges": .int(Int64(comparison.differingRanges)), "sketch_width": .int(Int64(reply.sketch?.width ?? 0)),
             ]))
@@ -308,12 +307,12 @@ extension Node {
     /// The opener's side of an answer: peels the differences out, asks for a wider sketch
     /// when the answer's was too narrow, and keeps the report.
     func conclude(_ message: ReconcileMessage, senderZone: String) throws -> String {
-        guard let run = try store.read({ db in try ReconcileRuns.run(db, message.run, role: "opener") }), run.state == "waiting",
+        guard let run = try store.read({ tx in try tx.reconcileRuns.run(message.run, role: "opener") }), run.state == "waiting",
             run.flow == message.flow, run.source == message.source, run.target == message.target, run.entity == message.entity,
             topology.system(named: run.target)?.zone == senderZone
         else {
-            try transaction { db in
-                try audit.append(db, AuditEvent(.duplicate, flow: message.flow, details: ["run": .string(message.run), "step": .string(message.step.rawValue)]))
+            try store.write { tx in
+                try audit.append(tx, AuditEvent(.duplicate, flow: message.flow, details: ["run": .string(message.run), "step": .string(message.step.rawValue)]))
             }
             return "\(message.flow): an answer to reconcile \(message.run), which is not waiting for one, was set aside"
         }
@@ -346,9 +345,9 @@ extension Node {
             if run.rounds < 3, theirs.width < Reconciler.maxWidth {
                 var more = message.reply(.more)
                 more.width = min(Reconciler.maxWidth, theirs.width * 4)
-                try transaction { db in
-                    try ReconcileRuns.update(db, message.run, role: "opener", state: "waiting", nextRound: true)
-                    try audit.append(db, AuditEvent(.reconcileMore, flow: message.flow, lane: lane, details: [
+                try store.write { tx in
+                    try tx.reconcileRuns.update(message.run, role: "opener", state: "waiting", nextRound: true)
+                    try audit.append(tx, AuditEvent(.reconcileMore, flow: message.flow, lane: lane, details: [
                         "run": .string(message.run), "width": .int(Int64(theirs.width)), "asked": .int(Int64(more.width)),
                     ]))
                 }
@@ -449,17 +448,17 @@ extension Node {
             }
         }
         result.enqueued = entries.count
-        try transaction { db in
-            guard try ReconcileRuns.markApplied(db, run: run) else {
+        try store.write { tx in
+            guard try tx.reconcileRuns.markApplied(run: run) else {
                 throw FerryError(.reconcile, "the plan of run \(run) was applied already", hint: "reconcile again to see what still differs")
             }
-            try Outbox.enqueue(db, entries)
+            try tx.outbox.enqueue(entries)
             for step in report.plan where step.action == .raiseCase {
-                try audit.append(db, AuditEvent(.conflict, actor: actor, flow: name, subject: step.key, details: [
+                try audit.append(tx, AuditEvent(.conflict, actor: actor, flow: name, subject: step.key, details: [
                     "run": .string(run), "key_digest_prefix": .string(step.digest), "target": .string(target.name), "detail": .string(step.reason),
                 ]))
             }
-            try audit.append(db, AuditEvent(.reconcileRepair, actor: actor, flow: name, lane: lane.name, details: [
+            try audit.append(tx, AuditEvent(.reconcileRepair, actor: actor, flow: name, lane: lane.name, details: [
                 "run": .string(run), "enqueued": .int(Int64(result.enqueued)), "kept": .int(Int64(result.kept)),
                 "cases": .int(Int64(result.cases)), "reported": .int(Int64(result.reported)),
             ], leaves: entries.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line, tag: "repair") }))
@@ -478,7 +477,7 @@ extension Node {
     /// digests are staged as deletions of the versions it holds, so the normal apply path
     /// (version guard, audit) removes them.
     func deleteExtras(_ message: ReconcileMessage, bundle: String, senderZone: String) throws -> String {
-        let known = try store.read { db in try ReconcileRuns.run(db, message.run, role: "answerer") }
+        let known = try store.read { tx in try tx.reconcileRuns.run(message.run, role: "answerer") }
         guard let flow = topology.flow(named: message.flow), flow.deleteExtras, flow.to.contains(message.target), flow.from == message.source,
             let target = topology.system(named: message.target), target.zone == zone, topology.system(named: flow.from)?.zone == senderZone,
             let known, known.flow == flow.name, known.target == target.name
@@ -492,13 +491,13 @@ extension Node {
         _ = try ReconcileTools.scan(deployment, system: target, entity: flow.entity, digester: digester, progress: nil) { pair, record in
             if wanted.contains(hex(Reconciler.shortKey(pair.key))) { records.append(record) }
         }
-        try transaction { db in
+        try store.write { tx in
             for record in records {
                 let deletion = FerryCore.Record(entity: record.entity, key: record.key, version: record.version, operation: .delete, fields: record.fields)
-                try Inbox.stage(db, bundle: bundle, flow: flow.name, entity: record.entity, key: record.keyString, version: record.version,
+                try tx.inbox.stage(bundle: bundle, flow: flow.name, entity: record.entity, key: record.keyString, version: record.version,
                     line: RecordEnvelope(flow: flow.name, record: deletion, repair: true).line)
             }
-            try audit.append(db, AuditEvent(.reconcileDelete, actor: "node:\(name)", flow: flow.name, lane: "\(senderZone)→\(zone)", bundle: bundle, details: [
+            try audit.append(tx, AuditEvent(.reconcileDelete, actor: "node:\(name)", flow: flow.name, lane: "\(senderZone)→\(zone)", bundle: bundle, details: [
                 "run": .string(message.run), "asked": .int(Int64(wanted.count)), "staged": .int(Int64(records.count)),
             ]))
         }
@@ -508,13 +507,13 @@ extension Node {
     /// Keeps a finished report with its run and audits it.
     func finish(_ report: ReconcileTools.Report, role: String, message: ReconcileMessage, lane: String) throws {
         let stored = String(decoding: CanonicalJSON.encode(report.value), as: UTF8.self)
-        try transaction { db in
-            if try ReconcileRuns.run(db, message.run, role: role) == nil {
-                try ReconcileRuns.open(db, message: message, role: role, state: report.state, actor: "node:\(name)")
+        try store.write { tx in
+            if try tx.reconcileRuns.run(message.run, role: role) == nil {
+                try tx.reconcileRuns.open(message: message, role: role, state: report.state, actor: "node:\(name)")
             }
-            try ReconcileRuns.update(db, message.run, role: role, state: report.state, report: stored)
-            let actor = try ReconcileRuns.run(db, message.run, role: role)?.actor ?? "node:\(name)"
-            try audit.append(db, AuditEvent(.reconciled, actor: actor, flow: message.flow, lane: lane, details: [
+            try tx.reconcileRuns.update(message.run, role: role, state: report.state, report: stored)
+            let actor = try tx.reconcileRuns.run(message.run, role: role)?.actor ?? "node:\(name)"
+            try audit.append(tx, AuditEvent(.reconciled, actor: actor, flow: message.flow, lane: lane, details: [
                 "run": .string(message.run), "mode": .string(report.mode), "state": .string(report.state),
                 "left": .string(report.left), "right": .string(report.right), "entity": .string(report.entity),
                 "left_records": .int(Int64(report.leftRecords)), "right_records": .int(Int64(report.rightRecords)),
@@ -538,14 +537,14 @@ extension Node {
 
     /// The newest runs of a flow on this node, finished or not, newest first.
     public func reconcileRuns(flow: String?) throws -> [RunState] {
-        try store.read { db in try ReconcileRuns.latest(db, flow: flow) }.map {
+        try store.read { tx in try tx.reconcileRuns.latest(flow: flow) }.map {
             RunState(run: $0.run, role: $0.role, mode: $0.mode, state: $0.state, openedAt: $0.openedAt, updatedAt: $0.updatedAt, rounds: $0.rounds)
         }
     }
 
     /// The newest finished reports kept on this node, of one flow or all.
     public func reconcileReports(flow: String?) throws -> [ReconcileTools.Report] {
-        try store.read { db in try ReconcileRuns.latest(db, flow: flow) }.compactMap { run in
+        try store.read { tx in try tx.reconcileRuns.latest(flow: flow) }.compactMap { run in
             run.report.flatMap { try? CanonicalJSON.decode(Array($0.utf8)) }.flatMap(ReconcileTools.Report.init(value:))
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 public import FerryCore
 import FerrySeal
+import FerryQueue
 public import FerryReconcile
 
 /// One step of a reconcile across a gap, as one line of a `reconcile` bundle. Only digests
@@ -126,5 +127,13 @@ package struct ReconcileMessage: Sendable, Equatable {
             else { throw malformed("bad sketch") }
             self.sketch = sketch
         }
+    }
+}
+
+extension ReconcileRuns {
+    /// Opens (or moves on) the run a message belongs to, in `role`.
+    func open(message: ReconcileMessage, role: String, state: String, actor: String) throws {
+        try open(message.run, role: role, flow: message.flow, source: message.source, target: message.target, entity: message.entity,
+            oneWay: message.oneWay, state: state, actor: actor)
     }
 }

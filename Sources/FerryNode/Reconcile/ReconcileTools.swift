@@ -5,7 +5,6 @@ import FerryMapping
 import FerryAudit
 import FerryReconcile
 import FerrySeal
-import GRDB
 
 /// `ferry reconcile --left A --right B`: two systems in one zone compared by the digests of
 /// their records in canonical form, so their dialects do not matter. Each side is read
@@ -78,8 +77,8 @@ public enum ReconcileTools {
         report.resultDigest = resultDigest(differences)
 
         let node = try Node(deployment: deployment, name: name, logger: .init(label: "ferry.reconcile"))
-        try node.transaction { db in
-            try node.audit.append(db, AuditEvent(.reconciled, actor: actor, details: [
+        try node.store.write { tx in
+            try node.audit.append(tx, AuditEvent(.reconciled, actor: actor, details: [
                 "left": .string(left), "right": .string(right), "entity": .string(entity), "left_records": .int(Int64(report.leftRecords)),
                 "right_records": .int(Int64(report.rightRecords)), "matched": .int(Int64(report.matched)),
                 "only_left": .int(Int64(report.onlyLeft.count)), "only_right": .int(Int64(report.onlyRight.count)),

@@ -1,9 +1,7 @@
-import Foundation
+public import Foundation
+public import FerryReconcile
 import FerryCore
-import FerryMapping
-import FerryReconcile
-import FerryQueue
-import GRDB
+package import GRDB
 
 /// Each system's copy as this node last saw it pass: one (key digest, record digest) pair a
 /// record, and the 4096 range sums of `CopyDigest`'s tree over them. Pulls keep the
@@ -11,10 +9,13 @@ import GRDB
 /// reconcile `--indexed` opens and answers without reading the systems at all. A full
 /// reconcile reads the systems and rewrites the index from what it read: that is how
 /// edits made outside Ferry come back into it.
-enum DigestIndex {
-    static let ranges = 4096
+public struct DigestIndex: StoreSchema {
+    let db: Database
 
-    static func register(in migrator: inout DatabaseMigrator) {
+    /// Leaves of the range tree: 16 × 16 × 16.
+    public static let ranges = 4096
+
+    package static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("reconcile-index-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE reconcile_index (
@@ -45,16 +46,18 @@ enum DigestIndex {
     }
 
     /// A change to one record: its new digest, or nil when it was deleted.
-    struct Change {
-        var key: [UInt8]
-        var digest: [UInt8]?
+    public struct Change: Sendable {
+        public var key: [UInt8]
+        public var digest: [UInt8]?
+
+        public init(key: [UInt8], digest: [UInt8]?) { (self.key, self.digest) = (key, digest) }
     }
 
     /// Folds changes into the index and its range sums: one subtraction and one addition
     /// per changed record, whatever the copy's size. Batched (old digests fetched, rows and
     /// sums written, many to a statement): a pull or apply of a thousand records costs a
     /// few dozen statements, not thousands.
-    static func record(_ db: Database, system: String, entity: String, _ changes: [Change]) throws {
+    public func record(system: String, entity: String, _ changes: [Change]) throws {
         guard !changes.isEmpty else { return }
         // The last change of a key in the batch is the one that stands.
         var latest: [Data: Data?] = [:]
@@ -121,17 +124,17 @@ enum DigestIndex {
     /// come, so memory stays flat however big the copy. The range sums are recomputed from
     /// the rows in the last transaction, so pulls and applies that updated the index while
     /// the system was read cannot leave them out of step.
-    struct Rebuild {
+    public struct Rebuild {
         let system: String
         let entity: String
         private var batch: [DigestPair] = []
 
-        init(system: String, entity: String) {
+        public init(system: String, entity: String) {
             self.system = system
             self.entity = entity
         }
 
-        mutating func add(_ pair: DigestPair, store: NodeStore) throws {
+        public mutating func add(_ pair: DigestPair, store: NodeStore) throws {
             batch.append(pair)
             if batch.count >= 5000 { try flush(store) }
         }
@@ -139,7 +142,7 @@ enum DigestIndex {
         private mutating func flush(_ store: NodeStore) throws {
             let (pairs, system, entity) = (batch, system, entity)
             batch.removeAll(keepingCapacity: true)
-            try store.write { db in
+            try store.database.write { db in
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
                     ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
@@ -149,18 +152,18 @@ enum DigestIndex {
         }
 
         /// Clears the old index, which stays incomplete until `finish`; called before the first pair.
-        func start(_ store: NodeStore) throws {
-            try store.write { db in
+        public func start(_ store: NodeStore) throws {
+            try store.database.write { db in
                 for table in ["reconcile_index", "reconcile_ranges", "reconcile_index_state"] {
                     try db.execute(sql: "DELETE FROM \(table) WHERE system = ? AND entity = ?", arguments: [system, entity])
                 }
             }
         }
 
-        mutating func finish(_ store: NodeStore) throws {
+        public mutating func finish(_ store: NodeStore) throws {
             try flush(store)
             let (system, entity, now) = (system, entity, Clock.now)
-            try store.write { db in
+            try store.database.write { db in
                 var sums = Array(repeating: RangeSum(), count: DigestIndex.ranges)
                 let shape = DigestTree(fanOut: 16, depth: 3)
                 let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
@@ -177,20 +180,20 @@ enum DigestIndex {
 
     /// The copy as indexed: the range tree from the kept sums, without a pass over the
     /// records; with a sketch width, the index's pairs streamed into the sketch.
-    static func copy(_ db: Database, system: String, entity: String, sketchWidth: Int?, sketchOnly: RangeSelection? = nil) throws -> CopyDigest {
-        var leaves = Array(repeating: RangeSum(), count: ranges)
+    public func copy(system: String, entity: String, sketchWidth: Int?, sketchOnly: RangeSelection? = nil) throws -> CopyDigest {
+        var leaves = Array(repeating: RangeSum(), count: Self.ranges)
         for row in try Row.fetchAll(db, sql: "SELECT range, sum FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity]) {
             let range: Int = row["range"]
             if leaves.indices.contains(range), let sum = RangeSum(bytes: Array(row["sum"] as Data)) { leaves[range] = sum }
         }
         var copy = CopyDigest(tree: DigestTree(fanOut: 16, depth: 3, leaves: leaves), sketchWidth: sketchWidth ?? 8, sketchOnly: sketchOnly)
         guard sketchWidth != nil else { return copy }
-        try forEachPair(db, system: system, entity: entity) { copy.addToSketch($0) }
+        try forEachPair(system: system, entity: entity) { copy.addToSketch($0) }
         return copy
     }
 
     /// The index's pairs, streamed.
-    static func forEachPair(_ db: Database, system: String, entity: String, _ body: (DigestPair) throws -> Void) throws {
+    public func forEachPair(system: String, entity: String, _ body: (DigestPair) throws -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
         while let row = try rows.next() {
             try body(DigestPair(key: Array(row["key"] as Data), digest: Array(row["digest"] as Data)))
@@ -199,23 +202,13 @@ enum DigestIndex {
 
     /// Until the next full read, `--indexed` is refused for a system whose index no longer
     /// describes it.
-    static func markIncomplete(_ db: Database, system: String, entity: String) throws {
+    public func markIncomplete(system: String, entity: String) throws {
         try db.execute(sql: "DELETE FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity])
     }
 
     /// Whether a full read has rewritten a system's index since it began or was last cleared.
-    static func isComplete(_ db: Database, system: String, entity: String) throws -> Bool {
+    public func isComplete(system: String, entity: String) throws -> Bool {
         try Int.fetchOne(db, sql: "SELECT 1 FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity]) != nil
-    }
-}
-
-extension Node {
-    /// A record's entry in the digest index: its pair, or a removal for a deletion; nil
-    /// without a digest key.
-    func indexChange(_ record: FerryCore.Record, schema: EntitySchema) -> DigestIndex.Change? {
-        guard let digester else { return nil }
-        let key = Array(digester.keyDigest(entity: record.entity, key: record.key).prefix(16))
-        return DigestIndex.Change(key: key, digest: record.operation == .delete ? nil : digester.digest(record, schema: schema))
     }
 }
 

@@ -3,9 +3,12 @@ import Foundation
 import FerryCore
 
 /// The console's users table, in the node's store: the only code that spells its SQL.
-/// `ferry console user …` and the console backend (FerryOps) go through it.
-package enum ConsoleUserTable {
-    static func register(in migrator: inout DatabaseMigrator) {
+/// `ferry console user …` and the console backend (FerryOps) reach it as
+/// `StoreTransaction.consoleUsers`.
+public struct ConsoleUserTable: StoreSchema {
+    let db: Database
+
+    package static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("console-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE console_users (
@@ -19,20 +22,20 @@ package enum ConsoleUserTable {
     }
 
     /// A user's role and password hash (PBKDF2, `PasswordHash`), nil for no such user.
-    package static func credentials(_ db: Database, user: String) throws -> (role: String, passwordHash: String)? {
+    public func credentials(user: String) throws -> (role: String, passwordHash: String)? {
         try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_users WHERE name = ?", arguments: [user]).map { ($0["role"], $0["password_hash"]) }
     }
 
     /// Adds or replaces a user; returns whether it existed before.
-    package static func save(_ db: Database, user: String, role: String, passwordHash: String) throws -> Bool {
-        let existed = try credentials(db, user: user) != nil
+    public func save(user: String, role: String, passwordHash: String) throws -> Bool {
+        let existed = try credentials(user: user) != nil
         try db.execute(sql: "INSERT OR REPLACE INTO console_users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
             arguments: [user, role, passwordHash, Timestamp.format(Date())])
         return existed
     }
 
     /// Removes a user; returns whether there was one.
-    package static func remove(_ db: Database, user: String) throws -> Bool {
+    public func remove(user: String) throws -> Bool {
         try db.execute(sql: "DELETE FROM console_users WHERE name = ?", arguments: [user])
         return db.changesCount > 0
     }

@@ -1,15 +1,16 @@
 import Foundation
 import FerryCore
-import FerryQueue
-import FerryReconcile
-import GRDB
+public import FerryReconcile
+package import GRDB
 
 /// Reconcile runs in the node's store: the runs this node opened or answered, their state
 /// and report, and the reconcile lines received but not yet processed. A line is staged in
 /// the same transaction that records its bundle as received, so a crash between receiving
 /// and answering loses nothing: the next receive picks it up.
-enum ReconcileRuns {
-    static func register(in migrator: inout DatabaseMigrator) {
+public struct ReconcileRuns: StoreSchema {
+    let db: Database
+
+    package static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("reconcile-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE reconcile_runs (
@@ -57,7 +58,7 @@ enum ReconcileRuns {
     }
 
     /// The leaf sums the last opening of `flow` towards `target` summarised, and its run.
-    static func lastOpened(_ db: Database, flow: String, target: String) throws -> (run: String, leaves: [RangeSum])? {
+    public func lastOpened(flow: String, target: String) throws -> (run: String, leaves: [RangeSum])? {
         guard let row = try Row.fetchOne(db, sql: "SELECT run, leaves FROM reconcile_opened WHERE flow = ? AND target = ?", arguments: [flow, target]) else {
             return nil
         }
@@ -66,28 +67,28 @@ enum ReconcileRuns {
         return leaves.count == DigestIndex.ranges ? (row["run"], leaves) : nil
     }
 
-    static func recordOpened(_ db: Database, flow: String, target: String, run: String, leaves: [RangeSum]) throws {
+    public func recordOpened(flow: String, target: String, run: String, leaves: [RangeSum]) throws {
         try db.execute(sql: """
             INSERT INTO reconcile_opened(flow, target, run, leaves, opened_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(flow, target) DO UPDATE SET run = excluded.run, leaves = excluded.leaves, opened_at = excluded.opened_at
             """, arguments: [flow, target, run, Data(leaves.flatMap(\.bytes)), Clock.now])
     }
 
-    struct Run: Sendable {
-        var run: String
-        var role: String
-        var flow: String
-        var source: String
-        var target: String
-        var entity: String
-        var mode: String
-        var state: String
-        var actor: String
-        var rounds: Int
-        var openedAt: String
-        var updatedAt: String
-        var report: String?
-        var appliedAt: String?
+    public struct Run: Sendable {
+        public var run: String
+        public var role: String
+        public var flow: String
+        public var source: String
+        public var target: String
+        public var entity: String
+        public var mode: String
+        public var state: String
+        public var actor: String
+        public var rounds: Int
+        public var openedAt: String
+        public var updatedAt: String
+        public var report: String?
+        public var appliedAt: String?
 
         init(row: Row) {
             (run, role, flow, source, target, entity) = (row["run"], row["role"], row["flow"], row["source"], row["target"], row["entity"])
@@ -96,20 +97,21 @@ enum ReconcileRuns {
         }
     }
 
-    static func open(_ db: Database, message: ReconcileMessage, role: String, state: String, actor: String) throws {
+    /// Opens (or, for a repeated opening, moves on) `run` in `role`.
+    public func open(_ run: String, role: String, flow: String, source: String, target: String, entity: String, oneWay: Bool,
+                     state: String, actor: String) throws {
         try db.execute(sql: """
             INSERT INTO reconcile_runs(run, role, flow, source, target, entity, mode, state, actor, opened_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(run, role) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, rounds = rounds + 1
-            """, arguments: [message.run, role, message.flow, message.source, message.target, message.entity,
-                message.oneWay ? "one-way" : "two-way", state, actor, Clock.now, Clock.now])
+            """, arguments: [run, role, flow, source, target, entity, oneWay ? "one-way" : "two-way", state, actor, Clock.now, Clock.now])
     }
 
-    static func run(_ db: Database, _ run: String, role: String) throws -> Run? {
+    public func run(_ run: String, role: String) throws -> Run? {
         try Row.fetchOne(db, sql: "SELECT * FROM reconcile_runs WHERE run = ? AND role = ?", arguments: [run, role]).map(Run.init)
     }
 
-    static func update(_ db: Database, _ run: String, role: String, state: String, report: String? = nil, nextRound: Bool = false) throws {
+    public func update(_ run: String, role: String, state: String, report: String? = nil, nextRound: Bool = false) throws {
         try db.execute(sql: """
             UPDATE reconcile_runs SET state = ?, report = COALESCE(?, report), updated_at = ?, rounds = rounds + ? WHERE run = ? AND role = ?
             """, arguments: [state, report, Clock.now, nextRound ? 1 : 0, run, role])
@@ -117,13 +119,13 @@ enum ReconcileRuns {
 
     /// The newest runs of a flow (or of every flow), the last opened first: times have
     /// whole seconds, the row order does not tie.
-    static func latest(_ db: Database, flow: String?, limit: Int = 20) throws -> [Run] {
+    public func latest(flow: String?, limit: Int = 20) throws -> [Run] {
         try Row.fetchAll(db, sql: """
             SELECT * FROM reconcile_runs WHERE (? IS NULL OR flow = ?) ORDER BY rowid DESC LIMIT ?
             """, arguments: [flow, flow, limit]).map(Run.init)
     }
 
-    static func stage(_ db: Database, bundle: String, lane: String, line: [UInt8]) throws {
+    public func stage(bundle: String, lane: String, line: [UInt8]) throws {
         try db.execute(sql: "INSERT INTO reconcile_inbox(bundle, lane, line, received_at) VALUES (?, ?, ?, ?)",
             arguments: [bundle, lane, Data(line), Clock.now])
     }
@@ -131,7 +133,7 @@ enum ReconcileRuns {
     /// Takes the oldest unprocessed line and marks it taken in the same transaction: a line
     /// is acted on once, and one that crashes the process is not taken up again forever.
     /// Its bytes are dropped (a sketch can be megabytes); the bundle stays archived.
-    static func claim(_ db: Database) throws -> (id: Int64, bundle: String, lane: String, line: [UInt8])? {
+    public func claim() throws -> (id: Int64, bundle: String, lane: String, line: [UInt8])? {
         guard let row = try Row.fetchOne(db, sql: "SELECT id, bundle, lane, line FROM reconcile_inbox WHERE done_at IS NULL ORDER BY id LIMIT 1") else {
             return nil
         }
@@ -141,7 +143,7 @@ enum ReconcileRuns {
     }
 
     /// Records that a run's plan was sent; false when it already was.
-    static func markApplied(_ db: Database, run: String) throws -> Bool {
+    public func markApplied(run: String) throws -> Bool {
         try db.execute(sql: "UPDATE reconcile_runs SET applied_at = ? WHERE run = ? AND role = 'opener' AND applied_at IS NULL",
             arguments: [Clock.now, run])
         return db.changesCount == 1

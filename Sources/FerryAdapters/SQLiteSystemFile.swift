@@ -1,0 +1,37 @@
+package import Foundation
+import GRDB
+
+/// A system's SQLite database opened directly, for what is neither an adapter's read nor
+/// its write: creating a system's tables from its schema file (`ferry init`, the demo, the
+/// benchmarks) and the demo's own business steps (officers approving, passports issued).
+/// Every call is one transaction.
+package struct SQLiteSystemFile {
+    private let database: DatabaseQueue
+
+    /// Opens (creating it and its directory if needed) the database at `path`.
+    package init(path: URL) throws {
+        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+        database = try DatabaseQueue(path: path.path)
+    }
+
+    /// Runs one or more statements; `arguments` bind the `?` of a single statement.
+    package func execute(_ sql: String, arguments: [String] = []) throws {
+        try database.write { db in try db.execute(sql: sql, arguments: StatementArguments(arguments)) }
+    }
+
+    /// Inserts `rows` (one text or NULL per column, in order) with one prepared statement.
+    package func insert(into table: String, columns: [String], rows: some Sequence<[String?]>) throws {
+        try database.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO \(SQLQuote.identifier(table))(\(columns.map(SQLQuote.identifier).joined(separator: ", ")))
+                VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
+                """)
+            for row in rows { try statement.execute(arguments: StatementArguments(row)) }
+        }
+    }
+
+    /// The first column of the first row of `sql`, as text.
+    package func text(_ sql: String) throws -> String? {
+        try database.read { db in try String.fetchOne(db, sql: sql) }
+    }
+}
