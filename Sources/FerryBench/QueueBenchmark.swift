@@ -103,7 +103,7 @@ public enum QueueBenchmark {
             for item in reserved.items { try writer.append(line: item.line) }
             let sealed = try writer.finish()
             try store.write { tx in
-                try tx.ledger.sealed(id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
+                try tx.ledger.sealed(id: id, from: [.sealing], file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
                 try audit.append(tx, AuditEvent(.sealed, lane: lane, bundle: id, details: ["records": .int(Int64(reserved.items.count))]))
             }
             bundles.append(sealed.url)

@@ -30,40 +30,23 @@ extension Node {
     /// A lane with less than a full bundle waits out its `bundle_age` unless `flush` is set.
     public func pack(now: Date = Date(), flush: Bool = false) throws -> PackResult {
         var result = PackResult()
-        var held = Set<String>()
-        // Lanes still waiting out a backoff are left alone this run.
-        for lane in outboundLanes {
-            if let hold = try store.read({ tx in try tx.holds.hold(lane: lane.name) }), hold.nextAttemptAt > Timestamp.format(now) {
-                held.insert(lane.name)
-                result.held.append("\(lane.name): \(hold.reason) (held since \(hold.since), next try \(hold.nextAttemptAt))")
-            }
-        }
+        var held = try heldLanes(now: now, into: &result)
         func attempt(_ bundle: BundleLedger.Outbound) throws {
-            guard !held.contains(bundle.lane) else { return }
-            if let next = bundle.nextShipAt, next > Timestamp.format(now) { return }
+            let lifecycle = try self.lifecycle(bundle.lane)
+            guard lifecycle.isDue(bundle, now: Timestamp.format(now), laneHeld: held.contains(bundle.lane)) else { return }
             do {
-                result.shipped.append(try ship(bundle))
+                result.shipped.append(try ship(bundle, lifecycle: lifecycle))
                 try releaseHold(bundle.lane)
             } catch let error as FerryError where error.code == .transportRefused || error.code == .outgoingMissing {
                 // This bundle, not the lane: retried on its own, then dead-lettered. Packing
                 // stops for the run, or a receiver refusing everything would have the whole
                 // outbox sealed into refused bundles.
                 held.insert(bundle.lane)
-                result.refused.append(try shipRefused(bundle, error: error, now: now))
+                result.refused.append(try shipRefused(bundle, error: error, lifecycle: lifecycle, now: now))
             } catch let error as FerryError where error.code.family == .transport {
                 held.insert(bundle.lane)
                 result.held.append("\(bundle.lane): \(error.message)")
-                try store.write { tx in
-                    let next = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: (try tx.holds.hold(lane: bundle.lane)?.attempts ?? 0) + 1)).rounded(.up))
-                    let hold = try tx.holds.refused(lane: bundle.lane, reason: error.message, now: Timestamp.format(now), next: Timestamp.format(next))
-                    // Audited when the hold starts; later refusals only move the next try.
-                    if hold.attempts == 1 {
-                        try audit.append(tx, AuditEvent(.held, lane: bundle.lane, bundle: bundle.id, details: [
-                            "code": .string(error.code.rawValue), "reason": .string(error.message),
-                        ]))
-                    }
-                }
-                logger.warning("lane held", metadata: ["lane": .string(bundle.lane), "reason": .string(error.message)])
+                try hold(bundle, error: error, lifecycle: lifecycle, now: now)
             }
         }
         for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealing) }) {
@@ -78,26 +61,7 @@ extension Node {
             }
         }
         for laneName in try store.read({ tx in try tx.outbox.lanesWithPending() }) where !held.contains(laneName) {
-            let (lane, _) = try route(laneName)
-            while !held.contains(laneName) {
-                let id = hex(try randomBytes(16))
-                let cutoff = Timestamp.format(now.addingTimeInterval(-lane.policy.bundleAge))
-                var wait: String?
-                let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { tx in
-                    let (items, full) = try tx.outbox.pending(lane: laneName, limit: lane.policy.bundleRecords, maxBytes: lane.policy.bundleBytes)
-                    guard let oldest = items.first else { return nil }
-                    if !full, !flush, lane.policy.bundleAge > 0, oldest.enqueuedAt > cutoff {
-                        wait = "\(laneName): \(items.count) records wait for a fuller bundle (oldest enqueued \(oldest.enqueuedAt), bundle_age \(Int(lane.policy.bundleAge))s)"
-                        return nil
-                    }
-                    let sequence = try tx.ledger.reserve(id: id, lane: laneName, kind: .records, records: items.count)
-                    try tx.outbox.assign(ids: items.map(\.id), to: id)
-                    return (items, sequence)
-                }
-                if let wait { result.waiting.append(wait) }
-                guard let reserved else { break }
-                try seal(id: id, lane: laneName, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line),
-                    leaves: reserved.items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
+            while !held.contains(laneName), let id = try sealNext(laneName, now: now, flush: flush, into: &result) {
                 guard let bundle = try store.read({ tx in try tx.ledger.outbound(id: id) }) else { break }
                 try attempt(bundle)
             }
@@ -105,28 +69,86 @@ extension Node {
         return result
     }
 
+    /// Lanes still waiting out a backoff, left alone this run.
+    private func heldLanes(now: Date, into result: inout PackResult) throws -> Set<String> {
+        var held = Set<String>()
+        for lane in outboundLanes {
+            if let hold = try store.read({ tx in try tx.holds.hold(lane: lane.name) }), hold.nextAttemptAt > Timestamp.format(now) {
+                held.insert(lane.name)
+                result.held.append("\(lane.name): \(hold.reason) (held since \(hold.since), next try \(hold.nextAttemptAt))")
+            }
+        }
+        return held
+    }
+
+    /// Reserves and seals the lane's next bundle from its waiting records; nil when none
+    /// wait, or when fewer than a full bundle wait younger than `bundle_age` (unless `flush`).
+    private func sealNext(_ laneName: String, now: Date, flush: Bool, into result: inout PackResult) throws -> String? {
+        let (lane, _) = try route(laneName)
+        let id = hex(try randomBytes(16))
+        let cutoff = Timestamp.format(now.addingTimeInterval(-lane.policy.bundleAge))
+        var wait: String?
+        let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { tx in
+            let (items, full) = try tx.outbox.pending(lane: laneName, limit: lane.policy.bundleRecords, maxBytes: lane.policy.bundleBytes)
+            guard let oldest = items.first else { return nil }
+            if !full, !flush, lane.policy.bundleAge > 0, oldest.enqueuedAt > cutoff {
+                wait = "\(laneName): \(items.count) records wait for a fuller bundle (oldest enqueued \(oldest.enqueuedAt), bundle_age \(Int(lane.policy.bundleAge))s)"
+                return nil
+            }
+            let sequence = try tx.ledger.reserve(id: id, lane: laneName, kind: .records, records: items.count)
+            try tx.outbox.assign(ids: items.map(\.id), to: id)
+            return (items, sequence)
+        }
+        if let wait { result.waiting.append(wait) }
+        guard let reserved else { return nil }
+        try seal(id: id, lane: laneName, sequence: reserved.sequence, kind: .records, lines: reserved.items.map(\.line),
+            leaves: reserved.items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
+        return id
+    }
+
+    /// The lifecycle of bundles on lane `laneName`.
+    func lifecycle(_ laneName: String) throws -> OutboundLifecycle {
+        OutboundLifecycle(lane: try route(laneName).0, retry: topology.retry)
+    }
+
+    /// Holds a lane whose transfer area is unreachable; audited when the hold starts, later
+    /// failures only move the next try.
+    private func hold(_ bundle: BundleLedger.Outbound, error: FerryError, lifecycle: OutboundLifecycle, now: Date) throws {
+        try store.write { tx in
+            let next = lifecycle.laneRetry(after: (try tx.holds.hold(lane: bundle.lane)?.attempts ?? 0) + 1, now: now)
+            let hold = try tx.holds.refused(lane: bundle.lane, reason: error.message, now: Timestamp.format(now), next: Timestamp.format(next))
+            if hold.attempts == 1 {
+                try audit.append(tx, AuditEvent(.held, lane: bundle.lane, bundle: bundle.id, details: [
+                    "code": .string(error.code.rawValue), "reason": .string(error.message),
+                ]))
+            }
+        }
+        logger.warning("lane held", metadata: ["lane": .string(bundle.lane), "reason": .string(error.message)])
+    }
+
     /// Counts a refused ship attempt; out of attempts, the bundle goes to dead letters.
     /// Returns the line for the run's report.
-    func shipRefused(_ bundle: BundleLedger.Outbound, error: FerryError, now: Date) throws -> String {
-        let attempts = bundle.shipAttempts + 1
+    func shipRefused(_ bundle: BundleLedger.Outbound, error: FerryError, lifecycle: OutboundLifecycle, now: Date) throws -> String {
         let subject = "bundle \(bundle.lane) #\(bundle.sequence)"
         logger.warning("bundle refused", metadata: ["lane": .string(bundle.lane), "sequence": "\(bundle.sequence)", "reason": .string(error.message)])
         return try store.write { tx in
-            if attempts >= topology.retry.attempts {
-                try tx.ledger.dead(id: bundle.id, error: error.message)
+            switch lifecycle.afterRefusal(bundle, now: now) {
+            case .dead(let attempts):
+                try tx.ledger.dead(id: bundle.id, from: OutboundLifecycle.sources(of: .refused), error: error.message)
                 try tx.deadLetters.add(stage: "ship", flow: nil, bundle: bundle.id, inboxID: nil, subject: subject, reason: error.message,
                     position: "\(bundle.lane)#\(bundle.sequence)", attempts: attempts)
                 try audit.append(tx, AuditEvent(.deadLettered, lane: bundle.lane, bundle: bundle.id, details: [
                     "stage": "ship", "code": .string(error.code.rawValue), "reason": .string(error.message), "attempts": .int(Int64(attempts)),
                 ]))
                 return "\(subject): \(error.message); dead-lettered after \(attempts) attempts"
+            case .retry(let attempts, let nextDate):
+                let next = Timestamp.format(nextDate)
+                try tx.ledger.shipFailed(id: bundle.id, attempts: attempts, next: next, error: error.message)
+                try audit.append(tx, AuditEvent(.shipRefused, lane: bundle.lane, bundle: bundle.id, details: [
+                    "code": .string(error.code.rawValue), "reason": .string(error.message), "attempt": .int(Int64(attempts)), "next_attempt": .string(next),
+                ]))
+                return "\(subject): \(error.message); attempt \(attempts) of \(lifecycle.retry.attempts), next \(next)"
             }
-            let next = Timestamp.format(Date(timeIntervalSince1970: (now.timeIntervalSince1970 + topology.retry.delay(after: attempts)).rounded(.up)))
-            try tx.ledger.shipFailed(id: bundle.id, attempts: attempts, next: next, error: error.message)
-            try audit.append(tx, AuditEvent(.shipRefused, lane: bundle.lane, bundle: bundle.id, details: [
-                "code": .string(error.code.rawValue), "reason": .string(error.message), "attempt": .int(Int64(attempts)), "next_attempt": .string(next),
-            ]))
-            return "\(subject): \(error.message); attempt \(attempts) of \(topology.retry.attempts), next \(next)"
         }
     }
 
@@ -160,7 +182,7 @@ extension Node {
         for line in lines { try writer.append(line: line) }
         let sealed = try writer.finish()
         try store.write { tx in
-            try tx.ledger.sealed(id: id, file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
+            try tx.ledger.sealed(id: id, from: OutboundLifecycle.sources(of: .sealed), file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
             try audit.append(tx, AuditEvent(.sealed, lane: lane.name, bundle: id, details: [
                 "sequence": .int(sequence), "kind": .string(kind.rawValue), "records": .int(Int64(sealed.header.records)),
                 "merkle_root": .string(sealed.header.merkleRoot), "content_hash": .string(sealed.contentHash),
@@ -170,8 +192,9 @@ extension Node {
     }
 
     /// Drops a sealed bundle into its lane's transfer directory.
-    func ship(_ bundle: BundleLedger.Outbound) throws -> ShippedBundle {
+    func ship(_ bundle: BundleLedger.Outbound, lifecycle: OutboundLifecycle? = nil) throws -> ShippedBundle {
         let (lane, _) = try route(bundle.lane)
+        let lifecycle = lifecycle ?? OutboundLifecycle(lane: lane, retry: topology.retry)
         guard let file = bundle.file else { throw FerryError(.internalFailure, "bundle \(bundle.id) has no file") }
         guard FileManager.default.fileExists(atPath: file) else {
             throw FerryError(.outgoingMissing, "sealed bundle \(bundle.lane) #\(bundle.sequence) is gone from \(file)",
@@ -193,10 +216,8 @@ extension Node {
             destination = try drop.ship(URL(fileURLWithPath: file)).path
             transport = "dir"
         }
-        // Receipts and two-way bundles are dropped once; one-way data bundles ride the carousel.
-        let final = !lane.hasReturn && bundle.kind == .records && bundle.copies + 1 >= lane.policy.carouselCopies
         try store.write { tx in
-            try tx.ledger.shipped(id: bundle.id, final: final)
+            try tx.ledger.dropped(id: bundle.id, from: OutboundLifecycle.sources(of: .dropped), to: lifecycle.afterDrop(bundle))
             try audit.append(tx, AuditEvent(.shipped, lane: lane.name, bundle: bundle.id, details: [
                 "sequence": .int(bundle.sequence), "to": .string(destination), "transport": .string(transport),
                 "copy": .int(Int64(bundle.copies + 1)),

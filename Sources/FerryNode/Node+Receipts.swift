@@ -59,7 +59,7 @@ extension Node {
         }
         for (bundle, tally) in tallies.sorted(by: { $0.key < $1.key }) {
             let summary = String(decoding: CanonicalJSON.encode(.object(tally.mapValues(Value.int))), as: UTF8.self)
-            let known = try tx.ledger.delivered(id: bundle, outcome: summary)
+            let known = try tx.ledger.delivered(id: bundle, from: OutboundLifecycle.sources(of: .receipt), outcome: summary)
             var details: [String: Value] = [
                 "receipt": .string(receipt), "outcomes": .object(tally.mapValues(Value.int)), "known": .bool(known), "from": .string(sender),
             ]

@@ -75,7 +75,16 @@ public enum QueueTools {
     /// Re-drives or purges dead letters (one, or all with nil); audited with the operator.
     public static func settleDeadLetters(_ action: DeadLetterAction, config: String, node: String, id: Int64?, actor: String) throws -> Int {
         try store(config: config, node: node).0.write { tx in
-            let count = action == .redrive ? try tx.deadLetters.redrive(id: id) : try tx.deadLetters.purge(id: id)
+            let count: Int
+            if action == .redrive {
+                let letters = try tx.deadLetters.redrive(id: id)
+                for letter in letters where letter.stage == "ship" {
+                    if let bundle = letter.bundle { try tx.ledger.redriven(id: bundle, from: OutboundLifecycle.sources(of: .redriven)) }
+                }
+                count = letters.count
+            } else {
+                count = try tx.deadLetters.purge(id: id)
+            }
             try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(tx, preferred: .sha256)).append(tx, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
                 "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
             ]))

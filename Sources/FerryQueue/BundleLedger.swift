@@ -7,7 +7,7 @@ import Foundation
 public struct BundleLedger {
     let db: Database
 
-    public enum OutState: String, Sendable {
+    public enum OutState: String, Sendable, CaseIterable {
         /// Reserved and records assigned; the file is being written.
         case sealing
         case sealed
@@ -34,6 +34,14 @@ public struct BundleLedger {
         /// Not shipped again before this time.
         public var nextShipAt: String?
         public var createdAt: String
+
+        public init(
+            id: String, lane: String, sequence: Int64, kind: BundleKind = .records, state: OutState, records: Int = 0, file: String? = nil,
+            copies: Int = 0, shipAttempts: Int = 0, nextShipAt: String? = nil, createdAt: String = ""
+        ) {
+            (self.id, self.lane, self.sequence, self.kind, self.state, self.records) = (id, lane, sequence, kind, state, records)
+            (self.file, self.copies, self.shipAttempts, self.nextShipAt, self.createdAt) = (file, copies, shipAttempts, nextShipAt, createdAt)
+        }
     }
 
     /// Reserves the next sequence of a lane and records the bundle as being sealed, in the
@@ -55,21 +63,21 @@ public struct BundleLedger {
         return sequence
     }
 
-    public func sealed(id: String, file: String, contentHash: String, merkleRoot: String) throws {
-        try db.cachedStatement(
-            sql: "UPDATE bundles_out SET state = 'sealed', file = ?, content_hash = ?, merkle_root = ? WHERE id = ?").execute(
-            arguments: [file, contentHash, merkleRoot, id])
+    public func sealed(id: String, from: Set<OutState>, file: String, contentHash: String, merkleRoot: String) throws {
+        try db.execute(
+            sql: "UPDATE bundles_out SET state = 'sealed', file = ?, content_hash = ?, merkle_root = ? WHERE id = ? AND state IN (\(Self.marks(from)))",
+            arguments: StatementArguments([file, contentHash, merkleRoot, id] + from.map(\.rawValue)))
     }
 
-    /// Records one more drop of a bundle; `final` ends a one-way bundle's carousel.
-    public func shipped(id: String, final: Bool = false) throws {
+    /// Records one more drop of bundle `id`, moving it to `state` if it is in one of
+    /// `from`; the lifecycle (`OutboundLifecycle` in FerryNode) decides both.
+    public func dropped(id: String, from: Set<OutState>, to state: OutState) throws {
         try db.execute(
             sql: """
-                UPDATE bundles_out SET state = CASE WHEN ? THEN 'broadcast' ELSE 'shipped' END,
-                    shipped_at = coalesce(shipped_at, ?), copies = copies + 1
-                WHERE id = ? AND state IN ('sealed', 'shipped')
+                UPDATE bundles_out SET state = ?, shipped_at = coalesce(shipped_at, ?), copies = copies + 1
+                WHERE id = ? AND state IN (\(Self.marks(from)))
                 """,
-            arguments: [final, Clock.now, id])
+            arguments: StatementArguments([state.rawValue, Clock.now, id] + from.map(\.rawValue)))
     }
 
     /// Shipped bundles of a one-way lane still owed copies by the carousel.
@@ -80,11 +88,12 @@ public struct BundleLedger {
         ).map(Self.outbound)
     }
 
-    /// Marks a bundle delivered with the receipt's outcome summary; false if it was unknown.
-    public func delivered(id: String, outcome: String) throws -> Bool {
-        try db.cachedStatement(
-            sql: "UPDATE bundles_out SET state = 'delivered', delivered_at = ?, outcome = ? WHERE id = ? AND state IN ('shipped', 'sealed')").execute(
-            arguments: [Clock.now, outcome, id])
+    /// Marks a bundle delivered with the receipt's outcome summary if it is in one of `from`;
+    /// false if it was unknown or already settled.
+    public func delivered(id: String, from: Set<OutState>, outcome: String) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE bundles_out SET state = 'delivered', delivered_at = ?, outcome = ? WHERE id = ? AND state IN (\(Self.marks(from)))",
+            arguments: StatementArguments([Clock.now, outcome, id] + from.map(\.rawValue)))
         return db.changesCount > 0
     }
 
@@ -131,9 +140,19 @@ public struct BundleLedger {
     }
 
     /// Out of ship attempts: the bundle stops moving until an operator re-drives it.
-    public func dead(id: String, error: String) throws {
-        try db.execute(sql: "UPDATE bundles_out SET state = 'dead', last_error = ? WHERE id = ?", arguments: [error, id])
+    public func dead(id: String, from: Set<OutState>, error: String) throws {
+        try db.execute(sql: "UPDATE bundles_out SET state = 'dead', last_error = ? WHERE id = ? AND state IN (\(Self.marks(from)))",
+            arguments: StatementArguments([error, id] + from.map(\.rawValue)))
     }
+
+    /// Re-driven by an operator: sealed again with fresh attempts, if it is in one of `from`.
+    public func redriven(id: String, from: Set<OutState>) throws {
+        try db.execute(
+            sql: "UPDATE bundles_out SET state = 'sealed', ship_attempts = 0, next_ship_at = NULL WHERE id = ? AND state IN (\(Self.marks(from)))",
+            arguments: StatementArguments([id] + from.map(\.rawValue)))
+    }
+
+    private static func marks(_ states: Set<OutState>) -> String { states.map { _ in "?" }.joined(separator: ", ") }
 
     /// Bundles in any of `states`, newest first, optionally of one lane: for `queue list`.
     public func outbound(states: [OutState], lane: String?, limit: Int) throws -> [Outbound] {

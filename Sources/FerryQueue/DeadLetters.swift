@@ -37,21 +37,18 @@ public struct DeadLetters {
         }
     }
 
-    /// Puts dead letters back in line with fresh attempts; returns how many. `id` nil means all.
-    public func redrive(id: Int64?) throws -> Int {
+    /// Puts dead records back in line with fresh attempts and returns the letters re-driven;
+    /// `id` nil means all. A ship-stage letter's bundle is the caller's to move back
+    /// (`BundleLedger.redriven`), as the outbound lifecycle says.
+    public func redrive(id: Int64?) throws -> [Letter] {
         let letters = try list().filter { id == nil || $0.id == id }
         for letter in letters {
             try db.execute(
                 sql: "UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = (SELECT inbox_id FROM dead_letters WHERE id = ?)",
                 arguments: [letter.id])
-            if letter.stage == "ship", let bundle = letter.bundle {
-                try db.execute(
-                    sql: "UPDATE bundles_out SET state = 'sealed', ship_attempts = 0, next_ship_at = NULL WHERE id = ? AND state = 'dead'",
-                    arguments: [bundle])
-            }
             try db.execute(sql: "UPDATE dead_letters SET redriven_at = ? WHERE id = ?", arguments: [Clock.now, letter.id])
         }
-        return letters.count
+        return letters
     }
 
     /// Gives up on dead letters for good: their records are settled as rejected, and the
