@@ -61,6 +61,9 @@ extension FerryError.Code {
     public static let config: Self = "config"
     public static let io: Self = "io"
     public static let internalFailure: Self = "internal"
+    /// A line inside a bundle (record, receipt, resend, reconcile) that does not parse: the
+    /// line formats live in FerrySeal and FerryReconcile, the code they share here.
+    public static let bundleRecord: Self = "bundle.record"
 }
 
 /// A position in a text file, 1-based, as editors show it.

@@ -14,8 +14,6 @@ extension FerryError.Code {
     public static let bundleChunk: Self = "bundle.chunk-auth"
     public static let bundleTooLarge: Self = "bundle.too-large"
     public static let bundleCorrupt: Self = "bundle.corrupt"
-    /// A line inside a bundle (record, receipt, resend, reconcile) that does not parse.
-    public static let bundleRecord: Self = "bundle.record"
     /// A bundle in another lane's transfer directory than its header names.
     public static let bundleWrongLane: Self = "bundle.wrong-lane"
     /// A bundle id received before: a copy, never applied again.

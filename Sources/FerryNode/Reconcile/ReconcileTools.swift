@@ -3,7 +3,7 @@ public import FerryCore
 import FerryAdapters
 import FerryMapping
 import FerryAudit
-import FerryReconcile
+public import FerryReconcile
 import FerrySeal
 
 /// `ferry reconcile --left A --right B`: two systems in one zone compared by the digests of

@@ -1,8 +1,5 @@
 import Foundation
 public import FerryCore
-import FerrySeal
-import FerryQueue
-public import FerryReconcile
 
 /// One step of a reconcile across a gap, as one line of a `reconcile` bundle. Only digests
 /// cross: range fingerprints, sketches of (key digest, record digest) pairs and counts.
@@ -16,35 +13,35 @@ public import FerryReconcile
 /// - `failed` (answerer → opener): this side could not take the step; `reason` says why.
 /// - `delete` (opener → answerer): a repair of a flow that opts in to deleting extras: the
 ///   key digests of records only the target holds, which the target deletes itself.
-package struct ReconcileMessage: Sendable, Equatable {
-    package enum Step: String, Sendable { case open, sketch, equal, more, delete, failed }
+public struct ReconcileMessage: Sendable, Equatable {
+    public enum Step: String, Sendable { case open, sketch, equal, more, delete, failed }
 
-    package var step: Step
-    package var run: String
-    package var flow: String
-    package var source: String
-    package var target: String
-    package var entity: String
-    package var oneWay = false
+    public var step: Step
+    public var run: String
+    public var flow: String
+    public var source: String
+    public var target: String
+    public var entity: String
+    public var oneWay = false
     /// Both sides take their copy from their digest index instead of reading the systems.
-    package var indexed = false
+    public var indexed = false
     /// Records in the sender's copy.
-    package var records: Int64 = 0
-    package var summary: RangeSummary?
+    public var records: Int64 = 0
+    public var summary: RangeSummary?
     /// One-way: the summary's ranges the sketch holds pairs of; nil for every range.
-    package var shipped: RangeSelection?
-    package var sketch: Sketch?
+    public var shipped: RangeSelection?
+    public var sketch: Sketch?
     /// For `more`: the width asked for.
-    package var width = 0
+    public var width = 0
     /// For `sketch`: how the answerer compared the summaries.
-    package var differingRanges = 0
-    package var estimatedPairs = 0
+    public var differingRanges = 0
+    public var estimatedPairs = 0
     /// For `delete`: key digest prefixes, in hex.
-    package var keys: [String] = []
+    public var keys: [String] = []
     /// For `failed`: what stopped the answering side.
-    package var reason: String?
+    public var reason: String?
 
-    package var line: [UInt8] {
+    public var line: [UInt8] {
         var object: [String: Value] = [
             "step": .string(step.rawValue), "run": .string(run), "flow": .string(flow), "source": .string(source),
             "target": .string(target), "entity": .string(entity), "records": .int(records),
@@ -68,7 +65,7 @@ package struct ReconcileMessage: Sendable, Equatable {
         return CanonicalJSON.encode(.object(object))
     }
 
-    package init(step: Step, run: String, flow: String, source: String, target: String, entity: String) {
+    public init(step: Step, run: String, flow: String, source: String, target: String, entity: String) {
         self.step = step
         self.run = run
         self.flow = flow
@@ -78,13 +75,13 @@ package struct ReconcileMessage: Sendable, Equatable {
     }
 
     /// The same run's next step, addressed the same way.
-    package func reply(_ step: Step) -> ReconcileMessage {
+    public func reply(_ step: Step) -> ReconcileMessage {
         var reply = ReconcileMessage(step: step, run: run, flow: flow, source: source, target: target, entity: entity)
         reply.indexed = indexed
         return reply
     }
 
-    package init(line: [UInt8]) throws {
+    public init(line: [UInt8]) throws {
         func malformed(_ what: String) -> FerryError {
             FerryError(.bundleRecord, "a reconcile line is malformed: \(what)", hint: "both sides must run the same Ferry version")
         }
@@ -130,10 +127,9 @@ package struct ReconcileMessage: Sendable, Equatable {
     }
 }
 
-extension ReconcileRuns {
-    /// Opens (or moves on) the run a message belongs to, in `role`.
-    func open(message: ReconcileMessage, role: String, state: String, actor: String) throws {
-        try open(message.run, role: role, flow: message.flow, source: message.source, target: message.target, entity: message.entity,
-            oneWay: message.oneWay, state: state, actor: actor)
-    }
+
+extension FerryError.Code {
+    /// A reconcile could not start or continue: a flow, system or path is missing, or a
+    /// step cannot be taken.
+    public static let reconcile: Self = "reconcile"
 }
