@@ -52,7 +52,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "FerryMapping",
-            dependencies: ["FerryCore", "FerrySeal", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FerryCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "FerrySeal",
@@ -136,10 +136,10 @@ let package = Package(
 
         .target(name: "FerryTestHTML", dependencies: ["CFerryLibXML2"], path: "Tests/FerryTestHTML", swiftSettings: strict),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTestHTML"], swiftSettings: strict),
-        .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerrySeal", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryConsoleTests", dependencies: ["FerryConsole", "FerryCore"], swiftSettings: strict),
-        .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerrySeal", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "FerryTransportTests", dependencies: ["FerryTransport", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),

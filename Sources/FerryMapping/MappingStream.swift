@@ -1,6 +1,5 @@
 public import Foundation
 import FerryCore
-import FerrySeal
 
 /// `ferry mapping apply`: NDJSON through a mapping, one line at a time, in constant memory.
 /// Reading turns system rows into canonical records (their fields as one object per line);

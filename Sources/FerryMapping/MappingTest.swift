@@ -1,5 +1,4 @@
 public import FerryCore
-import FerrySeal
 
 /// An inline test case of a mapping file: given a system row, expect a canonical record
 /// (or an error on a field and rule).
@@ -54,7 +53,9 @@ public struct MappingTestResult: Sendable {
 extension Mapping {
     /// Runs the file's inline tests. Expected values are compared as text, so a test file
     /// can write `2026-01-31` or `3` without caring about canonical types.
-    public func runTests() -> [MappingTestResult] {
+    /// - Parameter inlineDigester: digests under `RecordDigester.inlineTestKey`
+    ///   (HMAC-SHA256) for `expect_digest`; FerryNode's `RecordDigester.inlineTest`.
+    public func runTests(inlineDigester: RecordDigester) -> [MappingTestResult] {
         tests.map { test in
             let result = read(test.given)
             switch (result, test.expectError) {
@@ -78,7 +79,7 @@ extension Mapping {
                     }
                 }
                 if let expected = test.expectDigest {
-                    let actual = hex(RecordDigester(key: RecordDigester.inlineTestKey).digest(record, schema: entity))
+                    let actual = hex(inlineDigester.digest(record, schema: entity))
                     if actual != expected { mismatches.append("digest: expected \(expected), got \(actual)") }
                 }
                 return MappingTestResult(test: test.name, passed: mismatches.isEmpty, detail: mismatches.joined(separator: "; "), location: test.location)

@@ -1,25 +1,22 @@
 public import FerryCore
-import FerrySeal
 
 /// Keyed digests of records and of their keys: HMAC-SHA256, or HMAC-SM3 on the SM suite.
 /// Keyed because ID numbers are low-entropy: a plain hash of one is brute-forced in
 /// seconds. The key is shared by the zones that reconcile and never logged.
 public struct RecordDigester: Sendable {
-    public enum Algorithm: String, Sendable {
-        case hmacSHA256 = "hmac-sha256"
-        case hmacSM3 = "hmac-sm3"
-    }
+    public typealias Algorithm = KeyedHash.Algorithm
 
     /// The key inline tests' `expect_digest` uses: public, so a mapping file's expected
     /// digests can be computed by anyone. Never use it for real data.
     public static let inlineTestKey: [UInt8] = Array("ferry inline test key, not secret".utf8)
 
-    let key: [UInt8]
-    public let algorithm: Algorithm
+    let mac: KeyedHash
+    public var algorithm: Algorithm { mac.algorithm }
 
-    public init(key: [UInt8], algorithm: Algorithm = .hmacSHA256) {
-        self.key = key
-        self.algorithm = algorithm
+    /// Digests under `mac`, which FerrySeal makes from the deployment's digest key
+    /// (`HMAC.keyed(_:algorithm:)`).
+    public init(_ mac: KeyedHash) {
+        self.mac = mac
     }
 
     /// The digest of a mapped record's canonical encoding, fields marked `compare: ignore`
@@ -36,12 +33,5 @@ public struct RecordDigester: Sendable {
         CanonicalEncoding.appendCount(parts.count, to: &message)
         for part in parts { CanonicalEncoding.appendString(part, to: &message) }
         return mac(message)
-    }
-
-    func mac(_ message: [UInt8]) -> [UInt8] {
-        switch algorithm {
-        case .hmacSHA256: return HMAC.sha256(key: key, message)
-        case .hmacSM3: return HMAC.sm3(key: key, message)
-        }
     }
 }

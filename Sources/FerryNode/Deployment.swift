@@ -36,7 +36,7 @@ public final class Deployment: @unchecked Sendable {
     public func digester() throws -> RecordDigester? {
         guard let file = topology.digestKey else { return nil }
         let key = try DigestKey.load(file)
-        return RecordDigester(key: key.secret, algorithm: key.algorithm == "hmac-sm3" ? .hmacSM3 : .hmacSHA256)
+        return RecordDigester(HMAC.keyed(key.secret, algorithm: key.algorithm == "hmac-sm3" ? .hmacSM3 : .hmacSHA256))
     }
 
     public func entity(_ name: String) throws -> EntitySchema {
@@ -90,4 +90,10 @@ public final class Deployment: @unchecked Sendable {
         }
         return store
     }
+}
+
+extension RecordDigester {
+    /// The digester inline mapping tests' `expect_digest` is checked with: HMAC-SHA256 under
+    /// the public `inlineTestKey`.
+    public static let inlineTest = RecordDigester(HMAC.keyed(inlineTestKey, algorithm: .hmacSHA256))
 }

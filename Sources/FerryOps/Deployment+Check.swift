@@ -31,7 +31,7 @@ extension Deployment {
         for system in topology.systems {
             for entityName in system.maps.keys.sorted() {
                 let compiled = try mapping(system: system.name, entity: entityName)
-                for result in compiled.runTests() {
+                for result in compiled.runTests(inlineDigester: .inlineTest) {
                     report.testsRun += 1
                     if !result.passed {
                         report.failures.append(FerryError(.mappingTest, "test '\(result.test)' fails: \(result.detail)",

@@ -9,7 +9,7 @@ extension Deployment {
         for candidate in topology.systems where system == nil || candidate.name == system {
             for entity in candidate.maps.keys.sorted() {
                 let compiled = try mapping(system: candidate.name, entity: entity)
-                results += compiled.runTests().map { (compiled.name, $0) }
+                results += compiled.runTests(inlineDigester: .inlineTest).map { (compiled.name, $0) }
             }
         }
         return results

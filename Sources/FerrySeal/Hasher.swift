@@ -1,5 +1,5 @@
 import CFerryOpenSSL
-import FerryCore
+public import FerryCore
 
 /// A streaming message digest (SHA-256 now; SM3 joins with the SM suite).
 public final class Hasher {
@@ -92,4 +92,14 @@ enum Fetched {
     static let sm3 = Handle(pointer: EVP_MD_fetch(nil, "SM3", nil))
     static let aes256gcm = Handle(pointer: EVP_CIPHER_fetch(nil, "AES-256-GCM", nil))
     static let sm4ctr = Handle(pointer: EVP_CIPHER_fetch(nil, "SM4-CTR", nil))
+}
+
+extension HMAC {
+    /// A keyed hash under `key`, for digests taken outside this module (`RecordDigester`).
+    public static func keyed(_ key: [UInt8], algorithm: KeyedHash.Algorithm) -> KeyedHash {
+        switch algorithm {
+        case .hmacSHA256: KeyedHash(algorithm: algorithm) { sha256(key: key, $0) }
+        case .hmacSM3: KeyedHash(algorithm: algorithm) { sm3(key: key, $0) }
+        }
+    }
 }

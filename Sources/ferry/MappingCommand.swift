@@ -41,7 +41,7 @@ struct MappingCommand: ParsableCommand {
                 return try files.flatMap { path in
                     let url = URL(fileURLWithPath: path)
                     let mapping = try MappingLibrary.containing(url).mapping(url)
-                    return mapping.runTests().map { (mapping.name, $0) }
+                    return mapping.runTests(inlineDigester: .inlineTest).map { (mapping.name, $0) }
                 }
             }
             var failed = 0

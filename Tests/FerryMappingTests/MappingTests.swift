@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FerryCore
+import FerrySeal
 @testable import FerryMapping
 
 /// Uses the real mappings and code tables under Mappings/.
@@ -78,7 +79,7 @@ import FerryCore
 
     @Test func everyInlineTestOfTheShippedMappingsPasses() throws {
         for (entity, mapping) in [("travel-application", "portal"), ("travel-application", "approval")] {
-            let results = try load(entity, mapping).runTests()
+            let results = try load(entity, mapping).runTests(inlineDigester: RecordDigester(HMAC.keyed(RecordDigester.inlineTestKey, algorithm: .hmacSHA256)))
             #expect(!results.isEmpty)
             for result in results { #expect(result.passed, "\(mapping): \(result.test): \(result.detail)") }
         }
@@ -103,7 +104,7 @@ import FerryCore
         let file = directory.appendingPathComponent("m.yaml")
         try Data(text.utf8).write(to: file)
         let schema = try EntitySchema.load(Self.mappings.appendingPathComponent("entities/passport-status.yaml"), codes: codes)
-        let results = try Mapping.load(file, entity: schema, codes: codes).runTests()
+        let results = try Mapping.load(file, entity: schema, codes: codes).runTests(inlineDigester: RecordDigester(HMAC.keyed(RecordDigester.inlineTestKey, algorithm: .hmacSHA256)))
         #expect(results.count == 1)
         #expect(results[0].passed == false)
         #expect(results[0].detail.contains("expected \"collected\", got \"issued\""))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FerryCore
+import FerrySeal
 @testable import FerryMapping
 
 /// NUL and the other C0 controls inside text: refused when read, with the field and the
@@ -84,7 +85,7 @@ import FerryCore
                 given: { ID: N1, V: "1", BZ: "商务\0洽谈" }
                 expect_error: { field: topic, rule: no_nul }
             """#)
-        let results = m.runTests()
+        let results = m.runTests(inlineDigester: RecordDigester(HMAC.keyed(RecordDigester.inlineTestKey, algorithm: .hmacSHA256)))
         #expect(results.count == 1 && results.allSatisfy(\.passed), "\(results.map(\.detail))")
     }
 }

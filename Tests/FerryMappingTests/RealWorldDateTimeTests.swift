@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FerryCore
+import FerrySeal
 @testable import FerryMapping
 
 /// Dates and times as real systems write them: Chinese literals, unpadded numbers,
@@ -270,7 +271,7 @@ import FerryCore
                 given: { ID: E1, TS: "2026-02-01T01:30:00Z", SPSJ: "2026-02-01T09:30:00.123+08:00" }
                 expect: { at: "2026-02-01T01:30:00.123Z" }
             """)
-        let results = m.runTests()
+        let results = m.runTests(inlineDigester: RecordDigester(HMAC.keyed(RecordDigester.inlineTestKey, algorithm: .hmacSHA256)))
         #expect(results.count == 2 && results.allSatisfy(\.passed), "\(results.map(\.detail))")
     }
 }

@@ -1,12 +1,13 @@
 import Testing
 import FerryCore
+import FerrySeal
 import FerryMapping
 @testable import FerryReconcile
 
 /// Range fingerprints find exactly the differences made between two copies: random sets
 /// with random inserts, deletes and field changes on either side, composite text keys.
 @Suite struct DigestTreeTests {
-    let digester = RecordDigester(key: Array("reconcile property test key".utf8))
+    let digester = RecordDigester(HMAC.keyed(Array("reconcile property test key".utf8), algorithm: .hmacSHA256))
 
     /// A record: composite text key (district code and a Chinese-prefixed number) and fields.
     func record(_ i: Int, version: Int) -> (key: [String], fields: [String]) {

@@ -1,12 +1,13 @@
 import Testing
 import FerryCore
+import FerrySeal
 import FerryMapping
 @testable import FerryReconcile
 
 /// Summaries at any fan-out, and what a one-way opening ships after the first: only the
 /// ranges whose sums changed since, with a sketch that resolves what changed in them.
 @Suite struct RangeSummaryTests {
-    let digester = RecordDigester(key: Array("range summary test key".utf8))
+    let digester = RecordDigester(HMAC.keyed(Array("range summary test key".utf8), algorithm: .hmacSHA256))
 
     func pair(_ i: Int, version: Int = 1) -> DigestPair {
         DigestPair(key: Array(digester.keyDigest(entity: "Permit", key: ["440300", "粤\(i)"]).prefix(16)),

@@ -1,5 +1,4 @@
 import Foundation
-import FerryCore
 #if canImport(Glibc)
 import Glibc
 #endif
