@@ -135,9 +135,17 @@ let package = Package(
             swiftSettings: strict),
 
         .target(name: "FerryTestHTML", dependencies: ["CFerryLibXML2"], path: "Tests/FerryTestHTML", swiftSettings: strict),
+        // Tests only: real systems and certificates several test targets use.
+        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryTransport"], path: "Tests/FerryTestSupport", exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTestHTML"], swiftSettings: strict),
         .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerrySeal", "FerryCore"], swiftSettings: strict),
-        .testTarget(name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryMapping", "FerryTransport", "FerryCore", "FerryTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "FerryQueueTests",
+            dependencies: ["FerryQueue", "FerryAudit", "FerryReconcile", "FerryCore", "FerryTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(name: "FerryConsoleTests", dependencies: ["FerryConsole", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryMappingTests", dependencies: ["FerryMapping", "FerrySeal", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerrySealTests", dependencies: ["FerrySeal", "FerryCore"], exclude: ["Fixtures"], swiftSettings: strict),
@@ -146,7 +154,9 @@ let package = Package(
         .testTarget(
             name: "FerryNodeTests",
             // `ferry` itself, so crash tests can kill -9 a real process mid-sync.
-            dependencies: ["FerryNode", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "FerryOps", "FerryBench", "ferry", "FerryTestHTML"],
-            exclude: ["Fixtures"], swiftSettings: strict),
+            dependencies: ["FerryNode", "FerryCore", "FerryAudit", "FerryQueue", "FerryTransport", "FerrySeal", "FerryMapping", "FerryAdapters", "FerryReconcile", "FerryOps", "FerryBench", "ferry", "FerryTestHTML",
+                "FerryTestSupport",
+            ],
+            swiftSettings: strict),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerryQueue

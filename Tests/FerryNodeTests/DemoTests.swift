@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerryQueue
@@ -10,9 +11,7 @@ import FerryQueue
 @testable import FerryBench
 
 @Suite struct DemoTests {
-    static func temporary(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(name)-\(UUID().uuidString)")
-    }
+    static func temporary(_ name: String) -> URL { TemporaryDirectory.url(name) }
 
     /// Fills a scaffolded deployment's portal with `count` generated applications.
     /// Adds `count` valid applications numbered from `from` to the demo portal.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerryQueue

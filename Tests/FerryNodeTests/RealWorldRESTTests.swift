@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryTestSupport
 import Logging
 import FerryCore
 import FerrySeal

@@ -1,20 +1,20 @@
-import Foundation
-import FerryCore
-import FerryTransport
+public import Foundation
+public import FerryCore
+public import FerryTransport
 
 /// A real REST system (Fixtures/rest_system.py) listening on 127.0.0.1, with fault
 /// injection and a request log; it stops when this object goes or the test process dies.
-final class RESTSystem: @unchecked Sendable {
+public final class RESTSystem: @unchecked Sendable {
     // @unchecked: immutable after init; the process is only terminated in deinit.
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/rest_system.py")
 
     let process = Process()
     let stdin = Pipe()
-    let port: Int
-    let scheme: String
-    let client: HTTPClient
+    public let port: Int
+    public let scheme: String
+    public let client: HTTPClient
 
-    init(arguments: [String] = [], tls: (cert: String, key: String, ca: String)? = nil, clientOptions: HTTPClient.Options = HTTPClient.Options()) throws {
+    public init(arguments: [String] = [], tls: (cert: String, key: String, ca: String)? = nil, clientOptions: HTTPClient.Options = HTTPClient.Options()) throws {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-rest-\(UUID().uuidString)")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [Self.script.path, portFile.path] + arguments + (tls.map { ["--tls", $0.cert, $0.key, $0.ca] } ?? [])
@@ -38,11 +38,11 @@ final class RESTSystem: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
+    public func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
 
     /// The next `times` requests under `prefix` get `status` (after `delay` seconds), with
     /// `body` as the answer when given (status 200 unless `status` says otherwise).
-    func fault(_ prefix: String, status: Int? = nil, times: Int = 1, retryAfter: String? = nil, delay: Double = 0, body: Value? = nil) throws {
+    public func fault(_ prefix: String, status: Int? = nil, times: Int = 1, retryAfter: String? = nil, delay: Double = 0, body: Value? = nil) throws {
         var fault: [String: Value] = ["prefix": .string(prefix), "times": .int(Int64(times)), "delay": .decimal(String(delay))]
         if let status { fault["status"] = .int(Int64(status)) }
         if let body { fault["body"] = body }
@@ -51,18 +51,18 @@ final class RESTSystem: @unchecked Sendable {
     }
 
     /// Every request so far, oldest first.
-    func log() throws -> [[String: Value]] {
+    public func log() throws -> [[String: Value]] {
         guard case .list(let entries) = try CanonicalJSON.decode(client.perform(HTTPClient.Request(url: url("/_log"))).body) else { return [] }
         return entries.compactMap { if case .object(let entry) = $0 { return entry } else { return nil } }
     }
 
     /// A collection's records, as the system holds them.
-    func records(_ collection: String) throws -> [[String: Value]] {
+    public func records(_ collection: String) throws -> [[String: Value]] {
         guard case .list(let rows) = try CanonicalJSON.decode(client.perform(HTTPClient.Request(url: url("/plain/\(collection)"))).body) else { return [] }
         return rows.compactMap { if case .object(let row) = $0 { return row } else { return nil } }
     }
 
-    func seed(_ collection: String, _ rows: [[String: Value]]) throws {
+    public func seed(_ collection: String, _ rows: [[String: Value]]) throws {
         let body = Value.list(rows.map { .object($0) })
         let response = try client.perform(HTTPClient.Request(method: "POST", url: url("/c/\(collection)"), body: .bytes(CanonicalJSON.encode(body))))
         guard response.status == 200 else { throw FerryError(.io, "seeding answered \(response.status)") }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryTransport
 @testable import FerryAdapters
@@ -177,8 +178,8 @@ import FerryTransport
     }
 
     @Test func mutualTLSAdmitsOnlyAClientTheServersCASigned() throws {
-        let pki = try TestPKI(DemoTests.temporary("rest-pki"), servers: ["rest"], clients: ["ferry"])
-        let stranger = try TestPKI(DemoTests.temporary("rest-stranger"), servers: [], clients: ["ferry"])
+        let pki = try TestPKI(TemporaryDirectory.url("rest-pki"), servers: ["rest"], clients: ["ferry"])
+        let stranger = try TestPKI(TemporaryDirectory.url("rest-stranger"), servers: [], clients: ["ferry"])
         var seeding = HTTPClient.Options()
         (seeding.caBundle, seeding.clientCertificate, seeding.clientKey) = (pki.path("ca.pem"), pki.path("ferry.pem"), pki.path("ferry.key"))
         let system = try RESTSystem(tls: (pki.path("rest.pem"), pki.path("rest.key"), pki.path("ca.pem")), clientOptions: seeding)

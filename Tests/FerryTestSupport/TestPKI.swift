@@ -1,11 +1,11 @@
-import Foundation
+public import Foundation
 
 /// A throwaway certificate authority with a server certificate for 127.0.0.1 and client
 /// certificates, made by the openssl command line: real PEM files, as operators have them.
-struct TestPKI {
-    let directory: URL
+public struct TestPKI {
+    public let directory: URL
 
-    init(_ directory: URL, servers: [String], clients: [String]) throws {
+    public init(_ directory: URL, servers: [String], clients: [String]) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -20,7 +20,7 @@ struct TestPKI {
         }
     }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     private func openssl(_ arguments: [String]) throws {
         let process = Process()

@@ -1,18 +1,18 @@
 import Foundation
 import GRDB
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryQueue
+import FerryAudit
 import FerryReconcile
-@testable import FerryNode
-@testable import FerryOps
 
 /// The digest index kept at pull and apply time holds exactly the pairs of the copy, and
 /// its range sums equal a tree built from scratch over them, however the changes came
 /// (batches, repeats of a key within a batch, updates, deletes).
 @Suite struct DigestIndexTests {
     @Test func batchedChangesLeaveTheSameSumsAsARebuild() throws {
-        let path = DemoTests.temporary("digest-index").appendingPathComponent("store.db")
+        let path = TemporaryDirectory.url("digest-index").appendingPathComponent("store.db")
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
         let store = try NodeStore(path: path)
         var random = SplitMix64(seed: 5)

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import FerryTestSupport
+import FerryCore
+import FerryQueue
+import FerryAudit
+
+/// The store's promises, on a real SQLite file and without a node: what shares one
+/// transaction commits together or not at all, auditors' read-only opens change nothing,
+/// and the ledger moves a bundle only from the states it names.
+@Suite struct StoreTransactionTests {
+    static func store(_ name: String) throws -> NodeStore {
+        try NodeStore(path: TemporaryDirectory.url(name).appendingPathComponent("node.db"))
+    }
+
+    static func entry(_ key: String) -> Outbox.Entry {
+        Outbox.Entry(flow: "f", lane: "a→b", entity: "E", key: key, version: "1", line: Array("{\"k\":\"\(key)\"}".utf8))
+    }
+
+    struct Interrupted: Error {}
+
+    @Test func aTransactionThatFailsLeavesNothingBehind() throws {
+        let store = try Self.store("tx-rollback")
+        let audit = AuditLog(node: "a")
+        #expect(throws: Interrupted.self) {
+            try store.write { tx in
+                try tx.outbox.enqueue([Self.entry("K1"), Self.entry("K2")])
+                try tx.cursors.set(flow: "f", value: "42")
+                try audit.append(tx, AuditEvent(.enqueued, flow: "f", details: ["records": 2]))
+                throw Interrupted()
+            }
+        }
+        let (pending, cursor, entries) = try store.read { tx in
+            (try tx.outbox.pendingCount(), try tx.cursors.get(flow: "f"), try AuditLog.entries(tx))
+        }
+        #expect(pending == 0 && cursor == nil && entries.isEmpty, "the records, the checkpoint and the audit entry go together")
+
+        try store.write { tx in
+            try tx.outbox.enqueue([Self.entry("K1")])
+            try tx.cursors.set(flow: "f", value: "43")
+            try audit.append(tx, AuditEvent(.enqueued, flow: "f", details: ["records": 1]))
+        }
+        let committed = try store.read { tx in (try tx.outbox.pendingCount(), try tx.cursors.get(flow: "f"), try AuditLog.entries(tx).count) }
+        #expect(committed == (1, "43", 1))
+    }
+
+    @Test func anAuditorsReadOnlyOpenChangesNothing() throws {
+        let path = TemporaryDirectory.url("tx-readonly").appendingPathComponent("node.db")
+        let missing = #expect(throws: FerryError.self) { _ = try NodeStore(readingAt: path) }
+        #expect(missing?.code == .store && missing?.message.contains("no store at") == true)
+        let store = try NodeStore(path: path)
+        try store.write { tx in try tx.cursors.set(flow: "f", value: "1") }
+        let reader = try NodeStore(readingAt: path)
+        #expect(try reader.read { tx in try tx.cursors.get(flow: "f") } == "1")
+        let refused = #expect(throws: FerryError.self) { try reader.write { tx in try tx.cursors.set(flow: "f", value: "2") } }
+        #expect(refused?.code == .store, "SQLite's refusal arrives as a store error: \(refused?.message ?? "")")
+        #expect(try store.read { tx in try tx.cursors.get(flow: "f") } == "1")
+    }
+
+    /// Reopening a store migrates nothing twice and every module's tables are there.
+    @Test func everyTableIsMigratedOnceInOneOrder() throws {
+        let path = TemporaryDirectory.url("tx-migrate").appendingPathComponent("node.db")
+        for _ in 0..<2 {
+            let store = try NodeStore(path: path)
+            try store.write { tx in
+                _ = try tx.consoleUsers.save(user: "u", role: "operator", passwordHash: "h")
+                try tx.reconcileRuns.recordOpened(flow: "f", target: "t", run: "r", leaves: [])
+                try tx.digestIndex.markIncomplete(system: "s", entity: "E")
+                _ = try AuditLog.chainAlgorithm(tx, preferred: .sha256)
+            }
+        }
+        let store = try NodeStore(path: path)
+        #expect(try store.read { tx in try tx.consoleUsers.credentials(user: "u")?.role } == "operator")
+    }
+
+    /// The ledger records a move only from the states the lifecycle names: a late receipt
+    /// or a drop racing a receipt changes nothing.
+    @Test func theLedgerMovesABundleOnlyFromTheStatesNamed() throws {
+        let store = try Self.store("tx-ledger")
+        try store.write { tx in
+            _ = try tx.ledger.reserve(id: "b1", lane: "a→b", kind: .records, records: 1)
+            try tx.ledger.sealed(id: "b1", from: [.sealing], file: "/x", contentHash: "h", merkleRoot: "r")
+            try tx.ledger.sealed(id: "b1", from: [.sealing], file: "/elsewhere", contentHash: "h2", merkleRoot: "r2")
+        }
+        #expect(try store.read { tx in try tx.ledger.outbound(id: "b1")?.file } == "/x", "sealed once")
+        let firstReceipt = try store.write { tx in
+            try tx.ledger.dropped(id: "b1", from: [.sealed, .shipped], to: .shipped)
+            return try tx.ledger.delivered(id: "b1", from: [.sealed, .shipped], outcome: "{}")
+        }
+        let (secondReceipt, state, copies) = try store.write { tx in
+            let again = try tx.ledger.delivered(id: "b1", from: [.sealed, .shipped], outcome: "{\"late\":1}")
+            try tx.ledger.dropped(id: "b1", from: [.sealed, .shipped], to: .shipped)
+            try tx.ledger.dead(id: "b1", from: [.sealed, .shipped], error: "refused")
+            let bundle = try tx.ledger.outbound(id: "b1")
+            return (again, bundle?.state, bundle?.copies)
+        }
+        #expect(firstReceipt && !secondReceipt)
+        #expect(state == .delivered && copies == 1, "a delivered bundle stays delivered, dropped once")
+        #expect(try store.read { tx in try tx.ledger.receiptOutcome(id: "b1") } == "{}")
+    }
+}
