@@ -16,11 +16,10 @@ public enum AdapterTools {
 
     /// Installs change-capture triggers on each table of a database system, keyed by the
     /// columns its mappings store the entity's key and version in; returns the triggers made.
-    public static func installCapture(config: String, node: String, system name: String) throws -> [String] {
-        let deployment = try Deployment.load(config)
+    public static func installCapture(_ deployment: Deployment, node: String, system name: String) throws -> [String] {
         let topology = deployment.topology
         guard let system = topology.system(named: name) else {
-            throw FerryError(.config, "no system \(name) in \(config)", hint: "known: \(topology.systems.map(\.name).joined(separator: ", "))")
+            throw FerryError(.config, "no system \(name) in \(topology.file)", hint: "known: \(topology.systems.map(\.name).joined(separator: ", "))")
         }
         guard topology.node(named: node)?.zone == system.zone else {
             throw FerryError(.config, "node \(node) is not in zone \(system.zone), where \(name) is", at: .file(system.location))
@@ -52,14 +51,13 @@ public enum AdapterTools {
     }
 
     /// Connects to `system` as node `node` would (same zone) and discovers what it offers.
-    public static func check(config: String, node: String, system name: String) throws -> [Probe] {
-        let deployment = try Deployment.load(config)
+    public static func check(_ deployment: Deployment, node: String, system name: String) throws -> [Probe] {
         let topology = deployment.topology
         guard let system = topology.system(named: name) else {
-            throw FerryError(.config, "no system \(name) in \(config)", hint: "known: \(topology.systems.map(\.name).joined(separator: ", "))")
+            throw FerryError(.config, "no system \(name) in \(topology.file)", hint: "known: \(topology.systems.map(\.name).joined(separator: ", "))")
         }
         guard let owner = topology.node(named: node) else {
-            throw FerryError(.config, "no node \(node) in \(config)", hint: "known: \(topology.nodes.map(\.name).joined(separator: ", "))")
+            throw FerryError(.config, "no node \(node) in \(topology.file)", hint: "known: \(topology.nodes.map(\.name).joined(separator: ", "))")
         }
         guard owner.zone == system.zone else {
             throw FerryError(.config, "system \(name) is in zone \(system.zone); node \(node) is in \(owner.zone) and cannot reach it",

@@ -30,9 +30,8 @@ public enum AuditTools {
         }
     }
 
-    public static func verify(config: String, node name: String) throws -> AuditVerifier.Verification {
-        let deployment = try Deployment.load(config)
-        return try open(deployment, node: name).read { tx in
+    public static func verify(_ deployment: Deployment, node name: String) throws -> AuditVerifier.Verification {
+        try open(deployment, node: name).read { tx in
             try AuditVerifier.verify(tx, node: name, keys: try deployment.trustStore().all)
         }
     }
@@ -56,8 +55,7 @@ public enum AuditTools {
 
     /// Entries matching `filter`, oldest first, across the nodes it names, free-text
     /// details masked for display (``AuditEntry/maskedForDisplay``).
-    public static func log(config: String, filter: Filter) throws -> [AuditEntry] {
-        let deployment = try Deployment.load(config)
+    public static func log(_ deployment: Deployment, filter: Filter) throws -> [AuditEntry] {
         let digests = try keyDigests(deployment, key: filter.key, entity: filter.entity)
         var entries: [AuditEntry] = []
         var query = AuditQuery()
@@ -92,8 +90,7 @@ public enum AuditTools {
     }
 
     /// Counts by kind, by reason (rejections, quarantines, dead letters, refusals) and by day.
-    public static func stats(config: String, node: String?, since: String?, until: String?) throws -> Stats {
-        let deployment = try Deployment.load(config)
+    public static func stats(_ deployment: Deployment, node: String?, since: String?, until: String?) throws -> Stats {
         var kinds: [String: Int] = [:]
         var reasons: [String: Int] = [:]
         var days: [String: Int] = [:]
@@ -117,8 +114,8 @@ public enum AuditTools {
     }
 
     /// Writes a signed export of the node's entries in [since, until), chained to its last export.
-    public static func export(config: String, node name: String, since: String, until: String, to file: URL) throws -> AuditExport.Summary {
-        try export(node: Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.audit")), since: since, until: until,
+    public static func export(_ deployment: Deployment, node name: String, since: String, until: String, to file: URL) throws -> AuditExport.Summary {
+        try export(node: Node(deployment: deployment, name: name, logger: .init(label: "ferry.audit")), since: since, until: until,
             to: file, actor: "operator")
     }
 
@@ -133,8 +130,8 @@ public enum AuditTools {
         }
     }
 
-    public static func verifyExports(config: String, files: [URL]) throws -> [AuditExport.Check] {
-        try AuditExport.verify(files, keys: try Deployment.load(config).trustStore().all)
+    public static func verifyExports(_ deployment: Deployment, files: [URL]) throws -> [AuditExport.Check] {
+        try AuditExport.verify(files, keys: try deployment.trustStore().all)
     }
 
     /// A time bound as people type it (`2026-11-24`, `2026-11-24 09:00:00`,

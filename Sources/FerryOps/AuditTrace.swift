@@ -39,8 +39,7 @@ public struct AuditTrace: Sendable {
 
     /// Traces `key` (composite keys joined by `/`) in the stores of `node`, or of every node
     /// whose store is on this machine.
-    public static func trace(config: String, key: String, entity: String? = nil, node: String? = nil) throws -> AuditTrace {
-        let deployment = try Deployment.load(config)
+    public static func trace(_ deployment: Deployment, key: String, entity: String? = nil, node: String? = nil) throws -> AuditTrace {
         guard let digests = try AuditTools.keyDigests(deployment, key: key, entity: entity) else { return AuditTrace(key: key, hops: []) }
         let trust = try deployment.trustStore()
         var hops: [Hop] = []

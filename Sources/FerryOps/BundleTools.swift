@@ -17,8 +17,8 @@ public enum BundleTools {
     /// decrypts to nowhere. The file is only read: a bundle that fails stays where it is
     /// (only `ferry receive` moves a rejected bundle to the transfer area's quarantine/).
     /// - Throws: the reader's `bundle.*` error, its hint saying the file was left in place.
-    public static func verify(_ file: URL, config: String, node name: String, now: Date = Date()) throws -> Verified {
-        let reader = try reader(config: config, node: name)
+    public static func verify(_ file: URL, _ deployment: Deployment, node name: String, now: Date = Date()) throws -> Verified {
+        let reader = try reader(deployment, node: name)
         var records = 0
         var bytes: Int64 = 0
         let header = try leftInPlace(file) {
@@ -34,8 +34,8 @@ public enum BundleTools {
     /// bundle that fails leaves no output behind (a regular file is created mode 0600 under
     /// a temporary name and renamed; a pipe or device such as /dev/stdout receives the
     /// records only after the last check passed).
-    public static func open(_ file: URL, config: String, node name: String, output: URL, now: Date = Date()) throws -> Verified {
-        let reader = try reader(config: config, node: name)
+    public static func open(_ file: URL, _ deployment: Deployment, node name: String, output: URL, now: Date = Date()) throws -> Verified {
+        let reader = try reader(deployment, node: name)
         let out = try OutputFile(output, permissions: 0o600, holdUntilCommit: true)
         defer { out.discard() }
         var records = 0
@@ -63,10 +63,9 @@ public enum BundleTools {
         }
     }
 
-    static func reader(config: String, node name: String) throws -> BundleReader {
-        let deployment = try Deployment.load(config)
+    static func reader(_ deployment: Deployment, node name: String) throws -> BundleReader {
         guard let node = deployment.topology.node(named: name) else {
-            throw FerryError(.config, "no node named \(name) in \(config)")
+            throw FerryError(.config, "no node named \(name) in \(deployment.topology.file)")
         }
         return BundleReader(keys: try node.keyFiles.map(NodeKey.load), trust: try deployment.trustStore())
     }

@@ -9,7 +9,7 @@ public import FerryNode
 /// Local console users in the node's store: name, role and a PBKDF2 password hash.
 public enum ConsoleUsers {
     /// Adds or replaces a user; audited as an operator action (without the password).
-    public static func add(config: String, node name: String, user: String, role: String, password: String) throws {
+    public static func add(_ deployment: Deployment, node name: String, user: String, role: String, password: String) throws {
         guard let role = ConsoleRole(rawValue: role) else {
             throw FerryError(.config, "no role \(role)", hint: "roles: \(ConsoleRole.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -20,7 +20,8 @@ public enum ConsoleUsers {
             throw FerryError(.config, "the password is too short", hint: "use at least 12 characters; a passphrase is best")
         }
         let hash = try PasswordHash.make(password)
-        let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
+        // Opened only once the input is valid: opening a node audits that it started.
+        let node = try Node(deployment: deployment, name: name, logger: .init(label: "ferry.console"))
         try node.store.write { tx in
             let existed = try tx.consoleUsers.save(user: user, role: role.rawValue, passwordHash: hash)
             try node.audit.append(tx, AuditEvent(existed ? .consoleUserChanged : .consoleUserAdded, actor: "operator", details: [
@@ -31,11 +32,11 @@ public enum ConsoleUsers {
 
     /// Removes a user; audited. Sessions the user holds end at their next request, when the
     /// console finds the user gone.
-    public static func remove(config: String, node name: String, user: String) throws {
-        let node = try Node(deployment: try Deployment.load(config), name: name, logger: .init(label: "ferry.console"))
+    public static func remove(_ deployment: Deployment, node name: String, user: String) throws {
+        let node = try Node(deployment: deployment, name: name, logger: .init(label: "ferry.console"))
         try node.store.write { tx in
             guard try tx.consoleUsers.remove(user: user) else {
-                throw FerryError(.config, "no console user \(WebConsole.isUserName(user) ? user : "with that name") on \(name)",
+                throw FerryError(.config, "no console user \(WebConsole.isUserName(user) ? user : "with that name") on \(node.name)",
                     hint: "list who may log in with 'ferry audit log --kind console.user-added'")
             }
             try node.audit.append(tx, AuditEvent(.consoleUserRemoved, actor: "operator", details: ["user": .string(user)]))

@@ -11,11 +11,12 @@ public import FerryNode
 /// from the node's store and the deployment, masked as the CLI masks.
 public struct NodeConsole: ConsoleBackend {
     let node: Node
-    let config: String
+    /// The node's store and deployment as the queue tools take them: opened once.
+    let queue: QueueTools.Target
 
-    public init(node: Node, config: String) {
+    public init(node: Node) {
         self.node = node
-        self.config = config
+        queue = QueueTools.Target(node)
     }
 
     public func authenticate(user: String, password: String) throws -> ConsoleRole? {
@@ -35,7 +36,7 @@ public struct NodeConsole: ConsoleBackend {
     }
 
     public func dashboard() throws -> Value {
-        let status = try QueueTools.status(config: config, node: node.name)
+        let status = try QueueTools.status(queue)
         var chain: [String: Value]
         do {
             let verification = try node.verifyAudit()
@@ -76,15 +77,15 @@ public struct NodeConsole: ConsoleBackend {
         (filter.flow, filter.system, filter.bundle, filter.key) = (filters["flow"], filters["system"], filters["bundle"], filters["key"])
         filter.kinds = filters["kind"].map { [$0] } ?? []
         filter.limit = filters["limit"].flatMap(Int.init).map { min(max($0, 1), 1000) } ?? 200
-        return .object(["entries": .list(try AuditTools.log(config: config, filter: filter).reversed().map(\.value))])
+        return .object(["entries": .list(try AuditTools.log(node.deployment, filter: filter).reversed().map(\.value))])
     }
 
     public func trace(key: String) throws -> Value {
-        try AuditTrace.trace(config: config, key: key).value
+        try AuditTrace.trace(node.deployment, key: key).value
     }
 
     public func deadLetters() throws -> Value {
-        .object(["letters": .list(try QueueTools.deadLetters(config: config, node: node.name).map { letter in
+        .object(["letters": .list(try QueueTools.deadLetters(queue).map { letter in
             var object: [String: Value] = [
                 "id": .int(letter.id), "stage": .string(letter.stage), "subject": .string(letter.subject), "reason": .string(letter.reason),
                 "attempts": .int(Int64(letter.attempts)), "at": .string(letter.at),
@@ -97,16 +98,16 @@ public struct NodeConsole: ConsoleBackend {
     }
 
     public func redrive(deadLetter id: Int64, actor: String) throws -> String {
-        let count = try QueueTools.settleDeadLetters(.redrive, config: config, node: node.name, id: id, actor: actor)
+        let count = try QueueTools.settleDeadLetters(.redrive, queue, id: id, actor: actor)
         guard count > 0 else { throw FerryError(.config, "no dead letter \(id)", hint: "it may have been re-driven already") }
         return "re-drove dead letter \(id)"
     }
 
     public func retry(bundle id: String, actor: String) throws -> String {
-        guard let letter = try QueueTools.deadLetters(config: config, node: node.name).first(where: { $0.bundle == id && $0.stage == "ship" }) else {
+        guard let letter = try QueueTools.deadLetters(queue).first(where: { $0.bundle == id && $0.stage == "ship" }) else {
             throw FerryError(.config, "bundle \(id) is not a dead letter of the ship stage", hint: "only bundles that could not be shipped are retried")
         }
-        _ = try QueueTools.settleDeadLetters(.redrive, config: config, node: node.name, id: letter.id, actor: actor)
+        _ = try QueueTools.settleDeadLetters(.redrive, queue, id: letter.id, actor: actor)
         return "bundle \(id) goes back to shipping"
     }
 
@@ -123,15 +124,15 @@ public struct NodeConsole: ConsoleBackend {
 
 
     /// `ferry console`: the web console alone, until SIGTERM or SIGINT.
-    public static func serve(config: String, node name: String, host: String, port: Int, tls: Topology.ServerTLS?, logger: Logger) async throws {
-        let node = try Node(deployment: Deployment.load(config), name: name, logger: logger)
+    public static func serve(_ deployment: Deployment, node name: String, host: String, port: Int, tls: Topology.ServerTLS?, logger: Logger) async throws {
+        let node = try Node(deployment: deployment, name: name, logger: logger)
         var options = ConsoleServer.Options()
         (options.host, options.port, options.tls) = (host, port, tls)
         var web = WebConsole.Options(node: name)
         web.trustedProxies = Set(node.topology.node(named: name)?.trustedProxies ?? [])
         web.secureCookies = tls != nil
         let server = ConsoleServer(options: options, metrics: ConsoleMetrics.bootstrap(), logger: logger,
-            web: WebConsole(options: web, backend: NodeConsole(node: node, config: config))) { (true, []) }
+            web: WebConsole(options: web, backend: NodeConsole(node: node))) { (true, []) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice("console listening", metadata: ["address": .string("\(tls == nil ? "http" : "https")://\(host):\(port)/")])

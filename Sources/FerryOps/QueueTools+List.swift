@@ -12,9 +12,9 @@ extension QueueTools {
     /// flow (records only) and state; with `records`, the waiting records and the newest
     /// quarantined ones (state `quarantined`) with their reasons too.
     public static func list(
-        config: String, node: String, lane: String? = nil, flow: String? = nil, state: String? = nil, records: Bool = false, limit: Int = 50
+        _ target: Target, lane: String? = nil, flow: String? = nil, state: String? = nil, records: Bool = false, limit: Int = 50
     ) throws -> Listing {
-        let (store, deployment) = try store(config: config, node: node)
+        let (store, deployment) = (target.store, target.deployment)
         var listing = try store.read { tx in try tx.listing(lane: lane, flow: flow, state: state, records: records, limit: limit) }
         // Errors and reasons may quote what a system said; stores written before they were masked too.
         let redact = FreeTextRedactor()

@@ -6,22 +6,49 @@ public import FerryNode
 
 /// Operator tools over a node's queue; they need the topology and the store, not the keys.
 public enum QueueTools {
-    static func store(config: String, node name: String) throws -> (NodeStore, Deployment) {
-        let deployment = try Deployment.load(config)
-        guard let node = deployment.topology.node(named: name), case .sqlite(let path) = node.store else {
-            throw FerryError(.config, "no node \(name) with an sqlite store in \(config)",
-                hint: "known nodes: \(deployment.topology.nodes.map(\.name).joined(separator: ", "))")
+    /// The node a queue tool works on: its deployment and its store, opened once. The CLI
+    /// opens one per command; the console keeps its running node's, so no request reloads
+    /// the topology or reopens the store.
+    public struct Target: Sendable {
+        public let deployment: Deployment
+        public let node: String
+        let store: NodeStore
+        /// The running node's log (signing checkpoints); nil from the CLI.
+        let audit: AuditLog?
+
+        /// Opens node `name`'s existing store; the tools never create one.
+        /// - Throws: `FerryError(.config)` for an unknown node, `.store` when it has no store yet.
+        public init(deployment: Deployment, node name: String) throws {
+            guard let node = deployment.topology.node(named: name), case .sqlite(let path) = node.store else {
+                throw FerryError(.config, "no node \(name) with an sqlite store in \(deployment.topology.file)",
+                    hint: "known nodes: \(deployment.topology.nodes.map(\.name).joined(separator: ", "))")
+            }
+            guard FileManager.default.fileExists(atPath: path.path) else {
+                throw FerryError(.store, "node \(name) has no store yet at \(path.path)", hint: "run a sync or receive on it first")
+            }
+            (self.deployment, self.node, self.store, self.audit) = (deployment, name, try NodeStore(path: path), nil)
         }
-        guard FileManager.default.fileExists(atPath: path.path) else {
-            throw FerryError(.store, "node \(name) has no store yet at \(path.path)", hint: "run a sync or receive on it first")
+
+        /// The same, loading the topology at `config` first.
+        public init(config: String, node name: String) throws {
+            try self.init(deployment: Deployment.load(config), node: name)
         }
-        return (try NodeStore(path: path), deployment)
+
+        /// A running node's own store and log.
+        public init(_ node: Node) {
+            (deployment, self.node, store, audit) = (node.deployment, node.name, node.store, node.audit)
+        }
+
+        /// Where an operator action is audited.
+        func auditLog(_ tx: StoreTransaction) throws -> AuditLog {
+            try audit ?? AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(tx, preferred: .sha256))
+        }
     }
 
     /// The node's queue status; with `lane` or `flow`, only that channel's lanes (both
     /// directions) or that flow's cursor. Node-wide counts stay whole.
-    public static func status(config: String, node: String, lane: String? = nil, flow: String? = nil) throws -> QueueStatus {
-        var status = try store(config: config, node: node).0.read { tx in try tx.queueStatus() }
+    public static func status(_ target: Target, lane: String? = nil, flow: String? = nil) throws -> QueueStatus {
+        var status = try target.store.read { tx in try tx.queueStatus() }
         if let lane {
             status.outbound = status.outbound.filter { $0.lane == lane }
             status.inbound = status.inbound.filter { $0.lane == lane }
@@ -33,8 +60,8 @@ public enum QueueTools {
 
     /// Sets (or, with nil, clears) a flow's source cursor: the next sync starts from there.
     /// An operator action, audited with who did it and what the cursor was.
-    public static func resetCheckpoint(config: String, node: String, flow: String, to value: String?, actor: String) throws -> String? {
-        let (store, deployment) = try store(config: config, node: node)
+    public static func resetCheckpoint(_ target: Target, flow: String, to value: String?, actor: String) throws -> String? {
+        let (store, deployment) = (target.store, target.deployment)
         guard deployment.topology.flow(named: flow) != nil else {
             throw FerryError(.config, "no flow named \(flow)", hint: "known flows: \(deployment.topology.flows.map(\.name).joined(separator: ", "))")
         }
@@ -44,7 +71,7 @@ public enum QueueTools {
             // A reset is how an operator asks for records to be sent again: what the flow
             // sent before must not hold them back as unchanged.
             try tx.sentDigests.clear(flow: flow)
-            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(tx, preferred: .sha256)).append(tx, AuditEvent(.operatorResetCheckpoint, actor: actor, flow: flow, details: [
+            try target.auditLog(tx).append(tx, AuditEvent(.operatorResetCheckpoint, actor: actor, flow: flow, details: [
                 "previous": previous.map(Value.string) ?? .null, "new": value.map(Value.string) ?? .null,
             ]))
             return previous
@@ -54,9 +81,9 @@ public enum QueueTools {
     /// Dead letters not yet settled, of one flow or lane if asked (a ship-stage letter's
     /// position is `lane#sequence`). Reasons are masked (``FreeTextRedactor``) as they are
     /// read too, so letters stored before reasons were masked show no personal number.
-    public static func deadLetters(config: String, node: String, lane: String? = nil, flow: String? = nil) throws -> [DeadLetters.Letter] {
+    public static func deadLetters(_ target: Target, lane: String? = nil, flow: String? = nil) throws -> [DeadLetters.Letter] {
         let redact = FreeTextRedactor()
-        return try store(config: config, node: node).0.read { tx in try tx.deadLetters.list() }.filter { letter in
+        return try target.store.read { tx in try tx.deadLetters.list() }.filter { letter in
             (flow == nil || letter.flow == flow) && (lane == nil || letter.position?.hasPrefix(lane! + "#") == true)
         }.map { letter in
             var letter = letter
@@ -73,8 +100,8 @@ public enum QueueTools {
     }
 
     /// Re-drives or purges dead letters (one, or all with nil); audited with the operator.
-    public static func settleDeadLetters(_ action: DeadLetterAction, config: String, node: String, id: Int64?, actor: String) throws -> Int {
-        try store(config: config, node: node).0.write { tx in
+    public static func settleDeadLetters(_ action: DeadLetterAction, _ target: Target, id: Int64?, actor: String) throws -> Int {
+        try target.store.write { tx in
             let count: Int
             if action == .redrive {
                 let letters = try tx.deadLetters.redrive(id: id)
@@ -85,7 +112,7 @@ public enum QueueTools {
             } else {
                 count = try tx.deadLetters.purge(id: id)
             }
-            try AuditLog(node: node, algorithm: AuditLog.chainAlgorithm(tx, preferred: .sha256)).append(tx, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
+            try target.auditLog(tx).append(tx, AuditEvent(AuditEvent.Kind(rawValue: action.rawValue), actor: actor, details: [
                 "dead_letter": id.map(Value.int) ?? "all", "count": .int(Int64(count)),
             ]))
             return count
@@ -102,8 +129,8 @@ extension QueueTools {
         public var unapplied: [(key: String, version: String, outcome: String, detail: String?)]
     }
 
-    public static func show(config: String, node: String, bundle id: String) throws -> BundleView {
-        let (store, deployment) = try store(config: config, node: node)
+    public static func show(_ target: Target, bundle id: String) throws -> BundleView {
+        let (store, deployment, node) = (target.store, target.deployment, target.node)
         return try store.read { tx in
             guard let bundle = try tx.ledger.outbound(id: id) else {
                 throw FerryError(.config, "node \(node) sent no bundle \(id)", hint: "ferry queue status lists lanes; the audit log lists bundle ids")

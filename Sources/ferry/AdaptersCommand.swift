@@ -25,7 +25,7 @@ struct AdaptersCommand: ParsableCommand {
         @OptionGroup var options: NodeOptions
 
         func run() throws {
-            let probes = try reporting { try AdapterTools.check(config: options.config, node: options.node, system: system) }
+            let probes = try reporting { try AdapterTools.check(try Deployment.load(options.config), node: options.node, system: system) }
             for probe in probes {
                 print("\(system) / \(probe.entity): reachable, \(probe.columns.count) fields: \(probe.columns.joined(separator: ", "))")
                 if !probe.missing.isEmpty { print("  warning: the mapping reads \(probe.missing.joined(separator: ", ")), which \(system) does not offer") }
@@ -52,7 +52,7 @@ struct AdaptersCommand: ParsableCommand {
         @OptionGroup var options: NodeOptions
 
         func run() throws {
-            let created = try reporting { try AdapterTools.installCapture(config: options.config, node: options.node, system: system) }
+            let created = try reporting { try AdapterTools.installCapture(try Deployment.load(options.config), node: options.node, system: system) }
             print(created.isEmpty ? "capture already installed on \(system)" : "installed: \(created.joined(separator: ", "))")
         }
     }

@@ -30,7 +30,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             if !export.isEmpty {
-                let checks = try reporting { try AuditTools.verifyExports(config: config, files: export.map { URL(fileURLWithPath: $0) }) }
+                let checks = try reporting { try AuditTools.verifyExports(try Deployment.load(config), files: export.map { URL(fileURLWithPath: $0) }) }
                 for check in checks {
                     print("\(check.file): export #\(check.number) of \(check.node), entries \(check.firstSequence)–\(check.lastSequence) (\(check.entries)), signature and chain verified, digest \(check.digest)")
                 }
@@ -38,7 +38,7 @@ struct AuditCommand: ParsableCommand {
                 return
             }
             guard let node else { throw ValidationError("give --node, or --export FILES") }
-            let result = try reporting { try AuditTools.verify(config: config, node: node) }
+            let result = try reporting { try AuditTools.verify(try Deployment.load(config), node: node) }
             let signed = result.lastCheckpoint.map { "last signed checkpoint at entry \($0)" } ?? "no signed checkpoint yet"
             print("audit log of \(node): \(result.entries) entries, \(result.chain) chain verified, \(result.indexedRecords) indexed records match their roots, \(result.checkpoints) checkpoints verified (\(signed)), head \(result.lastHash)")
         }
@@ -81,7 +81,7 @@ struct AuditCommand: ParsableCommand {
             let entries = try reporting {
                 filter.since = try filters.since.map { try AuditTools.bound($0, "--since") }
                 filter.until = try filters.until.map { try AuditTools.bound($0, "--until") }
-                return try AuditTools.log(config: filters.config, filter: filter)
+                return try AuditTools.log(try Deployment.load(filters.config), filter: filter)
             }
             if json {
                 for entry in entries { print(String(decoding: CanonicalJSON.encode(entry.value), as: UTF8.self)) }
@@ -117,7 +117,7 @@ struct AuditCommand: ParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() throws {
-            let trace = try reporting { try AuditTrace.trace(config: config, key: key, entity: entity, node: node) }
+            let trace = try reporting { try AuditTrace.trace(try Deployment.load(config), key: key, entity: entity, node: node) }
             if json {
                 print(String(decoding: CanonicalJSON.encode(trace.value), as: UTF8.self))
                 return
@@ -147,7 +147,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let stats = try reporting {
-                try AuditTools.stats(config: filters.config, node: filters.node, since: filters.since.map { try AuditTools.bound($0, "--since") },
+                try AuditTools.stats(try Deployment.load(filters.config), node: filters.node, since: filters.since.map { try AuditTools.bound($0, "--since") },
                     until: filters.until.map { try AuditTools.bound($0, "--until") })
             }
             if json {
@@ -189,7 +189,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let summary = try reporting {
-                try AuditTools.export(config: options.config, node: options.node, since: AuditTools.bound(since, "--since"), until: AuditTools.bound(until, "--until"),
+                try AuditTools.export(try Deployment.load(options.config), node: options.node, since: AuditTools.bound(since, "--since"), until: AuditTools.bound(until, "--until"),
                     to: URL(fileURLWithPath: out))
             }
             // Standard error, so '--out /dev/stdout' carries nothing but the export.

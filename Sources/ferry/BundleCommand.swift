@@ -63,7 +63,7 @@ struct BundleCommand: ParsableCommand {
         @OptionGroup var options: NodeOptions
 
         func run() throws {
-            let result = try reporting { try BundleTools.verify(URL(fileURLWithPath: file), config: options.config, node: options.node) }
+            let result = try reporting { try BundleTools.verify(URL(fileURLWithPath: file), try Deployment.load(options.config), node: options.node) }
             print("bundle \(result.header.id) from \(result.header.sender): signature, addressing and \(result.records) records verified (\(result.plainBytes) bytes)")
         }
     }
@@ -92,7 +92,7 @@ struct BundleCommand: ParsableCommand {
 
         func run() throws {
             let result = try reporting {
-                try BundleTools.open(URL(fileURLWithPath: file), config: options.config, node: options.node, output: URL(fileURLWithPath: out))
+                try BundleTools.open(URL(fileURLWithPath: file), try Deployment.load(options.config), node: options.node, output: URL(fileURLWithPath: out))
             }
             FileHandle.standardError.write(Data("wrote \(result.records) records of bundle \(result.header.id) to \(out)\n".utf8))
         }

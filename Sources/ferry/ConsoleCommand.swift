@@ -36,7 +36,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             let tls = tlsCert.map { Topology.ServerTLS(certificate: URL(fileURLWithPath: $0), key: URL(fileURLWithPath: tlsKey ?? ""), clientCA: nil) }
             let logger = makeLogger(format: logFormat, defaultLevel: .info)
             try await reportingAsync {
-                try await NodeConsole.serve(config: options.config, node: options.node, host: String(listen[..<colon]), port: port, tls: tls, logger: logger)
+                try await NodeConsole.serve(try Deployment.load(options.config), node: options.node, host: String(listen[..<colon]), port: port, tls: tls, logger: logger)
             }
         }
     }
@@ -67,7 +67,7 @@ struct ConsoleCommand: AsyncParsableCommand {
                 } else {
                     password = readLine(strippingNewline: true) ?? ""
                 }
-                try reporting { try ConsoleUsers.add(config: options.config, node: options.node, user: name, role: role, password: password) }
+                try reporting { try ConsoleUsers.add(try Deployment.load(options.config), node: options.node, user: name, role: role, password: password) }
                 print("console user \(name) (\(role)) saved on \(options.node)")
             }
         }
@@ -81,7 +81,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             @OptionGroup var options: NodeOptions
 
             func run() throws {
-                try reporting { try ConsoleUsers.remove(config: options.config, node: options.node, user: name) }
+                try reporting { try ConsoleUsers.remove(try Deployment.load(options.config), node: options.node, user: name) }
                 print("console user \(name) removed from \(options.node)")
             }
         }

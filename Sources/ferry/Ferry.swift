@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FerryCore
+import FerryOps
 import Logging
 
 @main
@@ -35,6 +36,9 @@ struct NodeOptions: ParsableArguments {
 
     @Option(name: .long, help: "Which node of the topology this process is.")
     var node: String
+
+    /// The node's existing store, as the queue tools take it.
+    func queue() throws -> QueueTools.Target { try QueueTools.Target(config: config, node: node) }
 }
 
 /// Prints a Ferry error the way people read it (location, code, message, hint) and exits

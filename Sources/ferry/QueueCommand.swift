@@ -25,7 +25,7 @@ struct QueueCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let status = try reporting { try QueueTools.status(config: options.config, node: options.node, lane: scope.lane, flow: scope.flow) }
+            let status = try reporting { try QueueTools.status(try options.queue(), lane: scope.lane, flow: scope.flow) }
             if json {
                 print(String(decoding: CanonicalJSON.encode(status.value), as: UTF8.self))
                 return
@@ -74,7 +74,7 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             let listing = try reporting {
                 try QueueTools.list(
-                    config: options.config, node: options.node, lane: scope.lane, flow: scope.flow, state: state, records: records, limit: limit)
+                    try options.queue(), lane: scope.lane, flow: scope.flow, state: state, records: records, limit: limit)
             }
             if json {
                 print(String(decoding: CanonicalJSON.encode(listing.value), as: UTF8.self))
@@ -123,7 +123,7 @@ struct QueueCommand: ParsableCommand {
 
         func run() throws {
             let previous = try reporting {
-                try QueueTools.resetCheckpoint(config: options.config, node: options.node, flow: flow, to: to, actor: operatorName)
+                try QueueTools.resetCheckpoint(try options.queue(), flow: flow, to: to, actor: operatorName)
             }
             print("cursor of \(flow) was \(previous ?? "unset"), now \(to ?? "unset")")
         }
@@ -141,7 +141,7 @@ struct QueueCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let letters = try reporting { try QueueTools.deadLetters(config: options.config, node: options.node, lane: scope.lane, flow: scope.flow) }
+            let letters = try reporting { try QueueTools.deadLetters(try options.queue(), lane: scope.lane, flow: scope.flow) }
             if json {
                 print(String(decoding: CanonicalJSON.encode(.list(letters.map(\.value))), as: UTF8.self))
                 return
@@ -191,7 +191,7 @@ struct QueueCommand: ParsableCommand {
 
         func run() throws {
             let count = try reporting {
-                try QueueTools.settleDeadLetters(.redrive, config: options.config, node: options.node, id: selection.id, actor: operatorName)
+                try QueueTools.settleDeadLetters(.redrive, try options.queue(), id: selection.id, actor: operatorName)
             }
             print("re-drove \(count) dead letters")
         }
@@ -246,7 +246,7 @@ struct QueueCommand: ParsableCommand {
 
         func run() throws {
             let count = try reporting {
-                try QueueTools.settleDeadLetters(.purge, config: options.config, node: options.node, id: selection.id, actor: operatorName)
+                try QueueTools.settleDeadLetters(.purge, try options.queue(), id: selection.id, actor: operatorName)
             }
             print("purged \(count) dead letters")
         }
@@ -266,7 +266,7 @@ struct QueueCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let view = try reporting { try QueueTools.show(config: options.config, node: options.node, bundle: bundle) }
+            let view = try reporting { try QueueTools.show(try options.queue(), bundle: bundle) }
             if json {
                 print(String(decoding: CanonicalJSON.encode(view.value), as: UTF8.self))
                 return

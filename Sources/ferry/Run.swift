@@ -34,7 +34,7 @@ struct Run: AsyncParsableCommand {
         daemon.poll = poll
         if console {
             let config = options.config
-            daemon.console = { node in NodeConsole(node: node, config: config) }
+            daemon.console = { node in NodeConsole(node: node) }
         }
         if listen == "off" {
             daemon.listen = nil

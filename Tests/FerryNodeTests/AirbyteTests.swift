@@ -38,7 +38,7 @@ import FerrySeal
         let config = directory.appendingPathComponent("ferry.yaml").path
         let report = try Deployment.load(config).check(node: "n")
         #expect(report.failures.isEmpty, "ferry check accepts an airbyte system: \(report.failures)")
-        let probes = try AdapterTools.check(config: config, node: "n", system: "faker")
+        let probes = try AdapterTools.check(try Deployment.load(config), node: "n", system: "faker")
         #expect(probes.first?.columns.contains("email") == true && probes.first?.missing == [], "fields from the stream's json_schema")
     }
 

@@ -34,7 +34,7 @@ import FerrySeal
             try tamper(db)
         }
         do {
-            _ = try AuditTools.verify(config: config, node: "jinhong-gw")
+            _ = try AuditTools.verify(try Deployment.load(config), node: "jinhong-gw")
             return nil
         } catch let error as FerryError {
             #expect(error.code == .auditBroken)
@@ -50,13 +50,13 @@ import FerrySeal
     @Test func anUntouchedLogVerifiesWithCheckpointsAndIndexes() throws {
         let (_, config, _) = try Self.demo()
         for node in ["extranet-gw", "jinhong-gw", "passport-gw"] {
-            let result = try AuditTools.verify(config: config, node: node)
+            let result = try AuditTools.verify(try Deployment.load(config), node: node)
             #expect(result.entries > 10 && result.checkpoints >= 1 && result.indexedRecords >= 40, "\(node): \(result)")
             #expect(result.lastCheckpoint == Int64(result.entries), "\(node): the shutdown checkpoint does not sign the head")
         }
         // The passport network runs the SM suite only, so its chain is SM3.
-        #expect(try AuditTools.verify(config: config, node: "passport-gw").chain == "sm3")
-        #expect(try AuditTools.verify(config: config, node: "extranet-gw").chain == "sha256")
+        #expect(try AuditTools.verify(try Deployment.load(config), node: "passport-gw").chain == "sm3")
+        #expect(try AuditTools.verify(try Deployment.load(config), node: "extranet-gw").chain == "sha256")
     }
 
     @Test func anEditedEntryIsNamed() throws {
@@ -151,7 +151,7 @@ import FerrySeal
 
     @Test func oneApplicationIsTracedAcrossAllThreeNetworksWithValidProofs() throws {
         let (_, config, application) = try Self.demo()
-        let trace = try AuditTrace.trace(config: config, key: application)
+        let trace = try AuditTrace.trace(try Deployment.load(config), key: application)
         let steps = trace.hops.map { "\($0.node) \($0.kind)" }
         for step in ["extranet-gw mapped", "extranet-gw sealed", "jinhong-gw received", "jinhong-gw applied", "extranet-gw delivered",
             "jinhong-gw sealed", "passport-gw received", "passport-gw applied", "passport-gw mapped", "jinhong-gw mapped",
@@ -169,7 +169,7 @@ import FerrySeal
         }
 
         // From the extranet alone, jinhong's receipt still shows what happened over there, signed.
-        let near = try AuditTrace.trace(config: config, key: application, node: "extranet-gw")
+        let near = try AuditTrace.trace(try Deployment.load(config), key: application, node: "extranet-gw")
         let reported = near.hops.filter { $0.node == "jinhong-gw" }
         #expect(reported.map(\.kind).sorted() == ["applied", "received"])
         #expect(reported.allSatisfy { $0.detail.contains("signed by jinhong-gw (verified)") })
@@ -177,10 +177,10 @@ import FerrySeal
         // The key is looked up by digest; no entry holds it in clear.
         var filter = AuditTools.Filter()
         filter.key = application
-        #expect(try AuditTools.log(config: config, filter: filter).count >= 12)
+        #expect(try AuditTools.log(try Deployment.load(config), filter: filter).count >= 12)
         filter.node = "jinhong-gw"
         filter.kinds = ["applied"]
-        #expect(try AuditTools.log(config: config, filter: filter).allSatisfy { $0.node == "jinhong-gw" && $0.event.kind == .applied })
+        #expect(try AuditTools.log(try Deployment.load(config), filter: filter).allSatisfy { $0.node == "jinhong-gw" && $0.event.kind == .applied })
         for node in ["extranet-gw", "jinhong-gw", "passport-gw"] {
             let store = try DatabaseQueue(path: URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("state/\(node).db").path)
             let clear = try store.read { db in
@@ -197,19 +197,19 @@ import FerrySeal
         // Export 1 takes everything so far; its own audit entry, logged a moment later, opens export 2.
         let cut = Timestamp.format(Date().addingTimeInterval(1))
         Thread.sleep(forTimeInterval: 1.2)
-        let one = try AuditTools.export(config: config, node: "jinhong-gw", since: "2000-01-01", until: cut, to: first)
-        let two = try AuditTools.export(config: config, node: "jinhong-gw", since: cut, until: "2100-01-01", to: second)
+        let one = try AuditTools.export(try Deployment.load(config), node: "jinhong-gw", since: "2000-01-01", until: cut, to: first)
+        let two = try AuditTools.export(try Deployment.load(config), node: "jinhong-gw", since: cut, until: "2100-01-01", to: second)
         #expect(one.firstSequence == 1 && two.firstSequence == one.lastSequence + 1)
-        let checks = try AuditTools.verifyExports(config: config, files: [first, second])
+        let checks = try AuditTools.verifyExports(try Deployment.load(config), files: [first, second])
         #expect(checks.map(\.number) == [1, 2])
-        #expect(throws: FerryError.self, "exports out of order verified") { try AuditTools.verifyExports(config: config, files: [second, first]) }
+        #expect(throws: FerryError.self, "exports out of order verified") { try AuditTools.verifyExports(try Deployment.load(config), files: [second, first]) }
 
         var bytes = try [UInt8](Data(contentsOf: first))
         let offset = bytes.count / 2
         bytes[offset] = bytes[offset] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
         try Data(bytes).write(to: first)
         do {
-            _ = try AuditTools.verifyExports(config: config, files: [first, second])
+            _ = try AuditTools.verifyExports(try Deployment.load(config), files: [first, second])
             Issue.record("a changed export verified")
         } catch let error as FerryError {
             guard case .file(let location)? = error.location else { Issue.record("no location: \(error)"); return }

@@ -18,9 +18,9 @@ import FerryCore
         try Data(captured.utf8).write(to: config)
         // Capture first, then the data: triggers see what happens after they exist.
         try DemoTests.seedPortal(directory, count: 0, seed: 1)
-        let created = try AdapterTools.installCapture(config: config.path, node: "extranet-gw", system: "portal")
+        let created = try AdapterTools.installCapture(try Deployment.load(config.path), node: "extranet-gw", system: "portal")
         #expect(created.count == 6, "three triggers on each of the portal's two tables: \(created)")
-        #expect(try AdapterTools.installCapture(config: config.path, node: "extranet-gw", system: "portal").isEmpty, "installing twice changes nothing")
+        #expect(try AdapterTools.installCapture(try Deployment.load(config.path), node: "extranet-gw", system: "portal").isEmpty, "installing twice changes nothing")
         try DemoTests.seedPortal(directory, count: 5, seed: 2)
 
         let deployment = try Deployment.load(config.path)
@@ -52,13 +52,13 @@ import FerryCore
         try DemoTests.seedPortal(directory, count: 1, seed: 3)
         let config = directory.appendingPathComponent("ferry.yaml").path
         let portal = try DatabaseQueue(path: directory.appendingPathComponent("data/portal.db").path)
-        #expect(try AdapterTools.check(config: config, node: "extranet-gw", system: "portal").allSatisfy(\.warnings.isEmpty),
+        #expect(try AdapterTools.check(try Deployment.load(config), node: "extranet-gw", system: "portal").allSatisfy(\.warnings.isEmpty),
             "the shipped portal schema indexes its cursor columns")
         try portal.write { db in try db.execute(sql: "DROP INDEX applications_updated") }
-        let before = try AdapterTools.check(config: config, node: "extranet-gw", system: "portal")
+        let before = try AdapterTools.check(try Deployment.load(config), node: "extranet-gw", system: "portal")
         #expect(before.first { $0.entity == "TravelApplication" }?.warnings.first?.contains("no index") == true, "\(before.map(\.warnings))")
         try portal.write { db in try db.execute(sql: "CREATE INDEX applications_updated ON applications(updated_at)") }
-        let after = try AdapterTools.check(config: config, node: "extranet-gw", system: "portal")
+        let after = try AdapterTools.check(try Deployment.load(config), node: "extranet-gw", system: "portal")
         #expect(after.first { $0.entity == "TravelApplication" }?.warnings.isEmpty == true)
     }
 }

@@ -15,12 +15,12 @@ import FerryTransport
         let otto = try console.login("otto", "operator-passphrase-1")
         let anna = try console.login("anna", "auditor-passphrase-1")
         // Downgraded, with a new password: the operator session is gone before it can act.
-        try ConsoleUsers.add(config: console.config, node: "jinhong-gw", user: "otto", role: "auditor", password: "auditor-passphrase-2")
+        try ConsoleUsers.add(try Deployment.load(console.config), node: "jinhong-gw", user: "otto", role: "auditor", password: "auditor-passphrase-2")
         #expect(try console.get("/api/dashboard", cookie: otto.cookie).status == 401)
         #expect(try console.post("/api/dead/1/redrive", cookie: otto.cookie, csrfHeader: otto.csrf).status == 401)
         #expect(try console.get("/api/dashboard", cookie: anna.cookie).status == 200, "another user's session ended too")
         // Removed: the session ends, and so does the login.
-        try ConsoleUsers.remove(config: console.config, node: "jinhong-gw", user: "anna")
+        try ConsoleUsers.remove(try Deployment.load(console.config), node: "jinhong-gw", user: "anna")
         #expect(try console.get("/", cookie: anna.cookie).status == 303)
         #expect(try console.post("/login", cookie: nil, form: ["user": "anna", "password": "auditor-passphrase-1"]).status == 401)
         #expect(try console.post("/login", cookie: nil, form: ["user": "otto", "password": "operator-passphrase-1"]).status == 401)

@@ -25,8 +25,8 @@ import FerryTransport
             let demo = try AuditLogTests.demo()
             (directory, config, self.node) = (demo.directory, demo.config, node)
             try prepare(directory, config)
-            try ConsoleUsers.add(config: config, node: node, user: "anna", role: "auditor", password: "auditor-passphrase-1")
-            try ConsoleUsers.add(config: config, node: node, user: "otto", role: "operator", password: "operator-passphrase-1")
+            try ConsoleUsers.add(try Deployment.load(config), node: node, user: "anna", role: "auditor", password: "auditor-passphrase-1")
+            try ConsoleUsers.add(try Deployment.load(config), node: node, user: "otto", role: "operator", password: "operator-passphrase-1")
             process.executableURL = CrashRecoveryTests.ferry
             process.arguments = ["console", "--config", config, "--node", node, "--listen", "127.0.0.1:\(port)"]
             process.standardOutput = FileHandle.nullDevice
@@ -70,7 +70,7 @@ import FerryTransport
             var filter = AuditTools.Filter()
             filter.node = node
             filter.kinds = [kind]
-            return try AuditTools.log(config: config, filter: filter)
+            return try AuditTools.log(try Deployment.load(config), filter: filter)
         }
     }
 
@@ -117,7 +117,7 @@ import FerryTransport
         #expect(export.status == 200 && export.header("content-disposition")?.contains("attachment") == true)
         let file = console.directory.appendingPathComponent("downloaded.audit")
         try Data(export.body).write(to: file)
-        #expect(try AuditTools.verifyExports(config: console.config, files: [file]).first?.node == "jinhong-gw")
+        #expect(try AuditTools.verifyExports(try Deployment.load(console.config), files: [file]).first?.node == "jinhong-gw")
 
         #expect(try console.post("/logout", cookie: otto.cookie, form: ["csrf": otto.csrf]).status == 303)
         #expect(try console.get("/api/dashboard", cookie: otto.cookie).status == 401, "the session outlived its logout")

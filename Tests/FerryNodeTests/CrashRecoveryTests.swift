@@ -99,7 +99,7 @@ import FerryQueue
                 #expect(check.matched == records && check.mismatches == 0, "trial \(trial) \(flow.name): \(check)")
             }
             for node in ["extranet-gw", "jinhong-gw"] {
-                #expect(try AuditTools.verify(config: directory.appendingPathComponent("ferry.yaml").path, node: node).entries > 0, "trial \(trial) \(node)")
+                #expect(try AuditTools.verify(try Deployment.load(directory.appendingPathComponent("ferry.yaml").path), node: node).entries > 0, "trial \(trial) \(node)")
             }
             try? FileManager.default.removeItem(at: directory)
         }

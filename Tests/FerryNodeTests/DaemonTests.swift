@@ -64,7 +64,7 @@ import FerryTransport
             }
         }
         for node in ["extranet-gw", "jinhong-gw"] {
-            #expect(try AuditTools.verify(config: config.path, node: node).entries > 0)
+            #expect(try AuditTools.verify(try Deployment.load(config.path), node: node).entries > 0)
         }
     }
 

@@ -75,7 +75,7 @@ import FerryQueue
         // them and no ID number in clear.
         let ids = Set(sources.map { $0["id_card"] as String })
         let stopped = try QueueTools.list(
-            config: options.directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw", state: "quarantined", records: true
+            try QueueTools.Target(config: options.directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw"), state: "quarantined", records: true
         ).quarantined
         #expect(stopped.count == 6)
         #expect(stopped.allSatisfy { $0.issues.contains("cn_resident_id") && $0.position != nil }, "\(stopped.map(\.issues))")
@@ -90,7 +90,7 @@ import FerryQueue
         for node in report.audit {
             let store = try NodeStore(path: URL(fileURLWithPath: node.store))
             let kinds = try store.read { tx in try Set(AuditLog.entries(tx).map(\.event.kind)) }
-            #expect(try AuditTools.verify(config: options.directory.appendingPathComponent("ferry.yaml").path, node: node.node).entries == node.entries)
+            #expect(try AuditTools.verify(try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path), node: node.node).entries == node.entries)
             #expect(kinds.isSuperset(of: [.sealed, .shipped, .received, .applied, .receipted, .delivered]), "\(node.node): \(kinds)")
         }
         let extranet = try NodeStore(path: options.directory.appendingPathComponent("state/extranet-gw.db"))

@@ -89,11 +89,11 @@ import FerryCore
         _ = try deployment()
         try export("a.ndjson", count: 1, from: 0)
         let config = directory.appendingPathComponent("ferry.yaml").path
-        let probes = try AdapterTools.check(config: config, node: "extranet-gw", system: "portal")
+        let probes = try AdapterTools.check(try Deployment.load(config), node: "extranet-gw", system: "portal")
         #expect(probes.map(\.entity) == ["TravelApplication"])
         #expect(probes[0].columns.contains("app_no") && probes[0].missing.isEmpty)
         // The approval system is in the other zone: this node cannot reach it, and says so.
-        #expect(throws: FerryError.self) { try AdapterTools.check(config: config, node: "extranet-gw", system: "approval") }
+        #expect(throws: FerryError.self) { try AdapterTools.check(try Deployment.load(config), node: "extranet-gw", system: "approval") }
         #expect(AdapterTools.types.map(\.type) == ["sqlite", "postgres", "ndjson", "csv", "http", "exec", "xml", "airbyte"])
     }
 }

@@ -64,13 +64,13 @@ import FerryCore
             ("ferry.yaml", Self.portal, "{ table: applications, cursor: updated_at }"),
         ])
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 8)
-        let probes = try AdapterTools.check(config: fixture.config, node: "extranet-gw", system: "portal")
+        let probes = try AdapterTools.check(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         let warnings = probes.first { $0.entity == "TravelApplication" }?.warnings ?? []
         #expect(warnings.contains { $0.contains("one-second") && $0.contains("lookback") }, "\(warnings)")
 
         let fixed = try TwoZoneFixture("resolution-fixed")
         try DemoTests.seedPortal(fixed.directory, count: 2, seed: 8)
-        let after = try AdapterTools.check(config: fixed.config, node: "extranet-gw", system: "portal")
+        let after = try AdapterTools.check(try Deployment.load(fixed.config), node: "extranet-gw", system: "portal")
         #expect(after.first { $0.entity == "TravelApplication" }?.warnings.contains { $0.contains("one-second") } == false)
     }
 
@@ -86,7 +86,7 @@ import FerryCore
         let fixture = try TwoZoneFixture("reset")
         try DemoTests.seedPortal(fixture.directory, count: 4, seed: 9)
         #expect(try fixture.hop().sync.enqueued == 4)
-        _ = try QueueTools.resetCheckpoint(config: fixture.config, node: "extranet-gw", flow: "applications-in", to: nil, actor: "test")
+        _ = try QueueTools.resetCheckpoint(try QueueTools.Target(config: fixture.config, node: "extranet-gw"), flow: "applications-in", to: nil, actor: "test")
         #expect(try fixture.extranet.sync(flow: "applications-in", flush: true).enqueued == 4,
             "an operator's reset asks for everything again; what was sent before does not hold it back")
     }
@@ -99,7 +99,7 @@ import FerryCore
         let config = fixture.directory.appendingPathComponent("ferry.yaml")
         let text = try String(contentsOf: config, encoding: .utf8)
         try Data(text.replacingOccurrences(of: Self.portal, with: "{ table: applications, cursor: changes }").utf8).write(to: config)
-        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         let numbers = try fixture.applicationNumbers()
         try fixture.portal.write { db in
             try db.execute(sql: "DELETE FROM applications WHERE app_no = ?", arguments: [numbers[0]])

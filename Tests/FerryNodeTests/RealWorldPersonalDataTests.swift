@@ -97,7 +97,7 @@ import FerryAdapters
         #expect(Set(stored.split(separator: "\n").map(String.init)) == Set(numbers.filter { $0 != culprit }))
 
         // `ferry queue dead` and the console's /dead and /api/dead print these letters.
-        let letters = try QueueTools.deadLetters(config: fixture.config, node: "jinhong-gw")
+        let letters = try QueueTools.deadLetters(try QueueTools.Target(config: fixture.config, node: "jinhong-gw"))
         #expect(letters.map(\.subject) == [culprit])
         let reason = try #require(letters.first?.reason)
         #expect(reason.contains("exited with status 1"))
@@ -109,10 +109,10 @@ import FerryAdapters
         // The console's /audit, `ferry audit log`, and what the store itself holds.
         var filter = AuditTools.Filter()
         filter.kinds = ["dead-lettered"]
-        let entries = try AuditTools.log(config: fixture.config, filter: filter)
+        let entries = try AuditTools.log(try Deployment.load(fixture.config), filter: filter)
         #expect(entries.count == 1)
         #expect(entries.first?.event.details["reason"]?.text == reason)
-        let trace = try AuditTrace.trace(config: fixture.config, key: culprit)
+        let trace = try AuditTrace.trace(try Deployment.load(fixture.config), key: culprit)
         let deadHop = try #require(trace.hops.first { $0.kind == "dead-lettered" })
         #expect(deadHop.detail.contains(Masking.mask(Self.id)))
         Self.holdsNothingPlain(String(decoding: CanonicalJSON.encode(trace.value), as: UTF8.self), "the trace")
@@ -132,11 +132,11 @@ import FerryAdapters
         }
 
         // Purged, the letter's reason travels back in the receipt; the sender's view of the bundle shows it masked.
-        #expect(try QueueTools.settleDeadLetters(.purge, config: fixture.config, node: "jinhong-gw", id: nil, actor: "operator-wang") == 1)
+        #expect(try QueueTools.settleDeadLetters(.purge, try QueueTools.Target(config: fixture.config, node: "jinhong-gw"), id: nil, actor: "operator-wang") == 1)
         #expect(try fixture.jinhong.receive(now: start.addingTimeInterval(60)).receiptsSent.count == 1)
         #expect(try fixture.extranet.receive().receiptsAccepted == 1)
         let bundle = try #require(letters.first?.bundle)
-        let view = try QueueTools.show(config: fixture.config, node: "extranet-gw", bundle: bundle)
+        let view = try QueueTools.show(try QueueTools.Target(config: fixture.config, node: "extranet-gw"), bundle: bundle)
         #expect(view.unapplied.map(\.key) == [culprit])
         let detail = view.unapplied.compactMap(\.detail).joined()
         #expect(detail.contains(Masking.mask(Self.id)))
@@ -150,7 +150,7 @@ import FerryAdapters
         let cards = try fixture.portal.read { db in
             try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT app_no, id_card FROM applications").map { ($0[0] as String, $0[1] as String) })
         }
-        let letters = try QueueTools.deadLetters(config: fixture.config, node: "jinhong-gw")
+        let letters = try QueueTools.deadLetters(try QueueTools.Target(config: fixture.config, node: "jinhong-gw"))
         #expect(letters.count == 7)
         for letter in letters {
             for (number, card) in cards {
@@ -201,15 +201,15 @@ import FerryAdapters
                 details: ["stage": "apply", "reason": .string(old)]))
 
         }
-        let letter = try #require(try QueueTools.deadLetters(config: fixture.config, node: "jinhong-gw").first)
+        let letter = try #require(try QueueTools.deadLetters(try QueueTools.Target(config: fixture.config, node: "jinhong-gw")).first)
         #expect(letter.reason == "approval: CHECK failed for SFZH \(Masking.mask(Self.id)), passport \(Masking.mask(Self.passport)), "
             + "tel \(Masking.mask("+86 \(Self.mobile)"))")
         var filter = AuditTools.Filter()
         filter.kinds = ["dead-lettered"]
-        let shown = try AuditTools.log(config: fixture.config, filter: filter)
+        let shown = try AuditTools.log(try Deployment.load(fixture.config), filter: filter)
         #expect(shown.first?.event.details["reason"]?.text == letter.reason)
         #expect(try fixture.jinhong.verifyAudit().entries > 0, "masking on display leaves the stored chain intact")
-        let stats = try AuditTools.stats(config: fixture.config, node: "jinhong-gw", since: nil, until: nil)
+        let stats = try AuditTools.stats(try Deployment.load(fixture.config), node: "jinhong-gw", since: nil, until: nil)
         for row in stats.byReason { Self.holdsNothingPlain(row.reason, "audit stats") }
     }
 }

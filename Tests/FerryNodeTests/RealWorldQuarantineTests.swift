@@ -13,7 +13,7 @@ import FerryQueue
         let fixture = try TwoZoneFixture("requeue")
         try fixture.portal.write { db in try db.execute(sql: "ALTER TABLE applications ADD COLUMN remark TEXT") }
         try DemoTests.seedPortal(fixture.directory, count: 4, seed: 41)
-        let warnings = try AdapterTools.check(config: fixture.config, node: "extranet-gw", system: "portal")
+        let warnings = try AdapterTools.check(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
             .first { $0.entity == "TravelApplication" }?.warnings ?? []
         #expect(warnings.contains { $0.contains("remark") && $0.contains("unmapped_fields") }, "\(warnings)")
         let first = try fixture.hop()

@@ -306,7 +306,7 @@ import FerrySeal
         try system.seed(offset.source, [["id": "N1", "remark": "x", "updated": "2026-11-24 09:00:00"]])
         let notes = try Deployment.load(offset.config).check().notes
         #expect(notes.contains { $0.hasPrefix("system src, Note: warning: paging: offset") && $0.contains("keyset") }, "\(notes)")
-        let probe = try AdapterTools.check(config: offset.config, node: "n", system: "src")
+        let probe = try AdapterTools.check(try Deployment.load(offset.config), node: "n", system: "src")
         #expect(probe.first?.warnings.contains { $0.contains("can skip a record for good") } == true, "\(probe)")
 
         let keyset = try deployment(system, style: "keyset", sourceOptions: """

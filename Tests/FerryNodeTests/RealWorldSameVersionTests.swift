@@ -63,7 +63,7 @@ import FerryQueue
 
     @Test func aSameVersionChangeReachesTheTarget() throws {
         let fixture = try TwoZoneFixture("same-version", edits: Self.capture)
-        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 3, seed: 31)
         #expect(try fixture.hop().receive.applied == 3)
         let number = try fixture.applicationNumbers()[1]
@@ -77,7 +77,7 @@ import FerryQueue
         #expect(try fixture.approvalColumn("CFSY")[number] == "已批准")
 
         // The same content again (a resend) is a duplicate, and the inbox says so.
-        _ = try QueueTools.resetCheckpoint(config: fixture.config, node: "extranet-gw", flow: "applications-in", to: nil, actor: "test")
+        _ = try QueueTools.resetCheckpoint(try QueueTools.Target(config: fixture.config, node: "extranet-gw"), flow: "applications-in", to: nil, actor: "test")
         let again = try fixture.hop()
         #expect(again.receive.applied == 0 && again.receive.skipped == 3)
         let detail = try fixture.jinhong.store.database.read { db in
@@ -88,7 +88,7 @@ import FerryQueue
 
     @Test func aRecordThatChangesKeyLeavesNoCopyOfTheOldKey() throws {
         let fixture = try TwoZoneFixture("key-change", edits: Self.capture)
-        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 32)
         #expect(try fixture.hop().receive.applied == 2)
         let old = try fixture.applicationNumbers()[0]
@@ -108,7 +108,7 @@ import FerryQueue
         let fixture = try TwoZoneFixture("snapshot", edits: Self.capture)
         // Rows written before capture existed still travel: the first read is the table itself.
         try DemoTests.seedPortal(fixture.directory, count: 4, seed: 33)
-        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         let number = try fixture.applicationNumbers()[0]
         try fixture.portal.write { db in
             for purpose in ["一", "二", "三"] {
@@ -126,7 +126,7 @@ import FerryQueue
 
     @Test func aRowDeletedAndInsertedAgainUnchangedStaysAtTheTarget() throws {
         let fixture = try TwoZoneFixture("delete-reinsert", edits: Self.capture)
-        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 3, seed: 34)
         #expect(try fixture.hop().receive.applied == 3)
         try fixture.portal.write { db in
@@ -142,7 +142,7 @@ import FerryQueue
 
     @Test func twoChangesUnderOneVersionInOneReceiveLeaveTheLaterOne() throws {
         let fixture = try TwoZoneFixture("same-version-batch", edits: Self.capture)
-        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 35)
         #expect(try fixture.hop().receive.applied == 2)
         let number = try fixture.applicationNumbers()[0]
@@ -160,7 +160,7 @@ import FerryQueue
 
     @Test func aSameVersionChangeArrivingLateNeverOverwritesTheLaterOne() throws {
         let fixture = try TwoZoneFixture("same-version-late", edits: Self.capture)
-        _ = try AdapterTools.installCapture(config: fixture.config, node: "extranet-gw", system: "portal")
+        _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 1, seed: 36)
         #expect(try fixture.hop().receive.applied == 1)
         let number = try fixture.applicationNumbers()[0]

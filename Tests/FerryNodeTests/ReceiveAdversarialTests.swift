@@ -91,7 +91,7 @@ import FerrySeal
         #expect(states == ["delivered"])
         #expect(sync.bundles.count == 1)
         let id = try #require(try extranet.store.database.read { db in try String.fetchOne(db, sql: "SELECT id FROM bundles_out WHERE kind = 'records'") })
-        let view = try QueueTools.show(config: directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw", bundle: id)
+        let view = try QueueTools.show(try QueueTools.Target(config: directory.appendingPathComponent("ferry.yaml").path, node: "extranet-gw"), bundle: id)
         #expect(view.bundle.state == .delivered)
         #expect(view.outcome == #"{"applied":30}"#)
         #expect(view.unapplied.isEmpty)
@@ -186,7 +186,7 @@ import FerrySeal
         _ = try extranet.sync(flow: "applications-in")
         #expect(try jinhong.receive().applied == 30)
         let config = directory.appendingPathComponent("ferry.yaml").path
-        let previous = try QueueTools.resetCheckpoint(config: config, node: "extranet-gw", flow: "applications-in", to: nil, actor: "auditor-li")
+        let previous = try QueueTools.resetCheckpoint(try QueueTools.Target(config: config, node: "extranet-gw"), flow: "applications-in", to: nil, actor: "auditor-li")
         #expect(previous != nil)
         #expect(try extranet.sync(flow: "applications-in").enqueued == 30)
         let again = try jinhong.receive()

@@ -40,7 +40,7 @@ import FerryReconcile
         for file in try FileManager.default.contentsOfDirectory(at: directory.appendingPathComponent(gap), includingPropertiesForKeys: nil)
         where file.pathExtension == "bundle" {
             let out = directory.appendingPathComponent("opened-\(file.lastPathComponent).ndjson")
-            _ = try BundleTools.open(file, config: config, node: node, output: out)
+            _ = try BundleTools.open(file, try Deployment.load(config), node: node, output: out)
             text += try String(contentsOf: out, encoding: .utf8)
         }
         return text
@@ -83,12 +83,12 @@ import FerryReconcile
         var filter = AuditTools.Filter()
         filter.node = "passport-gw"
         filter.kinds = ["reconcile-opened", "reconciled"]
-        let entries = try AuditTools.log(config: drift.config, filter: filter)
+        let entries = try AuditTools.log(try Deployment.load(drift.config), filter: filter)
         #expect(entries.map(\.event.kind.rawValue) == ["reconcile-opened", "reconciled"])
         #expect(entries.last?.event.details["result_digest"] == .string(report.resultDigest) && entries.last?.event.actor == "test")
         filter.node = "jinhong-gw"
         filter.kinds = ["reconcile-answered"]
-        #expect(try AuditTools.log(config: drift.config, filter: filter).count == 1)
+        #expect(try AuditTools.log(try Deployment.load(drift.config), filter: filter).count == 1)
 
         // --apply sends the source's records through the normal queue: sealed, applied, receipted.
         let repair = try passport.applyRepair(flow: "status-to-jinhong", actor: "test")
@@ -105,8 +105,8 @@ import FerryReconcile
         #expect(again.run != report.run)
         #expect(again.onlyLeft.isEmpty && again.changed.isEmpty, "after the repair: \(again.onlyLeft) \(again.changed)")
         #expect(again.onlyRight.count == 1, "the extra record is still there, reported")
-        #expect(try AuditTools.verify(config: drift.config, node: "passport-gw").entries > 0)
-        #expect(try AuditTools.verify(config: drift.config, node: "jinhong-gw").entries > 0)
+        #expect(try AuditTools.verify(try Deployment.load(drift.config), node: "passport-gw").entries > 0)
+        #expect(try AuditTools.verify(try Deployment.load(drift.config), node: "jinhong-gw").entries > 0)
     }
 
     @Test func oneWayShipsASketchAndTheFarSideReports() throws {
@@ -179,7 +179,7 @@ import FerryReconcile
         var filter = AuditTools.Filter()
         filter.node = "passport-gw"
         filter.kinds = ["reconcile-opened"]
-        let opened = try AuditTools.log(config: drift.config, filter: filter)
+        let opened = try AuditTools.log(try Deployment.load(drift.config), filter: filter)
         #expect(opened.last?.event.details["shipped_ranges"] == .int(1) && opened.last?.event.details["since_run"] == .string(idle[0].run))
 
         // --all-ranges names everything that differs, whatever changed since.
@@ -411,7 +411,7 @@ import FerryReconcile
         var filter = AuditTools.Filter()
         filter.node = "jinhong-gw"
         filter.kinds = ["reconcile-failed"]
-        #expect(try AuditTools.log(config: drift.config, filter: filter).count == 2)
+        #expect(try AuditTools.log(try Deployment.load(drift.config), filter: filter).count == 2)
 
         // The far side cannot read its system: the opener hears why, instead of waiting.
         let approval = drift.directory.appendingPathComponent("data/approval.db")

@@ -61,8 +61,8 @@ import FerryAudit
         var filter = AuditTools.Filter()
         filter.node = "jinhong-gw"
         filter.kinds = ["reconciled"]
-        let audited = try AuditTools.log(config: config, filter: filter)
+        let audited = try AuditTools.log(try Deployment.load(config), filter: filter)
         #expect(audited.count == 2 && audited[0].event.details["changed"] == .int(2))
-        #expect(try AuditTools.verify(config: config, node: "jinhong-gw").entries > 0)
+        #expect(try AuditTools.verify(try Deployment.load(config), node: "jinhong-gw").entries > 0)
     }
 }

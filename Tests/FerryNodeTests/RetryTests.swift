@@ -44,13 +44,13 @@ import FerryQueue
         let last = try jinhong.receive(now: start.addingTimeInterval(300))
         #expect(last.deadLettered == 10)
 
-        let letters = try QueueTools.deadLetters(config: config.path, node: "jinhong-gw")
+        let letters = try QueueTools.deadLetters(try QueueTools.Target(config: config.path, node: "jinhong-gw"))
         #expect(letters.count == 10)
         #expect(letters.allSatisfy { $0.stage == "apply" && $0.attempts == 3 && $0.reason.contains("does not exist") })
         #expect(try jinhong.store.read { tx in try tx.queueStatus() }.deadLetters == 10)
 
         try approval.write { db in try db.execute(sql: "ALTER TABLE sqsp_moved RENAME TO sqsp") }
-        #expect(try QueueTools.settleDeadLetters(.redrive, config: config.path, node: "jinhong-gw", id: nil, actor: "operator-wang") == 10)
+        #expect(try QueueTools.settleDeadLetters(.redrive, try QueueTools.Target(config: config.path, node: "jinhong-gw"), id: nil, actor: "operator-wang") == 10)
         let redriven = try jinhong.receive(now: start.addingTimeInterval(400))
         #expect(redriven.applied == 10)
         #expect(redriven.receiptsSent.count == 1)

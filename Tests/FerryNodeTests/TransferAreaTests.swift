@@ -194,16 +194,16 @@ import FerrySeal
         let attempts = extranet.topology.retry.attempts
         #expect(refusals.count == attempts)
         #expect(refusals.last?.contains("dead-lettered after \(attempts) attempts") == true)
-        let letter = try #require(try QueueTools.deadLetters(config: config.path, node: "extranet-gw").first)
+        let letter = try #require(try QueueTools.deadLetters(try QueueTools.Target(config: config.path, node: "extranet-gw")).first)
         #expect(letter.stage == "ship" && letter.position == "extranet→jinhong#1" && letter.reason.contains("is gone from"))
         #expect(try extranet.store.read { tx in try tx.ledger.outbound(id: sealed.id) }?.state == .dead)
-        let listed = try QueueTools.list(config: config.path, node: "extranet-gw", state: "dead")
+        let listed = try QueueTools.list(try QueueTools.Target(config: config.path, node: "extranet-gw"), state: "dead")
         #expect(listed.bundles.map(\.id) == [sealed.id])
         #expect(try extranet.store.read { tx in try AuditLog.entries(tx, kind: "ship-refused") }.count == attempts - 1)
 
         // Restored and re-driven, it ships and applies.
         try FileManager.default.moveItem(at: kept, to: file)
-        #expect(try QueueTools.settleDeadLetters(.redrive, config: config.path, node: "extranet-gw", id: nil, actor: "test") == 1)
+        #expect(try QueueTools.settleDeadLetters(.redrive, try QueueTools.Target(config: config.path, node: "extranet-gw"), id: nil, actor: "test") == 1)
         // The lane's hold from the missing area still runs on the clock the test moved on.
         #expect(try extranet.pack(now: Date().addingTimeInterval(hours * 3600)).shipped.count == 1)
         #expect(try jinhong.receive().applied == 20)
@@ -214,7 +214,7 @@ import FerrySeal
             channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, bundle_age: 600 }",
             records: 25)
         _ = try extranet.sync(flow: "applications-in")
-        let listing = try QueueTools.list(config: config.path, node: "extranet-gw", records: true)
+        let listing = try QueueTools.list(try QueueTools.Target(config: config.path, node: "extranet-gw"), records: true)
         #expect(listing.bundles.map(\.sequence) == [2, 1], "newest first")
         #expect(listing.bundles.allSatisfy { $0.direction == "out" && $0.state == "shipped" && $0.records == 10 })
         #expect(listing.records.count == 5, "five records wait for a fuller bundle")
@@ -225,6 +225,6 @@ import FerrySeal
         #expect(Set(listing.records.map(\.key)) == Set(keys))
         #expect(extranet.deployment.subject(key: "350212199001014532", entity: "Unknown") == Masking.mask("350212199001014532"))
         #expect(!String(decoding: CanonicalJSON.encode(listing.value), as: UTF8.self).contains("applicant_name"))
-        #expect(try QueueTools.list(config: config.path, node: "extranet-gw", lane: "jinhong→extranet").bundles.isEmpty)
+        #expect(try QueueTools.list(try QueueTools.Target(config: config.path, node: "extranet-gw"), lane: "jinhong→extranet").bundles.isEmpty)
     }
 }
