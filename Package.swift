@@ -46,28 +46,35 @@ let package = Package(
             name: "CFerryLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]),
 
+        // Core: values and records, the config model and its loader, lane ids, errors, JSON, keyed hashes.
         .target(
             name: "FerryCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // Mapping: mapping files, code tables, validators, the canonical encoding and record digests.
         .target(
             name: "FerryMapping",
             dependencies: ["FerryCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // Seal: crypto suites, keys, the bundle format and the record, receipt and resend lines in it.
         .target(
             name: "FerrySeal",
             dependencies: ["FerryCore", "CFerryOpenSSL", "CFerryZstd"],
             swiftSettings: strict),
+        // Queue, the store: NodeStore and StoreTransaction over the outbox, inbox, ledger, cursors,
+        // quarantine, digest index and reconcile runs; with FerryAudit the only SQL on the node's store.
         .target(
             name: "FerryQueue",
             dependencies: [
                 "FerryCore", "FerryReconcile", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
+        // Transport: the directory drop, HTTP push and its receiving endpoint, the HTTP client.
         .target(
             name: "FerryTransport",
             dependencies: ["FerryCore", "CFerryCurl"],
             swiftSettings: strict),
+        // Adapters: the source/sink protocol, the registry and the built-in adapters.
         .target(
             name: "FerryAdapters",
             dependencies: [
@@ -77,11 +84,14 @@ let package = Package(
             swiftSettings: strict,
             // glibc has iconv built in; macOS keeps it in libiconv.
             linkerSettings: [.linkedLibrary("iconv", .when(platforms: [.macOS]))]),
+        // Reconcile: digest trees, sketches and the cross-gap protocol (ReconcileRun).
         .target(name: "FerryReconcile", dependencies: ["FerryCore"], swiftSettings: strict),
+        // Audit: the hash-chained log, its tables, queries, verification and exports.
         .target(
             name: "FerryAudit",
             dependencies: ["FerryCore", "FerrySeal", "FerryQueue", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        // Console: web pages, JSON API and metrics, over a backend it is given.
         .target(
             name: "FerryConsole",
             dependencies: [
@@ -95,6 +105,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // Node: flows, the scheduler and the pipeline stages; apply and the outbound lifecycle as planners.
         .target(
             name: "FerryNode",
             dependencies: [

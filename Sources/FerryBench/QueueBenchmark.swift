@@ -29,7 +29,7 @@ public enum QueueBenchmark {
         let sender = try NodeKey.generate(node: "a")
         let recipient = try NodeKey.generate(node: "b")
         let audit = AuditLog(node: "a")
-        let storePath = directory.appendingPathComponent("a.tx")
+        let storePath = directory.appendingPathComponent("a.db")
 
         let enqueueSeconds = try enqueue(records, into: storePath, audit: audit)
         // Recovery: a node restarting with everything still queued.
@@ -41,9 +41,9 @@ public enum QueueBenchmark {
             throw FerryError(.internalFailure, "benchmark queue lost records")
         }
         let (bundles, packSeconds) = try pack(store, into: directory.appendingPathComponent("out"), sender: sender, recipient: recipient, audit: audit)
-        let inbox = try NodeStore(path: directory.appendingPathComponent("b.tx"))
+        let inbox = try NodeStore(path: directory.appendingPathComponent("b.db"))
         let stageSeconds = try stage(bundles, into: inbox, sender: sender, recipient: recipient)
-        let (applySeconds, sinkSeconds) = try apply(inbox, sink: directory.appendingPathComponent("sink.tx"))
+        let (applySeconds, sinkSeconds) = try apply(inbox, sink: directory.appendingPathComponent("sink.db"))
 
         let size = ((try? FileManager.default.attributesOfItem(atPath: storePath.path)[.size]) as? NSNumber)?.doubleValue ?? 0
         return Result(

@@ -32,8 +32,10 @@ extension Node {
         var result = PackResult()
         var held = try heldLanes(now: now, into: &result)
         func attempt(_ bundle: BundleLedger.Outbound) throws {
+            let (stamp, laneHeld) = (Timestamp.format(now), held.contains(bundle.lane))
+            guard !OutboundLifecycle.isWaiting(bundle, now: stamp, laneHeld: laneHeld) else { return }
             let lifecycle = try self.lifecycle(bundle.lane)
-            guard lifecycle.isDue(bundle, now: Timestamp.format(now), laneHeld: held.contains(bundle.lane)) else { return }
+            guard lifecycle.isDue(bundle, now: stamp, laneHeld: laneHeld) else { return }
             do {
                 result.shipped.append(try ship(bundle, lifecycle: lifecycle))
                 try releaseHold(bundle.lane)

@@ -44,7 +44,7 @@ public final class Node: Sendable {
         }
         guard case .sqlite(let path) = config.store else {
             throw FerryError(.config, "node \(name): only sqlite: stores are available in this build",
-                at: .file(config.location), hint: "write store: sqlite:state/\(name).tx")
+                at: .file(config.location), hint: "write store: sqlite:state/\(name).db")
         }
         self.deployment = deployment
         self.config = config
@@ -70,7 +70,9 @@ public final class Node: Sendable {
         let digest = hex(Hasher.sha256(Array((try? Data(contentsOf: URL(fileURLWithPath: deployment.topology.file))) ?? Data())))
         _ = try store.write { tx in
             // Keys appear and go between starts: generated or rotated in, retired out.
-            let previous = try AuditQuery.latest(tx, kind: .configLoaded)
+            // An entry that does not decode (a damaged log, which verification reports)
+            // counts as none: the keys are then audited as new.
+            let previous = (try? AuditQuery.latest(tx, kind: .configLoaded)) ?? nil
             var known: [String] = []
             if case .list(let ids)? = previous?.event.details["keys"] { known = ids.compactMap(\.text) }
             for key in keys where !known.contains(key.keyID) {

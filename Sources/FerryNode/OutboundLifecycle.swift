@@ -59,13 +59,21 @@ package struct OutboundLifecycle: Sendable {
     /// Whether `bundle` is to be dropped this run: sealed and not backing off, or a one-way
     /// bundle the carousel still owes copies. Held lanes wait as a whole.
     func isDue(_ bundle: BundleLedger.Outbound, now: String, laneHeld: Bool) -> Bool {
-        guard !laneHeld else { return false }
-        if let next = bundle.nextShipAt, next > now { return false }
+        guard !Self.isWaiting(bundle, now: now, laneHeld: laneHeld) else { return false }
         switch bundle.state {
         case .sealed: return true
         case .shipped: return owesCopies(bundle)
         case .sealing, .delivered, .broadcast, .dead: return false
         }
+    }
+
+    /// Whether `bundle` waits this run whatever its lane's policy: its lane is held, or it is
+    /// backing off. Decided before the lane is looked up, so a bundle that waits never fails
+    /// a run over a lane that has since changed.
+    static func isWaiting(_ bundle: BundleLedger.Outbound, now: String, laneHeld: Bool) -> Bool {
+        if laneHeld { return true }
+        if let next = bundle.nextShipAt, next > now { return true }
+        return false
     }
 
     /// The state after one more copy of `bundle` is dropped: a one-way records bundle is

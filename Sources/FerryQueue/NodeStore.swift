@@ -66,15 +66,15 @@ public final class NodeStore: Sendable {
     ///   from a consistent store).
     @discardableResult
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try translatingErrors { try database.write { try body(StoreTransaction($0)) } }
+        try translatingErrors(writing: true) { try database.write { try body(StoreTransaction($0)) } }
     }
 
     /// Runs `body` on one consistent snapshot.
     public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try translatingErrors { try database.read { try body(StoreTransaction($0)) } }
+        try translatingErrors(writing: false) { try database.read { try body(StoreTransaction($0)) } }
     }
 
-    private func translatingErrors<T>(_ body: () throws -> T) throws -> T {
+    private func translatingErrors<T>(writing: Bool, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError {
@@ -83,7 +83,7 @@ public final class NodeStore: Sendable {
                 full ? "the store \(path.path) is out of disk space" : "the store \(path.path) failed: \(error.message ?? "\(error.resultCode)")",
                 hint: full
                     ? "free space on that disk; intake stopped with nothing half-written, and the next run resumes"
-                    : "check the disk and the file; the last step rolled back whole")
+                    : writing ? "check the disk and the file; the last step rolled back whole" : "check the disk and the file's permissions")
         }
     }
 }

@@ -159,14 +159,15 @@ public struct ReconcileRun: Sendable, Equatable {
             state = .failed
             (report.state, report.note) = (state.rawValue, "\(target)'s side could not answer: \(answer.reason ?? "no reason given")")
             return .finish(report, nil)
-        case .equal:
+        case .sketch where answer.sketch != nil:
+            pending = answer
+            return .readCopy(CopyRequest(sketchWidth: answer.sketch?.width, ranges: nil, rebuild: false))
+        default:
+            // Equal fingerprints (or a sketch step that carries no sketch, as equal): every
+            // record matched, and there is nothing to name.
             state = .done
             (report.leftRecords, report.matched) = (Int(answer.records), Int(answer.records))
             return .finish(report, Differences())
-        default:
-            guard let sketch = answer.sketch else { return .setAside }
-            pending = answer
-            return .readCopy(CopyRequest(sketchWidth: sketch.width, ranges: nil, rebuild: false))
         }
     }
 

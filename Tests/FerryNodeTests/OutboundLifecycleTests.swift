@@ -56,6 +56,15 @@ import FerryQueue
         }
     }
 
+    /// Waiting is decided before the lane is looked up: a bundle that waits never fails a
+    /// run over a lane that has since been removed from the topology.
+    @Test func waitingNeedsNoLanePolicy() {
+        let later = Timestamp.format(Self.now.addingTimeInterval(60))
+        #expect(OutboundLifecycle.isWaiting(Self.bundle(.sealed), now: Self.stamp, laneHeld: true))
+        #expect(OutboundLifecycle.isWaiting(Self.bundle(.sealed, attempts: 2, next: later), now: Self.stamp, laneHeld: false))
+        #expect(!OutboundLifecycle.isWaiting(Self.bundle(.sealed), now: Self.stamp, laneHeld: false))
+    }
+
     @Test func aBundleBackingOffWaitsUntilItsNextTry() {
         let lifecycle = Self.policy(oneWay: false)
         let later = Timestamp.format(Self.now.addingTimeInterval(1))

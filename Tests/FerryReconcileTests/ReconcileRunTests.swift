@@ -80,6 +80,12 @@ import FerryCore
         guard case .finish(let report, let found) = try Self.conclude(&opener, equal, copies.source) else { Issue.record("not finished"); return }
         #expect(opener.state == .done && report.state == "done" && found == Differences())
         #expect(report.leftRecords == 300 && report.matched == 300 && report.mode == "two-way" && report.run == "run-1")
+        // A sketch step that carries no sketch says nothing differs: settled as equal.
+        var (second, _) = Self.opening(copies, id: "run-2")
+        var bare = equal
+        (bare.run, bare.step) = ("run-2", .sketch)
+        guard case .finish(let settled, let none) = second.take(bare) else { Issue.record("not settled"); return }
+        #expect(second.state == .done && settled.matched == 300 && none == Differences())
     }
 
     @Test func aSketchNamesEveryDifferenceByKind() throws {

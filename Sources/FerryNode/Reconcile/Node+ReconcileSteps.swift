@@ -144,6 +144,12 @@ extension Node {
         _ found: Differences, in report: inout ReconcileTools.Report, ours side: ReconcileTools.Side, system: Topology.System, digester: RecordDigester,
         indexed: Bool = false
     ) throws {
+        report.resultDigest = ReconcileTools.resultDigest(found)
+        guard !found.isEmpty else {
+            // Nothing differs: nothing to name, read or plan.
+            report.matched = min(report.leftRecords, report.rightRecords)
+            return
+        }
         let mine = side == .left ? found.onlyLeft : found.onlyRight
         let wanted = mine.union(found.changed)
         var shown: [[UInt8]: String] = [:]
@@ -167,7 +173,6 @@ extension Node {
         // Equal on a complete run; where ranges went unshipped (a later one-way opening) the
         // smaller side bounds what can have matched.
         report.matched = min(report.leftRecords - report.onlyLeft.count, report.rightRecords - report.onlyRight.count) - report.changed.count
-        report.resultDigest = ReconcileTools.resultDigest(found)
         // The plan is made where the source's records are: only the opener can send them.
         if side == .left, let target = topology.system(named: report.right) {
             report.plan = RepairStep.plan(missing: missing, changed: changed, extra: extra, source: system, target: target,
