@@ -154,6 +154,10 @@ let package = Package(
             name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryMapping", "FerryTransport", "FerryCore", "FerryTestSupport"],
             swiftSettings: strict),
         .testTarget(
+            name: "FerryAuditTests",
+            dependencies: ["FerryAudit", "FerryQueue", "FerrySeal", "FerryCore", "FerryTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(
             name: "FerryQueueTests",
             dependencies: ["FerryQueue", "FerryAudit", "FerryReconcile", "FerryCore", "FerryTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),

@@ -33,7 +33,6 @@ struct Run: AsyncParsableCommand {
         var daemon = Daemon.Options(config: options.config, node: options.node)
         daemon.poll = poll
         if console {
-            let config = options.config
             daemon.console = { node in NodeConsole(node: node) }
         }
         if listen == "off" {

@@ -1,6 +1,4 @@
 import FerryCore
-import FerryAudit
-public import FerryNode
 
 extension AuditEntry {
     /// Detail members that hold free text, which may have come from outside Ferry (a sink's
@@ -11,7 +9,7 @@ extension AuditEntry {
     /// log written before reasons were masked shows no ID, passport or mobile number either.
     /// The stored entry, which its hash covers, is unchanged: `ferry audit verify` and
     /// exports read the store, never this.
-    var maskedForDisplay: AuditEntry {
+    package var maskedForDisplay: AuditEntry {
         var entry = self
         entry.event.details = Self.masked(event.details)
         return entry

@@ -1,9 +1,6 @@
-public import Foundation
 public import FerryCore
-import FerryAudit
-import FerrySeal
-import FerryQueue
-public import FerryNode
+public import FerrySeal
+public import FerryQueue
 
 /// One record's path across zones, from the audit logs of the nodes whose stores are on
 /// this machine, and from the far side's evidence that came back in receipts.
@@ -37,41 +34,42 @@ public struct AuditTrace: Sendable {
     public var key: String
     public var hops: [Hop]
 
-    /// Traces `key` (composite keys joined by `/`) in the stores of `node`, or of every node
-    /// whose store is on this machine.
-    public static func trace(_ deployment: Deployment, key: String, entity: String? = nil, node: String? = nil) throws -> AuditTrace {
-        guard let digests = try AuditTools.keyDigests(deployment, key: key, entity: entity) else { return AuditTrace(key: key, hops: []) }
-        let trust = try deployment.trustStore()
+    public init(key: String, hops: [Hop]) { (self.key, self.hops) = (key, hops) }
+
+    /// One node's store to trace in, and where that node is.
+    public struct Source {
+        public var node: String
+        public var zone: String
+        public var store: NodeStore
+
+        public init(node: String, zone: String, store: NodeStore) { (self.node, self.zone, self.store) = (node, zone, store) }
+    }
+
+    /// Traces one record, by its 16-byte keyed key digests (one per entity it may be), in
+    /// the audit logs of `sources`: each entry about it, with a Merkle inclusion proof where
+    /// it sits in a batch's record index, and the far side's entries its receipts reported
+    /// (their signed checkpoints checked against `trust`), in causal order.
+    /// - Parameters:
+    ///   - key: the key as the user gave it, for the result.
+    ///   - zoneOf: the zone of a node named in a receipt.
+    public static func trace(key: String, keyDigests digests: [[UInt8]], in sources: [Source], trust: TrustStore,
+                             zoneOf: (String) -> String) throws -> AuditTrace {
         var hops: [Hop] = []
         // The far side's entries as its receipts reported them; used where its own log is not here.
         var reported: [Hop] = []
-        for name in AuditTools.nodes(deployment, node) {
-            let zone = deployment.topology.node(named: name)?.zone ?? "?"
-            hops += try AuditTools.open(deployment, node: name).read { tx -> [Hop] in
+        for source in sources {
+            hops += try source.store.read { tx -> [Hop] in
                 var found: [Hop] = []
                 for (sequence, index) in try KeyFilter.places(tx, keys: digests) {
                     guard let entry = try AuditQuery.entry(tx, sequence: sequence) else { continue }
-                    let leaves = try AuditVerifier.leaves(tx, sequence: sequence)
-                    let merkle = leaves.map(\.merkleLeaf)
-                    let root = entry.event.details["records_root"]?.text ?? ""
-                    let path = MerkleTree.proof(leafHashes: merkle, index: index)
-                    let valid = index < merkle.count
-                        && MerkleTree.verify(leafHash: merkle[index], index: index, count: merkle.count, proof: path, root: unhex(root) ?? [])
-                    var hop = Hop(node: name, zone: zone, sequence: sequence, at: entry.at, kind: entry.event.kind.rawValue, flow: entry.event.flow,
-                        lane: entry.event.lane, bundle: entry.event.bundle, outcome: index < leaves.count ? leaves[index].tag : nil,
-                        detail: describe(entry), proof: Proof(index: index, count: merkle.count, leaf: index < merkle.count ? hex(merkle[index]) : "",
-                            path: path.map { hex($0) }, root: root, valid: valid))
-                    if let signed = entry.event.details["merkle_root"]?.text {
-                        hop.detail += signed == root ? "; the bundle's signed Merkle root is the same" : "; MISMATCH with the bundle's signed Merkle root \(signed)"
-                    }
-                    found.append(hop)
+                    found.append(try indexedHop(entry, index: index, source: source, tx))
                     if case .object(let far)? = entry.event.details["far"] {
-                        reported += farHops(far, trust: trust, deployment: deployment, at: entry.at)
+                        reported += farHops(far, trust: trust, zoneOf: zoneOf, at: entry.at)
                     }
                 }
                 for entry in try AuditQuery.entries(tx, keyDigests: digests) {
-                    found.append(Hop(node: name, zone: zone, sequence: entry.sequence, at: entry.at, kind: entry.event.kind.rawValue, flow: entry.event.flow,
-                        lane: entry.event.lane, bundle: entry.event.bundle, outcome: nil, detail: describe(entry), proof: nil))
+                    found.append(Hop(node: source.node, zone: source.zone, sequence: entry.sequence, at: entry.at, kind: entry.event.kind.rawValue,
+                        flow: entry.event.flow, lane: entry.event.lane, bundle: entry.event.bundle, outcome: nil, detail: describe(entry), proof: nil))
                 }
                 return found
             }
@@ -80,6 +78,25 @@ public struct AuditTrace: Sendable {
         var seen: Set<String> = []
         hops = (hops + reported).filter { seen.insert("\($0.node)#\($0.sequence)").inserted }
         return AuditTrace(key: key, hops: causalOrder(hops))
+    }
+
+    /// A batch entry's hop: the record's leaf number `index` in its record index, proved
+    /// against the entry's records root (and the bundle's signed Merkle root, if it has one).
+    static func indexedHop(_ entry: AuditEntry, index: Int, source: Source, _ tx: StoreTransaction) throws -> Hop {
+        let leaves = try AuditVerifier.leaves(tx, sequence: entry.sequence)
+        let merkle = leaves.map(\.merkleLeaf)
+        let root = entry.event.details["records_root"]?.text ?? ""
+        let path = MerkleTree.proof(leafHashes: merkle, index: index)
+        let valid = index < merkle.count
+            && MerkleTree.verify(leafHash: merkle[index], index: index, count: merkle.count, proof: path, root: unhex(root) ?? [])
+        var hop = Hop(node: source.node, zone: source.zone, sequence: entry.sequence, at: entry.at, kind: entry.event.kind.rawValue, flow: entry.event.flow,
+            lane: entry.event.lane, bundle: entry.event.bundle, outcome: index < leaves.count ? leaves[index].tag : nil,
+            detail: describe(entry), proof: Proof(index: index, count: merkle.count, leaf: index < merkle.count ? hex(merkle[index]) : "",
+                path: path.map { hex($0) }, root: root, valid: valid))
+        if let signed = entry.event.details["merkle_root"]?.text {
+            hop.detail += signed == root ? "; the bundle's signed Merkle root is the same" : "; MISMATCH with the bundle's signed Merkle root \(signed)"
+        }
+        return hop
     }
 
     /// Orders hops so that causes come first even within one second: each node's entries in
@@ -125,7 +142,7 @@ public struct AuditTrace: Sendable {
 
     /// The far node's entries for a bundle, as its receipt reported them, with its signed
     /// checkpoint checked against the trust list.
-    static func farHops(_ far: [String: Value], trust: TrustStore, deployment: Deployment, at: String) -> [Hop] {
+    static func farHops(_ far: [String: Value], trust: TrustStore, zoneOf: (String) -> String, at: String) -> [Hop] {
         guard let node = far["node"]?.text, case .list(let entries)? = far["entries"] else { return [] }
         var signed = "no checkpoint"
         if case .object(let checkpoint)? = far["checkpoint"], case .int(let sequence)? = checkpoint["seq"], let head = checkpoint["head"]?.text,
@@ -143,7 +160,7 @@ public struct AuditTrace: Sendable {
             if case .object(let outcomes)? = entry["outcomes"] {
                 detail = outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.text ?? "")" }.joined(separator: ", ") + "; " + detail
             }
-            return Hop(node: node, zone: deployment.topology.node(named: node)?.zone ?? "?", sequence: sequence, at: entry["at"]?.text ?? at,
+            return Hop(node: node, zone: zoneOf(node), sequence: sequence, at: entry["at"]?.text ?? at,
                 kind: entry["kind"]?.text ?? "?", flow: nil, lane: nil, bundle: far["bundle"]?.text, outcome: nil, detail: detail, proof: nil)
         }
     }
