@@ -158,6 +158,10 @@ let package = Package(
             dependencies: ["FerryAudit", "FerryQueue", "FerrySeal", "FerryCore", "FerryTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(
+            name: "FerryOpsTests",
+            dependencies: ["FerryOps", "FerryNode", "FerrySeal", "FerryCore", "FerryTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
             name: "FerryQueueTests",
             dependencies: ["FerryQueue", "FerryAudit", "FerryReconcile", "FerryCore", "FerryTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),

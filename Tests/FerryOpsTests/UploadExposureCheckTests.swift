@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryTestSupport
 import FerryCore
 @testable import FerryNode
 @testable import FerryOps
@@ -8,7 +9,7 @@ import FerryCore
 /// certificates: anyone who reaches that port can make the node read what they post.
 @Suite struct UploadExposureCheckTests {
     func notes(via http: String, tls: String? = nil) throws -> [String] {
-        let directory = DemoTests.temporary("exposure")
+        let directory = TemporaryDirectory.url("exposure")
         _ = try Scaffold.create(in: directory)
         let config = directory.appendingPathComponent("ferry.yaml")
         var text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(

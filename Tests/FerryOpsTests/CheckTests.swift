@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerrySeal
 @testable import FerryNode
@@ -7,7 +8,7 @@ import FerrySeal
 
 @Suite struct CheckTests {
     @Test func aScaffoldedDeploymentPassesCheckUnchanged() throws {
-        let directory = DemoTests.temporary("init")
+        let directory = TemporaryDirectory.url("init")
         _ = try Scaffold.create(in: directory)
         let report = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path).check()
         #expect(report.passed)
@@ -16,7 +17,7 @@ import FerrySeal
     }
 
     @Test func initRefusesANonEmptyDirectory() throws {
-        let directory = DemoTests.temporary("init")
+        let directory = TemporaryDirectory.url("init")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data("keep me".utf8).write(to: directory.appendingPathComponent("notes.txt"))
         #expect(throws: FerryError.self) { try Scaffold.create(in: directory) }
@@ -24,7 +25,7 @@ import FerrySeal
     }
 
     @Test func aBrokenMappingIsReportedAtItsLine() throws {
-        let directory = DemoTests.temporary("init")
+        let directory = TemporaryDirectory.url("init")
         _ = try Scaffold.create(in: directory)
         let mapping = directory.appendingPathComponent("Mappings/foreign-affairs/approval.yaml")
         let text = try String(contentsOf: mapping, encoding: .utf8)
@@ -44,7 +45,7 @@ import FerrySeal
     }
 
     @Test func aFailingInlineTestFailsCheck() throws {
-        let directory = DemoTests.temporary("init")
+        let directory = TemporaryDirectory.url("init")
         _ = try Scaffold.create(in: directory)
         let mapping = directory.appendingPathComponent("Mappings/foreign-affairs/portal.yaml")
         let text = try String(contentsOf: mapping, encoding: .utf8)
@@ -56,7 +57,7 @@ import FerrySeal
     }
 
     @Test func aFlowThatWritesThroughAReadOnlyMappingFailsCheck() throws {
-        let directory = DemoTests.temporary("init")
+        let directory = TemporaryDirectory.url("init")
         _ = try Scaffold.create(in: directory)
         let mapping = directory.appendingPathComponent("Mappings/foreign-affairs/approval.yaml")
         let text = try String(contentsOf: mapping, encoding: .utf8)
@@ -68,7 +69,7 @@ import FerrySeal
     }
 
     @Test func aDigestKeyIsMadeOnceKeptSecretAndCheckedByItsId() throws {
-        let directory = DemoTests.temporary("init")
+        let directory = TemporaryDirectory.url("init")
         _ = try Scaffold.create(in: directory)
         let file = directory.appendingPathComponent("keys/digest.key")
         let key = try DigestKey.generate(algorithm: "hmac-sm3")
