@@ -68,6 +68,41 @@ import FerryTransport
         }
     }
 
+    /// A node that only receives (no flow of its own is scheduled) keeps running and
+    /// applies what arrives; it used to stop the moment it started.
+    @Test func aNodeThatOnlyReceivesKeepsRunning() throws {
+        let directory = DemoTests.temporary("daemon-receive-only")
+        _ = try Scaffold.create(in: directory)
+        let config = directory.appendingPathComponent("ferry.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: #"to: [approval], schedule: "*/5 * * * *""#, with: #"to: [approval], schedule: "@every 1s""#)
+            .replacingOccurrences(of: #"to: [portal],   schedule: "*/5 * * * *""#, with: "to: [portal]")
+        try Data(text.utf8).write(to: config)
+        try DemoTests.seedPortal(directory, count: 20, seed: 4)
+        func start(_ node: String) throws -> Process {
+            let process = Process()
+            process.executableURL = CrashRecoveryTests.ferry
+            process.arguments = ["run", "--config", config.path, "--node", node, "--poll", "0.3", "--listen", "off"]
+            (process.standardOutput, process.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice)
+            try process.run()
+            return process
+        }
+        let (extranet, jinhong) = (try start("extranet-gw"), try start("jinhong-gw"))
+        defer {
+            for process in [extranet, jinhong] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        let approval = try Self.shared(directory.appendingPathComponent("data/approval.db"))
+        let deadline = Date().addingTimeInterval(30)
+        var delivered = 0
+        while Date() < deadline, jinhong.isRunning {
+            delivered = try approval.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqsp") ?? 0 }
+            if delivered == 20 { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(jinhong.isRunning, "the receiving node stopped on its own")
+        #expect(delivered == 20)
+    }
+
     @Test func schedulesParseAndFireWhenExpected() throws {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!

@@ -24,6 +24,12 @@ struct FlowScheduler: Service {
     func run() async throws {
         let flows = self.flows
         logger.info("scheduler started", metadata: ["flows": .string(flows.map(\.0.name).joined(separator: ","))])
+        guard !flows.isEmpty else {
+            // A node that only receives has nothing to schedule, but must keep running: a
+            // service that returns shuts the whole node down.
+            try? await gracefulShutdown()
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             for (flow, schedule) in flows {
                 group.addTask { await self.loop(flow.name, schedule) }
