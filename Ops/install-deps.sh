@@ -12,6 +12,8 @@ pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 # The tests read the console's pages with libxml2's HTML parser.
 pkg-config --exists libxml-2.0 2>/dev/null || need+=(libxml2-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# The peer the benchmarks measure Ferry beside (sqlite3 .import).
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

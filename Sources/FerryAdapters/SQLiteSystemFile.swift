@@ -11,7 +11,10 @@ package struct SQLiteSystemFile {
     /// Opens (creating it and its directory if needed) the database at `path`.
     package init(path: URL) throws {
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
-        database = try DatabaseQueue(path: path.path)
+        var configuration = Configuration()
+        // The system may be written by a node at the same time (the benchmarks poll it).
+        configuration.busyMode = .timeout(30)
+        database = try DatabaseQueue(path: path.path, configuration: configuration)
     }
 
     /// Runs one or more statements; `arguments` bind the `?` of a single statement.

@@ -3,7 +3,7 @@ import FerryCore
 import FerryMapping
 import FerrySeal
 import FerryQueue
-public import FerryAudit
+package import FerryAudit
 import FerryAdapters
 public import Logging
 import FerryNode

@@ -1,0 +1,130 @@
+public import Foundation
+public import FerryCore
+import FerryQueue
+import FerryAudit
+import FerryAdapters
+import FerrySeal
+public import Logging
+
+/// `ferry bench e2e`: one hop of the demo's first flow (portal in the extranet → approval in
+/// jinhong, across a directory gap) with the sending and receiving nodes as two concurrent
+/// `ferry run` processes, as they would run on two machines. Everything a user has on is
+/// on: mapping both ways, validation, seal and open, dedup, the version guard, the audit
+/// log with its record index, the digest index and receipts. The clock runs from starting
+/// the processes until the last record is applied and its receipt is delivered back.
+///
+/// In the same run, the peer pipeline moves the same rows as an opaque file: `sqlite3`
+/// exports them as CSV, the file is copied across a directory, and `sqlite3 .import` loads
+/// it into a table with a primary key; no mapping, dedup or audit.
+public enum EndToEndBenchmark {
+    public struct Options: Sendable {
+        public var directory: URL
+        public var records: Int
+        /// The `ferry` executable the two nodes run.
+        public var executable: URL
+        /// How often each node looks at its inbound transfer area, in seconds.
+        public var poll = 0.2
+
+        public init(directory: URL, records: Int, executable: URL) {
+            (self.directory, self.records, self.executable) = (directory, records, executable)
+        }
+    }
+
+    /// One stage as the nodes' audit logs saw it: records through it, over the seconds
+    /// between its first and last entry (whole seconds, as the log keeps time; at least 1).
+    public struct Stage: Sendable {
+        public var name: String
+        public var records: Int
+        public var seconds: Double
+        public var perSecond: Double { Double(records) / max(seconds, 1) }
+    }
+
+    public struct Result: Sendable {
+        public var records: Int
+        public var seconds: Double
+        public var stages: [Stage]
+        /// Bytes of sealed record bundles that crossed the gap.
+        public var gapBytes: Int64
+        public var senderPeakMB: Double
+        public var receiverPeakMB: Double
+        /// The peer pipeline's seconds for the same rows; nil when `sqlite3` is not installed.
+        public var peerSeconds: Double?
+        public var perSecond: Double { Double(records) / max(seconds, 0.001) }
+    }
+
+    static let flow = "applications-to-jinhong"
+
+    public static func run(_ options: Options, logger: Logger) throws -> Result {
+        var demoOptions = Demo.Options(directory: options.directory, records: options.records)
+        demoOptions.badEvery = 0
+        let demo = Demo(options: demoOptions, logger: logger)
+        try demo.prepareDirectory()
+        let config = options.directory.appendingPathComponent("ferry.yaml")
+        try onlyFirstHop(config)
+        let topology = try TopologyLoader.parse(try ConfigNode.load(file: config), file: config.path, baseDirectory: config.deletingLastPathComponent())
+        try demo.seedSystems(topology)
+
+        var clock = Stopwatch()
+        let sender = try NodeProcess(options, node: "extranet-gw")
+        let receiver = try NodeProcess(options, node: "jinhong-gw")
+        defer { sender.stop(); receiver.stop() }
+        try waitUntilDelivered(options, topology: topology, processes: [sender, receiver])
+        let seconds = clock.lap()
+        let peaks = (sender.peakMB(), receiver.peakMB())
+        sender.stop()
+        receiver.stop()
+
+        let (stages, gapBytes) = try stagesFromAudit(options.directory)
+        let peer = try PeerPipeline.run(directory: options.directory, topology: topology)
+        return Result(records: options.records, seconds: seconds, stages: stages, gapBytes: gapBytes, senderPeakMB: peaks.0,
+            receiverPeakMB: peaks.1, peerSeconds: peer)
+    }
+
+    /// The demo's topology with only the first flow scheduled, every second: the other
+    /// flows would read and write the same systems meanwhile.
+    static func onlyFirstHop(_ config: URL) throws {
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let lines = text.components(separatedBy: "\n").map { line -> String in
+            guard line.contains("name:"), line.contains("schedule:"), let range = line.range(of: #",\s*schedule: "[^"]*""#, options: .regularExpression) else {
+                return line
+            }
+            return line.contains("name: \(flow),") ? line.replacingCharacters(in: range, with: #", schedule: "@every 1s""#) : line.replacingCharacters(in: range, with: "")
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: config)
+    }
+
+    /// Polls until every record is in the target table and every records bundle of the
+    /// lane is delivered (its receipt came back).
+    /// - Throws: `FerryError(.benchmark)` when a node exits, or when no record is applied
+    ///   for a minute.
+    static func waitUntilDelivered(_ options: Options, topology: Topology, processes: [NodeProcess]) throws {
+        guard let path = topology.system(named: "approval")?.options["path"], let senderStore = topology.node(named: "extranet-gw")?.store,
+            case .sqlite(let storePath) = senderStore
+        else { throw FerryError(.benchmark, "the demo topology has no approval system or extranet-gw store") }
+        let target = try SQLiteSystemFile(path: URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory))
+        // A run that stops moving fails within a minute, naming the logs, rather than at
+        // a deadline sized for the slowest machine.
+        var (progress, lastChange) = (-1, Date())
+        while Date().timeIntervalSince(lastChange) < 60 {
+            for process in processes where !process.isRunning {
+                throw FerryError(.benchmark, "node \(process.node) exited during the run", hint: "see \(process.log.path)")
+            }
+            let applied = Int(try target.text("SELECT count(*) FROM sqsp") ?? "0") ?? 0
+            if applied != progress { (progress, lastChange) = (applied, Date()) }
+            if applied >= options.records, FileManager.default.fileExists(atPath: storePath.path) {
+                let status = try NodeStore(readingAt: storePath).read { tx in try tx.queueStatus() }
+                if status.outbound.allSatisfy({ $0.pending == 0 && $0.undelivered == 0 }), status.outbound.contains(where: { $0.delivered > 0 }) {
+                    return
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw FerryError(.benchmark, "the hop stopped moving: \(progress) of \(options.records) records applied, none for 60 s",
+            hint: "see the nodes' logs in \(options.directory.path)")
+    }
+}
+
+extension FerryError.Code {
+    /// A benchmark could not run to its end.
+    public static let benchmark: Self = "benchmark"
+}
