@@ -95,31 +95,32 @@ public enum EndToEndBenchmark {
 
     /// Polls until every record is in the target table and every records bundle of the
     /// lane is delivered (its receipt came back).
-    /// - Throws: `FerryError(.benchmark)` when a node exits, or when no record is applied
-    ///   for a minute.
+    /// - Throws: `FerryError(.benchmark)` when a node exits, or when nothing moves for a minute.
     static func waitUntilDelivered(_ options: Options, topology: Topology, processes: [NodeProcess]) throws {
         guard let path = topology.system(named: "approval")?.options["path"], let senderStore = topology.node(named: "extranet-gw")?.store,
             case .sqlite(let storePath) = senderStore
         else { throw FerryError(.benchmark, "the demo topology has no approval system or extranet-gw store") }
         let target = try SQLiteSystemFile(path: URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory))
         // A run that stops moving fails within a minute, naming the logs, rather than at
-        // a deadline sized for the slowest machine.
-        var (progress, lastChange) = (-1, Date())
+        // a deadline sized for the slowest machine. Moving means records applied at the
+        // target, or the sender's queue changing (a first read enqueues long before any
+        // bundle leaves).
+        var (progress, lastChange, applied) = ("", Date(), 0)
         while Date().timeIntervalSince(lastChange) < 60 {
             for process in processes where !process.isRunning {
                 throw FerryError(.benchmark, "node \(process.node) exited during the run", hint: "see \(process.log.path)")
             }
-            let applied = Int(try target.text("SELECT count(*) FROM sqsp") ?? "0") ?? 0
-            if applied != progress { (progress, lastChange) = (applied, Date()) }
-            if applied >= options.records, FileManager.default.fileExists(atPath: storePath.path) {
-                let status = try NodeStore(readingAt: storePath).read { tx in try tx.queueStatus() }
-                if status.outbound.allSatisfy({ $0.pending == 0 && $0.undelivered == 0 }), status.outbound.contains(where: { $0.delivered > 0 }) {
-                    return
-                }
+            applied = Int(try target.text("SELECT count(*) FROM sqsp") ?? "0") ?? 0
+            // The node may not have created or migrated its store yet: nothing queued then.
+            let lanes = (try? NodeStore(readingAt: storePath).read { tx in try tx.queueStatus() }.outbound) ?? []
+            let state = "\(applied) " + lanes.map { "\($0.pending)/\($0.undelivered)/\($0.delivered)" }.joined(separator: " ")
+            if state != progress { (progress, lastChange) = (state, Date()) }
+            if applied >= options.records, lanes.allSatisfy({ $0.pending == 0 && $0.undelivered == 0 }), lanes.contains(where: { $0.delivered > 0 }) {
+                return
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        throw FerryError(.benchmark, "the hop stopped moving: \(progress) of \(options.records) records applied, none for 60 s",
+        throw FerryError(.benchmark, "the hop stopped moving: \(applied) of \(options.records) records applied, nothing changed for 60 s",
             hint: "see the nodes' logs in \(options.directory.path)")
     }
 }
