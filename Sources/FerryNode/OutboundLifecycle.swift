@@ -6,11 +6,12 @@ package import FerryQueue
 /// value says what the next one is, and `Node.pack` and `settleReceipt` do the writing.
 ///
 /// ```
-///  sealing ─sealed─► sealed ─dropped─► shipped ─receipt─► delivered
-///                      │  ▲               │ ⟲ dropped (one-way: until `carouselCopies`)
-///                      │  │               └─dropped, last copy─► broadcast
-///                      │  └──redriven── dead ◄─refused, out of attempts─┘ (from sealed or shipped)
-///                      └─refused─► sealed, next try after back-off (`RetryPolicy`)
+/// sealing ─sealed─► sealed ─dropped─► shipped ─receipt─► delivered
+///                    │  ▲                │ ⟲ dropped again (one-way: until carouselCopies)
+///                    │  │                └─ dropped, last copy (one-way records) ─► broadcast
+///           refused: │  │ redriven
+///   back off, or at  ▼  │
+///   the last attempt dead ◄─ refused at the last attempt (from shipped too)
 /// ```
 ///
 /// A lane whose transfer area is unreachable is held as a whole (`LaneHolds`); its bundles
