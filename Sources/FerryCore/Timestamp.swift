@@ -16,6 +16,13 @@ public enum Timestamp {
         return "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60))Z"
     }
 
+    /// The first time, in whole seconds as `format` writes it, that is not before `seconds`
+    /// after `now`. A stored next-attempt time is compared as text: truncating instead
+    /// would make a sub-second back-off due again within the same run.
+    public static func wholeSeconds(after seconds: TimeInterval, from now: Date) -> Date {
+        Date(timeIntervalSince1970: (now.timeIntervalSince1970 + seconds).rounded(.up))
+    }
+
     public static func parse(_ text: String) -> Date? {
         let b = Array(text.utf8)
         guard b.count == 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x5A else { return nil }

@@ -46,10 +46,7 @@ extension ApplyPlanner {
     func retry(_ item: InboxItem, reason: String) -> ApplyAction {
         let attempts = item.attempts < Int.max ? item.attempts + 1 : item.attempts
         if attempts >= self.attempts { return .deadLetter(item, reason: reason, attempts: attempts) }
-        // Stored times have whole seconds: round up, or a sub-second delay would
-        // be due again within this very run.
-        let next = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + delay(attempts)).rounded(.up))
-        return .postpone(item, attempts: attempts, next: next)
+        return .postpone(item, attempts: attempts, next: Timestamp.wholeSeconds(after: delay(attempts), from: now))
     }
 
     /// One `applied` event per bundle settled in this batch, in bundle order.

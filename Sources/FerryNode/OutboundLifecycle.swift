@@ -98,20 +98,15 @@ package struct OutboundLifecycle: Sendable {
     func afterRefusal(_ bundle: BundleLedger.Outbound, now: Date, jitter: Double = Double.random(in: -0.2...0.2)) -> Refusal {
         let attempts = bundle.shipAttempts + 1
         guard attempts < retry.attempts else { return .dead(attempts: attempts) }
-        return .retry(attempt: attempts, next: Self.later(now, by: retry.delay(after: attempts, jitter: jitter)))
+        return .retry(attempt: attempts, next: Timestamp.wholeSeconds(after: retry.delay(after: attempts, jitter: jitter), from: now))
     }
 
     /// When a held lane is tried again, after its `attempt`-th failure (1-based).
     func laneRetry(after attempt: Int, now: Date, jitter: Double = Double.random(in: -0.2...0.2)) -> Date {
-        Self.later(now, by: retry.delay(after: attempt, jitter: jitter))
+        Timestamp.wholeSeconds(after: retry.delay(after: attempt, jitter: jitter), from: now)
     }
 
     private func owesCopies(_ bundle: BundleLedger.Outbound) -> Bool {
         oneWay && bundle.copies < carouselCopies
-    }
-
-    /// Times are stored to the second; rounding up never retries early.
-    private static func later(_ now: Date, by seconds: TimeInterval) -> Date {
-        Date(timeIntervalSince1970: (now.timeIntervalSince1970 + seconds).rounded(.up))
     }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 import FerryMapping
 public import FerryAudit
 import FerrySeal

@@ -1,4 +1,4 @@
-public import FerryCore
+import FerryCore
 public import FerryAudit
 import FerryQueue
 public import FerryNode

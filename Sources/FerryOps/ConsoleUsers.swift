@@ -1,5 +1,5 @@
 import Foundation
-public import FerryCore
+import FerryCore
 import FerryConsole
 import FerryQueue
 import FerrySeal

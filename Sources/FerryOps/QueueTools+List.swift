@@ -1,6 +1,6 @@
 public import FerryCore
 public import FerryQueue
-public import FerryNode
+import FerryNode
 
 extension QueueTools {
     /// What `ferry queue list` shows: bundles of both directions and, on request, the

@@ -18,8 +18,8 @@ public final class NodeStore: Sendable {
     /// Every schema of a node's store before the audit log's, in the order a new store
     /// applies them. The audit module appends its own (`NodeStore(path:)` in FerryAudit):
     /// that initializer is the one way a node's store is opened for writing.
-    package static let schemas: [any StoreSchema.Type] = [QueueSchema.self]
-    package static let laterSchemas: [any StoreSchema.Type] = [ConsoleUserTable.self, ReconcileRuns.self, DigestIndex.self]
+    package static var schemas: [any StoreSchema.Type] { [QueueSchema.self] }
+    package static var laterSchemas: [any StoreSchema.Type] { [ConsoleUserTable.self, ReconcileRuns.self, DigestIndex.self] }
 
     /// Opens (creating if needed) the store and applies every pending migration of
     /// `schemas`, in order.

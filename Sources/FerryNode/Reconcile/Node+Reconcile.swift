@@ -1,5 +1,5 @@
-public import Foundation
-public import FerryCore
+import Foundation
+import FerryCore
 import FerryMapping
 import FerryQueue
 import FerryAudit

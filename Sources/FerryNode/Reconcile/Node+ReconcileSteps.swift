@@ -1,9 +1,9 @@
-public import Foundation
-public import FerryCore
+import Foundation
+import FerryCore
 import FerryMapping
 import FerryQueue
 import FerryAudit
-public import FerryReconcile
+import FerryReconcile
 import FerrySeal
 
 extension Node {

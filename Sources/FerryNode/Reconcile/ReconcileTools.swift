@@ -1,5 +1,5 @@
-public import Foundation
-public import FerryCore
+import Foundation
+import FerryCore
 import FerryAdapters
 import FerryMapping
 import FerryAudit
