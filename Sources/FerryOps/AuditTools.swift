@@ -11,14 +11,7 @@ public import FerryNode
 public enum AuditTools {
     /// A node's store opened read-only: verifying must not be able to change what it checks.
     static func open(_ deployment: Deployment, node name: String) throws -> NodeStore {
-        guard let node = deployment.topology.node(named: name), case .sqlite(let path) = node.store else {
-            throw FerryError(.config, "no node \(name) with an sqlite store in \(deployment.topology.file)",
-                hint: "known nodes: \(deployment.topology.nodes.map(\.name).joined(separator: ", "))")
-        }
-        guard FileManager.default.fileExists(atPath: path.path) else {
-            throw FerryError(.config, "node \(name)'s store \(path.path) is not on this machine", hint: "run on the node, or copy its store here")
-        }
-        return try NodeStore(readingAt: path)
+        try NodeStore(readingAt: deployment.existingStore(ofNode: name))
     }
 
     /// The nodes named, or every node whose store is on this machine.

@@ -1,6 +1,6 @@
 import Foundation
 import FerryCore
-public import FerryNode
+import FerryNode
 
 extension Deployment {
     /// Warnings for receiving endpoints reachable beyond loopback without mutual TLS.

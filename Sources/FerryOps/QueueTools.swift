@@ -17,16 +17,10 @@ public enum QueueTools {
         let audit: AuditLog?
 
         /// Opens node `name`'s existing store; the tools never create one.
-        /// - Throws: `FerryError(.config)` for an unknown node, `.store` when it has no store yet.
+        /// - Throws: as `Deployment.existingStore(ofNode:)`.
         public init(deployment: Deployment, node name: String) throws {
-            guard let node = deployment.topology.node(named: name), case .sqlite(let path) = node.store else {
-                throw FerryError(.config, "no node \(name) with an sqlite store in \(deployment.topology.file)",
-                    hint: "known nodes: \(deployment.topology.nodes.map(\.name).joined(separator: ", "))")
-            }
-            guard FileManager.default.fileExists(atPath: path.path) else {
-                throw FerryError(.store, "node \(name) has no store yet at \(path.path)", hint: "run a sync or receive on it first")
-            }
-            (self.deployment, self.node, self.store, self.audit) = (deployment, name, try NodeStore(path: path), nil)
+            (self.deployment, self.node, self.audit) = (deployment, name, nil)
+            store = try NodeStore(path: deployment.existingStore(ofNode: name))
         }
 
         /// The same, loading the topology at `config` first.
