@@ -37,4 +37,9 @@ package struct SQLiteSystemFile {
     package func text(_ sql: String) throws -> String? {
         try database.read { db in try String.fetchOne(db, sql: sql) }
     }
+
+    /// How many rows `table` holds.
+    package func rowCount(_ table: String) throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(SQLQuote.identifier(table))") ?? 0 }
+    }
 }

@@ -64,17 +64,6 @@ public enum AdapterBenchmark {
         return clock.lap()
     }
 
-    static func tool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     static func drain(_ source: any Source) throws -> Int {
         var reader = try source.read(since: nil, batchSize: 5000)
         var count = 0
@@ -85,15 +74,15 @@ public enum AdapterBenchmark {
     static func sqlite(records: Int, csv: URL, directory: URL) throws -> Figures {
         let schema = "CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT NOT NULL, amount REAL, updated TEXT NOT NULL);"
         var bulk: Double?
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
+        if let sqlite3 = PeerTool.locate("sqlite3") {
             let file = directory.appendingPathComponent("bulk.db")
             bulk = Double(records) / (try time {
-                _ = try tool("/usr/bin/sqlite3", [file.path, schema, ".mode csv", ".import \(csv.path) t"])
+                try PeerTool.run(sqlite3, [file.path, schema, ".mode csv", ".import \(csv.path) t"])
             })
         }
         let file = directory.appendingPathComponent("ferry.db")
         // Incremental reads need the cursor column indexed, as any source table should have it.
-        _ = try tool("/usr/bin/sqlite3", [file.path, schema + " CREATE INDEX t_updated ON t(updated);"])
+        try SQLiteSystemFile(path: file).execute(schema + " CREATE INDEX t_updated ON t(updated);")
         let adapter = try SQLiteAdapter(options: .init(path: file, table: "t", cursor: "updated"),
             layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated"))
         let batches = sinkRows(records: records)
@@ -120,9 +109,9 @@ public enum AdapterBenchmark {
             "CREATE INDEX ferry_bench_updated ON ferry_bench (updated)",
         ])
         var bulk: Double?
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/psql") {
+        if let psql = PeerTool.locate("psql") {
             bulk = Double(records) / (try time {
-                _ = try tool("/usr/bin/psql", [url, "-q", "-c", "\\copy ferry_bench_bulk FROM '\(csv.path)' CSV"], environment: ["PGPASSWORD": password ?? ""])
+                try PeerTool.run(psql, [url, "-q", "-c", "\\copy ferry_bench_bulk FROM '\(csv.path)' CSV"], environment: ["PGPASSWORD": password ?? ""])
             })
         }
         let batches = sinkRows(records: records)

@@ -106,13 +106,15 @@ public enum EndToEndBenchmark {
         // target, or the sender's queue changing (a first read enqueues long before any
         // bundle leaves).
         var (progress, lastChange, applied) = ("", Date(), 0)
+        var sender: NodeStore?
         while Date().timeIntervalSince(lastChange) < 60 {
             for process in processes where !process.isRunning {
                 throw FerryError(.benchmark, "node \(process.node) exited during the run", hint: "see \(process.log.path)")
             }
-            applied = Int(try target.text("SELECT count(*) FROM sqsp") ?? "0") ?? 0
-            // The node may not have created or migrated its store yet: nothing queued then.
-            let lanes = (try? NodeStore(readingAt: storePath).read { tx in try tx.queueStatus() }.outbound) ?? []
+            applied = try target.rowCount("sqsp")
+            // Opened once the node has made it; until it has migrated it, nothing is queued.
+            if sender == nil { sender = try? NodeStore(readingAt: storePath) }
+            let lanes = (try? sender?.read { tx in try tx.queueStatus() }.outbound) ?? []
             let state = "\(applied) " + lanes.map { "\($0.pending)/\($0.undelivered)/\($0.delivered)" }.joined(separator: " ")
             if state != progress { (progress, lastChange) = (state, Date()) }
             if applied >= options.records, lanes.allSatisfy({ $0.pending == 0 && $0.undelivered == 0 }), lanes.contains(where: { $0.delivered > 0 }) {

@@ -80,7 +80,7 @@ public enum MappingBenchmark {
 
         var jqPerSecond: Double?
         var jqVersion: String?
-        if let jq = ["/usr/bin/jq", "/usr/local/bin/jq"].first(where: FileManager.default.isExecutableFile) {
+        if let jq = PeerTool.locate("jq") {
             // The whole country table as a jq object: alpha-3 → numeric.
             let country = try library.codes.table("country", at: SourceLocation(file: "bench", line: 1, column: 1))
             let numeric = country.canonicalCodes.sorted().map { "\"\($0)\":\"\(country.forward($0, to: "numeric") ?? "")\"" }
@@ -95,9 +95,9 @@ public enum MappingBenchmark {
                 """
             let programFile = directory.appendingPathComponent("approval.jq")
             try Data(program.utf8).write(to: programFile)
-            jqVersion = try capture(jq, ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            jqVersion = try PeerTool.capture(jq, ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)
             _ = clock.lap()
-            _ = try capture(jq, ["-c", "-f", programFile.path, input.path], discard: true)
+            try PeerTool.run(jq, ["-c", "-f", programFile.path, input.path])
             jqPerSecond = Double(records) / clock.lap()
         }
         return Result(
@@ -138,17 +138,5 @@ public enum MappingBenchmark {
         }
         try handle.writeAll(out)
         return size + out.count
-    }
-
-    static func capture(_ tool: String, _ arguments: [String], discard: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = discard ? FileHandle(forWritingAtPath: "/dev/null") : pipe
-        try process.run()
-        let data = discard ? Data() : pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -8,7 +8,7 @@ import FerryCore
 enum PeerPipeline {
     /// Seconds for export, copy and import; nil when no `sqlite3` is on the PATH.
     static func run(directory: URL, topology: Topology) throws -> Double? {
-        guard let sqlite3 = executable("sqlite3") else { return nil }
+        guard let sqlite3 = PeerTool.locate("sqlite3") else { return nil }
         guard let path = topology.system(named: "portal")?.options["path"] else {
             throw FerryError(.benchmark, "the demo topology has no portal system")
         }
@@ -18,35 +18,15 @@ enum PeerPipeline {
         for folder in [outgoing, gap] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         let target = peer.appendingPathComponent("target.db").path
         let schema = peer.appendingPathComponent("schema.sql")
-        try run(sqlite3, [portal, ".schema applications"], output: schema)
-        try run(sqlite3, [target, ".read \(schema.path)"])
+        try PeerTool.run(sqlite3, [portal, ".schema applications"], output: schema)
+        try PeerTool.run(sqlite3, [target, ".read \(schema.path)"])
 
         let started = Date()
         let csv = outgoing.appendingPathComponent("applications.csv")
-        try run(sqlite3, ["-csv", portal, "SELECT * FROM applications"], output: csv)
+        try PeerTool.run(sqlite3, ["-csv", portal, "SELECT * FROM applications"], output: csv)
         let crossed = gap.appendingPathComponent("applications.csv")
         try FileManager.default.copyItem(at: csv, to: crossed)
-        try run(sqlite3, [target, ".import --csv \(crossed.path) applications"])
+        try PeerTool.run(sqlite3, [target, ".import --csv \(crossed.path) applications"])
         return Date().timeIntervalSince(started)
-    }
-
-    private static func executable(_ name: String) -> URL? {
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        return paths.map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    private static func run(_ tool: URL, _ arguments: [String], output: URL? = nil) throws {
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        if let output {
-            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: output)
-        }
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FerryError(.benchmark, "\(tool.lastPathComponent) \(arguments.first ?? "") failed with status \(process.terminationStatus)")
-        }
     }
 }

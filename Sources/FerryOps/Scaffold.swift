@@ -2,7 +2,7 @@ public import Foundation
 import FerryCore
 import FerrySeal
 import FerryAdapters
-public import FerryNode
+import FerryNode
 
 /// `ferry init DIR`: a working two-zone deployment to start from, which `ferry check`
 /// passes unchanged.
