@@ -34,7 +34,7 @@ extension FolderAdapter {
     }
 
     private func writeFile(_ rows: [SinkRow], into out: URL, output: TextOutput) throws -> [SinkOutcome] {
-        var values = rows.map { row in
+        let values = rows.map { row in
             var values = row.values
             if row.operation == .delete { values["_op"] = "delete" }
             return values

@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 public import FerryTransport
 
 /// A REST JSON system reached through libcurl: read by pages (page number, offset, cursor

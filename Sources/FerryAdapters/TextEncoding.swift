@@ -1,4 +1,4 @@
-public import FerryCore
+import FerryCore
 
 /// The character encoding of a folder system's files (`encoding:`), read and written
 /// through the C library's iconv.

@@ -1,5 +1,5 @@
 import GRDB
-public import FerryCore
+import FerryCore
 import FerrySeal
 public import FerryQueue
 

@@ -1,7 +1,7 @@
 import GRDB
 public import FerryQueue
 import Foundation
-public import FerryCore
+import FerryCore
 public import FerrySeal
 
 /// Checks a node's audit log with public keys only: the hash chain, each batch event's

@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import FerryCore
 
 /// Refuses, with `421 Misdirected Request`, a request whose `Host` is not a loopback name

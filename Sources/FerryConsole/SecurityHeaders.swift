@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import HTTPTypes
 
 /// Headers every answer of the endpoint carries, whatever route or error produced it.

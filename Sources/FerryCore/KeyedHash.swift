@@ -2,7 +2,7 @@
 /// digest records (FerryMapping) need no crypto library; FerrySeal makes them from a key
 /// (`HMAC.keyed`). The key stays inside the function and is never shown.
 public struct KeyedHash: Sendable {
-    public enum Algorithm: String, Sendable {
+    public enum Algorithm: String, Sendable, CaseIterable {
         /// HMAC-SHA256 (RFC 2104, FIPS 180-4).
         case hmacSHA256 = "hmac-sha256"
         /// HMAC-SM3 (RFC 2104, GB/T 32905).

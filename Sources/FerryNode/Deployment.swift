@@ -35,8 +35,7 @@ public final class Deployment: @unchecked Sendable {
     /// has none. The secret stays inside the digester.
     public func digester() throws -> RecordDigester? {
         guard let file = topology.digestKey else { return nil }
-        let key = try DigestKey.load(file)
-        return RecordDigester(HMAC.keyed(key.secret, algorithm: key.algorithm == "hmac-sm3" ? .hmacSM3 : .hmacSHA256))
+        return RecordDigester(try DigestKey.load(file).keyedHash)
     }
 
     public func entity(_ name: String) throws -> EntitySchema {

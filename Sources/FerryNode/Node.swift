@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 public import FerryCore
 import FerryMapping
 public import FerrySeal

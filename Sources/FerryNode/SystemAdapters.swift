@@ -1,7 +1,7 @@
 import Foundation
-public import FerryCore
-public import FerryMapping
-public import FerryAdapters
+package import FerryCore
+package import FerryMapping
+package import FerryAdapters
 
 /// The sink of a system for an entity, laid out by the columns its mapping stores the key
 /// and version in; everything else about adapters is `AdapterRegistry`'s.

@@ -1,6 +1,6 @@
 public import Foundation
-public import FerryCore
-public import FerryNode
+package import FerryCore
+import FerryNode
 
 /// Finds Ferry's own shipped files (`Ops/scenarios/…`, `Mappings/`) for `ferry demo` and
 /// `ferry init`: `$FERRY_HOME` first, then the working directory and its parents, then

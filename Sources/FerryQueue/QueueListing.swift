@@ -1,5 +1,5 @@
 import GRDB
-public import FerryCore
+import FerryCore
 
 /// What `ferry queue list` shows: bundles of both directions and, on request, the
 /// records still waiting in the outbox and inbox.

@@ -52,7 +52,7 @@ public struct QueueStatus: Sendable {
         var lanes = Set(pending.map { $0["lane"] as String }).union(bundles.map { $0["lane"] as String })
         lanes.formUnion(sequences.map { $0["lane"] as String })
         // Same-zone delivery numbers its pseudo-bundles on a lane "zone→zone"; it is not a channel.
-        for lane in lanes.sorted() where LaneID(lane).map { !$0.isLocal } ?? false {
+        for lane in lanes.sorted() where LaneID(lane).map({ !$0.isLocal }) ?? false {
             let p = pending.first { $0["lane"] == lane }
             let b = bundles.first { $0["lane"] == lane }
             status.outbound.append(Outbound(

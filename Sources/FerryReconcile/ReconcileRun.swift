@@ -1,4 +1,4 @@
-public import FerryCore
+import FerryCore
 
 /// One reconcile run as one side keeps it, and the protocol's decisions as mutating
 /// methods that return what to do next. The caller does the I/O: it reads copies, seals
@@ -111,10 +111,9 @@ public struct ReconcileRun: Sendable, Equatable {
     }
 
     /// The answerer's run for an opening or a `more`, and the copy it must read.
-    /// - Parameter known: the run as this side kept it from an earlier round, if any.
     /// - Throws: `FerryError(.reconcile)` for a message that cannot be answered: not an
     ///   opening or `more`, an opening without a summary, a one-way one without a sketch.
-    public static func answering(_ message: ReconcileMessage, known: ReconcileRun? = nil) throws -> (ReconcileRun, Action) {
+    public static func answering(_ message: ReconcileMessage) throws -> (ReconcileRun, Action) {
         guard message.step == .open || message.step == .more else {
             throw FerryError(.reconcile, "run \(message.run) sent a \(message.step.rawValue) step to the answering side", hint: "both sides must run the same Ferry version")
         }
@@ -125,7 +124,7 @@ public struct ReconcileRun: Sendable, Equatable {
             throw FerryError(.reconcile, "one-way run \(message.run) came without a sketch", hint: "both sides must run the same Ferry version")
         }
         var run = ReconcileRun(id: message.run, flow: message.flow, source: message.source, target: message.target, entity: message.entity,
-            role: .answerer, oneWay: message.oneWay, indexed: message.indexed, state: .answered, rounds: (known?.rounds ?? 0) + 1)
+            role: .answerer, oneWay: message.oneWay, indexed: message.indexed, state: .answered, rounds: 1)
         run.pending = message
         run.width = message.oneWay ? (message.sketch?.width ?? 8)
             : message.step == .more ? min(Reconciler.maxWidth, max(8, message.width)) : Reconciler.maxWidth

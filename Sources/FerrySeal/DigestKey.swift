@@ -1,5 +1,5 @@
 public import Foundation
-import FerryCore
+public import FerryCore
 
 /// The secret that keys record and record-key digests (HMAC-SHA256 or HMAC-SM3). Every zone
 /// that reconciles or traces records holds the same one, carried like a private key; its
@@ -8,7 +8,13 @@ public struct DigestKey: Sendable {
     public let algorithm: String
     public let secret: [UInt8]
 
-    public static let algorithms = ["hmac-sha256", "hmac-sm3"]
+    public static let algorithms = KeyedHash.Algorithm.allCases.map(\.rawValue)
+
+    /// The keyed hash this key makes; the secret stays inside it. `load` and `generate`
+    /// accept only the algorithms `KeyedHash` has.
+    public var keyedHash: KeyedHash {
+        HMAC.keyed(secret, algorithm: KeyedHash.Algorithm(rawValue: algorithm) ?? .hmacSHA256)
+    }
 
     /// First 8 bytes of SHA-256 over the algorithm and the secret, in hex.
     public var id: String { hex(Hasher.sha256(Array("FERRY-DIGEST-KEY-V1".utf8) + Array(algorithm.utf8) + secret).prefix(8)) }

@@ -1,4 +1,4 @@
-public import FerryCore
+import FerryCore
 
 /// One request inside a `resend` bundle (docs/bundle-format.md): drop the bundle with this
 /// sequence of this lane again. `{"lane": "from→to", "sequence": N}`.

@@ -1,5 +1,5 @@
 public import Foundation
-public import FerryCore
+import FerryCore
 import CFerryCurl
 
 /// One HTTP exchange through libcurl, blocking, for the bundle push and the http adapter:

@@ -85,7 +85,7 @@ struct FuzzTarget {
         let rejects = work.appendingPathComponent("rejects.ndjson")
         do {
             try Data(input).write(to: source)
-            for file in [output, rejects] { FileManager.default.createFile(atPath: file.path, contents: nil) }
+            for file in [output, rejects] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
             let counts = try MappingStream(mapping: mapping, direction: direction).run(
                 input: try FileHandle(forReadingFrom: source), output: try FileHandle(forWritingTo: output),
                 rejects: try FileHandle(forWritingTo: rejects), inputName: source.path)

@@ -36,8 +36,8 @@ import FerryCore
         let mapping = try MappingLibrary.containing(Self.approval).mapping(Self.approval)
         let output = input.deletingLastPathComponent().appendingPathComponent("out-\(compile).ndjson")
         let rejects = input.deletingLastPathComponent().appendingPathComponent("rejects-\(compile).ndjson")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: rejects.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: rejects.path, contents: nil)
         let counts = try MappingStream(mapping: mapping, direction: .write, compile: compile).run(
             input: try FileHandle(forReadingFrom: input), output: try FileHandle(forWritingTo: output),
             rejects: try FileHandle(forWritingTo: rejects), inputName: "lines")

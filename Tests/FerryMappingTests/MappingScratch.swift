@@ -43,7 +43,7 @@ struct MappingScratch {
         try Data(lines.joined(separator: "\n").utf8).write(to: input)
         func run(_ compile: Bool) throws -> String {
             let output = root.appendingPathComponent("out-\(UUID().uuidString.prefix(8)).ndjson")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             _ = try MappingStream(mapping: mapping, direction: .write, compile: compile).run(
                 input: try FileHandle(forReadingFrom: input), output: try FileHandle(forWritingTo: output), rejects: nil, inputName: "lines")
             return String(decoding: try Data(contentsOf: output), as: UTF8.self)

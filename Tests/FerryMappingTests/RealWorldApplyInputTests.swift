@@ -26,7 +26,7 @@ import FerryCore
         defer { try? FileManager.default.removeItem(at: directory) }
         let (source, output, rejects) = (directory.appendingPathComponent("in.ndjson"), directory.appendingPathComponent("out"), directory.appendingPathComponent("rejects"))
         try Data(input).write(to: source)
-        for file in [output, rejects] { FileManager.default.createFile(atPath: file.path, contents: nil) }
+        for file in [output, rejects] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
         let url = mappings.appendingPathComponent(file)
         let counts = try MappingStream(mapping: try MappingLibrary.containing(url).mapping(url), direction: direction, compile: compile).run(
             input: try FileHandle(forReadingFrom: source), output: try FileHandle(forWritingTo: output),

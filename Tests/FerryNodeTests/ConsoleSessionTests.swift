@@ -157,7 +157,7 @@ extension ConsoleSessionTests {
         process.executableURL = CrashRecoveryTests.ferry
         process.arguments = ["run", "--config", config.path, "--node", "extranet-gw", "--poll", "0.5", "--listen", "127.0.0.1:\(port)"]
         let log = directory.appendingPathComponent("run.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
