@@ -64,20 +64,13 @@ public struct BundleLedger {
     }
 
     public func sealed(id: String, from: Set<OutState>, file: String, contentHash: String, merkleRoot: String) throws {
-        try db.execute(
-            sql: "UPDATE bundles_out SET state = 'sealed', file = ?, content_hash = ?, merkle_root = ? WHERE id = ? AND state IN (\(Self.marks(from)))",
-            arguments: StatementArguments([file, contentHash, merkleRoot, id] + from.map(\.rawValue)))
+        try move(id, from: from, set: "state = 'sealed', file = ?, content_hash = ?, merkle_root = ?", [file, contentHash, merkleRoot])
     }
 
     /// Records one more drop of bundle `id`, moving it to `state` if it is in one of
     /// `from`; the lifecycle (`OutboundLifecycle` in FerryNode) decides both.
     public func dropped(id: String, from: Set<OutState>, to state: OutState) throws {
-        try db.execute(
-            sql: """
-                UPDATE bundles_out SET state = ?, shipped_at = coalesce(shipped_at, ?), copies = copies + 1
-                WHERE id = ? AND state IN (\(Self.marks(from)))
-                """,
-            arguments: StatementArguments([state.rawValue, Clock.now, id] + from.map(\.rawValue)))
+        try move(id, from: from, set: "state = ?, shipped_at = coalesce(shipped_at, ?), copies = copies + 1", [state.rawValue, Clock.now])
     }
 
     /// Shipped bundles of a one-way lane still owed copies by the carousel.
@@ -91,10 +84,7 @@ public struct BundleLedger {
     /// Marks a bundle delivered with the receipt's outcome summary if it is in one of `from`;
     /// false if it was unknown or already settled.
     public func delivered(id: String, from: Set<OutState>, outcome: String) throws -> Bool {
-        try db.execute(
-            sql: "UPDATE bundles_out SET state = 'delivered', delivered_at = ?, outcome = ? WHERE id = ? AND state IN (\(Self.marks(from)))",
-            arguments: StatementArguments([Clock.now, outcome, id] + from.map(\.rawValue)))
-        return db.changesCount > 0
+        try move(id, from: from, set: "state = 'delivered', delivered_at = ?, outcome = ?", [Clock.now, outcome])
     }
 
     /// Records what a receipt says became of each record of a bundle.
@@ -141,18 +131,24 @@ public struct BundleLedger {
 
     /// Out of ship attempts: the bundle stops moving until an operator re-drives it.
     public func dead(id: String, from: Set<OutState>, error: String) throws {
-        try db.execute(sql: "UPDATE bundles_out SET state = 'dead', last_error = ? WHERE id = ? AND state IN (\(Self.marks(from)))",
-            arguments: StatementArguments([error, id] + from.map(\.rawValue)))
+        try move(id, from: from, set: "state = 'dead', last_error = ?", [error])
     }
 
     /// Re-driven by an operator: sealed again with fresh attempts, if it is in one of `from`.
     public func redriven(id: String, from: Set<OutState>) throws {
-        try db.execute(
-            sql: "UPDATE bundles_out SET state = 'sealed', ship_attempts = 0, next_ship_at = NULL WHERE id = ? AND state IN (\(Self.marks(from)))",
-            arguments: StatementArguments([id] + from.map(\.rawValue)))
+        try move(id, from: from, set: "state = 'sealed', ship_attempts = 0, next_ship_at = NULL", [])
     }
 
-    private static func marks(_ states: Set<OutState>) -> String { states.map { _ in "?" }.joined(separator: ", ") }
+    /// Applies `set` (with `values` for its `?`s) to bundle `id` if its state is one of
+    /// `from`, the guard the lifecycle names; returns whether it moved. A late or repeated
+    /// event finds the bundle elsewhere and changes nothing.
+    @discardableResult
+    private func move(_ id: String, from: Set<OutState>, set: String, _ values: [(any DatabaseValueConvertible)?]) throws -> Bool {
+        let states = from.map { _ in "?" }.joined(separator: ", ")
+        try db.cachedStatement(sql: "UPDATE bundles_out SET \(set) WHERE id = ? AND state IN (\(states))")
+            .execute(arguments: StatementArguments(values + [id] + from.map(\.rawValue)))
+        return db.changesCount > 0
+    }
 
     /// Bundles in any of `states`, newest first, optionally of one lane: for `queue list`.
     public func outbound(states: [OutState], lane: String?, limit: Int) throws -> [Outbound] {
