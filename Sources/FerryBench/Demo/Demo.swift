@@ -133,6 +133,7 @@ public struct Demo {
         let scenario = root.appendingPathComponent("Ops/scenarios/foreign-affairs")
         try ScenarioFiles.copy(scenario.appendingPathComponent("ferry.yaml"), to: directory.appendingPathComponent("ferry.yaml"))
         try ScenarioFiles.copy(scenario.appendingPathComponent("systems"), to: directory.appendingPathComponent("systems"))
+        try ScenarioFiles.copy(scenario.appendingPathComponent("steps"), to: directory.appendingPathComponent("steps"))
         try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: directory.appendingPathComponent("Mappings"))
         // One key per suite each node's channels use; the scenario names SM keys NODE-sm.
         let file = directory.appendingPathComponent("ferry.yaml")
@@ -176,19 +177,21 @@ public struct Demo {
     }
 
     /// The jinhong officers approve every application: status 03 and the approval time,
-    /// which is the cursor the passport flow reads by.
+    /// which is the cursor the passport flow reads by (`steps/approve-all.sql`).
     func approveAll(_ topology: Topology) throws {
-        let stamp = DemoData.format(Date(), "yyyyMMddHHmmss")
-        try systemDatabase("approval", topology).execute("UPDATE sqsp SET SPZT = '03', SPSJ = ? WHERE SPSJ IS NULL", arguments: [stamp])
+        try step("approve-all", on: "approval", topology, stamp: DemoData.format(Date(), "yyyyMMddHHmmss"))
     }
 
-    /// The issuance office issues a passport for every approved order.
+    /// The issuance office issues a passport for every approved order (`steps/issue-all.sql`).
     func issueAll(_ topology: Topology) throws {
-        let stamp = DemoData.format(Date(), "yyyy-MM-dd HH:mm:ss")
-        try systemDatabase("issuance", topology).execute("""
-            INSERT INTO issuance(order_ref, state, passport_number, modified)
-            SELECT order_ref, '30', 'E' || substr('00000000' || (rowid * 7919 % 100000000), -8, 8), ? FROM travel_orders
-            """, arguments: [stamp])
+        try step("issue-all", on: "issuance", topology, stamp: DemoData.format(Date(), "yyyy-MM-dd HH:mm:ss"))
+    }
+
+    /// Runs one of the scenario's business steps, an SQL file beside the systems' schemas,
+    /// on system `system` with the time it happens as its one parameter.
+    private func step(_ name: String, on system: String, _ topology: Topology, stamp: String) throws {
+        let script = try String(contentsOf: options.directory.appendingPathComponent("steps/\(name).sql"), encoding: .utf8)
+        try systemDatabase(system, topology).execute(script, arguments: [stamp])
     }
 }
 
