@@ -30,6 +30,32 @@ static inline int cferry_hkdf_sha256(const unsigned char *salt, size_t salt_len,
     return ok;
 }
 
+/* HMAC (RFC 2104) keyed once: a template context holds the key's inner and outer digest
+   states, and each message runs on a copy of it. The one-shot HMAC() fetches the algorithm
+   and re-derives the key's pads on every call, which dominated digesting one record at a time. */
+static inline EVP_MAC_CTX *cferry_hmac_keyed(const char *digest, const unsigned char *key, size_t key_len) {
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (mac == NULL) return NULL;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    if (ctx == NULL) return NULL;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_init(ctx, key, key_len, params) != 1) { EVP_MAC_CTX_free(ctx); return NULL; }
+    return ctx;
+}
+
+/* One message under a keyed template; the template itself is only read, so threads may share it. */
+static inline int cferry_hmac_message(EVP_MAC_CTX *keyed, const unsigned char *msg, size_t msg_len,
+                                      unsigned char *out, size_t out_size, size_t *out_len) {
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(keyed);
+    if (ctx == NULL) return 0;
+    int ok = EVP_MAC_update(ctx, msg, msg_len) == 1 && EVP_MAC_final(ctx, out, out_len, out_size) == 1;
+    EVP_MAC_CTX_free(ctx);
+    return ok;
+}
+
 static inline int cferry_gcm_set_ivlen(EVP_CIPHER_CTX *ctx, int len) {
     return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, len, NULL);
 }

@@ -98,8 +98,12 @@ extension HMAC {
     /// A keyed hash under `key`, for digests taken outside this module (`RecordDigester`).
     public static func keyed(_ key: [UInt8], algorithm: KeyedHash.Algorithm) -> KeyedHash {
         switch algorithm {
-        case .hmacSHA256: KeyedHash(algorithm: algorithm) { sha256(key: key, $0) }
-        case .hmacSM3: KeyedHash(algorithm: algorithm) { sm3(key: key, $0) }
+        case .hmacSHA256:
+            guard let keyed = KeyedMAC(digest: "SHA256", key: key) else { return KeyedHash(algorithm: algorithm) { sha256(key: key, $0) } }
+            return KeyedHash(algorithm: algorithm) { keyed.mac($0) }
+        case .hmacSM3:
+            guard let keyed = KeyedMAC(digest: "SM3", key: key) else { return KeyedHash(algorithm: algorithm) { sm3(key: key, $0) } }
+            return KeyedHash(algorithm: algorithm) { keyed.mac($0) }
         }
     }
 }

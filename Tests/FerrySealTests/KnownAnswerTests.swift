@@ -33,6 +33,36 @@ import Testing
         #expect(!Ed25519.verify(signature, [0], publicKey: publicKey))
     }
 
+    @Test func hmacSHA256RFC4231KeyedOnce() throws {
+        // RFC 4231 test cases 2 (a short key) and 6 (a key longer than the block, hashed first),
+        // through the keyed hash that digests records: the key's pads are computed once and
+        // reused, so the second message under one key must come out as right as the first.
+        let short = HMAC.keyed(Array("Jefe".utf8), algorithm: .hmacSHA256)
+        let long = HMAC.keyed([UInt8](repeating: 0xaa, count: 131), algorithm: .hmacSHA256)
+        for _ in 0..<3 {
+            #expect(hex(short(Array("what do ya want for nothing?".utf8))) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+            #expect(hex(long(Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        }
+        #expect(hex(short([])) == hex(HMAC.sha256(key: Array("Jefe".utf8), [])))
+    }
+
+    @Test func hmacSM3KeyedOnceMatchesOneShotFromManyThreads() async throws {
+        let key = Array("a digest key shared by zones".utf8)
+        let keyed = HMAC.keyed(key, algorithm: .hmacSM3)
+        let messages = (0..<200).map { Array("record \($0)".utf8) }
+        let expected = messages.map { hex(HMAC.sm3(key: key, $0)) }
+        // One keyed hash serves every worker of a node at once.
+        let results = await withTaskGroup(of: (Int, String).self) { group in
+            for (index, message) in messages.enumerated() { group.addTask { (index, hex(keyed(message))) } }
+            var results = [String](repeating: "", count: messages.count)
+            for await (index, digest) in group { results[index] = digest }
+            return results
+        }
+        #expect(results == expected)
+        #expect(Set(expected).count == messages.count)
+    }
+
     @Test func hkdfRFC5869Case1() throws {
         let okm = try HKDF.sha256(
             salt: bytes("000102030405060708090a0b0c"), ikm: [UInt8](repeating: 0x0b, count: 22), info: bytes("f0f1f2f3f4f5f6f7f8f9"), length: 42)
