@@ -54,9 +54,9 @@ public struct DigestIndex: StoreSchema {
     }
 
     /// Folds changes into the index and its range sums: one subtraction and one addition
-    /// per changed record, whatever the copy's size. Batched (old digests fetched, rows and
-    /// sums written, many to a statement): a pull or apply of a thousand records costs a
-    /// few dozen statements, not thousands.
+    /// per changed record, whatever the copy's size. Every statement is prepared once per
+    /// connection and run per row: compiling multi-row statements of varying width cost more
+    /// than the rows themselves.
     public func record(system: String, entity: String, _ changes: [Change]) throws {
         guard !changes.isEmpty else { return }
         // The last change of a key in the batch is the one that stands.
@@ -67,57 +67,38 @@ public struct DigestIndex: StoreSchema {
             if latest.updateValue(change.digest.map { Data($0) }, forKey: key) == nil { keys.append(key) }
         }
         let shape = DigestTree(fanOut: 16, depth: 3)
-        let scope: [any DatabaseValueConvertible] = [system, entity]
-        func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
-        func scoped<V: DatabaseValueConvertible>(_ values: ArraySlice<V>) -> StatementArguments {
-            StatementArguments(scope + values.map { $0 as any DatabaseValueConvertible })
-        }
-
-        var old: [Data: Data] = [:]
-        for chunk in keys.chunked(500) {
-            let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ? AND key IN (\(placeholders(chunk.count)))",
-                arguments: scoped(chunk))
-            while let row = try rows.next() { old[row["key"]] = row["digest"] }
-        }
+        let oldDigest = try db.cachedStatement(sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
+        let oldSum = try db.cachedStatement(sql: "SELECT sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range = ?")
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
+            ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
+            """)
+        let delete = try db.cachedStatement(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
         var sums: [Int: RangeSum] = [:]
-        let ranges = Array(Set(keys.map { shape.leaf(of: Array($0)) }))
-        for chunk in ranges.chunked(500) {
-            for row in try Row.fetchAll(db, sql: "SELECT range, sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range IN (\(placeholders(chunk.count)))",
-                arguments: scoped(chunk)) {
-                sums[row["range"]] = RangeSum(bytes: Array(row["sum"] as Data))
-            }
-        }
-        var upserts: [Data] = []
-        var deletes: [Data] = []
         for key in keys {
             let range = shape.leaf(of: Array(key))
-            var sum = sums[range] ?? RangeSum()
-            if let previous = old[key] { sum.remove(Array(previous)) }
+            var sum: RangeSum
+            if let known = sums[range] {
+                sum = known
+            } else {
+                let stored = try Data.fetchOne(oldSum, arguments: [system, entity, range])
+                sum = stored.flatMap { RangeSum(bytes: Array($0)) } ?? RangeSum()
+            }
+            if let previous = try Data.fetchOne(oldDigest, arguments: [system, entity, key]) { sum.remove(Array(previous)) }
             if let digest = latest[key] ?? nil {
                 sum.add(Array(digest))
-                upserts.append(key)
+                try upsert.execute(arguments: [system, entity, key, digest])
             } else {
-                deletes.append(key)
+                try delete.execute(arguments: [system, entity, key])
             }
             sums[range] = sum
         }
-        for chunk in upserts.chunked(32) {
-            try db.execute(sql: """
-                INSERT INTO reconcile_index(system, entity, key, digest) VALUES \(Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
-                ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
-                """, arguments: StatementArguments(chunk.flatMap { key -> [any DatabaseValueConvertible] in [system, entity, key, latest[key]! ?? Data()] }))
-        }
-        for chunk in deletes.chunked(500) {
-            try db.execute(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key IN (\(placeholders(chunk.count)))",
-                arguments: scoped(chunk))
-        }
         let now = Clock.now
-        for chunk in Array(sums).chunked(32) {
-            try db.execute(sql: """
-                INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES \(Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
-                ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
-                """, arguments: StatementArguments(chunk.flatMap { range, sum -> [any DatabaseValueConvertible] in [system, entity, range, Data(sum.bytes), now] }))
-        }
+        let store = try db.cachedStatement(sql: """
+            INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
+            """)
+        for (range, sum) in sums { try store.execute(arguments: [system, entity, range, Data(sum.bytes), now]) }
     }
 
     /// Rewrites a system's index from a full read, in batches: pairs are written as they
@@ -209,12 +190,5 @@ public struct DigestIndex: StoreSchema {
     /// Whether a full read has rewritten a system's index since it began or was last cleared.
     public func isComplete(system: String, entity: String) throws -> Bool {
         try Int.fetchOne(db, sql: "SELECT 1 FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity]) != nil
-    }
-}
-
-extension Array {
-    /// Consecutive slices of at most `size` elements, for statements with bounded parameters.
-    fileprivate func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
