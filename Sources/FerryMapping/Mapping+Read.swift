@@ -77,12 +77,12 @@ extension Mapping {
         }
         // A list kept as text: blank text is the empty list (what writing [] leaves), which is
         // present and held to min:, not an absence.
-        if case .list = spec.type, case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { return .list([]) }
+        if case .list = spec.type, case .string(let s) = raw, s.isBlankText { return .list([]) }
         // An empty string is a value, not an absence: a text field cleared at the source stays
         // cleared at the target, and a NOT NULL DEFAULT '' column still takes it. Only fields
         // whose type cannot hold blank text (numbers, dates, codes) read it as no value.
         let blank: Bool
-        if case .string(let s) = raw, s.allSatisfy(\.isWhitespace) { blank = true } else { blank = false }
+        if case .string(let s) = raw, s.isBlankText { blank = true } else { blank = false }
         if blank, spec.type != .string || rule.translate != nil { raw = .null }
         if raw.isNull, let fallback = rule.defaultValue { raw = .string(fallback) }
         if raw.isNull { return .null }
@@ -110,7 +110,7 @@ extension Mapping {
         guard var text = raw.text else {
             throw MappingIssue(field: field, rule: "type", message: "expected a single value, found a nested one")
         }
-        let wasBlank = text.allSatisfy(\.isWhitespace)
+        let wasBlank = text.isBlankText
         for transform in transforms { text = transform.apply(text) }
         // A transform that leaves nothing of real text (an extract that found nothing) leaves
         // no value; blank text trimmed stays the empty string it was.
@@ -193,7 +193,8 @@ extension EntitySchema {
             if case .list(let inner) = spec.type { elementType = inner }
             for item in values {
                 guard let text = item.text else { continue }
-                let shown = spec.personal ? Masking.mask(text) : text
+                // Masked only when a message quotes it: most values pass every check.
+                var shown: String { spec.personal ? Masking.mask(text) : text }
                 if let max = spec.maxLength, text.count > max {
                     issues.append(MappingIssue(field: spec.name, rule: "max", message: "is \(text.count) characters, at most \(max) allowed"))
                 }

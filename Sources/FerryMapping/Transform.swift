@@ -118,9 +118,22 @@ public enum Transform: Sendable {
         }
     }
 
+    /// What `trim` removes from both ends: Unicode White_Space as Foundation's
+    /// `whitespacesAndNewlines` defines it, and the ideographic space U+3000.
+    private static let trimmedSet = CharacterSet.whitespacesAndNewlines.union(["\u{3000}"])
+
+    /// `trim`. Most values neither start nor end with space: when the first and the last
+    /// byte are printable ASCII there is nothing to remove, and Foundation is not called.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+        func plain(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+        if plain(first) && plain(last) { return text }
+        return text.trimmingCharacters(in: trimmedSet)
+    }
+
     func apply(_ text: String) -> String {
         switch self {
-        case .trim: return text.trimmingCharacters(in: .whitespacesAndNewlines.union(["\u{3000}"]))
+        case .trim: return Self.trimmed(text)
         case .upper: return text.uppercased()
         case .lower: return text.lowercased()
         case .nfc: return text.precomposedStringWithCanonicalMapping

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FerryMapping
 
@@ -36,5 +37,48 @@ import Testing
         #expect(Transform.halfwidth.apply("３５０２０３ＡＢｃ") == "350203ABc")
         #expect(Transform.trim.apply("\u{3000} 王伟 ") == "王伟")
         #expect(Transform.nfc.apply("e\u{301}") == "é")
+    }
+
+    @Test func trimAgreesWithFoundationWhateverTheEnds() {
+        // `trim` skips Foundation when both ends are printable ASCII; every other edge goes
+        // through it. Each value below is built from an edge on each side and a middle, and
+        // must come out as Foundation's trimming (plus U+3000) would leave it.
+        let edges = ["", "a", "~", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{85}", "\u{A0}", "\u{2028}", "\u{2029}", "\u{3000}",
+                     "\u{1}", "\u{7F}", "\u{200B}", "\u{FEFF}", "é", "王", "e\u{301}", "\u{1F600}"]
+        let middles = ["", "x", "王 伟", " a b ", "\u{3000}"]
+        var checked = 0
+        for left in edges {
+            for middle in middles {
+                for right in edges {
+                    let text = left + middle + right
+                    let expected = text.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(["\u{3000}"]))
+                    #expect(Transform.trim.apply(text) == expected, "trim of \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 21 * 5 * 21)
+        #expect(Transform.trim.apply("\u{A0}WB0000000001\u{2028}") == "WB0000000001")
+    }
+
+    @Test func blankTextIsJudgedByCharactersWhateverTheBytes() {
+        // Blank source text becomes no value for numbers, dates and codes. The byte-wise check
+        // must agree with Character.isWhitespace on every mix, including whitespace that a
+        // combining mark joins (one character, whitespace by its first scalar) and prepended marks.
+        let pieces = ["", " ", "\t", "\r\n", "\u{0B}", "\u{A0}", "\u{3000}", "\u{2028}", "\u{301}", "\u{600}", "\u{200D}", "a", "0", "王", "\u{1}"]
+        var blanks = 0
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = a + b + c
+                    let expected = text.allSatisfy(\.isWhitespace)
+                    #expect(text.isBlankText == expected, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                    if expected { blanks += 1 }
+                }
+            }
+        }
+        #expect(blanks > 100)
+        #expect(" \u{301}".isBlankText)
+        #expect(!"\u{600}a".isBlankText)
     }
 }
