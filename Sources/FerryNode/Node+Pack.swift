@@ -20,6 +20,17 @@ extension Node {
         public var waiting: [String] = []
         /// Bundles the far side refused this run, retried later or dead-lettered.
         public var refused: [String] = []
+
+        /// Adds a later run's outcome: every bundle shipped or refused, and each hold or wait
+        /// once (a lane held all along is reported by every run).
+        mutating func absorb(_ later: PackResult) {
+            shipped += later.shipped
+            refused += later.refused
+            // Lines are "lane: reason"; the later run's word on a lane stands.
+            func lane(_ line: String) -> Substring { line.prefix { $0 != ":" } }
+            held = held.filter { line in !later.held.contains { lane($0) == lane(line) } } + later.held
+            waiting = later.waiting
+        }
     }
 
     /// Seals every lane's waiting records into bundles and ships them. Bundles left half
@@ -28,7 +39,12 @@ extension Node {
     /// shipped bundles until the carousel's copies are made. A lane whose transfer area is
     /// missing, unwritable or full is held: its records stay queued and the next run resumes.
     /// A lane with less than a full bundle waits out its `bundle_age` unless `flush` is set.
-    public func pack(now: Date = Date(), flush: Bool = false) throws -> PackResult {
+    /// - Parameters:
+    ///   - fullOnly: only seal and ship full bundles (`bundle_records` or `bundle_bytes`),
+    ///     nothing else: what a sync does while it is still reading, so the far side starts
+    ///     early without the read being cut into small bundles.
+    ///   - earlier: what this run already shipped; a carousel copy of those waits for a later run.
+    public func pack(now: Date = Date(), flush: Bool = false, fullOnly: Bool = false, earlier: PackResult? = nil) throws -> PackResult {
         var result = PackResult()
         var held = try heldLanes(now: now, into: &result)
         func attempt(_ bundle: BundleLedger.Outbound) throws {
@@ -56,14 +72,15 @@ extension Node {
             try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line),
                 leaves: items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
         }
-        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealed) }) { try attempt(bundle) }
-        for lane in outboundLanes where !lane.hasReturn {
-            for bundle in try store.read({ tx in try tx.ledger.carousel(lane: lane.name, copies: lane.policy.carouselCopies) }) {
+        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealed) }) where !fullOnly { try attempt(bundle) }
+        for lane in outboundLanes where !lane.hasReturn && !fullOnly {
+            for bundle in try store.read({ tx in try tx.ledger.carousel(lane: lane.name, copies: lane.policy.carouselCopies) })
+            where !(earlier?.shipped.contains { $0.lane == bundle.lane && $0.sequence == bundle.sequence } ?? false) {
                 try attempt(bundle)
             }
         }
         for laneName in try store.read({ tx in try tx.outbox.lanesWithPending() }) where !held.contains(laneName) {
-            while !held.contains(laneName), let id = try sealNext(laneName, now: now, flush: flush, into: &result) {
+            while !held.contains(laneName), let id = try sealNext(laneName, now: now, flush: flush, fullOnly: fullOnly, into: &result) {
                 guard let bundle = try store.read({ tx in try tx.ledger.outbound(id: id) }) else { break }
                 try attempt(bundle)
             }
@@ -85,14 +102,14 @@ extension Node {
 
     /// Reserves and seals the lane's next bundle from its waiting records; nil when none
     /// wait, or when fewer than a full bundle wait younger than `bundle_age` (unless `flush`).
-    private func sealNext(_ laneName: String, now: Date, flush: Bool, into result: inout PackResult) throws -> String? {
+    private func sealNext(_ laneName: String, now: Date, flush: Bool, fullOnly: Bool, into result: inout PackResult) throws -> String? {
         let (lane, _) = try route(laneName)
         let id = hex(try randomBytes(16))
         let cutoff = Timestamp.format(now.addingTimeInterval(-lane.policy.bundleAge))
         var wait: String?
         let reserved: (items: [OutboxItem], sequence: Int64)? = try store.write { tx in
             let (items, full) = try tx.outbox.pending(lane: laneName, limit: lane.policy.bundleRecords, maxBytes: lane.policy.bundleBytes)
-            guard let oldest = items.first else { return nil }
+            guard let oldest = items.first, full || !fullOnly else { return nil }
             if !full, !flush, lane.policy.bundleAge > 0, oldest.enqueuedAt > cutoff {
                 wait = "\(laneName): \(items.count) records wait for a fuller bundle (oldest enqueued \(oldest.enqueuedAt), bundle_age \(Int(lane.policy.bundleAge))s)"
                 return nil

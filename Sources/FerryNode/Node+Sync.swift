@@ -19,6 +19,8 @@ extension Node {
         let lanes = route.lanes
 
         var report = SyncReport(flow: name)
+        var packed = PackResult()
+        var sincePack = 0
         // A target added to the flow needs every record, not only those that change from now on.
         try store.write { tx in
             let added = try tx.sentDigests.noteTargets(flow: name, targets: flow.to)
@@ -58,11 +60,18 @@ extension Node {
             NodeMetrics.records("pulled", flow: name, batch.rows.count)
             NodeMetrics.records("quarantined", flow: name, counts.quarantined)
             NodeMetrics.records("enqueued", flow: name, counts.fresh * lanes.count)
+            // A full bundle's worth ships while the read goes on: the far side opens and
+            // applies it while this node maps the rest.
+            sincePack += counts.fresh
+            if sincePack >= route.fullBundle {
+                sincePack = 0
+                packed.absorb(try pack(fullOnly: true))
+            }
         }
         logger.debug("pulled", metadata: [
             "flow": .string(name), "rows": "\(report.pulled)", "unchanged": "\(report.unchanged)", "quarantined": "\(report.quarantined)",
         ])
-        let packed = try pack(flush: flush)
+        packed.absorb(try pack(flush: flush, earlier: packed))
         report.bundles = packed.shipped
         report.held = packed.held
         report.waiting = packed.waiting
@@ -96,16 +105,18 @@ extension Node {
         let source = try sourceSystem(of: flow)
         var lanes: [String] = []
         var local: [String] = []
+        var fullBundle = Int.max
         for targetName in flow.to {
             guard let target = topology.system(named: targetName) else { continue }
             if target.zone == zone {
                 local.append(targetName)
             } else if let lane = topology.lane(from: zone, to: target.zone) {
                 if !lanes.contains(lane.name) { lanes.append(lane.name) }
+                fullBundle = min(fullBundle, lane.policy.bundleRecords)
             }
         }
         let mapping = try deployment.mapping(system: source.name, entity: flow.entity)
-        return SyncRoute(flow: flow, source: source.name, mapping: mapping, lanes: lanes, local: local)
+        return SyncRoute(flow: flow, source: source.name, mapping: mapping, lanes: lanes, local: local, fullBundle: fullBundle)
     }
 
     /// Where one flow's records go, resolved once per sync.
@@ -115,6 +126,8 @@ extension Node {
         var mapping: Mapping
         var lanes: [String]
         var local: [String]
+        /// Records that fill a bundle on the smallest of the lanes.
+        var fullBundle: Int
     }
 
     /// Quarantines (once) what the mapping or the reader refused and enqueues the records this flow

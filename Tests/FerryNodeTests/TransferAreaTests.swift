@@ -157,6 +157,26 @@ import FerrySeal
         #expect(flushed.bundles.count == 1 && flushed.waiting.isEmpty, "--flush seals below the thresholds")
     }
 
+    @Test func aLongReadShipsEachFullBundleWhileItReads() throws {
+        // 2,500 rows are three source batches. The first full bundle must be in the transfer
+        // area before the last batch is read, so the far side can open it while this node
+        // maps the rest; the read is still cut into full bundles, not one per batch.
+        let (extranet, jinhong) = try deployment(
+            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 1000 }",
+            records: 2500)
+        let sync = try extranet.sync(flow: "applications-in")
+        #expect(sync.bundles.map(\.records) == [1000, 1000, 500])
+        let (pulls, ships) = try extranet.store.read { tx in
+            (try AuditLog.entries(tx, kind: .pulled).map(\.sequence), try AuditLog.entries(tx, kind: .shipped).map(\.sequence))
+        }
+        #expect(pulls.count == 3)
+        #expect(ships.count == 3)
+        if let lastPull = pulls.last, let firstShip = ships.first {
+            #expect(firstShip < lastPull, "the first bundle shipped only after the whole read")
+        }
+        #expect(try jinhong.receive().applied == 2500)
+    }
+
     @Test func bundleBytesCapsEveryBundle() throws {
         let (extranet, jinhong) = try deployment(
             channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_bytes: 3000 }",
