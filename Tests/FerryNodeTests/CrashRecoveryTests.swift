@@ -95,7 +95,7 @@ import FerryQueue
                 "trial \(trial): records applied twice or not at all")
             let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
             for flow in deployment.topology.flows {
-                let check = try FlowCheck(deployment: deployment).compare(flow)
+                let check = try FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db")).compare(flow)
                 #expect(check.matched == records && check.mismatches == 0, "trial \(trial) \(flow.name): \(check)")
             }
             for node in ["extranet-gw", "jinhong-gw"] {

@@ -103,5 +103,19 @@ import FerryQueue
         let idNumbers = try portal.read { db in try String.fetchAll(db, sql: "SELECT id_card FROM applications") }
         let audit = try extranet.database.read { db in try String.fetchAll(db, sql: "SELECT details || coalesce(subject, '') FROM audit") }.joined()
         #expect(!idNumbers.contains { audit.contains($0) })
+
+        // The demo's own check finds what a sink got wrong: one application altered, one
+        // lost and one that no source holds.
+        try approval.write { db in
+            let keys = try String.fetchAll(db, sql: "SELECT SQBH FROM sqsp ORDER BY SQBH LIMIT 2")
+            try db.execute(sql: "UPDATE sqsp SET XM = XM || '改' WHERE SQBH = ?", arguments: [keys[0]])
+            try db.execute(sql: "DELETE FROM sqsp WHERE SQBH = ?", arguments: [keys[1]])
+            try db.execute(sql: "INSERT INTO sqsp SELECT 'WB9999999999', XM, SFZH, XB, DWTYDM, QWGJ, CJRQ, HGRQ, CFSY, SPZT, SPSJ, GXSJ FROM sqsp WHERE SQBH = ?",
+                arguments: [keys[0]])
+        }
+        let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
+        let flow = try #require(deployment.topology.flow(named: "applications-to-jinhong"))
+        let check = try FlowCheck(deployment: deployment, scratch: Self.temporary("check").appendingPathComponent("check.db")).compare(flow)
+        #expect((check.sourceRecords, check.matched, check.different, check.missing, check.unexpected) == (234, 232, 1, 1, 1), "\(check)")
     }
 }

@@ -86,7 +86,7 @@ public struct Demo {
         report.hops.append(try hop("status-to-extranet", from: jinhong, to: extranet))
 
         for flow in deployment.topology.flows {
-            report.checks.append(try FlowCheck(deployment: deployment).compare(flow))
+            report.checks.append(try FlowCheck(deployment: deployment, scratch: options.directory.appendingPathComponent("state/check.db")).compare(flow))
         }
         for node in [extranet, jinhong, passport] where options.auditCounter == nil {
             let verification = try node.verifyAudit()
