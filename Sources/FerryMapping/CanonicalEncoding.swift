@@ -95,8 +95,8 @@ public enum CanonicalEncoding {
     }
 
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        // Already-NFC text (nearly all of it) skips Foundation's normaliser.
-        let normal = text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
+        // Already-NFC text (nearly all of it, Chinese included) skips Foundation's normaliser.
+        let normal = NFCQuickCheck.isNFC(text) ? text : text.precomposedStringWithCanonicalMapping
         appendCount(normal.utf8.count, to: &out)
         out.append(contentsOf: normal.utf8)
     }

@@ -136,7 +136,7 @@ public enum Transform: Sendable {
         case .trim: return Self.trimmed(text)
         case .upper: return text.uppercased()
         case .lower: return text.lowercased()
-        case .nfc: return text.precomposedStringWithCanonicalMapping
+        case .nfc: return NFCQuickCheck.isNFC(text) ? text : text.precomposedStringWithCanonicalMapping
         case .stripNUL: return String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{0}" }))
         case .stripControls: return String(String.UnicodeScalarView(text.unicodeScalars.filter { !ControlCharacters.isRefused($0) }))
         case .residentID15To18: return Validators.residentID18(from15: text) ?? text

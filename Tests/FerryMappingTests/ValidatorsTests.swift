@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryCore
 @testable import FerryMapping
 
 @Suite struct ValidatorsTests {
@@ -80,5 +81,26 @@ import Testing
         #expect(blanks > 100)
         #expect(" \u{301}".isBlankText)
         #expect(!"\u{600}a".isBlankText)
+    }
+
+    @Test func textTheQuickCheckPassesIsWhatFoundationsNFCLeaves() {
+        // Every scalar the quick check calls stable normalises to itself, and seeded random
+        // pairs of them (a composition needs a second scalar) come out unchanged too.
+        let ranges: [ClosedRange<UInt32>] = [0x0...0x2FF, 0x2010...0x2027, 0x3000...0x3029, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xFF01...0xFF5E]
+        let stable = ranges.flatMap { $0.compactMap(Unicode.Scalar.init) }
+        #expect(stable.allSatisfy(NFCQuickCheck.isStable))
+        for scalar in stable { #expect(String(scalar).precomposedStringWithCanonicalMapping == String(scalar), "U+\(String(scalar.value, radix: 16))") }
+        var generator = SplitMix64(seed: 7)
+        for _ in 0..<20_000 {
+            let text = String(String.UnicodeScalarView([stable.randomElement(using: &generator)!, stable.randomElement(using: &generator)!]))
+            #expect(NFCQuickCheck.isNFC(text))
+            #expect(text.precomposedStringWithCanonicalMapping == text, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        // What it does not know goes to the normaliser, and comes out right.
+        for text in ["e\u{301}", "\u{212B}", "か\u{3099}", "\u{F900}", "\u{2000}", "王\u{302A}"] {
+            #expect(!NFCQuickCheck.isNFC(text))
+        }
+        #expect(Transform.nfc.apply("e\u{301}王") == "é王")
+        #expect(Transform.nfc.apply("\u{212B}") == "\u{C5}")
     }
 }

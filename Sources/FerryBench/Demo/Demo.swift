@@ -96,12 +96,14 @@ public struct Demo {
         return report
     }
 
-    /// One hop: sync on the sending node, receive on the far side, then receive the
-    /// receipts back on the sender.
+    /// One hop: sync on the sending node while the far side receives what it ships, then
+    /// receive the receipts back on the sender.
     func hop(_ flow: String, from sender: Node, to receiver: Node) throws -> Hop {
         let started = Date()
-        let sync = try sender.sync(flow: flow)
-        let received = try receiver.receive()
+        let far = ConcurrentReceiver(receiver)
+        let synced = Result { try sender.sync(flow: flow) }
+        let received = try far.finish()
+        let sync = try synced.get()
         let receipts = try sender.receive()
         guard sync.held.isEmpty else {
             throw FerryError(.demoHeld, "bundles of \(flow) were held: \(sync.held.joined(separator: "; "))")
