@@ -62,8 +62,8 @@ public enum QueueBenchmark {
         let store = try NodeStore(path: path)
         let lines: [[UInt8]] = (0..<1000).map { index in
             RecordEnvelope(flow: "bench", record: FerryCore.Record(
-                entity: "TravelApplication", key: [String(format: "WB2026%06d", index)], version: "2026-11-24T09:00:00Z",
-                fields: ["application_id": .string(String(format: "WB2026%06d", index)), "applicant_name": "王伟",
+                entity: "TravelApplication", key: [DemoData.applicationNumber(index)], version: "2026-11-24T09:00:00Z",
+                fields: ["application_id": .string(DemoData.applicationNumber(index)), "applicant_name": "王伟",
                     "destinations": ["AUS", "USA"], "depart_date": "2027-01-01", "updated_at": "2026-11-24T09:00:00Z"])).line
         }
         var clock = Stopwatch()

@@ -30,6 +30,18 @@ import FerryQueue
         }
     }
 
+    @Test func applicationNumbersStayValidPastAMillion() {
+        // The entity checks ^WB[0-9]{10}$: the millionth generated application used to get
+        // an eleven-digit number and be quarantined, which stalled `bench e2e --records 1000000`.
+        let indices = [0, 1, 999_998, 999_999, 1_000_000, 4_999_999]
+        let numbers = indices.map(DemoData.applicationNumber)
+        #expect(numbers[0] == "WB2026000001" && numbers[3] == "WB2027000000")
+        for number in numbers {
+            #expect(number.count == 12 && number.hasPrefix("WB") && number.dropFirst(2).allSatisfy(\.isASCII) && Int(number.dropFirst(2)) != nil, "\(number)")
+        }
+        #expect(Set(numbers).count == indices.count)
+    }
+
     @Test func theThreeNetworkSyncDeliversEveryValidRecordAndAuditsIt() throws {
         var options = FerryBench.Demo.Options(directory: Self.temporary("demo"), records: 240)
         options.badEvery = 40

@@ -32,6 +32,14 @@ struct DemoData {
         var valid: Bool
     }
 
+    /// The `index`-th application's number: WB and ten digits, as the entity checks. The
+    /// first million are WB2026000001…WB2026999999 and later ones go on into the next "year"
+    /// (WB2027000000…), so a run of millions of records never makes an eleven-digit number
+    /// that the mapping would quarantine.
+    static func applicationNumber(_ index: Int) -> String {
+        "WB" + String(2_026_000_000 + index + 1)
+    }
+
     /// The `index`-th application; `bad` ones carry a wrong ID check digit.
     mutating func application(index: Int, bad: Bool, base: Date) -> Application {
         let district = pick(Self.districts)
@@ -55,7 +63,7 @@ struct DemoData {
         let back = depart.addingTimeInterval(Double(int(3..<21)) * 86400)
         let updated = base.addingTimeInterval(-Double(index / 3))
         return Application(row: [
-            "app_no": String(format: "WB2026%06d", index + 1),
+            "app_no": Self.applicationNumber(index),
             "applicant_name": pick(Self.surnames) + pick(Self.given),
             "id_card": first17 + String(check),
             "sex": male ? "M" : "F",
