@@ -24,6 +24,9 @@ public enum EndToEndBenchmark {
         public var executable: URL
         /// How often each node looks at its inbound transfer area, in seconds.
         public var poll = 0.2
+        /// One in this many seeded applications fails the mapping (0: none), for testing
+        /// that a run with quarantined rows still ends.
+        package var badEvery = 0
 
         public init(directory: URL, records: Int, executable: URL) {
             (self.directory, self.records, self.executable) = (directory, records, executable)
@@ -49,6 +52,8 @@ public enum EndToEndBenchmark {
         public var receiverPeakMB: Double
         /// The peer pipeline's seconds for the same rows; nil when `sqlite3` is not installed.
         public var peerSeconds: Double?
+        /// Rows the sender's mapping refused: they count as accounted for, not as applied.
+        public var quarantined = 0
         public var perSecond: Double { Double(records) / max(seconds, 0.001) }
     }
 
@@ -56,7 +61,7 @@ public enum EndToEndBenchmark {
 
     public static func run(_ options: Options, logger: Logger) throws -> Result {
         var demoOptions = Demo.Options(directory: options.directory, records: options.records)
-        demoOptions.badEvery = 0
+        demoOptions.badEvery = options.badEvery
         let demo = Demo(options: demoOptions, logger: logger)
         try demo.prepareDirectory()
         let config = options.directory.appendingPathComponent("ferry.yaml")
@@ -68,7 +73,7 @@ public enum EndToEndBenchmark {
         let sender = try NodeProcess(options, node: "extranet-gw")
         let receiver = try NodeProcess(options, node: "jinhong-gw")
         defer { sender.stop(); receiver.stop() }
-        try waitUntilDelivered(options, topology: topology, processes: [sender, receiver])
+        let quarantined = try waitUntilDelivered(options, topology: topology, processes: [sender, receiver])
         let seconds = clock.lap()
         let peaks = (sender.peakMB(), receiver.peakMB())
         sender.stop()
@@ -76,8 +81,10 @@ public enum EndToEndBenchmark {
 
         let (stages, gapBytes) = try stagesFromAudit(options.directory)
         let peer = try PeerPipeline.run(directory: options.directory, topology: topology)
-        return Result(records: options.records, seconds: seconds, stages: stages, gapBytes: gapBytes, senderPeakMB: peaks.0,
+        var result = Result(records: options.records, seconds: seconds, stages: stages, gapBytes: gapBytes, senderPeakMB: peaks.0,
             receiverPeakMB: peaks.1, peerSeconds: peer)
+        result.quarantined = quarantined
+        return result
     }
 
     /// The demo's topology with only the first flow scheduled, every second: the other
@@ -93,10 +100,11 @@ public enum EndToEndBenchmark {
         try Data(lines.joined(separator: "\n").utf8).write(to: config)
     }
 
-    /// Polls until every record is in the target table and every records bundle of the
-    /// lane is delivered (its receipt came back).
+    /// Polls until every record is in the target table or in the sender's quarantine, and
+    /// every records bundle of the lane is delivered (its receipt came back).
+    /// - Returns: how many records the sender quarantined.
     /// - Throws: `FerryError(.benchmark)` when a node exits, or when nothing moves for a minute.
-    static func waitUntilDelivered(_ options: Options, topology: Topology, processes: [NodeProcess]) throws {
+    static func waitUntilDelivered(_ options: Options, topology: Topology, processes: [NodeProcess]) throws -> Int {
         guard let path = topology.system(named: "approval")?.options["path"], let senderStore = topology.node(named: "extranet-gw")?.store,
             case .sqlite(let storePath) = senderStore
         else { throw FerryError(.benchmark, "the demo topology has no approval system or extranet-gw store") }
@@ -114,11 +122,14 @@ public enum EndToEndBenchmark {
             applied = try target.rowCount("sqsp")
             // Opened once the node has made it; until it has migrated it, nothing is queued.
             if sender == nil { sender = try? NodeStore(readingAt: storePath) }
-            let lanes = (try? sender?.read { tx in try tx.queueStatus() }.outbound) ?? []
-            let state = "\(applied) " + lanes.map { "\($0.pending)/\($0.undelivered)/\($0.delivered)" }.joined(separator: " ")
+            let status = try? sender?.read { tx in try tx.queueStatus() }
+            let (lanes, quarantined) = (status?.outbound ?? [], status?.quarantined ?? 0)
+            let state = "\(applied) \(quarantined) " + lanes.map { "\($0.pending)/\($0.undelivered)/\($0.delivered)" }.joined(separator: " ")
             if state != progress { (progress, lastChange) = (state, Date()) }
-            if applied >= options.records, lanes.allSatisfy({ $0.pending == 0 && $0.undelivered == 0 }), lanes.contains(where: { $0.delivered > 0 }) {
-                return
+            if applied + quarantined >= options.records, lanes.allSatisfy({ $0.pending == 0 && $0.undelivered == 0 }),
+                lanes.contains(where: { $0.delivered > 0 })
+            {
+                return quarantined
             }
             Thread.sleep(forTimeInterval: 0.1)
         }

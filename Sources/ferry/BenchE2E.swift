@@ -43,6 +43,9 @@ extension Bench {
                 print("  \(stage.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(f(stage.perSecond)) records/s (\(stage.records) records over \(f(stage.seconds)) s)")
             }
             print("  peak RSS    sender \(String(format: "%.1f", r.senderPeakMB)) MB, receiver \(String(format: "%.1f", r.receiverPeakMB)) MB")
+            if r.quarantined > 0 {
+                print("  quarantined \(r.quarantined) records the mapping refused (ferry queue list --state quarantined --node extranet-gw)")
+            }
             if let peer = r.peerSeconds {
                 print("  peer        sqlite3 CSV export, copy, sqlite3 .import: \(String(format: "%.2f", peer)) s, \(f(Double(r.records) / max(peer, 0.001))) records/s;"
                     + " Ferry takes \(String(format: "%.1f", r.seconds / max(peer, 0.001)))× as long")

@@ -22,4 +22,14 @@ import FerryCore
         let topology = try String(contentsOf: options.directory.appendingPathComponent("ferry.yaml"), encoding: .utf8)
         #expect(topology.components(separatedBy: "schedule:").count == 2)
     }
+
+    @Test func aRunWithQuarantinedRowsEndsAndCountsThem() throws {
+        // Refused rows never reach the target: the run must end when every row is either
+        // applied or quarantined, not wait for rows that will never come.
+        var options = EndToEndBenchmark.Options(directory: DemoTests.temporary("bench-e2e-bad"), records: 200, executable: CrashRecoveryTests.ferry)
+        options.badEvery = 50
+        let result = try EndToEndBenchmark.run(options, logger: Logger(label: "test"))
+        #expect(result.quarantined == 4)
+        #expect(result.stages.first { $0.name == "apply" }?.records == 196)
+    }
 }
