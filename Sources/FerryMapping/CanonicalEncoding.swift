@@ -17,15 +17,23 @@ public enum CanonicalEncoding {
     /// Encodes `record` as `schema` types it, leaving out `excluding` (fields marked
     /// `compare: ignore` when the encoding is for reconciliation).
     public static func encode(_ record: Record, schema: EntitySchema, excluding: Set<String> = []) -> [UInt8] {
+        encode(record, fields: excluding.isEmpty ? schema.layout.all : schema.layout.all.filter { !excluding.contains($0.name) })
+    }
+
+    /// Encodes `record` for its digest: `compare: ignore` fields left out.
+    static func encodeForComparison(_ record: Record, schema: EntitySchema) -> [UInt8] {
+        encode(record, fields: schema.layout.compared)
+    }
+
+    private static func encode(_ record: Record, fields: [CanonicalLayout.Field]) -> [UInt8] {
         var out = magic
         out.reserveCapacity(256)
         appendString(record.entity, to: &out)
         appendCount(record.key.count, to: &out)
         for part in record.key { appendString(part, to: &out) }
-        let fields = schema.sortedFields.filter { !excluding.contains($0.name) }
         appendCount(fields.count, to: &out)
         for field in fields {
-            appendString(field.name, to: &out)
+            out.append(contentsOf: field.encodedName)
             append(record.fields[field.name] ?? .null, as: field.type, to: &out)
         }
         return out
@@ -143,9 +151,33 @@ public enum CanonicalEncoding {
 }
 
 extension EntitySchema {
-    /// Fields in name order: the canonical encoding's order.
-    var sortedFields: [FieldSpec] { fields.sorted { $0.name < $1.name } }
-
     /// Fields that reconciliation leaves out (`compare: ignore`).
     public var ignoredInComparison: Set<String> { Set(fields.filter(\.compareIgnored).map(\.name)) }
+}
+
+/// An entity's fields in canonical order (by name), each with its name already encoded:
+/// what every record's encoding walks, worked out once per schema.
+struct CanonicalLayout: Sendable {
+    struct Field: Sendable {
+        var name: String
+        var type: FieldType
+        /// Length-prefixed NFC bytes of the name, as `appendString` writes it.
+        var encodedName: [UInt8]
+    }
+
+    /// Every declared field.
+    var all: [Field]
+    /// The fields a digest compares: all but those marked `compare: ignore`.
+    var compared: [Field]
+
+    init(_ fields: [FieldSpec]) {
+        let sorted = fields.sorted { $0.name < $1.name }
+        func field(_ spec: FieldSpec) -> Field {
+            var name: [UInt8] = []
+            CanonicalEncoding.appendString(spec.name, to: &name)
+            return Field(name: spec.name, type: spec.type, encodedName: name)
+        }
+        all = sorted.map(field)
+        compared = sorted.filter { !$0.compareIgnored }.map(field)
+    }
 }

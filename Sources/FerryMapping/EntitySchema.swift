@@ -6,9 +6,16 @@ public struct EntitySchema: Sendable {
     public var name: String
     public var key: [String]
     public var version: String
-    public var fields: [FieldSpec]
+    public var fields: [FieldSpec] { didSet { layout = CanonicalLayout(fields) } }
     public var rules: [RecordRule]
     public var file: String
+    /// The fields in canonical order, worked out once: every record digest walks them.
+    private(set) var layout: CanonicalLayout
+
+    public init(name: String, key: [String], version: String, fields: [FieldSpec], rules: [RecordRule], file: String) {
+        (self.name, self.key, self.version, self.fields, self.rules, self.file) = (name, key, version, fields, rules, file)
+        layout = CanonicalLayout(fields)
+    }
 
     public func field(_ name: String) -> FieldSpec? { fields.first { $0.name == name } }
 

@@ -22,7 +22,7 @@ public struct RecordDigester: Sendable {
     /// The digest of a mapped record's canonical encoding, fields marked `compare: ignore`
     /// left out.
     public func digest(_ record: Record, schema: EntitySchema) -> [UInt8] {
-        mac(CanonicalEncoding.encode(record, schema: schema, excluding: schema.ignoredInComparison))
+        mac(CanonicalEncoding.encodeForComparison(record, schema: schema))
     }
 
     /// The digest of a record's match key: how logs and reconciliation name a record

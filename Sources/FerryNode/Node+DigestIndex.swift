@@ -7,7 +7,12 @@ extension Node {
     /// without a digest key.
     func indexChange(_ record: FerryCore.Record, schema: EntitySchema) -> DigestIndex.Change? {
         guard let digester else { return nil }
-        let key = Array(digester.keyDigest(entity: record.entity, key: record.key).prefix(16))
-        return DigestIndex.Change(key: key, digest: record.operation == .delete ? nil : digester.digest(record, schema: schema))
+        return indexChange(record, schema: schema, keyDigest: digester.keyDigest(entity: record.entity, key: record.key))
+    }
+
+    /// The same, with the record's key digest already taken (for its audit leaf).
+    func indexChange(_ record: FerryCore.Record, schema: EntitySchema, keyDigest: [UInt8]) -> DigestIndex.Change {
+        let digest = record.operation == .delete ? nil : digester?.digest(record, schema: schema)
+        return DigestIndex.Change(key: Array(keyDigest.prefix(16)), digest: digest)
     }
 }

@@ -179,9 +179,15 @@ extension Node {
             var entries: [Outbox.Entry] = []
             entries.reserveCapacity(fresh.count * route.lanes.count)
             var leaves: [AuditLeaf] = []
+            var indexChanges: [DigestIndex.Change] = []
             leaves.reserveCapacity(digester == nil ? 0 : fresh.count)
             for (record, line) in fresh {
-                if let leaf = leaf(entity: record.entity, key: record.keyString, line: line) { leaves.append(leaf) }
+                // One key digest serves the audit leaf and the digest index.
+                if let digester {
+                    let keyDigest = digester.keyDigest(entity: record.entity, key: record.key)
+                    leaves.append(AuditLeaf(key: keyDigest, hash: MerkleTree.leafHash(line)))
+                    if route.flow.keepsDigestIndex { indexChanges.append(indexChange(record, schema: route.mapping.entity, keyDigest: keyDigest)) }
+                }
                 for lane in route.lanes {
                     entries.append(Outbox.Entry(
                         flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
@@ -196,7 +202,7 @@ extension Node {
             try tx.sentDigests.record(flow: name, sent)
             let changed = fresh.map(\.record)
             if route.flow.keepsDigestIndex {
-                try tx.digestIndex.record(system: route.source, entity: route.flow.entity, changed.compactMap { indexChange($0, schema: route.mapping.entity) })
+                try tx.digestIndex.record(system: route.source, entity: route.flow.entity, indexChanges)
             }
             if !route.local.isEmpty, !changed.isEmpty {
                 try stageLocally(tx, flow: name, records: changed)
