@@ -9,6 +9,7 @@ import FerryQueue
 import FerryTransport
 @testable import FerryNode
 @testable import FerryOps
+@testable import FerryBench
 
 /// `ferry run` as operators run it: two node processes on schedules deliver what the
 /// portal holds, and SIGTERM stops each one cleanly.
@@ -253,15 +254,7 @@ import FerryTransport
 
     /// GET with the curl binary: a real HTTP client on loopback.
     func curl(_ url: String, _ options: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-s", "--max-time", "5"] + options + [url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try PeerTool.capture(URL(fileURLWithPath: "/usr/bin/env"), ["curl", "-s", "--max-time", "5"] + options + [url])
     }
 
     /// A connection to a database a running node writes too: wait for its locks.
