@@ -63,10 +63,12 @@ let package = Package(
             swiftSettings: strict),
         // Queue, the store: NodeStore and StoreTransaction over the outbox, inbox, ledger, cursors,
         // quarantine, digest index and reconcile runs; with FerryAudit the only SQL on the node's store.
+        // SQLite through GRDB, or PostgreSQL through PostgresNIO for several workers on one store.
         .target(
             name: "FerryQueue",
             dependencies: [
                 "FerryCore", "FerryReconcile", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict),
         // Transport: the directory drop, HTTP push and its receiving endpoint, the HTTP client.
@@ -89,7 +91,7 @@ let package = Package(
         // Audit: the hash-chained log, its tables, queries, verification and exports.
         .target(
             name: "FerryAudit",
-            dependencies: ["FerryCore", "FerrySeal", "FerryQueue", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FerryCore", "FerrySeal", "FerryQueue"],
             swiftSettings: strict),
         // Console: web pages, JSON API and metrics, over a backend it is given.
         .target(

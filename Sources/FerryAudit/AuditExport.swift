@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 public import FerryQueue
 public import FerryCore
 public import FerrySeal
@@ -32,9 +31,9 @@ public enum AuditExport {
         guard let signer = log.signer else {
             throw FerryError(.auditExport, "node \(log.node) has no key to sign the export with", hint: "list the node's key under key:")
         }
-        let previous = try Row.fetchOne(db, sql: "SELECT n, digest FROM audit_exports ORDER BY n DESC LIMIT 1")
+        let previous = try db.row(sql: "SELECT n, digest FROM audit_exports ORDER BY n DESC LIMIT 1")
         let number = (previous?["n"] as Int64? ?? 0) + 1
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? AND at < ? ORDER BY seq", arguments: [since, until])
+        let rows = try db.rows(sql: "SELECT * FROM audit WHERE at >= ? AND at < ? ORDER BY seq", arguments: [since, until])
         guard let first = rows.first, let last = rows.last else {
             throw FerryError(.auditExport, "no audit entries between \(since) and \(until)", hint: "check --since and --until (UTC)")
         }
@@ -59,7 +58,7 @@ public enum AuditExport {
                 try emit(.object(["records": .object(["seq": .int(entry.sequence), "leaves": .list(leaves.map(value))])]))
             }
         }
-        for checkpoint in try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints WHERE seq BETWEEN ? AND ? ORDER BY seq",
+        for checkpoint in try db.rows(sql: "SELECT * FROM audit_checkpoints WHERE seq BETWEEN ? AND ? ORDER BY seq",
             arguments: [first["seq"] as Int64, last["seq"] as Int64])
         {
             var signed: [String: Value] = ["seq": .int(checkpoint["seq"] as Int64)]

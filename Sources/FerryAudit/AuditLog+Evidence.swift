@@ -1,4 +1,3 @@
-import GRDB
 public import FerryCore
 public import FerryQueue
 
@@ -9,7 +8,7 @@ extension AuditLog {
     /// checkpoint?: {seq, chain, at, head, key_id, signature}}`, the checkpoint being the
     /// newest signed one.
     public func evidence(_ tx: StoreTransaction, forBundle bundle: String) throws -> [String: Value] {
-        func summary(_ row: Row) -> Value {
+        func summary(_ row: StoreRow) -> Value {
             var entry: [String: Value] = [:]
             entry["seq"] = .int(row["seq"] as Int64)
             for name in ["kind", "at", "hash"] { entry[name] = .string(row[name] as String) }
@@ -18,9 +17,9 @@ extension AuditLog {
             }
             return .object(entry)
         }
-        let entries = try Row.fetchAll(tx.db, sql: "SELECT * FROM audit WHERE bundle = ? AND kind IN ('received', 'applied') ORDER BY seq", arguments: [bundle])
+        let entries = try tx.db.rows(sql: "SELECT * FROM audit WHERE bundle = ? AND kind IN ('received', 'applied') ORDER BY seq", arguments: [bundle])
         var evidence: [String: Value] = ["node": .string(node), "bundle": .string(bundle), "entries": .list(entries.map(summary))]
-        if let checkpoint = try Row.fetchOne(tx.db, sql: "SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1") {
+        if let checkpoint = try tx.db.row(sql: "SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1") {
             var signed: [String: Value] = ["seq": .int(checkpoint["seq"] as Int64), "chain": .string(algorithm.rawValue)]
             for name in ["at", "head", "key_id", "signature"] { signed[name] = .string(checkpoint[name] as String) }
             evidence["checkpoint"] = .object(signed)

@@ -1,4 +1,3 @@
-import GRDB
 public import FerryQueue
 public import Foundation
 public import FerryCore
@@ -44,9 +43,9 @@ public struct AuditLog: Sendable {
         self.signer = signer
     }
 
-    static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("audit-v1") { db in
-            try db.execute(sql: """
+    static let migrations: [StoreMigration] = [
+        StoreMigration("audit-v1") { db in
+            try db.executeScript(db.dialect.render("""
                 CREATE TABLE audit (
                     seq INTEGER PRIMARY KEY,
                     at TEXT NOT NULL,
@@ -63,17 +62,16 @@ public struct AuditLog: Sendable {
                 );
                 CREATE INDEX audit_kind ON audit(kind, seq);
                 CREATE INDEX audit_bundle ON audit(bundle) WHERE bundle IS NOT NULL;
-                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                """)
-        }
-        migrator.registerMigration("audit-v2") { db in
+                """))
+            for guardStatement in db.dialect.appendOnlyGuards("audit") { try db.execute(sql: guardStatement) }
+        },
+        StoreMigration("audit-v2") { db in
             // key_digest: the record one event is about. audit_records: the per-record index
             // of a batch event in one row, its keys (16 bytes each) and leaf hashes (32 bytes
             // each) packed in leaf order and covered by the entry's records_root; one row per
             // event, not per record, keeps the index cheap to write. key_filter finds a
             // record's entries (KeyFilter).
-            try db.execute(sql: """
+            try db.executeScript(db.dialect.render("""
                 ALTER TABLE audit ADD COLUMN key_digest TEXT;
                 ALTER TABLE audit ADD COLUMN key_filter BLOB;
                 CREATE INDEX audit_key ON audit(key_digest) WHERE key_digest IS NOT NULL;
@@ -99,20 +97,19 @@ public struct AuditLog: Sendable {
                     last_seq INTEGER NOT NULL,
                     digest TEXT NOT NULL
                 );
-                CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                """)
-        }
-    }
+                """))
+            for guardStatement in db.dialect.appendOnlyGuards("audit_records") { try db.execute(sql: guardStatement) }
+        },
+    ]
 
     /// The chain's hash algorithm, fixed when the log starts: `preferred` for a new log, the
     /// recorded one for an existing log (SHA-256 for logs older than the record).
     public static func chainAlgorithm(_ tx: StoreTransaction, preferred: Hasher.Algorithm) throws -> Hasher.Algorithm {
         let db = tx.db
-        if let recorded = try String.fetchOne(db, sql: "SELECT value FROM audit_meta WHERE name = 'chain'") {
+        if let recorded = try db.value(String.self, sql: "SELECT value FROM audit_meta WHERE name = 'chain'") {
             return Hasher.Algorithm(rawValue: recorded) ?? .sha256
         }
-        let chosen = try Int64.fetchOne(db, sql: "SELECT 1 FROM audit LIMIT 1") == nil ? preferred : .sha256
+        let chosen = try db.value(Int64.self, sql: "SELECT 1 FROM audit LIMIT 1") == nil ? preferred : .sha256
         try db.execute(sql: "INSERT INTO audit_meta(name, value) VALUES ('chain', ?)", arguments: [chosen.rawValue])
         return chosen
     }
@@ -132,17 +129,15 @@ public struct AuditLog: Sendable {
             // The root covers hashes and outcomes; this covers which keys they belong to.
             event.details["keys_digest"] = .string(Self.keysDigest(event.leaves))
         }
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
+        let last = try db.row(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         let sequence = (last?["seq"] as Int64? ?? 0) + 1
         let previous = last?["hash"] as String? ?? Self.genesis
         var entry = AuditEntry(sequence: sequence, at: Timestamp.format(Date()), node: node, event: event, previousHash: previous, hash: "")
         entry.hash = try Self.hash(entry, algorithm)
-        try db.cachedStatement(
-            sql: """
+        try db.execute(sql: """
                 INSERT INTO audit(seq, at, node, actor, kind, flow, lane, bundle, subject, details, prev_hash, hash, key_digest, key_filter)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(
-            arguments: [
+                """, arguments: [
                 sequence, entry.at, node, event.actor, event.kind.rawValue, event.flow, event.lane, event.bundle, event.subject,
                 String(decoding: CanonicalJSON.encode(.object(event.details)), as: UTF8.self), previous, entry.hash, event.keyDigest,
                 event.leaves.isEmpty ? nil : Data(KeyFilter.make(keys: event.leaves.map(\.key))),
@@ -155,11 +150,10 @@ public struct AuditLog: Sendable {
                 hashes.append(contentsOf: leaf.hash)
             }
             let tags = event.leaves.contains { $0.tag != nil } ? event.leaves.map { $0.tag ?? "" }.joined(separator: ",") : nil
-            try db.cachedStatement(sql: "INSERT INTO audit_records(seq, keys, hashes, tags) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [sequence, keys, hashes, tags])
+            try db.execute(sql: "INSERT INTO audit_records(seq, keys, hashes, tags) VALUES (?, ?, ?, ?)", arguments: [sequence, keys, hashes, tags])
         }
         if signer != nil {
-            let lastCheckpoint = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"))
+            let lastCheckpoint = try db.row(sql: "SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
             let since = (lastCheckpoint?["at"] as String?).flatMap(Timestamp.parse)
             if sequence - (lastCheckpoint?["seq"] as Int64? ?? 0) >= checkpointEvery
                 || since.map({ Date().timeIntervalSince($0) >= checkpointInterval }) ?? true
@@ -177,17 +171,20 @@ public struct AuditLog: Sendable {
     /// Signs the current head, unless it is signed already: at shutdown, and when due.
     public func checkpoint(_ tx: StoreTransaction) throws {
         let db = tx.db
-        guard signer != nil, let row = try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT 1") else { return }
+        guard signer != nil, let row = try db.row(sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT 1") else { return }
         let head = try Self.entry(row)
-        guard try Int64.fetchOne(db, sql: "SELECT 1 FROM audit_checkpoints WHERE seq = ?", arguments: [head.sequence]) == nil else { return }
+        guard try db.value(Int64.self, sql: "SELECT 1 FROM audit_checkpoints WHERE seq = ?", arguments: [head.sequence]) == nil else { return }
         try checkpoint(db, head: head)
     }
 
-    private func checkpoint(_ db: Database, head: AuditEntry) throws {
+    private func checkpoint(_ db: any StoreConnection, head: AuditEntry) throws {
         guard let signer else { return }
         let at = Timestamp.format(Date())
         let signature = try signer.sign(Self.checkpointStatement(node: node, sequence: head.sequence, head: head.hash, at: at, chain: algorithm.rawValue))
-        try db.execute(sql: "INSERT OR REPLACE INTO audit_checkpoints(seq, at, head, key_id, signature) VALUES (?, ?, ?, ?, ?)",
+        try db.execute(sql: """
+            INSERT INTO audit_checkpoints(seq, at, head, key_id, signature) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(seq) DO UPDATE SET at = excluded.at, head = excluded.head, key_id = excluded.key_id, signature = excluded.signature
+            """,
             arguments: [head.sequence, at, head.hash, signer.keyID, hex(signature)])
     }
 
@@ -207,15 +204,15 @@ public struct AuditLog: Sendable {
     public static func entries(_ tx: StoreTransaction, kind: AuditEvent.Kind? = nil) throws -> [AuditEntry] {
         let db = tx.db
         var sql = "SELECT * FROM audit"
-        var arguments: StatementArguments = []
+        var arguments: StoreArguments = []
         if let kind {
             sql += " WHERE kind = ?"
             arguments = [kind.rawValue]
         }
-        return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(entry)
+        return try db.rows(sql: sql + " ORDER BY seq", arguments: arguments).map(entry)
     }
 
-    static func entry(_ row: Row) throws -> AuditEntry {
+    static func entry(_ row: StoreRow) throws -> AuditEntry {
         let detailsText: String = row["details"]
         var details: [String: Value] = [:]
         if case .object(let object) = try CanonicalJSON.decode(Array(detailsText.utf8)) { details = object }

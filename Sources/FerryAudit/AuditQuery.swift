@@ -1,4 +1,3 @@
-import GRDB
 import FerryCore
 import FerrySeal
 public import FerryQueue
@@ -33,7 +32,7 @@ public struct AuditQuery: Sendable {
     /// The newest `limit` matching entries, newest first.
     public func entries(_ tx: StoreTransaction) throws -> [AuditEntry] {
         var clauses: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: [any StoreBindable] = []
         if let since { clauses.append("at >= ?"); arguments.append(since) }
         if let until { clauses.append("at < ?"); arguments.append(until) }
         if let bundle { clauses.append("bundle = ?"); arguments.append(bundle) }
@@ -46,7 +45,9 @@ public struct AuditQuery: Sendable {
             arguments += [flow, flow]
         }
         if let system {
-            clauses.append("(json_extract(details, '$.system') = ? OR json_extract(details, '$.targets') LIKE ? OR flow IN (\(Self.marks(system.flows.count))))")
+            let dialect = tx.db.dialect
+            clauses.append("(\(dialect.jsonText("details", ["system"])) = ? OR \(dialect.jsonRaw("details", "targets")) LIKE ?"
+                + " OR flow IN (\(Self.marks(system.flows.count))))")
             arguments += [system.name, "%\"\(system.name)\"%"]
             arguments += system.flows
         }
@@ -57,7 +58,7 @@ public struct AuditQuery: Sendable {
         }
         let sql = "SELECT * FROM audit" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
         arguments.append(limit)
-        return try Row.fetchAll(tx.db, sql: sql, arguments: StatementArguments(arguments)).map(AuditLog.entry)
+        return try tx.db.rows(sql: sql, arguments: StoreArguments(arguments)).map(AuditLog.entry)
     }
 
     /// Counts of one node's entries in [since, until).
@@ -73,17 +74,15 @@ public struct AuditQuery: Sendable {
 
     public static func counts(_ tx: StoreTransaction, since: String?, until: String?) throws -> Counts {
         let range = "WHERE at >= ? AND at < ?"
-        let arguments: StatementArguments = [since ?? "", until ?? "9999"]
+        let arguments: StoreArguments = [since ?? "", until ?? "9999"]
         var counts = Counts()
-        for row in try Row.fetchAll(tx.db, sql: "SELECT kind, count(*) AS n FROM audit \(range) GROUP BY kind", arguments: arguments) {
+        for row in try tx.db.rows(sql: "SELECT kind, count(*) AS n FROM audit \(range) GROUP BY kind", arguments: arguments) {
             counts.byKind[row["kind"], default: 0] += row["n"] as Int
         }
-        let reason = """
-            COALESCE(json_extract(details, '$.code'), json_extract(details, '$.rules[0]'), json_extract(details, '$.stage'),
-                     json_extract(details, '$.reason'), '')
-            """
+        let dialect = tx.db.dialect
+        let reason = "COALESCE(" + [["code"], ["rules", 0], ["stage"], ["reason"]].map { dialect.jsonText("details", $0) }.joined(separator: ", ") + ", '')"
         let refusals: [AuditEvent.Kind] = [.rejected, .quarantined, .deadLettered, .shipRefused, .conflict, .held, .consoleDenied, .consoleLoginFailed]
-        for row in try Row.fetchAll(tx.db, sql: """
+        for row in try tx.db.rows(sql: """
             SELECT kind, \(reason) AS reason, count(*) AS n FROM audit \(range)
             AND kind IN (\(refusals.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
             GROUP BY kind, reason
@@ -91,7 +90,7 @@ public struct AuditQuery: Sendable {
         {
             counts.byReason.append((row["kind"], row["reason"], row["n"]))
         }
-        for row in try Row.fetchAll(tx.db, sql: "SELECT substr(at, 1, 10) AS day, count(*) AS n FROM audit \(range) GROUP BY day", arguments: arguments) {
+        for row in try tx.db.rows(sql: "SELECT substr(at, 1, 10) AS day, count(*) AS n FROM audit \(range) GROUP BY day", arguments: arguments) {
             counts.byDay[row["day"], default: 0] += row["n"] as Int
         }
         return counts
@@ -99,18 +98,18 @@ public struct AuditQuery: Sendable {
 
     /// The entry with sequence number `sequence`, if any.
     public static func entry(_ tx: StoreTransaction, sequence: Int64) throws -> AuditEntry? {
-        try Row.fetchOne(tx.db, sql: "SELECT * FROM audit WHERE seq = ?", arguments: [sequence]).map(AuditLog.entry)
+        try tx.db.row(sql: "SELECT * FROM audit WHERE seq = ?", arguments: [sequence]).map(AuditLog.entry)
     }
 
     /// Entries about one record on its own (their `key_digest` is one of `keyDigests`), oldest first.
     public static func entries(_ tx: StoreTransaction, keyDigests: [[UInt8]]) throws -> [AuditEntry] {
-        try Row.fetchAll(tx.db, sql: "SELECT * FROM audit WHERE key_digest IN (\(marks(keyDigests.count))) ORDER BY seq",
-            arguments: StatementArguments(keyDigests.map { hex($0) })).map(AuditLog.entry)
+        try tx.db.rows(sql: "SELECT * FROM audit WHERE key_digest IN (\(marks(keyDigests.count))) ORDER BY seq",
+            arguments: StoreArguments(keyDigests.map { hex($0) })).map(AuditLog.entry)
     }
 
     /// The newest entry of `kind`, if any.
     public static func latest(_ tx: StoreTransaction, kind: AuditEvent.Kind) throws -> AuditEntry? {
-        try Row.fetchOne(tx.db, sql: "SELECT * FROM audit WHERE kind = ? ORDER BY seq DESC LIMIT 1", arguments: [kind.rawValue]).map(AuditLog.entry)
+        try tx.db.row(sql: "SELECT * FROM audit WHERE kind = ? ORDER BY seq DESC LIMIT 1", arguments: [kind.rawValue]).map(AuditLog.entry)
     }
 
     /// What the dashboard shows of recent activity.
@@ -125,13 +124,13 @@ public struct AuditQuery: Sendable {
 
     public static func activity(_ tx: StoreTransaction) throws -> Activity {
         var activity = Activity()
-        for row in try Row.fetchAll(tx.db, sql: "SELECT flow, max(at) AS at FROM audit WHERE kind = 'pulled' GROUP BY flow") {
+        for row in try tx.db.rows(sql: "SELECT flow, max(at) AS at FROM audit WHERE kind = 'pulled' GROUP BY flow") {
             activity.lastPulled[row["flow"]] = row["at"]
         }
-        for row in try Row.fetchAll(tx.db, sql: "SELECT lane, max(at) AS at FROM audit WHERE kind = 'received' GROUP BY lane") {
+        for row in try tx.db.rows(sql: "SELECT lane, max(at) AS at FROM audit WHERE kind = 'received' GROUP BY lane") {
             activity.lastReceived[row["lane"]] = row["at"]
         }
-        activity.rejected = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM audit WHERE kind = 'rejected'") ?? 0
+        activity.rejected = try tx.db.value(Int.self, sql: "SELECT count(*) FROM audit WHERE kind = 'rejected'") ?? 0
         return activity
     }
 

@@ -1,4 +1,3 @@
-import GRDB
 public import FerryQueue
 import Foundation
 import FerryCore
@@ -20,15 +19,14 @@ public enum AuditVerifier {
 
     public static func verify(_ tx: StoreTransaction, node: String, keys: [PublicKey]) throws -> Verification {
         let db = tx.db
-        let chain = try String.fetchOne(db, sql: "SELECT value FROM audit_meta WHERE name = 'chain'") ?? "sha256"
+        let chain = try db.value(String.self, sql: "SELECT value FROM audit_meta WHERE name = 'chain'") ?? "sha256"
         guard let algorithm = Hasher.Algorithm(rawValue: chain) else {
             throw broken(node, 1, "the log names an unknown hash algorithm '\(chain)'", hint: "the audit_meta table was altered")
         }
         var previous = AuditLog.genesis
         var expected: Int64 = 1
         var verification = Verification(entries: 0, lastHash: previous, chain: chain, checkpoints: 0, lastCheckpoint: nil, indexedRecords: 0)
-        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY seq")
-        while let row = try cursor.next() {
+        try db.forEachRow(sql: "SELECT * FROM audit ORDER BY seq", arguments: []) { row in
             let entry = try AuditLog.entry(row)
             guard entry.sequence == expected else {
                 throw broken(node, expected, "entry \(expected) is missing: the log goes on at entry \(entry.sequence)",
@@ -50,7 +48,7 @@ public enum AuditVerifier {
                     throw broken(node, entry.sequence, "the record index of entry \(entry.sequence) does not match its records_root",
                         hint: "rows of audit_records were altered, added or removed")
                 }
-                guard (row["key_filter"] as Data?).map([UInt8].init) == KeyFilter.make(keys: leaves.map(\.key)) else {
+                guard (row["key_filter"] as [UInt8]?) == KeyFilter.make(keys: leaves.map(\.key)) else {
                     throw broken(node, entry.sequence, "the key filter of entry \(entry.sequence) does not match its record index",
                         hint: "the key_filter column was altered, which would hide records from searches")
                 }
@@ -63,7 +61,7 @@ public enum AuditVerifier {
         verification.lastHash = previous
         let last = expected - 1
 
-        let checkpoints = try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY seq")
+        let checkpoints = try db.rows(sql: "SELECT * FROM audit_checkpoints ORDER BY seq")
         for checkpoint in checkpoints {
             let sequence: Int64 = checkpoint["seq"]
             let head: String = checkpoint["head"]
@@ -82,7 +80,7 @@ public enum AuditVerifier {
             guard key.verify(signature: signature, of: statement) else {
                 throw broken(node, sequence, "the checkpoint at entry \(sequence) has a bad signature", hint: "the checkpoint was forged or altered")
             }
-            guard try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [sequence]) == head else {
+            guard try db.value(String.self, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [sequence]) == head else {
                 throw broken(node, sequence, "entry \(sequence) is not the entry its signed checkpoint covers",
                     hint: "the log was rewritten after it was signed")
             }
@@ -95,11 +93,11 @@ public enum AuditVerifier {
     /// The index rows of one batch entry, in leaf order.
     public static func leaves(_ tx: StoreTransaction, sequence: Int64) throws -> [AuditLeaf] {
         let db = tx.db
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT keys, hashes, tags FROM audit_records WHERE seq = ?"), arguments: [sequence]) else {
+        guard let row = try db.row(sql: "SELECT keys, hashes, tags FROM audit_records WHERE seq = ?", arguments: [sequence]) else {
             return []
         }
-        let keys = [UInt8](row["keys"] as Data)
-        let hashes = [UInt8](row["hashes"] as Data)
+        let keys = row["keys"] as [UInt8]
+        let hashes = row["hashes"] as [UInt8]
         let tags = (row["tags"] as String?)?.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let count = min(keys.count / 16, hashes.count / 32)
         // A packing that does not divide evenly, or tags of another count, yields leaves that

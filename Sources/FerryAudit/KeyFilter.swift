@@ -1,4 +1,3 @@
-import GRDB
 public import FerryQueue
 import Foundation
 
@@ -37,14 +36,12 @@ public enum KeyFilter {
     public static func places(_ tx: StoreTransaction, keys: [[UInt8]]) throws -> [(sequence: Int64, leaf: Int)] {
         let db = tx.db
         var places: [(Int64, Int)] = []
-        let packed = try db.cachedStatement(sql: "SELECT keys FROM audit_records WHERE seq = ?")
-        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, key_filter FROM audit WHERE key_filter IS NOT NULL ORDER BY seq")
-        while let row = try cursor.next() {
-            let filter = [UInt8](row["key_filter"] as Data)
+        try db.forEachRow(sql: "SELECT seq, key_filter FROM audit WHERE key_filter IS NOT NULL ORDER BY seq", arguments: []) { row in
+            let filter: [UInt8] = row["key_filter"]
             let sequence: Int64 = row["seq"]
             let wanted = keys.filter { mayContain(filter, key: $0) }
-            guard !wanted.isEmpty, let blob = try Data.fetchOne(packed, arguments: [sequence]) else { continue }
-            let all = [UInt8](blob)
+            guard !wanted.isEmpty, let all = try db.value([UInt8].self, sql: "SELECT keys FROM audit_records WHERE seq = ?", arguments: [sequence])
+            else { return }
             for leaf in 0..<all.count / 16 where wanted.contains(where: { $0.elementsEqual(all[leaf * 16..<leaf * 16 + 16]) }) {
                 places.append((sequence, leaf))
             }

@@ -1,10 +1,9 @@
-package import GRDB
 public import Foundation
 public import FerryQueue
 
 /// The audit log's tables as one of the store's schemas.
 package enum AuditSchema: StoreSchema {
-    package static func register(in migrator: inout DatabaseMigrator) { AuditLog.register(in: &migrator) }
+    package static var migrations: [StoreMigration] { AuditLog.migrations }
 }
 
 extension NodeStore {

@@ -1,11 +1,10 @@
-import GRDB
 public import FerryCore
 import Foundation
 
 /// The life of each bundle: outbound sealed → shipped → delivered (or dead), inbound
 /// accepted → applied → receipted. Sequence numbers count per lane.
 public struct BundleLedger {
-    let db: Database
+    let db: any StoreConnection
 
     public enum OutState: String, Sendable, CaseIterable {
         /// Reserved and records assigned; the file is being written.
@@ -49,17 +48,15 @@ public struct BundleLedger {
     /// a bundle left in `sealing` is sealed again on the next run.
     public func reserve(id: String, lane: String, kind: BundleKind, records: Int) throws -> Int64 {
         let sequence = try nextSequence(lane: lane)
-        try db.cachedStatement(
-            sql: "INSERT INTO bundles_out(id, lane, sequence, kind, state, records, created_at) VALUES (?, ?, ?, ?, 'sealing', ?, ?)").execute(
-            arguments: [id, lane, sequence, kind.rawValue, records, Clock.now])
+        try db.execute(sql: "INSERT INTO bundles_out(id, lane, sequence, kind, state, records, created_at) VALUES (?, ?, ?, ?, 'sealing', ?, ?)", arguments: [id, lane, sequence, kind.rawValue, records, Clock.now])
         return sequence
     }
 
     /// Takes the next sequence number of a lane.
     public func nextSequence(lane: String) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT INTO lanes(lane) VALUES (?) ON CONFLICT(lane) DO NOTHING").execute(arguments: [lane])
-        let sequence = try Int64.fetchOne(db, sql: "SELECT next_sequence FROM lanes WHERE lane = ?", arguments: [lane]) ?? 1
-        try db.cachedStatement(sql: "UPDATE lanes SET next_sequence = next_sequence + 1 WHERE lane = ?").execute(arguments: [lane])
+        try db.execute(sql: "INSERT INTO lanes(lane) VALUES (?) ON CONFLICT(lane) DO NOTHING", arguments: [lane])
+        let sequence = try db.value(Int64.self, sql: "SELECT next_sequence FROM lanes WHERE lane = ?", arguments: [lane]) ?? 1
+        try db.execute(sql: "UPDATE lanes SET next_sequence = next_sequence + 1 WHERE lane = ?", arguments: [lane])
         return sequence
     }
 
@@ -75,8 +72,7 @@ public struct BundleLedger {
 
     /// Shipped bundles of a one-way lane still owed copies by the carousel.
     public func carousel(lane: String, copies: Int) throws -> [Outbound] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM bundles_out WHERE lane = ? AND state = 'shipped' AND copies < ? ORDER BY sequence",
+        try db.rows(sql: "SELECT * FROM bundles_out WHERE lane = ? AND state = 'shipped' AND copies < ? ORDER BY sequence",
             arguments: [lane, copies]
         ).map(Self.outbound)
     }
@@ -89,33 +85,30 @@ public struct BundleLedger {
 
     /// Records what a receipt says became of each record of a bundle.
     public func recordOutcome(bundle: String, key: String, version: String, outcome: String, detail: String?) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO delivery_outcomes(bundle_id, record_key, version, outcome, detail) VALUES (?, ?, ?, ?, ?)"
-        ).execute(arguments: [bundle, key, version, outcome, detail])
+        try db.execute(sql: "INSERT INTO delivery_outcomes(bundle_id, record_key, version, outcome, detail) VALUES (?, ?, ?, ?, ?)", arguments: [bundle, key, version, outcome, detail])
     }
 
     /// The outcome summary the receipt for outbound bundle `id` reported, if one came.
     public func receiptOutcome(id: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT outcome FROM bundles_out WHERE id = ?", arguments: [id])
+        try db.value(String.self, sql: "SELECT outcome FROM bundles_out WHERE id = ?", arguments: [id])
     }
 
     /// The records of a delivered bundle that were not applied, with why.
     public func unapplied(bundle: String) throws -> [(key: String, version: String, outcome: String, detail: String?)] {
-        try Row.fetchAll(
-            db, sql: "SELECT record_key, version, outcome, detail FROM delivery_outcomes WHERE bundle_id = ? AND outcome NOT IN ('applied', 'skipped') ORDER BY rowid",
+        try db.rows(sql: "SELECT record_key, version, outcome, detail FROM delivery_outcomes WHERE bundle_id = ? AND outcome NOT IN ('applied', 'skipped') ORDER BY rowid",
             arguments: [bundle]
         ).map { ($0["record_key"], $0["version"], $0["outcome"], $0["detail"]) }
     }
 
     public func outbound(state: OutState) throws -> [Outbound] {
-        try Row.fetchAll(db, sql: "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence", arguments: [state.rawValue]).map(Self.outbound)
+        try db.rows(sql: "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence", arguments: [state.rawValue]).map(Self.outbound)
     }
 
     public func outbound(id: String) throws -> Outbound? {
-        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE id = ?", arguments: [id]).map(Self.outbound)
+        try db.row(sql: "SELECT * FROM bundles_out WHERE id = ?", arguments: [id]).map(Self.outbound)
     }
 
-    static func outbound(_ row: Row) -> Outbound {
+    static func outbound(_ row: StoreRow) -> Outbound {
         // A kind this build does not know can only come from a newer Ferry's store: treat it as records.
         Outbound(id: row["id"], lane: row["lane"], sequence: row["sequence"], kind: BundleKind(rawValue: row["kind"]) ?? .records,
             state: OutState(rawValue: row["state"]) ?? .dead, records: row["records"], file: row["file"], copies: row["copies"],
@@ -143,24 +136,23 @@ public struct BundleLedger {
     /// `from`, the guard the lifecycle names; returns whether it moved. A late or repeated
     /// event finds the bundle elsewhere and changes nothing.
     @discardableResult
-    private func move(_ id: String, from: Set<OutState>, set: String, _ values: [(any DatabaseValueConvertible)?]) throws -> Bool {
+    private func move(_ id: String, from: Set<OutState>, set: String, _ values: [(any StoreBindable)?]) throws -> Bool {
         let states = from.map { _ in "?" }.joined(separator: ", ")
-        try db.cachedStatement(sql: "UPDATE bundles_out SET \(set) WHERE id = ? AND state IN (\(states))")
-            .execute(arguments: StatementArguments(values + [id] + from.map(\.rawValue)))
-        return db.changesCount > 0
+        return try db.execute(sql: "UPDATE bundles_out SET \(set) WHERE id = ? AND state IN (\(states))",
+            arguments: StoreArguments(values + [id] + from.map(\.rawValue))) > 0
     }
 
     /// Bundles in any of `states`, newest first, optionally of one lane: for `queue list`.
     public func outbound(states: [OutState], lane: String?, limit: Int) throws -> [Outbound] {
         let marks = states.map { _ in "?" }.joined(separator: ", ")
-        var arguments: [(any DatabaseValueConvertible)?] = states.map(\.rawValue)
+        var arguments: [(any StoreBindable)?] = states.map(\.rawValue)
         var sql = "SELECT * FROM bundles_out WHERE state IN (\(marks))"
         if let lane {
             sql += " AND lane = ?"
             arguments.append(lane)
         }
         arguments.append(limit)
-        return try Row.fetchAll(db, sql: sql + " ORDER BY created_at DESC, sequence DESC LIMIT ?", arguments: StatementArguments(arguments))
+        return try db.rows(sql: sql + " ORDER BY created_at DESC, sequence DESC LIMIT ?", arguments: StoreArguments(arguments))
             .map(Self.outbound)
     }
 
@@ -176,9 +168,9 @@ public struct BundleLedger {
     /// its sequence is at or below the lane's watermark. Bundles may arrive out of order;
     /// one above the watermark that has not been seen is new.
     public func seen(id: String, lane: String, sequence: Int64) throws -> Seen {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE id = ?", arguments: [id]) == true { return .duplicateID }
+        if try db.value(Bool.self, sql: "SELECT 1 FROM bundles_in WHERE id = ?", arguments: [id]) == true { return .duplicateID }
         if sequence <= (try watermark(lane: lane)) { return .replayedSequence }
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]) == true {
+        if try db.value(Bool.self, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]) == true {
             return .replayedSequence
         }
         return .new
@@ -186,13 +178,13 @@ public struct BundleLedger {
 
     /// Every sequence of `lane` up to this one has been received.
     public func watermark(lane: String) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT watermark FROM lanes_in WHERE lane = ?", arguments: [lane]) ?? 0
+        try db.value(Int64.self, sql: "SELECT watermark FROM lanes_in WHERE lane = ?", arguments: [lane]) ?? 0
     }
 
     /// Moves the watermark past every sequence now received without a gap.
     func advanceWatermark(lane: String) throws {
         var mark = try watermark(lane: lane)
-        while try Bool.fetchOne(db, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, mark + 1]) == true {
+        while try db.value(Bool.self, sql: "SELECT 1 FROM bundles_in WHERE lane = ? AND sequence = ?", arguments: [lane, mark + 1]) == true {
             mark += 1
         }
         try db.execute(
@@ -202,12 +194,10 @@ public struct BundleLedger {
 
     public func accept(id: String, lane: String, sequence: Int64, kind: BundleKind, sender: String, contentHash: String, records: Int
     ) throws {
-        try db.cachedStatement(
-            sql: """
+        try db.execute(sql: """
                 INSERT INTO bundles_in(id, lane, sequence, kind, sender, content_hash, records, received_at, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted')
-                """).execute(
-            arguments: [id, lane, sequence, kind.rawValue, sender, contentHash, records, Clock.now])
+                """, arguments: [id, lane, sequence, kind.rawValue, sender, contentHash, records, Clock.now])
         try advanceWatermark(lane: lane)
     }
 
@@ -221,7 +211,7 @@ public struct BundleLedger {
 
     /// Record bundles whose every record has an outcome but which have no receipt yet.
     public func awaitingReceipt() throws -> [Inbound] {
-        try Row.fetchAll(db, sql: """
+        try db.rows(sql: """
             SELECT b.id, b.lane, b.sequence, b.sender, b.records FROM bundles_in b
             WHERE b.kind = 'records' AND b.receipted_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.bundle_id = b.id AND i.state IN ('pending', 'dead'))
@@ -231,7 +221,7 @@ public struct BundleLedger {
 
     /// When this node last asked for a lane's missing sequences again.
     public func lastResendRequest(lane: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT last_resend_at FROM lanes_in WHERE lane = ?", arguments: [lane])
+        try db.value(String.self, sql: "SELECT last_resend_at FROM lanes_in WHERE lane = ?", arguments: [lane])
     }
 
     public func resendRequested(lane: String, at time: String) throws {
@@ -242,10 +232,10 @@ public struct BundleLedger {
 
     /// The outbound bundle with this lane sequence, for a resend.
     public func outbound(lane: String, sequence: Int64) throws -> Outbound? {
-        try Row.fetchOne(db, sql: "SELECT * FROM bundles_out WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]).map(Self.outbound)
+        try db.row(sql: "SELECT * FROM bundles_out WHERE lane = ? AND sequence = ?", arguments: [lane, sequence]).map(Self.outbound)
     }
 
     public func receipted(id: String) throws {
-        try db.cachedStatement(sql: "UPDATE bundles_in SET receipted_at = ?, state = 'receipted' WHERE id = ?").execute(arguments: [Clock.now, id])
+        try db.execute(sql: "UPDATE bundles_in SET receipted_at = ?, state = 'receipted' WHERE id = ?", arguments: [Clock.now, id])
     }
 }

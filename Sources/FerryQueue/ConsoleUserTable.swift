@@ -1,4 +1,3 @@
-package import GRDB
 import Foundation
 import FerryCore
 
@@ -6,37 +5,39 @@ import FerryCore
 /// `ferry console user …` and the console backend (FerryOps) reach it as
 /// `StoreTransaction.consoleUsers`.
 public struct ConsoleUserTable: StoreSchema {
-    let db: Database
+    let db: any StoreConnection
 
-    package static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("console-v1") { db in
-            try db.execute(sql: """
+    package static var migrations: [StoreMigration] {
+        [
+        StoreMigration("console-v1", script: """
                 CREATE TABLE console_users (
                     name TEXT PRIMARY KEY,
                     role TEXT NOT NULL,
                     password_hash TEXT NOT NULL,
                     created_at TEXT NOT NULL
                 ) WITHOUT ROWID
-                """)
-        }
+                """),
+        ]
     }
 
     /// A user's role and password hash (PBKDF2, `PasswordHash`), nil for no such user.
     public func credentials(user: String) throws -> (role: String, passwordHash: String)? {
-        try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_users WHERE name = ?", arguments: [user]).map { ($0["role"], $0["password_hash"]) }
+        try db.row(sql: "SELECT role, password_hash FROM console_users WHERE name = ?", arguments: [user]).map { ($0["role"], $0["password_hash"]) }
     }
 
     /// Adds or replaces a user; returns whether it existed before.
     public func save(user: String, role: String, passwordHash: String) throws -> Bool {
         let existed = try credentials(user: user) != nil
-        try db.execute(sql: "INSERT OR REPLACE INTO console_users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+        try db.execute(sql: """
+            INSERT INTO console_users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, created_at = excluded.created_at
+            """,
             arguments: [user, role, passwordHash, Timestamp.format(Date())])
         return existed
     }
 
     /// Removes a user; returns whether there was one.
     public func remove(user: String) throws -> Bool {
-        try db.execute(sql: "DELETE FROM console_users WHERE name = ?", arguments: [user])
-        return db.changesCount > 0
+        try db.execute(sql: "DELETE FROM console_users WHERE name = ?", arguments: [user]) > 0
     }
 }

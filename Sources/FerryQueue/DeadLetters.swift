@@ -1,10 +1,9 @@
-import GRDB
 import Foundation
 
 /// Items that ran out of attempts, with the stage, the reason and where they came from,
 /// until an operator re-drives or purges them.
 public struct DeadLetters {
-    let db: Database
+    let db: any StoreConnection
 
     public struct Letter: Sendable {
         public var id: Int64
@@ -31,7 +30,7 @@ public struct DeadLetters {
 
     /// Dead letters not yet re-driven, oldest first.
     public func list() throws -> [Letter] {
-        try Row.fetchAll(db, sql: "SELECT * FROM dead_letters WHERE redriven_at IS NULL ORDER BY id").map { row in
+        try db.rows(sql: "SELECT * FROM dead_letters WHERE redriven_at IS NULL ORDER BY id").map { row in
             Letter(id: row["id"], stage: row["stage"], flow: row["flow"], bundle: row["bundle_id"], subject: row["subject"],
                 reason: row["reason"], position: row["position"], attempts: row["attempts"], at: row["at"])
         }

@@ -1,7 +1,6 @@
 import Foundation
 public import FerryReconcile
 import FerryCore
-package import GRDB
 
 /// Each system's copy as this node last saw it pass: one (key digest, record digest) pair a
 /// record, and the 4096 range sums of `CopyDigest`'s tree over them. Pulls keep the
@@ -10,14 +9,14 @@ package import GRDB
 /// reconcile reads the systems and rewrites the index from what it read: that is how
 /// edits made outside Ferry come back into it.
 public struct DigestIndex: StoreSchema {
-    let db: Database
+    let db: any StoreConnection
 
     /// Leaves of the range tree: 16 × 16 × 16.
     public static let ranges = 4096
 
-    package static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("reconcile-index-v1") { db in
-            try db.execute(sql: """
+    package static var migrations: [StoreMigration] {
+        [
+        StoreMigration("reconcile-index-v1", script: """
                 CREATE TABLE reconcile_index (
                     system TEXT NOT NULL,
                     entity TEXT NOT NULL,
@@ -41,8 +40,8 @@ public struct DigestIndex: StoreSchema {
                     complete_at TEXT NOT NULL,
                     PRIMARY KEY (system, entity)
                 ) WITHOUT ROWID;
-                """)
-        }
+                """),
+        ]
     }
 
     /// A change to one record: its new digest, or nil when it was deleted.
@@ -60,46 +59,49 @@ public struct DigestIndex: StoreSchema {
     public func record(system: String, entity: String, _ changes: [Change]) throws {
         guard !changes.isEmpty else { return }
         // The last change of a key in the batch is the one that stands.
-        var latest: [Data: Data?] = [:]
-        var keys: [Data] = []
+        var latest: [[UInt8]: [UInt8]?] = [:]
+        var keys: [[UInt8]] = []
         for change in changes {
-            let key = Data(change.key)
-            if latest.updateValue(change.digest.map { Data($0) }, forKey: key) == nil { keys.append(key) }
+            if latest.updateValue(change.digest, forKey: change.key) == nil { keys.append(change.key) }
         }
         let shape = DigestTree(fanOut: 16, depth: 3)
-        let oldDigest = try db.cachedStatement(sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
-        let oldSum = try db.cachedStatement(sql: "SELECT sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range = ?")
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
-            ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
-            """)
-        let delete = try db.cachedStatement(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?")
         var sums: [Int: RangeSum] = [:]
         for key in keys {
-            let range = shape.leaf(of: Array(key))
+            let range = shape.leaf(of: key)
             var sum: RangeSum
             if let known = sums[range] {
                 sum = known
             } else {
-                let stored = try Data.fetchOne(oldSum, arguments: [system, entity, range])
-                sum = stored.flatMap { RangeSum(bytes: Array($0)) } ?? RangeSum()
+                let stored = try db.value([UInt8].self, sql: "SELECT sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range = ?",
+                    arguments: [system, entity, range])
+                sum = stored.flatMap { RangeSum(bytes: $0) } ?? RangeSum()
             }
-            if let previous = try Data.fetchOne(oldDigest, arguments: [system, entity, key]) { sum.remove(Array(previous)) }
+            if let previous = try db.value([UInt8].self, sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?",
+                arguments: [system, entity, key])
+            {
+                sum.remove(previous)
+            }
             if let digest = latest[key] ?? nil {
-                sum.add(Array(digest))
-                try upsert.execute(arguments: [system, entity, key, digest])
+                sum.add(digest)
+                try db.execute(sql: Self.upsertPair, arguments: [system, entity, key, digest])
             } else {
-                try delete.execute(arguments: [system, entity, key])
+                try db.execute(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?", arguments: [system, entity, key])
             }
             sums[range] = sum
         }
         let now = Clock.now
-        let store = try db.cachedStatement(sql: """
-            INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
-            """)
-        for (range, sum) in sums { try store.execute(arguments: [system, entity, range, Data(sum.bytes), now]) }
+        for (range, sum) in sums {
+            try db.execute(sql: """
+                INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
+                """, arguments: [system, entity, range, sum.bytes, now])
+        }
     }
+
+    static let upsertPair = """
+        INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
+        ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
+        """
 
     /// Rewrites a system's index from a full read, in batches: pairs are written as they
     /// come, so memory stays flat however big the copy. The range sums are recomputed from
@@ -123,20 +125,16 @@ public struct DigestIndex: StoreSchema {
         private mutating func flush(_ store: NodeStore) throws {
             let (pairs, system, entity) = (batch, system, entity)
             batch.removeAll(keepingCapacity: true)
-            try store.database.write { db in
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
-                    """)
-                for pair in pairs { try insert.execute(arguments: [system, entity, Data(pair.key), Data(pair.digest)]) }
+            try store.write { tx in
+                for pair in pairs { try tx.db.execute(sql: DigestIndex.upsertPair, arguments: [system, entity, pair.key, pair.digest]) }
             }
         }
 
         /// Clears the old index, which stays incomplete until `finish`; called before the first pair.
         public func start(_ store: NodeStore) throws {
-            try store.database.write { db in
+            try store.write { tx in
                 for table in ["reconcile_index", "reconcile_ranges", "reconcile_index_state"] {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE system = ? AND entity = ?", arguments: [system, entity])
+                    try tx.db.execute(sql: "DELETE FROM \(table) WHERE system = ? AND entity = ?", arguments: [system, entity])
                 }
             }
         }
@@ -144,15 +142,17 @@ public struct DigestIndex: StoreSchema {
         public mutating func finish(_ store: NodeStore) throws {
             try flush(store)
             let (system, entity, now) = (system, entity, Clock.now)
-            try store.database.write { db in
+            try store.write { tx in
+                let db = tx.db
                 var sums = Array(repeating: RangeSum(), count: DigestIndex.ranges)
                 let shape = DigestTree(fanOut: 16, depth: 3)
-                let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
-                while let row = try rows.next() { sums[shape.leaf(of: Array(row["key"] as Data))].add(Array(row["digest"] as Data)) }
+                try db.forEachRow(sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity]) { row in
+                    sums[shape.leaf(of: row[0])].add(row[1])
+                }
                 try db.execute(sql: "DELETE FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity])
                 for (range, sum) in sums.enumerated() where sum.count != 0 {
                     try db.execute(sql: "INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [system, entity, range, Data(sum.bytes), now])
+                        arguments: [system, entity, range, sum.bytes, now])
                 }
                 try db.execute(sql: "INSERT INTO reconcile_index_state(system, entity, complete_at) VALUES (?, ?, ?)", arguments: [system, entity, now])
             }
@@ -163,9 +163,9 @@ public struct DigestIndex: StoreSchema {
     /// records; with a sketch width, the index's pairs streamed into the sketch.
     public func copy(system: String, entity: String, sketchWidth: Int?, sketchOnly: RangeSelection? = nil) throws -> CopyDigest {
         var leaves = Array(repeating: RangeSum(), count: Self.ranges)
-        for row in try Row.fetchAll(db, sql: "SELECT range, sum FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity]) {
+        for row in try db.rows(sql: "SELECT range, sum FROM reconcile_ranges WHERE system = ? AND entity = ?", arguments: [system, entity]) {
             let range: Int = row["range"]
-            if leaves.indices.contains(range), let sum = RangeSum(bytes: Array(row["sum"] as Data)) { leaves[range] = sum }
+            if leaves.indices.contains(range), let sum = RangeSum(bytes: row["sum"]) { leaves[range] = sum }
         }
         var copy = CopyDigest(tree: DigestTree(fanOut: 16, depth: 3, leaves: leaves), sketchWidth: sketchWidth ?? 8, sketchOnly: sketchOnly)
         guard sketchWidth != nil else { return copy }
@@ -175,9 +175,8 @@ public struct DigestIndex: StoreSchema {
 
     /// The index's pairs, streamed.
     public func forEachPair(system: String, entity: String, _ body: (DigestPair) throws -> Void) throws {
-        let rows = try Row.fetchCursor(db, sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity])
-        while let row = try rows.next() {
-            try body(DigestPair(key: Array(row["key"] as Data), digest: Array(row["digest"] as Data)))
+        try db.forEachRow(sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity]) { row in
+            try body(DigestPair(key: row[0], digest: row[1]))
         }
     }
 
@@ -189,6 +188,6 @@ public struct DigestIndex: StoreSchema {
 
     /// Whether a full read has rewritten a system's index since it began or was last cleared.
     public func isComplete(system: String, entity: String) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT 1 FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity]) != nil
+        try db.value(Int.self, sql: "SELECT 1 FROM reconcile_index_state WHERE system = ? AND entity = ?", arguments: [system, entity]) != nil
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import Foundation
 
 /// A received record waiting to be applied.
@@ -28,7 +27,7 @@ public struct InboxItem: Sendable {
 /// The inbox: staged records of accepted bundles, their outcomes, and the version last
 /// applied per target and key, which makes applying idempotent.
 public struct Inbox {
-    let db: Database
+    let db: any StoreConnection
 
     public enum Outcome: String, Sendable {
         case applied
@@ -42,9 +41,8 @@ public struct Inbox {
     }
 
     public func stage(bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)").execute(
-            arguments: [bundle, flow, entity, key, version, Data(line)])
+        try db.execute(sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [bundle, flow, entity, key, version, line])
     }
 
     /// Pending records whose next attempt is due at `now`.
@@ -53,16 +51,14 @@ public struct Inbox {
         // In staging order, with each record's lane and sequence: the apply verdict orders
         // records of one key by those (a bundle received late never overwrites a later one),
         // so staging order need not be the senders' order.
-        try Row.fetchAll(
-            db.cachedStatement(sql: """
+        try db.rows(sql: """
                 SELECT i.id, i.bundle_id, i.flow, i.entity, i.record_key, i.version, i.line, i.attempts, b.lane, b.sequence
                 FROM inbox AS i JOIN bundles_in AS b ON b.id = i.bundle_id
                 WHERE i.state = 'pending' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ?) ORDER BY i.id LIMIT ?
-                """),
-            arguments: [now, limit]
+                """, arguments: [now, limit]
         ).map { row in
             InboxItem(id: row[0], bundle: row[1], flow: row[2], entity: row[3], key: row[4], version: row[5],
-                line: [UInt8](row[6] as Data), attempts: row[7], lane: row[8], sequence: row[9])
+                line: row[6], attempts: row[7], lane: row[8], sequence: row[9])
         }
     }
 
@@ -72,7 +68,7 @@ public struct Inbox {
     }
 
     public func settle(id: Int64, outcome: Outcome, detail: String?) throws {
-        try db.cachedStatement(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?").execute(arguments: [outcome.rawValue, detail, id])
+        try db.execute(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?", arguments: [outcome.rawValue, detail, id])
     }
 
     /// What a target last applied for a key: its version (in the sortable form callers store),
@@ -98,13 +94,11 @@ public struct Inbox {
 
     /// The version, content digest and lane position last applied to `target` for a key.
     public func applied(target: String, entity: String, key: String) throws -> Applied? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: """
+        try db.row(sql: """
                 SELECT version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?
-                """),
-            arguments: [target, entity, key]
+                """, arguments: [target, entity, key]
         ).map { row in
-            Applied(version: row[0], digest: (row[1] as Data?).map { [UInt8]($0) }, lane: row[2], sequence: row[3], position: row[4])
+            Applied(version: row[0], digest: row[1], lane: row[2], sequence: row[3], position: row[4])
         }
     }
 
@@ -113,20 +107,18 @@ public struct Inbox {
     public func recordApplied(target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil,
         lane: String? = nil, sequence: Int64? = nil, position: Int64? = nil) throws
     {
-        try db.cachedStatement(
-            sql: """
+        try db.execute(sql: """
                 INSERT INTO applied_versions(target, entity, record_key, version, digest, lane, sequence, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(target, entity, record_key) DO UPDATE SET
                     version = excluded.version, digest = excluded.digest, lane = excluded.lane, sequence = excluded.sequence, position = excluded.position
                 WHERE excluded.version > applied_versions.version
                    OR (excluded.version = applied_versions.version AND excluded.digest IS NOT NULL)
-                """).execute(
-            arguments: [target, entity, key, version, digest.map { Data($0) }, lane, sequence, position])
+                """, arguments: [target, entity, key, version, digest, lane, sequence, position])
     }
 
     /// Per-record outcomes of one bundle, for its receipt.
     public func outcomes(bundle: String) throws -> [(entity: String, key: String, version: String, outcome: String, detail: String?)] {
-        try Row.fetchAll(db, sql: "SELECT entity, record_key, version, state, detail FROM inbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
+        try db.rows(sql: "SELECT entity, record_key, version, state, detail FROM inbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
             .map { ($0["entity"], $0["record_key"], $0["version"], $0["state"], $0["detail"]) }
     }
 }

@@ -1,19 +1,42 @@
+package import GRDB
 public import Foundation
 public import FerryCore
-package import GRDB
 
 extension FerryError.Code {
     public static let store: Self = "store"
 }
 
-/// A node's durable state: queue, cursors, reconcile index and audit log in one SQLite
-/// database (WAL), so that one transaction can enqueue records, advance a cursor and
-/// audit both. Every access is a `StoreTransaction`; nothing outside the store modules
-/// (FerryQueue, and FerryAudit for its own tables) sees the database or its SQL.
+/// A node's durable state: queue, cursors, reconcile index and audit log in one database,
+/// so that one transaction can enqueue records, advance a cursor and audit both. Every
+/// access is a `StoreTransaction`; nothing outside the store modules (FerryQueue, and
+/// FerryAudit for its own tables) sees the database or its SQL.
+///
+/// Two engines hold it: SQLite (WAL) in one file, embedded, the default; and PostgreSQL,
+/// shared by several worker processes of one node (`PostgresStoreSession` says how their
+/// writes are ordered). Both run the same migrations and the same SQL.
 public final class NodeStore: Sendable {
+    /// The SQLite file; for a PostgreSQL store, the node's state directory.
     public let path: URL
-    /// The connection pool. Only the store modules and tests reach it.
-    package let database: any DatabaseWriter
+    /// Where the node keeps its files beside the store: sealed bundles, staging.
+    public let directory: URL
+    /// The store as messages name it, without secrets.
+    public let location: String
+    let engine: Engine
+
+    enum Engine: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgres(PostgresStoreSession)
+    }
+
+    /// The SQLite connection pool. Only the store modules and tests reach it; a PostgreSQL
+    /// store has none.
+    package var database: any DatabaseWriter {
+        guard case .sqlite(let database) = engine else { preconditionFailure("\(location) is not a SQLite store") }
+        return database
+    }
+
+    /// Which engine holds the store.
+    public var isPostgres: Bool { if case .postgres = engine { true } else { false } }
 
     /// Every schema of a node's store before the audit log's, in the order a new store
     /// applies them. The audit module appends its own (`NodeStore(path:)` in FerryAudit):
@@ -21,31 +44,45 @@ public final class NodeStore: Sendable {
     package static var schemas: [any StoreSchema.Type] { [QueueSchema.self] }
     package static var laterSchemas: [any StoreSchema.Type] { [ConsoleUserTable.self, ReconcileRuns.self, DigestIndex.self] }
 
-    /// Opens (creating if needed) the store and applies every pending migration of
+    /// Opens (creating if needed) a SQLite store and applies every pending migration of
     /// `schemas`, in order.
     /// - Throws: `FerryError(.store)` when the file cannot be opened or migrated.
     package init(path: URL, schemas: [any StoreSchema.Type]) throws {
         self.path = path
+        directory = path.deletingLastPathComponent()
+        location = path.path
         do {
-            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(30)
             configuration.label = "ferry.store"
-            database = try DatabasePool(path: path.path, configuration: configuration)
-            var migrator = DatabaseMigrator()
-            for schema in schemas { schema.register(in: &migrator) }
-            try migrator.migrate(database)
+            engine = .sqlite(try DatabasePool(path: path.path, configuration: configuration))
         } catch let error as DatabaseError {
             throw FerryError(.store, "cannot open the store \(path.path): \(error.message ?? "\(error.resultCode)")",
                 hint: "check the node's store: path, free disk space and permissions")
         }
+        try migrate(schemas)
     }
 
-    /// Opens an existing store for reading only, without migrating it: what auditors'
+    /// Opens (creating its schema if needed) a PostgreSQL store and applies every pending
+    /// migration of `schemas`; `directory` is where the node keeps its files.
+    /// - Throws: `FerryError(.store)` when the server cannot be reached or the store migrated.
+    package init(postgres location: PostgresStoreLocation, directory: URL, schemas: [any StoreSchema.Type]) throws {
+        self.path = directory
+        self.directory = directory
+        self.location = "\(location)"
+        engine = .postgres(PostgresStoreSession(location))
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try migrate(schemas)
+    }
+
+    /// Opens an existing SQLite store for reading only, without migrating it: what auditors'
     /// commands use, so they need no write permission and change nothing.
     /// - Throws: `FerryError(.store)` when there is no store at `path`.
     public init(readingAt path: URL) throws {
         self.path = path
+        directory = path.deletingLastPathComponent()
+        location = path.path
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw FerryError(.store, "no store at \(path.path)", hint: "run the node once (ferry sync or ferry run) to create it, or check store: in the topology")
         }
@@ -53,25 +90,40 @@ public final class NodeStore: Sendable {
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(30)
-            database = try DatabaseQueue(path: path.path, configuration: configuration)
+            engine = .sqlite(try DatabaseQueue(path: path.path, configuration: configuration))
         } catch let error as DatabaseError {
             throw FerryError(.store, "cannot read the store \(path.path): \(error.message ?? "\(error.resultCode)")",
                 hint: "check the file's permissions")
         }
     }
 
-    /// Runs `body` in one immediate write transaction: all of it commits, or none.
-    /// - Throws: `body`'s errors unchanged; SQLite failures as `FerryError(.store)`, naming
+    private func migrate(_ schemas: [any StoreSchema.Type]) throws {
+        let migrations = schemas.flatMap { $0.migrations }
+        try write { tx in try StoreMigrator.migrate(tx.db, migrations) }
+    }
+
+    /// Runs `body` in one write transaction: all of it commits, or none.
+    /// - Throws: `body`'s errors unchanged; engine failures as `FerryError(.store)`, naming
     ///   a full disk as such (the transaction rolled back whole, so the next run starts
     ///   from a consistent store).
     @discardableResult
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try translatingErrors(writing: true) { try database.write { try body(StoreTransaction($0)) } }
+        switch engine {
+        case .sqlite(let database):
+            try translatingErrors(writing: true) { try database.write { try body(StoreTransaction(SQLiteStoreConnection($0))) } }
+        case .postgres(let session):
+            try translatingErrors(writing: true) { try session.transaction(writing: true) { try body(StoreTransaction($0)) } }
+        }
     }
 
     /// Runs `body` on one consistent snapshot.
     public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try translatingErrors(writing: false) { try database.read { try body(StoreTransaction($0)) } }
+        switch engine {
+        case .sqlite(let database):
+            try translatingErrors(writing: false) { try database.read { try body(StoreTransaction(SQLiteStoreConnection($0))) } }
+        case .postgres(let session):
+            try translatingErrors(writing: false) { try session.transaction(writing: false) { try body(StoreTransaction($0)) } }
+        }
     }
 
     private func translatingErrors<T>(writing: Bool, _ body: () throws -> T) throws -> T {
@@ -80,10 +132,18 @@ public final class NodeStore: Sendable {
         } catch let error as DatabaseError {
             let full = error.resultCode == .SQLITE_FULL
             throw FerryError(.store,
-                full ? "the store \(path.path) is out of disk space" : "the store \(path.path) failed: \(error.message ?? "\(error.resultCode)")",
+                full ? "the store \(location) is out of disk space" : "the store \(location) failed: \(error.message ?? "\(error.resultCode)")",
                 hint: full
                     ? "free space on that disk; intake stopped with nothing half-written, and the next run resumes"
                     : writing ? "check the disk and the file; the last step rolled back whole" : "check the disk and the file's permissions")
+        } catch let error as PostgresStoreError {
+            // 53100: disk full on the server.
+            let full = error.sqlState == "53100"
+            throw FerryError(.store,
+                full ? "the store \(location) is out of disk space" : "the store \(location) failed: \(error)",
+                hint: full
+                    ? "free space on the database server; intake stopped with nothing half-written, and the next run resumes"
+                    : "check the database server; the last step rolled back whole")
         }
     }
 }

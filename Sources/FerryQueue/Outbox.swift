@@ -15,15 +15,15 @@ public struct OutboxItem: Sendable {
 
     /// From `SELECT id, flow, entity, record_key, version, line, enqueued_at`, by position
     /// (by name per row was measurably slower).
-    init(_ row: Row) {
-        (id, flow, entity, key, version, line, enqueuedAt) = (row[0], row[1], row[2], row[3], row[4], [UInt8](row[5] as Data), row[6])
+    init(_ row: StoreRow) {
+        (id, flow, entity, key, version, line, enqueuedAt) = (row[0], row[1], row[2], row[3], row[4], row[5], row[6])
     }
 }
 
 /// The outbox: records in, bundles out. Every function runs inside the caller's
 /// transaction so enqueueing and advancing the source cursor commit together.
 public struct Outbox {
-    let db: Database
+    let db: any StoreConnection
 
     /// One record bound for one lane.
     public struct Entry: Sendable {
@@ -48,6 +48,24 @@ public struct Outbox {
     /// - Parameter at: the enqueue time, shared by a batch (formatting it per record was a
     ///   measurable share of enqueue cost).
     public func enqueue(_ entries: [Entry], at: String = Clock.now) throws {
+        guard let sqlite = db as? SQLiteStoreConnection else {
+            for start in stride(from: 0, to: entries.count, by: Self.rowsPerStatement) {
+                let slice = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
+                var arguments = StoreArguments()
+                arguments.values.reserveCapacity(slice.count * 7)
+                for entry in slice {
+                    arguments.values += [.text(entry.flow), .text(entry.lane), .text(entry.entity), .text(entry.key), .text(entry.version),
+                        .blob(entry.line), .text(at)]
+                }
+                try db.execute(sql: Self.insertSQL(rows: slice.count), arguments: arguments)
+            }
+            return
+        }
+        try enqueue(entries, at: at, on: sqlite.db)
+    }
+
+    /// The SQLite path: values bound straight from the entries (see `RawInsert`).
+    private func enqueue(_ entries: [Entry], at: String, on db: Database) throws {
         var full: RawInsert?
         var start = 0
         while start < entries.count {
@@ -83,15 +101,13 @@ public struct Outbox {
     /// their lines (always at least one). `full` says a limit stopped the lease, so a whole
     /// bundle's worth is waiting.
     public func pending(lane: String, limit: Int, maxBytes: Int = .max) throws -> (items: [OutboxItem], full: Bool) {
-        let rows = try Row.fetchCursor(
-            db.cachedStatement(sql: """
+        let rows = try db.rows(sql: """
                 SELECT id, flow, entity, record_key, version, line, enqueued_at FROM outbox
                 WHERE lane = ? AND bundle_id IS NULL ORDER BY id LIMIT ?
-                """),
-            arguments: [lane, limit])
+                """, arguments: [lane, limit])
         var items: [OutboxItem] = []
         var bytes = 0
-        while let row = try rows.next() {
+        for row in rows {
             let item = OutboxItem(row)
             if !items.isEmpty, bytes + item.line.count + 1 > maxBytes { return (items, true) }
             bytes += item.line.count + 1
@@ -102,14 +118,14 @@ public struct Outbox {
 
     public func pendingCount(lane: String? = nil) throws -> Int {
         if let lane {
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE lane = ? AND bundle_id IS NULL", arguments: [lane]) ?? 0
+            return try db.value(Int.self, sql: "SELECT count(*) FROM outbox WHERE lane = ? AND bundle_id IS NULL", arguments: [lane]) ?? 0
         }
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE bundle_id IS NULL") ?? 0
+        return try db.value(Int.self, sql: "SELECT count(*) FROM outbox WHERE bundle_id IS NULL") ?? 0
     }
 
     /// Lanes that have unsealed records.
     public func lanesWithPending() throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT DISTINCT lane FROM outbox WHERE bundle_id IS NULL ORDER BY lane")
+        try db.values(String.self, sql: "SELECT DISTINCT lane FROM outbox WHERE bundle_id IS NULL ORDER BY lane")
     }
 
     /// Assigns records to a bundle; from then on they leave with it.
@@ -117,24 +133,23 @@ public struct Outbox {
         for chunk in stride(from: 0, to: ids.count, by: 500) {
             let slice = ids[chunk..<min(chunk + 500, ids.count)]
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            var arguments: [(any DatabaseValueConvertible)?] = [bundle]
-            arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
-            try db.cachedStatement(sql: "UPDATE outbox SET bundle_id = ? WHERE id IN (\(marks)) AND bundle_id IS NULL").execute(
-                arguments: StatementArguments(arguments))
+            var arguments: [(any StoreBindable)?] = [bundle]
+            arguments += slice.map { $0 as (any StoreBindable)? }
+            try db.execute(sql: "UPDATE outbox SET bundle_id = ? WHERE id IN (\(marks)) AND bundle_id IS NULL", arguments: StoreArguments(arguments))
         }
     }
 
     /// The entity of each record key in a bundle.
     public func entities(bundle: String) throws -> [String: String] {
         var entities: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT record_key, entity FROM outbox WHERE bundle_id = ?", arguments: [bundle]) {
+        for row in try db.rows(sql: "SELECT record_key, entity FROM outbox WHERE bundle_id = ?", arguments: [bundle]) {
             entities[row[0]] = row[1]
         }
         return entities
     }
 
     public func items(bundle: String) throws -> [OutboxItem] {
-        try Row.fetchAll(db, sql: "SELECT id, flow, entity, record_key, version, line, enqueued_at FROM outbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
+        try db.rows(sql: "SELECT id, flow, entity, record_key, version, line, enqueued_at FROM outbox WHERE bundle_id = ? ORDER BY id", arguments: [bundle])
             .map { row in
                 OutboxItem(row)
             }
@@ -143,10 +158,10 @@ public struct Outbox {
 
 /// Source cursors: opaque positions, committed only with the records they cover.
 public struct Cursors {
-    let db: Database
+    let db: any StoreConnection
 
     public func get(flow: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM cursors WHERE flow = ?", arguments: [flow])
+        try db.value(String.self, sql: "SELECT value FROM cursors WHERE flow = ?", arguments: [flow])
     }
 
     public func clear(flow: String) throws {
@@ -154,15 +169,15 @@ public struct Cursors {
     }
 
     public func set(flow: String, value: String) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO cursors(flow, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").execute(
+        try db.execute(
+            sql: "INSERT INTO cursors(flow, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             arguments: [flow, value, Clock.now])
     }
 }
 
 /// Records stopped at a stage, kept (in this node's own store) so they can be fixed and re-driven.
 public struct Quarantine {
-    let db: Database
+    let db: any StoreConnection
 
     /// Keeps one refused row.
     /// - Parameters:
@@ -175,25 +190,29 @@ public struct Quarantine {
     public func add(flow: String, stage: String, maskedKey: String, issues: String, position: String?, payload: [UInt8]?, rules: [String] = [],
         fingerprint: [UInt8]? = nil
     ) throws -> Bool {
-        if let fingerprint, try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM quarantine WHERE flow = ? AND raw_digest = ? AND source_position IS ? AND requeued_at IS NULL LIMIT 1"),
-            arguments: [flow, Data(fingerprint), position]) != nil
+        // `IS ?` would do for both cases in SQLite; PostgreSQL has no `IS` with a parameter.
+        let samePosition = position == nil ? "source_position IS NULL" : "source_position = ?"
+        var same: StoreArguments = [flow, fingerprint]
+        if let position { same.append(position) }
+        if fingerprint != nil,
+            try db.value(Int.self, sql: "SELECT 1 FROM quarantine WHERE flow = ? AND raw_digest = ? AND \(samePosition) AND requeued_at IS NULL LIMIT 1",
+                arguments: same) != nil
         {
             return false
         }
-        try db.cachedStatement(
-            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at, rules, raw_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
-            arguments: [flow, stage, maskedKey, issues, position, payload.map { Data($0) }, Clock.now,
-                rules.isEmpty ? nil : "," + rules.joined(separator: ",") + ",", fingerprint.map { Data($0) }])
+        try db.execute(
+            sql: "INSERT INTO quarantine(flow, stage, masked_key, issues, source_position, payload, at, rules, raw_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [flow, stage, maskedKey, issues, position, payload, Clock.now,
+                rules.isEmpty ? nil : "," + rules.joined(separator: ",") + ",", fingerprint])
         return true
     }
 
     /// Rows still held (not re-driven).
     public func count(flow: String? = nil) throws -> Int {
         if let flow {
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE flow = ? AND requeued_at IS NULL", arguments: [flow]) ?? 0
+            return try db.value(Int.self, sql: "SELECT count(*) FROM quarantine WHERE flow = ? AND requeued_at IS NULL", arguments: [flow]) ?? 0
         }
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE requeued_at IS NULL") ?? 0
+        return try db.value(Int.self, sql: "SELECT count(*) FROM quarantine WHERE requeued_at IS NULL") ?? 0
     }
 
     /// A held row with its sealed raw input.
@@ -208,12 +227,12 @@ public struct Quarantine {
     /// Rows still held, oldest first, of one flow and stopped by one rule if asked.
     public func held(flow: String?, rule: String?) throws -> [Held] {
         var sql = "SELECT id, flow, source_position, rules, payload FROM quarantine WHERE requeued_at IS NULL"
-        var arguments: [(any DatabaseValueConvertible)?] = []
+        var arguments: [(any StoreBindable)?] = []
         if let flow { sql += " AND flow = ?"; arguments.append(flow) }
         if let rule { sql += " AND rules LIKE ? ESCAPE '\\'"; arguments.append("%," + rule.replacingUTF8("\\", with: "\\\\").replacingUTF8("%", with: "\\%").replacingUTF8("_", with: "\\_") + ",%") }
-        return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
+        return try db.rows(sql: sql + " ORDER BY id", arguments: StoreArguments(arguments)).map { row in
             Held(id: row[0], flow: row[1], position: row[2], rules: ((row[3] as String?) ?? "").split(separator: ",").map(String.init),
-                payload: (row[4] as Data?).map { [UInt8]($0) })
+                payload: row[4])
         }
     }
 

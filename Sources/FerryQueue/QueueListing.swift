@@ -1,4 +1,3 @@
-import GRDB
 import FerryCore
 
 /// What `ferry queue list` shows: bundles of both directions and, on request, the
@@ -56,11 +55,11 @@ extension StoreTransaction {
         var bundles = SQLFilter()
         bundles.add("lane = ?", lane)
         bundles.add("state = ?", state)
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM bundles_out\(bundles.clause) ORDER BY created_at DESC, sequence DESC LIMIT ?",
+        for row in try db.rows(sql: "SELECT * FROM bundles_out\(bundles.clause) ORDER BY created_at DESC, sequence DESC LIMIT ?",
             arguments: bundles.arguments(limit: limit)) {
             listing.bundles.append(QueueListing.Bundle(row, direction: "out", at: row["created_at"], attempts: row["ship_attempts"], error: row["last_error"]))
         }
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM bundles_in\(bundles.clause) ORDER BY received_at DESC, sequence DESC LIMIT ?",
+        for row in try db.rows(sql: "SELECT * FROM bundles_in\(bundles.clause) ORDER BY received_at DESC, sequence DESC LIMIT ?",
             arguments: bundles.arguments(limit: limit)) {
             listing.bundles.append(QueueListing.Bundle(row, direction: "in", at: row["received_at"], attempts: 0, error: nil))
         }
@@ -70,7 +69,7 @@ extension StoreTransaction {
             // Rows re-driven by 'ferry queue requeue' are no longer held.
             var quarantine = SQLFilter(["requeued_at IS NULL"])
             quarantine.add("flow = ?", flow)
-            for row in try Row.fetchAll(db, sql: "SELECT flow, stage, masked_key, issues, source_position, at FROM quarantine\(quarantine.clause) ORDER BY id DESC LIMIT ?",
+            for row in try db.rows(sql: "SELECT flow, stage, masked_key, issues, source_position, at FROM quarantine\(quarantine.clause) ORDER BY id DESC LIMIT ?",
                 arguments: quarantine.arguments(limit: limit)) {
                 let flow: String = row["flow"], stage: String = row["stage"], key: String = row["masked_key"]
                 let issues: String = row["issues"], position: String? = row["source_position"], at: String = row["at"]
@@ -87,7 +86,7 @@ extension StoreTransaction {
         outbox.add("flow = ?", flow)
         // Unsealed records have one state; asking for another state lists none of them.
         if state == nil || state == "pending" {
-            for row in try Row.fetchAll(db, sql: "SELECT lane, flow, entity, record_key, version, enqueued_at FROM outbox\(outbox.clause) ORDER BY id LIMIT ?",
+            for row in try db.rows(sql: "SELECT lane, flow, entity, record_key, version, enqueued_at FROM outbox\(outbox.clause) ORDER BY id LIMIT ?",
                 arguments: outbox.arguments(limit: limit)) {
                 records.append(QueueListing.Record(row, queue: "outbox", state: "pending", at: row["enqueued_at"], attempts: 0))
             }
@@ -96,7 +95,7 @@ extension StoreTransaction {
         inbox.add("inbox.state = ?", state)
         inbox.add("bundles_in.lane = ?", lane)
         inbox.add("inbox.flow = ?", flow)
-        for row in try Row.fetchAll(db, sql: """
+        for row in try db.rows(sql: """
             SELECT bundles_in.lane AS lane, inbox.flow AS flow, inbox.entity AS entity, inbox.record_key AS record_key,
                 inbox.version AS version, inbox.state AS state, bundles_in.received_at AS at, inbox.attempts AS attempts
             FROM inbox JOIN bundles_in ON bundles_in.id = inbox.bundle_id
@@ -111,7 +110,7 @@ extension StoreTransaction {
 extension QueueListing.Bundle {
     /// A `bundles_out` or `bundles_in` row; typed one column at a time, which keeps the
     /// compiler's inference of `Row` subscripts cheap.
-    init(_ row: Row, direction: String, at: String, attempts: Int, error: String?) {
+    init(_ row: StoreRow, direction: String, at: String, attempts: Int, error: String?) {
         let lane: String = row["lane"], sequence: Int64 = row["sequence"], id: String = row["id"]
         let kind: String = row["kind"], state: String = row["state"], records: Int = row["records"]
         self.init(direction: direction, lane: lane, sequence: sequence, id: id, kind: kind, state: state, records: records,
@@ -121,7 +120,7 @@ extension QueueListing.Bundle {
 
 extension QueueListing.Record {
     /// An outbox or inbox row with `lane`, `flow`, `entity`, `record_key` and `version`.
-    init(_ row: Row, queue: String, state: String, at: String, attempts: Int) {
+    init(_ row: StoreRow, queue: String, state: String, at: String, attempts: Int) {
         let lane: String = row["lane"], flow: String = row["flow"], entity: String = row["entity"]
         let key: String = row["record_key"], version: String = row["version"]
         self.init(queue: queue, lane: lane, flow: flow, entity: entity, key: key, version: version,
@@ -132,7 +131,7 @@ extension QueueListing.Record {
 /// The WHERE clause of a listing and its bound values, from the filters an operator gave.
 struct SQLFilter {
     private var conditions: [String]
-    private var values: [(any DatabaseValueConvertible)?] = []
+    private var values: [(any StoreBindable)?] = []
 
     init(_ fixed: [String] = []) { conditions = fixed }
 
@@ -145,5 +144,5 @@ struct SQLFilter {
 
     var clause: String { conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ") }
 
-    func arguments(limit: Int) -> StatementArguments { StatementArguments(values + [limit]) }
+    func arguments(limit: Int) -> StoreArguments { StoreArguments(values + [limit]) }
 }

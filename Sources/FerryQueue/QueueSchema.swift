@@ -1,4 +1,3 @@
-package import GRDB
 
 /// Versioned schema of the queue tables. Migrations are append-only: a deployed store is
 /// only ever moved forward.
@@ -6,30 +5,25 @@ package enum QueueSchema: StoreSchema {
     /// Every queue migration, oldest first, in the order a new store applies them. Each
     /// store records the identifiers it has applied, so an identifier and its SQL never
     /// change once released: a change is a new migration at the end of this list.
-    static let migrations: [(identifier: String, migrate: @Sendable (Database) throws -> Void)] = [
-        ("queue-v1", createTables),
-        ("queue-v2-lane-watermark", addLaneWatermarks),
-        ("queue-v3-carousel", countCarouselCopies),
-        ("queue-v4-retries", addRetriesAndDeadLetters),
-        ("queue-v5-resend", rememberLastResend),
-        ("queue-v6-outcomes", keepDeliveryOutcomes),
-        ("queue-v7-lane-holds", addLaneHolds),
-        ("queue-v8-outbox-rowid", rebuildOutboxWithRowids),
-        ("queue-v9-ship-retries", addShipRetries),
-        ("queue-v10-field-provenance", FieldProvenance.createTable),
-        ("queue-v10-content-digests", keepContentDigests),
+    package static let migrations: [StoreMigration] = [
+        StoreMigration("queue-v1", createTables),
+        StoreMigration("queue-v2-lane-watermark", addLaneWatermarks),
+        StoreMigration("queue-v3-carousel", countCarouselCopies),
+        StoreMigration("queue-v4-retries", addRetriesAndDeadLetters),
+        StoreMigration("queue-v5-resend", rememberLastResend),
+        StoreMigration("queue-v6-outcomes", keepDeliveryOutcomes),
+        StoreMigration("queue-v7-lane-holds", addLaneHolds),
+        StoreMigration("queue-v8-outbox-rowid", rebuildOutboxWithRowids),
+        StoreMigration("queue-v9-ship-retries", addShipRetries),
+        StoreMigration("queue-v10-field-provenance", FieldProvenance.createTable),
+        StoreMigration("queue-v10-content-digests", keepContentDigests),
     ]
 
-    package static func register(in migrator: inout DatabaseMigrator) {
-        for migration in migrations {
-            migrator.registerMigration(migration.identifier, migrate: migration.migrate)
-        }
-    }
 
     /// The tables of the first release: cursors, outbox, lanes, bundles both ways, inbox, applied
     /// versions and quarantine.
-    static func createTables(_ db: Database) throws {
-        try db.execute(sql: firstReleaseTables)
+    static func createTables(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render(firstReleaseTables))
     }
 
     /// The SQL of "queue-v1", as it shipped: a constant rather than inline only because it is long.
@@ -119,24 +113,24 @@ package enum QueueSchema: StoreSchema {
 
     /// The highest sequence below which every bundle of a lane has arrived: anything at or below it is
     /// a replay, whatever its bundle id.
-    static func addLaneWatermarks(_ db: Database) throws {
-        try db.execute(sql: """
+    static func addLaneWatermarks(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("""
             CREATE TABLE lanes_in (
                 lane TEXT PRIMARY KEY,
                 watermark INTEGER NOT NULL DEFAULT 0
             );
             INSERT INTO lanes_in(lane, watermark) SELECT lane, 0 FROM bundles_in GROUP BY lane;
-            """)
+            """))
     }
 
     /// How many times a bundle was dropped: one-way lanes drop each bundle several times.
-    static func countCarouselCopies(_ db: Database) throws {
-        try db.execute(sql: "ALTER TABLE bundles_out ADD COLUMN copies INTEGER NOT NULL DEFAULT 0")
+    static func countCarouselCopies(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("ALTER TABLE bundles_out ADD COLUMN copies INTEGER NOT NULL DEFAULT 0"))
     }
 
     /// Inbox items retried with back-off, and dead letters for those out of attempts.
-    static func addRetriesAndDeadLetters(_ db: Database) throws {
-        try db.execute(sql: """
+    static func addRetriesAndDeadLetters(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("""
             ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE inbox ADD COLUMN next_attempt_at TEXT;
             CREATE TABLE dead_letters (
@@ -152,18 +146,19 @@ package enum QueueSchema: StoreSchema {
                 at TEXT NOT NULL,
                 redriven_at TEXT
             );
-            """)
+            """))
     }
 
     /// When a receiver last asked for a lane's missing bundles, so it does not ask on every pass.
-    static func rememberLastResend(_ db: Database) throws {
-        try db.execute(sql: "ALTER TABLE lanes_in ADD COLUMN last_resend_at TEXT")
+    static func rememberLastResend(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("ALTER TABLE lanes_in ADD COLUMN last_resend_at TEXT"))
     }
 
     /// What the far side did with each record of a delivered bundle, from its receipt.
-    static func keepDeliveryOutcomes(_ db: Database) throws {
-        try db.execute(sql: """
+    static func keepDeliveryOutcomes(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("""
             CREATE TABLE delivery_outcomes (
+                ROWID_COLUMN
                 bundle_id TEXT NOT NULL,
                 record_key TEXT NOT NULL,
                 version TEXT NOT NULL,
@@ -171,12 +166,12 @@ package enum QueueSchema: StoreSchema {
                 detail TEXT
             );
             CREATE INDEX delivery_outcomes_bundle ON delivery_outcomes(bundle_id, outcome);
-            """)
+            """))
     }
 
     /// A lane whose transfer area refused a bundle, and when to try it again.
-    static func addLaneHolds(_ db: Database) throws {
-        try db.execute(sql: """
+    static func addLaneHolds(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("""
             CREATE TABLE lane_holds (
                 lane TEXT PRIMARY KEY,
                 attempts INTEGER NOT NULL,
@@ -184,14 +179,14 @@ package enum QueueSchema: StoreSchema {
                 next_attempt_at TEXT NOT NULL,
                 reason TEXT NOT NULL
             );
-            """)
+            """))
     }
 
     /// Plain rowids (ids only grow while the newest row is kept, and outbox rows are never deleted) and
     /// no index entries for unsealed rows' NULL bundle: together about a third more enqueues per
     /// second.
-    static func rebuildOutboxWithRowids(_ db: Database) throws {
-        try db.execute(sql: """
+    static func rebuildOutboxWithRowids(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("""
             CREATE TABLE outbox_v8 (
                 id INTEGER PRIMARY KEY,
                 flow TEXT NOT NULL,
@@ -208,17 +203,17 @@ package enum QueueSchema: StoreSchema {
             ALTER TABLE outbox_v8 RENAME TO outbox;
             CREATE INDEX outbox_pending ON outbox(lane, id) WHERE bundle_id IS NULL;
             CREATE INDEX outbox_bundle ON outbox(bundle_id) WHERE bundle_id IS NOT NULL;
-            """)
+            """))
     }
 
     /// A bundle the far side refuses (not a full or missing transfer area, which holds the lane) is
     /// retried on its own and, out of attempts, dead-lettered.
-    static func addShipRetries(_ db: Database) throws {
-        try db.execute(sql: """
+    static func addShipRetries(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("""
             ALTER TABLE bundles_out ADD COLUMN ship_attempts INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE bundles_out ADD COLUMN next_ship_at TEXT;
             ALTER TABLE bundles_out ADD COLUMN last_error TEXT;
-            """)
+            """))
     }
 
     /// Sources re-read rows (look-back windows, ties on the cursor, NULL cursors): what a flow last
@@ -230,8 +225,8 @@ package enum QueueSchema: StoreSchema {
     /// when they were re-driven; a send records the quarantine it came after, so a re-drive never
     /// sends a row the source has moved past. A flow's targets are remembered, so adding one sends
     /// every record again.
-    static func keepContentDigests(_ db: Database) throws {
-        try db.execute(sql: """
+    static func keepContentDigests(_ db: any StoreConnection) throws {
+        try db.executeScript(db.dialect.render("""
             CREATE TABLE sent_digests (
                 flow TEXT NOT NULL,
                 record_key TEXT NOT NULL,
@@ -248,6 +243,6 @@ package enum QueueSchema: StoreSchema {
             ALTER TABLE quarantine ADD COLUMN rules TEXT;
             ALTER TABLE quarantine ADD COLUMN requeued_at TEXT;
             CREATE INDEX quarantine_raw ON quarantine(flow, raw_digest) WHERE requeued_at IS NULL;
-            """)
+            """))
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import Foundation
 public import FerryCore
 
@@ -38,17 +37,17 @@ public struct QueueStatus: Sendable {
     public var holds: [LaneHolds.Hold] = []
 
     /// Reads the status in one snapshot.
-    static func read(_ db: Database) throws -> QueueStatus {
+    static func read(_ db: any StoreConnection) throws -> QueueStatus {
         var status = QueueStatus()
-        let pending = try Row.fetchAll(db, sql: "SELECT lane, count(*) AS n, min(enqueued_at) AS oldest FROM outbox WHERE bundle_id IS NULL GROUP BY lane")
-        let bundles = try Row.fetchAll(db, sql: """
+        let pending = try db.rows(sql: "SELECT lane, count(*) AS n, min(enqueued_at) AS oldest FROM outbox WHERE bundle_id IS NULL GROUP BY lane")
+        let bundles = try db.rows(sql: """
             SELECT lane,
                    sum(CASE WHEN state IN ('sealing', 'sealed', 'shipped') THEN 1 ELSE 0 END) AS undelivered,
                    min(CASE WHEN state IN ('sealing', 'sealed', 'shipped') THEN created_at END) AS oldest,
                    sum(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) AS delivered
             FROM bundles_out WHERE kind = 'records' GROUP BY lane
             """)
-        let sequences = try Row.fetchAll(db, sql: "SELECT lane, next_sequence FROM lanes")
+        let sequences = try db.rows(sql: "SELECT lane, next_sequence FROM lanes")
         var lanes = Set(pending.map { $0["lane"] as String }).union(bundles.map { $0["lane"] as String })
         lanes.formUnion(sequences.map { $0["lane"] as String })
         // Same-zone delivery numbers its pseudo-bundles on a lane "zone→zone"; it is not a channel.
@@ -60,10 +59,9 @@ public struct QueueStatus: Sendable {
                 oldestUndelivered: b?["oldest"], delivered: b?["delivered"] ?? 0,
                 nextSequence: sequences.first { $0["lane"] == lane }?["next_sequence"] ?? 1))
         }
-        for lane in try String.fetchAll(db, sql: "SELECT DISTINCT lane FROM bundles_in WHERE kind != 'local' ORDER BY lane") {
+        for lane in try db.values(String.self, sql: "SELECT DISTINCT lane FROM bundles_in WHERE kind != 'local' ORDER BY lane") {
             let watermark = try BundleLedger(db: db).watermark(lane: lane)
-            let above = try Row.fetchAll(
-                db, sql: "SELECT sequence, received_at FROM bundles_in WHERE lane = ? AND sequence > ? ORDER BY sequence", arguments: [lane, watermark])
+            let above = try db.rows(sql: "SELECT sequence, received_at FROM bundles_in WHERE lane = ? AND sequence > ? ORDER BY sequence", arguments: [lane, watermark])
             let present = Set(above.map { $0["sequence"] as Int64 })
             let highest: Int64 = above.last.map { $0["sequence"] } ?? watermark
             let missing = highest > watermark ? (watermark + 1..<highest).filter { !present.contains($0) } : []
@@ -71,14 +69,14 @@ public struct QueueStatus: Sendable {
                 lane: lane, watermark: watermark, highest: highest, missing: missing,
                 missingSince: missing.isEmpty ? nil : above.first?["received_at"]))
         }
-        status.inboxPending = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'pending'") ?? 0
-        status.retrying = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'pending' AND attempts > 0") ?? 0
-        status.deadLetters = try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters WHERE redriven_at IS NULL") ?? 0
+        status.inboxPending = try db.value(Int.self, sql: "SELECT count(*) FROM inbox WHERE state = 'pending'") ?? 0
+        status.retrying = try db.value(Int.self, sql: "SELECT count(*) FROM inbox WHERE state = 'pending' AND attempts > 0") ?? 0
+        status.deadLetters = try db.value(Int.self, sql: "SELECT count(*) FROM dead_letters WHERE redriven_at IS NULL") ?? 0
         status.quarantined = try Quarantine(db: db).count()
-        status.holds = try Row.fetchAll(db, sql: "SELECT * FROM lane_holds ORDER BY lane").map {
+        status.holds = try db.rows(sql: "SELECT * FROM lane_holds ORDER BY lane").map {
             LaneHolds.Hold(lane: $0["lane"], attempts: $0["attempts"], since: $0["since"], nextAttemptAt: $0["next_attempt_at"], reason: $0["reason"])
         }
-        status.cursors = try Row.fetchAll(db, sql: "SELECT flow, value, updated_at FROM cursors ORDER BY flow")
+        status.cursors = try db.rows(sql: "SELECT flow, value, updated_at FROM cursors ORDER BY flow")
             .map { ($0["flow"], $0["value"], $0["updated_at"]) }
         return status
     }

@@ -1,19 +1,19 @@
 import Foundation
 import FerryCore
 public import FerryReconcile
-package import GRDB
 
 /// Reconcile runs in the node's store: the runs this node opened or answered, their state
 /// and report, and the reconcile lines received but not yet processed. A line is staged in
 /// the same transaction that records its bundle as received, so a crash between receiving
 /// and answering loses nothing: the next receive picks it up.
 public struct ReconcileRuns: StoreSchema {
-    let db: Database
+    let db: any StoreConnection
 
-    package static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("reconcile-v1") { db in
-            try db.execute(sql: """
+    package static var migrations: [StoreMigration] {
+        [
+        StoreMigration("reconcile-v1", script: """
                 CREATE TABLE reconcile_runs (
+                    ROWID_COLUMN
                     run TEXT NOT NULL,
                     role TEXT NOT NULL,            -- opener | answerer
                     flow TEXT NOT NULL,
@@ -39,12 +39,10 @@ public struct ReconcileRuns: StoreSchema {
                     received_at TEXT NOT NULL,
                     done_at TEXT
                 );
-                """)
-        }
+                """),
         // What each opening last summarised towards a target: the next one-way opening ships
         // only the ranges whose sums have changed since.
-        migrator.registerMigration("reconcile-opened-v1") { db in
-            try db.execute(sql: """
+        StoreMigration("reconcile-opened-v1", script: """
                 CREATE TABLE reconcile_opened (
                     flow TEXT NOT NULL,
                     target TEXT NOT NULL,
@@ -53,16 +51,16 @@ public struct ReconcileRuns: StoreSchema {
                     opened_at TEXT NOT NULL,
                     PRIMARY KEY (flow, target)
                 ) WITHOUT ROWID;
-                """)
-        }
+                """),
+        ]
     }
 
     /// The leaf sums the last opening of `flow` towards `target` summarised, and its run.
     public func lastOpened(flow: String, target: String) throws -> (run: String, leaves: [RangeSum])? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT run, leaves FROM reconcile_opened WHERE flow = ? AND target = ?", arguments: [flow, target]) else {
+        guard let row = try db.row(sql: "SELECT run, leaves FROM reconcile_opened WHERE flow = ? AND target = ?", arguments: [flow, target]) else {
             return nil
         }
-        let bytes = Array(row["leaves"] as Data)
+        let bytes = Array(row["leaves"] as [UInt8])
         let leaves = stride(from: 0, to: bytes.count - 39, by: 40).compactMap { RangeSum(bytes: Array(bytes[$0..<($0 + 40)])) }
         return leaves.count == DigestIndex.ranges ? (row["run"], leaves) : nil
     }
@@ -71,7 +69,7 @@ public struct ReconcileRuns: StoreSchema {
         try db.execute(sql: """
             INSERT INTO reconcile_opened(flow, target, run, leaves, opened_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(flow, target) DO UPDATE SET run = excluded.run, leaves = excluded.leaves, opened_at = excluded.opened_at
-            """, arguments: [flow, target, run, Data(leaves.flatMap(\.bytes)), Clock.now])
+            """, arguments: [flow, target, run, leaves.flatMap(\.bytes), Clock.now])
     }
 
     public struct Run: Sendable {
@@ -90,7 +88,7 @@ public struct ReconcileRuns: StoreSchema {
         public var report: String?
         public var appliedAt: String?
 
-        init(row: Row) {
+        init(row: StoreRow) {
             (run, role, flow, source, target, entity) = (row["run"], row["role"], row["flow"], row["source"], row["target"], row["entity"])
             (mode, state, actor, rounds, openedAt, updatedAt, report) = (row["mode"], row["state"], row["actor"], row["rounds"], row["opened_at"], row["updated_at"], row["report"])
             appliedAt = row["applied_at"]
@@ -103,12 +101,12 @@ public struct ReconcileRuns: StoreSchema {
         try db.execute(sql: """
             INSERT INTO reconcile_runs(run, role, flow, source, target, entity, mode, state, actor, opened_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(run, role) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, rounds = rounds + 1
+            ON CONFLICT(run, role) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, rounds = reconcile_runs.rounds + 1
             """, arguments: [run, role, flow, source, target, entity, oneWay ? "one-way" : "two-way", state, actor, Clock.now, Clock.now])
     }
 
     public func run(_ run: String, role: String) throws -> Run? {
-        try Row.fetchOne(db, sql: "SELECT * FROM reconcile_runs WHERE run = ? AND role = ?", arguments: [run, role]).map(Run.init)
+        try db.row(sql: "SELECT * FROM reconcile_runs WHERE run = ? AND role = ?", arguments: [run, role]).map(Run.init)
     }
 
     public func update(_ run: String, role: String, state: String, report: String? = nil, nextRound: Bool = false) throws {
@@ -120,32 +118,32 @@ public struct ReconcileRuns: StoreSchema {
     /// The newest runs of a flow (or of every flow), the last opened first: times have
     /// whole seconds, the row order does not tie.
     public func latest(flow: String?, limit: Int = 20) throws -> [Run] {
-        try Row.fetchAll(db, sql: """
-            SELECT * FROM reconcile_runs WHERE (? IS NULL OR flow = ?) ORDER BY rowid DESC LIMIT ?
-            """, arguments: [flow, flow, limit]).map(Run.init)
+        try db.rows(sql: """
+            SELECT * FROM reconcile_runs\(flow == nil ? "" : " WHERE flow = ?") ORDER BY rowid DESC LIMIT ?
+            """, arguments: flow.map { [$0, limit] } ?? [limit]).map(Run.init)
     }
 
     public func stage(bundle: String, lane: String, line: [UInt8]) throws {
         try db.execute(sql: "INSERT INTO reconcile_inbox(bundle, lane, line, received_at) VALUES (?, ?, ?, ?)",
-            arguments: [bundle, lane, Data(line), Clock.now])
+            arguments: [bundle, lane, line, Clock.now])
     }
 
     /// Takes the oldest unprocessed line and marks it taken in the same transaction: a line
     /// is acted on once, and one that crashes the process is not taken up again forever.
     /// Its bytes are dropped (a sketch can be megabytes); the bundle stays archived.
     public func claim() throws -> (id: Int64, bundle: String, lane: String, line: [UInt8])? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, bundle, lane, line FROM reconcile_inbox WHERE done_at IS NULL ORDER BY id LIMIT 1") else {
+        guard let row = try db.row(sql: "SELECT id, bundle, lane, line FROM reconcile_inbox WHERE done_at IS NULL ORDER BY id LIMIT 1") else {
             return nil
         }
         let id: Int64 = row["id"]
-        try db.execute(sql: "UPDATE reconcile_inbox SET done_at = ?, line = X'' WHERE id = ?", arguments: [Clock.now, id])
-        return (id, row["bundle"], row["lane"], Array(row["line"] as Data))
+        try db.execute(sql: "UPDATE reconcile_inbox SET done_at = ?, line = ? WHERE id = ?", arguments: [Clock.now, [UInt8](), id])
+        return (id, row["bundle"], row["lane"], Array(row["line"] as [UInt8]))
     }
 
     /// Records that a run's plan was sent; false when it already was.
     public func markApplied(run: String) throws -> Bool {
-        try db.execute(sql: "UPDATE reconcile_runs SET applied_at = ? WHERE run = ? AND role = 'opener' AND applied_at IS NULL",
+        let changed = try db.execute(sql: "UPDATE reconcile_runs SET applied_at = ? WHERE run = ? AND role = 'opener' AND applied_at IS NULL",
             arguments: [Clock.now, run])
-        return db.changesCount == 1
+        return changed == 1
     }
 }

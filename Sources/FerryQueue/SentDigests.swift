@@ -1,4 +1,3 @@
-import GRDB
 import Foundation
 
 /// What each flow last sent per record key, as a content digest: a source read that goes
@@ -8,7 +7,7 @@ import Foundation
 /// The digest covers the whole record envelope (entity, key, version, operation, fields), so
 /// a same-version change with different content is sent, and an unchanged row is not.
 public struct SentDigests {
-    let db: Database
+    let db: any StoreConnection
 
     /// Keys per lookup statement; far below SQLite's parameter limit.
     static let keysPerStatement = 400
@@ -16,23 +15,22 @@ public struct SentDigests {
     /// The digests last sent by `flow` for `keys`; keys never sent are absent.
     public func lookup(flow: String, keys: [String]) throws -> [String: [UInt8]] {
         var found: [String: [UInt8]] = [:]
-        try forEach(column: "digest", flow: flow, keys: keys) { key, value in if let data = Data.fromDatabaseValue(value) { found[key] = [UInt8](data) } }
+        try forEach(column: "digest", flow: flow, keys: keys) { key, value in if let bytes = [UInt8].decode(value) { found[key] = bytes } }
         return found
     }
 
     /// Each row of `keys` sent by `flow`, with one column, many keys to a statement.
-    private func forEach(column: String, flow: String, keys: [String], _ body: (String, DatabaseValue) -> Void
+    private func forEach(column: String, flow: String, keys: [String], _ body: (String, StoreValue) -> Void
     ) throws {
         var start = 0
         while start < keys.count {
             let slice = keys[start..<min(start + Self.keysPerStatement, keys.count)]
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            var arguments: [(any DatabaseValueConvertible)?] = [flow]
-            arguments += slice.map { $0 as (any DatabaseValueConvertible)? }
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT record_key, \(column) FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))"),
-                arguments: StatementArguments(arguments))
-            while let row = try rows.next() { body(row[0], row[1]) }
+            var arguments: [(any StoreBindable)?] = [flow]
+            arguments += slice.map { $0 as (any StoreBindable)? }
+            let rows = try db.rows(sql: "SELECT record_key, \(column) FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))",
+                arguments: StoreArguments(arguments))
+            for row in rows { body(row[0], row.values[1]) }
             start += slice.count
         }
     }
@@ -42,13 +40,12 @@ public struct SentDigests {
     /// the source has moved past.
     public func record(flow: String, _ sent: [(key: String, digest: [UInt8])]) throws {
         guard !sent.isEmpty else { return }
-        let newestQuarantine = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM quarantine") ?? 0
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO sent_digests(flow, record_key, digest, after_quarantine) VALUES (?, ?, ?, ?)
-            ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine
-            """)
+        let newestQuarantine = try db.value(Int64.self, sql: "SELECT coalesce(max(id), 0) FROM quarantine") ?? 0
         for entry in sent {
-            try statement.execute(arguments: [flow, entry.key, Data(entry.digest), newestQuarantine])
+            try db.execute(sql: """
+                INSERT INTO sent_digests(flow, record_key, digest, after_quarantine) VALUES (?, ?, ?, ?)
+                ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine
+                """, arguments: [flow, entry.key, entry.digest, newestQuarantine])
         }
     }
 
@@ -56,7 +53,7 @@ public struct SentDigests {
     /// send came after.
     public func sentSince(flow: String, keys: [String]) throws -> [String: Int64] {
         var found: [String: Int64] = [:]
-        try forEach(column: "after_quarantine", flow: flow, keys: keys) { key, value in found[key] = Int64.fromDatabaseValue(value) ?? 0 }
+        try forEach(column: "after_quarantine", flow: flow, keys: keys) { key, value in found[key] = Int64.decode(value) ?? 0 }
         return found
     }
 
@@ -64,7 +61,7 @@ public struct SentDigests {
     /// on the first). A caller that gets some forgets what the flow sent and its cursor, so
     /// the new target gets every record; targets that hold them already see duplicates.
     public func noteTargets(flow: String, targets: [String]) throws -> [String] {
-        let previous = try String.fetchOne(db, sql: "SELECT targets FROM flow_routes WHERE flow = ?", arguments: [flow])
+        let previous = try db.value(String.self, sql: "SELECT targets FROM flow_routes WHERE flow = ?", arguments: [flow])
         let signature = targets.sorted().joined(separator: "\u{1F}")
         guard previous != signature else { return [] }
         try db.execute(sql: "INSERT INTO flow_routes(flow, targets) VALUES (?, ?) ON CONFLICT(flow) DO UPDATE SET targets = excluded.targets",
@@ -77,8 +74,7 @@ public struct SentDigests {
     /// Forgets that `flow` sent `key` as `digest` (a target refused it): the next read of the
     /// row sends it again. A newer send of the key is left alone.
     public func forget(flow: String, key: String, digest: [UInt8]) throws {
-        try db.cachedStatement(sql: "DELETE FROM sent_digests WHERE flow = ? AND record_key = ? AND digest = ?")
-            .execute(arguments: [flow, key, Data(digest)])
+        try db.execute(sql: "DELETE FROM sent_digests WHERE flow = ? AND record_key = ? AND digest = ?", arguments: [flow, key, digest])
     }
 
     /// Forgets what a flow sent, so its next read sends every record again

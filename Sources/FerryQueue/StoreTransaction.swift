@@ -1,5 +1,3 @@
-package import GRDB
-
 /// One transaction on a node's store, and the typed tables it reaches: everything written
 /// through one `StoreTransaction` commits together or not at all. That is how a cursor
 /// advances only with the outbox rows it produced, and how an audit entry commits only with
@@ -8,9 +6,9 @@ package import GRDB
 /// A value lives for one `NodeStore.write` or `read` call; callers never keep it. The
 /// underlying connection is the store's business: no module outside the store sees SQL.
 public struct StoreTransaction {
-    package let db: Database
+    package let db: any StoreConnection
 
-    package init(_ db: Database) { self.db = db }
+    package init(_ db: any StoreConnection) { self.db = db }
 
     /// Records waiting to be sealed, per lane.
     public var outbox: Outbox { Outbox(db: db) }
@@ -39,10 +37,4 @@ public struct StoreTransaction {
 
     /// The queue's counts, oldest items, cursors and holds, read in this transaction.
     public func queueStatus() throws -> QueueStatus { try QueueStatus.read(db) }
-}
-
-/// A module's tables in the node's store: its migrations, registered in the one order
-/// `NodeStore` applies (see `NodeStore.schemas`).
-package protocol StoreSchema {
-    static func register(in migrator: inout DatabaseMigrator)
 }

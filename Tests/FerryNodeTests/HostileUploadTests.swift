@@ -204,6 +204,6 @@ final class UploadNode: @unchecked Sendable {
     }
 
     func auditEntries() throws -> [AuditEntry] {
-        try DaemonTests.shared(directory.appendingPathComponent("state/jinhong-gw.db")).read { db in try AuditLog.entries(StoreTransaction(db)) }
+        try DaemonTests.shared(directory.appendingPathComponent("state/jinhong-gw.db")).read { db in try AuditLog.entries(StoreTransaction(SQLiteStoreConnection(db))) }
     }
 }

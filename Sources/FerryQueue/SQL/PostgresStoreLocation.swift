@@ -1,0 +1,75 @@
+public import Foundation
+import FerryCore
+
+/// Where a PostgreSQL store lives, from `store: postgres://USER@HOST:PORT/DATABASE?…`.
+///
+/// Query options: `schema` (default `ferry_NODE`: each node keeps its tables in its own
+/// schema, so several nodes can share a database), `password_env` or `password_file`
+/// (a password written in the URL works but is discouraged: the topology is not a secret),
+/// `sslmode=require`, and `connect_timeout` in seconds (default 10).
+public struct PostgresStoreLocation: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var database: String
+    public var schema: String
+    public var requireTLS: Bool
+    public var connectTimeout: Int
+    /// Never printed: `description` leaves it out.
+    var password: String?
+
+    /// Parses a store URL for node `node`.
+    /// - Throws: `FerryError(.config)` naming what is wrong, never the password.
+    public init(url text: String, node: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
+            throw FerryError(.config, "store \(Self.redacted(text)) is not a postgres://USER@HOST:PORT/DATABASE url",
+                hint: "write store: postgres://ferry@127.0.0.1:5432/ferry?password_env=FERRY_STORE_PASSWORD")
+        }
+        let options = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let known: Set = ["schema", "password_env", "password_file", "sslmode", "connect_timeout"]
+        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
+            throw FerryError(.config, "store option \(unknown) is not known", hint: "known: \(known.sorted().joined(separator: ", "))")
+        }
+        self.host = host
+        port = components.port ?? 5432
+        user = components.user ?? "postgres"
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        database = path.isEmpty ? user : path
+        schema = options["schema"] ?? "ferry_" + node.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+        guard schema.utf8.count <= 63, schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw FerryError(.config, "store schema \(schema) is not a plain name", hint: "use letters, digits and _ only, at most 63 of them")
+        }
+        requireTLS = options["sslmode"] == "require" || options["sslmode"] == "verify-full"
+        connectTimeout = Int(options["connect_timeout"] ?? "") ?? 10
+        password = try Self.password(components: components, options: options, environment: environment)
+    }
+
+    private static func password(components: URLComponents, options: [String: String], environment: [String: String]) throws -> String? {
+        if let name = options["password_env"] {
+            guard let value = environment[name] else {
+                throw FerryError(.config, "store password_env names \(name), which is not set", hint: "export \(name) for the node's service")
+            }
+            return value
+        }
+        if let file = options["password_file"] {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw FerryError(.config, "store password_file \(file) cannot be read", hint: "check the path and that the node's user may read it")
+            }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return components.password
+    }
+
+    /// The URL with any password taken out, for messages and logs.
+    static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text) else { return "(unreadable url)" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? "(unreadable url)"
+    }
+}
+
+extension PostgresStoreLocation: CustomStringConvertible {
+    public var description: String { "postgres://\(user)@\(host):\(port)/\(database) (schema \(schema))" }
+}

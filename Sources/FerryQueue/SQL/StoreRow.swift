@@ -1,0 +1,41 @@
+/// One result row, its values read by position or by column name.
+///
+/// Reading a column as a non-optional type that it does not hold is a programming error
+/// (the store reads only its own tables), and traps naming the column, as GRDB's rows do.
+package struct StoreRow: Sendable {
+    package let columns: StoreColumns
+    package let values: [StoreValue]
+
+    package init(columns: StoreColumns, values: [StoreValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    package subscript<T: StoreBindable>(_ index: Int) -> T {
+        guard let value = T.decode(values[index]) else {
+            preconditionFailure("store column \(columns.names[index]) holds \(values[index]), not \(T.self)")
+        }
+        return value
+    }
+
+    package subscript<T: StoreBindable>(_ index: Int) -> T? { T.decode(values[index]) }
+
+    package subscript<T: StoreBindable>(_ name: String) -> T { self[columns.index(of: name)] }
+
+    package subscript<T: StoreBindable>(_ name: String) -> T? { self[columns.index(of: name)] }
+
+    /// Whether the row has this column: optional columns of newer migrations.
+    package func has(_ name: String) -> Bool { columns.names.contains(name) }
+}
+
+/// The column names of one statement's rows, shared by all of them.
+package final class StoreColumns: Sendable {
+    package let names: [String]
+
+    package init(_ names: [String]) { self.names = names }
+
+    func index(of name: String) -> Int {
+        guard let index = names.firstIndex(of: name) else { preconditionFailure("no column \(name) in \(names)") }
+        return index
+    }
+}
