@@ -42,14 +42,10 @@ public final class Node: Sendable {
             let known = deployment.topology.nodes.map(\.name).joined(separator: ", ")
             throw FerryError(.config, "no node named \(name) in \(deployment.topology.file)", hint: "known nodes: \(known)")
         }
-        guard case .sqlite(let path) = config.store else {
-            throw FerryError(.config, "node \(name): only sqlite: stores are available in this build",
-                at: .file(config.location), hint: "write store: sqlite:state/\(name).db")
-        }
         self.deployment = deployment
         self.config = config
         self.logger = logger
-        self.store = try NodeStore(path: path)
+        self.store = try NodeStore(node: config, topology: deployment.topology)
         let keys = try config.keyFiles.map(NodeKey.load)
         self.keys = keys
         self.quarantineSealer = try AtRestSealer(keys: keys)
@@ -121,7 +117,7 @@ public final class Node: Sendable {
 
     /// Where this node keeps sealed bundles until they are delivered.
     var outgoingDirectory: URL {
-        store.path.deletingLastPathComponent().appendingPathComponent("\(name).outgoing")
+        store.directory.appendingPathComponent("\(name).outgoing")
     }
 
     /// The key this node seals with on a channel of `suite`: the newest of that suite.
@@ -135,7 +131,7 @@ public final class Node: Sendable {
 
     /// Where bundles being opened wait, decrypted but still compressed, until fully verified.
     package var stagingDirectory: URL {
-        store.path.deletingLastPathComponent().appendingPathComponent("\(name).staging")
+        store.directory.appendingPathComponent("\(name).staging")
     }
 
     /// The node that runs in `zone`.

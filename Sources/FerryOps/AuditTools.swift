@@ -11,15 +11,17 @@ public import FerryNode
 public enum AuditTools {
     /// A node's store opened read-only: verifying must not be able to change what it checks.
     static func open(_ deployment: Deployment, node name: String) throws -> NodeStore {
-        try NodeStore(readingAt: deployment.existingStore(ofNode: name))
+        try deployment.existingStore(ofNode: name, readOnly: true)
     }
 
     /// The nodes named, or every node whose store is on this machine.
     static func nodes(_ deployment: Deployment, _ name: String?) -> [String] {
         if let name { return [name] }
         return deployment.topology.nodes.compactMap { node in
-            guard case .sqlite(let path) = node.store, FileManager.default.fileExists(atPath: path.path) else { return nil }
-            return node.name
+            switch node.store {
+            case .sqlite(let path): return FileManager.default.fileExists(atPath: path.path) ? node.name : nil
+            case .postgres: return node.name
+            }
         }
     }
 

@@ -20,7 +20,7 @@ public enum QueueTools {
         /// - Throws: as `Deployment.existingStore(ofNode:)`.
         public init(deployment: Deployment, node name: String) throws {
             (self.deployment, self.node, self.audit) = (deployment, name, nil)
-            store = try NodeStore(path: deployment.existingStore(ofNode: name))
+            store = try deployment.existingStore(ofNode: name, readOnly: false)
         }
 
         /// The same, loading the topology at `config` first.

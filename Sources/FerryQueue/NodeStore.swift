@@ -22,6 +22,8 @@ public final class NodeStore: Sendable {
     /// The store as messages name it, without secrets.
     public let location: String
     let engine: Engine
+    /// Opened for auditors' reads: `write` is refused.
+    private let readOnly: Bool
 
     enum Engine: Sendable {
         case sqlite(any DatabaseWriter)
@@ -51,6 +53,7 @@ public final class NodeStore: Sendable {
         self.path = path
         directory = path.deletingLastPathComponent()
         location = path.path
+        readOnly = false
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
@@ -72,8 +75,19 @@ public final class NodeStore: Sendable {
         self.directory = directory
         self.location = "\(location)"
         engine = .postgres(PostgresStoreSession(location))
+        readOnly = false
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try migrate(schemas)
+    }
+
+    /// Opens an existing PostgreSQL store for reading only, without migrating it: every
+    /// transaction is `READ ONLY`, so auditors' commands change nothing.
+    public init(readingPostgres location: PostgresStoreLocation, directory: URL) {
+        self.path = directory
+        self.directory = directory
+        self.location = "\(location)"
+        engine = .postgres(PostgresStoreSession(location))
+        readOnly = true
     }
 
     /// Opens an existing SQLite store for reading only, without migrating it: what auditors'
@@ -83,6 +97,7 @@ public final class NodeStore: Sendable {
         self.path = path
         directory = path.deletingLastPathComponent()
         location = path.path
+        readOnly = true
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw FerryError(.store, "no store at \(path.path)", hint: "run the node once (ferry sync or ferry run) to create it, or check store: in the topology")
         }
@@ -97,6 +112,17 @@ public final class NodeStore: Sendable {
         }
     }
 
+    /// Erases a PostgreSQL store: its schema and every table in it. Demos, benchmarks and
+    /// tests start from nothing this way; a node never calls it.
+    /// - Throws: `FerryError(.store)` when the server cannot be reached.
+    package static func erase(postgres location: PostgresStoreLocation) throws {
+        do {
+            try PostgresStoreSession(location).dropSchema()
+        } catch let error as PostgresStoreError {
+            throw FerryError(.store, "cannot erase the store \(location): \(error)", hint: "check the server and the user's rights on the schema")
+        }
+    }
+
     private func migrate(_ schemas: [any StoreSchema.Type]) throws {
         let migrations = schemas.flatMap { $0.migrations }
         try write { tx in try StoreMigrator.migrate(tx.db, migrations) }
@@ -108,11 +134,14 @@ public final class NodeStore: Sendable {
     ///   from a consistent store).
     @discardableResult
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        guard !readOnly else {
+            throw FerryError(.store, "the store \(location) is open for reading only", hint: "run the command on the node itself")
+        }
         switch engine {
         case .sqlite(let database):
-            try translatingErrors(writing: true) { try database.write { try body(StoreTransaction(SQLiteStoreConnection($0))) } }
+            return try translatingErrors(writing: true) { try database.write { try body(StoreTransaction(SQLiteStoreConnection($0))) } }
         case .postgres(let session):
-            try translatingErrors(writing: true) { try session.transaction(writing: true) { try body(StoreTransaction($0)) } }
+            return try translatingErrors(writing: true) { try session.transaction(writing: true) { try body(StoreTransaction($0)) } }
         }
     }
 

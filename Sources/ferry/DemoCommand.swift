@@ -15,8 +15,12 @@ struct Demo: ParsableCommand {
             quarantine); then runs every hop as sealed bundles and checks each sink against
             its mapped source. Exits non-zero on any mismatch.
 
+            With --store, the three nodes keep their stores on that PostgreSQL server instead,
+            one schema each (PREFIX_NODE, PREFIX from the URL's schema option, default ferry).
+
             Example:
               ferry demo --records 10000 --dir /tmp/ferry-demo
+              ferry demo --store 'postgres://ferry@127.0.0.1:5432/ferry?password_env=PGPASSWORD&schema=demo'
             """)
 
     @Option(name: .long, help: "Where to build the demo; must be new, empty, or an earlier demo's.")
@@ -25,10 +29,15 @@ struct Demo: ParsableCommand {
     @Option(name: .long, help: "How many applications to seed in the portal.")
     var records: Int = 1000
 
+    @Option(name: .long, help: "A postgres:// URL to keep the nodes' stores on instead of SQLite files.")
+    var store: String?
+
     func run() throws {
         let directory = URL(fileURLWithPath: dir).standardizedFileURL
         let report = try reporting {
-            try FerryBench.Demo(options: .init(directory: directory, records: records), logger: makeLogger()).run()
+            var options = FerryBench.Demo.Options(directory: directory, records: records)
+            options.store = store
+            return try FerryBench.Demo(options: options, logger: makeLogger()).run()
         }
         var hops = Table(["hop", "route", "pulled", "quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])
         for hop in report.hops {

@@ -19,6 +19,9 @@ public struct Demo {
         /// One in this many seeded applications carries a wrong ID check digit, to show
         /// that bad records are stopped; 0 seeds none.
         public var badEvery: Int = 500
+        /// A postgres:// URL to keep every node's store on, one schema per node
+        /// (`NodeStores`); nil keeps them in SQLite files under `state/`.
+        public var store: String?
         /// For `ferry bench audit` only: count audit events instead of writing them.
         package var auditCounter: AuditCounter?
 
@@ -90,7 +93,7 @@ public struct Demo {
         }
         for node in [extranet, jinhong, passport] where options.auditCounter == nil {
             let verification = try node.verifyAudit()
-            report.audit.append((node.name, verification.entries, node.store.path.path))
+            report.audit.append((node.name, verification.entries, node.store.location))
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -134,6 +137,7 @@ public struct Demo {
         let root = try ScenarioFiles.root()
         let scenario = root.appendingPathComponent("Ops/scenarios/foreign-affairs")
         try ScenarioFiles.copy(scenario.appendingPathComponent("ferry.yaml"), to: directory.appendingPathComponent("ferry.yaml"))
+        if let store = options.store { try NodeStores.usePostgres(store, in: directory.appendingPathComponent("ferry.yaml")) }
         try ScenarioFiles.copy(scenario.appendingPathComponent("systems"), to: directory.appendingPathComponent("systems"))
         try ScenarioFiles.copy(scenario.appendingPathComponent("steps"), to: directory.appendingPathComponent("steps"))
         try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: directory.appendingPathComponent("Mappings"))

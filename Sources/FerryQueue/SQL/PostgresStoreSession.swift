@@ -55,6 +55,17 @@ final class PostgresStoreSession: @unchecked Sendable {
         }
     }
 
+    /// Drops the store's schema and everything in it: for demos, benchmarks and tests that
+    /// start from nothing, never for a node's own store.
+    func dropSchema() throws {
+        try lock.withLock {
+            let store = PostgresStoreConnection(try connected())
+            try store.run("DROP SCHEMA IF EXISTS \"\(location.schema)\" CASCADE", [])
+            try? connection?.close().wait()
+            connection = nil
+        }
+    }
+
     private func connected() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         var configuration = PostgresConnection.Configuration(
