@@ -10,7 +10,7 @@ package enum AuditSchema: StoreSchema {
 extension NodeStore {
     /// Every schema of a node's store, in the one order a store moves forward through: the
     /// queue's, the audit log's, then the console's and reconcile's.
-    static var allSchemas: [any StoreSchema.Type] { NodeStore.schemas + [AuditSchema.self] + NodeStore.laterSchemas }
+    package static var allSchemas: [any StoreSchema.Type] { NodeStore.schemas + [AuditSchema.self] + NodeStore.laterSchemas }
 
     /// Opens (creating if needed) a node's SQLite store for writing and migrates every table
     /// in it.

@@ -1,14 +1,14 @@
-import Foundation
+package import Foundation
 import FerryCore
 import FerryQueue
 
 /// Puts every node of a generated topology on one PostgreSQL server, each in its own
 /// schema: what `ferry demo --store` and `ferry bench e2e --store` do with the URL given.
-enum NodeStores {
+package enum NodeStores {
     /// Rewrites the `store: sqlite:state/NODE.db` entries of `file` to `url`, with
     /// `schema=PREFIX_NODE`, where PREFIX is the URL's own `schema` option (default `ferry`).
     /// - Throws: `FerryError(.config)` when `url` is not a postgres:// URL.
-    static func usePostgres(_ url: String, in file: URL) throws {
+    package static func usePostgres(_ url: String, in file: URL) throws {
         guard var components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
             throw FerryError(.config, "--store takes a postgres://USER@HOST:PORT/DATABASE url",
                 hint: "leave --store out for SQLite stores in the run's directory")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import FerryTestSupport
 import FerryCore
@@ -11,10 +10,8 @@ import FerryReconcile
 /// its range sums equal a tree built from scratch over them, however the changes came
 /// (batches, repeats of a key within a batch, updates, deletes).
 @Suite struct DigestIndexTests {
-    @Test func batchedChangesLeaveTheSameSumsAsARebuild() throws {
-        let path = TemporaryDirectory.url("digest-index").appendingPathComponent("store.db")
-        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let store = try NodeStore(path: path)
+    @Test(arguments: StoreKind.allCases) func batchedChangesLeaveTheSameSumsAsARebuild(_ kind: StoreKind) throws {
+        let store = try kind.fresh("digest-index").open()
         var random = SplitMix64(seed: 5)
         var copy: [[UInt8]: [UInt8]] = [:]
         let keys = (0..<3_000).map { _ in random.bytes(16) }
@@ -34,7 +31,7 @@ import FerryReconcile
         let kept = try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil) }
         #expect(kept.tree == expected, "the kept sums equal a fresh tree")
         #expect(kept.records == copy.count && copy.count > 1_000)
-        let rows = try store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reconcile_index") }
+        let rows = try store.count("SELECT COUNT(*) FROM reconcile_index")
         #expect(rows == copy.count)
     }
 }

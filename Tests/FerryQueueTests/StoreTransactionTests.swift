@@ -5,12 +5,13 @@ import FerryCore
 import FerryQueue
 import FerryAudit
 
-/// The store's promises, on a real SQLite file and without a node: what shares one
-/// transaction commits together or not at all, auditors' read-only opens change nothing,
-/// and the ledger moves a bundle only from the states it names.
+/// The store's promises, on both engines (a real SQLite file, a real PostgreSQL schema)
+/// and without a node: what shares one transaction commits together or not at all,
+/// auditors' read-only opens change nothing, and the ledger moves a bundle only from the
+/// states it names.
 @Suite struct StoreTransactionTests {
-    static func store(_ name: String) throws -> NodeStore {
-        try NodeStore(path: TemporaryDirectory.url(name).appendingPathComponent("node.db"))
+    static func store(_ name: String, _ kind: StoreKind) throws -> NodeStore {
+        try kind.fresh(name).open()
     }
 
     static func entry(_ key: String) -> Outbox.Entry {
@@ -19,8 +20,8 @@ import FerryAudit
 
     struct Interrupted: Error {}
 
-    @Test func aTransactionThatFailsLeavesNothingBehind() throws {
-        let store = try Self.store("tx-rollback")
+    @Test(arguments: StoreKind.allCases) func aTransactionThatFailsLeavesNothingBehind(_ kind: StoreKind) throws {
+        let store = try Self.store("tx-rollback", kind)
         let audit = AuditLog(node: "a")
         #expect(throws: Interrupted.self) {
             try store.write { tx in
@@ -44,24 +45,26 @@ import FerryAudit
         #expect(committed == (1, "43", 1))
     }
 
-    @Test func anAuditorsReadOnlyOpenChangesNothing() throws {
-        let path = TemporaryDirectory.url("tx-readonly").appendingPathComponent("node.db")
-        let missing = #expect(throws: FerryError.self) { _ = try NodeStore(readingAt: path) }
-        #expect(missing?.code == .store && missing?.message.contains("no store at") == true)
-        let store = try NodeStore(path: path)
+    @Test(arguments: StoreKind.allCases) func anAuditorsReadOnlyOpenChangesNothing(_ kind: StoreKind) throws {
+        let place = try kind.fresh("tx-readonly")
+        if kind == .sqlite {
+            let missing = #expect(throws: FerryError.self) { _ = try place.openReadOnly() }
+            #expect(missing?.code == .store && missing?.message.contains("no store at") == true)
+        }
+        let store = try place.open()
         try store.write { tx in try tx.cursors.set(flow: "f", value: "1") }
-        let reader = try NodeStore(readingAt: path)
+        let reader = try place.openReadOnly()
         #expect(try reader.read { tx in try tx.cursors.get(flow: "f") } == "1")
         let refused = #expect(throws: FerryError.self) { try reader.write { tx in try tx.cursors.set(flow: "f", value: "2") } }
-        #expect(refused?.code == .store, "SQLite's refusal arrives as a store error: \(refused?.message ?? "")")
+        #expect(refused?.code == .store, "the refusal arrives as a store error: \(refused?.message ?? "")")
         #expect(try store.read { tx in try tx.cursors.get(flow: "f") } == "1")
     }
 
     /// Reopening a store migrates nothing twice and every module's tables are there.
-    @Test func everyTableIsMigratedOnceInOneOrder() throws {
-        let path = TemporaryDirectory.url("tx-migrate").appendingPathComponent("node.db")
+    @Test(arguments: StoreKind.allCases) func everyTableIsMigratedOnceInOneOrder(_ kind: StoreKind) throws {
+        let place = try kind.fresh("tx-migrate")
         for _ in 0..<2 {
-            let store = try NodeStore(path: path)
+            let store = try place.open()
             try store.write { tx in
                 _ = try tx.consoleUsers.save(user: "u", role: "operator", passwordHash: "h")
                 try tx.reconcileRuns.recordOpened(flow: "f", target: "t", run: "r", leaves: [])
@@ -69,14 +72,14 @@ import FerryAudit
                 _ = try AuditLog.chainAlgorithm(tx, preferred: .sha256)
             }
         }
-        let store = try NodeStore(path: path)
+        let store = try place.open()
         #expect(try store.read { tx in try tx.consoleUsers.credentials(user: "u")?.role } == "operator")
     }
 
     /// The ledger records a move only from the states the lifecycle names: a late receipt
     /// or a drop racing a receipt changes nothing.
-    @Test func theLedgerMovesABundleOnlyFromTheStatesNamed() throws {
-        let store = try Self.store("tx-ledger")
+    @Test(arguments: StoreKind.allCases) func theLedgerMovesABundleOnlyFromTheStatesNamed(_ kind: StoreKind) throws {
+        let store = try Self.store("tx-ledger", kind)
         try store.write { tx in
             _ = try tx.ledger.reserve(id: "b1", lane: "a→b", kind: .records, records: 1)
             try tx.ledger.sealed(id: "b1", from: [.sealing], file: "/x", contentHash: "h", merkleRoot: "r")
