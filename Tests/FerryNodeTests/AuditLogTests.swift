@@ -5,17 +5,20 @@ import Testing
 import FerryCore
 import FerryAudit
 import FerrySeal
+import FerryQueue
+import FerryTestSupport
 @testable import FerryNode
 @testable import FerryOps
 @testable import FerryBench
 
 /// The audit log as an auditor uses it, on the three-network demo: tampering of every kind
 /// is found and named, one application is traced across all three networks with valid
-/// inclusion proofs, and signed exports chain and verify offline.
+/// inclusion proofs, and signed exports chain and verify offline. On both store engines.
 @Suite struct AuditLogTests {
-    /// A finished demo of 40 applications.
-    static func demo() throws -> (directory: URL, config: String, application: String) {
-        let options = FerryBench.Demo.Options(directory: DemoTests.temporary("audit"), records: 40)
+    /// A finished demo of 40 applications, its nodes' stores of `kind`.
+    static func demo(_ kind: StoreKind = .sqlite) throws -> (directory: URL, config: String, application: String) {
+        var options = FerryBench.Demo.Options(directory: DemoTests.temporary("audit"), records: 40)
+        if kind == .postgres { options.store = try StoreKind.postgresURL("audit") }
         _ = try FerryBench.Demo(options: options, logger: Logger(label: "test")).run()
         let portal = try DatabaseQueue(path: options.directory.appendingPathComponent("data/portal.db").path)
         let application = try portal.read { db in try String.fetchOne(db, sql: "SELECT app_no FROM applications ORDER BY app_no LIMIT 1 OFFSET 7") } ?? ""
@@ -23,15 +26,15 @@ import FerrySeal
     }
 
     /// Runs `tamper` on jinhong-gw's store with its guards dropped, as an intruder with the
-    /// file would, and returns what verification says.
-    func verifyAfter(_ tamper: (Database) throws -> Void) throws -> FerryError? {
-        let (directory, config, _) = try Self.demo()
-        let store = try DatabaseQueue(path: directory.appendingPathComponent("state/jinhong-gw.db").path)
-        try store.write { db in
-            for trigger in ["audit_no_update", "audit_no_delete", "audit_records_no_update", "audit_records_no_delete"] {
-                try db.execute(sql: "DROP TRIGGER \(trigger)")
-            }
-            try tamper(db)
+    /// file or the database's owner would, and returns what verification says.
+    func verifyAfter(_ kind: StoreKind, _ tamper: (any StoreConnection) throws -> Void) throws -> FerryError? {
+        let (_, config, _) = try Self.demo(kind)
+        try Self.store(config, node: "jinhong-gw").write { tx in
+            let guards = kind == .sqlite
+                ? ["audit_no_update", "audit_no_delete", "audit_records_no_update", "audit_records_no_delete"].map { "DROP TRIGGER \($0)" }
+                : ["audit", "audit_records"].flatMap { ["DROP TRIGGER \($0)_no_change ON \($0)", "DROP TRIGGER \($0)_no_truncate ON \($0)"] }
+            for statement in guards { try tx.db.execute(sql: statement) }
+            try tamper(tx.db)
         }
         do {
             _ = try AuditTools.verify(try Deployment.load(config), node: "jinhong-gw")
@@ -42,13 +45,19 @@ import FerrySeal
         }
     }
 
+    /// Node `node`'s store, opened for writing as the node would.
+    static func store(_ config: String, node: String) throws -> NodeStore {
+        let topology = try Deployment.load(config).topology
+        return try NodeStore(node: try #require(topology.node(named: node)), topology: topology)
+    }
+
     func named(_ error: FerryError?, _ sequence: Int) -> Bool {
         guard let error, case .record(_, let key)? = error.location else { return false }
         return key == "entry \(sequence)" && error.message.contains("\(sequence)")
     }
 
-    @Test func anUntouchedLogVerifiesWithCheckpointsAndIndexes() throws {
-        let (_, config, _) = try Self.demo()
+    @Test(arguments: StoreKind.allCases) func anUntouchedLogVerifiesWithCheckpointsAndIndexes(_ kind: StoreKind) throws {
+        let (_, config, _) = try Self.demo(kind)
         for node in ["extranet-gw", "jinhong-gw", "passport-gw"] {
             let result = try AuditTools.verify(try Deployment.load(config), node: node)
             #expect(result.entries > 10 && result.checkpoints >= 1 && result.indexedRecords >= 40, "\(node): \(result)")
@@ -59,20 +68,40 @@ import FerrySeal
         #expect(try AuditTools.verify(try Deployment.load(config), node: "extranet-gw").chain == "sha256")
     }
 
-    @Test func anEditedEntryIsNamed() throws {
-        let error = try verifyAfter { db in try db.execute(sql: "UPDATE audit SET details = json_set(details, '$.records', 39) WHERE seq = 6") }
+    /// Without dropping the guards first, the engine itself refuses edits in place.
+    @Test(arguments: StoreKind.allCases) func theLogRefusesEditsInPlace(_ kind: StoreKind) throws {
+        let (_, config, _) = try Self.demo(kind)
+        let store = try Self.store(config, node: "jinhong-gw")
+        let before = try store.count("SELECT count(*) FROM audit")
+        for statement in ["UPDATE audit SET actor = 'intruder' WHERE seq = 3", "DELETE FROM audit WHERE seq = 3", "DELETE FROM audit_records",
+            "UPDATE audit_records SET tags = NULL"]
+        {
+            let refused = #expect(throws: FerryError.self, "\(statement) went through") { try store.write { tx in try tx.db.execute(sql: statement) } }
+            #expect(refused?.message.contains("append-only") == true, "\(String(describing: refused))")
+        }
+        if kind == .postgres {
+            #expect(throws: FerryError.self, "TRUNCATE went through") { try store.write { tx in try tx.db.execute(sql: "TRUNCATE audit_records") } }
+        }
+        #expect(try store.count("SELECT count(*) FROM audit") == before)
+        #expect(try AuditTools.verify(try Deployment.load(config), node: "jinhong-gw").entries == before)
+    }
+
+    @Test(arguments: StoreKind.allCases) func anEditedEntryIsNamed(_ kind: StoreKind) throws {
+        let error = try verifyAfter(kind) { db in try db.execute(sql: kind == .sqlite
+                ? "UPDATE audit SET details = json_set(details, '$.records', 39) WHERE seq = 6"
+                : "UPDATE audit SET details = jsonb_set(details::jsonb, '{records}', '39')::text WHERE seq = 6") }
         #expect(named(error, 6), "\(String(describing: error))")
         #expect(error?.message.contains("altered") == true)
     }
 
-    @Test func aDeletedEntryIsNamed() throws {
-        let error = try verifyAfter { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 5") }
+    @Test(arguments: StoreKind.allCases) func aDeletedEntryIsNamed(_ kind: StoreKind) throws {
+        let error = try verifyAfter(kind) { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 5") }
         #expect(named(error, 5), "\(String(describing: error))")
     }
 
-    @Test func anInsertedEntryIsNamed() throws {
+    @Test(arguments: StoreKind.allCases) func anInsertedEntryIsNamed(_ kind: StoreKind) throws {
         // Entries after 4 move up one, and a forged entry 5 chains to 4.
-        let error = try verifyAfter { db in
+        let error = try verifyAfter(kind) { db in
             try db.execute(sql: "UPDATE audit SET seq = seq + 1000 WHERE seq >= 5")
             try db.execute(sql: "UPDATE audit SET seq = seq - 999 WHERE seq >= 1005")
             try db.execute(sql: """
@@ -83,8 +112,8 @@ import FerrySeal
         #expect(named(error, 5), "\(String(describing: error))")
     }
 
-    @Test func swappedEntriesAreNamed() throws {
-        let error = try verifyAfter { db in
+    @Test(arguments: StoreKind.allCases) func swappedEntriesAreNamed(_ kind: StoreKind) throws {
+        let error = try verifyAfter(kind) { db in
             try db.execute(sql: "UPDATE audit SET seq = -1 WHERE seq = 6")
             try db.execute(sql: "UPDATE audit SET seq = 6 WHERE seq = 7")
             try db.execute(sql: "UPDATE audit SET seq = 7 WHERE seq = -1")
@@ -92,26 +121,26 @@ import FerrySeal
         #expect(named(error, 6), "\(String(describing: error))")
     }
 
-    @Test func truncationBeforeTheLastCheckpointIsNamed() throws {
+    @Test(arguments: StoreKind.allCases) func truncationBeforeTheLastCheckpointIsNamed(_ kind: StoreKind) throws {
         var last = 0
-        let error = try verifyAfter { db in
-            last = try Int.fetchOne(db, sql: "SELECT max(seq) FROM audit") ?? 0
+        let error = try verifyAfter(kind) { db in
+            last = try db.value(Int.self, sql: "SELECT max(seq) FROM audit") ?? 0
             try db.execute(sql: "DELETE FROM audit WHERE seq > ?", arguments: [last - 3])
         }
         #expect(named(error, last - 2), "\(String(describing: error))")
         #expect(error?.message.contains("cut off") == true)
     }
 
-    @Test func aForgedCheckpointIsNamed() throws {
+    @Test(arguments: StoreKind.allCases) func aForgedCheckpointIsNamed(_ kind: StoreKind) throws {
         // The intruder rewrites entry 3 and re-chains everything after it, which only a
         // signature can catch: so they also forge the checkpoint, with a key of their own.
         let forger = try NodeKey.generate(node: "jinhong-gw")
         var sequence = 0
-        let error = try verifyAfter { db in
-            sequence = try Int.fetchOne(db, sql: "SELECT max(seq) FROM audit_checkpoints") ?? 0
-            let head: String = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [sequence]) ?? ""
+        let error = try verifyAfter(kind) { db in
+            sequence = try db.value(Int.self, sql: "SELECT max(seq) FROM audit_checkpoints") ?? 0
+            let head: String = try db.value(String.self, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [sequence]) ?? ""
             let signature = try forger.sign(AuditLog.checkpointStatement(node: "jinhong-gw", sequence: Int64(sequence), head: head, at: "2026-11-25T00:00:00Z", chain: "sm3"))
-            let trusted: String = try String.fetchOne(db, sql: "SELECT key_id FROM audit_checkpoints WHERE seq = ?", arguments: [sequence]) ?? ""
+            let trusted: String = try db.value(String.self, sql: "SELECT key_id FROM audit_checkpoints WHERE seq = ?", arguments: [sequence]) ?? ""
             try db.execute(sql: "UPDATE audit_checkpoints SET at = '2026-11-25T00:00:00Z', signature = ? , key_id = ? WHERE seq = ?",
                 arguments: [hex(signature), trusted, sequence])
         }
@@ -119,38 +148,40 @@ import FerrySeal
         #expect(error?.message.contains("bad signature") == true)
     }
 
-    @Test func anAlteredRecordIndexIsNamed() throws {
+    @Test(arguments: StoreKind.allCases) func anAlteredRecordIndexIsNamed(_ kind: StoreKind) throws {
         // An auditor must not be able to be told a record was rejected when it was applied.
         var sequence = 0
-        let error = try verifyAfter { db in
-            sequence = try Int.fetchOne(db, sql: "SELECT min(seq) FROM audit_records WHERE tags LIKE 'applied%'") ?? 0
+        let error = try verifyAfter(kind) { db in
+            sequence = try db.value(Int.self, sql: "SELECT min(seq) FROM audit_records WHERE tags LIKE 'applied%'") ?? 0
             try db.execute(sql: "UPDATE audit_records SET tags = 'rejected' || substr(tags, 8) WHERE seq = ?", arguments: [sequence])
         }
         #expect(named(error, sequence) && error?.message.contains("record index") == true, "\(String(describing: error))")
     }
 
-    @Test func keysMovedBetweenRecordsInTheIndexAreNamed() throws {
+    @Test(arguments: StoreKind.allCases) func keysMovedBetweenRecordsInTheIndexAreNamed(_ kind: StoreKind) throws {
         // Swapping two records' keys (and rebuilding the filter) would pin one record's trail on another.
         var sequence = 0
-        let error = try verifyAfter { db in
-            sequence = try Int.fetchOne(db, sql: "SELECT min(seq) FROM audit_records") ?? 0
+        let error = try verifyAfter(kind) { db in
+            sequence = try db.value(Int.self, sql: "SELECT min(seq) FROM audit_records") ?? 0
             try db.execute(sql: "UPDATE audit_records SET keys = substr(keys, 17, 16) || substr(keys, 1, 16) || substr(keys, 33) WHERE seq = ?",
                 arguments: [sequence])
         }
         #expect(named(error, sequence) && error?.message.contains("record index") == true, "\(String(describing: error))")
     }
 
-    @Test func aBlankedKeyFilterThatWouldHideRecordsIsNamed() throws {
+    @Test(arguments: StoreKind.allCases) func aBlankedKeyFilterThatWouldHideRecordsIsNamed(_ kind: StoreKind) throws {
         var sequence = 0
-        let error = try verifyAfter { db in
-            sequence = try Int.fetchOne(db, sql: "SELECT min(seq) FROM audit WHERE key_filter IS NOT NULL") ?? 0
-            try db.execute(sql: "UPDATE audit SET key_filter = zeroblob(length(key_filter)) WHERE seq = ?", arguments: [sequence])
+        let error = try verifyAfter(kind) { db in
+            sequence = try db.value(Int.self, sql: "SELECT min(seq) FROM audit WHERE key_filter IS NOT NULL") ?? 0
+            try db.execute(sql: kind == .sqlite
+                ? "UPDATE audit SET key_filter = zeroblob(length(key_filter)) WHERE seq = ?"
+                : "UPDATE audit SET key_filter = decode(repeat('00', length(key_filter)), 'hex') WHERE seq = ?", arguments: [sequence])
         }
         #expect(named(error, sequence) && error?.message.contains("key filter") == true, "\(String(describing: error))")
     }
 
-    @Test func oneApplicationIsTracedAcrossAllThreeNetworksWithValidProofs() throws {
-        let (_, config, application) = try Self.demo()
+    @Test(arguments: StoreKind.allCases) func oneApplicationIsTracedAcrossAllThreeNetworksWithValidProofs(_ kind: StoreKind) throws {
+        let (_, config, application) = try Self.demo(kind)
         let trace = try AuditTrace.trace(try Deployment.load(config), key: application)
         let steps = trace.hops.map { "\($0.node) \($0.kind)" }
         for step in ["extranet-gw mapped", "extranet-gw sealed", "jinhong-gw received", "jinhong-gw applied", "extranet-gw delivered",
@@ -182,16 +213,15 @@ import FerrySeal
         filter.kinds = ["applied"]
         #expect(try AuditTools.log(try Deployment.load(config), filter: filter).allSatisfy { $0.node == "jinhong-gw" && $0.event.kind == .applied })
         for node in ["extranet-gw", "jinhong-gw", "passport-gw"] {
-            let store = try DatabaseQueue(path: URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("state/\(node).db").path)
-            let clear = try store.read { db in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE details LIKE ? OR subject LIKE ?", arguments: ["%\(application)%", "%\(application)%"])
+            let clear = try Self.store(config, node: node).read { tx in
+                try tx.db.value(Int.self, sql: "SELECT count(*) FROM audit WHERE details LIKE ? OR subject LIKE ?", arguments: ["%\(application)%", "%\(application)%"])
             }
             #expect(clear == 0, "\(node)'s audit log holds the key in clear")
         }
     }
 
-    @Test func exportsChainAndVerifyOfflineAndTamperingIsLocated() throws {
-        let (directory, config, _) = try Self.demo()
+    @Test(arguments: StoreKind.allCases) func exportsChainAndVerifyOfflineAndTamperingIsLocated(_ kind: StoreKind) throws {
+        let (directory, config, _) = try Self.demo(kind)
         let first = directory.appendingPathComponent("1.audit")
         let second = directory.appendingPathComponent("2.audit")
         // Export 1 takes everything so far; its own audit entry, logged a moment later, opens export 2.
