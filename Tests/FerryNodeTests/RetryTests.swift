@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Logging
 import Testing
+@testable import FerryBench
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerryQueue
@@ -20,10 +22,11 @@ import FerryQueue
         #expect(policy.delay(after: 1, jitter: 0.2) == 6)
     }
 
-    @Test func aFailingSinkIsRetriedThenDeadLetteredThenRedriven() throws {
+    @Test(arguments: StoreKind.allCases) func aFailingSinkIsRetriedThenDeadLetteredThenRedriven(_ kind: StoreKind) throws {
         let directory = DemoTests.temporary("retry")
         _ = try Scaffold.create(in: directory)
         let config = directory.appendingPathComponent("ferry.yaml")
+        if kind == .postgres { try NodeStores.usePostgres(try StoreKind.postgresURL("retry"), in: config) }
         try Data((try String(contentsOf: config, encoding: .utf8) + "\nretry: { attempts: 3, base_seconds: 1, cap_seconds: 60 }\n").utf8)
             .write(to: config)
         let deployment = try Deployment.load(config.path)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerryQueue
@@ -15,9 +16,11 @@ import FerrySeal
     let directory = DemoTests.temporary("area")
     var config: URL { directory.appendingPathComponent("ferry.yaml") }
 
-    /// A two-zone deployment with `channel` as its only channel line and `records` applications.
-    func deployment(channel: String, records: Int) throws -> (Node, Node) {
+    /// A two-zone deployment with `channel` as its only channel line and `records`
+    /// applications, its nodes' stores of `kind`.
+    func deployment(_ kind: StoreKind, channel: String, records: Int) throws -> (Node, Node) {
         _ = try Scaffold.create(in: directory)
+        if kind == .postgres { try NodeStores.usePostgres(try StoreKind.postgresURL("area"), in: config) }
         let config = directory.appendingPathComponent("ferry.yaml")
         var text = try String(contentsOf: config, encoding: .utf8)
         text = text.replacingOccurrences(
@@ -41,9 +44,8 @@ import FerrySeal
         }
     }
 
-    @Test func aFullAreaHoldsBundlesAndTheQueueResumes() throws {
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, max_files: 2 }",
+    @Test(arguments: StoreKind.allCases) func aFullAreaHoldsBundlesAndTheQueueResumes(_ kind: StoreKind) throws {
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, max_files: 2 }",
             records: 45)
         let first = try extranet.sync(flow: "applications-in")
         #expect(first.bundles.count == 2)
@@ -62,9 +64,8 @@ import FerrySeal
         #expect(holds >= 1 && holds == resumes, "each hold is audited once when it starts and once when it ends")
     }
 
-    @Test func aRemovedAreaHoldsUntilItIsBack() throws {
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet }",
+    @Test(arguments: StoreKind.allCases) func aRemovedAreaHoldsUntilItIsBack(_ kind: StoreKind) throws {
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet }",
             records: 20)
         let area = directory.appendingPathComponent("gap/extranet-to-jinhong")
         try FileManager.default.removeItem(at: area)
@@ -79,9 +80,8 @@ import FerrySeal
         #expect(try jinhong.receive().applied == 20)
     }
 
-    @Test func aOneWayCarouselDeliversEverythingOnceDespiteLosses() throws {
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, bundle_records: 5, carousel: 5 }",
+    @Test(arguments: StoreKind.allCases) func aOneWayCarouselDeliversEverythingOnceDespiteLosses(_ kind: StoreKind) throws {
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, bundle_records: 5, carousel: 5 }",
             records: 100)
         let area = directory.appendingPathComponent("gap/extranet-to-jinhong")
         // A seeded loss pattern, so the test is the same on every run.
@@ -107,15 +107,14 @@ import FerrySeal
         #expect(dropped == 20 * 5, "every bundle is dropped exactly carousel times")
         #expect(Double(lost) / Double(dropped) > 0.2)
         #expect(try sinkCount() == 100)
-        let applied = try jinhong.store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE state = 'applied'") }
+        let applied = try jinhong.store.read { tx in try tx.db.value(Int.self, sql: "SELECT count(*) FROM inbox WHERE state = 'applied'") }
         #expect(applied == 100, "each record applied exactly once")
-        let states = try extranet.store.database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT state FROM bundles_out") }
+        let states = try extranet.store.read { tx in try tx.db.values(String.self, sql: "SELECT DISTINCT state FROM bundles_out") }
         #expect(states == ["broadcast"])
     }
 
-    @Test func aBundleLostOnATwoWayChannelIsAskedForAgainAndArrives() throws {
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, resend_after: 0 }",
+    @Test(arguments: StoreKind.allCases) func aBundleLostOnATwoWayChannelIsAskedForAgainAndArrives(_ kind: StoreKind) throws {
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, resend_after: 0 }",
             records: 30)
         let sync = try extranet.sync(flow: "applications-in")
         #expect(sync.bundles.count == 3)
@@ -138,9 +137,8 @@ import FerrySeal
 
     // MARK: the packer's thresholds and refused bundles
 
-    @Test func aTrickleWaitsForBundleAgeThenSealsAndFlushSealsAtOnce() throws {
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 100, bundle_age: 600 }",
+    @Test(arguments: StoreKind.allCases) func aTrickleWaitsForBundleAgeThenSealsAndFlushSealsAtOnce(_ kind: StoreKind) throws {
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 100, bundle_age: 600 }",
             records: 30)
         let sync = try extranet.sync(flow: "applications-in")
         #expect(sync.bundles.isEmpty, "30 of 100 records sealed before bundle_age")
@@ -157,12 +155,11 @@ import FerrySeal
         #expect(flushed.bundles.count == 1 && flushed.waiting.isEmpty, "--flush seals below the thresholds")
     }
 
-    @Test func aLongReadShipsEachFullBundleWhileItReads() throws {
+    @Test(arguments: StoreKind.allCases) func aLongReadShipsEachFullBundleWhileItReads(_ kind: StoreKind) throws {
         // 2,500 rows are three source batches. The first full bundle must be in the transfer
         // area before the last batch is read, so the far side can open it while this node
         // maps the rest; the read is still cut into full bundles, not one per batch.
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 1000 }",
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 1000 }",
             records: 2500)
         let sync = try extranet.sync(flow: "applications-in")
         #expect(sync.bundles.map(\.records) == [1000, 1000, 500])
@@ -177,9 +174,8 @@ import FerrySeal
         #expect(try jinhong.receive().applied == 2500)
     }
 
-    @Test func bundleBytesCapsEveryBundle() throws {
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_bytes: 3000 }",
+    @Test(arguments: StoreKind.allCases) func bundleBytesCapsEveryBundle(_ kind: StoreKind) throws {
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_bytes: 3000 }",
             records: 40)
         let sync = try extranet.sync(flow: "applications-in")
         #expect(sync.bundles.count >= 4, "40 records of a few hundred bytes in bundles of 3000")
@@ -191,9 +187,8 @@ import FerrySeal
         #expect(try jinhong.receive().applied == 40)
     }
 
-    @Test func aSealedBundleThatCannotShipIsRetriedThenDeadLetteredThenRedriven() throws {
-        let (extranet, jinhong) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet }",
+    @Test(arguments: StoreKind.allCases) func aSealedBundleThatCannotShipIsRetriedThenDeadLetteredThenRedriven(_ kind: StoreKind) throws {
+        let (extranet, jinhong) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet }",
             records: 20)
         let area = directory.appendingPathComponent("gap/extranet-to-jinhong")
         try FileManager.default.removeItem(at: area)
@@ -229,9 +224,8 @@ import FerrySeal
         #expect(try jinhong.receive().applied == 20)
     }
 
-    @Test func queueListShowsBundlesAndWaitingRecordsWithPersonalKeysMasked() throws {
-        let (extranet, _) = try deployment(
-            channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, bundle_age: 600 }",
+    @Test(arguments: StoreKind.allCases) func queueListShowsBundlesAndWaitingRecordsWithPersonalKeysMasked(_ kind: StoreKind) throws {
+        let (extranet, _) = try deployment(kind, channel: "  - { from: extranet, to: jinhong, via: { dir: gap/extranet-to-jinhong }, return: gap/jinhong-to-extranet, bundle_records: 10, bundle_age: 600 }",
             records: 25)
         _ = try extranet.sync(flow: "applications-in")
         let listing = try QueueTools.list(try QueueTools.Target(config: config.path, node: "extranet-gw"), records: true)
@@ -239,7 +233,7 @@ import FerrySeal
         #expect(listing.bundles.allSatisfy { $0.direction == "out" && $0.state == "shipped" && $0.records == 10 })
         #expect(listing.records.count == 5, "five records wait for a fuller bundle")
         #expect(listing.records.allSatisfy { $0.queue == "outbox" && $0.flow == "applications-in" })
-        let keys = try extranet.store.database.read { db in try String.fetchAll(db, sql: "SELECT record_key FROM outbox WHERE bundle_id IS NULL") }
+        let keys = try extranet.store.read { tx in try tx.db.values(String.self, sql: "SELECT record_key FROM outbox WHERE bundle_id IS NULL") }
         // Application ids are not personal, so they show as they are; an entity Ferry cannot
         // resolve is masked rather than risk showing a personal key.
         #expect(Set(listing.records.map(\.key)) == Set(keys))
