@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryQueue
 @testable import FerryNode
@@ -9,8 +10,8 @@ import FerryQueue
 /// Quarantine you can recover from: refused rows keep their raw input (sealed at rest), and
 /// a fixed mapping re-drives them without resetting any cursor.
 @Suite struct RealWorldQuarantineTests {
-    @Test func aNewSourceColumnQuarantinesRowsThatARequeueRecoversAfterTheMappingIsFixed() throws {
-        let fixture = try TwoZoneFixture("requeue")
+    @Test(arguments: StoreKind.allCases) func aNewSourceColumnQuarantinesRowsThatARequeueRecoversAfterTheMappingIsFixed(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("requeue", store: kind)
         try fixture.portal.write { db in try db.execute(sql: "ALTER TABLE applications ADD COLUMN remark TEXT") }
         try DemoTests.seedPortal(fixture.directory, count: 4, seed: 41)
         let warnings = try AdapterTools.check(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
@@ -18,7 +19,7 @@ import FerryQueue
         #expect(warnings.contains { $0.contains("remark") && $0.contains("unmapped_fields") }, "\(warnings)")
         let first = try fixture.hop()
         #expect(first.sync.quarantined == 4 && first.receive.applied == 0)
-        let sealed = try fixture.extranet.store.database.read { db in try Data.fetchAll(db, sql: "SELECT payload FROM quarantine") }
+        let sealed = try fixture.extranet.store.read { tx in try tx.db.values([UInt8].self, sql: "SELECT payload FROM quarantine") }
         #expect(sealed.count == 4)
         let numbers = try fixture.applicationNumbers()
         for payload in sealed {
@@ -45,16 +46,16 @@ import FerryQueue
         #expect(try fixture.jinhong.receive().applied == 4)
         #expect(try fixture.approvalColumn("SQBH").count == 4)
         #expect(try extranet.store.read { tx in try tx.quarantine.count() } == 0, "nothing is held any more")
-        let audited = try extranet.store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE kind = 'operator.requeue'") }
+        let audited = try extranet.store.read { tx in try tx.db.value(Int.self, sql: "SELECT count(*) FROM audit WHERE kind = 'operator.requeue'") }
         #expect(audited == 2, "each requeue is an audited operator step")
         // A second requeue finds nothing to do.
         #expect(try extranet.requeueQuarantined(flow: nil, rule: nil, actor: "test").examined == 0)
     }
 
-    @Test func aRecordTooLargeForABundleIsQuarantinedBeforeItCrosses() throws {
+    @Test(arguments: StoreKind.allCases) func aRecordTooLargeForABundleIsQuarantinedBeforeItCrosses(_ kind: StoreKind) throws {
         let fixture = try TwoZoneFixture("oversize", edits: [
             ("Mappings/entities/travel-application.yaml", "purpose:        { type: string, max: 200 }", "purpose:        { type: string }"),
-        ])
+        ], store: kind)
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 42)
         let number = try fixture.applicationNumbers()[0]
         try fixture.portal.write { db in
@@ -63,12 +64,12 @@ import FerryQueue
         let (sync, receive) = try fixture.hop()
         #expect(sync.quarantined == 1 && sync.enqueued == 1)
         #expect(receive.applied == 1 && receive.rejected == 0, "the other record crosses; nothing is refused beyond the gap")
-        let issues = try fixture.extranet.store.database.read { db in try String.fetchOne(db, sql: "SELECT issues FROM quarantine") }
+        let issues = try fixture.extranet.store.read { tx in try tx.db.value(String.self, sql: "SELECT issues FROM quarantine") }
         #expect(issues?.contains("bytes a bundle line may hold") == true, "\(issues ?? "nil")")
     }
 
-    @Test func aRequeueNeverSendsARowTheSourceHasMovedPast() throws {
-        let fixture = try TwoZoneFixture("requeue-stale")
+    @Test(arguments: StoreKind.allCases) func aRequeueNeverSendsARowTheSourceHasMovedPast(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("requeue-stale", store: kind)
         try fixture.portal.write { db in try db.execute(sql: "ALTER TABLE applications ADD COLUMN remark TEXT") }
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 43)
         #expect(try fixture.hop().sync.quarantined == 2)
@@ -95,8 +96,8 @@ import FerryQueue
         }
     }
 
-    @Test func aRecordTheTargetRefusedIsSentAgainOnceTheTargetTakesIt() throws {
-        let fixture = try TwoZoneFixture("refused-resend")
+    @Test(arguments: StoreKind.allCases) func aRecordTheTargetRefusedIsSentAgainOnceTheTargetTakesIt(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("refused-resend", store: kind)
         try fixture.approval.write { db in
             try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON sqsp WHEN NEW.CFSY = '拒收' BEGIN SELECT RAISE(ABORT, 'refused by a rule of the target'); END")
         }
@@ -113,8 +114,8 @@ import FerryQueue
         #expect(try fixture.approvalColumn("CFSY")[number] == "拒收")
     }
 
-    @Test func aRecordASameZoneTargetRefusedIsSentAgainOnceItTakesIt() throws {
-        let fixture = try TwoZoneFixture("local-refused") { directory in
+    @Test(arguments: StoreKind.allCases) func aRecordASameZoneTargetRefusedIsSentAgainOnceItTakesIt(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("local-refused", store: kind) { directory in
             // A copy of the approval system on the extranet itself: records reach it without a gap.
             let mirror = try TwoZoneFixture.addApprovalCopy("mirror", zone: "extranet", targets: ["mirror"], in: directory)
             try mirror.write { db in

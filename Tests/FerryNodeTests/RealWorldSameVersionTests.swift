@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryMapping
 import FerryQueue
@@ -61,8 +62,8 @@ import FerryQueue
         #expect(detail.contains("status"))
     }
 
-    @Test func aSameVersionChangeReachesTheTarget() throws {
-        let fixture = try TwoZoneFixture("same-version", edits: Self.capture)
+    @Test(arguments: StoreKind.allCases) func aSameVersionChangeReachesTheTarget(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("same-version", edits: Self.capture, store: kind)
         _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 3, seed: 31)
         #expect(try fixture.hop().receive.applied == 3)
@@ -80,14 +81,14 @@ import FerryQueue
         _ = try QueueTools.resetCheckpoint(try QueueTools.Target(config: fixture.config, node: "extranet-gw"), flow: "applications-in", to: nil, actor: "test")
         let again = try fixture.hop()
         #expect(again.receive.applied == 0 && again.receive.skipped == 3)
-        let detail = try fixture.jinhong.store.database.read { db in
-            try String.fetchOne(db, sql: "SELECT detail FROM inbox WHERE record_key = ? ORDER BY id DESC LIMIT 1", arguments: [number])
+        let detail = try fixture.jinhong.store.read { tx in
+            try tx.db.value(String.self, sql: "SELECT detail FROM inbox WHERE record_key = ? ORDER BY id DESC LIMIT 1", arguments: [number])
         }
         #expect(detail?.contains("with this content") == true, "skipped says why: \(detail ?? "nil")")
     }
 
-    @Test func aRecordThatChangesKeyLeavesNoCopyOfTheOldKey() throws {
-        let fixture = try TwoZoneFixture("key-change", edits: Self.capture)
+    @Test(arguments: StoreKind.allCases) func aRecordThatChangesKeyLeavesNoCopyOfTheOldKey(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("key-change", edits: Self.capture, store: kind)
         _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 32)
         #expect(try fixture.hop().receive.applied == 2)
@@ -104,8 +105,8 @@ import FerryQueue
         #expect(keys[new] != nil, "the new key is there")
     }
 
-    @Test func aFirstReadUnderCaptureIsASnapshotThatCountsEachRecordOnce() throws {
-        let fixture = try TwoZoneFixture("snapshot", edits: Self.capture)
+    @Test(arguments: StoreKind.allCases) func aFirstReadUnderCaptureIsASnapshotThatCountsEachRecordOnce(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("snapshot", edits: Self.capture, store: kind)
         // Rows written before capture existed still travel: the first read is the table itself.
         try DemoTests.seedPortal(fixture.directory, count: 4, seed: 33)
         _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
@@ -124,8 +125,8 @@ import FerryQueue
         #expect(try fixture.approvalColumn("CFSY")[number] == "四")
     }
 
-    @Test func aRowDeletedAndInsertedAgainUnchangedStaysAtTheTarget() throws {
-        let fixture = try TwoZoneFixture("delete-reinsert", edits: Self.capture)
+    @Test(arguments: StoreKind.allCases) func aRowDeletedAndInsertedAgainUnchangedStaysAtTheTarget(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("delete-reinsert", edits: Self.capture, store: kind)
         _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 3, seed: 34)
         #expect(try fixture.hop().receive.applied == 3)
@@ -140,8 +141,8 @@ import FerryQueue
         #expect(try fixture.approvalColumn("SQBH").count == 3, "the rows are back at the target, as at the source")
     }
 
-    @Test func twoChangesUnderOneVersionInOneReceiveLeaveTheLaterOne() throws {
-        let fixture = try TwoZoneFixture("same-version-batch", edits: Self.capture)
+    @Test(arguments: StoreKind.allCases) func twoChangesUnderOneVersionInOneReceiveLeaveTheLaterOne(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("same-version-batch", edits: Self.capture, store: kind)
         _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 2, seed: 35)
         #expect(try fixture.hop().receive.applied == 2)
@@ -158,8 +159,8 @@ import FerryQueue
         #expect(try fixture.approvalColumn("CFSY")[number] == "第二次")
     }
 
-    @Test func aSameVersionChangeArrivingLateNeverOverwritesTheLaterOne() throws {
-        let fixture = try TwoZoneFixture("same-version-late", edits: Self.capture)
+    @Test(arguments: StoreKind.allCases) func aSameVersionChangeArrivingLateNeverOverwritesTheLaterOne(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("same-version-late", edits: Self.capture, store: kind)
         _ = try AdapterTools.installCapture(try Deployment.load(fixture.config), node: "extranet-gw", system: "portal")
         try DemoTests.seedPortal(fixture.directory, count: 1, seed: 36)
         #expect(try fixture.hop().receive.applied == 1)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import FerryTestSupport
 import FerryCore
 @testable import FerryNode
 @testable import FerryOps
@@ -15,10 +16,13 @@ struct TwoZoneFixture {
     let portal: DatabaseQueue
     let approval: DatabaseQueue
 
-    /// - Parameter edit: changes to files of the scaffold (path → old → new) made before loading.
-    init(_ name: String, edits: [(file: String, old: String, new: String)] = [], prepare: (URL) throws -> Void = { _ in }) throws {
+    /// - Parameters:
+    ///   - edits: changes to files of the scaffold (path → old → new) made before loading.
+    ///   - store: the engine the nodes' stores run on.
+    init(_ name: String, edits: [(file: String, old: String, new: String)] = [], store: StoreKind = .sqlite, prepare: (URL) throws -> Void = { _ in }) throws {
         directory = DemoTests.temporary(name)
         _ = try Scaffold.create(in: directory)
+        if store == .postgres { try NodeStores.usePostgres(try StoreKind.postgresURL(name), in: directory.appendingPathComponent("ferry.yaml")) }
         for edit in edits {
             let url = directory.appendingPathComponent(edit.file)
             let text = try String(contentsOf: url, encoding: .utf8)
