@@ -44,6 +44,10 @@ public struct Topology: Sendable {
         /// Reverse proxies in front of the node's HTTP endpoint, by address: only from these
         /// is `X-Forwarded-For` recorded as a console login's source.
         public var trustedProxies: [String] = []
+        /// How long a worker's claim on a job (a flow's sync, a lane's intake, applying,
+        /// packing) lasts without being renewed, in seconds: how soon the work of a killed
+        /// worker passes to another. Workers renew their claims a third of the way through.
+        public var leaseSeconds: Int = 30
         public var location: SourceLocation
     }
 

@@ -79,12 +79,16 @@ public enum TopologyLoader {
         }
     }
 
-    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies }.
+    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies, lease_seconds }.
     static func nodes(_ root: ConfigNode, base: URL) throws -> [Topology.Node] {
         try root.require("nodes", in: "the topology").entries("nodes").map { entry in
             let node = entry.value
             let what = "node \(entry.key)"
-            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies"], in: what)
+            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies", "lease_seconds"], in: what)
+            let lease = try node["lease_seconds"]?.int("lease_seconds") ?? 30
+            guard (2...3600).contains(lease) else {
+                throw (node["lease_seconds"] ?? node).error("lease_seconds must be between 2 and 3600", hint: "30 suits most deployments")
+            }
             let tls = try node["tls"].map { try serverTLS($0, base: base) }
             let storeNode = try node.require("store", in: what)
             return .init(
@@ -94,6 +98,7 @@ public enum TopologyLoader {
                 keyFiles: try node.require("key", in: what).items("key").map { try path($0, "key", base: base) },
                 tls: tls,
                 trustedProxies: try trustedProxies(node["trusted_proxies"]),
+                leaseSeconds: lease,
                 location: entry.keyLocation)
         }
     }

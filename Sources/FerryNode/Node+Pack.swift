@@ -44,7 +44,14 @@ extension Node {
     ///     nothing else: what a sync does while it is still reading, so the far side starts
     ///     early without the read being cut into small bundles.
     ///   - earlier: what this run already shipped; a carousel copy of those waits for a later run.
+    ///
+    /// Packing is one job per node: when another worker of the node is packing, this does
+    /// nothing and returns an empty result; that worker seals what is waiting.
     public func pack(now: Date = Date(), flush: Bool = false, fullOnly: Bool = false, earlier: PackResult? = nil) throws -> PackResult {
+        try ifClaimed("pack") { try packClaimed(now: now, flush: flush, fullOnly: fullOnly, earlier: earlier) } ?? PackResult()
+    }
+
+    private func packClaimed(now: Date, flush: Bool, fullOnly: Bool, earlier: PackResult?) throws -> PackResult {
         var result = PackResult()
         var held = try heldLanes(now: now, into: &result)
         func attempt(_ bundle: BundleLedger.Outbound) throws {

@@ -8,44 +8,59 @@ import FerryTransport
 extension Node {
     /// Processes inbound bundles once: verify and stage each, apply staged records, send
     /// receipts back where a return path exists.
+    ///
+    /// Each lane's intake is one job, and applying (with receipts, resend requests and
+    /// reconcile steps) another: with several workers on the node, one takes in a lane while
+    /// another applies what was staged, and a job another worker holds is left to it.
     public func receive(now: Date = Date()) throws -> ReceiveReport {
         var report = ReceiveReport()
         for lane in topology.inboundLanes(to: zone) {
-            let drop = DirectoryDrop(directory: lane.directory)
-            for stray in try drop.strays() {
-                try setAside(stray, lane: lane, drop: drop)
-                report.bundlesRejected += 1
-                report.rejections.append("a file named \(OutsideText.describe(stray.lastPathComponent)) is not a bundle name; moved to quarantine")
-            }
-            for file in try drop.pending() {
-                do {
-                    let (header, requested) = try accept(file, lane: lane, now: now)
-                    try drop.archive(file)
-                    NodeMetrics.bundles("in", lane: lane.name, 1)
-                    if header.kind == .resend {
-                        report.resent += try resend(requested, requestedOn: lane)
-                    } else if header.kind == .receipt {
-                        report.receiptsAccepted += 1
-                    } else {
-                        report.bundlesAccepted += 1
-                        report.recordsStaged += header.records
-                    }
-                } catch let error as FerryError where error.code == .bundleDuplicate && !lane.hasReturn {
-                    // A one-way lane's carousel drops every bundle several times: copies are
-                    // expected, archived and audited, never applied again.
-                    try store.write { tx in
-                        try audit.append(tx, AuditEvent(.duplicate, lane: lane.name, details: ["file": .string(file.lastPathComponent)]))
-                    }
-                    try drop.archive(file)
-                    report.duplicates += 1
-                } catch let error as FerryError where error.code.family == .bundle {
-                    try reject(file, lane: lane, error: error, drop: drop)
-                    NodeMetrics.rejected(error.code.rawValue)
-                    report.bundlesRejected += 1
-                    report.rejections.append(error.description)
+            _ = try ifClaimed("accept:\(lane.name)") { try intake(lane, now: now, into: &report) }
+        }
+        _ = try ifClaimed("apply") { try settle(now: now, into: &report) }
+        return report
+    }
+
+    /// Verifies and stages what waits in one lane's transfer area.
+    private func intake(_ lane: Lane, now: Date, into report: inout ReceiveReport) throws {
+        let drop = DirectoryDrop(directory: lane.directory)
+        for stray in try drop.strays() {
+            try setAside(stray, lane: lane, drop: drop)
+            report.bundlesRejected += 1
+            report.rejections.append("a file named \(OutsideText.describe(stray.lastPathComponent)) is not a bundle name; moved to quarantine")
+        }
+        for file in try drop.pending() {
+            do {
+                let (header, requested) = try accept(file, lane: lane, now: now)
+                try drop.archive(file)
+                NodeMetrics.bundles("in", lane: lane.name, 1)
+                if header.kind == .resend {
+                    report.resent += try resend(requested, requestedOn: lane)
+                } else if header.kind == .receipt {
+                    report.receiptsAccepted += 1
+                } else {
+                    report.bundlesAccepted += 1
+                    report.recordsStaged += header.records
                 }
+            } catch let error as FerryError where error.code == .bundleDuplicate && !lane.hasReturn {
+                // A one-way lane's carousel drops every bundle several times: copies are
+                // expected, archived and audited, never applied again.
+                try store.write { tx in
+                    try audit.append(tx, AuditEvent(.duplicate, lane: lane.name, details: ["file": .string(file.lastPathComponent)]))
+                }
+                try drop.archive(file)
+                report.duplicates += 1
+            } catch let error as FerryError where error.code.family == .bundle {
+                try reject(file, lane: lane, error: error, drop: drop)
+                NodeMetrics.rejected(error.code.rawValue)
+                report.bundlesRejected += 1
+                report.rejections.append(error.description)
             }
         }
+    }
+
+    /// Applies what was staged, then answers: receipts, resend requests, reconcile steps.
+    private func settle(now: Date, into report: inout ReceiveReport) throws {
         report.reconciled = try processReconcile()
         let applied = try applyPending(now: now)
         report.applied = applied.applied
@@ -59,7 +74,6 @@ extension Node {
         report.missing = status.gaps
         report.resendRequests = try requestResends(for: status, now: now)
         for warning in report.missing { logger.warning("\(warning)") }
-        return report
     }
 
     /// Verifies one bundle and stages its content in one transaction: either all of it is

@@ -10,7 +10,12 @@ extension Node {
     /// Runs one flow once: pull what changed, map it, enqueue it with the advanced cursor
     /// in one transaction, then pack and ship every lane that has records waiting.
     /// - Parameter flush: seal what is queued now, even below the lanes' bundle thresholds.
+    /// - Throws: `FerryError(.jobHeld)` when another worker of the node runs the flow now.
     public func sync(flow name: String, flush: Bool = false) throws -> SyncReport {
+        try claimed("flow:\(name)", what: "flow \(name)") { try syncClaimed(flow: name, flush: flush) }
+    }
+
+    private func syncClaimed(flow name: String, flush: Bool) throws -> SyncReport {
         let route = try syncRoute(flow: name)
         let flow = route.flow
         let mapping = route.mapping

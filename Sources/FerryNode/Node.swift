@@ -19,6 +19,8 @@ public final class Node: Sendable {
     public let trust: TrustStore
     /// Keyed digests of record keys for the audit index; nil without `digest_key:`.
     let digester: RecordDigester?
+    /// This worker's claims on the node's jobs, shared with its other workers through the store.
+    let claims: JobClaims
     /// Seals quarantined rows' raw input at rest under this node's key.
     let quarantineSealer: AtRestSealer
     let logger: Logger
@@ -46,6 +48,7 @@ public final class Node: Sendable {
         self.config = config
         self.logger = logger
         self.store = try NodeStore(node: config, topology: deployment.topology)
+        self.claims = JobClaims(store: store, leaseSeconds: config.leaseSeconds, logger: logger)
         let keys = try config.keyFiles.map(NodeKey.load)
         self.keys = keys
         self.quarantineSealer = try AtRestSealer(keys: keys)

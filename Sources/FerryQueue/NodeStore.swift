@@ -44,7 +44,7 @@ public final class NodeStore: Sendable {
     /// applies them. The audit module appends its own (`NodeStore(path:)` in FerryAudit):
     /// that initializer is the one way a node's store is opened for writing.
     package static var schemas: [any StoreSchema.Type] { [QueueSchema.self] }
-    package static var laterSchemas: [any StoreSchema.Type] { [ConsoleUserTable.self, ReconcileRuns.self, DigestIndex.self] }
+    package static var laterSchemas: [any StoreSchema.Type] { [ConsoleUserTable.self, ReconcileRuns.self, DigestIndex.self, WorkLeases.self] }
 
     /// Opens (creating if needed) a SQLite store and applies every pending migration of
     /// `schemas`, in order.
@@ -142,6 +142,18 @@ public final class NodeStore: Sendable {
             return try translatingErrors(writing: true) { try database.write { try body(StoreTransaction(SQLiteStoreConnection($0))) } }
         case .postgres(let session):
             return try translatingErrors(writing: true) { try session.transaction(writing: true) { try body(StoreTransaction($0)) } }
+        }
+    }
+
+    /// Runs `body` in one write transaction that does not wait for the node's write lock:
+    /// only for claiming jobs (`WorkLeases`), whose rows are locked one by one and skipped
+    /// when another worker holds them. On SQLite, an ordinary write.
+    public func claim<T>(_ body: (WorkLeases) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(let database):
+            return try translatingErrors(writing: true) { try database.write { try body(WorkLeases(db: SQLiteStoreConnection($0))) } }
+        case .postgres(let session):
+            return try translatingErrors(writing: true) { try session.transaction(writing: true, serialized: false) { try body(WorkLeases(db: $0)) } }
         }
     }
 

@@ -32,6 +32,8 @@ public struct StoreTransaction {
     public var digestIndex: DigestIndex { DigestIndex(db: db) }
     /// Reconcile runs, their staged messages and the ranges last opened.
     public var reconcileRuns: ReconcileRuns { ReconcileRuns(db: db) }
+    /// Workers' claims on the node's jobs.
+    public var leases: WorkLeases { WorkLeases(db: db) }
     /// The console's users and their password hashes.
     public var consoleUsers: ConsoleUserTable { ConsoleUserTable(db: db) }
 

@@ -59,6 +59,10 @@ struct FlowScheduler: Service {
                     "flow": .string(flow), "pulled": "\(report.pulled)", "quarantined": "\(report.quarantined)",
                     "bundles": "\(report.bundles.count)", "held": "\(report.held.count)",
                 ])
+            } catch let error as FerryError where error.code == .jobHeld {
+                // Another worker of this node runs the flow now: nothing failed here.
+                await health.succeeded("flow \(flow)")
+                logger.debug("flow runs in another worker", metadata: ["flow": .string(flow), "reason": .string(error.message)])
             } catch {
                 await health.failed("flow \(flow)", "\(error)")
                 logger.error("flow failed", metadata: ["flow": .string(flow), "error": .string("\(error)")])

@@ -35,12 +35,14 @@ final class PostgresStoreSession: @unchecked Sendable {
     deinit { try? connection?.close().wait() }
 
     /// Runs `body` in one transaction: all of it commits, or none.
-    func transaction<T>(writing: Bool, _ body: (PostgresStoreConnection) throws -> T) throws -> T {
+    /// - Parameter serialized: whether a write waits for the node's write lock; only job
+    ///   claims do not (`NodeStore.claim`).
+    func transaction<T>(writing: Bool, serialized: Bool = true, _ body: (PostgresStoreConnection) throws -> T) throws -> T {
         try lock.withLock {
             let store = PostgresStoreConnection(try connected())
             do {
                 try store.run(writing ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
-                if writing { try store.run("SELECT pg_advisory_xact_lock(\(writeLock))", []) }
+                if writing && serialized { try store.run("SELECT pg_advisory_xact_lock(\(writeLock))", []) }
                 let result = try body(store)
                 try store.run("COMMIT", [])
                 return result
