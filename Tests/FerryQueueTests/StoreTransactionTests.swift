@@ -101,4 +101,27 @@ import FerryAudit
         #expect(state == .delivered && copies == 1, "a delivered bundle stays delivered, dropped once")
         #expect(try store.read { tx in try tx.ledger.receiptOutcome(id: "b1") } == "{}")
     }
+
+    /// A job claimed by one worker is refused to others until the claim runs out, its
+    /// worker is known to be gone, or it is given back; renewing moves it on.
+    @Test(arguments: StoreKind.allCases) func aClaimIsExclusiveUntilItRunsOutOrIsGivenBack(_ kind: StoreKind) throws {
+        let store = try Self.store("tx-claims", kind)
+        func take(_ worker: String, at now: String, until: String = "2026-12-01T10:00:30Z", gone: @escaping (String) -> Bool = { _ in false }) throws
+            -> WorkLeases.Claim
+        {
+            try store.claim { try $0.take("flow:f", holder: worker, now: now, until: until, gone: gone) }
+        }
+        #expect(try take("w1", at: "2026-12-01T10:00:00Z") == .taken)
+        #expect(try take("w2", at: "2026-12-01T10:00:10Z") == .held(by: "w1", until: "2026-12-01T10:00:30Z"))
+        #expect(try take("w1", at: "2026-12-01T10:00:10Z") == .taken, "its own worker renews it")
+        #expect(try take("w2", at: "2026-12-01T10:00:10Z", gone: { $0 == "w1" }) == .taken, "a worker known gone gives it up at once")
+        try store.claim { try $0.renew(holder: "w2", until: "2026-12-01T10:01:00Z") }
+        #expect(try take("w3", at: "2026-12-01T10:00:45Z") == .held(by: "w2", until: "2026-12-01T10:01:00Z"), "renewed past the first expiry")
+        #expect(try take("w3", at: "2026-12-01T10:01:00Z", until: "2026-12-01T10:01:30Z") == .taken, "run out")
+        try store.claim { try $0.release("flow:f", holder: "w2") }
+        #expect(try store.read { tx in try tx.leases.held(now: "2026-12-01T10:01:10Z") }.map(\.holder) == ["w3"], "only its holder gives it back")
+        try store.claim { try $0.release("flow:f", holder: "w3") }
+        #expect(try store.read { tx in try tx.leases.held(now: "2026-12-01T10:01:10Z") }.isEmpty)
+        #expect(try take("w1", at: "2026-12-01T10:01:10Z") == .taken)
+    }
 }
