@@ -6,9 +6,12 @@ import FerryAudit
 extension EndToEndBenchmark {
     /// Per-stage figures from the two nodes' audit logs: each stage's records over the span
     /// between its first and last entry, and the bytes of the record bundles sealed.
-    static func stagesFromAudit(_ directory: URL) throws -> ([Stage], Int64) {
-        let sender = try NodeStore(readingAt: directory.appendingPathComponent("state/extranet-gw.db"))
-        let receiver = try NodeStore(readingAt: directory.appendingPathComponent("state/jinhong-gw.db"))
+    static func stagesFromAudit(_ topology: Topology) throws -> ([Stage], Int64) {
+        func store(_ name: String) throws -> NodeStore {
+            guard let node = topology.node(named: name) else { throw FerryError(.benchmark, "the demo topology has no node \(name)") }
+            return try NodeStore(readingNode: node, topology: topology)
+        }
+        let (sender, receiver) = (try store("extranet-gw"), try store("jinhong-gw"))
         func entries(_ store: NodeStore, _ kind: AuditEvent.Kind) throws -> [AuditEntry] {
             var query = AuditQuery()
             (query.kinds, query.limit) = ([kind.rawValue], Int(Int32.max))

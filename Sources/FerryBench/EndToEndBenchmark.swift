@@ -27,6 +27,10 @@ public enum EndToEndBenchmark {
         /// One in this many seeded applications fails the mapping (0: none), for testing
         /// that a run with quarantined rows still ends.
         package var badEvery = 0
+        /// A postgres:// URL for both nodes' stores (a schema each); nil: SQLite files.
+        public var store: String?
+        /// `ferry run` processes per node, sharing its jobs through claims in the store.
+        public var workers = 1
 
         public init(directory: URL, records: Int, executable: URL) {
             (self.directory, self.records, self.executable) = (directory, records, executable)
@@ -48,8 +52,11 @@ public enum EndToEndBenchmark {
         public var stages: [Stage]
         /// Bytes of sealed record bundles that crossed the gap.
         public var gapBytes: Int64
+        /// The largest peak RSS of one worker process of each node.
         public var senderPeakMB: Double
         public var receiverPeakMB: Double
+        public var workers = 1
+        public var store = "SQLite"
         /// The peer pipeline's seconds for the same rows; nil when `sqlite3` is not installed.
         public var peerSeconds: Double?
         /// Rows the sender's mapping refused: they count as accounted for, not as applied.
@@ -62,6 +69,7 @@ public enum EndToEndBenchmark {
     public static func run(_ options: Options, logger: Logger) throws -> Result {
         var demoOptions = Demo.Options(directory: options.directory, records: options.records)
         demoOptions.badEvery = options.badEvery
+        demoOptions.store = options.store
         let demo = Demo(options: demoOptions, logger: logger)
         try demo.prepareDirectory()
         let config = options.directory.appendingPathComponent("ferry.yaml")
@@ -70,20 +78,22 @@ public enum EndToEndBenchmark {
         try demo.seedSystems(topology)
 
         var clock = Stopwatch()
-        let sender = try NodeProcess(options, node: "extranet-gw")
-        let receiver = try NodeProcess(options, node: "jinhong-gw")
-        defer { sender.stop(); receiver.stop() }
-        let quarantined = try waitUntilDelivered(options, topology: topology, processes: [sender, receiver])
+        let workers = 1...max(1, options.workers)
+        let senders = try workers.map { try NodeProcess(options, node: "extranet-gw", worker: $0) }
+        let receivers = try workers.map { try NodeProcess(options, node: "jinhong-gw", worker: $0) }
+        defer { for process in senders + receivers { process.stop() } }
+        let quarantined = try waitUntilDelivered(options, topology: topology, processes: senders + receivers)
         let seconds = clock.lap()
-        let peaks = (sender.peakMB(), receiver.peakMB())
-        sender.stop()
-        receiver.stop()
+        let peaks = (senders.map { $0.peakMB() }.max() ?? 0, receivers.map { $0.peakMB() }.max() ?? 0)
+        for process in senders + receivers { process.stop() }
 
-        let (stages, gapBytes) = try stagesFromAudit(options.directory)
+        let (stages, gapBytes) = try stagesFromAudit(topology)
         let peer = try PeerPipeline.run(directory: options.directory, topology: topology)
         var result = Result(records: options.records, seconds: seconds, stages: stages, gapBytes: gapBytes, senderPeakMB: peaks.0,
             receiverPeakMB: peaks.1, peerSeconds: peer)
         result.quarantined = quarantined
+        result.workers = workers.count
+        result.store = options.store == nil ? "SQLite" : "PostgreSQL"
         return result
     }
 
@@ -105,9 +115,9 @@ public enum EndToEndBenchmark {
     /// - Returns: how many records the sender quarantined.
     /// - Throws: `FerryError(.benchmark)` when a node exits, or when nothing moves for a minute.
     static func waitUntilDelivered(_ options: Options, topology: Topology, processes: [NodeProcess]) throws -> Int {
-        guard let path = topology.system(named: "approval")?.options["path"], let senderStore = topology.node(named: "extranet-gw")?.store,
-            case .sqlite(let storePath) = senderStore
-        else { throw FerryError(.benchmark, "the demo topology has no approval system or extranet-gw store") }
+        guard let path = topology.system(named: "approval")?.options["path"], let senderNode = topology.node(named: "extranet-gw") else {
+            throw FerryError(.benchmark, "the demo topology has no approval system or extranet-gw node")
+        }
         let target = try SQLiteSystemFile(path: URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory))
         // A run that stops moving fails within a minute, naming the logs, rather than at
         // a deadline sized for the slowest machine. Moving means records applied at the
@@ -121,7 +131,7 @@ public enum EndToEndBenchmark {
             }
             applied = try target.rowCount("sqsp")
             // Opened once the node has made it; until it has migrated it, nothing is queued.
-            if sender == nil { sender = try? NodeStore(readingAt: storePath) }
+            if sender == nil { sender = try? NodeStore(readingNode: senderNode, topology: topology) }
             let status = try? sender?.read { tx in try tx.queueStatus() }
             let (lanes, quarantined) = (status?.outbound ?? [], status?.quarantined ?? 0)
             let state = "\(applied) \(quarantined) " + lanes.map { "\($0.pending)/\($0.undelivered)/\($0.delivered)" }.joined(separator: " ")

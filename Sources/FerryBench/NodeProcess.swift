@@ -1,7 +1,8 @@
 import Foundation
 import FerryCore
 
-/// One node running as its own `ferry run` process, its log in the benchmark directory.
+/// One worker of a node running as its own `ferry run` process, its log in the benchmark
+/// directory.
 final class NodeProcess: @unchecked Sendable {
     // @unchecked: `process` is only started in init and stopped once; Process is thread-safe
     // for the calls made here (isRunning, terminate, waitUntilExit).
@@ -9,9 +10,9 @@ final class NodeProcess: @unchecked Sendable {
     let log: URL
     private let process = Process()
 
-    init(_ options: EndToEndBenchmark.Options, node: String) throws {
+    init(_ options: EndToEndBenchmark.Options, node: String, worker: Int = 1) throws {
         self.node = node
-        log = options.directory.appendingPathComponent("\(node).log")
+        log = options.directory.appendingPathComponent(worker == 1 ? "\(node).log" : "\(node)-\(worker).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         process.executableURL = options.executable
