@@ -55,7 +55,7 @@ extension Node {
         let (target, entity) = (group.target.target, group.target.entity)
         return try store.read { tx in
             (
-                try group.entries.map { try tx.inbox.applied(target: target, entity: entity, key: $0.item.key) },
+                try tx.inbox.applied(target: target, entity: entity, keys: group.entries.map(\.item.key)),
                 try group.entries.map { policed ? try tx.provenance.fields(target: target, entity: entity, key: $0.item.key) : [:] }
             )
         }

@@ -85,7 +85,7 @@ public struct BundleLedger {
 
     /// Records what a receipt says became of each record of a bundle.
     public func recordOutcome(bundle: String, key: String, version: String, outcome: String, detail: String?) throws {
-        try db.execute(sql: "INSERT INTO delivery_outcomes(bundle_id, record_key, version, outcome, detail) VALUES (?, ?, ?, ?, ?)", arguments: [bundle, key, version, outcome, detail])
+        try db.send(sql: "INSERT INTO delivery_outcomes(bundle_id, record_key, version, outcome, detail) VALUES (?, ?, ?, ?, ?)", arguments: [bundle, key, version, outcome, detail])
     }
 
     /// The outcome summary the receipt for outbound bundle `id` reported, if one came.

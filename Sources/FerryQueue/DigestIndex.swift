@@ -65,33 +65,31 @@ public struct DigestIndex: StoreSchema {
             if latest.updateValue(change.digest, forKey: change.key) == nil { keys.append(change.key) }
         }
         let shape = DigestTree(fanOut: 16, depth: 3)
+        // Every stored digest and range sum the batch touches, asked for at once.
+        let previous = try db.rows(sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?",
+            each: keys.map { [system, entity, $0] })
+        let ranges = Array(Set(keys.map { shape.leaf(of: $0) }))
+        let stored = try db.rows(sql: "SELECT sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range = ?",
+            each: ranges.map { [system, entity, $0] })
         var sums: [Int: RangeSum] = [:]
-        for key in keys {
+        for (range, rows) in zip(ranges, stored) {
+            sums[range] = rows.first.flatMap { RangeSum(bytes: $0[0]) } ?? RangeSum()
+        }
+        for (key, old) in zip(keys, previous) {
             let range = shape.leaf(of: key)
-            var sum: RangeSum
-            if let known = sums[range] {
-                sum = known
-            } else {
-                let stored = try db.value([UInt8].self, sql: "SELECT sum FROM reconcile_ranges WHERE system = ? AND entity = ? AND range = ?",
-                    arguments: [system, entity, range])
-                sum = stored.flatMap { RangeSum(bytes: $0) } ?? RangeSum()
-            }
-            if let previous = try db.value([UInt8].self, sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?",
-                arguments: [system, entity, key])
-            {
-                sum.remove(previous)
-            }
+            var sum = sums[range] ?? RangeSum()
+            if let old = old.first { sum.remove(old[0]) }
             if let digest = latest[key] ?? nil {
                 sum.add(digest)
-                try db.execute(sql: Self.upsertPair, arguments: [system, entity, key, digest])
+                try db.send(sql: Self.upsertPair, arguments: [system, entity, key, digest])
             } else {
-                try db.execute(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?", arguments: [system, entity, key])
+                try db.send(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?", arguments: [system, entity, key])
             }
             sums[range] = sum
         }
         let now = Clock.now
         for (range, sum) in sums {
-            try db.execute(sql: """
+            try db.send(sql: """
                 INSERT INTO reconcile_ranges(system, entity, range, sum, changed_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(system, entity, range) DO UPDATE SET sum = excluded.sum, changed_at = excluded.changed_at
                 """, arguments: [system, entity, range, sum.bytes, now])

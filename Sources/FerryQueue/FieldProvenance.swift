@@ -46,7 +46,7 @@ public struct FieldProvenance {
 
     public func record(target: String, entity: String, key: String, fields: [String: Entry]) throws {
         for (field, entry) in fields {
-            try db.execute(sql: """
+            try db.send(sql: """
                 INSERT INTO field_provenance(target, entity, record_key, field, system, rank, digest) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(target, entity, record_key, field) DO UPDATE SET system = excluded.system, rank = excluded.rank, digest = excluded.digest
                 """, arguments: [target, entity, key, field, entry.system, entry.rank, entry.digest])

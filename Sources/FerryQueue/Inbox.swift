@@ -41,7 +41,7 @@ public struct Inbox {
     }
 
     public func stage(bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
-        try db.execute(sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.send(sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [bundle, flow, entity, key, version, line])
     }
 
@@ -64,11 +64,11 @@ public struct Inbox {
 
     /// Puts a record off until `next` after a failed attempt.
     public func postpone(id: Int64, attempts: Int, next: String) throws {
-        try db.execute(sql: "UPDATE inbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", arguments: [attempts, next, id])
+        try db.send(sql: "UPDATE inbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", arguments: [attempts, next, id])
     }
 
     public func settle(id: Int64, outcome: Outcome, detail: String?) throws {
-        try db.execute(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?", arguments: [outcome.rawValue, detail, id])
+        try db.send(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?", arguments: [outcome.rawValue, detail, id])
     }
 
     /// What a target last applied for a key: its version (in the sortable form callers store),
@@ -92,6 +92,16 @@ public struct Inbox {
         }
     }
 
+    /// The same for each of `keys`, in order, asked for at once.
+    public func applied(target: String, entity: String, keys: [String]) throws -> [Applied?] {
+        try db.rows(sql: """
+                SELECT version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?
+                """, each: keys.map { [target, entity, $0] }
+        ).map { rows in
+            rows.first.map { row in Applied(version: row[0], digest: row[1], lane: row[2], sequence: row[3], position: row[4]) }
+        }
+    }
+
     /// The version, content digest and lane position last applied to `target` for a key.
     public func applied(target: String, entity: String, key: String) throws -> Applied? {
         try db.row(sql: """
@@ -107,7 +117,7 @@ public struct Inbox {
     public func recordApplied(target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil,
         lane: String? = nil, sequence: Int64? = nil, position: Int64? = nil) throws
     {
-        try db.execute(sql: """
+        try db.send(sql: """
                 INSERT INTO applied_versions(target, entity, record_key, version, digest, lane, sequence, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(target, entity, record_key) DO UPDATE SET
                     version = excluded.version, digest = excluded.digest, lane = excluded.lane, sequence = excluded.sequence, position = excluded.position

@@ -57,7 +57,7 @@ public struct Outbox {
                     arguments.values += [.text(entry.flow), .text(entry.lane), .text(entry.entity), .text(entry.key), .text(entry.version),
                         .blob(entry.line), .text(at)]
                 }
-                try db.execute(sql: Self.insertSQL(rows: slice.count), arguments: arguments)
+                try db.send(sql: Self.insertSQL(rows: slice.count), arguments: arguments)
             }
             return
         }

@@ -42,7 +42,7 @@ public struct SentDigests {
         guard !sent.isEmpty else { return }
         let newestQuarantine = try db.value(Int64.self, sql: "SELECT coalesce(max(id), 0) FROM quarantine") ?? 0
         for entry in sent {
-            try db.execute(sql: """
+            try db.send(sql: """
                 INSERT INTO sent_digests(flow, record_key, digest, after_quarantine) VALUES (?, ?, ?, ?)
                 ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine
                 """, arguments: [flow, entry.key, entry.digest, newestQuarantine])

@@ -16,6 +16,10 @@ package final class PostgresStoreConnection: StoreConnection {
     /// Rows fetched per round trip when a query is streamed through a server-side cursor.
     static let fetchSize = 2000
     private var cursors = 0
+    /// Writes sent and not yet answered (`send`).
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+    /// Sent writes awaited at once beyond this many, to bound what waits in memory.
+    static let pipelineDepth = 1000
 
     init(_ connection: PostgresConnection) { self.connection = connection }
 
@@ -46,8 +50,52 @@ package final class PostgresStoreConnection: StoreConnection {
         for statement in Self.statements(sql) { try run(statement, []) }
     }
 
+    package func send(sql: String, arguments: StoreArguments) throws {
+        pending.append(query(sql, arguments))
+        if pending.count >= Self.pipelineDepth { try awaitSent() }
+    }
+
+    package func rows(sql: String, each: [StoreArguments]) throws -> [[StoreRow]] {
+        try awaitSent()
+        let answers = each.map { query(sql, $0) }
+        var rows: [[StoreRow]] = []
+        var failure: (any Error)?
+        for answer in answers {
+            // Every answer is awaited, even after a failure, so none is left in flight.
+            do { rows.append(try Self.rows(answer.wait().rows)) } catch { failure = failure ?? error }
+        }
+        if let failure { throw PostgresStoreError(failure) }
+        return rows
+    }
+
+    /// Waits for every sent write; throws the first failure among them.
+    func awaitSent() throws {
+        if let failure = drain() { throw PostgresStoreError(failure) }
+    }
+
+    /// Waits for every sent write and returns the first failure, if any: before a
+    /// rollback, whose outcome does not depend on them.
+    func drain() -> (any Error)? {
+        let sent = pending
+        pending.removeAll()
+        var failure: (any Error)?
+        for answer in sent {
+            do { _ = try answer.wait() } catch { failure = failure ?? error }
+        }
+        return failure
+    }
+
     @discardableResult
     func run(_ sql: String, _ arguments: StoreArguments) throws -> PostgresQueryResult {
+        try awaitSent()
+        do {
+            return try query(sql, arguments).wait()
+        } catch {
+            throw PostgresStoreError(error)
+        }
+    }
+
+    private func query(_ sql: String, _ arguments: StoreArguments) -> EventLoopFuture<PostgresQueryResult> {
         var bindings = PostgresBindings(capacity: arguments.values.count)
         for value in arguments.values {
             switch value {
@@ -58,11 +106,7 @@ package final class PostgresStoreConnection: StoreConnection {
             case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
             }
         }
-        do {
-            return try connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: bindings), logger: Self.logger).wait()
-        } catch {
-            throw PostgresStoreError(error)
-        }
+        return connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: bindings), logger: Self.logger)
     }
 
     static func rows(_ rows: [PostgresRow]) throws -> [StoreRow] {

@@ -47,6 +47,7 @@ final class PostgresStoreSession: @unchecked Sendable {
                 try store.run("COMMIT", [])
                 return result
             } catch {
+                _ = store.drain()
                 if (try? store.run("ROLLBACK", [])) == nil {
                     // The connection is gone or broken: the next transaction opens a new one.
                     try? connection?.close().wait()

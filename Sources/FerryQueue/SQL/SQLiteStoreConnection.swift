@@ -53,6 +53,12 @@ package final class SQLiteStoreConnection: StoreConnection {
 
     package func executeScript(_ sql: String) throws { try db.execute(sql: sql) }
 
+    package func send(sql: String, arguments: StoreArguments) throws { try execute(sql: sql, arguments: arguments) }
+
+    package func rows(sql: String, each: [StoreArguments]) throws -> [[StoreRow]] {
+        try each.map { try rows(sql: sql, arguments: $0) }
+    }
+
     /// The cached statement for `sql`, reset, with `arguments` bound.
     private func prepared(_ sql: String, _ arguments: StoreArguments) throws -> OpaquePointer {
         let handle = try db.cachedStatement(sql: sql).sqliteStatement
