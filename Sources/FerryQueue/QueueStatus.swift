@@ -35,6 +35,8 @@ public struct QueueStatus: Sendable {
     public var cursors: [(flow: String, value: String, updatedAt: String)] = []
     /// Lanes whose transfer area refused bundles, waiting out a backoff.
     public var holds: [LaneHolds.Hold] = []
+    /// Jobs a worker of the node holds now, and until when.
+    public var claims: [WorkLeases.Lease] = []
 
     /// Reads the status in one snapshot.
     static func read(_ db: any StoreConnection) throws -> QueueStatus {
@@ -76,6 +78,7 @@ public struct QueueStatus: Sendable {
         status.holds = try db.rows(sql: "SELECT * FROM lane_holds ORDER BY lane").map {
             LaneHolds.Hold(lane: $0["lane"], attempts: $0["attempts"], since: $0["since"], nextAttemptAt: $0["next_attempt_at"], reason: $0["reason"])
         }
+        status.claims = try WorkLeases(db: db).held(now: Clock.now)
         status.cursors = try db.rows(sql: "SELECT flow, value, updated_at FROM cursors ORDER BY flow")
             .map { ($0["flow"], $0["value"], $0["updated_at"]) }
         return status
@@ -115,6 +118,7 @@ extension QueueStatus {
             "dead_letters": .int(Int64(deadLetters)),
             "quarantined": .int(Int64(quarantined)),
             "cursors": .list(cursors.map { .object(["flow": .string($0.flow), "value": .string($0.value), "updated_at": .string($0.updatedAt)]) }),
+            "claims": .list(claims.map { .object(["job": .string($0.name), "worker": .string($0.holder), "until": .string($0.expiresAt)]) }),
             "warnings": .list(warnings.map(Value.string)),
         ])
     }

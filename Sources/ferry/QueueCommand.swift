@@ -45,6 +45,7 @@ struct QueueCommand: ParsableCommand {
             print("")
             print("inbox pending \(status.inboxPending) (\(status.retrying) retrying), dead letters \(status.deadLetters), quarantined \(status.quarantined)")
             for cursor in status.cursors { print("cursor \(cursor.flow) = \(cursor.value) (at \(cursor.updatedAt))") }
+            for claim in status.claims { print("job \(claim.name) held by worker \(claim.holder) until \(claim.expiresAt)") }
             for warning in status.warnings { print("warning: \(warning)") }
         }
     }
