@@ -74,7 +74,10 @@ extension Node {
                 try hold(bundle, error: error, lifecycle: lifecycle, now: now)
             }
         }
-        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealing) }) {
+        // Records bundles a crash left half-sealed are sealed again from their outbox rows.
+        // Only records bundles: receipts, resends and reconcile steps are sealed by the job
+        // that reserved them, which may be running in another worker right now.
+        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealing) }) where bundle.kind == .records {
             let items = try store.read { tx in try tx.outbox.items(bundle: bundle.id) }
             try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line),
                 leaves: items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })

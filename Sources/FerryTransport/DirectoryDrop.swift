@@ -13,9 +13,10 @@ extension FerryError.Code {
 
 /// A transfer directory: the file-exchange area of a network gap, or removable media.
 ///
-/// Writers never expose a partial file: they write `NAME.part`, fsync it, rename it to
-/// `NAME` and fsync the directory, so a reader (or the gap's ferrying process) only ever
-/// sees complete bundles, even across a power cut.
+/// Writers never expose a partial file: they write `NAME.TAG.part` (a tag of their own, so
+/// two workers dropping one bundle never write one file), fsync it, rename it to `NAME` and
+/// fsync the directory, so a reader (or the gap's ferrying process) only ever sees complete
+/// bundles, even across a power cut.
 public struct DirectoryDrop: Sendable {
     public let directory: URL
     /// Capacity of the transfer area, in bundles not yet taken and in their bytes.
@@ -46,12 +47,17 @@ public struct DirectoryDrop: Sendable {
         let final = directory.appendingPathComponent(name)
         if manager.fileExists(atPath: final.path) { return final }
         try checkCapacity(adding: file)
-        let part = directory.appendingPathComponent(name + ".part")
-        try? manager.removeItem(at: part)
+        let tag = (0..<8).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
+        let part = directory.appendingPathComponent("\(name).\(tag).part")
         do {
             try manager.copyItem(at: file, to: part)
             try Self.fsync(part)
-            try manager.moveItem(at: part, to: final)
+            // rename(2), not moveItem: it replaces a copy another worker dropped meanwhile
+            // (the same sealed file) instead of failing on it.
+            guard rename(part.path, final.path) == 0 else {
+                throw FerryError(.transportUnavailable, "cannot drop \(name) into \(directory.path): \(String(cString: strerror(errno)))",
+                    hint: "check that the transfer area is writable and has free space; the bundle is held and retried")
+            }
             try Self.fsync(directory)
         } catch let error as FerryError {
             try? manager.removeItem(at: part)
