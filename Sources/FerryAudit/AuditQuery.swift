@@ -47,13 +47,14 @@ public struct AuditQuery: Sendable {
         if let system {
             let dialect = tx.db.dialect
             clauses.append("(\(dialect.jsonText("details", ["system"])) = ? OR \(dialect.jsonRaw("details", "targets")) LIKE ?"
-                + " OR flow IN (\(Self.marks(system.flows.count))))")
+                + " OR \(Self.isIn("flow", system.flows.count)))")
             arguments += [system.name, "%\"\(system.name)\"%"]
             arguments += system.flows
         }
         if let keyDigests {
             let batches = Set(try KeyFilter.places(tx, keys: keyDigests).map(\.sequence))
-            clauses.append("(key_digest IN (\(Self.marks(keyDigests.count))) OR seq IN (\(batches.map(String.init).joined(separator: ","))))")
+            let inBatches = batches.isEmpty ? "1 = 0" : "seq IN (\(batches.map(String.init).joined(separator: ",")))"
+            clauses.append("(\(Self.isIn("key_digest", keyDigests.count)) OR \(inBatches))")
             arguments += keyDigests.map { hex($0) }
         }
         let sql = "SELECT * FROM audit" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
@@ -103,7 +104,8 @@ public struct AuditQuery: Sendable {
 
     /// Entries about one record on its own (their `key_digest` is one of `keyDigests`), oldest first.
     public static func entries(_ tx: StoreTransaction, keyDigests: [[UInt8]]) throws -> [AuditEntry] {
-        try tx.db.rows(sql: "SELECT * FROM audit WHERE key_digest IN (\(marks(keyDigests.count))) ORDER BY seq",
+        guard !keyDigests.isEmpty else { return [] }
+        return try tx.db.rows(sql: "SELECT * FROM audit WHERE key_digest IN (\(marks(keyDigests.count))) ORDER BY seq",
             arguments: StoreArguments(keyDigests.map { hex($0) })).map(AuditLog.entry)
     }
 
@@ -135,4 +137,8 @@ public struct AuditQuery: Sendable {
     }
 
     private static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
+
+    /// `column IN (?, …)` for `count` values; for none, a condition no row meets, since
+    /// PostgreSQL refuses an empty `IN ()` that SQLite takes.
+    private static func isIn(_ column: String, _ count: Int) -> String { count == 0 ? "1 = 0" : "\(column) IN (\(marks(count)))" }
 }

@@ -13,7 +13,8 @@ extension FerryError.Code {
 /// is gone.
 final class JobClaims: @unchecked Sendable {
     // @unchecked: `held` and `timer` change only under `lock`.
-    /// Who this worker is in the claims table: host, process id and a random tag.
+    /// Who this worker is in the claims table: host and process-id namespace, process id and
+    /// a random tag.
     let worker: String
     let leaseSeconds: Int
     private let store: NodeStore
@@ -26,7 +27,7 @@ final class JobClaims: @unchecked Sendable {
         self.store = store
         self.leaseSeconds = leaseSeconds
         self.logger = logger
-        worker = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(6).lowercased())"
+        worker = "\(Self.processSpace):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(6).lowercased())"
     }
 
     deinit { timer?.cancel() }
@@ -61,9 +62,16 @@ final class JobClaims: @unchecked Sendable {
     /// since only delays that until the claim runs out.
     static func hasEnded(_ holder: String) -> Bool {
         let parts = holder.split(separator: ":")
-        guard parts.count == 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]), pid > 0 else { return false }
+        guard parts.count == 3, String(parts[0]) == processSpace, let pid = Int32(parts[1]), pid > 0 else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
     }
+
+    /// Where this process's id means something: the host name and the process-id namespace
+    /// (containers may share a host name, never a namespace), e.g. `gw1/4026531836`.
+    static let processSpace: String = {
+        let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid"))?.filter(\.isNumber) ?? "0"
+        return "\(ProcessInfo.processInfo.hostName.replacingOccurrences(of: ":", with: "_"))/\(namespace)"
+    }()
 
     private func started() {
         lock.withLock {

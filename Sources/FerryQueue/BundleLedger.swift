@@ -137,6 +137,7 @@ public struct BundleLedger {
     /// event finds the bundle elsewhere and changes nothing.
     @discardableResult
     private func move(_ id: String, from: Set<OutState>, set: String, _ values: [(any StoreBindable)?]) throws -> Bool {
+        guard !from.isEmpty else { return false }
         let states = from.map { _ in "?" }.joined(separator: ", ")
         return try db.execute(sql: "UPDATE bundles_out SET \(set) WHERE id = ? AND state IN (\(states))",
             arguments: StoreArguments(values + [id] + from.map(\.rawValue))) > 0
@@ -144,6 +145,7 @@ public struct BundleLedger {
 
     /// Bundles in any of `states`, newest first, optionally of one lane: for `queue list`.
     public func outbound(states: [OutState], lane: String?, limit: Int) throws -> [Outbound] {
+        guard !states.isEmpty else { return [] }
         let marks = states.map { _ in "?" }.joined(separator: ", ")
         var arguments: [(any StoreBindable)?] = states.map(\.rawValue)
         var sql = "SELECT * FROM bundles_out WHERE state IN (\(marks))"

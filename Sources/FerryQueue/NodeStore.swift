@@ -27,7 +27,21 @@ public final class NodeStore: Sendable {
 
     enum Engine: Sendable {
         case sqlite(any DatabaseWriter)
-        case postgres(PostgresStoreSession)
+        case postgres(PostgresSessions)
+    }
+
+    /// A PostgreSQL store's connections, one per kind of use, so that a read never waits for
+    /// this process's own write transaction (which may be waiting for another worker's),
+    /// and a worker's claims are renewed while its job writes.
+    struct PostgresSessions: Sendable {
+        let writes: PostgresStoreSession
+        let reads: PostgresStoreSession
+        let claims: PostgresStoreSession
+
+        init(_ location: PostgresStoreLocation, creating: Bool) {
+            writes = PostgresStoreSession(location, creating: creating)
+            (reads, claims) = (PostgresStoreSession(location, creating: false), PostgresStoreSession(location, creating: false))
+        }
     }
 
     /// The SQLite connection pool. Only the store modules and tests reach it; a PostgreSQL
@@ -74,7 +88,7 @@ public final class NodeStore: Sendable {
         self.path = directory
         self.directory = directory
         self.location = "\(location)"
-        engine = .postgres(PostgresStoreSession(location))
+        engine = .postgres(PostgresSessions(location, creating: true))
         readOnly = false
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try migrate(schemas)
@@ -86,7 +100,7 @@ public final class NodeStore: Sendable {
         self.path = directory
         self.directory = directory
         self.location = "\(location)"
-        engine = .postgres(PostgresStoreSession(location))
+        engine = .postgres(PostgresSessions(location, creating: false))
         readOnly = true
     }
 
@@ -140,8 +154,8 @@ public final class NodeStore: Sendable {
         switch engine {
         case .sqlite(let database):
             return try translatingErrors(writing: true) { try database.write { try body(StoreTransaction(SQLiteStoreConnection($0))) } }
-        case .postgres(let session):
-            return try translatingErrors(writing: true) { try session.transaction(writing: true) { try body(StoreTransaction($0)) } }
+        case .postgres(let sessions):
+            return try translatingErrors(writing: true) { try sessions.writes.transaction(writing: true) { try body(StoreTransaction($0)) } }
         }
     }
 
@@ -152,8 +166,8 @@ public final class NodeStore: Sendable {
         switch engine {
         case .sqlite(let database):
             return try translatingErrors(writing: true) { try database.write { try body(WorkLeases(db: SQLiteStoreConnection($0))) } }
-        case .postgres(let session):
-            return try translatingErrors(writing: true) { try session.transaction(writing: true, serialized: false) { try body(WorkLeases(db: $0)) } }
+        case .postgres(let sessions):
+            return try translatingErrors(writing: true) { try sessions.claims.transaction(writing: true, serialized: false) { try body(WorkLeases(db: $0)) } }
         }
     }
 
@@ -162,8 +176,8 @@ public final class NodeStore: Sendable {
         switch engine {
         case .sqlite(let database):
             try translatingErrors(writing: false) { try database.read { try body(StoreTransaction(SQLiteStoreConnection($0))) } }
-        case .postgres(let session):
-            try translatingErrors(writing: false) { try session.transaction(writing: false) { try body(StoreTransaction($0)) } }
+        case .postgres(let sessions):
+            try translatingErrors(writing: false) { try sessions.reads.transaction(writing: false) { try body(StoreTransaction($0)) } }
         }
     }
 

@@ -46,7 +46,7 @@ public struct WorkLeases: StoreSchema {
             arguments: [name])
         guard let row = try db.row(sql: "SELECT holder, expires_at FROM work_leases WHERE name = ?" + db.dialect.skipLocked, arguments: [name])
         else {
-            return .held(by: "another worker", until: until)
+            return .held(by: "another worker, claiming it this moment", until: now)
         }
         let (current, expires): (String?, String) = (row[0], row[1])
         if let current, current != holder, expires > now, !gone(current) { return .held(by: current, until: expires) }

@@ -12,7 +12,13 @@ import PostgresNIO
 package final class PostgresStoreConnection: StoreConnection {
     let connection: PostgresConnection
     package var dialect: StoreDialect { .postgres }
-    static let logger = Logger(label: "ferry.store.postgres")
+    /// At trace level PostgresNIO logs every statement's values and rows: record lines and
+    /// password hashes. This logger never goes below info, whatever `FERRY_LOG_LEVEL` says.
+    static let logger: Logger = {
+        var logger = Logger(label: "ferry.store.postgres")
+        logger.logLevel = .info
+        return logger
+    }()
     /// Rows fetched per round trip when a query is streamed through a server-side cursor.
     static let fetchSize = 2000
     private var cursors = 0
@@ -29,7 +35,12 @@ package final class PostgresStoreConnection: StoreConnection {
     }
 
     package func rows(sql: String, arguments: StoreArguments) throws -> [StoreRow] {
-        try Self.rows(run(sql, arguments).rows)
+        try decoding { try Self.rows(run(sql, arguments).rows) }
+    }
+
+    /// A value PostgresNIO cannot decode is a store failure like any other.
+    private func decoding<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as PostgresStoreError { throw error } catch { throw PostgresStoreError(error) }
     }
 
     /// Streams through `DECLARE … CURSOR` and `FETCH`: every store call runs in a
@@ -40,7 +51,7 @@ package final class PostgresStoreConnection: StoreConnection {
         try run("DECLARE \(name) NO SCROLL CURSOR FOR " + sql, arguments)
         defer { _ = try? run("CLOSE \(name)", []) }
         while true {
-            let batch = try Self.rows(run("FETCH \(Self.fetchSize) FROM \(name)", []).rows)
+            let batch = try decoding { try Self.rows(run("FETCH \(Self.fetchSize) FROM \(name)", []).rows) }
             for row in batch { try body(row) }
             if batch.count < Self.fetchSize { return }
         }
@@ -187,6 +198,8 @@ package struct PostgresStoreError: Error, CustomStringConvertible {
     }
 
     package var description: String { message + (sqlState.map { " (SQLSTATE \($0))" } ?? "") }
+
+    init(message: String) { self.message = message }
 }
 
 /// Statements already rewritten to `$n` placeholders, shared by every connection.

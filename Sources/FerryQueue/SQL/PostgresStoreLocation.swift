@@ -6,7 +6,8 @@ import FerryCore
 /// Query options: `schema` (default `ferry_NODE`: each node keeps its tables in its own
 /// schema, so several nodes can share a database), `password_env` or `password_file`
 /// (a password written in the URL works but is discouraged: the topology is not a secret),
-/// `sslmode=require`, and `connect_timeout` in seconds (default 10).
+/// `sslmode=verify-full` (or `require`, which here verifies the certificate and host name
+/// too), and `connect_timeout` in seconds (default 10).
 public struct PostgresStoreLocation: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -41,8 +42,17 @@ public struct PostgresStoreLocation: Sendable, Equatable {
         guard schema.utf8.count <= 63, schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
             throw FerryError(.config, "store schema \(schema) is not a plain name", hint: "use letters, digits and _ only, at most 63 of them")
         }
-        requireTLS = options["sslmode"] == "require" || options["sslmode"] == "verify-full"
-        connectTimeout = Int(options["connect_timeout"] ?? "") ?? 10
+        switch options["sslmode"] ?? "disable" {
+        case "disable": requireTLS = false
+        // Both verify the server's certificate and name, stricter than libpq's `require`.
+        case "require", "verify-full": requireTLS = true
+        case let other:
+            throw FerryError(.config, "store sslmode \(other) is not supported", hint: "use sslmode=disable, or sslmode=verify-full to verify the server's certificate and name")
+        }
+        guard let timeout = Int(options["connect_timeout"] ?? "10"), (1...600).contains(timeout) else {
+            throw FerryError(.config, "store connect_timeout must be seconds, 1 to 600", hint: "connect_timeout=10")
+        }
+        connectTimeout = timeout
         password = try Self.password(components: components, options: options, environment: environment)
     }
 

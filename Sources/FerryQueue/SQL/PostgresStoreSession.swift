@@ -18,13 +18,16 @@ import PostgresNIO
 final class PostgresStoreSession: @unchecked Sendable {
     // @unchecked: `connection` changes only under `lock`.
     let location: PostgresStoreLocation
+    /// Whether this session may create the node's schema: not for auditors' read-only opens.
+    let creating: Bool
     private let lock = NSLock()
     private var connection: PostgresConnection?
     /// The advisory lock key: the same for every worker of one schema.
     let writeLock: Int64
 
-    init(_ location: PostgresStoreLocation) {
+    init(_ location: PostgresStoreLocation, creating: Bool = true) {
         self.location = location
+        self.creating = creating
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "ferry-store:\(location.database):\(location.schema)".utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
@@ -44,7 +47,9 @@ final class PostgresStoreSession: @unchecked Sendable {
                 try store.run(writing ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
                 if writing && serialized { try store.run("SELECT pg_advisory_xact_lock(\(writeLock))", []) }
                 let result = try body(store)
-                try store.run("COMMIT", [])
+                // A transaction a failed statement aborted answers COMMIT with ROLLBACK, not an error.
+                let tag = try store.run("COMMIT", []).metadata.command
+                guard tag == "COMMIT" else { throw PostgresStoreError(message: "the transaction was rolled back (\(tag))") }
                 return result
             } catch {
                 _ = store.drain()
@@ -89,16 +94,22 @@ final class PostgresStoreSession: @unchecked Sendable {
             // Timestamps are stored as text; the session's own clock settings never matter,
             // but messages and now() read the same everywhere.
             try store.run("SET TIME ZONE 'UTC'", [])
-            // Under the node's lock: workers starting together would race to create it.
-            try store.run("BEGIN", [])
-            try store.run("SELECT pg_advisory_xact_lock(\(writeLock))", [])
-            try store.run("CREATE SCHEMA IF NOT EXISTS \"\(location.schema)\"", [])
-            try store.run("COMMIT", [])
+            // A worker whose host drops off the network mid-transaction would hold the node's
+            // lock until the server's TCP timeout, hours; others would wait as long.
+            try store.run("SET idle_in_transaction_session_timeout = '300s'", [])
+            try store.run("SET lock_timeout = '300s'", [])
+            if creating {
+                // Under the node's lock: workers starting together would race to create it.
+                try store.run("BEGIN", [])
+                try store.run("SELECT pg_advisory_xact_lock(\(writeLock))", [])
+                try store.run("CREATE SCHEMA IF NOT EXISTS \"\(location.schema)\"", [])
+                try store.run("COMMIT", [])
+            }
             try store.run("SET search_path TO \"\(location.schema)\"", [])
         } catch {
             try? opened.close().wait()
             throw FerryError(.store, "cannot use schema \(location.schema) in the store \(location): \(error)",
-                hint: "grant the store's user CREATE on the database, or create the schema for it")
+                hint: creating ? "grant the store's user CREATE on the database" : "run the node once to create its store")
         }
         connection = opened
         return opened

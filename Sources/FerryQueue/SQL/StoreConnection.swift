@@ -21,14 +21,15 @@ package protocol StoreConnection: AnyObject {
     /// Runs statements separated by `;` that take no arguments: migrations.
     func executeScript(_ sql: String) throws
 
-    /// Runs one write whose result no one reads, possibly later: PostgreSQL sends it at
-    /// once and waits for its answer only before the next read, counted write or commit,
-    /// so a batch's per-record writes cost one network turn each, not a round trip and a
-    /// thread wake-up. A failure surfaces there and rolls the transaction back whole.
+    /// Runs one write whose result no one reads, possibly later: on PostgreSQL it is queued
+    /// on the connection and its answer awaited only before the next read, counted write or
+    /// commit. PostgresNIO still runs queued statements one after another (a round trip
+    /// each), but the caller's thread no longer sleeps and wakes for every one. A failure
+    /// surfaces at the next wait and rolls the transaction back whole.
     func send(sql: String, arguments: StoreArguments) throws
 
     /// Runs one query per argument list and returns each one's rows, in order: on
-    /// PostgreSQL all are sent before the first answer is awaited.
+    /// PostgreSQL all are queued before the first answer is awaited.
     func rows(sql: String, each: [StoreArguments]) throws -> [[StoreRow]]
 }
 

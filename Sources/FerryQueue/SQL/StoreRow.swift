@@ -13,7 +13,8 @@ package struct StoreRow: Sendable {
 
     package subscript<T: StoreBindable>(_ index: Int) -> T {
         guard let value = T.decode(values[index]) else {
-            preconditionFailure("store column \(columns.names[index]) holds \(values[index]), not \(T.self)")
+            // The value itself stays out of the message: it may be personal data.
+            preconditionFailure("store column \(columns.names[index]) does not hold a \(T.self)")
         }
         return value
     }
