@@ -13,6 +13,10 @@ package enum NodeStores {
             throw FerryError(.config, "--store takes a postgres://USER@HOST:PORT/DATABASE url",
                 hint: "leave --store out for SQLite stores in the run's directory")
         }
+        // The run writes the URL into its topology file, which is not a secret.
+        guard components.password == nil else {
+            throw FerryError(.config, "--store carries a password", hint: "give it with password_env=VAR (or password_file=PATH) in the URL instead")
+        }
         let prefix = components.queryItems?.first { $0.name == "schema" }?.value ?? "ferry"
         var text = try String(contentsOf: file, encoding: .utf8)
         let pattern = try NSRegularExpression(pattern: #"store: sqlite:state/([A-Za-z0-9_-]+)\.db"#)

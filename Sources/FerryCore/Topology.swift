@@ -66,6 +66,20 @@ public struct Topology: Sendable {
     public enum Store: Sendable, Equatable {
         case sqlite(URL)
         case postgres(url: String)
+
+        /// What makes two stores one: the file, or the server, database and schema (the
+        /// schema a node gets by default is `ferry_NODE`, lower-cased, `_` for the rest).
+        public func identity(node: String) -> String {
+            switch self {
+            case .sqlite(let path):
+                return "sqlite:" + path.standardizedFileURL.path
+            case .postgres(let url):
+                guard let components = URLComponents(string: url) else { return "postgres:" + url }
+                let schema = components.queryItems?.last { $0.name == "schema" }?.value
+                    ?? "ferry_" + node.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+                return "postgres://\(components.host ?? "")/\(components.port ?? 5432)/\(components.path)/\(schema)"
+            }
+        }
     }
 
     /// Public keys a node accepts bundles from, with the key file's path.

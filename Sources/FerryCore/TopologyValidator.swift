@@ -26,7 +26,16 @@ public enum TopologyValidator {
     /// Each node sits in a known zone, alone there, and has a trusted public key.
     static func checkNodes(_ topology: Topology, zones: Set<String>) throws {
         var zoneOwners: [String: String] = [:]
+        var storeOwners: [String: String] = [:]
         for node in topology.nodes {
+            // Two nodes in one store would mix their queues and interleave their audit
+            // chains beyond repair: the append-only tables cannot be split again.
+            if let other = storeOwners[node.store.identity(node: node.name)] {
+                throw FerryError(
+                    .config, "nodes \(other) and \(node.name) have the same store", at: .file(node.location),
+                    hint: "give each node its own file, or its own schema= on PostgreSQL")
+            }
+            storeOwners[node.store.identity(node: node.name)] = node.name
             guard zones.contains(node.zone) else {
                 throw located(node.location, "node \(node.name) is in unknown zone '\(node.zone)'", known: zones, kind: "zones")
             }

@@ -112,7 +112,7 @@ extension Node {
             return result
         case .busy(let holder, let until):
             throw FerryError(.jobHeld, "\(what) is running in another worker of node \(self.name) (\(holder), claim until \(until))",
-                hint: "it runs there, once; if that worker was killed, its claim runs out after lease_seconds and the next run takes it")
+                hint: "it runs there, once; a worker killed on this host gives it up at once, one on another host when its claim runs out (lease_seconds)")
         }
     }
 

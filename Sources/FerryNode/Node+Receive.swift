@@ -57,6 +57,7 @@ extension Node {
                 report.rejections.append(error.description)
             }
         }
+        try checkGaps(lane, now: now, into: &report)
     }
 
     /// Applies what was staged, then answers: receipts, resend requests, reconcile steps.
@@ -69,11 +70,17 @@ extension Node {
         report.postponed = applied.postponed
         report.deadLettered = applied.dead
         report.receiptsSent = try sendReceipts()
+    }
+
+    /// Reports the lane's gaps and asks for them again: inside the lane's intake job, so
+    /// another worker half-way through the lane's files is never taken for a gap.
+    private func checkGaps(_ lane: Lane, now: Date, into report: inout ReceiveReport) throws {
         // One status snapshot serves both the gap report and the resend requests.
-        let status = try store.read { tx in try tx.queueStatus() }
-        report.missing = status.gaps
-        report.resendRequests = try requestResends(for: status, now: now)
-        for warning in report.missing { logger.warning("\(warning)") }
+        var status = try store.read { tx in try tx.queueStatus() }
+        status.inbound = status.inbound.filter { $0.lane == lane.name }
+        report.missing += status.gaps
+        report.resendRequests += try requestResends(for: status, now: now)
+        for warning in status.gaps { logger.warning("\(warning)") }
     }
 
     /// Verifies one bundle and stages its content in one transaction: either all of it is

@@ -17,9 +17,12 @@ extension Deployment {
                 hint: "known nodes: \(topology.nodes.map(\.name).joined(separator: ", "))")
         }
         guard case .sqlite(let path) = node.store else {
-            return readOnly
-                ? try NodeStore(readingNode: node, topology: topology)
-                : try NodeStore(node: node, topology: topology)
+            let reader = try NodeStore(readingNode: node, topology: topology)
+            guard try reader.isCreated() else {
+                throw FerryError(.store, "node \(name) has no store at \(reader.location)",
+                    hint: "run the node once (a sync or receive there creates it), or check the schema in its store: in \(topology.file)")
+            }
+            return readOnly ? reader : try NodeStore(node: node, topology: topology)
         }
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw FerryError(.store, "node \(name) has no store on this machine at \(path.path)",

@@ -137,6 +137,18 @@ public final class NodeStore: Sendable {
         }
     }
 
+    /// Whether a node has made this store: always for a SQLite file that is open; for
+    /// PostgreSQL, whether its schema holds migrated tables. Tools that must not create a
+    /// store ask first (a mistyped schema would otherwise look like an empty, healthy queue).
+    /// - Throws: `FerryError(.store)` when the server cannot be reached.
+    public func isCreated() throws -> Bool {
+        guard case .postgres(let sessions) = engine else { return true }
+        return try read { tx in
+            try tx.db.value(Int.self, sql: "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'ferry_migrations'",
+                arguments: [sessions.writes.location.schema])
+        } ?? 0 > 0
+    }
+
     private func migrate(_ schemas: [any StoreSchema.Type]) throws {
         let migrations = schemas.flatMap { $0.migrations }
         try write { tx in try StoreMigrator.migrate(tx.db, migrations) }

@@ -126,3 +126,30 @@ import Testing
         #expect(try options["path"]?.string("path") == "a.db")
     }
 }
+
+/// Two nodes in one store would interleave their audit chains beyond repair.
+@Suite struct SharedStoreTests {
+    @Test(arguments: [
+        ("sqlite:state/a.db", "sqlite:state/a.db"),
+        ("\"postgres://f@h/d?schema=x\"", "\"postgres://f@h/d?schema=x&password_env=P\""),
+    ])
+    func twoNodesInOneStoreAreRefused(_ first: String, _ second: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-shared-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for name in ["a", "b"] { try Data("key".utf8).write(to: directory.appendingPathComponent("\(name).pub")) }
+        let yaml = """
+            zones: { za: {}, zb: {} }
+            nodes:
+              a: { zone: za, store: \(first), key: a.key }
+              b: { zone: zb, store: \(second), key: b.key }
+            trust: { a: a.pub, b: b.pub }
+            """
+        let file = directory.appendingPathComponent("ferry.yaml")
+        try Data(yaml.utf8).write(to: file)
+        let refused = #expect(throws: FerryError.self) {
+            let topology = try TopologyLoader.parse(try ConfigNode.load(file: file), file: file.path, baseDirectory: directory)
+            try TopologyValidator.validate(topology)
+        }
+        #expect(refused?.message.contains("have the same store") == true, "\(String(describing: refused))")
+    }
+}

@@ -26,7 +26,9 @@ import FerryQueue
     @Test(arguments: [
         ("postgres://f@h/d?sslmode=prefer", "sslmode"), ("postgres://f@h/d?connect_timeout=abc", "connect_timeout"),
         ("postgres://f@h/d?schema=a;DROP", "schema"), ("postgres://f@h/d?password_env=NOT_SET_ANYWHERE", "NOT_SET_ANYWHERE"),
-        ("mysql://f@h/d", "postgres://"),
+        ("mysql://f@h/d", "postgres://"), ("postgres://f@h/d?schema=public", "reserved"), ("postgres://f@h/d?schema=pg_x", "reserved"),
+        ("postgres://f@h/d?schema=", "plain name"), ("postgres://f@h/d?schema=a&schema=b", "twice"),
+        ("postgres://f@h/d?password_env=A&password_file=/x", "both"),
     ])
     func aBadOptionIsRefusedByName(_ url: String, _ named: String) {
         let refused = #expect(throws: FerryError.self) { _ = try PostgresStoreLocation(url: url, node: "a", environment: [:]) }

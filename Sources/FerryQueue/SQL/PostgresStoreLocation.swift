@@ -28,7 +28,11 @@ public struct PostgresStoreLocation: Sendable, Equatable {
             throw FerryError(.config, "store \(Self.redacted(text)) is not a postgres://USER@HOST:PORT/DATABASE url",
                 hint: "write store: postgres://ferry@127.0.0.1:5432/ferry?password_env=FERRY_STORE_PASSWORD")
         }
-        let options = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let items = components.queryItems ?? []
+        if let repeated = Dictionary(grouping: items, by: \.name).first(where: { $0.value.count > 1 })?.key {
+            throw FerryError(.config, "store option \(repeated) is given twice", hint: "give each option once")
+        }
+        let options = Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         let known: Set = ["schema", "password_env", "password_file", "sslmode", "connect_timeout"]
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw FerryError(.config, "store option \(unknown) is not known", hint: "known: \(known.sorted().joined(separator: ", "))")
@@ -39,8 +43,12 @@ public struct PostgresStoreLocation: Sendable, Equatable {
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? user : path
         schema = options["schema"] ?? "ferry_" + node.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-        guard schema.utf8.count <= 63, schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-            throw FerryError(.config, "store schema \(schema) is not a plain name", hint: "use letters, digits and _ only, at most 63 of them")
+        guard (1...63).contains(schema.utf8.count), schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw FerryError(.config, "store schema '\(schema)' is not a plain name", hint: "use letters, digits and _ only, 1 to 63 of them")
+        }
+        // The server's own schemas, and the one every user shares, are not a node's to fill.
+        guard !["public", "information_schema"].contains(schema.lowercased()), !schema.lowercased().hasPrefix("pg_") else {
+            throw FerryError(.config, "store schema \(schema) is reserved", hint: "give the node a schema of its own, e.g. schema=ferry_\(node.lowercased().filter { $0.isLetter || $0.isNumber })")
         }
         switch options["sslmode"] ?? "disable" {
         case "disable": requireTLS = false
@@ -57,7 +65,11 @@ public struct PostgresStoreLocation: Sendable, Equatable {
     }
 
     private static func password(components: URLComponents, options: [String: String], environment: [String: String]) throws -> String? {
+        if options["password_env"] != nil, options["password_file"] != nil {
+            throw FerryError(.config, "store gives both password_env and password_file", hint: "keep one of them")
+        }
         if let name = options["password_env"] {
+            guard !name.isEmpty else { throw FerryError(.config, "store password_env names no variable", hint: "password_env=FERRY_STORE_PASSWORD") }
             guard let value = environment[name] else {
                 throw FerryError(.config, "store password_env names \(name), which is not set", hint: "export \(name) for the node's service")
             }
