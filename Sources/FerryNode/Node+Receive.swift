@@ -9,9 +9,10 @@ extension Node {
     /// Processes inbound bundles once: verify and stage each, apply staged records, send
     /// receipts back where a return path exists.
     ///
-    /// Each lane's intake is one job, and applying (with receipts, resend requests and
-    /// reconcile steps) another: with several workers on the node, one takes in a lane while
-    /// another applies what was staged, and a job another worker holds is left to it.
+    /// Each lane's intake (with its gaps and resend requests) is one job, and applying (with
+    /// receipts and reconcile steps) another: with several workers on the node, one takes in
+    /// a lane while another applies what was staged, and a job another worker holds is left
+    /// to it.
     public func receive(now: Date = Date()) throws -> ReceiveReport {
         var report = ReceiveReport()
         for lane in topology.inboundLanes(to: zone) {
@@ -60,7 +61,7 @@ extension Node {
         try checkGaps(lane, now: now, into: &report)
     }
 
-    /// Applies what was staged, then answers: receipts, resend requests, reconcile steps.
+    /// Applies what was staged, then answers: reconcile steps and receipts.
     private func settle(now: Date, into report: inout ReceiveReport) throws {
         report.reconciled = try processReconcile()
         let applied = try applyPending(now: now)
