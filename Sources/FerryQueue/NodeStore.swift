@@ -51,9 +51,6 @@ public final class NodeStore: Sendable {
         return database
     }
 
-    /// Which engine holds the store.
-    public var isPostgres: Bool { if case .postgres = engine { true } else { false } }
-
     /// Every schema of a node's store before the audit log's, in the order a new store
     /// applies them. The audit module appends its own (`NodeStore(path:)` in FerryAudit):
     /// that initializer is the one way a node's store is opened for writing.

@@ -1,4 +1,3 @@
-import GRDB
 import Foundation
 import FerryCore
 
@@ -44,51 +43,19 @@ public struct Outbox {
     /// overhead; 32 rows (224 parameters) stays far below SQLite's parameter limit.
     static let rowsPerStatement = 32
 
-    /// Enqueues a batch of records.
+    /// Enqueues a batch of records, `rowsPerStatement` to a statement.
     /// - Parameter at: the enqueue time, shared by a batch (formatting it per record was a
     ///   measurable share of enqueue cost).
     public func enqueue(_ entries: [Entry], at: String = Clock.now) throws {
-        guard let sqlite = db as? SQLiteStoreConnection else {
-            for start in stride(from: 0, to: entries.count, by: Self.rowsPerStatement) {
-                let slice = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
-                var arguments = StoreArguments()
-                arguments.values.reserveCapacity(slice.count * 7)
-                for entry in slice {
-                    arguments.values += [.text(entry.flow), .text(entry.lane), .text(entry.entity), .text(entry.key), .text(entry.version),
-                        .blob(entry.line), .text(at)]
-                }
-                try db.send(sql: Self.insertSQL(rows: slice.count), arguments: arguments)
+        for start in stride(from: 0, to: entries.count, by: Self.rowsPerStatement) {
+            let slice = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
+            var arguments = StoreArguments()
+            arguments.values.reserveCapacity(slice.count * 7)
+            for entry in slice {
+                arguments.values += [.text(entry.flow), .text(entry.lane), .text(entry.entity), .text(entry.key), .text(entry.version),
+                    .blob(entry.line), .text(at)]
             }
-            return
-        }
-        try enqueue(entries, at: at, on: sqlite.db)
-    }
-
-    /// The SQLite path: values bound straight from the entries (see `RawInsert`).
-    private func enqueue(_ entries: [Entry], at: String, on db: Database) throws {
-        var full: RawInsert?
-        var start = 0
-        while start < entries.count {
-            let count = min(Self.rowsPerStatement, entries.count - start)
-            let statement: RawInsert
-            if count == Self.rowsPerStatement {
-                let reused = try full ?? RawInsert(db, sql: Self.insertSQL(rows: count))
-                full = reused
-                statement = reused
-            } else {
-                statement = try RawInsert(db, sql: Self.insertSQL(rows: count))
-            }
-            for entry in entries[start..<start + count] {
-                statement.bind(entry.flow)
-                statement.bind(entry.lane)
-                statement.bind(entry.entity)
-                statement.bind(entry.key)
-                statement.bind(entry.version)
-                statement.bind(entry.line)
-                statement.bind(at)
-            }
-            try statement.step()
-            start += count
+            try db.send(sql: Self.insertSQL(rows: slice.count), arguments: arguments)
         }
     }
 

@@ -24,9 +24,6 @@ package struct StoreRow: Sendable {
     package subscript<T: StoreBindable>(_ name: String) -> T { self[columns.index(of: name)] }
 
     package subscript<T: StoreBindable>(_ name: String) -> T? { self[columns.index(of: name)] }
-
-    /// Whether the row has this column: optional columns of newer migrations.
-    package func has(_ name: String) -> Bool { columns.names.contains(name) }
 }
 
 /// The column names of one statement's rows, shared by all of them.

@@ -94,7 +94,5 @@ package struct StoreArguments: ExpressibleByArrayLiteral, Sendable {
 
     package init(arrayLiteral elements: (any StoreBindable)?...) { self.init(elements) }
 
-    package static func + (left: StoreArguments, right: StoreArguments) -> StoreArguments { StoreArguments(left.values + right.values) }
-
     package mutating func append(_ value: (any StoreBindable)?) { values.append(value?.storeValue ?? .null) }
 }
