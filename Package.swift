@@ -80,7 +80,8 @@ let package = Package(
         .target(
             name: "FerryAdapters",
             dependencies: [
-                "FerryCore", "FerryTransport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                "FerryCore", "FerryTransport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), "CFerryIconv",
             ],
             swiftSettings: strict,

@@ -29,13 +29,14 @@ extension FolderAdapter {
         switch value {
         case .null: return nil
         case .list, .object: return String(decoding: CanonicalJSON.encode(value), as: UTF8.self)
+        case .bytes(let data): return data.base64EncodedString()
         default: return value.text
         }
     }
 
     private func writeFile(_ rows: [SinkRow], into out: URL, output: TextOutput) throws -> [SinkOutcome] {
-        let values = rows.map { row in
-            var values = row.values
+        let values = try rows.map { row in
+            var values = try writeDocuments(row.values, into: out)
             if row.operation == .delete { values["_op"] = "delete" }
             return values
         }

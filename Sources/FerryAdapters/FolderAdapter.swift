@@ -28,6 +28,8 @@ public struct FolderAdapter: Source, Sink {
         public var encoding = TextEncoding.utf8
         /// What a line that cannot be read does (`on_malformed:`).
         public var onMalformed = MalformedPolicy.quarantine
+        /// Columns holding paths, relative to `folder`, of files each row carries as documents.
+        public var documents: [String] = []
 
         public init(format: RecordFileFormat) { self.format = format }
 
@@ -50,7 +52,7 @@ public struct FolderAdapter: Source, Sink {
     /// Parses `options:` of a system with `adapter: ndjson` or `adapter: csv`.
     public static func options(_ node: ConfigNode, format: RecordFileFormat, system: String, baseDirectory: URL) throws -> Options {
         let what = "options of system \(system)"
-        try node.rejectUnknownKeys(["folder", "done", "out", "pattern", "roll_records", "delimiter", "record", "root", "encoding", "on_malformed"], in: what)
+        try node.rejectUnknownKeys(["folder", "done", "out", "pattern", "roll_records", "delimiter", "record", "root", "encoding", "on_malformed", "documents"], in: what)
         func folder(_ key: String) throws -> URL? {
             try node[key].map { URL(fileURLWithPath: try $0.string(key), relativeTo: baseDirectory).standardizedFileURL }
         }
@@ -75,6 +77,10 @@ public struct FolderAdapter: Source, Sink {
                 throw elementNode.error("\(key) is an XML element name, for xml\(key == "record" ? " (with a prefix if you like: gx:Record)" : "")")
             }
             options[keyPath: element] = name
+        }
+        if let documentsNode = node["documents"] {
+            options.documents = try documentsNode.strings("documents")
+            guard options.folder != nil else { throw documentsNode.error("documents: names columns of files read from folder:; give folder: too") }
         }
         if let encodingNode = node["encoding"] { options.encoding = try TextEncoding.option(encodingNode) }
         if let policyNode = node["on_malformed"] {
@@ -194,8 +200,13 @@ public struct FolderAdapter: Source, Sink {
                 }
                 switch entry {
                 case .row(let row, let line):
-                    batch.rows.append(row)
-                    batch.positions.append("\(at.file):\(line)")
+                    switch adapter.resolveDocuments(row) {
+                    case .success(let resolved):
+                        batch.rows.append(resolved)
+                        batch.positions.append("\(at.file):\(line)")
+                    case .failure(let refusal):
+                        batch.malformed.append(MalformedRow(position: "\(at.file):\(line)", reason: refusal.reason, raw: CanonicalJSON.encode(.object(row))))
+                    }
                 case .malformed(let row, let error):
                     // The default quarantines the line and goes on; `stop` holds the file here.
                     if adapter.options.onMalformed == .stop { throw error }

@@ -153,7 +153,7 @@ public struct SQLiteAdapter: Source, Sink {
         case .int64(let i): return .int(i)
         case .double(let d): return .decimal(String(d))
         case .string(let s): return .string(s)
-        case .blob(let data): return .string(data.base64EncodedString())
+        case .blob(let data): return .bytes(data)
         }
     }
 
@@ -161,7 +161,9 @@ public struct SQLiteAdapter: Source, Sink {
     /// and the sink refuses a decimal that a numeric column would round (see `apply`).
     static func databaseValue(_ value: Value) -> DatabaseValue {
         switch value {
-        case .null, .list, .object: return .null
+        // A document's bytes are streamed in after its row is written (`SQLiteBlobWriter`).
+        case .null, .list, .object, .document: return .null
+        case .bytes(let data): return data.databaseValue
         case .bool(let b): return b.databaseValue
         case .int(let i): return i.databaseValue
         case .decimal(let d): return d.databaseValue
@@ -249,10 +251,13 @@ public struct SQLiteAdapter: Source, Sink {
             keyClause = layout.keyColumns.map { "\(SQLiteAdapter.quote($0)) = ?" }.joined(separator: " AND ")
         }
 
-        mutating func upsert(_ columns: [String], replacingSameVersion: Bool) -> String {
-            if let sql = replacingSameVersion ? sameVersionUpserts[columns] : upserts[columns] { return sql }
+        /// - Parameter documents: columns that take a document: written as `zeroblob(size)`,
+        ///   then filled from the document's file.
+        mutating func upsert(_ columns: [String], documents: Set<String>, replacingSameVersion: Bool) -> String {
+            let cacheKey = columns + documents.sorted().map { "\u{0}" + $0 }
+            if let sql = replacingSameVersion ? sameVersionUpserts[cacheKey] : upserts[cacheKey] { return sql }
             let names = columns.map(SQLiteAdapter.quote).joined(separator: ", ")
-            let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+            let marks = columns.map { documents.contains($0) ? "zeroblob(?)" : "?" }.joined(separator: ", ")
             let updates = columns.filter { !layout.keyColumns.contains($0) }.map { "\(SQLiteAdapter.quote($0)) = excluded.\(SQLiteAdapter.quote($0))" }
             var sql = "INSERT INTO \(table) (\(names)) VALUES (\(marks)) ON CONFLICT(\(layout.keyColumns.map(SQLiteAdapter.quote).joined(separator: ", "))) "
             if updates.isEmpty {
@@ -266,7 +271,7 @@ public struct SQLiteAdapter: Source, Sink {
                     sql += " WHERE excluded.\(SQLiteAdapter.quote(version)) \(comparison) \(table).\(SQLiteAdapter.quote(version)) OR \(table).\(SQLiteAdapter.quote(version)) IS NULL"
                 }
             }
-            if replacingSameVersion { sameVersionUpserts[columns] = sql } else { upserts[columns] = sql }
+            if replacingSameVersion { sameVersionUpserts[cacheKey] = sql } else { upserts[cacheKey] = sql }
             return sql
         }
     }
@@ -288,16 +293,29 @@ public struct SQLiteAdapter: Source, Sink {
             let columns = row.values.keys.sorted()
             // Rows of one mapping share their SQL, so the statement is prepared once per batch.
             if let refusal = plan.roundingRefusal(row.values) { return .rejected(refusal) }
-            try db.cachedStatement(sql: plan.upsert(columns, replacingSameVersion: row.replacesSameVersion)).execute(
-                arguments: StatementArguments(columns.map { Self.databaseValue(row.values[$0] ?? .null) }))
-            if db.changesCount > 0 { return .applied }
+            let documents = row.values.compactMapValues { value -> DocumentRef? in
+                if case .document(let reference) = value { return reference }
+                return nil
+            }
+            try db.cachedStatement(sql: plan.upsert(columns, documents: Set(documents.keys), replacingSameVersion: row.replacesSameVersion)).execute(
+                arguments: StatementArguments(columns.map { column in
+                    documents[column].map { $0.size.databaseValue } ?? Self.databaseValue(row.values[column] ?? .null)
+                }))
+            if db.changesCount > 0 {
+                try fill(documents, table: plan.table, keyClause: plan.keyClause, key: keyArguments, db: db)
+                return .applied
+            }
             // Unchanged: if the sink already holds exactly this row (an apply whose outcome a
             // crash lost), the record is in effect, which is what "applied" means. The same
             // version with other values is not this record.
             if layout.versionColumn != nil {
-                let same = columns.map { "\(Self.quote($0)) IS ?" }.joined(separator: " AND ")
+                // A document column is compared by its length: its bytes were checked against
+                // the digest when the document arrived.
+                let same = columns.map { documents[$0] == nil ? "\(Self.quote($0)) IS ?" : "length(\(Self.quote($0))) IS ?" }.joined(separator: " AND ")
                 let statement = try db.cachedStatement(sql: "SELECT 1 FROM \(plan.table) WHERE \(plan.keyClause) AND \(same)")
-                let arguments = keyArguments + columns.map { Self.databaseValue(row.values[$0] ?? .null) }
+                let arguments = keyArguments + columns.map { column in
+                    documents[column].map { $0.size.databaseValue } ?? Self.databaseValue(row.values[column] ?? .null)
+                }
                 if try Int.fetchOne(statement, arguments: StatementArguments(arguments)) != nil { return .applied }
             }
             return .skippedOlder

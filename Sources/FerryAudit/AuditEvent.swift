@@ -80,12 +80,21 @@ public struct AuditEvent: Sendable {
         /// Bundles pushed over HTTP that the upload endpoint refused (one entry per window).
         public static let uploadRefused: Self = "upload-refused"
 
+        /// A document read from a source and stored in the node's blob store.
+        public static let documentStored: Self = "document.stored"
+        /// A document whose chunks have all arrived, verified against its digest.
+        public static let documentReassembled: Self = "document.reassembled"
+        /// A document refused on arrival (digest, media type, signature or receive hook),
+        /// with the records that named it.
+        public static let documentRejected: Self = "document.rejected"
+
         /// Every kind Ferry writes: what `ferry audit log --kind` and the console search offer.
         public static let known: Set<Kind> = [
             .configLoaded, .pulled, .mapped, .quarantined, .enqueued, .sealed, .shipped, .received, .rejected, .applied, .receipted,
             .delivered, .conflict, .deadLettered, .keyGenerated, .keyRotated, .keyRetired, .reconciled, .consoleLogin,
             .consoleLoginFailed, .consoleDenied, .exported,
             .held, .shipRefused, .resumed, .operatorRequeue, .operatorResetCheckpoint, .redriven, .purged, .resendRequested, .resendImpossible, .resent, .reconcileOpened, .reconcileFailed, .reconcileAnswered, .reconcileMore, .reconcileRepair, .reconcileDelete, .duplicate, .flowTargetsAdded, .consoleUserAdded, .consoleUserChanged, .consoleUserRemoved, .consoleLoginLocked, .consoleSessionEnded, .uploadRefused,
+            .documentStored, .documentReassembled, .documentRejected,
         ]
     }
 

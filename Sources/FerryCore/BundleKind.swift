@@ -9,6 +9,8 @@ public enum BundleKind: String, Sendable, CaseIterable {
     case resend
     /// Digests exchanged to reconcile two copies of an entity: summaries and sketches.
     case reconcile
+    /// Chunks of one document that records of the lane refer to (docs/documents.md).
+    case documents
     /// The ledger entry of same-zone delivery, which never crosses a gap: no sealed
     /// bundle has this kind.
     case local

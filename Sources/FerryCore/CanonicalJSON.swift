@@ -1,3 +1,5 @@
+import Foundation
+
 /// Deterministic JSON: object keys sorted by their UTF-8 bytes, no insignificant whitespace,
 /// minimal string escapes. The same record always encodes to the same bytes, on every node,
 /// which is what makes digests comparable across networks.
@@ -37,6 +39,31 @@ public enum CanonicalJSON {
                 write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
+        case .bytes(let data):
+            // JSON has no binary type: tagged objects, which only a record envelope reads
+            // back as typed values (docs/bundle-format.md, "kind: records").
+            write(.object([bytesTag: .string(data.base64EncodedString())]), into: &out)
+        case .document(let reference):
+            write(.object([documentTag: .object(reference.members)]), into: &out)
+        }
+    }
+
+    /// The member name of a `bytes` value's tagged object: `{"$bytes":"<base64>"}`.
+    public static let bytesTag = "$bytes"
+    /// The member name of a document reference's tagged object: `{"$document":{…}}`.
+    public static let documentTag = "$document"
+
+    /// `value` with tagged objects read back as the `bytes` and `document` values they
+    /// encode, at any depth of lists; an object that is not exactly one well-formed tag stays
+    /// an object.
+    public static func untagged(_ value: Value) -> Value {
+        switch value {
+        case .list(let items): return .list(items.map(untagged))
+        case .object(let members) where members.count == 1:
+            if case .string(let text)? = members[bytesTag], let data = Data(base64Encoded: text) { return .bytes(data) }
+            if case .object(let fields)? = members[documentTag], let reference = DocumentRef(members: fields) { return .document(reference) }
+            return value
+        default: return value
         }
     }
 

@@ -48,6 +48,9 @@ public struct Topology: Sendable {
         /// packing) lasts without being renewed, in seconds: how soon the work of a killed
         /// worker passes to another. Workers renew their claims a third of the way through.
         public var leaseSeconds: Int = 30
+        /// The largest document the node takes from a source, in bytes (`max_document_size`,
+        /// default 2 GiB): a larger file quarantines its record instead of filling the disk.
+        public var maxDocumentSize: Int64 = 2 << 30
         public var location: SourceLocation
     }
 

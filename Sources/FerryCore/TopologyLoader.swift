@@ -79,12 +79,14 @@ public enum TopologyLoader {
         }
     }
 
-    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies, lease_seconds }.
+    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies, lease_seconds, max_document_size }.
     static func nodes(_ root: ConfigNode, base: URL) throws -> [Topology.Node] {
         try root.require("nodes", in: "the topology").entries("nodes").map { entry in
             let node = entry.value
             let what = "node \(entry.key)"
-            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies", "lease_seconds"], in: what)
+            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies", "lease_seconds", "max_document_size"], in: what)
+            let maxDocument = try node["max_document_size"]?.int("max_document_size") ?? (2 << 30)
+            guard maxDocument > 0 else { throw (node["max_document_size"] ?? node).error("max_document_size is a number of bytes, at least 1") }
             let lease = try node["lease_seconds"]?.int("lease_seconds") ?? 30
             guard (2...3600).contains(lease) else {
                 throw (node["lease_seconds"] ?? node).error("lease_seconds must be between 2 and 3600", hint: "30 suits most deployments")
@@ -99,6 +101,7 @@ public enum TopologyLoader {
                 tls: tls,
                 trustedProxies: try trustedProxies(node["trusted_proxies"]),
                 leaseSeconds: lease,
+                maxDocumentSize: Int64(maxDocument),
                 location: entry.keyLocation)
         }
     }

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A field value in the canonical record model.
 ///
 /// Dates and timestamps travel as normalised text (`2026-01-31`, `2026-01-31T08:00:00Z`):
@@ -11,11 +13,16 @@ public enum Value: Sendable, Hashable {
     case string(String)
     case list([Value])
     case object([String: Value])
+    /// Binary content small enough to travel inside its record (a BLOB column, a stamp
+    /// image); large files are documents.
+    case bytes(Data)
+    /// A content-addressed reference to a document held in the blob store.
+    case document(DocumentRef)
 
     /// The value as text, for code-table lookups and system columns.
     public var text: String? {
         switch self {
-        case .null, .list, .object: return nil
+        case .null, .list, .object, .bytes, .document: return nil
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
         case .decimal(let d): return d

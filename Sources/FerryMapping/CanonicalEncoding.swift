@@ -11,7 +11,7 @@ public enum CanonicalEncoding {
     public static let magic: [UInt8] = Array("FERRY-REC-V1".utf8)
 
     enum Tag: UInt8 {
-        case null = 0, bool = 1, int = 2, decimal = 3, string = 4, date = 5, timestamp = 6, list = 7, object = 8
+        case null = 0, bool = 1, int = 2, decimal = 3, string = 4, date = 5, timestamp = 6, list = 7, object = 8, bytes = 9, document = 10
     }
 
     /// Encodes `record` as `schema` types it, leaving out `excluding` (fields marked
@@ -99,6 +99,18 @@ public enum CanonicalEncoding {
                 appendString(name, to: &out)
                 appendUntyped(members[name] ?? .null, to: &out)
             }
+        case .bytes(let data):
+            out.append(Tag.bytes.rawValue)
+            appendCount(data.count, to: &out)
+            out.append(contentsOf: data)
+        case .document(let reference):
+            // The reference, not the signature: two copies of one document signed at
+            // different times, or by different nodes, hold the same content.
+            out.append(Tag.document.rawValue)
+            appendString(reference.digest, to: &out)
+            appendInt(reference.size, to: &out)
+            appendString(reference.mediaType, to: &out)
+            appendString(reference.name, to: &out)
         }
     }
 
@@ -151,6 +163,10 @@ public enum CanonicalEncoding {
 }
 
 extension EntitySchema {
+    /// Whether any field is a document: records of such an entity carry references whose
+    /// content the node stores, ships and waits for.
+    public var hasDocuments: Bool { fields.contains { $0.type == .document } }
+
     /// Fields that reconciliation leaves out (`compare: ignore`).
     public var ignoredInComparison: Set<String> { Set(fields.filter(\.compareIgnored).map(\.name)) }
 }

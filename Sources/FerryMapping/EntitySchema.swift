@@ -151,6 +151,8 @@ public struct EntitySchema: Sendable {
         case "bool": return .bool
         case "date": return .date
         case "timestamp": return .timestamp
+        case "bytes": return .bytes
+        case "document": return .document
         case "code":
             let tableNode = try node.require("table", in: what)
             let table = try tableNode.string("table")

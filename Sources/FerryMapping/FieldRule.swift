@@ -47,10 +47,17 @@ public struct FieldRule: Sendable {
     /// `fraction: truncate`: writing drops the digits of a fraction of a second the system's
     /// format cannot hold, instead of refusing the record.
     public var truncatesFraction = false
+    /// `name_column: ZZMC`: a document field's file name is read from (and written to) this column.
+    public var documentName: String?
+    /// `media_type: application/pdf`: a document field's media type, instead of the one its
+    /// first bytes suggest.
+    public var mediaType: String?
     public var location: SourceLocation
 
     /// Every system column the rule touches.
-    public var allColumns: [String] { (column.map { [$0] } ?? []) + (path.map { [$0.root] } ?? []) + concat + (when.map { [$0.column] } ?? []) }
+    public var allColumns: [String] {
+        (column.map { [$0] } ?? []) + (path.map { [$0.root] } ?? []) + concat + (when.map { [$0.column] } ?? []) + (documentName.map { [$0] } ?? [])
+    }
 
     /// Why writing back cannot undo this rule, if it cannot.
     public var lossy: String? {

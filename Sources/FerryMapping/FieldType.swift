@@ -3,10 +3,15 @@ public import FerryCore
 /// The type of a canonical field, as declared in an entity file.
 public indirect enum FieldType: Sendable, Equatable {
     case string, int, decimal, bool, date, timestamp
+    /// Binary content carried inside the record (base64 in a bundle line).
+    case bytes
+    /// A content-addressed reference to a document carried beside the record
+    /// (docs/documents.md).
+    case document
     case code(table: String)
     case list(of: FieldType)
 
-    static let scalarNames = ["string", "int", "decimal", "bool", "date", "timestamp", "code", "list"]
+    static let scalarNames = ["string", "int", "decimal", "bool", "date", "timestamp", "bytes", "document", "code", "list"]
 }
 
 /// Who wins when two systems write different values into one field of one record.

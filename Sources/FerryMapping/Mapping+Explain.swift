@@ -57,6 +57,8 @@ extension FieldType: CustomStringConvertible {
         case .bool: "bool"
         case .date: "date"
         case .timestamp: "timestamp"
+        case .bytes: "bytes"
+        case .document: "document"
         case .code(let table): "code(\(table))"
         case .list(let element): "list(\(element))"
         }

@@ -86,6 +86,21 @@ extension Mapping {
         if blank, spec.type != .string || rule.translate != nil { raw = .null }
         if raw.isNull, let fallback = rule.defaultValue { raw = .string(fallback) }
         if raw.isNull { return .null }
+        switch (spec.type, raw) {
+        case (.document, _): return try readDocument(raw, rule, row)
+        case (.bytes, .bytes): return raw
+        case (.bytes, .string(let text)):
+            guard let data = Data(base64Encoded: text) else {
+                throw MappingIssue(field: rule.field, rule: "type", message: "a bytes field reads a BLOB, or base64 text; this text is not base64")
+            }
+            return .bytes(data)
+        case (.bytes, _):
+            throw MappingIssue(field: rule.field, rule: "type", message: "a bytes field reads a BLOB, or base64 text")
+        case (.string, .bytes(let data)):
+            // What a BLOB read into a text field has always been: its base64 text.
+            return .string(data.base64EncodedString())
+        default: break
+        }
         if case .list(let elementType) = spec.type {
             let items: [Value]
             switch raw {
@@ -101,6 +116,25 @@ extension Mapping {
         }
         return try convert(raw, to: spec.type, transforms: rule.transforms, translate: rule.translate, format: rule.format, field: rule.field,
             personal: spec.personal, zone: rule.readZone)
+    }
+
+    /// A document field: a reference the source adapter made (a file named in a folder
+    /// source's `documents:` column), or a BLOB's bytes, which the node stores and digests
+    /// before the record is queued. The name comes from `name_column`, the file's own name,
+    /// or the field's name; the media type from `media_type`, or the node sniffs it.
+    func readDocument(_ raw: Value, _ rule: FieldRule, _ row: [String: Value]) throws -> Value {
+        var reference: DocumentRef
+        switch raw {
+        case .document(let given): reference = given
+        case .bytes(let data): reference = DocumentRef(size: Int64(data.count), mediaType: "", name: "", content: data)
+        default:
+            throw MappingIssue(field: rule.field, rule: "type",
+                message: "a document field reads a BLOB column, or a column that a folder source lists under documents:; this is neither")
+        }
+        if let column = rule.documentName, let name = row[column]?.text, !name.isEmpty { reference.name = name }
+        if reference.name.isEmpty { reference.name = rule.field }
+        if let mediaType = rule.mediaType { reference.mediaType = mediaType }
+        return .document(reference)
     }
 
     func convert(
@@ -148,6 +182,8 @@ extension Mapping {
             return try ValueReading.time(text, timestamp: type == .timestamp, format: format, shown: shown, field: field, zone: zone)
         case .list:
             throw MappingIssue(field: field, rule: "type", message: "lists of lists are not supported")
+        case .bytes, .document:
+            throw MappingIssue(field: field, rule: "type", message: "lists of bytes or documents are not supported; give each its own field")
         }
     }
 }

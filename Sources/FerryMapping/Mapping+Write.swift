@@ -49,6 +49,7 @@ extension Mapping {
                 try row.set(column, .string(texts.compactMap(\.text).joined(separator: rule.join ?? ",")), by: rule.field)
             } else {
                 try row.set(column, try writeScalar(value, type: rule.spec.type, rule: rule, translate: rule.translate, format: rule.format), by: rule.field)
+                if let nameColumn = rule.documentName, case .document(let reference) = value { try row.set(nameColumn, .string(reference.name), by: rule.field) }
             }
         }
         return row.columns

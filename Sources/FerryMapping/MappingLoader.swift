@@ -74,7 +74,7 @@ struct MappingLoader {
         try node.rejectUnknownKeys(
             [
                 "column", "path", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "parse", "zone", "default",
-                "write", "fraction",
+                "write", "fraction", "name_column", "media_type",
             ], in: what)
         let transforms = try (node["transform"]?.items("transform") ?? []).map(Transform.parse)
         let source = try valueSource(spec, node)
@@ -116,6 +116,19 @@ struct MappingLoader {
             defaultValue: defaultValue, writes: try node["write"]?.bool("write") ?? true, truncatesFraction: truncatesFraction,
             location: location)
         rule.readZone = readZone
+        for option in ["name_column", "media_type"] {
+            guard let optionNode = node[option] else { continue }
+            guard spec.type == .document else { throw optionNode.error("'\(option)' applies to document fields; \(spec.name) is \(spec.type)") }
+            let text = try optionNode.string(option)
+            if option == "media_type" {
+                guard MediaType.isWellFormed(text) else {
+                    throw optionNode.error("media_type '\(text)' is not a media type", hint: "write type/subtype, like application/pdf or application/ofd")
+                }
+                rule.mediaType = text
+            } else {
+                rule.documentName = text
+            }
+        }
         return rule
     }
 

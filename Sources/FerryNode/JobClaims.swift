@@ -21,7 +21,7 @@ final class JobClaims: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var held = 0
-    private var timer: DispatchSourceTimer?
+    private var timer: (any DispatchSourceTimer)?
 
     init(store: NodeStore, leaseSeconds: Int, logger: Logger) {
         self.store = store

@@ -24,7 +24,10 @@ extension Node {
             for group in planner.groups {
                 guard let (sink, mapping) = try sink(for: group.target, cache: &sinks) else { continue }
                 let (known, holders) = try appliedState(of: group, policed: !ApplyPlanner.policed(mapping).isEmpty)
-                let write = try planner.write(group, mapping: mapping, known: known, holders: holders)
+                var write = try planner.write(group, mapping: mapping, known: known, holders: holders)
+                if mapping.entity.hasDocuments {
+                    for index in write.rows.indices { write.rows[index].row.values = locateDocuments(write.rows[index].row.values) }
+                }
                 // Every text the sink writes is masked, and a batch failure is attributed per record.
                 let attempt = SinkAttempt(sink: sink, target: group.target.target, logger: logger)
                 planner.absorb(write, results: try attempt.apply(write.sinkRows, personal: write.personal))

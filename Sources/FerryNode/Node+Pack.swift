@@ -77,15 +77,21 @@ extension Node {
         // Records bundles a crash left half-sealed are sealed again from their outbox rows.
         // Only records bundles: receipts, resends and reconcile steps are sealed by the job
         // that reserved them, which may be running in another worker right now.
-        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealing) }) where bundle.kind == .records {
-            let items = try store.read { tx in try tx.outbox.items(bundle: bundle.id) }
-            try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line),
-                leaves: items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
+        for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealing) }) where bundle.kind == .records || bundle.kind == .documents {
+            try sealAgain(bundle)
         }
         for bundle in try store.read({ tx in try tx.ledger.outbound(state: .sealed) }) where !fullOnly { try attempt(bundle) }
         for lane in outboundLanes where !lane.hasReturn && !fullOnly {
             for bundle in try store.read({ tx in try tx.ledger.carousel(lane: lane.name, copies: lane.policy.carouselCopies) })
             where !(earlier?.shipped.contains { $0.lane == bundle.lane && $0.sequence == bundle.sequence } ?? false) {
+                try attempt(bundle)
+            }
+        }
+        // A lane's documents go before the records that name them: they are owed from the
+        // transaction that queued those records.
+        for laneName in try store.read({ tx in try tx.documents.lanesOwed() }) where !held.contains(laneName) {
+            for id in try sealDocuments(lane: laneName) where !held.contains(laneName) {
+                guard let bundle = try store.read({ tx in try tx.ledger.outbound(id: id) }) else { continue }
                 try attempt(bundle)
             }
         }
@@ -96,6 +102,22 @@ extension Node {
             }
         }
         return result
+    }
+
+    /// Seals again a records or documents bundle a crash left in `sealing`, from what its
+    /// reservation noted: its outbox rows, or its part of a stored document.
+    private func sealAgain(_ bundle: BundleLedger.Outbound) throws {
+        if bundle.kind == .documents {
+            guard let part = try store.read({ tx in try tx.documents.part(bundle: bundle.id) }),
+                let entry = try store.read({ tx in try tx.documents.entry(part.digest) })
+            else { return }
+            try sealDocumentPart(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, digest: part.digest, size: entry.size,
+                first: part.first, end: part.end)
+            return
+        }
+        let items = try store.read { tx in try tx.outbox.items(bundle: bundle.id) }
+        try seal(id: bundle.id, lane: bundle.lane, sequence: bundle.sequence, kind: .records, lines: items.map(\.line),
+            leaves: items.compactMap { leaf(entity: $0.entity, key: $0.key, line: $0.line) })
     }
 
     /// Lanes still waiting out a backoff, left alone this run.
@@ -203,12 +225,25 @@ extension Node {
     /// `leaves` index the records for the audit log: the same Merkle leaves as the bundle's,
     /// so the sealed entry's records_root equals the bundle's signed merkle_root.
     func seal(id: String, lane laneName: String, sequence: Int64, kind: BundleHeader.Kind, lines: [[UInt8]], leaves: [AuditLeaf] = []) throws {
+        try seal(id: id, lane: laneName, sequence: sequence, kind: kind, lineCount: lines.count, leaves: leaves) { append in
+            for line in lines { try append(line) }
+        }
+    }
+
+    /// Seals the lines `write` hands to its `append` as they are made, so a bundle of
+    /// document chunks never sits in memory whole.
+    func seal(
+        id: String, lane laneName: String, sequence: Int64, kind: BundleHeader.Kind, lineCount: Int, leaves: [AuditLeaf] = [],
+        write: (_ append: ([UInt8]) throws -> Void) throws -> Void
+    ) throws {
         let (lane, recipient) = try route(laneName)
         var parameters = BundleWriter.Parameters(lane: laneName, sequence: sequence, kind: kind)
         parameters.id = id
+        // Document content is mostly compressed already (PDF, OFD, JPEG): zstd's fastest level.
+        if kind == .documents { parameters.compressionLevel = 1 }
         let writer = try BundleWriter(
             directory: outgoingDirectory, sender: try key(for: lane.suite), recipients: [recipient], parameters: parameters)
-        for line in lines { try writer.append(line: line) }
+        try write { try writer.append(line: $0) }
         let sealed = try writer.finish()
         try store.write { tx in
             try tx.ledger.sealed(id: id, from: OutboundLifecycle.sources(of: .sealed), file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
@@ -216,7 +251,7 @@ extension Node {
                 "sequence": .int(sequence), "kind": .string(kind.rawValue), "records": .int(Int64(sealed.header.records)),
                 "merkle_root": .string(sealed.header.merkleRoot), "content_hash": .string(sealed.contentHash),
                 "suite": .string(sealed.header.suite), "recipient": .string(recipient.keyID), "bytes": .int(sealed.size),
-            ], leaves: leaves.count == lines.count ? leaves : []))
+            ], leaves: leaves.count == lineCount ? leaves : []))
         }
     }
 

@@ -57,6 +57,8 @@ extension Node {
         for case .object(let item) in evidence {
             if let bundle = item["bundle"]?.text { far[bundle] = .object(item) }
         }
+        // A documents bundle's receipt has no outcome lines, only the far side's evidence.
+        for bundle in far.keys where tallies[bundle] == nil { tallies[bundle] = [:] }
         for (bundle, tally) in tallies.sorted(by: { $0.key < $1.key }) {
             let summary = String(decoding: CanonicalJSON.encode(.object(tally.mapValues(Value.int))), as: UTF8.self)
             let known = try tx.ledger.delivered(id: bundle, from: OutboundLifecycle.sources(of: .receipt), outcome: summary)

@@ -39,6 +39,8 @@ extension Node {
                     report.resent += try resend(requested, requestedOn: lane)
                 } else if header.kind == .receipt {
                     report.receiptsAccepted += 1
+                } else if header.kind == .documents {
+                    report.bundlesAccepted += 1
                 } else {
                     report.bundlesAccepted += 1
                     report.recordsStaged += header.records
@@ -116,12 +118,14 @@ extension Node {
             var evidence: [Value] = []
             var requested: [Int64] = []
             var leaves: [AuditLeaf] = []
+            var completed: [(digest: String, size: Int64)] = []
             let opened = try reader.open(file, now: now) { line in
                 switch header.kind {
                 case .records:
                     let envelope = try RecordEnvelope(line: line)
                     try tx.inbox.stage(bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
                         key: envelope.record.keyString, version: envelope.record.version, line: line)
+                    try awaitDocuments(of: envelope.record, bundle: header.id, tx)
                     staged += 1
                     if let leaf = leaf(entity: envelope.record.entity, key: envelope.record.keyString, line: line) { leaves.append(leaf) }
                 case .receipt:
@@ -135,6 +139,8 @@ extension Node {
                 case .reconcile:
                     // Answered after the transaction: reading a system can take a while.
                     try tx.reconcileRuns.stage(bundle: header.id, lane: lane.name, line: line)
+                case .documents:
+                    if let whole = try takeChunk(line, tx) { completed.append(whole) }
                 case .local:
                     // The header check refuses this kind: nothing sealed is a local delivery.
                     throw FerryError(.bundleMalformed, "a sealed bundle claims to be a local delivery")
@@ -144,6 +150,9 @@ extension Node {
                 "sequence": .int(opened.sequence), "kind": .string(opened.kind.rawValue), "sender": .string(opened.sender),
                 "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),
             ], leaves: leaves.count == opened.records ? leaves : []))
+            for document in completed {
+                try finishDocument(document.digest, size: document.size, lane: lane.name, bundle: opened.id, tx)
+            }
             if opened.kind == .receipt {
                 try settleReceipt(tx, outcomes: outcomes, evidence: evidence, lane: lane.name, receipt: opened.id, sender: opened.sender)
             }

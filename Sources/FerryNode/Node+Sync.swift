@@ -46,6 +46,10 @@ extension Node {
             var rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])] = []
             for (row, position) in zip(batch.rows, batch.positions) {
                 switch mapping.read(row) {
+                case .record(let record) where route.hasDocuments:
+                    do { mapped.append((try storeDocuments(of: record), position, row)) } catch let issue as MappingIssue {
+                        rejects.append((Masking.mask(record.displayKey), [issue], position, row))
+                    }
                 case .record(let record): mapped.append((record, position, row))
                 case .rejected(let key, let issues): rejects.append((key, issues, position, row))
                 }
@@ -121,7 +125,8 @@ extension Node {
             }
         }
         let mapping = try deployment.mapping(system: source.name, entity: flow.entity)
-        return SyncRoute(flow: flow, source: source.name, mapping: mapping, lanes: lanes, local: local, fullBundle: fullBundle)
+        return SyncRoute(flow: flow, source: source.name, mapping: mapping, lanes: lanes, local: local, fullBundle: fullBundle,
+            hasDocuments: mapping.entity.hasDocuments)
     }
 
     /// Where one flow's records go, resolved once per sync.
@@ -133,6 +138,8 @@ extension Node {
         var local: [String]
         /// Records that fill a bundle on the smallest of the lanes.
         var fullBundle: Int
+        /// Whether the entity has document fields, whose content is stored before queueing.
+        var hasDocuments = false
     }
 
     /// Quarantines (once) what the mapping or the reader refused and enqueues the records this flow
@@ -206,6 +213,7 @@ extension Node {
             try tx.outbox.enqueue(entries)
             try tx.sentDigests.record(flow: name, sent)
             let changed = fresh.map(\.record)
+            if route.hasDocuments { try oweDocuments(tx, records: changed, lanes: route.lanes, flow: name) }
             if route.flow.keepsDigestIndex {
                 try tx.digestIndex.record(system: route.source, entity: route.flow.entity, indexChanges)
             }

@@ -82,7 +82,7 @@ package struct OutboundLifecycle: Sendable {
     /// bundles are dropped once and wait for their receipt; a one-way reconcile step rides
     /// the carousel too but stays `shipped`, as its run (not a receipt) settles it.
     func afterDrop(_ bundle: BundleLedger.Outbound) -> BundleLedger.OutState {
-        oneWay && bundle.kind == .records && bundle.copies + 1 >= carouselCopies ? .broadcast : .shipped
+        oneWay && (bundle.kind == .records || bundle.kind == .documents) && bundle.copies + 1 >= carouselCopies ? .broadcast : .shipped
     }
 
     /// What a refused attempt leads to.

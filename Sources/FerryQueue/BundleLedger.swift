@@ -211,11 +211,12 @@ public struct BundleLedger {
         public var records: Int
     }
 
-    /// Record bundles whose every record has an outcome but which have no receipt yet.
+    /// Records bundles whose every record has an outcome, and documents bundles, that have
+    /// no receipt yet.
     public func awaitingReceipt() throws -> [Inbound] {
         try db.rows(sql: """
             SELECT b.id, b.lane, b.sequence, b.sender, b.records FROM bundles_in b
-            WHERE b.kind = 'records' AND b.receipted_at IS NULL
+            WHERE b.kind IN ('records', 'documents') AND b.receipted_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.bundle_id = b.id AND i.state IN ('pending', 'dead'))
             ORDER BY b.lane, b.sequence
             """).map { Inbound(id: $0["id"], lane: $0["lane"], sequence: $0["sequence"], sender: $0["sender"], records: $0["records"]) }

@@ -54,7 +54,9 @@ public struct Inbox {
         try db.rows(sql: """
                 SELECT i.id, i.bundle_id, i.flow, i.entity, i.record_key, i.version, i.line, i.attempts, b.lane, b.sequence
                 FROM inbox AS i JOIN bundles_in AS b ON b.id = i.bundle_id
-                WHERE i.state = 'pending' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ?) ORDER BY i.id LIMIT ?
+                WHERE i.state = 'pending' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ?)
+                  AND NOT EXISTS (SELECT 1 FROM document_waits w WHERE w.bundle_id = i.bundle_id AND w.record_key = i.record_key)
+                ORDER BY i.id LIMIT ?
                 """, arguments: [now, limit]
         ).map { row in
             InboxItem(id: row[0], bundle: row[1], flow: row[2], entity: row[3], key: row[4], version: row[5],
@@ -65,6 +67,13 @@ public struct Inbox {
     /// Puts a record off until `next` after a failed attempt.
     public func postpone(id: Int64, attempts: Int, next: String) throws {
         try db.send(sql: "UPDATE inbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", arguments: [attempts, next, id])
+    }
+
+    /// Settles every pending record of `bundle` with `key`: what a document refused on
+    /// arrival does to the records that named it.
+    public func settlePending(bundle: String, key: String, outcome: Outcome, detail: String?) throws {
+        try db.execute(sql: "UPDATE inbox SET state = ?, detail = ? WHERE bundle_id = ? AND record_key = ? AND state = 'pending'",
+            arguments: [outcome.rawValue, detail, bundle, key])
     }
 
     public func settle(id: Int64, outcome: Outcome, detail: String?) throws {

@@ -55,7 +55,7 @@ public final class NodeStore: Sendable {
     /// applies them. The audit module appends its own (`NodeStore(path:)` in FerryAudit):
     /// that initializer is the one way a node's store is opened for writing.
     package static var schemas: [any StoreSchema.Type] { [QueueSchema.self] }
-    package static var laterSchemas: [any StoreSchema.Type] { [ConsoleUserTable.self, ReconcileRuns.self, DigestIndex.self, WorkLeases.self] }
+    package static var laterSchemas: [any StoreSchema.Type] { [ConsoleUserTable.self, ReconcileRuns.self, DigestIndex.self, WorkLeases.self, Documents.self] }
 
     /// Opens (creating if needed) a SQLite store and applies every pending migration of
     /// `schemas`, in order.

@@ -34,6 +34,7 @@ public struct StoreTransaction {
     public var reconcileRuns: ReconcileRuns { ReconcileRuns(db: db) }
     /// Workers' claims on the node's jobs.
     public var leases: WorkLeases { WorkLeases(db: db) }
+    public var documents: Documents { Documents(db: db) }
     /// The console's users and their password hashes.
     public var consoleUsers: ConsoleUserTable { ConsoleUserTable(db: db) }
 

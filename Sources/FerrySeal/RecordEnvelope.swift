@@ -40,7 +40,9 @@ public struct RecordEnvelope: Sendable {
                 hint: "sender and receiver run incompatible Ferry versions")
         }
         self.flow = flow
-        self.record = Record(entity: entity, key: key.compactMap(\.text), version: version, operation: operation, fields: fields)
+        // Binary values and document references travel as tagged objects (CanonicalJSON).
+        self.record = Record(entity: entity, key: key.compactMap(\.text), version: version, operation: operation,
+            fields: fields.mapValues(CanonicalJSON.untagged))
         self.repair = o["repair"] == .bool(true)
     }
 }

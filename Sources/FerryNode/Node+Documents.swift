@@ -1,0 +1,192 @@
+import Foundation
+import FerryCore
+import FerryMapping
+import FerryQueue
+import FerryAudit
+import FerrySeal
+
+/// FerrySeal's digest as the blob store's hasher (the store knows no crypto).
+final class DocumentHasher: ContentHasher {
+    private let hasher: FerrySeal.Hasher
+    init(_ algorithm: FerrySeal.Hasher.Algorithm) throws { hasher = try FerrySeal.Hasher(algorithm) }
+    func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bytes) }
+    func finish() throws -> [UInt8] { try hasher.finish() }
+}
+
+extension Node {
+    /// Where this node keeps document content: `NODE.blobs/` beside its store.
+    var blobs: BlobStore { BlobStore(directory: store.directory.appendingPathComponent("\(name).blobs")) }
+
+    /// The digest algorithm of documents this node stores: SM3 where its record digests
+    /// are HMAC-SM3 (the SM suite), SHA-256 otherwise.
+    var documentAlgorithm: FerrySeal.Hasher.Algorithm { digester?.algorithm == .hmacSM3 ? .sm3 : .sha256 }
+
+    /// A record's documents stored in the blob store and digested: each reference the
+    /// mapping made from a source file or a BLOB gets its digest, size and media type (from
+    /// the mapping, or sniffed from its first bytes) and points at the stored copy.
+    /// - Throws: `MappingIssue` (rule `document`) for a file that cannot be read, is over
+    ///   `max_document_size`, or is not what its declared media type says: the record is
+    ///   quarantined with that reason.
+    func storeDocuments(of record: FerryCore.Record) throws -> FerryCore.Record {
+        var record = record
+        for (field, value) in record.fields {
+            guard case .document(let reference) = value, !reference.isStored else { continue }
+            record.fields[field] = .document(try store(reference, field: field))
+        }
+        return record
+    }
+
+    private func store(_ reference: DocumentRef, field: String) throws -> DocumentRef {
+        var reference = reference
+        let stored: BlobStore.Stored
+        do {
+            stored = try blobs.store(file: reference.localPath.map { URL(fileURLWithPath: $0) }, data: reference.content,
+                algorithm: documentAlgorithm.rawValue, hasher: DocumentHasher(documentAlgorithm), maxSize: config.maxDocumentSize)
+        } catch let error as FerryError where error.code == .documentTooLarge || error.code == .documentUnreadable {
+            throw MappingIssue(field: field, rule: "document", message: "\(error.message); \(error.hint ?? "")")
+        }
+        if reference.mediaType.isEmpty { reference.mediaType = MediaType.sniff(stored.prefix) }
+        if let mismatch = MediaType.mismatch(declared: reference.mediaType, prefix: stored.prefix) {
+            throw MappingIssue(field: field, rule: "media_type", message: "document \(OutsideText.describe(reference.name)): \(mismatch)")
+        }
+        reference.digest = stored.digest
+        reference.size = stored.size
+        reference.content = nil
+        reference.localPath = blobs.path(for: stored.digest).path
+        return reference
+    }
+
+    /// Every document a record names, at any depth of lists.
+    static func documents(in record: FerryCore.Record) -> [DocumentRef] {
+        func walk(_ value: Value) -> [DocumentRef] {
+            switch value {
+            case .document(let reference): return [reference]
+            case .list(let items): return items.flatMap(walk)
+            default: return []
+            }
+        }
+        return record.fields.keys.sorted().flatMap { walk(record.fields[$0] ?? .null) }
+    }
+
+    /// In the enqueue transaction: notes the records' documents as held here, and owes each
+    /// lane the ones it has not carried before.
+    func oweDocuments(_ tx: StoreTransaction, records: [FerryCore.Record], lanes: [String], flow: String) throws {
+        var seen = Set<String>()
+        var owed: [(digest: String, size: Int64)] = []
+        for reference in records.flatMap(Self.documents(in:)) where seen.insert(reference.digest).inserted {
+            let known = try tx.documents.entry(reference.digest)
+            try tx.documents.stored(reference.digest, size: reference.size)
+            owed.append((reference.digest, reference.size))
+            if known?.state != .whole {
+                try audit.append(tx, AuditEvent(.documentStored, flow: flow, subject: reference.digest, details: [
+                    "digest": .string(reference.digest), "size": .int(reference.size), "media_type": .string(reference.mediaType),
+                ]))
+            }
+        }
+        for lane in lanes { try tx.documents.owe(lane: lane, owed) }
+    }
+
+    /// Reserves and seals the documents `lane` owes, one `documents` bundle per
+    /// `bundle_bytes` of content, so a document larger than a bundle spans several and
+    /// each part can be resent on its own.
+    /// - Returns: the ids of the bundles sealed, in sequence order.
+    func sealDocuments(lane laneName: String) throws -> [String] {
+        let (lane, _) = try route(laneName)
+        let partSize = Int64(max(lane.policy.bundleBytes, DocumentChunkLine.contentPerLine))
+        var sealed: [String] = []
+        for document in try store.read({ tx in try tx.documents.owed(lane: laneName) }) {
+            var first: Int64 = 0
+            repeat {
+                let end = min(document.size, first + partSize)
+                let id = hex(try randomBytes(16))
+                let sequence = try store.write { tx in
+                    let sequence = try tx.ledger.reserve(id: id, lane: laneName, kind: .documents, records: Self.chunkCount(end - first))
+                    try tx.documents.assign(bundle: id, digest: document.digest, first: first, end: end)
+                    if end == document.size { try tx.documents.sealed(lane: laneName, digest: document.digest) }
+                    return sequence
+                }
+                try sealDocumentPart(id: id, lane: laneName, sequence: sequence, digest: document.digest, size: document.size, first: first, end: end)
+                sealed.append(id)
+                first = end
+            } while first < document.size
+        }
+        return sealed
+    }
+
+    /// Lines of content [first, end): one per `DocumentChunkLine.contentPerLine`; an empty
+    /// document still has one (empty) line, so its arrival is seen.
+    static func chunkCount(_ bytes: Int64) -> Int {
+        max(1, Int((bytes + Int64(DocumentChunkLine.contentPerLine) - 1) / Int64(DocumentChunkLine.contentPerLine)))
+    }
+
+    /// Seals bytes [first, end) of a stored document as one `documents` bundle, reading the
+    /// blob a line at a time. Also what a crash-interrupted seal is finished with.
+    func sealDocumentPart(id: String, lane: String, sequence: Int64, digest: String, size: Int64, first: Int64, end: Int64) throws {
+        guard let input = FileHandle(forReadingAtPath: blobs.path(for: digest).path) else {
+            throw FerryError(.io, "document \(digest) is gone from \(blobs.directory.path)",
+                hint: "restore the blob store from a backup; the lane's later bundles wait behind this one")
+        }
+        defer { try? input.close() }
+        try input.seek(toOffset: UInt64(first))
+        var offset = first
+        try seal(id: id, lane: lane, sequence: sequence, kind: .documents, lineCount: Self.chunkCount(end - first)) { append in
+            repeat {
+                let count = Int(min(Int64(DocumentChunkLine.contentPerLine), end - offset))
+                let data = [UInt8](try input.read(upToCount: count) ?? Data())
+                guard data.count == count else { throw FerryError(.io, "document \(digest) is shorter than its \(size) bytes") }
+                try append(DocumentChunkLine(digest: digest, size: size, offset: offset, data: data).line)
+                offset += Int64(count)
+            } while offset < end
+        }
+    }
+
+    /// Takes in one chunk line of a `documents` bundle, inside the intake transaction.
+    /// - Returns: the digest when this chunk completed the document's bytes.
+    func takeChunk(_ line: [UInt8], _ tx: StoreTransaction) throws -> (digest: String, size: Int64)? {
+        let chunk = try DocumentChunkLine(line: line)
+        if try tx.documents.entry(chunk.digest)?.state == .whole { return nil }
+        try blobs.writeChunk(digest: chunk.digest, offset: chunk.offset, bytes: chunk.data)
+        let received = try tx.documents.received(digest: chunk.digest, size: chunk.size, offset: chunk.offset, length: chunk.data.count)
+        return received >= chunk.size ? (chunk.digest, chunk.size) : nil
+    }
+
+    /// Checks a document whose bytes are all in: its digest, then the media type its
+    /// records declare. Whole, it frees the records that waited for it; refused, they are
+    /// rejected with the reason, and both are audited with the digest.
+    func finishDocument(_ digest: String, size: Int64, lane: String, bundle: String, _ tx: StoreTransaction) throws {
+        let algorithm = FerrySeal.Hasher.Algorithm(rawValue: String(digest.prefix { $0 != ":" })) ?? .sha256
+        if let failure = try blobs.complete(digest: digest, size: size, hasher: DocumentHasher(algorithm)) {
+            let waiting = try tx.documents.rejected(digest, reason: failure)
+            for record in waiting {
+                try tx.inbox.settlePending(bundle: record.bundle, key: record.key, outcome: .rejected,
+                    detail: "document \(digest) was refused: \(failure); the sender must send it again")
+            }
+            try audit.append(tx, AuditEvent(.documentRejected, lane: lane, bundle: bundle, subject: digest, details: [
+                "digest": .string(digest), "reason": .string(failure), "records": .int(Int64(waiting.count)),
+            ]))
+            logger.warning("document rejected", metadata: ["digest": .string(digest), "reason": .string(failure)])
+            return
+        }
+        try tx.documents.completed(digest)
+        try audit.append(tx, AuditEvent(.documentReassembled, lane: lane, bundle: bundle, subject: digest, details: [
+            "digest": .string(digest), "size": .int(size),
+        ]))
+    }
+
+    /// In the staging transaction: a received record waits for each document it names
+    /// that is not here whole yet.
+    func awaitDocuments(of record: FerryCore.Record, bundle: String, _ tx: StoreTransaction) throws {
+        for reference in Self.documents(in: record) where try tx.documents.entry(reference.digest)?.state != .whole {
+            try tx.documents.wait(bundle: bundle, key: record.keyString, digest: reference.digest)
+        }
+    }
+
+    /// Points each document a sink row names at this node's copy.
+    func locateDocuments(_ values: [String: Value]) -> [String: Value] {
+        values.mapValues { value in
+            guard case .document(var reference) = value else { return value }
+            reference.localPath = blobs.path(for: reference.digest).path
+            return .document(reference)
+        }
+    }
+}
