@@ -92,6 +92,11 @@ import Testing
             return members.allSatisfy { name, member in
                 dictionary.first { scalars($0.key) == scalars(name) }.map { agrees(member, $0.value) } ?? false
             }
+        case .bytes(let data):
+            // Written as the tagged object {"$bytes": base64}.
+            return agrees(.object([CanonicalJSON.bytesTag: .string(data.base64EncodedString())]), foreign)
+        case .document(let reference):
+            return agrees(.object([CanonicalJSON.documentTag: .object(reference.members)]), foreign)
         }
     }
 }

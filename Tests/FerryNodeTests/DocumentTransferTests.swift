@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+import Testing
+import FerryCore
+import FerryTestSupport
+@testable import FerryNode
+@testable import FerryOps
+@testable import FerryQueue
+import FerrySeal
+
+/// Documents across a directory gap with their records (docs/documents.md): byte-identical
+/// at a BLOB column and a folder, chunked over several bundles, sent once however many
+/// records name them, resent chunk by chunk, and never applied partial.
+@Suite struct DocumentTransferTests {
+    @Test func aScannedCertificateArrivesByteIdenticalInABlobColumnAndAFolder() throws {
+        // 1 MiB bundles: the 2.5 MB scan spans three documents bundles.
+        let fixture = try DocumentFixture("documents-basic", channel: "bundle_bytes: 1048576")
+        let deed = try fixture.pdf("deed-0001.pdf", size: 2_500_000)
+        let stamp = try fixture.pdf("stamp.pdf", size: 40_000, seed: 2)
+        try fixture.export("batch-1.ndjson", [("BDC-0001", "deed-0001.pdf"), ("BDC-0002", "stamp.pdf")])
+
+        let sync = try fixture.extranet.sync(flow: "certificates", flush: true)
+        #expect(sync.enqueued == 2)
+        #expect(sync.quarantined == 0)
+        #expect(try fixture.documentBundles().count == 4)
+
+        let received = try fixture.jinhong.receive()
+        #expect(received.applied == 2)
+        let library = try fixture.libraryFiles()
+        #expect(library["BDC-0001"]?.bytes == (try Data(contentsOf: deed)))
+        #expect(library["BDC-0001"]?.name == "deed-0001.pdf")
+        #expect(library["BDC-0002"]?.bytes == (try Data(contentsOf: stamp)))
+
+        // The archive folder holds each file under its digest's prefix, named as it was.
+        let export = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.appendingPathComponent("data/archive").path)
+            .first { $0.hasSuffix(".ndjson") })
+        let line = try String(contentsOf: fixture.directory.appendingPathComponent("data/archive/\(export)"), encoding: .utf8)
+        let files = line.split(separator: "\n").compactMap { row -> String? in
+            guard case .object(let o) = try? CanonicalJSON.decode(Array(row.utf8)), o["no"] == "BDC-0001" else { return nil }
+            return o["file"]?.text
+        }
+        let relative = try #require(files.first)
+        #expect(relative.hasPrefix("documents/") && relative.hasSuffix("/deed-0001.pdf"))
+        #expect(try Data(contentsOf: fixture.directory.appendingPathComponent("data/archive/\(relative)")) == (try Data(contentsOf: deed)))
+
+        // Every documents bundle is receipted like a records bundle, and both chains verify.
+        _ = try fixture.extranet.receive()
+        #expect(try fixture.documentBundles().allSatisfy { $0.state == "delivered" })
+        for node in ["extranet-gw", "jinhong-gw"] {
+            #expect(try AuditTools.verify(fixture.extranet.deployment, node: node).entries > 0)
+        }
+        let reassembled = try fixture.jinhong.store.read { tx in
+            try tx.db.value(Int.self, sql: "SELECT count(*) FROM audit WHERE kind = 'document.reassembled'")
+        }
+        #expect(reassembled == 2)
+    }
+
+    @Test func oneDocumentNamedByAThousandRecordsCrossesOnce() throws {
+        let fixture = try DocumentFixture("documents-dedup")
+        try fixture.pdf("shared.pdf", size: 300_000)
+        try fixture.export("batch.ndjson", (1...1000).map { (String(format: "BDC-%04d", $0), "shared.pdf") })
+        let sync = try fixture.extranet.sync(flow: "certificates", flush: true)
+        #expect(sync.enqueued == 1000)
+        #expect(try fixture.documentBundles().count == 1)
+        let received = try fixture.jinhong.receive()
+        #expect(received.applied == 1000)
+        let library = try fixture.libraryFiles()
+        #expect(library.count == 1000)
+        #expect(Set(library.values.compactMap(\.bytes)).count == 1)
+        // A later export naming the same file again sends no document at all.
+        try fixture.export("batch-2.ndjson", [("BDC-2001", "shared.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        #expect(try fixture.documentBundles().count == 1)
+        #expect(try fixture.jinhong.receive().applied == 1)
+    }
+
+    @Test func aLostChunkBundleIsResentAloneAndTheRecordWaitsForIt() throws {
+        let fixture = try DocumentFixture("documents-loss", channel: "bundle_bytes: 1048576, resend_after: 0")
+        let deed = try fixture.pdf("deed.pdf", size: 2_500_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        let parts = try fixture.documentBundles()
+        #expect(parts.count == 3)
+
+        // The second part vanishes in transit.
+        let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
+        let lost = try #require(try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil).first { url in
+            url.pathExtension == "bundle" && (try? BundleReader.inspect(url).header.sequence) == parts[1].sequence
+        })
+        try FileManager.default.removeItem(at: lost)
+
+        let first = try fixture.jinhong.receive()
+        #expect(first.applied == 0)
+        #expect(first.resendRequests.count == 1)
+        #expect(try fixture.libraryFiles().isEmpty)
+
+        // The sender drops only the missing sequence again, and the record goes through.
+        let answered = try fixture.extranet.receive()
+        #expect(answered.resent == 1)
+        let second = try fixture.jinhong.receive()
+        #expect(second.applied == 1)
+        #expect(try fixture.libraryFiles()["BDC-0001"]?.bytes == (try Data(contentsOf: deed)))
+        let resent = try fixture.extranet.store.read { tx in
+            try tx.db.rows(sql: "SELECT details FROM audit WHERE kind = 'resent'").map { $0[0] as String }
+        }
+        #expect(resent.count == 1)
+        #expect(resent.first?.contains("\"sequence\":\(parts[1].sequence)") == true)
+    }
+
+    @Test func filesThatCannotBeTakenAreQuarantinedWithTheirReason() throws {
+        let fixture = try DocumentFixture("documents-refused", extranetNode: "max_document_size: 100000")
+        try fixture.pdf("big.pdf", size: 200_000)
+        try Data("not a pdf at all".utf8).write(to: fixture.directory.appendingPathComponent("data/registry-export/fake.pdf"))
+        try fixture.pdf("fine.pdf", size: 5_000)
+        try fixture.export("batch.ndjson", [
+            ("BDC-0001", "big.pdf"), ("BDC-0002", "fake.pdf"), ("BDC-0003", "../../keys/extranet-gw.key"), ("BDC-0004", "missing.pdf"),
+            ("BDC-0005", "fine.pdf"),
+        ])
+        let sync = try fixture.extranet.sync(flow: "certificates", flush: true)
+        #expect(sync.enqueued == 1)
+        #expect(sync.quarantined == 4)
+        let reasons = try fixture.extranet.store.read { tx in
+            try tx.db.rows(sql: "SELECT issues FROM quarantine ORDER BY id").map { $0[0] as String }
+        }
+        #expect(reasons.contains { $0.contains("max_document_size") })
+        #expect(reasons.contains { $0.contains("does not start with %PDF-") })
+        #expect(reasons.contains { $0.contains("not a path inside the folder") })
+        #expect(reasons.contains { $0.contains("not a file in") })
+        #expect(try fixture.jinhong.receive().applied == 1)
+    }
+}
