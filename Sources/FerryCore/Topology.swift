@@ -51,6 +51,9 @@ public struct Topology: Sendable {
         /// The largest document the node takes from a source, in bytes (`max_document_size`,
         /// default 2 GiB): a larger file quarantines its record instead of filling the disk.
         public var maxDocumentSize: Int64 = 2 << 30
+        /// `sign_documents: true`: every document leaving the node carries its detached
+        /// signature (docs/documents.md), for targets that `require_signature`.
+        public var signDocuments = false
         public var location: SourceLocation
     }
 

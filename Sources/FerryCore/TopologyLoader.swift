@@ -79,12 +79,12 @@ public enum TopologyLoader {
         }
     }
 
-    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies, lease_seconds, max_document_size }.
+    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies, lease_seconds, max_document_size, sign_documents }.
     static func nodes(_ root: ConfigNode, base: URL) throws -> [Topology.Node] {
         try root.require("nodes", in: "the topology").entries("nodes").map { entry in
             let node = entry.value
             let what = "node \(entry.key)"
-            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies", "lease_seconds", "max_document_size"], in: what)
+            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies", "lease_seconds", "max_document_size", "sign_documents"], in: what)
             let maxDocument = try node["max_document_size"]?.int("max_document_size") ?? (2 << 30)
             guard maxDocument > 0 else { throw (node["max_document_size"] ?? node).error("max_document_size is a number of bytes, at least 1") }
             let lease = try node["lease_seconds"]?.int("lease_seconds") ?? 30
@@ -102,6 +102,7 @@ public enum TopologyLoader {
                 trustedProxies: try trustedProxies(node["trusted_proxies"]),
                 leaseSeconds: lease,
                 maxDocumentSize: Int64(maxDocument),
+                signDocuments: try node["sign_documents"]?.bool("sign_documents") ?? false,
                 location: entry.keyLocation)
         }
     }

@@ -52,6 +52,9 @@ public struct FieldRule: Sendable {
     /// `media_type: application/pdf`: a document field's media type, instead of the one its
     /// first bytes suggest.
     public var mediaType: String?
+    /// `require_signature: [node]`: a document field of a target is applied only with a
+    /// valid signature by one of these nodes.
+    public var requireSignature: [String] = []
     public var location: SourceLocation
 
     /// Every system column the rule touches.

@@ -74,7 +74,7 @@ struct MappingLoader {
         try node.rejectUnknownKeys(
             [
                 "column", "path", "columns", "separator", "when", "transform", "translate", "each", "join", "format", "parse", "zone", "default",
-                "write", "fraction", "name_column", "media_type",
+                "write", "fraction", "name_column", "media_type", "require_signature",
             ], in: what)
         let transforms = try (node["transform"]?.items("transform") ?? []).map(Transform.parse)
         let source = try valueSource(spec, node)
@@ -116,6 +116,11 @@ struct MappingLoader {
             defaultValue: defaultValue, writes: try node["write"]?.bool("write") ?? true, truncatesFraction: truncatesFraction,
             location: location)
         rule.readZone = readZone
+        if let signatureNode = node["require_signature"] {
+            guard spec.type == .document else { throw signatureNode.error("'require_signature' applies to document fields; \(spec.name) is \(spec.type)") }
+            rule.requireSignature = try signatureNode.strings("require_signature")
+            guard !rule.requireSignature.isEmpty else { throw signatureNode.error("require_signature lists the nodes whose signature is accepted") }
+        }
         for option in ["name_column", "media_type"] {
             guard let optionNode = node[option] else { continue }
             guard spec.type == .document else { throw optionNode.error("'\(option)' applies to document fields; \(spec.name) is \(spec.type)") }

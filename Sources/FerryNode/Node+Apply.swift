@@ -24,13 +24,12 @@ extension Node {
             for group in planner.groups {
                 guard let (sink, mapping) = try sink(for: group.target, cache: &sinks) else { continue }
                 let (known, holders) = try appliedState(of: group, policed: !ApplyPlanner.policed(mapping).isEmpty)
-                var write = try planner.write(group, mapping: mapping, known: known, holders: holders)
-                if mapping.entity.hasDocuments {
-                    for index in write.rows.indices { write.rows[index].row.values = locateDocuments(write.rows[index].row.values) }
-                }
+                let write = try planner.write(group, mapping: mapping, known: known, holders: holders)
                 // Every text the sink writes is masked, and a batch failure is attributed per record.
                 let attempt = SinkAttempt(sink: sink, target: group.target.target, logger: logger)
-                planner.absorb(write, results: try attempt.apply(write.sinkRows, personal: write.personal))
+                planner.absorb(write, results: try mapping.entity.hasDocuments
+                    ? applyWithDocuments(write, mapping: mapping, attempt: attempt)
+                    : attempt.apply(write.sinkRows, personal: write.personal))
             }
             let plan = planner.finish()
             try store.write { tx in try execute(plan, tx) }
@@ -39,6 +38,30 @@ extension Node {
             counts += plan.counts
         }
         return counts
+    }
+
+    /// Writes rows that name documents: each document is pointed at this node's copy, and
+    /// a row whose target requires a signature the document lacks is rejected, audited,
+    /// and never reaches the sink.
+    private func applyWithDocuments(_ write: ApplyWrite, mapping: Mapping, attempt: SinkAttempt) throws -> [SinkAttempt.Result] {
+        var rows = write.rows
+        var refused: [Int: String] = [:]
+        for index in rows.indices {
+            rows[index].row.values = locateDocuments(rows[index].row.values)
+            guard let refusal = signatureRefusal(rows[index].row.values, mapping: mapping) else { continue }
+            refused[index] = refusal.reason
+            let item = rows[index].item
+            try store.write { tx in
+                try audit.append(tx, AuditEvent(.documentRejected, flow: item.flow, bundle: item.bundle, subject: refusal.digest,
+                    keyDigest: keyDigest(entity: item.entity, key: item.key), details: [
+                        "digest": .string(refusal.digest), "target": .string(write.target.target), "reason": .string(refusal.reason),
+                    ]))
+            }
+            logger.warning("document refused", metadata: ["digest": .string(refusal.digest), "reason": .string(refusal.reason)])
+        }
+        let passing = rows.indices.filter { refused[$0] == nil }
+        var results = try attempt.apply(passing.map { rows[$0].row }, personal: passing.map { rows[$0].personal }).makeIterator()
+        return rows.indices.map { index in refused[index].map { .outcome(.rejected($0)) } ?? results.next() ?? .failed("no answer from the sink") }
     }
 
     /// The sink and mapping that write `target`'s entity, made once per run; nil when the

@@ -53,7 +53,38 @@ extension Node {
         reference.size = stored.size
         reference.content = nil
         reference.localPath = blobs.path(for: stored.digest).path
+        reference.signature = try note(reference)
         return reference
+    }
+
+    /// Notes a document just stored, audited the first time, and signs it when the node
+    /// signs its documents: once, so every later record naming it carries the same
+    /// signature (and an unchanged row reads back unchanged).
+    /// - Returns: the node's signature over it, if it signs.
+    private func note(_ reference: DocumentRef) throws -> DocumentSignature? {
+        try store.write { tx in
+            let known = try tx.documents.entry(reference.digest)
+            if let text = known?.signature, case .object(let members)? = try? CanonicalJSON.decode(Array(text.utf8)),
+                let kept = DocumentSignature(members: members)
+            {
+                return kept
+            }
+            var signature: DocumentSignature?
+            if config.signDocuments {
+                let suite = documentAlgorithm == .sm3 ? "sm2-sm4-sm3" : "x25519-aes256gcm-ed25519"
+                guard let key = keys.last(where: { $0.suite == suite }) ?? keys.last else { return nil }
+                signature = try DocumentSigning.sign(reference, with: key)
+            }
+            try tx.documents.stored(reference.digest, size: reference.size,
+                signature: signature.map { String(decoding: CanonicalJSON.encode(.object($0.members)), as: UTF8.self) })
+            if known?.state != .whole {
+                try audit.append(tx, AuditEvent(.documentStored, subject: reference.digest, details: [
+                    "digest": .string(reference.digest), "size": .int(reference.size), "media_type": .string(reference.mediaType),
+                    "signed": .bool(signature != nil),
+                ]))
+            }
+            return signature
+        }
     }
 
     /// Every document a record names, at any depth of lists.
@@ -68,22 +99,22 @@ extension Node {
         return record.fields.keys.sorted().flatMap { walk(record.fields[$0] ?? .null) }
     }
 
-    /// In the enqueue transaction: notes the records' documents as held here, and owes each
-    /// lane the ones it has not carried before.
-    func oweDocuments(_ tx: StoreTransaction, records: [FerryCore.Record], lanes: [String], flow: String) throws {
+    /// In the enqueue transaction: owes each lane the records' documents it has not
+    /// carried before.
+    func oweDocuments(_ tx: StoreTransaction, records: [FerryCore.Record], lanes: [String]) throws {
         var seen = Set<String>()
-        var owed: [(digest: String, size: Int64)] = []
-        for reference in records.flatMap(Self.documents(in:)) where seen.insert(reference.digest).inserted {
-            let known = try tx.documents.entry(reference.digest)
-            try tx.documents.stored(reference.digest, size: reference.size)
-            owed.append((reference.digest, reference.size))
-            if known?.state != .whole {
-                try audit.append(tx, AuditEvent(.documentStored, flow: flow, subject: reference.digest, details: [
-                    "digest": .string(reference.digest), "size": .int(reference.size), "media_type": .string(reference.mediaType),
-                ]))
-            }
-        }
+        let owed = records.flatMap(Self.documents(in:)).filter { seen.insert($0.digest).inserted }.map { (digest: $0.digest, size: $0.size) }
         for lane in lanes { try tx.documents.owe(lane: lane, owed) }
+    }
+
+    /// Why a sink row may not be written: a document field of the target's mapping that
+    /// requires a signature by certain nodes names a document without a valid one.
+    func signatureRefusal(_ values: [String: Value], mapping: Mapping) -> (digest: String, reason: String)? {
+        for rule in mapping.rules where !rule.requireSignature.isEmpty {
+            guard let column = rule.column, case .document(let reference)? = values[column] else { continue }
+            if let reason = DocumentSigning.refusal(reference, issuers: rule.requireSignature, trust: trust) { return (reference.digest, reason) }
+        }
+        return nil
     }
 
     /// Reserves and seals the documents `lane` owes, one `documents` bundle per

@@ -213,7 +213,7 @@ extension Node {
             try tx.outbox.enqueue(entries)
             try tx.sentDigests.record(flow: name, sent)
             let changed = fresh.map(\.record)
-            if route.hasDocuments { try oweDocuments(tx, records: changed, lanes: route.lanes, flow: name) }
+            if route.hasDocuments { try oweDocuments(tx, records: changed, lanes: route.lanes) }
             if route.flow.keepsDigestIndex {
                 try tx.digestIndex.record(system: route.source, entity: route.flow.entity, indexChanges)
             }

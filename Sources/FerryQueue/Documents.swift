@@ -17,6 +17,7 @@ public struct Documents: StoreSchema {
                     state TEXT NOT NULL,
                     received INTEGER NOT NULL DEFAULT 0,
                     reason TEXT,
+                    signature TEXT,
                     created_at TEXT NOT NULL,
                     completed_at TEXT
                 ) WITHOUT ROWID;
@@ -67,20 +68,24 @@ public struct Documents: StoreSchema {
         public var state: State
         public var received: Int64
         public var reason: String?
+        /// This node's signature over the document, as canonical JSON, made once and reused.
+        public var signature: String?
     }
 
     public func entry(_ digest: String) throws -> Entry? {
-        try db.row(sql: "SELECT digest, size, state, received, reason FROM documents WHERE digest = ?", arguments: [digest]).map {
-            Entry(digest: $0[0], size: $0[1], state: State(rawValue: $0[2]) ?? .partial, received: $0[3], reason: $0[4])
+        try db.row(sql: "SELECT digest, size, state, received, reason, signature FROM documents WHERE digest = ?", arguments: [digest]).map {
+            Entry(digest: $0[0], size: $0[1], state: State(rawValue: $0[2]) ?? .partial, received: $0[3], reason: $0[4], signature: $0[5])
         }
     }
 
-    /// Notes a document stored whole on this node (read from a source, or reassembled).
-    public func stored(_ digest: String, size: Int64) throws {
+    /// Notes a document stored whole on this node (read from a source, or reassembled),
+    /// with the signature this node made over it, if any; a signature kept before stays.
+    public func stored(_ digest: String, size: Int64, signature: String? = nil) throws {
         try db.execute(sql: """
-            INSERT INTO documents(digest, size, state, received, created_at, completed_at) VALUES (?, ?, 'whole', ?, ?, ?)
-            ON CONFLICT(digest) DO UPDATE SET state = 'whole', received = excluded.size, reason = NULL, completed_at = excluded.completed_at
-            """, arguments: [digest, size, size, Clock.now, Clock.now])
+            INSERT INTO documents(digest, size, state, received, signature, created_at, completed_at) VALUES (?, ?, 'whole', ?, ?, ?, ?)
+            ON CONFLICT(digest) DO UPDATE SET state = 'whole', received = excluded.size, reason = NULL, completed_at = excluded.completed_at,
+                signature = coalesce(documents.signature, excluded.signature)
+            """, arguments: [digest, size, size, signature, Clock.now, Clock.now])
     }
 
     // MARK: sending
@@ -168,6 +173,6 @@ public struct Documents: StoreSchema {
         try db.rows(sql: """
             SELECT w.digest, coalesce(d.size, 0), coalesce(d.state, 'partial'), coalesce(d.received, 0), d.reason, count(*)
             FROM document_waits w LEFT JOIN documents d ON d.digest = w.digest GROUP BY w.digest, d.size, d.state, d.received, d.reason ORDER BY w.digest
-            """).map { Entry(digest: $0[0], size: $0[1], state: State(rawValue: $0[2]) ?? .partial, received: $0[3], reason: $0[4]) }
+            """).map { Entry(digest: $0[0], size: $0[1], state: State(rawValue: $0[2]) ?? .partial, received: $0[3], reason: $0[4], signature: nil) }
     }
 }

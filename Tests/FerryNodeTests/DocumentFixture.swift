@@ -17,7 +17,8 @@ struct DocumentFixture {
     let library: DatabaseQueue
 
     /// - Parameter channel: extra keys of the channel (`bundle_bytes: 1048576, resend_after: 0`).
-    init(_ name: String, channel: String = "", extranetNode: String = "") throws {
+    /// - Parameter libraryScan: extra keys of the library mapping's `scan` field (`require_signature: [extranet-gw]`).
+    init(_ name: String, channel: String = "", extranetNode: String = "", libraryScan: String = "") throws {
         directory = DemoTests.temporary(name)
         _ = try Scaffold.create(in: directory)
         let config = directory.appendingPathComponent("ferry.yaml")
@@ -29,7 +30,12 @@ struct DocumentFixture {
         let start = try Self.range(of: "entities:\n", in: text)
         text.replaceSubrange(start.lowerBound..<text.endIndex, with: Self.deployment)
         try Data(text.utf8).write(to: config)
-        try Self.write(Self.files, under: directory)
+        var files = Self.files
+        if !libraryScan.isEmpty {
+            files["Mappings/documents/library.yaml"] = files["Mappings/documents/library.yaml"]?
+                .replacingOccurrences(of: "name_column: WJMC }", with: "name_column: WJMC, \(libraryScan) }")
+        }
+        try Self.write(files, under: directory)
         for folder in ["data/registry-export", "data/archive"] {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
         }

@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import Testing
+import FerryCore
+import FerryTestSupport
+import FerrySeal
+@testable import FerryNode
+@testable import FerryQueue
+
+/// Signed e-licences (docs/documents.md, "Signed documents"): a target that requires a
+/// signature applies a validly signed document and rejects, with the reason in the receipt
+/// and the audit log, an unsigned one, one signed by a node it does not accept, and one
+/// whose bytes changed.
+@Suite struct DocumentSignatureTests {
+    /// The outcome detail the sender learns from the receipt, per certificate.
+    func outcomes(_ fixture: DocumentFixture) throws -> [String: (outcome: String, detail: String?)] {
+        _ = try fixture.extranet.receive()
+        return try fixture.extranet.store.read { tx in
+            var out: [String: (String, String?)] = [:]
+            for row in try tx.db.rows(sql: "SELECT record_key, outcome, detail FROM delivery_outcomes") { out[row[0]] = (row[1], row[2]) }
+            return out
+        }
+    }
+
+    func rejections(_ fixture: DocumentFixture) throws -> [String] {
+        try fixture.jinhong.store.read { tx in
+            try tx.db.rows(sql: "SELECT details FROM audit WHERE kind = 'document.rejected'").map { $0[0] as String }
+        }
+    }
+
+    @Test func aSignedCertificateVerifiesAndApplies() throws {
+        let fixture = try DocumentFixture("documents-signed", extranetNode: "sign_documents: true", libraryScan: "require_signature: [extranet-gw]")
+        let deed = try fixture.pdf("deed.pdf", size: 50_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        #expect(try fixture.jinhong.receive().applied == 1)
+        #expect(try fixture.libraryFiles()["BDC-0001"]?.bytes == (try Data(contentsOf: deed)))
+        #expect(try rejections(fixture).isEmpty)
+        // Read again, the unchanged row carries the same signature and is not sent again.
+        try fixture.export("batch-2.ndjson", [("BDC-0001", "deed.pdf")])
+        #expect(try fixture.extranet.sync(flow: "certificates", flush: true).unchanged == 1)
+    }
+
+    @Test func anUnsignedDocumentIsRejectedWhereASignatureIsRequired() throws {
+        let fixture = try DocumentFixture("documents-unsigned", libraryScan: "require_signature: [extranet-gw]")
+        try fixture.pdf("deed.pdf", size: 50_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        let received = try fixture.jinhong.receive()
+        #expect(received.applied == 0)
+        #expect(received.rejected == 1)
+        #expect(try fixture.libraryFiles().isEmpty)
+        let outcome = try #require(try outcomes(fixture)["BDC-0001"])
+        #expect(outcome.outcome == "rejected")
+        #expect(outcome.detail?.contains("carries no signature") == true)
+        #expect(try rejections(fixture).count == 1)
+    }
+
+    @Test func aSignatureByANodeTheTargetDoesNotAcceptIsRejected() throws {
+        let fixture = try DocumentFixture("documents-wrong-signer", extranetNode: "sign_documents: true", libraryScan: "require_signature: [jinhong-gw]")
+        try fixture.pdf("deed.pdf", size: 50_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        #expect(try fixture.jinhong.receive().rejected == 1)
+        #expect(try outcomes(fixture)["BDC-0001"]?.detail?.contains("signed by extranet-gw, which this target does not accept") == true)
+        #expect(try rejections(fixture).first?.contains("does not accept") == true)
+    }
+
+    @Test func aDocumentWhoseBytesChangedOnTheWayIsRejectedWithItsRecords() throws {
+        let fixture = try DocumentFixture("documents-flipped", channel: "bundle_bytes: 1048576")
+        try fixture.pdf("deed.pdf", size: 2_500_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf"), ("BDC-0002", "deed.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        // Hold back all but the first part, flip one byte of what arrived, then let the rest in.
+        let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
+        let aside = fixture.directory.appendingPathComponent("aside")
+        try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: true)
+        let first = try #require(try fixture.documentBundles().first).sequence
+        for url in try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil) where url.pathExtension == "bundle" {
+            if try BundleReader.inspect(url).header.sequence != first { try FileManager.default.moveItem(at: url, to: aside.appendingPathComponent(url.lastPathComponent)) }
+        }
+        _ = try fixture.jinhong.receive()
+        let partial = try #require(try FileManager.default.contentsOfDirectory(at: fixture.jinhong.blobs.directory.appendingPathComponent("partial"),
+            includingPropertiesForKeys: nil).first)
+        let handle = try FileHandle(forUpdating: partial)
+        try handle.seek(toOffset: 1000)
+        let byte = try #require(try handle.read(upToCount: 1)?.first)
+        try handle.seek(toOffset: 1000)
+        try handle.write(contentsOf: [byte ^ 0x01])
+        try handle.close()
+        for url in try FileManager.default.contentsOfDirectory(at: aside, includingPropertiesForKeys: nil) {
+            try FileManager.default.moveItem(at: url, to: gap.appendingPathComponent(url.lastPathComponent))
+        }
+        let received = try fixture.jinhong.receive()
+        #expect(received.applied == 0)
+        #expect(try fixture.libraryFiles().isEmpty)
+        let outcomes = try outcomes(fixture)
+        #expect(outcomes["BDC-0001"]?.outcome == "rejected")
+        #expect(outcomes["BDC-0002"]?.outcome == "rejected")
+        #expect(outcomes["BDC-0001"]?.detail?.contains("was refused") == true)
+        let rejected = try rejections(fixture)
+        #expect(rejected.count == 1)
+        #expect(rejected.first?.contains("\"records\":2") == true)
+    }
+}
+
+/// The signature rule itself, without files or stores.
+@Suite struct DocumentSigningRuleTests {
+    static let issuer = try! NodeKey.generate(node: "registry-gw")
+    static let other = try! NodeKey.generate(node: "other-gw")
+    static let trust = TrustStore([issuer.publicKey, other.publicKey])
+
+    func signed(by key: NodeKey = issuer) throws -> DocumentRef {
+        var reference = DocumentRef(digest: "sha256:" + String(repeating: "ab", count: 32), size: 1234, mediaType: MediaType.pdf, name: "deed.pdf")
+        reference.signature = try DocumentSigning.sign(reference, with: key)
+        return reference
+    }
+
+    @Test func aValidSignatureByAnAcceptedIssuerPasses() throws {
+        #expect(DocumentSigning.refusal(try signed(), issuers: ["registry-gw"], trust: Self.trust) == nil)
+    }
+
+    @Test func anAlteredDigestOrSizeNoLongerVerifies() throws {
+        var altered = try signed()
+        altered.digest = "sha256:" + String(repeating: "ab", count: 31) + "ac"
+        #expect(DocumentSigning.refusal(altered, issuers: ["registry-gw"], trust: Self.trust)?.contains("does not verify") == true)
+        var resized = try signed()
+        resized.size += 1
+        #expect(DocumentSigning.refusal(resized, issuers: ["registry-gw"], trust: Self.trust)?.contains("does not verify") == true)
+    }
+
+    @Test func aSignatureWithAKeyOutsideTheTrustStoreIsRefused() throws {
+        let stranger = try NodeKey.generate(node: "registry-gw")
+        #expect(DocumentSigning.refusal(try signed(by: stranger), issuers: ["registry-gw"], trust: Self.trust)?.contains("trust store does not hold") == true)
+    }
+
+    @Test func aSignerClaimingAnotherNodesNameIsRefused() throws {
+        var forged = try signed(by: Self.other)
+        forged.signature?.signer = "registry-gw"
+        #expect(DocumentSigning.refusal(forged, issuers: ["registry-gw"], trust: Self.trust) != nil)
+    }
+
+    @Test func aMissingSignatureIsRefused() throws {
+        var bare = try signed()
+        bare.signature = nil
+        #expect(DocumentSigning.refusal(bare, issuers: ["registry-gw"], trust: Self.trust)?.contains("no signature") == true)
+    }
+
+    @Test func sm2SignaturesVerifyToo() throws {
+        let key = try NodeKey.generate(node: "registry-gw", suite: "sm2-sm4-sm3")
+        var reference = DocumentRef(digest: "sm3:" + String(repeating: "0f", count: 32), size: 9, mediaType: MediaType.ofd, name: "licence.ofd")
+        reference.signature = try DocumentSigning.sign(reference, with: key)
+        #expect(reference.signature?.algorithm == "sm2-sm3")
+        #expect(DocumentSigning.refusal(reference, issuers: ["registry-gw"], trust: TrustStore([key.publicKey])) == nil)
+    }
+}
