@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import FerryCore
+@testable import FerrySeal
+
+/// How documents and binary values travel inside bundle lines (docs/bundle-format.md).
+@Suite struct DocumentLineTests {
+    static let digest = "sha256:" + String(repeating: "c", count: 64)
+
+    @Test func bytesAndDocumentReferencesRoundTripThroughARecordEnvelope() throws {
+        let signature = DocumentSignature(algorithm: "ed25519", signer: "extranet-gw", keyID: "0011223344556677", signedAt: "2026-11-30T09:00:00Z", value: "ab")
+        let reference = DocumentRef(digest: Self.digest, size: 31_457_280, mediaType: MediaType.pdf, name: "不动产权证书.pdf", signature: signature,
+            localPath: "/never/sent")
+        let record = Record(entity: "Licence", key: ["L-1"], version: "1", fields: [
+            "scan": .document(reference), "stamp": .bytes(Data([0, 1, 254, 255])), "scans": .list([.document(reference)]),
+            "note": .object(["$bytes": "AAEC", "other": 1]),
+        ])
+        let line = RecordEnvelope(flow: "f", record: record).line
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(!text.contains("/never/sent"))
+        #expect(text.contains(#""stamp":{"$bytes":"AAH+/w=="}"#))
+        let back = try RecordEnvelope(line: line).record
+        #expect(back.fields["scan"] == .document(reference))
+        #expect(back.fields["stamp"] == .bytes(Data([0, 1, 254, 255])))
+        #expect(back.fields["scans"] == .list([.document(reference)]))
+        // An object that only looks like a tag (another member beside it) stays an object.
+        #expect(back.fields["note"] == .object(["$bytes": "AAEC", "other": 1]))
+    }
+
+    @Test func aTagWithABadReferenceStaysAnObject() throws {
+        let bad: Value = .object(["$document": .object(["digest": "md5:1", "size": 1, "media_type": "x/y", "name": "n"])])
+        #expect(CanonicalJSON.untagged(bad) == bad)
+    }
+
+    @Test func chunkLinesRoundTripAndRefuseWhatLiesOutsideTheDocument() throws {
+        let chunk = DocumentChunkLine(digest: Self.digest, size: 10, offset: 6, data: [1, 2, 3, 4])
+        #expect(try DocumentChunkLine(line: chunk.line) == chunk)
+        func refused(_ object: [String: Value]) -> Bool {
+            (try? DocumentChunkLine(line: CanonicalJSON.encode(.object(["chunk": .object(object)])))) == nil
+        }
+        let good: [String: Value] = ["digest": .string(Self.digest), "size": 10, "offset": 6, "data": "AQIDBA=="]
+        #expect(!refused(good))
+        #expect(refused(good.merging(["offset": 7]) { $1 }))
+        #expect(refused(good.merging(["offset": -1]) { $1 }))
+        #expect(refused(good.merging(["digest": "sha256:ABC"]) { $1 }))
+        #expect(refused(good.merging(["data": "***"]) { $1 }))
+        #expect(refused(good.merging(["size": "10"]) { $1 }))
+    }
+}
