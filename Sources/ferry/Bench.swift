@@ -7,7 +7,7 @@ import FerryBench
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, E2EBench.self, MappingBench.self, AdaptersBench.self, AuditBench.self, ReconcileBench.self])
+        abstract: "Measure Ferry's throughput on generated data.", subcommands: [SealBench.self, QueueBench.self, E2EBench.self, DocumentsBench.self, MappingBench.self, AdaptersBench.self, AuditBench.self, ReconcileBench.self])
 
     struct SealBench: ParsableCommand {
         static let configuration = CommandConfiguration(
