@@ -190,7 +190,7 @@ extension Node {
             let waiting = try tx.documents.rejected(digest, reason: failure)
             for record in waiting {
                 try tx.inbox.settlePending(bundle: record.bundle, key: record.key, outcome: .rejected,
-                    detail: "document \(digest) was refused: \(failure); the sender must send it again")
+                    detail: Self.refusedDetail(digest, failure))
             }
             try audit.append(tx, AuditEvent(.documentRejected, lane: lane, bundle: bundle, subject: digest, details: [
                 "digest": .string(digest), "reason": .string(failure), "records": .int(Int64(waiting.count)),
@@ -204,12 +204,27 @@ extension Node {
         ]))
     }
 
-    /// In the staging transaction: a received record waits for each document it names
-    /// that is not here whole yet.
+    /// In the staging transaction, after the record is staged: it waits for each document it
+    /// names that is not here whole yet, and is rejected at once when one of them was
+    /// refused on arrival before (its bundles came first).
     func awaitDocuments(of record: FerryCore.Record, bundle: String, _ tx: StoreTransaction) throws {
-        for reference in Self.documents(in: record) where try tx.documents.entry(reference.digest)?.state != .whole {
-            try tx.documents.wait(bundle: bundle, key: record.keyString, digest: reference.digest)
+        for reference in Self.documents(in: record) {
+            let entry = try tx.documents.entry(reference.digest)
+            switch entry?.state {
+            case .whole?: continue
+            case .rejected?:
+                try tx.inbox.settlePending(bundle: bundle, key: record.keyString, outcome: .rejected,
+                    detail: Self.refusedDetail(reference.digest, entry?.reason ?? "it failed its check on arrival"))
+                return
+            case .partial?, nil:
+                try tx.documents.wait(bundle: bundle, key: record.keyString, digest: reference.digest)
+            }
         }
+    }
+
+    /// A record's outcome detail when its document was refused on arrival.
+    static func refusedDetail(_ digest: String, _ reason: String) -> String {
+        "document \(digest) was refused on arrival: \(reason); the record cannot be applied until the sender sends the document again"
     }
 
     /// Points each document a sink row names at this node's copy.
