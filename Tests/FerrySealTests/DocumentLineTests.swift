@@ -47,3 +47,27 @@ import FerryCore
         #expect(refused(good.merging(["size": "10"]) { $1 }))
     }
 }
+
+/// The chunk line's direct writer and fast reader against the general canonical JSON.
+@Suite struct DocumentChunkLineFormTests {
+    @Test func theDirectLineIsTheCanonicalOne() throws {
+        let data = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let chunk = DocumentChunkLine(digest: DocumentLineTests.digest, size: 1 << 40, offset: 12345, data: data)
+        let general = CanonicalJSON.encode(.object(["chunk": .object([
+            "data": .string(Data(data).base64EncodedString()), "digest": .string(DocumentLineTests.digest), "offset": 12345, "size": .int(1 << 40),
+        ])]))
+        #expect(chunk.line == general)
+        #expect(DocumentChunkLine.fastParse(chunk.line) == chunk)
+    }
+
+    @Test func linesOutsideTheFastFormStillReadOrFailAsTheGeneralParserSays() throws {
+        // Canonical JSON allows no other spelling, but the reader does not rely on that.
+        let spaced = Array(#"{"chunk": {"data":"AQI=","digest":"\#(DocumentLineTests.digest)","offset":0,"size":2}}"#.utf8)
+        #expect(DocumentChunkLine.fastParse(spaced) == nil)
+        #expect(try DocumentChunkLine(line: spaced).data == [1, 2])
+        let extra = Array(#"{"chunk":{"data":"AQI=","digest":"\#(DocumentLineTests.digest)","extra":1,"offset":0,"size":2}}"#.utf8)
+        #expect(throws: FerryError.self) { try DocumentChunkLine(line: extra) }
+        let truncated = Array(#"{"chunk":{"data":"AQI="#.utf8)
+        #expect(throws: FerryError.self) { try DocumentChunkLine(line: truncated) }
+    }
+}
