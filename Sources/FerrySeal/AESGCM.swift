@@ -24,7 +24,7 @@ final class AESGCM {
         var length: Int32 = 0
         if !aad.isEmpty { try check(EVP_EncryptUpdate(context, nil, &length, aad, Int32(aad.count)), "AES-GCM aad") }
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: plain.count + Self.tagSize))
+        out.appendZeros(plain.count + Self.tagSize)
         try out.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress! + start
             if plain.count > 0 {
@@ -45,7 +45,7 @@ final class AESGCM {
         var length: Int32 = 0
         if !aad.isEmpty { try check(EVP_DecryptUpdate(context, nil, &length, aad, Int32(aad.count)), "AES-GCM aad") }
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: cipherLength))
+        out.appendZeros(cipherLength)
         var tag = Array(sealed[cipherLength...])
         let ok = out.withUnsafeMutableBufferPointer { buffer -> Bool in
             let base = buffer.baseAddress! + start

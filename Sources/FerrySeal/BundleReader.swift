@@ -321,16 +321,19 @@ public struct BundleReader: Sendable {
             do {
                 try block.withUnsafeBytes { raw in
                     try decompressor.decompress(raw) { piece in
-                        var start = piece.startIndex
-                        // Split on newlines with memchr-like scanning rather than per-byte appends.
-                        while let newline = piece[start...].firstIndex(of: 0x0A) {
-                            line.append(contentsOf: piece[start..<newline])
+                        guard let base = piece.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+                        var start = 0
+                        // Lines are split with memchr and copied whole: a documents bundle's
+                        // megabyte lines made a byte-by-byte scan the receiver's largest cost.
+                        while start < piece.count, let found = memchr(base + start, 0x0A, piece.count - start) {
+                            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                            line.append(contentsOf: UnsafeBufferPointer(start: base + start, count: newline - start))
                             merkle.append(leaf: line)
                             try onRecord(line)
                             line.removeAll(keepingCapacity: true)
                             start = newline + 1
                         }
-                        line.append(contentsOf: piece[start...])
+                        line.append(contentsOf: UnsafeBufferPointer(start: base + start, count: piece.count - start))
                         if line.count > maxLine {
                             throw fail(.bundleTooLarge, "a record exceeds \(maxLine) bytes", end,
                                 "raise the record size limit only if such records are expected")

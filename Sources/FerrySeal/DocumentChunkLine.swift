@@ -65,12 +65,22 @@ public struct DocumentChunkLine: Sendable, Equatable {
     /// is not in that form, and the general parser decides.
     static func fastParse(_ line: [UInt8]) -> DocumentChunkLine? {
         guard line.count > head.count + 2, line[0..<head.count].elementsEqual(head), line.last == UInt8(ascii: "}"),
-            let end = line[head.count...].firstIndex(of: UInt8(ascii: "\"")),
-            let data = Data(base64Encoded: Data(line[head.count..<end])),
+            let end = quote(in: line, from: head.count),
+            let data = line.withUnsafeBufferPointer({ Data(base64Encoded: Data(UnsafeBufferPointer(rebasing: $0[head.count..<end]))) }),
             case .object(let rest)? = try? CanonicalJSON.decode([UInt8(ascii: "{")] + line[(end + 2)..<(line.count - 1)]),
             rest.count == 3
         else { return nil }
         return checked(data: data, rest: rest)
+    }
+
+    /// The index of the first `"` at or after `start`, found with memchr.
+    static func quote(in line: [UInt8], from start: Int) -> Int? {
+        line.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, start < buffer.count,
+                let found = memchr(base + start, Int32(UInt8(ascii: "\"")), buffer.count - start)
+            else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// The chunk when the members other than `data` are well formed and the piece lies

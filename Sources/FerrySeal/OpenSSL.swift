@@ -30,3 +30,16 @@ public func randomBytes(_ count: Int) throws -> [UInt8] {
     return bytes
 }
 
+
+extension Array where Element == UInt8 {
+    /// Appends `count` zero bytes for a C function to write over, with memset and one copy:
+    /// appending `repeatElement(0, count:)` walks the bytes one by one in a debug build,
+    /// which made sealing and opening a megabyte chunk take most of a debug run.
+    mutating func appendZeros(_ count: Int) {
+        guard count > 0 else { return }
+        let zeros = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: count)
+        defer { zeros.deallocate() }
+        memset(zeros.baseAddress!, 0, count)
+        append(contentsOf: UnsafeBufferPointer(zeros))
+    }
+}

@@ -98,7 +98,7 @@ final class SM4CTR {
     func apply(_ input: UnsafeRawBufferPointer, iv: [UInt8], into output: inout [UInt8]) throws {
         try check(EVP_EncryptInit_ex(context, Fetched.sm4ctr.pointer, nil, key, iv), "SM4-CTR init")
         let start = output.count
-        output.append(contentsOf: repeatElement(0, count: input.count))
+        output.appendZeros(input.count)
         guard input.count > 0 else { return }
         var length: Int32 = 0
         try output.withUnsafeMutableBufferPointer { buffer in

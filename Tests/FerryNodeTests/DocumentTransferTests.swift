@@ -6,6 +6,7 @@ import FerryTestSupport
 @testable import FerryNode
 @testable import FerryOps
 @testable import FerryQueue
+@testable import FerryBench
 import FerrySeal
 
 /// Documents across a directory gap with their records (docs/documents.md): byte-identical
@@ -127,5 +128,27 @@ import FerrySeal
         #expect(reasons.contains { $0.contains("not a path inside the folder") })
         #expect(reasons.contains { $0.contains("not a file in") })
         #expect(try fixture.jinhong.receive().applied == 1)
+    }
+}
+
+/// The proof of flat memory: `ferry sync` and `ferry receive` as their own processes, as
+/// `ferry bench documents` runs them, with a 200 MB scan and a 10 MB one.
+@Suite struct LargeDocumentTests {
+    @Test func a200MBScanArrivesByteIdenticalWithTheSamePeakMemoryAsA10MBOne() throws {
+        func run(_ megabytes: Int) throws -> DocumentBenchmark.Result {
+            var options = DocumentBenchmark.Options(directory: DemoTests.temporary("documents-large-\(megabytes)"), megabytes: megabytes,
+                executable: CrashRecoveryTests.ferry)
+            options.alsoBlob = true
+            defer { try? FileManager.default.removeItem(at: options.directory) }
+            return try DocumentBenchmark.run(options)
+        }
+        let small = try run(10)
+        let large = try run(200)
+        #expect(large.identical, "the 200 MB document differs at the target")
+        #expect(large.documentBundles == 12)
+        #expect(large.sync.peakMB < 100 && large.receive.peakMB < 100, "peak RSS \(large.sync.peakMB) / \(large.receive.peakMB) MB")
+        // Twenty times the content, the same memory give or take a few buffers.
+        #expect(large.sync.peakMB - small.sync.peakMB < 20, "sync: \(small.sync.peakMB) MB for 10 MB, \(large.sync.peakMB) MB for 200 MB")
+        #expect(large.receive.peakMB - small.receive.peakMB < 20, "receive: \(small.receive.peakMB) MB for 10 MB, \(large.receive.peakMB) MB for 200 MB")
     }
 }
