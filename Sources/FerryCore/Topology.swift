@@ -254,6 +254,9 @@ public struct LanePolicy: Sendable, Hashable {
     public var maxBytes: Int64?
     /// On a two-way channel, the receiver asks for missing sequences again at most this often.
     public var resendAfter: TimeInterval = 600
+    /// `manifest: true`: next to each bundle dropped in a directory, a plain signed
+    /// `.manifest.json` lists what it carries (docs/documents.md), for the gap's own filters.
+    public var manifest = false
 
     public init() {}
 }

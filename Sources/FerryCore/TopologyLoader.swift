@@ -132,7 +132,7 @@ public enum TopologyLoader {
         try item.rejectUnknownKeys(
             [
                 "from", "to", "via", "return", "suite", "bundle_records", "bundle_bytes", "bundle_age", "carousel", "max_files",
-                "max_bytes", "resend_after",
+                "max_bytes", "resend_after", "manifest",
             ], in: what)
         let via = try item.require("via", in: what)
         try via.rejectUnknownKeys(["dir", "http", "ca", "cert", "key", "timeout"], in: "via")
@@ -194,6 +194,7 @@ public enum TopologyLoader {
             policy.bundleAge = TimeInterval(seconds)
         }
         policy.carouselCopies = try positive("carousel") ?? policy.carouselCopies
+        policy.manifest = try item["manifest"]?.bool("manifest") ?? false
         policy.maxFiles = try positive("max_files")
         policy.maxBytes = try positive("max_bytes").map(Int64.init)
         if let node = item["resend_after"] {

@@ -76,7 +76,8 @@ extension Node {
                 signature = try DocumentSigning.sign(reference, with: key)
             }
             try tx.documents.stored(reference.digest, size: reference.size,
-                signature: signature.map { String(decoding: CanonicalJSON.encode(.object($0.members)), as: UTF8.self) })
+                signature: signature.map { String(decoding: CanonicalJSON.encode(.object($0.members)), as: UTF8.self) },
+                mediaType: reference.mediaType, name: reference.name)
             if known?.state != .whole {
                 try audit.append(tx, AuditEvent(.documentStored, subject: reference.digest, details: [
                     "digest": .string(reference.digest), "size": .int(reference.size), "media_type": .string(reference.mediaType),
@@ -160,7 +161,10 @@ extension Node {
         defer { try? input.close() }
         try input.seek(toOffset: UInt64(first))
         var offset = first
-        try seal(id: id, lane: lane, sequence: sequence, kind: .documents, lineCount: Self.chunkCount(end - first)) { append in
+        let entry = try store.read { tx in try tx.documents.entry(digest) }
+        let carried = BundleManifest.Document(digest: digest, size: size, mediaType: entry?.mediaType ?? MediaType.octetStream,
+            name: entry?.name ?? "", offset: first, length: end - first)
+        try seal(id: id, lane: lane, sequence: sequence, kind: .documents, lineCount: Self.chunkCount(end - first), documents: [carried]) { append in
             repeat {
                 let count = Int(min(Int64(DocumentChunkLine.contentPerLine), end - offset))
                 let data = [UInt8](try input.read(upToCount: count) ?? Data())

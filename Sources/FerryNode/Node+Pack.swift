@@ -232,19 +232,24 @@ extension Node {
 
     /// Seals the lines `write` hands to its `append` as they are made, so a bundle of
     /// document chunks never sits in memory whole.
+    /// - Parameter documents: what a documents bundle carries, for its manifest.
     func seal(
         id: String, lane laneName: String, sequence: Int64, kind: BundleHeader.Kind, lineCount: Int, leaves: [AuditLeaf] = [],
-        write: (_ append: ([UInt8]) throws -> Void) throws -> Void
+        documents: [BundleManifest.Document] = [], write: (_ append: ([UInt8]) throws -> Void) throws -> Void
     ) throws {
         let (lane, recipient) = try route(laneName)
         var parameters = BundleWriter.Parameters(lane: laneName, sequence: sequence, kind: kind)
         parameters.id = id
         // Document content is mostly compressed already (PDF, OFD, JPEG): zstd's fastest level.
         if kind == .documents { parameters.compressionLevel = 1 }
-        let writer = try BundleWriter(
-            directory: outgoingDirectory, sender: try key(for: lane.suite), recipients: [recipient], parameters: parameters)
+        let sender = try key(for: lane.suite)
+        let writer = try BundleWriter(directory: outgoingDirectory, sender: sender, recipients: [recipient], parameters: parameters)
         try write { try writer.append(line: $0) }
         let sealed = try writer.finish()
+        if lane.policy.manifest, lane.http == nil {
+            let manifest = BundleManifest(header: sealed.header, contentHash: sealed.contentHash, bundleSize: sealed.size, documents: documents)
+            try Data(try manifest.signed(with: sender)).write(to: BundleManifest.location(of: sealed.url), options: .atomic)
+        }
         try store.write { tx in
             try tx.ledger.sealed(id: id, from: OutboundLifecycle.sources(of: .sealed), file: sealed.url.path, contentHash: sealed.contentHash, merkleRoot: sealed.header.merkleRoot)
             try audit.append(tx, AuditEvent(.sealed, lane: lane.name, bundle: id, details: [
@@ -277,6 +282,10 @@ extension Node {
             transport = "http"
         } else {
             let drop = DirectoryDrop(directory: lane.directory, maxFiles: lane.policy.maxFiles, maxBytes: lane.policy.maxBytes)
+            // The manifest goes first: a gap's filter that checks bundles against their
+            // manifests never sees a bundle without one.
+            let manifest = BundleManifest.location(of: URL(fileURLWithPath: file))
+            if lane.policy.manifest, FileManager.default.fileExists(atPath: manifest.path) { try drop.ship(manifest) }
             destination = try drop.ship(URL(fileURLWithPath: file)).path
             transport = "dir"
         }

@@ -18,6 +18,8 @@ public struct Documents: StoreSchema {
                     received INTEGER NOT NULL DEFAULT 0,
                     reason TEXT,
                     signature TEXT,
+                    media_type TEXT,
+                    name TEXT,
                     created_at TEXT NOT NULL,
                     completed_at TEXT
                 ) WITHOUT ROWID;
@@ -70,22 +72,29 @@ public struct Documents: StoreSchema {
         public var reason: String?
         /// This node's signature over the document, as canonical JSON, made once and reused.
         public var signature: String?
+        /// The media type and name of the first record that named it here, for manifests.
+        public var mediaType: String? = nil
+        public var name: String? = nil
     }
 
     public func entry(_ digest: String) throws -> Entry? {
-        try db.row(sql: "SELECT digest, size, state, received, reason, signature FROM documents WHERE digest = ?", arguments: [digest]).map {
-            Entry(digest: $0[0], size: $0[1], state: State(rawValue: $0[2]) ?? .partial, received: $0[3], reason: $0[4], signature: $0[5])
+        try db.row(sql: "SELECT digest, size, state, received, reason, signature, media_type, name FROM documents WHERE digest = ?",
+            arguments: [digest]).map {
+            Entry(digest: $0[0], size: $0[1], state: State(rawValue: $0[2]) ?? .partial, received: $0[3], reason: $0[4], signature: $0[5],
+                mediaType: $0[6], name: $0[7])
         }
     }
 
     /// Notes a document stored whole on this node (read from a source, or reassembled),
     /// with the signature this node made over it, if any; a signature kept before stays.
-    public func stored(_ digest: String, size: Int64, signature: String? = nil) throws {
+    public func stored(_ digest: String, size: Int64, signature: String? = nil, mediaType: String? = nil, name: String? = nil) throws {
         try db.execute(sql: """
-            INSERT INTO documents(digest, size, state, received, signature, created_at, completed_at) VALUES (?, ?, 'whole', ?, ?, ?, ?)
+            INSERT INTO documents(digest, size, state, received, signature, media_type, name, created_at, completed_at)
+            VALUES (?, ?, 'whole', ?, ?, ?, ?, ?, ?)
             ON CONFLICT(digest) DO UPDATE SET state = 'whole', received = excluded.size, reason = NULL, completed_at = excluded.completed_at,
-                signature = coalesce(documents.signature, excluded.signature)
-            """, arguments: [digest, size, size, signature, Clock.now, Clock.now])
+                signature = coalesce(documents.signature, excluded.signature), media_type = coalesce(documents.media_type, excluded.media_type),
+                name = coalesce(documents.name, excluded.name)
+            """, arguments: [digest, size, size, signature, mediaType, name, Clock.now, Clock.now])
     }
 
     // MARK: sending

@@ -46,7 +46,8 @@ public struct DirectoryDrop: Sendable {
         let name = file.lastPathComponent
         let final = directory.appendingPathComponent(name)
         if manager.fileExists(atPath: final.path) { return final }
-        try checkCapacity(adding: file)
+        // A manifest rides with its bundle: only bundles count against the area's capacity.
+        if !name.hasSuffix(Self.manifestSuffix) { try checkCapacity(adding: file) }
         let tag = (0..<8).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
         let part = directory.appendingPathComponent("\(name).\(tag).part")
         do {
@@ -114,16 +115,28 @@ public struct DirectoryDrop: Sendable {
         return try FileManager.default.contentsOfDirectory(atPath: directory.path)
     }
 
-    /// Moves a processed bundle to `archive/`.
+    /// The suffix of the plain manifest a sender may drop beside a bundle
+    /// (`NAME.manifest.json` for `NAME.bundle`).
+    public static let manifestSuffix = ".manifest.json"
+
+    /// Moves a processed bundle to `archive/`, with its manifest if one lies beside it.
     public func archive(_ file: URL) throws {
         try move(file, into: "archive")
+        try moveManifest(of: file, into: "archive")
     }
 
     /// Moves a rejected bundle to `quarantine/` with a reason file beside it.
     public func quarantine(_ file: URL, reason: String) throws {
+        try moveManifest(of: file, into: "quarantine")
         let destination = try move(file, into: "quarantine")
         let note = destination.appendingPathExtension("reason.txt")
         try Data((reason + "\n").utf8).write(to: note)
+    }
+
+    private func moveManifest(of file: URL, into folder: String) throws {
+        guard file.lastPathComponent.hasSuffix(Self.suffix) else { return }
+        let manifest = directory.appendingPathComponent(String(file.lastPathComponent.dropLast(Self.suffix.count)) + Self.manifestSuffix)
+        if FileManager.default.fileExists(atPath: manifest.path) { try move(manifest, into: folder) }
     }
 
     @discardableResult

@@ -152,3 +152,46 @@ import FerrySeal
         #expect(large.receive.peakMB - small.receive.peakMB < 20, "receive: \(small.receive.peakMB) MB for 10 MB, \(large.receive.peakMB) MB for 200 MB")
     }
 }
+
+/// Manifests beside bundles, for a gap that filters files by type and size.
+@Suite struct BundleManifestTests {
+    @Test func eachDroppedBundleHasASignedManifestNamingItsDocumentsAndNothingMore() throws {
+        let fixture = try DocumentFixture("documents-manifest", channel: "bundle_bytes: 1048576, manifest: true")
+        try fixture.pdf("deed-350203198001010013.pdf", size: 1_500_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed-350203198001010013.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
+        let files = try FileManager.default.contentsOfDirectory(atPath: gap.path)
+        let bundles = files.filter { $0.hasSuffix(".bundle") }
+        let manifests = files.filter { $0.hasSuffix(".manifest.json") }
+        #expect(bundles.count == 3)
+        #expect(Set(manifests.map { $0.replacingOccurrences(of: ".manifest.json", with: ".bundle") }) == Set(bundles))
+
+        var carried: [(offset: Int64, length: Int64)] = []
+        for name in manifests {
+            let bytes = [UInt8](try Data(contentsOf: gap.appendingPathComponent(name)))
+            let manifest = try BundleManifest.verify(bytes, trust: fixture.jinhong.trust)
+            #expect(manifest["bundle"] == .string(name.replacingOccurrences(of: ".manifest.json", with: ".bundle")))
+            guard case .list(let documents)? = manifest["documents"] else { continue }
+            for case .object(let document) in documents {
+                #expect(document["media_type"] == "application/pdf")
+                #expect(document["size"] == 1_500_000)
+                // The name is there for the filter, with the ID number in it masked.
+                #expect(document["name"]?.text?.hasPrefix("deed-") == true)
+                #expect(document["name"]?.text?.contains("350203198001010013") == false)
+                if case .int(let offset)? = document["offset"], case .int(let length)? = document["length"] { carried.append((offset, length)) }
+            }
+            #expect(bytes.count < 2000, "a manifest carries no content")
+            // One changed byte and the signature no longer holds.
+            var altered = bytes
+            altered[altered.count / 2] ^= 0x01
+            #expect(throws: FerryError.self) { try BundleManifest.verify(altered, trust: fixture.jinhong.trust) }
+        }
+        #expect(carried.sorted { $0.offset < $1.offset }.map(\.length) == [1_048_576, 451_424])
+
+        #expect(try fixture.jinhong.receive().applied == 1)
+        // Manifests leave the transfer area with their bundles.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: gap.path).filter { $0.hasSuffix(".json") }.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: gap.appendingPathComponent("archive").path).filter { $0.hasSuffix(".manifest.json") }.count == 3)
+    }
+}
