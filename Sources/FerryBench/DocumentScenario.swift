@@ -13,15 +13,20 @@ package enum DocumentScenario {
     /// - Parameters:
     ///   - channel: extra keys of the channel (`bundle_bytes: 1048576, resend_after: 0`).
     ///   - extranetNode: extra keys of the sending node (`sign_documents: true`).
+    ///   - jinhongNode: extra keys of the receiving node (`receive_hook: [scan]`).
     ///   - libraryScan: extra keys of the library mapping's `scan` field (`require_signature: [extranet-gw]`).
     ///   - targets: the flow's targets.
     package static func create(
-        in directory: URL, channel: String = "", extranetNode: String = "", libraryScan: String = "", targets: [String] = ["library", "archive"]
+        in directory: URL, channel: String = "", extranetNode: String = "", jinhongNode: String = "", libraryScan: String = "",
+        targets: [String] = ["library", "archive"]
     ) throws {
         _ = try Scaffold.create(in: directory)
         let config = directory.appendingPathComponent("ferry.yaml")
         var text = try String(contentsOf: config, encoding: .utf8)
         text = text.replacingOccurrences(of: "return: gap/jinhong-to-extranet }", with: "return: gap/jinhong-to-extranet\(channel.isEmpty ? "" : ", " + channel) }")
+        if !jinhongNode.isEmpty {
+            text = text.replacingOccurrences(of: "key: keys/jinhong-gw.key }", with: "key: keys/jinhong-gw.key, \(jinhongNode) }")
+        }
         if !extranetNode.isEmpty {
             text = text.replacingOccurrences(of: "key: keys/extranet-gw.key }", with: "key: keys/extranet-gw.key, \(extranetNode) }")
         }

@@ -54,6 +54,11 @@ public struct Topology: Sendable {
         /// `sign_documents: true`: every document leaving the node carries its detached
         /// signature (docs/documents.md), for targets that `require_signature`.
         public var signDocuments = false
+        /// `receive_hook: [program, args…]`: run on every document that arrives whole, with
+        /// its file as the last argument; a non-zero exit rejects it and its records.
+        public var receiveHook: [String] = []
+        /// Seconds the receive hook may take per document (`receive_hook_timeout`, default 300).
+        public var receiveHookTimeout = 300
         public var location: SourceLocation
     }
 

@@ -79,12 +79,21 @@ public enum TopologyLoader {
         }
     }
 
-    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies, lease_seconds, max_document_size, sign_documents }.
+    /// `nodes:` (required): name → { zone, store, key, tls, trusted_proxies, lease_seconds, max_document_size, sign_documents, receive_hook, receive_hook_timeout }.
     static func nodes(_ root: ConfigNode, base: URL) throws -> [Topology.Node] {
         try root.require("nodes", in: "the topology").entries("nodes").map { entry in
             let node = entry.value
             let what = "node \(entry.key)"
-            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies", "lease_seconds", "max_document_size", "sign_documents"], in: what)
+            try node.rejectUnknownKeys(["zone", "store", "key", "tls", "trusted_proxies", "lease_seconds", "max_document_size", "sign_documents",
+                "receive_hook", "receive_hook_timeout"], in: what)
+            let hook = try node["receive_hook"]?.strings("receive_hook") ?? []
+            if let hookNode = node["receive_hook"], hook.first?.isEmpty != false {
+                throw hookNode.error("receive_hook is a program and its arguments, like [clamdscan, --no-summary]")
+            }
+            let hookTimeout = try node["receive_hook_timeout"]?.int("receive_hook_timeout") ?? 300
+            guard (1...86_400).contains(hookTimeout) else {
+                throw (node["receive_hook_timeout"] ?? node).error("receive_hook_timeout is seconds, from 1 to 86400")
+            }
             let maxDocument = try node["max_document_size"]?.int("max_document_size") ?? (2 << 30)
             guard maxDocument > 0 else { throw (node["max_document_size"] ?? node).error("max_document_size is a number of bytes, at least 1") }
             let lease = try node["lease_seconds"]?.int("lease_seconds") ?? 30
@@ -103,6 +112,7 @@ public enum TopologyLoader {
                 leaseSeconds: lease,
                 maxDocumentSize: Int64(maxDocument),
                 signDocuments: try node["sign_documents"]?.bool("sign_documents") ?? false,
+                receiveHook: hook, receiveHookTimeout: hookTimeout,
                 location: entry.keyLocation)
         }
     }

@@ -4,6 +4,7 @@ import FerryMapping
 import FerryQueue
 import FerryAudit
 import FerrySeal
+import FerryAdapters
 
 /// FerrySeal's digest as the blob store's hasher (the store knows no crypto).
 final class DocumentHasher: ContentHasher {
@@ -188,9 +189,18 @@ extension Node {
     /// Checks a document whose bytes are all in: its digest, then the media type its
     /// records declare. Whole, it frees the records that waited for it; refused, they are
     /// rejected with the reason, and both are audited with the digest.
-    func finishDocument(_ digest: String, size: Int64, lane: String, bundle: String, _ tx: StoreTransaction) throws {
+    /// - Returns: how many records it rejected.
+    @discardableResult
+    func finishDocument(_ digest: String, size: Int64, lane: String, bundle: String, _ tx: StoreTransaction) throws -> Int {
         let algorithm = FerrySeal.Hasher.Algorithm(rawValue: String(digest.prefix { $0 != ":" })) ?? .sha256
-        if let failure = try blobs.complete(digest: digest, size: size, hasher: DocumentHasher(algorithm)) {
+        var failure = try blobs.complete(digest: digest, size: size, hasher: DocumentHasher(algorithm))
+        if failure == nil, !config.receiveHook.isEmpty {
+            // The scan runs on the verified file in place; a document it refuses is removed.
+            let hook = ReceiveHook(command: config.receiveHook, timeoutSeconds: config.receiveHookTimeout)
+            failure = hook.refusal(for: blobs.path(for: digest))
+            if failure != nil { try? FileManager.default.removeItem(at: blobs.path(for: digest)) }
+        }
+        if let failure {
             let waiting = try tx.documents.rejected(digest, reason: failure)
             for record in waiting {
                 try tx.inbox.settlePending(bundle: record.bundle, key: record.key, outcome: .rejected,
@@ -200,12 +210,13 @@ extension Node {
                 "digest": .string(digest), "reason": .string(failure), "records": .int(Int64(waiting.count)),
             ]))
             logger.warning("document rejected", metadata: ["digest": .string(digest), "reason": .string(failure)])
-            return
+            return waiting.count
         }
         try tx.documents.completed(digest)
         try audit.append(tx, AuditEvent(.documentReassembled, lane: lane, bundle: bundle, subject: digest, details: [
             "digest": .string(digest), "size": .int(size),
         ]))
+        return 0
     }
 
     /// In the staging transaction, after the record is staged: it waits for each document it

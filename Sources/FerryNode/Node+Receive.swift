@@ -32,7 +32,8 @@ extension Node {
         }
         for file in try drop.pending() {
             do {
-                let (header, requested) = try accept(file, lane: lane, now: now)
+                let (header, requested, refused) = try accept(file, lane: lane, now: now)
+                report.rejected += refused
                 try drop.archive(file)
                 NodeMetrics.bundles("in", lane: lane.name, 1)
                 if header.kind == .resend {
@@ -69,7 +70,7 @@ extension Node {
         let applied = try applyPending(now: now)
         report.applied = applied.applied
         report.skipped = applied.skipped
-        report.rejected = applied.rejected
+        report.rejected += applied.rejected
         report.postponed = applied.postponed
         report.deadLettered = applied.dead
         report.receiptsSent = try sendReceipts()
@@ -88,8 +89,9 @@ extension Node {
 
     /// Verifies one bundle and stages its content in one transaction: either all of it is
     /// staged and recorded as received, or nothing is.
-    /// Returns the header and, for a resend request, the sequences asked for.
-    func accept(_ file: URL, lane: Lane, now: Date) throws -> (BundleHeader, [Int64]) {
+    /// Returns the header, for a resend request the sequences asked for, and how many
+    /// records were rejected because a document they name was refused on arrival.
+    func accept(_ file: URL, lane: Lane, now: Date) throws -> (BundleHeader, [Int64], Int) {
         let info = try BundleReader.inspect(file)
         let header = info.header
         let name = file.lastPathComponent
@@ -150,13 +152,14 @@ extension Node {
                 "sequence": .int(opened.sequence), "kind": .string(opened.kind.rawValue), "sender": .string(opened.sender),
                 "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),
             ], leaves: leaves.count == opened.records ? leaves : []))
+            var refused = 0
             for document in completed {
-                try finishDocument(document.digest, size: document.size, lane: lane.name, bundle: opened.id, tx)
+                refused += try finishDocument(document.digest, size: document.size, lane: lane.name, bundle: opened.id, tx)
             }
             if opened.kind == .receipt {
                 try settleReceipt(tx, outcomes: outcomes, evidence: evidence, lane: lane.name, receipt: opened.id, sender: opened.sender)
             }
-            return (opened, requested)
+            return (opened, requested, refused)
         }
     }
 

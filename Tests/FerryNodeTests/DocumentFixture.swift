@@ -15,9 +15,11 @@ struct DocumentFixture {
     let library: DatabaseQueue
 
     /// - Parameters are `DocumentScenario.create`'s.
-    init(_ name: String, channel: String = "", extranetNode: String = "", libraryScan: String = "") throws {
+    init(_ name: String, channel: String = "", extranetNode: String = "", jinhongNode: String = "", libraryScan: String = "",
+        prepare: (URL) throws -> Void = { _ in }) throws {
         directory = DemoTests.temporary(name)
-        try DocumentScenario.create(in: directory, channel: channel, extranetNode: extranetNode, libraryScan: libraryScan)
+        try DocumentScenario.create(in: directory, channel: channel, extranetNode: extranetNode, jinhongNode: jinhongNode, libraryScan: libraryScan)
+        try prepare(directory)
         library = try DatabaseQueue(path: directory.appendingPathComponent("data/library.db").path)
         let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
         extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))

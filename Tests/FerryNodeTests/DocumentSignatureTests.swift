@@ -158,3 +158,38 @@ import FerrySeal
         #expect(DocumentSigning.refusal(reference, issuers: ["registry-gw"], trust: TrustStore([key.publicKey])) == nil)
     }
 }
+
+/// The receiving node's `receive_hook`, as a virus scan would use it.
+@Suite struct ReceiveHookTests {
+    @Test func aDocumentTheScanRefusesIsRejectedWithItsRecordsAndTheCleanOneApplies() throws {
+        // A stand-in for clamdscan: refuses any file holding the EICAR marker, and says why.
+        let script = DemoTests.temporary("documents-hook-scan").appendingPathComponent("scan.sh")
+        try FileManager.default.createDirectory(at: script.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("""
+            if grep -q EICAR-STANDARD-ANTIVIRUS-TEST-FILE "$1"; then echo "$1: Eicar-Signature FOUND"; exit 1; fi
+            exit 0
+            """.utf8).write(to: script)
+        let fixture = try DocumentFixture("documents-hook", jinhongNode: "receive_hook: [sh, \(script.path)]")
+        try fixture.pdf("clean.pdf", size: 30_000)
+        try Data("%PDF-1.4\nX5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\n".utf8)
+            .write(to: fixture.directory.appendingPathComponent("data/registry-export/infected.pdf"))
+        try fixture.export("batch.ndjson", [("BDC-0001", "clean.pdf"), ("BDC-0002", "infected.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        let received = try fixture.jinhong.receive()
+        #expect(received.applied == 1)
+        #expect(received.rejected == 1)
+        #expect(try fixture.libraryFiles().keys.sorted() == ["BDC-0001"])
+        let refused = try fixture.jinhong.store.read { tx in
+            try tx.db.rows(sql: "SELECT state, detail FROM inbox WHERE record_key = 'BDC-0002'").map { ($0[0] as String, $0[1] as String?) }
+        }
+        #expect(refused.first?.0 == "rejected")
+        #expect(refused.first?.1?.contains("receive_hook exited with status 1") == true)
+        let rejected = try fixture.jinhong.store.read { tx in
+            try tx.db.rows(sql: "SELECT details FROM audit WHERE kind = 'document.rejected'").map { $0[0] as String }
+        }
+        #expect(rejected.count == 1)
+        #expect(rejected.first?.contains("Eicar-Signature FOUND") == true)
+        // The refused file is not kept in the blob store.
+        #expect(try fixture.jinhong.store.read { tx in try tx.db.value(String.self, sql: "SELECT state FROM documents WHERE state = 'rejected'") } == "rejected")
+    }
+}
