@@ -109,6 +109,14 @@ public struct AuditQuery: Sendable {
             arguments: StoreArguments(keyDigests.map { hex($0) })).map(AuditLog.entry)
     }
 
+    /// Entries about one document (`sha256:…` or `sm3:…`), oldest first: those it is the
+    /// subject of, and the bundles that carried it (their details name it).
+    public static func entries(_ tx: StoreTransaction, document digest: String) throws -> [AuditEntry] {
+        guard DocumentRef.isDigest(digest) else { return [] }
+        return try tx.db.rows(sql: "SELECT * FROM audit WHERE subject = ? OR (kind IN ('sealed', 'received') AND details LIKE ?) ORDER BY seq",
+            arguments: [digest, "%\"" + digest + "\"%"]).map(AuditLog.entry)
+    }
+
     /// The newest entry of `kind`, if any.
     public static func latest(_ tx: StoreTransaction, kind: AuditEvent.Kind) throws -> AuditEntry? {
         try tx.db.row(sql: "SELECT * FROM audit WHERE kind = ? ORDER BY seq DESC LIMIT 1", arguments: [kind.rawValue]).map(AuditLog.entry)

@@ -74,10 +74,55 @@ public struct AuditTrace: Sendable {
                 return found
             }
         }
+        // The documents the record names travel beside it: their entries join its trace.
+        let keyString = key.components(separatedBy: "/").joined(separator: "\u{1F}")
+        hops += try documentHops(try documents(named: keyString, in: sources), in: sources)
         // Reported copies of entries held first-hand add nothing.
         var seen: Set<String> = []
         hops = (hops + reported).filter { seen.insert("\($0.node)#\($0.sequence)").inserted }
         return AuditTrace(key: key, hops: causalOrder(hops))
+    }
+
+    /// Traces documents by digest (`sha256:…` or `sm3:…`): where each was stored, the
+    /// bundles that carried it, its reassembly or rejection, in causal order.
+    public static func trace(documents digests: [String], in sources: [Source]) throws -> AuditTrace {
+        AuditTrace(key: digests.joined(separator: ", "), hops: causalOrder(try documentHops(digests, in: sources)))
+    }
+
+    static func documentHops(_ digests: [String], in sources: [Source]) throws -> [Hop] {
+        guard !digests.isEmpty else { return [] }
+        return try sources.flatMap { source in
+            try source.store.read { tx in
+                try digests.flatMap { digest in
+                    try AuditQuery.entries(tx, document: digest).map { entry in
+                        Hop(node: source.node, zone: source.zone, sequence: entry.sequence, at: entry.at, kind: entry.event.kind.rawValue,
+                            flow: entry.event.flow, lane: entry.event.lane, bundle: entry.event.bundle, outcome: nil,
+                            detail: "document \(digest): " + describe(entry), proof: nil)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The documents the record with `key` (parts joined by U+001F) names, as its newest
+    /// queued or staged lines on the nodes here say.
+    static func documents(named key: String, in sources: [Source]) throws -> [String] {
+        var digests: [String] = []
+        func walk(_ value: Value) {
+            switch value {
+            case .document(let reference): if !digests.contains(reference.digest) { digests.append(reference.digest) }
+            case .list(let items): items.forEach(walk)
+            default: break
+            }
+        }
+        for source in sources {
+            let lines = try source.store.read { tx in try tx.outbox.lines(key: key) + tx.inbox.lines(key: key) }
+            for line in lines {
+                guard let envelope = try? RecordEnvelope(line: line) else { continue }
+                envelope.record.fields.keys.sorted().forEach { walk(envelope.record.fields[$0] ?? .null) }
+            }
+        }
+        return digests
     }
 
     /// A batch entry's hop: the record's leaf number `index` in its record index, proved

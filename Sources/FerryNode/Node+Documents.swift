@@ -177,13 +177,13 @@ extension Node {
     }
 
     /// Takes in one chunk line of a `documents` bundle, inside the intake transaction.
-    /// - Returns: the digest when this chunk completed the document's bytes.
-    func takeChunk(_ line: [UInt8], _ tx: StoreTransaction) throws -> (digest: String, size: Int64)? {
+    /// - Returns: the chunk's document, and whether this chunk completed its bytes.
+    func takeChunk(_ line: [UInt8], _ tx: StoreTransaction) throws -> (digest: String, size: Int64, whole: Bool) {
         let chunk = try DocumentChunkLine(line: line)
-        if try tx.documents.entry(chunk.digest)?.state == .whole { return nil }
+        if try tx.documents.entry(chunk.digest)?.state == .whole { return (chunk.digest, chunk.size, false) }
         try blobs.writeChunk(digest: chunk.digest, offset: chunk.offset, bytes: chunk.data)
         let received = try tx.documents.received(digest: chunk.digest, size: chunk.size, offset: chunk.offset, length: chunk.data.count)
-        return received >= chunk.size ? (chunk.digest, chunk.size) : nil
+        return (chunk.digest, chunk.size, received >= chunk.size)
     }
 
     /// Checks a document whose bytes are all in: its digest, then the media type its

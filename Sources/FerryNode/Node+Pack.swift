@@ -232,7 +232,8 @@ extension Node {
 
     /// Seals the lines `write` hands to its `append` as they are made, so a bundle of
     /// document chunks never sits in memory whole.
-    /// - Parameter documents: what a documents bundle carries, for its manifest.
+    /// - Parameter documents: what a documents bundle carries, for its manifest and its
+    ///   audit entry.
     func seal(
         id: String, lane laneName: String, sequence: Int64, kind: BundleHeader.Kind, lineCount: Int, leaves: [AuditLeaf] = [],
         documents: [BundleManifest.Document] = [], write: (_ append: ([UInt8]) throws -> Void) throws -> Void
@@ -256,7 +257,8 @@ extension Node {
                 "sequence": .int(sequence), "kind": .string(kind.rawValue), "records": .int(Int64(sealed.header.records)),
                 "merkle_root": .string(sealed.header.merkleRoot), "content_hash": .string(sealed.contentHash),
                 "suite": .string(sealed.header.suite), "recipient": .string(recipient.keyID), "bytes": .int(sealed.size),
-            ], leaves: leaves.count == lineCount ? leaves : []))
+            ].merging(documents.isEmpty ? [:] : ["documents": .list(documents.map { .string($0.digest) })]) { a, _ in a },
+                leaves: leaves.count == lineCount ? leaves : []))
         }
     }
 

@@ -121,6 +121,7 @@ extension Node {
             var requested: [Int64] = []
             var leaves: [AuditLeaf] = []
             var completed: [(digest: String, size: Int64)] = []
+            var carried: [String] = []
             let opened = try reader.open(file, now: now) { line in
                 switch header.kind {
                 case .records:
@@ -142,7 +143,9 @@ extension Node {
                     // Answered after the transaction: reading a system can take a while.
                     try tx.reconcileRuns.stage(bundle: header.id, lane: lane.name, line: line)
                 case .documents:
-                    if let whole = try takeChunk(line, tx) { completed.append(whole) }
+                    let chunk = try takeChunk(line, tx)
+                    if carried.last != chunk.digest { carried.append(chunk.digest) }
+                    if chunk.whole { completed.append((chunk.digest, chunk.size)) }
                 case .local:
                     // The header check refuses this kind: nothing sealed is a local delivery.
                     throw FerryError(.bundleMalformed, "a sealed bundle claims to be a local delivery")
@@ -151,7 +154,8 @@ extension Node {
             try audit.append(tx, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [
                 "sequence": .int(opened.sequence), "kind": .string(opened.kind.rawValue), "sender": .string(opened.sender),
                 "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),
-            ], leaves: leaves.count == opened.records ? leaves : []))
+            ].merging(carried.isEmpty ? [:] : ["documents": .list(carried.map(Value.string))]) { a, _ in a },
+                leaves: leaves.count == opened.records ? leaves : []))
             var refused = 0
             for document in completed {
                 refused += try finishDocument(document.digest, size: document.size, lane: lane.name, bundle: opened.id, tx)

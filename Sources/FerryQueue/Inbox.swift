@@ -69,6 +69,12 @@ public struct Inbox {
         try db.send(sql: "UPDATE inbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", arguments: [attempts, next, id])
     }
 
+    /// The newest lines staged for `key` (the key's parts joined by U+001F), for tracing
+    /// what a record named.
+    public func lines(key: String, limit: Int = 20) throws -> [[UInt8]] {
+        try db.rows(sql: "SELECT line FROM inbox WHERE record_key = ? ORDER BY id DESC LIMIT ?", arguments: [key, limit]).map { $0[0] }
+    }
+
     /// Settles every pending record of `bundle` with `key`: what a document refused on
     /// arrival does to the records that named it.
     public func settlePending(bundle: String, key: String, outcome: Outcome, detail: String?) throws {

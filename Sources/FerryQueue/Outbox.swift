@@ -121,6 +121,12 @@ public struct Outbox {
                 OutboxItem(row)
             }
     }
+
+    /// The newest lines queued for `key` (the key's parts joined by U+001F), for tracing
+    /// what a record named.
+    public func lines(key: String, limit: Int = 20) throws -> [[UInt8]] {
+        try db.rows(sql: "SELECT line FROM outbox WHERE record_key = ? ORDER BY id DESC LIMIT ?", arguments: [key, limit]).map { $0[0] }
+    }
 }
 
 /// Source cursors: opaque positions, committed only with the records they cover.

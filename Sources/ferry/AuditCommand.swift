@@ -108,9 +108,10 @@ struct AuditCommand: ParsableCommand {
 
                 Example:
                   ferry audit trace SQ2026000123 --config ferry.yaml
+                  ferry audit trace sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --config ferry.yaml
                 """)
 
-        @Argument(help: "The record key (composite keys joined by /).") var key: String
+        @Argument(help: "The record key (composite keys joined by /), or a document digest (sha256:… or sm3:…).") var key: String
         @Option(name: .long, help: "The topology file.") var config: String
         @Option(name: .long, help: "Only this node's log and the evidence it holds.") var node: String?
         @Option(name: .long, help: "The entity of the key (default: every entity).") var entity: String?

@@ -7,6 +7,7 @@ import FerryTestSupport
 @testable import FerryOps
 @testable import FerryQueue
 @testable import FerryBench
+import FerryAudit
 import FerrySeal
 
 /// Documents across a directory gap with their records (docs/documents.md): byte-identical
@@ -193,5 +194,36 @@ import FerrySeal
         // Manifests leave the transfer area with their bundles.
         #expect(try FileManager.default.contentsOfDirectory(atPath: gap.path).filter { $0.hasSuffix(".json") }.isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: gap.appendingPathComponent("archive").path).filter { $0.hasSuffix(".manifest.json") }.count == 3)
+    }
+}
+
+/// `ferry audit trace` follows a record's documents beside it, and a document on its own.
+@Suite struct DocumentTraceTests {
+    @Test func aRecordsTraceShowsItsDocumentsPathAndADigestTracesTheDocument() throws {
+        let fixture = try DocumentFixture("documents-trace", channel: "bundle_bytes: 1048576")
+        try fixture.pdf("deed.pdf", size: 1_500_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        _ = try fixture.jinhong.receive()
+        _ = try fixture.extranet.receive()
+        let digest = try #require(try fixture.extranet.store.read { tx in try tx.db.value(String.self, sql: "SELECT digest FROM documents") })
+
+        let record = try AuditTrace.trace(fixture.extranet.deployment, key: "BDC-0001")
+        let documentHops = record.hops.filter { $0.detail.hasPrefix("document \(digest)") }
+        #expect(documentHops.map(\.kind).contains("document.stored"))
+        #expect(documentHops.map(\.kind).contains("document.reassembled"))
+        // Both documents bundles, sealed on one side and received on the other.
+        #expect(documentHops.filter { $0.kind == "sealed" }.count == 2)
+        #expect(documentHops.filter { $0.kind == "received" }.count == 2)
+        // The record's own path is still there, and the document arrives before it applies.
+        let kinds = record.hops.map(\.kind)
+        let reassembled = try #require(kinds.firstIndex(of: "document.reassembled"))
+        let applied = try #require(kinds.firstIndex(of: "applied"))
+        #expect(reassembled < applied)
+
+        let document = try AuditTrace.trace(fixture.extranet.deployment, key: digest)
+        #expect(Set(document.hops.map(\.kind)) == ["document.stored", "sealed", "received", "document.reassembled"])
+        #expect(document.hops.count == documentHops.count)
+        #expect(!document.hops.contains { $0.kind == "applied" })
     }
 }
