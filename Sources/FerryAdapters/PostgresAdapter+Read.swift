@@ -21,6 +21,8 @@ extension PostgresAdapter {
         var session: Session?
         var cursorType: String?
         var captureChecked = false
+        /// The table's `bytea` columns, whose JSON text (`\\x` and hex) is read as bytes.
+        var byteaColumns: Set<String> = []
         var phase = Phase.start
         /// Whether this run's first page of changes (which looks back) was read.
         var lookedBack = false
@@ -41,6 +43,7 @@ extension PostgresAdapter {
                 // moves a row) would miss or repeat rows, and a change read would see a key
                 // change between two of its look-ups.
                 _ = try adapter.guarded("reading") { try adapter.run(opened, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") }
+                byteaColumns = try adapter.guarded("reading") { try adapter.byteaColumns(opened) }
                 session = opened
             }
             guard let session else { return nil }
@@ -126,7 +129,7 @@ extension PostgresAdapter {
             for row in rows {
                 let place = "\(adapter.options.qualified) ctid \(row[2] ?? "?")"
                 do {
-                    batch.rows.append(try PostgresAdapter.object(row[0]))
+                    batch.rows.append(PostgresAdapter.binary(try PostgresAdapter.object(row[0]), columns: byteaColumns))
                     batch.positions.append(place)
                 } catch {
                     // A row Ferry cannot represent (nesting deeper than the JSON reader takes) is
@@ -229,7 +232,7 @@ extension PostgresAdapter {
                         SELECT row_to_json(t)::text FROM \(table) AS t, json_populate_record(NULL::\(table), $1::json) AS k WHERE \(match)
                         """, [keyText]).first?.first ?? nil
                     else { continue }
-                    row = try PostgresAdapter.object(current)
+                    row = PostgresAdapter.binary(try PostgresAdapter.object(current), columns: byteaColumns)
                 }
                 batch.rows.append(row)
                 batch.positions.append("\(changeTable) seq \(change[0] ?? "?")")

@@ -285,7 +285,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
                     return batch
                 }
                 for row in rows {
-                    let json = String(decoding: CanonicalJSON.encode(.object(row.values)), as: UTF8.self)
+                    let json = String(decoding: CanonicalJSON.encode(.object(try Self.textual(row.values))), as: UTF8.self)
                     _ = try run(session, "SAVEPOINT ferry_row")
                     do {
                         outcomes.append(try applyOne(session, row, json: json, table: table, keys: keys, match: match, version: version))
@@ -313,7 +313,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         guard let first = rows.first, rows.allSatisfy({ $0.operation == .upsert && $0.replacesSameVersion == first.replacesSameVersion }) else { return nil }
         let names = first.values.keys.sorted()
         guard rows.allSatisfy({ $0.values.keys.sorted() == names }) else { return nil }
-        let json = String(decoding: CanonicalJSON.encode(.list(rows.map { .object($0.values) })), as: UTF8.self)
+        let json = String(decoding: CanonicalJSON.encode(.list(try rows.map { .object(try Self.textual($0.values)) })), as: UTF8.self)
         let columns = names.map(Self.quote)
         let list = columns.joined(separator: ", ")
         let updates = columns.filter { !keys.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }

@@ -144,3 +144,33 @@ import FerryCore
         #expect(try PostgresAdapter.options(env, system: "s", environment: ["PGPW": "s3cret"], baseDirectory: URL(fileURLWithPath: "/")).password == "s3cret")
     }
 }
+
+/// `bytea` columns on a real server: bytes and documents written, bytes read back.
+@Suite(.serialized) struct PostgresByteaTests {
+    @Test func byteaColumnsWriteBytesAndDocumentsAndReadBackAsBytes() throws {
+        guard let options = try PostgresAdapterTests().database() else { return }
+        let adapter = PostgresAdapter(options: options, layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated_at"))
+        _ = try adapter.run(try adapter.connect(), "ALTER TABLE \(options.qualified) ADD COLUMN scan bytea")
+        let content = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }) + Data([0, 0x5C, 0x78, 0xFF])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bytea-\(UUID().uuidString)")
+        try content.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let document = DocumentRef(digest: "sha256:" + String(repeating: "0", count: 64), size: Int64(content.count), mediaType: MediaType.octetStream,
+            name: "scan.bin", localPath: file.path)
+        func row(_ id: String, _ scan: Value) -> SinkRow {
+            SinkRow(key: ["id": .string(id)], values: ["id": .string(id), "name": "n", "updated_at": "2026-11-24 09:00:00", "scan": scan])
+        }
+        #expect(try adapter.apply([row("B1", .bytes(Data([0, 1, 0x5C, 0xFF]))), row("D1", .document(document)), row("E1", .bytes(Data()))])
+            == [.applied, .applied, .applied])
+        var reader = try adapter.readAll(batchSize: 10)
+        var scans: [String: Value] = [:]
+        while let batch = try reader.next() { for read in batch.rows { scans[read["id"]?.text ?? ""] = read["scan"] } }
+        #expect(scans["B1"] == .bytes(Data([0, 1, 0x5C, 0xFF])))
+        #expect(scans["D1"] == .bytes(content))
+        #expect(scans["E1"] == .bytes(Data()))
+        // A document whose file is gone is a retryable failure, never an empty value.
+        var gone = document
+        gone.localPath = "/nonexistent/ferry-scan"
+        #expect(throws: FerryError.self) { try adapter.apply([row("D2", .document(gone))]) }
+    }
+}
