@@ -15,11 +15,12 @@ struct DocumentFixture {
     let library: DatabaseQueue
 
     /// - Parameters are `DocumentScenario.create`'s.
+    ///   - store: the engine the nodes' stores run on.
     init(_ name: String, channel: String = "", extranetNode: String = "", jinhongNode: String = "", libraryScan: String = "",
-        prepare: (URL) throws -> Void = { _ in }) throws {
+        store: StoreKind = .sqlite) throws {
         directory = DemoTests.temporary(name)
         try DocumentScenario.create(in: directory, channel: channel, extranetNode: extranetNode, jinhongNode: jinhongNode, libraryScan: libraryScan)
-        try prepare(directory)
+        if store == .postgres { try NodeStores.usePostgres(try StoreKind.postgresURL(name), in: directory.appendingPathComponent("ferry.yaml")) }
         library = try DatabaseQueue(path: directory.appendingPathComponent("data/library.db").path)
         let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
         extranet = try Node(deployment: deployment, name: "extranet-gw", logger: Logger(label: "test"))

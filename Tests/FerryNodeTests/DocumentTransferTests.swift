@@ -14,9 +14,9 @@ import FerrySeal
 /// at a BLOB column and a folder, chunked over several bundles, sent once however many
 /// records name them, resent chunk by chunk, and never applied partial.
 @Suite struct DocumentTransferTests {
-    @Test func aScannedCertificateArrivesByteIdenticalInABlobColumnAndAFolder() throws {
+    @Test(arguments: StoreKind.allCases) func aScannedCertificateArrivesByteIdenticalInABlobColumnAndAFolder(store: StoreKind) throws {
         // 1 MiB bundles: the 2.5 MB scan spans three documents bundles.
-        let fixture = try DocumentFixture("documents-basic", channel: "bundle_bytes: 1048576")
+        let fixture = try DocumentFixture("documents-basic-\(store)", channel: "bundle_bytes: 1048576", store: store)
         let deed = try fixture.pdf("deed-0001.pdf", size: 2_500_000)
         let stamp = try fixture.pdf("stamp.pdf", size: 40_000, seed: 2)
         try fixture.export("batch-1.ndjson", [("BDC-0001", "deed-0001.pdf"), ("BDC-0002", "stamp.pdf")])
@@ -76,8 +76,8 @@ import FerrySeal
         #expect(try fixture.jinhong.receive().applied == 1)
     }
 
-    @Test func aLostChunkBundleIsResentAloneAndTheRecordWaitsForIt() throws {
-        let fixture = try DocumentFixture("documents-loss", channel: "bundle_bytes: 1048576, resend_after: 0")
+    @Test(arguments: StoreKind.allCases) func aLostChunkBundleIsResentAloneAndTheRecordWaitsForIt(store: StoreKind) throws {
+        let fixture = try DocumentFixture("documents-loss-\(store)", channel: "bundle_bytes: 1048576, resend_after: 0", store: store)
         let deed = try fixture.pdf("deed.pdf", size: 2_500_000)
         try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf")])
         _ = try fixture.extranet.sync(flow: "certificates", flush: true)
