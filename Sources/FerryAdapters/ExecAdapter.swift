@@ -52,11 +52,13 @@ public struct ExecAdapter: Source, Sink {
     /// output line by line (the process and its timeout are `ConnectorProcess`'s).
     final class Conversation {
         let name: String
+        let workingDirectory: URL?
         private let process: ConnectorProcess
         private let log: ConnectorLog
 
         init(_ options: Options) throws {
             name = options.command.joined(separator: " ")
+            workingDirectory = options.workingDirectory
             log = ConnectorLog(name: options.command.first ?? "adapter", redact: Redactor([]))
             process = try ConnectorProcess(command: options.command, name: name, workingDirectory: options.workingDirectory,
                 timeout: options.timeoutSeconds, takesInput: true, log: log)
@@ -164,6 +166,7 @@ public struct ExecAdapter: Source, Sink {
                 switch message["type"]?.text {
                 case "RECORD":
                     guard case .object(var row)? = message["record"] else { continue }
+                    row = ExecAdapter.incoming(row, base: talk.workingDirectory)
                     if message["op"]?.text == "delete" { row["_op"] = "delete" }
                     batch.rows.append(row)
                     batch.positions.append(message["position"]?.text ?? "\(talk.name) record \(batch.rows.count)")
@@ -187,7 +190,7 @@ public struct ExecAdapter: Source, Sink {
         for (index, row) in rows.enumerated() {
             messages.append(.object([
                 "type": "RECORD", "index": .int(Int64(index)), "op": .string(row.operation.rawValue), "key": .object(row.key),
-                "record": .object(row.values), "version_column": layout?.versionColumn.map(Value.string) ?? .null,
+                "record": .object(Self.outgoing(row.values)), "version_column": layout?.versionColumn.map(Value.string) ?? .null,
             ]))
         }
         messages.append(.object(["type": "END"]))

@@ -101,3 +101,59 @@ import FerryCore
         }
     }
 }
+
+/// Documents through an exec program: it names files to read, and gets the path of each
+/// document it is to write.
+@Suite struct ExecDocumentTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-exec-documents-\(UUID().uuidString)")
+
+    /// A program that reads one record naming `scan.pdf`, and on WRITE copies each
+    /// document's file into `out/` under its name.
+    static let program = #"""
+        import json, shutil, sys
+        request = json.loads(sys.stdin.readline())
+        if request["type"] == "READ":
+            print(json.dumps({"type": "RECORD", "record": {"id": "L1", "scan": {"$document": {"path": "scan.pdf", "media_type": "application/pdf"}},
+                "stamp": {"$bytes": "AAH/"}}}))
+            print(json.dumps({"type": "STATE", "state": {"done": True}}))
+        elif request["type"] == "WRITE":
+            for line in sys.stdin:
+                message = json.loads(line)
+                if message["type"] != "RECORD":
+                    continue
+                document = message["record"]["scan"]["$document"]
+                shutil.copyfile(document["path"], "out/" + document["name"])
+                print(json.dumps({"type": "OUTCOME", "index": message["index"], "outcome": "applied"}))
+        """#
+
+    func adapter() throws -> ExecAdapter {
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("out"), withIntermediateDirectories: true)
+        try Data(Self.program.utf8).write(to: root.appendingPathComponent("program.py"))
+        var options = ExecAdapter.Options(command: ["python3", "program.py"])
+        options.workingDirectory = root
+        return ExecAdapter(options: options, layout: SinkLayout(keyColumns: ["id"], versionColumn: nil))
+    }
+
+    @Test func aSourceNamesFilesAndASinkGetsEachDocumentsPath() throws {
+        let exec = try adapter()
+        let content = Data("%PDF-1.7\n".utf8) + Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0) })
+        try content.write(to: root.appendingPathComponent("scan.pdf"))
+        var reader = try exec.read(since: nil, batchSize: 10)
+        let row = try #require(try reader.next()?.rows.first)
+        guard case .document(let reference)? = row["scan"] else {
+            Issue.record("no document: \(String(describing: row["scan"]))")
+            return
+        }
+        #expect(reference.localPath == root.appendingPathComponent("scan.pdf").standardizedFileURL.path)
+        #expect(reference.size == Int64(content.count))
+        #expect(reference.name == "scan.pdf" && reference.mediaType == "application/pdf")
+        #expect(row["stamp"] == .bytes(Data([0, 1, 255])))
+
+        var stored = reference
+        stored.digest = "sha256:" + String(repeating: "e", count: 64)
+        stored.name = "licence.pdf"
+        let outcomes = try exec.apply([SinkRow(key: ["id": "L1"], values: ["id": "L1", "scan": .document(stored)])])
+        #expect(outcomes == [.applied])
+        #expect(try Data(contentsOf: root.appendingPathComponent("out/licence.pdf")) == content)
+    }
+}
