@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTestHTML"], swiftSettings: strict),
         .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerrySeal", "FerryCore"], swiftSettings: strict),
         .testTarget(
-            name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryMapping", "FerryTransport", "FerryCore", "FerryTestSupport"],
+            name: "FerryAdaptersTests", dependencies: ["FerryAdapters", "FerryMapping", "FerryTransport", "FerryCore", "FerrySeal", "FerryTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "FerryAuditTests",

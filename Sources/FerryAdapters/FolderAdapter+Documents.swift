@@ -35,10 +35,6 @@ extension FolderAdapter {
         return .success(row)
     }
 
-    struct DocumentRefusal: Error {
-        var reason: String
-    }
-
     /// A row to write with each document copied into `out/documents/` and replaced by its
     /// path there, relative to `out`: `documents/<first 16 hex digits of the digest>/<name>`.
     /// The same document written again is left as it is.
@@ -68,4 +64,9 @@ extension FolderAdapter {
             return .string(relative)
         }
     }
+}
+
+/// Why a source row's document cannot be taken: the row is set aside as malformed with it.
+struct DocumentRefusal: Error {
+    var reason: String
 }

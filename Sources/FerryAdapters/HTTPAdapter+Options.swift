@@ -6,7 +6,7 @@ extension HTTPAdapter {
         "url", "items", "paging", "page_size", "page_param", "size_param", "first_page", "offset_param", "limit_param", "cursor_param",
         "next_cursor", "since_param", "cursor", "write", "method", "record_url", "headers", "bearer_env", "bearer_file", "user",
         "password_env", "password_file", "ca", "cert", "key", "proxy", "timeout", "connect_timeout", "retries", "retry_wait",
-        "retry_max_wait", "rate_limit", "keyset", "after_param", "success", "message", "auth_codes",
+        "retry_max_wait", "rate_limit", "keyset", "after_param", "success", "message", "auth_codes", "documents", "upload", "document_url",
     ]
 
     /// Parses `options:` of a system with `adapter: http`.
@@ -62,6 +62,16 @@ extension HTTPAdapter {
             let address = try field.string("record_url")
             options.recordURL = address.hasPrefix("/") ? origin(of: url) + address : address
             try checkURL(options.recordURL ?? "", node: field)
+        }
+        options.documents = try fields.node["documents"]?.strings("documents") ?? []
+        options.upload = try fields.choice("upload", Upload.self) ?? .multipart
+        if let field = fields.node["document_url"] {
+            let address = try field.string("document_url")
+            options.documentURL = address.hasPrefix("/") ? origin(of: url) + address : address
+            try checkURL(options.documentURL ?? "", node: field)
+        }
+        if options.upload == .raw, options.documentURL == nil, let field = fields.node["upload"] {
+            throw field.error("upload: raw needs document_url: where each document is PUT, like /files/{digest}")
         }
     }
 

@@ -7,6 +7,8 @@ extension HTTPAdapter {
     /// largest `cursor` value read and, under keyset paging on the cursor, the last position.
     struct Reader: SourceReader {
         let adapter: HTTPAdapter
+        /// Where this read's documents are downloaded, emptied batch by batch.
+        let downloads = DownloadFolder()
         var since: Value?
         /// Keyset and since paging: the paging fields' values of the last record read.
         var after: [Value]?
@@ -59,7 +61,19 @@ extension HTTPAdapter {
                 rows.append(record)
             }
             let place = "\(HTTPClient.redacted(url ?? "")) page \(page.number)"
-            return SourceBatch(rows: rows, positions: rows.indices.map { "\(place) #\($0 + 1)" }, checkpoint: checkpoint)
+            var batch = SourceBatch(rows: [], positions: [], checkpoint: checkpoint)
+            // The files of the batch before are in the node's blob store by now.
+            downloads.clear()
+            for (index, row) in rows.enumerated() {
+                switch adapter.download(row, into: downloads) {
+                case .success(let fetched):
+                    batch.rows.append(fetched)
+                    batch.positions.append("\(place) #\(index + 1)")
+                case .failure(let refusal):
+                    batch.malformed.append(MalformedRow(position: "\(place) #\(index + 1)", reason: refusal.reason, raw: CanonicalJSON.encode(.object(row))))
+                }
+            }
+            return batch
         }
 
         /// `{"since": V}`, with `"after": [...]` when the next read resumes at the keyset position.

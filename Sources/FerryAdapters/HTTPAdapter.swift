@@ -16,6 +16,12 @@ public struct HTTPAdapter: Source, Sink {
         case since
     }
 
+    /// How documents go to the system (docs/documents.md).
+    public enum Upload: String, Sendable, CaseIterable {
+        case multipart
+        case raw
+    }
+
     public enum WriteMode: String, Sendable, CaseIterable {
         case record, batch
     }
@@ -53,6 +59,15 @@ public struct HTTPAdapter: Source, Sink {
         /// (and codes starting with them, like 40101): a configuration error, not a retry.
         public var authCodes: [String] = []
         public var write: WriteMode = .record
+        /// Fields of read records holding a URL (absolute, or a path on `url`'s origin) of a
+        /// file each record carries as a document, downloaded with the same credentials.
+        public var documents: [String] = []
+        /// How documents are written: beside the record in one `multipart/form-data`
+        /// request, or each first as a raw body to `documentURL`.
+        public var upload: Upload = .multipart
+        /// `document_url: /files/{digest}`: where `upload: raw` PUTs each document
+        /// (`{digest}` and `{name}` are filled in, percent-encoded).
+        public var documentURL: String?
         public var method = "PUT"
         /// One record's address, with `{column}` for its key columns (`/people/{id}`);
         /// needed for deletes and for finding the bad record in a refused batch.
@@ -122,7 +137,11 @@ public struct HTTPAdapter: Source, Sink {
 
     public func apply(_ rows: [SinkRow]) throws -> [SinkOutcome] {
         guard !rows.isEmpty else { return [] }
-        return options.write == .batch ? try applyBatch(rows) : try rows.map(applyOne)
+        // A record with documents goes alone: its files travel in its own request.
+        guard rows.contains(where: Self.hasDocuments) else {
+            return options.write == .batch ? try applyBatch(rows) : try rows.map(applyOne)
+        }
+        return try rows.map(applyOne)
     }
 
     private func applyBatch(_ rows: [SinkRow]) throws -> [SinkOutcome] {
@@ -158,11 +177,17 @@ public struct HTTPAdapter: Source, Sink {
                 return .rejected("deleting needs record_url in the system's options")
             }
             request = HTTPClient.Request(method: "DELETE", url: address, headers: headers(json: false))
+        } else if Self.hasDocuments(row) {
+            switch try documentRequest(row) {
+            case .request(let made): request = made
+            case .refused(let reason): return .rejected(reason)
+            }
         } else {
             let address = try recordAddress(row)
             request = HTTPClient.Request(method: address == nil ? "POST" : options.method, url: address ?? options.url,
                 headers: headers(json: true), body: .bytes(CanonicalJSON.encode(Self.body(row))))
         }
+        defer { if case .file(let body) = request.body { try? FileManager.default.removeItem(at: body) } }
         // Messages name the record by the template, never by its key: keys can be personal.
         let place = options.recordURL ?? options.url
         let response = try exchange(request, label: HTTPClient.redacted(place))

@@ -30,6 +30,9 @@ public struct HTTPClient: Sendable {
         public var url: String
         public var headers: [String]
         public var body: Body
+        /// Where the answer's body goes instead of memory: a file, written as it arrives,
+        /// refused past `limit` bytes (documents downloaded by the http adapter).
+        public var download: (file: URL, limit: Int64)?
 
         public enum Body: Sendable {
             case none
@@ -86,6 +89,13 @@ public struct HTTPClient: Sendable {
         headers = curl_slist_append(headers, "Expect:")
         defer { curl_slist_free_all(headers) }
         let collector = Collector(limit: options.responseLimit, truncate: options.truncateResponse)
+        if let download = request.download {
+            guard FileManager.default.createFile(atPath: download.file.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                let sink = FileHandle(forWritingAtPath: download.file.path)
+            else { throw FerryError(.transport, "cannot create \(download.file.path) to download into") }
+            collector.file = (sink, download.limit)
+        }
+        defer { try? collector.file?.handle.close() }
         var stream: UnsafeMutablePointer<FILE>?
         defer { if let stream { fclose(stream) } }
         let setup = exchangeOptions(handle, url: request.url, headers: headers, collector: collector)
@@ -104,8 +114,8 @@ public struct HTTPClient: Sendable {
             return result
         }
         if result == CURLE_WRITE_ERROR, collector.overflowed {
-            throw FerryError(.transport, "\(Self.redacted(request.url)) answered more than \(options.responseLimit) bytes",
-                hint: "ask for smaller pages")
+            throw FerryError(.transport, "\(Self.redacted(request.url)) answered more than \(request.download?.limit ?? Int64(options.responseLimit)) bytes",
+                hint: request.download == nil ? "ask for smaller pages" : "the document is larger than this node takes (max_document_size)")
         }
         guard result == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -221,6 +231,9 @@ private final class Collector {
     var bytes: [UInt8] = []
     var headers: [String: String] = [:]
     var overflowed = false
+    /// A download's file and its limit: the body goes there, not into `bytes`.
+    var file: (handle: FileHandle, limit: Int64)?
+    var written: Int64 = 0
 
     init(limit: Int, truncate: Bool) {
         self.limit = limit
@@ -229,6 +242,14 @@ private final class Collector {
 
     /// false stops the transfer.
     func body(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if let file {
+            written += Int64(chunk.count)
+            guard written <= file.limit else {
+                overflowed = true
+                return false
+            }
+            return (try? file.handle.write(contentsOf: Data(chunk))) != nil
+        }
         if bytes.count + chunk.count > limit {
             overflowed = true
             if truncate {

@@ -3,6 +3,7 @@ import Testing
 import FerryTestSupport
 import FerryCore
 import FerryTransport
+import FerrySeal
 @testable import FerryAdapters
 
 /// The http adapter against a real REST server on 127.0.0.1: every paging style, busy and
@@ -195,5 +196,81 @@ import FerryTransport
         ] {
             #expect(throws: FerryError.self, "\(what) was let in") { try readAll(adapter(yaml)) }
         }
+    }
+}
+
+/// Documents over HTTP against the real REST server: downloaded from a URL field, and
+/// uploaded as multipart/form-data or as raw bodies.
+@Suite struct HTTPDocumentTests {
+    let scan = Data("%PDF-1.7\n".utf8) + Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+
+    func file(_ data: Data) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-http-doc-\(UUID().uuidString)")
+        try data.write(to: url)
+        return url
+    }
+
+    func reference(_ path: URL) -> DocumentRef {
+        DocumentRef(digest: "sha256:" + hex(FerrySeal.Hasher.sha256([UInt8](scan))), size: Int64(scan.count), mediaType: MediaType.pdf, name: "不动产权证书 1.pdf",
+            localPath: path.path)
+    }
+
+    @Test func aURLFieldIsDownloadedAsADocumentWithItsTypeAndName() throws {
+        let system = try RESTSystem()
+        try system.putFile("deed%201.pdf", [UInt8](scan), type: "application/pdf")
+        try system.seed("certs", [["id": "C1", "updated": "2026-11-30T09:00:00Z", "file": "/files/deed%201.pdf"],
+            ["id": "C2", "updated": "2026-11-30T09:00:01Z", "file": .string(system.url("/files/missing.pdf"))],
+            ["id": "C3", "updated": "2026-11-30T09:00:02Z", "file": "http://203.0.113.9/files/x.pdf"]])
+        let adapter = try HTTPAdapterTests().adapter("{ url: \"\(system.url("/plain/certs"))\", documents: [file] }")
+        var reader = try adapter.read(since: nil, batchSize: 10)
+        let batch = try #require(try reader.next())
+        guard case .document(let document)? = batch.rows.first?["file"], let path = document.localPath else {
+            Issue.record("no document: \(String(describing: batch.rows.first))")
+            return
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == scan)
+        #expect(document.mediaType == "application/pdf" && document.name == "deed 1.pdf" && document.size == Int64(scan.count))
+        // A missing file, and a file on another site (credentials never leave the system's origin), set their rows aside.
+        #expect(batch.malformed.count == 2)
+        #expect(batch.malformed.contains { $0.reason.contains("answered 404") })
+        #expect(batch.malformed.contains { $0.reason.contains("another site") })
+        #expect(!(try system.log().contains { ($0["path"]?.text ?? "").contains("x.pdf") }))
+    }
+
+    @Test func aRecordAndItsDocumentGoAsOneMultipartRequest() throws {
+        let system = try RESTSystem()
+        let adapter = try HTTPAdapterTests().adapter("{ url: \"\(system.url("/c/certs"))\" }")
+        let path = try file(scan)
+        let outcomes = try adapter.apply([SinkRow(key: ["id": "C1"], values: ["id": "C1", "updated": "2026-11-30T09:00:00Z", "scan": .document(reference(path))])])
+        #expect(outcomes == [.applied])
+        let stored = try #require(try system.files().first)
+        #expect(stored["name"] == "不动产权证书 1.pdf")
+        #expect(stored["sha256"] == .string(hex(FerrySeal.Hasher.sha256([UInt8](scan)))))
+        #expect(stored["content_type"] == "application/pdf")
+        // The record itself carries the reference, not the bytes, and never a local path.
+        let record = try #require(try system.records("certs").first)
+        guard case .object(let scanField)? = record["scan"] else { Issue.record("no reference in \(record)"); return }
+        #expect(scanField["size"] == .int(Int64(scan.count)) && scanField["localPath"] == nil && scanField["path"] == nil)
+        // The multipart body was a temporary file; none is left behind.
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).contains { $0.hasPrefix("ferry-multipart-") }))
+    }
+
+    @Test func rawUploadsPutEachDocumentThenTheRecordWithItsURL() throws {
+        let system = try RESTSystem()
+        let adapter = try HTTPAdapterTests().adapter("{ url: \"\(system.url("/c/certs"))\", upload: raw, document_url: \"/files/{name}\" }")
+        let outcomes = try adapter.apply([SinkRow(key: ["id": "C1"], values: ["id": "C1", "updated": "2026-11-30T09:00:00Z",
+            "scan": .document(reference(try file(scan)))])])
+        #expect(outcomes == [.applied])
+        #expect(try system.files().first?["sha256"] == .string(hex(FerrySeal.Hasher.sha256([UInt8](scan)))))
+        guard case .object(let scanField)? = try system.records("certs").first?["scan"] else { Issue.record("no reference"); return }
+        #expect(scanField["url"]?.text?.hasSuffix("/files/%E4%B8%8D%E5%8A%A8%E4%BA%A7%E6%9D%83%E8%AF%81%E4%B9%A6%201.pdf") == true)
+        // upload: raw without document_url is refused where it is written.
+        #expect(throws: FerryError.self) { try HTTPAdapterTests().adapter("{ url: \"\(system.url("/c/certs"))\", upload: raw }") }
+    }
+
+    @Test func aHostileFileNameCannotBreakOutOfItsPartHeader() {
+        let line = Multipart.disposition("scan", "a\"\r\nX-Evil: 1\\.pdf")
+        #expect(!line.contains("\r") && !line.contains("\n"))
+        #expect(line.hasSuffix(#"filename="a___X-Evil: 1_.pdf""#))
     }
 }

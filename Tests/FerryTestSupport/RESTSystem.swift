@@ -67,4 +67,15 @@ public final class RESTSystem: @unchecked Sendable {
         let response = try client.perform(HTTPClient.Request(method: "POST", url: url("/c/\(collection)"), body: .bytes(CanonicalJSON.encode(body))))
         guard response.status == 200 else { throw FerryError(.io, "seeding answered \(response.status)") }
     }
+
+    /// Every stored file: name, size, SHA-256 (hex) and Content-Type.
+    public func files() throws -> [[String: Value]] {
+        guard case .list(let entries) = try CanonicalJSON.decode(client.perform(HTTPClient.Request(url: url("/_files"))).body) else { return [] }
+        return entries.compactMap { if case .object(let entry) = $0 { return entry } else { return nil } }
+    }
+
+    /// Stores a file the system serves at /files/NAME.
+    public func putFile(_ name: String, _ data: [UInt8], type: String) throws {
+        _ = try client.perform(HTTPClient.Request(method: "PUT", url: url("/files/\(name)"), headers: ["Content-Type: \(type)"], body: .bytes(data)))
+    }
 }

@@ -17,12 +17,20 @@ each also taking updated_since=V (records with updated > V; >= under /since/).
 Writes (to any style's path):
   PUT /c/C/ID       one record; 409 when the stored version is newer; 422 when name is empty
   DELETE /c/C/ID    204, or 404 when absent
-  POST /c/C         an array (answers one result per item) or one object
+  POST /c/C         an array (answers one result per item) or one object; or multipart/form-data
+                    with the record as JSON in part "record" and files in the others (kept by file name)
+Files:
+  PUT /files/NAME   stores the raw body and its Content-Type
+  GET /files/NAME   answers a stored file with its Content-Type
+  GET /_files       [{"name", "size", "sha256", "content_type"}] of every stored file
 Control:
   POST /_faults     {"prefix": "/page/x", "status": 429, "times": 2, "retry_after": "1", "delay": 0}
                     ("body": {...} answers it instead of {"error": "injected"}, with status 200 by default)
   GET /_log         every request so far: method, path, time, whether it carried credentials
 """
+import email.parser
+import email.policy
+import hashlib
 import json
 import os
 import ssl
@@ -39,6 +47,7 @@ tls = args[args.index("--tls") + 1:args.index("--tls") + 4] if "--tls" in args e
 
 lock = threading.Lock()
 collections = {}
+files = {}
 faults = []
 log = []
 
@@ -100,6 +109,20 @@ class Handler(BaseHTTPRequestHandler):
         if parts == ["_log"]:
             with lock:
                 return self.answer(200, log)
+        if parts == ["_files"]:
+            with lock:
+                return self.answer(200, [{"name": n, "size": len(d), "sha256": hashlib.sha256(d).hexdigest(), "content_type": t}
+                                         for n, (d, t) in sorted(files.items())])
+        if len(parts) == 2 and parts[0] == "files":
+            with lock:
+                stored = files.get(urllib.parse.unquote(parts[1]))
+            if stored is None:
+                return self.answer(404, {"error": "no such file"})
+            self.send_response(200)
+            self.send_header("Content-Type", stored[1])
+            self.send_header("Content-Length", str(len(stored[0])))
+            self.end_headers()
+            return self.wfile.write(stored[0])
         if len(parts) != 2:
             return self.answer(404, {"error": "no such path"})
         style, name = parts
@@ -158,6 +181,11 @@ class Handler(BaseHTTPRequestHandler):
         if not self.admitted():
             return
         parts = urllib.parse.urlsplit(self.path).path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "files":
+            data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with lock:
+                files[urllib.parse.unquote(parts[1])] = (data, self.headers.get("Content-Type", ""))
+            return self.answer(201, {"ok": True})
         if len(parts) != 3:
             return self.answer(404, {"error": "no such path"})
         record = self.body()
@@ -180,6 +208,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self.admitted():
             return
         parts = urllib.parse.urlsplit(self.path).path.strip("/").split("/")
+        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            return self.multipart(parts)
         body = self.body()
         if parts == ["_faults"]:
             with lock:
@@ -191,6 +221,20 @@ class Handler(BaseHTTPRequestHandler):
             if isinstance(body, list):
                 return self.answer(200, [self.store(parts[1], record) for record in body])
             result = self.store(parts[1], body)
+        return self.answer({"applied": 201, "older": 409, "rejected": 422}[result["status"]], result)
+
+    def multipart(self, parts):
+        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + raw)
+        record = None
+        with lock:
+            for part in message.iter_parts():
+                if part.get_param("name", header="content-disposition") == "record":
+                    record = json.loads(part.get_payload(decode=True))
+                else:
+                    files[part.get_filename()] = (part.get_payload(decode=True), part.get_content_type())
+            result = self.store(parts[-1], record)
         return self.answer({"applied": 201, "older": 409, "rejected": 422}[result["status"]], result)
 
 
