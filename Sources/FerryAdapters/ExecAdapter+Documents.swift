@@ -27,9 +27,12 @@ extension ExecAdapter {
                 if let base, !path.hasPrefix("/") { file = base.appendingPathComponent(path) }
                 file = file.standardizedFileURL
                 let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0
-                return .document(DocumentRef(size: size, mediaType: fields["media_type"]?.text ?? "", name: fields["name"]?.text ?? file.lastPathComponent,
+                let declared = fields["media_type"]?.text ?? ""
+                return .document(DocumentRef(size: size, mediaType: MediaType.isWellFormed(declared) ? declared : "", name: fields["name"]?.text ?? file.lastPathComponent,
                     localPath: file.path))
             }
+            // A reference without a file would name content this node never read: it stays an object.
+            guard members[CanonicalJSON.bytesTag] != nil else { return value }
             return CanonicalJSON.untagged(value)
         }
     }

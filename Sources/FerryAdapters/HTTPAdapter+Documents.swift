@@ -102,7 +102,7 @@ extension HTTPAdapter {
     /// (a 4xx: the record is rejected). A 5xx or a failure below HTTP throws: retried.
     private func put(_ reference: DocumentRef, to url: String) throws -> String? {
         guard let path = reference.localPath else { throw FerryError.adapter(.retryable, "document \(reference.digest) is not in this node's blob store") }
-        let request = HTTPClient.Request(method: "PUT", url: url, headers: headers(json: false) + ["Content-Type: \(reference.mediaType)"],
+        let request = HTTPClient.Request(method: "PUT", url: url, headers: headers(json: false) + ["Content-Type: \(Multipart.contentType(reference))"],
             body: .file(URL(fileURLWithPath: path)))
         let response = try exchange(request, label: HTTPClient.redacted(options.documentURL ?? url))
         switch response.status {
@@ -138,7 +138,7 @@ enum Multipart {
                 }
                 defer { try? input.close() }
                 try out.write(contentsOf: Data(("\r\n--\(boundary)\r\n" + disposition(file.field, file.reference.safeName)
-                    + "\r\nContent-Type: \(file.reference.mediaType)\r\n\r\n").utf8))
+                    + "\r\nContent-Type: \(contentType(file.reference))\r\n\r\n").utf8))
                 while let piece = try input.read(upToCount: 1 << 20), !piece.isEmpty { try out.write(contentsOf: piece) }
             }
             try out.write(contentsOf: Data("\r\n--\(boundary)--\r\n".utf8))
@@ -147,6 +147,12 @@ enum Multipart {
             throw error
         }
         return url
+    }
+
+    /// A document's media type as a header value: only a well-formed `type/subtype`, never
+    /// text that could end the header.
+    static func contentType(_ reference: DocumentRef) -> String {
+        MediaType.isWellFormed(reference.mediaType) ? reference.mediaType : MediaType.octetStream
     }
 
     /// `Content-Disposition` of a file part. The name goes as UTF-8 in `filename`, as

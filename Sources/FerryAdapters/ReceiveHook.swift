@@ -14,14 +14,22 @@ public struct ReceiveHook: Sendable {
         (self.command, self.timeoutSeconds) = (command, timeoutSeconds)
     }
 
+    /// What the hook made of a document.
+    public enum Verdict: Sendable, Equatable {
+        case accepted
+        /// It exited non-zero or was killed by a signal: its exit status and the last of
+        /// what it printed (masked: a scanner may quote the content).
+        case refused(String)
+        /// It could not be started, or did not finish in time: nothing was decided.
+        case unavailable(String)
+    }
+
     /// Runs the hook on `file`.
-    /// - Returns: nil when it accepted the document, otherwise why not: its exit status and
-    ///   the last of what it printed (masked: a scanner may quote the content).
-    public func refusal(for file: URL) -> String? {
+    public func verdict(for file: URL) -> Verdict {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-hook-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: output.path, contents: nil, attributes: [.posixPermissions: 0o600]),
             let handle = FileHandle(forWritingAtPath: output.path)
-        else { return "receive_hook could not be run: no temporary file for its output" }
+        else { return .unavailable("receive_hook could not be run: no temporary file for its output") }
         defer {
             try? handle.close()
             try? FileManager.default.removeItem(at: output)
@@ -31,9 +39,9 @@ public struct ReceiveHook: Sendable {
             process = try ChildProcess(command: command + [file.path], directory: nil, input: FileHandle.nullDevice.fileDescriptor,
                 output: handle.fileDescriptor, error: handle.fileDescriptor)
         } catch let error as SpawnError {
-            return "receive_hook \(OutsideText.describe(command.first ?? "")) could not be started: \(error.reason)"
+            return .unavailable("receive_hook \(OutsideText.describe(command.first ?? "")) could not be started: \(error.reason)")
         } catch {
-            return "receive_hook could not be started: \(error)"
+            return .unavailable("receive_hook could not be started: \(error)")
         }
         let deadline = Date().addingTimeInterval(TimeInterval(timeoutSeconds))
         var status = process.exitStatus(waiting: false)
@@ -43,11 +51,11 @@ public struct ReceiveHook: Sendable {
         }
         guard let status else {
             process.terminate()
-            return "receive_hook did not finish within \(timeoutSeconds) s and was stopped"
+            return .unavailable("receive_hook did not finish within \(timeoutSeconds) s and was stopped")
         }
-        guard status != 0 else { return nil }
+        guard status != 0 else { return .accepted }
         let said = Self.lastWords(of: output)
-        return "receive_hook exited with status \(status)" + (said.isEmpty ? "" : ": \(said)")
+        return .refused("receive_hook exited with status \(status)" + (said.isEmpty ? "" : ": \(said)"))
     }
 
     /// The last line the hook printed, at most 300 characters, masked.

@@ -23,7 +23,10 @@ package enum DocumentScenario {
         _ = try Scaffold.create(in: directory)
         let config = directory.appendingPathComponent("ferry.yaml")
         var text = try String(contentsOf: config, encoding: .utf8)
-        text = text.replacingOccurrences(of: "return: gap/jinhong-to-extranet }", with: "return: gap/jinhong-to-extranet\(channel.isEmpty ? "" : ", " + channel) }")
+        // A channel option without a return path (`carousel: 2`) makes the channel one-way.
+        let oneWay = channel.contains("carousel:")
+        text = text.replacingOccurrences(of: ", return: gap/jinhong-to-extranet }",
+            with: (oneWay ? "" : ", return: gap/jinhong-to-extranet") + (channel.isEmpty ? "" : ", " + channel) + " }")
         if !jinhongNode.isEmpty {
             text = text.replacingOccurrences(of: "key: keys/jinhong-gw.key }", with: "key: keys/jinhong-gw.key, \(jinhongNode) }")
         }

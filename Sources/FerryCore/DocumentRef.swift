@@ -63,7 +63,7 @@ public struct DocumentRef: Sendable, Hashable {
     public init?(members: [String: Value]) {
         guard case .string(let digest)? = members["digest"], Self.isDigest(digest),
             case .int(let size)? = members["size"], size >= 0,
-            case .string(let mediaType)? = members["media_type"], case .string(let name)? = members["name"]
+            case .string(let mediaType)? = members["media_type"], MediaType.isWellFormed(mediaType), case .string(let name)? = members["name"]
         else { return nil }
         var signature: DocumentSignature?
         if let raw = members["signature"] {

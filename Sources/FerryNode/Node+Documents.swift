@@ -6,6 +6,11 @@ import FerryAudit
 import FerrySeal
 import FerryAdapters
 
+extension FerryError.Code {
+    /// The receive hook could not run (not found, a timeout): intake stops and resumes later.
+    static let documentHookUnavailable: Self = "document.hook-unavailable"
+}
+
 /// FerrySeal's digest as the blob store's hasher (the store knows no crypto).
 final class DocumentHasher: ContentHasher {
     private let hasher: FerrySeal.Hasher
@@ -181,7 +186,8 @@ extension Node {
     func takeChunk(_ line: [UInt8], _ tx: StoreTransaction) throws -> (digest: String, size: Int64, whole: Bool) {
         let chunk = try DocumentChunkLine(line: line)
         if try tx.documents.entry(chunk.digest)?.state == .whole { return (chunk.digest, chunk.size, false) }
-        try blobs.writeChunk(digest: chunk.digest, offset: chunk.offset, bytes: chunk.data)
+        // Already in place from an intake that rolled back: counted, not written again.
+        if !blobs.contains(chunk.digest) { try blobs.writeChunk(digest: chunk.digest, offset: chunk.offset, bytes: chunk.data) }
         let received = try tx.documents.received(digest: chunk.digest, size: chunk.size, offset: chunk.offset, length: chunk.data.count)
         return (chunk.digest, chunk.size, received >= chunk.size)
     }
@@ -197,8 +203,16 @@ extension Node {
         if failure == nil, !config.receiveHook.isEmpty {
             // The scan runs on the verified file in place; a document it refuses is removed.
             let hook = ReceiveHook(command: config.receiveHook, timeoutSeconds: config.receiveHookTimeout)
-            failure = hook.refusal(for: blobs.path(for: digest))
-            if failure != nil { try? FileManager.default.removeItem(at: blobs.path(for: digest)) }
+            switch hook.verdict(for: blobs.path(for: digest)) {
+            case .accepted: break
+            case .refused(let reason):
+                failure = reason
+                try? FileManager.default.removeItem(at: blobs.path(for: digest))
+            case .unavailable(let reason):
+                // A scanner that could not run says nothing about the document: the bundle is
+                // taken in again on the next run, and the document checked then.
+                throw FerryError(.documentHookUnavailable, reason, hint: "fix the receive_hook or the scanner it runs; intake resumes on the next run")
+            }
         }
         if let failure {
             let waiting = try tx.documents.rejected(digest, reason: failure)
@@ -222,7 +236,8 @@ extension Node {
     /// In the staging transaction, after the record is staged: it waits for each document it
     /// names that is not here whole yet, and is rejected at once when one of them was
     /// refused on arrival before (its bundles came first).
-    func awaitDocuments(of record: FerryCore.Record, bundle: String, _ tx: StoreTransaction) throws {
+    /// - Returns: whether the record was rejected.
+    func awaitDocuments(of record: FerryCore.Record, bundle: String, _ tx: StoreTransaction) throws -> Bool {
         for reference in Self.documents(in: record) {
             let entry = try tx.documents.entry(reference.digest)
             switch entry?.state {
@@ -230,11 +245,12 @@ extension Node {
             case .rejected?:
                 try tx.inbox.settlePending(bundle: bundle, key: record.keyString, outcome: .rejected,
                     detail: Self.refusedDetail(reference.digest, entry?.reason ?? "it failed its check on arrival"))
-                return
+                return true
             case .partial?, nil:
                 try tx.documents.wait(bundle: bundle, key: record.keyString, digest: reference.digest)
             }
         }
+        return false
     }
 
     /// A record's outcome detail when its document was refused on arrival.

@@ -122,13 +122,14 @@ extension Node {
             var leaves: [AuditLeaf] = []
             var completed: [(digest: String, size: Int64)] = []
             var carried: [String] = []
+            var refusedEarlier = 0
             let opened = try reader.open(file, now: now) { line in
                 switch header.kind {
                 case .records:
                     let envelope = try RecordEnvelope(line: line)
                     try tx.inbox.stage(bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
                         key: envelope.record.keyString, version: envelope.record.version, line: line)
-                    try awaitDocuments(of: envelope.record, bundle: header.id, tx)
+                    if try awaitDocuments(of: envelope.record, bundle: header.id, tx) { refusedEarlier += 1 }
                     staged += 1
                     if let leaf = leaf(entity: envelope.record.entity, key: envelope.record.keyString, line: line) { leaves.append(leaf) }
                 case .receipt:
@@ -156,7 +157,7 @@ extension Node {
                 "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),
             ].merging(carried.isEmpty ? [:] : ["documents": .list(carried.map(Value.string))]) { a, _ in a },
                 leaves: leaves.count == opened.records ? leaves : []))
-            var refused = 0
+            var refused = refusedEarlier
             for document in completed {
                 refused += try finishDocument(document.digest, size: document.size, lane: lane.name, bundle: opened.id, tx)
             }

@@ -53,7 +53,10 @@ extension Node {
                 continue
             }
             let (target, _) = try route(forward)
-            try DirectoryDrop(directory: target.directory).ship(URL(fileURLWithPath: file))
+            let drop = DirectoryDrop(directory: target.directory)
+            let manifest = BundleManifest.location(of: URL(fileURLWithPath: file))
+            if target.policy.manifest, FileManager.default.fileExists(atPath: manifest.path) { try drop.ship(manifest) }
+            try drop.ship(URL(fileURLWithPath: file))
             try store.write { tx in
                 try audit.append(tx, AuditEvent(.resent, lane: forward, bundle: bundle.id, details: ["sequence": .int(sequence)]))
             }

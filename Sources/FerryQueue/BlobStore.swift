@@ -119,8 +119,12 @@ public struct BlobStore: Sendable {
     /// Checks a reassembled document against its digest and moves it into place; on a
     /// mismatch the partial file is removed and the reason returned.
     /// - Returns: nil when the content verified and is in place, else why not.
+    ///
+    /// A document already in place (moved there by an intake whose transaction then rolled
+    /// back, so its chunks came again) is checked where it is.
     public func complete(digest: String, size: Int64, hasher: any ContentHasher) throws -> String? {
-        let partial = partialPath(for: digest)
+        var partial = partialPath(for: digest)
+        if !FileManager.default.fileExists(atPath: partial.path), contains(digest) { partial = path(for: digest) }
         guard let input = FileHandle(forReadingAtPath: partial.path) else { return "its chunks are not on disk" }
         var total: Int64 = 0
         do {
@@ -136,6 +140,7 @@ public struct BlobStore: Sendable {
             return total == size ? "its reassembled content has digest \(found)" : "its reassembled content is \(total) bytes, not \(size)"
         }
         let final = path(for: digest)
+        guard partial != final else { return nil }
         try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard rename(partial.path, final.path) == 0 else { throw FerryError(.io, "cannot move a document into \(final.path)") }
         return nil

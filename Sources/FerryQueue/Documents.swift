@@ -95,6 +95,9 @@ public struct Documents: StoreSchema {
                 signature = coalesce(documents.signature, excluded.signature), media_type = coalesce(documents.media_type, excluded.media_type),
                 name = coalesce(documents.name, excluded.name)
             """, arguments: [digest, size, size, signature, mediaType, name, Clock.now, Clock.now])
+        // Whole here, whoever brought it: nothing waits for its chunks any more.
+        try db.execute(sql: "DELETE FROM document_chunks WHERE digest = ?", arguments: [digest])
+        try db.execute(sql: "DELETE FROM document_waits WHERE digest = ?", arguments: [digest])
     }
 
     // MARK: sending
@@ -143,8 +146,11 @@ public struct Documents: StoreSchema {
     /// - Returns: the bytes received so far.
     @discardableResult
     public func received(digest: String, size: Int64, offset: Int64, length: Int) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO documents(digest, size, state, received, created_at) VALUES (?, ?, 'partial', 0, ?) ON CONFLICT(digest) DO NOTHING",
-            arguments: [digest, size, Clock.now])
+        // A document refused before starts afresh when its chunks come again (a resend).
+        try db.execute(sql: """
+            INSERT INTO documents(digest, size, state, received, created_at) VALUES (?, ?, 'partial', 0, ?)
+            ON CONFLICT(digest) DO UPDATE SET state = 'partial', received = 0, reason = NULL WHERE documents.state = 'rejected'
+            """, arguments: [digest, size, Clock.now])
         let added = try db.execute(sql: "INSERT INTO document_chunks(digest, offset_bytes, length) VALUES (?, ?, ?) ON CONFLICT(digest, offset_bytes) DO NOTHING",
             arguments: [digest, offset, length])
         if added > 0 {

@@ -65,7 +65,7 @@ public struct DocumentChunkLine: Sendable, Equatable {
     /// is not in that form, and the general parser decides.
     static func fastParse(_ line: [UInt8]) -> DocumentChunkLine? {
         guard line.count > head.count + 2, line[0..<head.count].elementsEqual(head), line.last == UInt8(ascii: "}"),
-            let end = quote(in: line, from: head.count),
+            let end = quote(in: line, from: head.count), end + 2 < line.count,
             let data = line.withUnsafeBufferPointer({ Data(base64Encoded: Data(UnsafeBufferPointer(rebasing: $0[head.count..<end]))) }),
             case .object(let rest)? = try? CanonicalJSON.decode([UInt8(ascii: "{")] + line[(end + 2)..<(line.count - 1)]),
             rest.count == 3

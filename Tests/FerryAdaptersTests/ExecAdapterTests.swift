@@ -156,4 +156,13 @@ import FerryCore
         #expect(outcomes == [.applied])
         #expect(try Data(contentsOf: root.appendingPathComponent("out/licence.pdf")) == content)
     }
+
+    @Test func aReferenceWithoutAFileNeverBecomesADocument() {
+        let digest = "sha256:" + String(repeating: "a", count: 64)
+        let borrowed: Value = .object(["$document": .object(["digest": .string(digest), "size": 5, "media_type": "application/pdf", "name": "x.pdf"])])
+        #expect(ExecAdapter.incoming(["scan": borrowed], base: nil)["scan"] == borrowed)
+        let typed = ExecAdapter.incoming(["scan": .object(["$document": .object(["path": "/x.pdf", "media_type": "bad\r\nX: 1"])])], base: nil)
+        guard case .document(let reference)? = typed["scan"] else { Issue.record("no document"); return }
+        #expect(reference.mediaType == "")
+    }
 }

@@ -192,4 +192,22 @@ import FerrySeal
         // The refused file is not kept in the blob store.
         #expect(try fixture.jinhong.store.read { tx in try tx.db.value(String.self, sql: "SELECT state FROM documents WHERE state = 'rejected'") } == "rejected")
     }
+
+    /// A scanner that cannot run decides nothing: intake stops with the reason, and no
+    /// record is rejected.
+    @Test func aHookThatCannotRunStopsIntakeWithoutRejectingAnything() throws {
+        let fixture = try DocumentFixture("documents-hook-missing", jinhongNode: "receive_hook: [/nonexistent/ferry-scanner]")
+        try fixture.pdf("clean.pdf", size: 30_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "clean.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        do {
+            _ = try fixture.jinhong.receive()
+            Issue.record("intake went on without its scanner")
+        } catch let error as FerryError {
+            #expect(error.code.rawValue == "document.hook-unavailable")
+        }
+        #expect(try fixture.libraryFiles().isEmpty)
+        let rejected = try fixture.jinhong.store.read { tx in try tx.db.value(Int.self, sql: "SELECT count(*) FROM inbox WHERE state = 'rejected'") }
+        #expect(rejected == 0)
+    }
 }

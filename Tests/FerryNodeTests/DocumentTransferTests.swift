@@ -227,3 +227,28 @@ import FerrySeal
         #expect(!document.hops.contains { $0.kind == "applied" })
     }
 }
+
+/// A one-way channel (a diode): no receipts and no resend requests, so the carousel
+/// repeats documents bundles as it repeats records bundles.
+@Suite struct OneWayDocumentTests {
+    @Test func theCarouselsSecondCopyReplacesAChunkBundleLostTheFirstTime() throws {
+        let fixture = try DocumentFixture("documents-one-way", channel: "bundle_bytes: 1048576, carousel: 2")
+        let deed = try fixture.pdf("deed.pdf", size: 2_500_000)
+        try fixture.export("batch.ndjson", [("BDC-0001", "deed.pdf")])
+        _ = try fixture.extranet.sync(flow: "certificates", flush: true)
+        let parts = try fixture.documentBundles()
+        #expect(parts.count == 3)
+        let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
+        let lost = try #require(try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil).first { url in
+            url.pathExtension == "bundle" && (try? BundleReader.inspect(url).header.sequence) == parts[1].sequence
+        })
+        try FileManager.default.removeItem(at: lost)
+        #expect(try fixture.jinhong.receive().applied == 0)
+        // The next run drops the second copies; the lost part is among them.
+        _ = try fixture.extranet.pack()
+        let received = try fixture.jinhong.receive()
+        #expect(received.applied == 1)
+        #expect(try fixture.libraryFiles()["BDC-0001"]?.bytes == (try Data(contentsOf: deed)))
+        #expect(try fixture.documentBundles().allSatisfy { $0.state == "broadcast" })
+    }
+}

@@ -50,6 +50,9 @@ import FerryQueue
         #expect(oneWay.isDue(Self.bundle(.shipped, copies: 2), now: Self.stamp, laneHeld: false), "the carousel owes a third copy")
         #expect(!oneWay.isDue(Self.bundle(.shipped, copies: 3), now: Self.stamp, laneHeld: false))
         #expect(oneWay.isDue(Self.bundle(.shipped, kind: .reconcile, copies: 1), now: Self.stamp, laneHeld: false), "one-way reconcile steps ride the carousel")
+        #expect(oneWay.isDue(Self.bundle(.shipped, kind: .documents, copies: 2), now: Self.stamp, laneHeld: false), "so do documents bundles")
+        #expect(oneWay.afterDrop(Self.bundle(.shipped, kind: .documents, copies: 2)) == .broadcast, "and end broadcast like records")
+        #expect(oneWay.afterDrop(Self.bundle(.shipped, kind: .reconcile, copies: 2)) == .shipped)
         for state in [State.sealing, .delivered, .broadcast, .dead] {
             #expect(!oneWay.isDue(Self.bundle(state), now: Self.stamp, laneHeld: false), "\(state)")
             #expect(!twoWay.isDue(Self.bundle(state), now: Self.stamp, laneHeld: false), "\(state)")

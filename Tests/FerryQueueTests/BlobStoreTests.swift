@@ -43,6 +43,16 @@ import FerrySeal
         #expect(try Data(contentsOf: store.path(for: digest)) == Data(content))
     }
 
+    /// An intake that moved a document into place and then rolled back takes the bundle in
+    /// again: its chunks are counted but find the document already there, and it verifies.
+    @Test func aDocumentAlreadyInPlaceCompletesWhereItIs() throws {
+        try store.writeChunk(digest: digest, offset: 0, bytes: content)
+        #expect(try store.complete(digest: digest, size: Int64(content.count), hasher: SHA256()) == nil)
+        #expect(!FileManager.default.fileExists(atPath: store.partialPath(for: digest).path))
+        #expect(try store.complete(digest: digest, size: Int64(content.count), hasher: SHA256()) == nil)
+        #expect(try Data(contentsOf: store.path(for: digest)) == Data(content))
+    }
+
     @Test func reassembledContentThatDoesNotMatchIsThrownAway() throws {
         var altered = content
         altered[1234] ^= 0x40

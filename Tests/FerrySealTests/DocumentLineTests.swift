@@ -30,6 +30,11 @@ import FerryCore
     @Test func aTagWithABadReferenceStaysAnObject() throws {
         let bad: Value = .object(["$document": .object(["digest": "md5:1", "size": 1, "media_type": "x/y", "name": "n"])])
         #expect(CanonicalJSON.untagged(bad) == bad)
+        // A media type that would end an HTTP header is no media type.
+        let injected: Value = .object(["$document": .object([
+            "digest": .string(Self.digest), "size": 1, "media_type": "application/pdf\r\nX-Evil: 1", "name": "n",
+        ])])
+        #expect(CanonicalJSON.untagged(injected) == injected)
     }
 
     @Test func chunkLinesRoundTripAndRefuseWhatLiesOutsideTheDocument() throws {
@@ -69,5 +74,9 @@ import FerryCore
         #expect(throws: FerryError.self) { try DocumentChunkLine(line: extra) }
         let truncated = Array(#"{"chunk":{"data":"AQI="#.utf8)
         #expect(throws: FerryError.self) { try DocumentChunkLine(line: truncated) }
+        // The data's closing quote right before the end: once a crash, now a refusal.
+        for ending in ["\"}", "\"}}", "\""] {
+            #expect(throws: FerryError.self) { try DocumentChunkLine(line: Array(#"{"chunk":{"data":"AQI="#.utf8) + Array(ending.utf8)) }
+        }
     }
 }
