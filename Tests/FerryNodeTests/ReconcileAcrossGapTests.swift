@@ -379,7 +379,10 @@ import FerryReconcile
         // A run with an honest summary finds the same differences in one round.
         _ = try passport.openReconcile(flow: "status-to-jinhong", actor: "test")
         let honest = try finish()
-        #expect(honest.rounds == 1 && honest.resultDigest == narrow.resultDigest && honest.differences == narrow.differences)
+        // Usually one round; a sketch sized right can still fail to peel (it is a random
+        // structure, with fresh keys per run), which the protocol answers with one more.
+        #expect(honest.rounds <= 2 && honest.rounds < narrow.rounds + 1, "\(honest.rounds) rounds")
+        #expect(honest.resultDigest == narrow.resultDigest && honest.differences == narrow.differences)
         #expect(honest.changed.count > 6, "\(honest.changed.count)")
     }
 
