@@ -381,7 +381,7 @@ import FerryReconcile
         let honest = try finish()
         // Usually one round; a sketch sized right can still fail to peel (it is a random
         // structure, with fresh keys per run), which the protocol answers with one more.
-        #expect(honest.rounds <= 2 && honest.rounds < narrow.rounds + 1, "\(honest.rounds) rounds")
+        #expect(honest.rounds <= 2, "\(honest.rounds) rounds")
         #expect(honest.resultDigest == narrow.resultDigest && honest.differences == narrow.differences)
         #expect(honest.changed.count > 6, "\(honest.changed.count)")
     }
