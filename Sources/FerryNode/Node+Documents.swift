@@ -103,7 +103,8 @@ extension Node {
             default: return []
             }
         }
-        return record.fields.keys.sorted().flatMap { walk(record.fields[$0] ?? .null) }
+        // Unsorted: this runs for every record staged, and the order of waits does not matter.
+        return record.fields.values.flatMap(walk)
     }
 
     /// In the enqueue transaction: owes each lane the records' documents it has not

@@ -40,11 +40,10 @@ extension Node {
                     report.resent += try resend(requested, requestedOn: lane)
                 } else if header.kind == .receipt {
                     report.receiptsAccepted += 1
-                } else if header.kind == .documents {
-                    report.bundlesAccepted += 1
                 } else {
                     report.bundlesAccepted += 1
-                    report.recordsStaged += header.records
+                    // A documents bundle's lines are chunks, not records.
+                    if header.kind != .documents { report.recordsStaged += header.records }
                 }
             } catch let error as FerryError where error.code == .bundleDuplicate && !lane.hasReturn {
                 // A one-way lane's carousel drops every bundle several times: copies are
