@@ -108,18 +108,11 @@ public struct AuditTrace: Sendable {
     /// queued or staged lines on the nodes here say.
     static func documents(named key: String, in sources: [Source]) throws -> [String] {
         var digests: [String] = []
-        func walk(_ value: Value) {
-            switch value {
-            case .document(let reference): if !digests.contains(reference.digest) { digests.append(reference.digest) }
-            case .list(let items): items.forEach(walk)
-            default: break
-            }
-        }
         for source in sources {
             let lines = try source.store.read { tx in try tx.outbox.lines(key: key) + tx.inbox.lines(key: key) }
             for line in lines {
                 guard let envelope = try? RecordEnvelope(line: line) else { continue }
-                envelope.record.fields.keys.sorted().forEach { walk(envelope.record.fields[$0] ?? .null) }
+                for reference in envelope.record.documents where !digests.contains(reference.digest) { digests.append(reference.digest) }
             }
         }
         return digests

@@ -117,3 +117,17 @@ public struct DocumentSignature: Sendable, Hashable {
         self.init(algorithm: algorithm, signer: signer, keyID: keyID, signedAt: signedAt, value: value)
     }
 }
+
+extension Record {
+    /// Every document the record names, at any depth of lists, in no particular order.
+    public var documents: [DocumentRef] {
+        func walk(_ value: Value) -> [DocumentRef] {
+            switch value {
+            case .document(let reference): return [reference]
+            case .list(let items): return items.flatMap(walk)
+            default: return []
+            }
+        }
+        return fields.values.flatMap(walk)
+    }
+}

@@ -94,24 +94,11 @@ extension Node {
         }
     }
 
-    /// Every document a record names, at any depth of lists.
-    static func documents(in record: FerryCore.Record) -> [DocumentRef] {
-        func walk(_ value: Value) -> [DocumentRef] {
-            switch value {
-            case .document(let reference): return [reference]
-            case .list(let items): return items.flatMap(walk)
-            default: return []
-            }
-        }
-        // Unsorted: this runs for every record staged, and the order of waits does not matter.
-        return record.fields.values.flatMap(walk)
-    }
-
     /// In the enqueue transaction: owes each lane the records' documents it has not
     /// carried before.
     func oweDocuments(_ tx: StoreTransaction, records: [FerryCore.Record], lanes: [String]) throws {
         var seen = Set<String>()
-        let owed = records.flatMap(Self.documents(in:)).filter { seen.insert($0.digest).inserted }.map { (digest: $0.digest, size: $0.size) }
+        let owed = records.flatMap(\.documents).filter { seen.insert($0.digest).inserted }.map { (digest: $0.digest, size: $0.size) }
         for lane in lanes { try tx.documents.owe(lane: lane, owed) }
     }
 
@@ -239,7 +226,7 @@ extension Node {
     /// refused on arrival before (its bundles came first).
     /// - Returns: whether the record was rejected.
     func awaitDocuments(of record: FerryCore.Record, bundle: String, _ tx: StoreTransaction) throws -> Bool {
-        for reference in Self.documents(in: record) {
+        for reference in record.documents {
             let entry = try tx.documents.entry(reference.digest)
             switch entry?.state {
             case .whole?: continue
