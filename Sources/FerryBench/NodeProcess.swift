@@ -28,13 +28,7 @@ final class NodeProcess: @unchecked Sendable {
     var isRunning: Bool { process.isRunning }
 
     /// The process's peak resident set (VmHWM), in MB; 0 once it has exited.
-    func peakMB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        else { return 0 }
-        return kilobytes / 1024
-    }
+    func peakMB() -> Double { MeasuredRun.highWaterMB(process.processIdentifier) }
 
     /// Asks the node to stop (SIGTERM: it finishes the step it is in) and waits for it.
     func stop() {
