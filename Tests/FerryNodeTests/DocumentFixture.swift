@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import FerryTestSupport
 import FerryCore
+import FerrySeal
 @testable import FerryNode
 @testable import FerryOps
 @testable import FerryBench
@@ -53,6 +54,14 @@ struct DocumentFixture {
     func documentBundles() throws -> [(sequence: Int64, state: String)] {
         try extranet.store.read { tx in
             try tx.db.rows(sql: "SELECT sequence, state FROM bundles_out WHERE kind = 'documents' ORDER BY sequence").map { ($0[0], $0[1]) }
+        }
+    }
+
+    /// The bundle with lane sequence `sequence` waiting in the extranet→jinhong transfer area.
+    func gapBundle(sequence: Int64) throws -> URL? {
+        let gap = directory.appendingPathComponent("gap/extranet-to-jinhong")
+        return try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil).first { url in
+            url.pathExtension == "bundle" && (try? BundleReader.inspect(url).header.sequence) == sequence
         }
     }
 }

@@ -85,11 +85,7 @@ import FerrySeal
         #expect(parts.count == 3)
 
         // The second part vanishes in transit.
-        let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
-        let lost = try #require(try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil).first { url in
-            url.pathExtension == "bundle" && (try? BundleReader.inspect(url).header.sequence) == parts[1].sequence
-        })
-        try FileManager.default.removeItem(at: lost)
+        try FileManager.default.removeItem(at: try #require(try fixture.gapBundle(sequence: parts[1].sequence)))
 
         let first = try fixture.jinhong.receive()
         #expect(first.applied == 0)
@@ -238,11 +234,7 @@ import FerrySeal
         _ = try fixture.extranet.sync(flow: "certificates", flush: true)
         let parts = try fixture.documentBundles()
         #expect(parts.count == 3)
-        let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
-        let lost = try #require(try FileManager.default.contentsOfDirectory(at: gap, includingPropertiesForKeys: nil).first { url in
-            url.pathExtension == "bundle" && (try? BundleReader.inspect(url).header.sequence) == parts[1].sequence
-        })
-        try FileManager.default.removeItem(at: lost)
+        try FileManager.default.removeItem(at: try #require(try fixture.gapBundle(sequence: parts[1].sequence)))
         #expect(try fixture.jinhong.receive().applied == 0)
         // The next run drops the second copies; the lost part is among them.
         _ = try fixture.extranet.pack()
