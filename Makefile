@@ -16,10 +16,12 @@ demo: build
 	$(SWIFT) run ferry demo --records $(RECORDS) --dir $(DEMO_DIR)
 
 # The tests need a PostgreSQL server: Ops/test-postgres.sh installs and starts one on
-# 127.0.0.1 (password authentication) and prints its URL. Ops/test-airbyte.sh installs the
+# 127.0.0.1 (password authentication) and prints its URL. Ops/test-mariadb.sh does the same
+# for MariaDB, with Debian's ODBC drivers for PostgreSQL, MariaDB and SQLite. Ops/test-airbyte.sh installs the
 # Airbyte connector source-faker from PyPI into a cached venv and prints its path.
 test: deps
 	FERRY_TEST_POSTGRES="$$(bash Ops/test-postgres.sh)" FERRY_TEST_POSTGRES_PASSWORD=ferry-test-password \
+	FERRY_TEST_MARIADB="$$(bash Ops/test-mariadb.sh)" FERRY_TEST_MARIADB_PASSWORD=ferry-test-password \
 	FERRY_TEST_AIRBYTE_FAKER="$$(bash Ops/test-airbyte.sh)" $(SWIFT) test
 
 clean:

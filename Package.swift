@@ -4,7 +4,8 @@ import PackageDescription
 // One module per part of DESIGN.md. C libraries are wrapped once each, in a
 // system-library target that only its owning module imports:
 //   CFerryOpenSSL → FerrySeal, CFerryZstd → FerrySeal, CFerryCurl → FerryTransport
-// (whose HTTPClient the http adapter uses), CFerryIconv (the C library's iconv) → FerryAdapters.
+// (whose HTTPClient the http adapter uses), CFerryIconv (the C library's iconv), CFerryMariaDB
+// (MariaDB Connector/C) and CFerryODBC (unixODBC) → FerryAdapters.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -41,6 +42,14 @@ let package = Package(
             name: "CFerryZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CFerryIconv"),
+        // The MySQL wire protocol (MySQL, MariaDB, OceanBase, TiDB…) for the mysql adapter.
+        .systemLibrary(
+            name: "CFerryMariaDB", pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]),
+        // ODBC driver manager for the odbc adapter (DM8, Oracle and any database with a driver).
+        .systemLibrary(
+            name: "CFerryODBC", pkgConfig: "odbc",
+            providers: [.apt(["unixodbc-dev"])]),
         // Tests only: libxml2's HTML parser reads what the console writes (FerryTestHTML).
         .systemLibrary(
             name: "CFerryLibXML2", pkgConfig: "libxml-2.0",
@@ -82,7 +91,7 @@ let package = Package(
             dependencies: [
                 "FerryCore", "FerryTransport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"), "CFerryIconv",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), "CFerryIconv", "CFerryMariaDB", "CFerryODBC",
             ],
             swiftSettings: strict,
             // glibc has iconv built in; macOS keeps it in libiconv.
@@ -150,7 +159,7 @@ let package = Package(
 
         .target(name: "FerryTestHTML", dependencies: ["CFerryLibXML2"], path: "Tests/FerryTestHTML", swiftSettings: strict),
         // Tests only: real systems and certificates several test targets use.
-        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryTransport", "FerryQueue", "FerryAudit"], path: "Tests/FerryTestSupport", exclude: ["Fixtures"], swiftSettings: strict),
+        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryTransport", "FerryQueue", "FerryAudit", "FerryAdapters"], path: "Tests/FerryTestSupport", exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTestHTML"], swiftSettings: strict),
         .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerrySeal", "FerryCore"], swiftSettings: strict),
         .testTarget(

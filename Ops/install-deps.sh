@@ -9,6 +9,10 @@ pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
 pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
 pkg-config --exists libzstd 2>/dev/null || need+=(libzstd-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
+# The mysql adapter speaks the MySQL protocol through MariaDB Connector/C; the odbc adapter
+# loads database drivers through unixODBC.
+pkg-config --exists libmariadb 2>/dev/null || need+=(libmariadb-dev)
+pkg-config --exists odbc 2>/dev/null || need+=(unixodbc-dev)
 # The tests read the console's pages with libxml2's HTML parser.
 pkg-config --exists libxml-2.0 2>/dev/null || need+=(libxml2-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)

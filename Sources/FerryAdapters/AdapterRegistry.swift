@@ -12,6 +12,8 @@ public enum AdapterRegistry {
     public enum Configured {
         case sqlite(SQLiteAdapter.Options)
         case postgres(PostgresAdapter.Options)
+        case mysql(MySQLAdapter.Options)
+        case odbc(ODBCAdapter.Options)
         case exec(ExecAdapter.Options)
         case http(HTTPAdapter.Options)
         case folder(FolderAdapter.Options)
@@ -26,6 +28,8 @@ public enum AdapterRegistry {
         switch system.adapter {
         case "sqlite": return .sqlite(try SQLiteAdapter.options(options, system: system.name, baseDirectory: base))
         case "postgres": return .postgres(try PostgresAdapter.options(options, system: system.name, baseDirectory: base))
+        case "mysql": return .mysql(try MySQLAdapter.options(options, system: system.name, baseDirectory: base))
+        case "odbc": return .odbc(try ODBCAdapter.options(options, system: system.name, baseDirectory: base))
         case "exec": return .exec(try ExecAdapter.options(options, system: system.name, baseDirectory: base))
         case "http": return .http(try HTTPAdapter.options(options, system: system.name, baseDirectory: base))
         case "airbyte": return .airbyte(try AirbyteAdapter.options(options, system: system.name, baseDirectory: base))
@@ -43,6 +47,8 @@ public enum AdapterRegistry {
         switch try configured(system, entity: entity, topology: topology) {
         case .sqlite(let options): return try SQLiteAdapter(options: options, layout: layout)
         case .postgres(let options): return PostgresAdapter(options: options, layout: layout)
+        case .mysql(let options): return MySQLAdapter(options: options, layout: layout)
+        case .odbc(let options): return ODBCAdapter(options: options, layout: layout)
         case .exec(let options): return ExecAdapter(options: options, layout: layout)
         case .http(let options): return HTTPAdapter(options: options, layout: layout)
         case .folder(let options): return FolderAdapter(options: options)
@@ -65,6 +71,10 @@ public enum AdapterRegistry {
             "path, table, cursor (a growing column, rowid, or changes after ferry adapters install-capture), lookback (5m, 2h or a number of rows re-read before the last cursor value), null_cursor (read or skip)"),
         ("postgres", "source, sink",
             "url (postgres://USER@HOST:PORT/DB), password_env or password_file, schema, table, cursor (a growing column, or changes), lookback, null_cursor, tls, timeout"),
+        ("mysql", "source, sink",
+            "url (mysql://USER@HOST:PORT/DB; MySQL, MariaDB, OceanBase MySQL mode, TiDB, GoldenDB, TDSQL), password_env or password_file, table, cursor (a growing column with ties by primary key, or changes), lookback, null_cursor, time_zone (+08:00; default UTC, for TIMESTAMP), tls (disable or require), tls_ca, timeout"),
+        ("odbc", "source, sink",
+            "dsn (a name in odbc.ini) or connection (Driver=…;Server=…), user, password_env or password_file, dialect (mysql, postgresql, oracle, dm, sqlite, generic: quoting, paging, savepoints), schema, table, cursor (a growing column with ties by primary key), lookback, null_cursor, timeout"),
         ("ndjson", "source, sink",
             "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records, encoding (utf-8, gb18030, gbk, utf-16, utf-16le, utf-16be; read and written), on_malformed (quarantine, the default: set a bad line aside and read on; or stop)"),
         ("csv", "source, sink",

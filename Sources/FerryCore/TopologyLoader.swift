@@ -4,7 +4,7 @@ public import Foundation
 /// (unknown systems, missing channels, missing files) are checked by `TopologyValidator`.
 public enum TopologyLoader {
     public static let suites = ["x25519-aes256gcm-ed25519", "sm2-sm4-sm3"]
-    public static let adapters = ["sqlite", "postgres", "csv", "ndjson", "xml", "http", "exec", "airbyte"]
+    public static let adapters = ["sqlite", "postgres", "mysql", "odbc", "csv", "ndjson", "xml", "http", "exec", "airbyte"]
 
     /// Loads and fully validates `file`; the first error found is thrown.
     public static func load(_ file: String) throws -> Topology {

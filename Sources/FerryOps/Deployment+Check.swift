@@ -90,7 +90,7 @@ extension Deployment {
             }
         case .http(let options):
             report.notes += options.readWarnings.map { "system \(system.name), \(entity): warning: \($0)" }
-        case .postgres, .exec, .airbyte:
+        case .postgres, .mysql, .odbc, .exec, .airbyte:
             break
         }
     }

@@ -1,0 +1,165 @@
+import Foundation
+import FerryCore
+
+/// Change capture for MySQL tables (`cursor: changes`): three triggers that
+/// `ferry adapters install-capture` creates write every insert, update and delete into
+/// `ferry_changes` in the table's database, so deletes and key changes travel too.
+extension MySQLAdapter {
+    var changeTable: String { "\(Self.quote(options.database)).`ferry_changes`" }
+
+    /// Trigger names are per database: the table's name goes in them, cut to MySQL's 64
+    /// characters, with a digest of the whole name when it had to be cut.
+    func triggerName(_ event: String) -> String {
+        let name = "ferry_capture_\(options.table)_\(event)"
+        guard name.utf8.count > 64 else { return name }
+        let digest = String(UInt64(truncatingIfNeeded: options.table.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }),
+            radix: 16)
+        return "ferry_capture_\(digest)_\(event)"
+    }
+
+    /// Creates the change table and the insert, update and delete triggers; running it again
+    /// changes nothing. Returns the triggers it created.
+    public func installCapture(keyColumns: [String], versionColumn: String?) throws -> [String] {
+        let connection = try connect()
+        let table = options.qualified
+        func object(_ row: String, _ columns: [String]) -> String {
+            "JSON_OBJECT(" + columns.map { "\(SQLQuote.literal($0)), \(row).\(Self.quote($0))" }.joined(separator: ", ") + ")"
+        }
+        let literal = SQLQuote.literal(options.table)
+        let oldVersion = versionColumn.map { object("OLD", [$0]) } ?? "NULL"
+        let insertInto = "INSERT INTO \(changeTable) (source_table, op, row_key, row_version) VALUES"
+        let deletion = "\(insertInto) (\(literal), 'delete', \(object("OLD", keyColumns)), \(oldVersion));"
+        let upsert = "\(insertInto) (\(literal), 'upsert', \(object("NEW", keyColumns)), NULL);"
+        let sameKey = keyColumns.map { "OLD.\(Self.quote($0)) <=> NEW.\(Self.quote($0))" }.joined(separator: " AND ")
+        let bodies = [
+            ("ins", "INSERT", upsert),
+            // A key change is the old key's deletion and the new key's upsert.
+            ("upd", "UPDATE", "BEGIN IF NOT (\(sameKey)) THEN \(deletion) END IF; \(upsert) END"),
+            ("del", "DELETE", deletion),
+        ]
+        return try guarded("installing capture on") {
+            let columns = try self.columns(connection).map(\.name)
+            guard !columns.isEmpty else { throw FerryError.adapter(.configuration, "table \(table) does not exist", hint: "fix options.table or the url's database") }
+            for column in keyColumns + (versionColumn.map { [$0] } ?? []) where !columns.contains(column) {
+                throw FerryError.adapter(.configuration, "column \(column) is not in \(table)", hint: "columns: \(columns.joined(separator: ", "))")
+            }
+            try connection.run("""
+                CREATE TABLE IF NOT EXISTS \(changeTable) (
+                    seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                    source_table VARCHAR(64) NOT NULL,
+                    op VARCHAR(8) NOT NULL,
+                    row_key LONGTEXT NOT NULL,
+                    row_version LONGTEXT,
+                    at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+                    KEY ferry_changes_table (source_table, seq)
+                ) CHARACTER SET utf8mb4
+                """)
+            var created: [String] = []
+            for (suffix, event, body) in bodies {
+                let name = triggerName(suffix)
+                let existing = try connection.query("SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+                    [.text(options.database), .text(name)])
+                guard existing.rows.isEmpty else { continue }
+                try connection.run("CREATE TRIGGER \(Self.quote(options.database)).\(Self.quote(name)) AFTER \(event) ON \(table) FOR EACH ROW \(body)")
+                created.append("\(options.database).\(name)")
+            }
+            return created
+        }
+    }
+}
+
+extension MySQLAdapter.Reader {
+    /// Changes after the checkpoint: current rows for inserts and updates (none when the row
+    /// is gone: its delete follows), key and version rows marked for deletes. With no
+    /// checkpoint, a snapshot of the table by key comes first.
+    mutating func changes(_ connection: MySQLConnection) throws -> SourceBatch? {
+        let options = adapter.options
+        let installed = try connection.query("SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+            [.text(options.database), .text(adapter.triggerName("ins"))])
+        guard !installed.rows.isEmpty else {
+            throw FerryError.adapter(.configuration, "table \(options.qualified) has no change capture installed",
+                hint: "run 'ferry adapters install-capture SYSTEM', or give options.cursor a growing column")
+        }
+        if case .start = phase, fresh || position.snapshot != nil {
+            if fresh {
+                let last = try connection.query("SELECT CAST(COALESCE(MAX(seq), 0) AS CHAR) FROM \(adapter.changeTable) WHERE source_table = ?",
+                    [.text(options.table)])
+                position.sequence = Int64(MySQLAdapter.text(last.rows.first?[0] ?? nil) ?? "0") ?? 0
+                position.snapshot = []
+            }
+            phase = .snapshot
+        }
+        switch phase {
+        case .snapshot:
+            let keys = key.map(MySQLAdapter.quote)
+            let after = (position.snapshot ?? []).count == keys.count ? MySQLAdapter.after(keys, position.snapshot ?? []) : (sql: "TRUE", parameters: [])
+            let result = try connection.query("SELECT * FROM \(options.qualified) WHERE \(after.sql) ORDER BY \(keys.joined(separator: ", ")) LIMIT \(batchSize)",
+                after.parameters)
+            guard !result.rows.isEmpty else {
+                // The snapshot is whole; a sync reads the change table from its start next, so
+                // deletions made before it travel too (see SQLiteAdapter.Reader).
+                phase = full ? .done : .after
+                position.snapshot = nil
+                if !full { position.sequence = 0 }
+                return SourceBatch(rows: [], positions: [], checkpoint: position.text)
+            }
+            let names = result.columns.map(\.name)
+            position.snapshot = key.compactMap { names.firstIndex(of: $0) }.map { MySQLAdapter.text(result.rows.last?[$0] ?? nil) ?? "" }
+            var batch = SourceBatch(rows: result.rows.map { adapter.values($0, result.columns) }, positions: [], checkpoint: position.text)
+            batch.positions = result.rows.indices.map { "\(options.qualified) snapshot row \($0 + 1)" }
+            return batch
+        case .done:
+            return nil
+        default:
+            return try changesAfter(connection)
+        }
+    }
+
+    /// The change rows after the checkpoint; a run's first page looks back (five minutes of
+    /// writers' start times unless `lookback:` says otherwise, at most 100,000 changes),
+    /// because AUTO_INCREMENT numbers are handed out at insert, not at commit.
+    private mutating func changesAfter(_ connection: MySQLConnection) throws -> SourceBatch? {
+        let options = adapter.options
+        var window = "seq > ?"
+        var parameters: [MySQLConnection.Parameter] = [.text(options.table), .text(String(position.sequence))]
+        if !lookedBack, position.sequence > 0 {
+            switch options.window.lookback {
+            case .rows(let rows):
+                window = "seq > GREATEST(CAST(? AS SIGNED) - \(rows), 0)"
+            case .seconds, .none:
+                let seconds: Int
+                if case .seconds(let span) = options.window.lookback { seconds = span } else { seconds = 300 }
+                window = "seq > GREATEST(CAST(? AS SIGNED) - 100000, 0) AND (seq > ? OR at >= (SELECT at FROM \(adapter.changeTable) WHERE seq = ?) - INTERVAL \(seconds) SECOND)"
+                parameters += [.text(String(position.sequence)), .text(String(position.sequence))]
+            }
+        }
+        lookedBack = true
+        let changes = try connection.query("""
+            SELECT CAST(seq AS CHAR), op, row_key, row_version FROM \(adapter.changeTable) WHERE source_table = ? AND \(window) ORDER BY seq LIMIT \(batchSize)
+            """, parameters)
+        guard let last = changes.rows.last, let lastSequence = MySQLAdapter.text(last[0]).flatMap(Int64.init) else { return nil }
+        var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+        for change in changes.rows {
+            guard let keyText = MySQLAdapter.text(change[2]) else { continue }
+            let keyValues = try PostgresAdapter.object(keyText)
+            var row: [String: Value]
+            if MySQLAdapter.text(change[1]) == "delete" {
+                row = keyValues
+                if let versionText = MySQLAdapter.text(change[3]) { row.merge(try PostgresAdapter.object(versionText)) { current, _ in current } }
+                row["_op"] = "delete"
+            } else {
+                let names = keyValues.keys.sorted()
+                let found = try connection.query("SELECT * FROM \(options.qualified) WHERE "
+                    + names.map { "\(MySQLAdapter.quote($0)) <=> ?" }.joined(separator: " AND "),
+                    names.map { keyValues[$0]?.text.map(MySQLConnection.Parameter.text) ?? .null })
+                guard let current = found.rows.first else { continue }
+                row = adapter.values(current, found.columns)
+            }
+            batch.rows.append(row)
+            batch.positions.append("\(adapter.changeTable) seq \(MySQLAdapter.text(change[0]) ?? "?")")
+        }
+        position.sequence = lastSequence
+        batch.checkpoint = position.text
+        return batch
+    }
+}

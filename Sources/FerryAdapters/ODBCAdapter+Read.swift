@@ -1,0 +1,154 @@
+import Foundation
+import FerryCore
+import CFerryODBC
+
+extension ODBCAdapter {
+    public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
+        let position = try MySQLAdapter.Position(checkpoint)
+        // A checkpoint another cursor made starts the read afresh (see SQLiteAdapter).
+        guard checkpoint != nil, position.cursor == nil || position.cursor == options.cursor else {
+            return Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: false, batchSize: batchSize)
+        }
+        return Reader(adapter: self, position: position, full: false, batchSize: batchSize)
+    }
+
+    public func readAll(batchSize: Int) throws -> any SourceReader {
+        Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: true, batchSize: batchSize)
+    }
+
+    /// Reads by a cursor column in (cursor, primary key) order, by the rules of
+    /// `CursorWindow` (see `SQLiteAdapter.Reader`): rows without a cursor value first, by key,
+    /// then from the window's start. The checkpoint is the last cursor value and key, the
+    /// same shape as the `mysql` adapter's.
+    struct Reader: SourceReader {
+        enum Phase { case start, nulls, window, after, done }
+
+        let adapter: ODBCAdapter
+        var position: MySQLAdapter.Position
+        let full: Bool
+        let batchSize: Int
+        var connection: ODBCConnection?
+        var key: [String] = []
+        var cursorColumn: ColumnInfo?
+        var phase = Phase.start
+        var nullsAfter: [String]?
+
+        init(adapter: ODBCAdapter, position: MySQLAdapter.Position, full: Bool, batchSize: Int) {
+            (self.adapter, self.position, self.full, self.batchSize) = (adapter, position, full, batchSize)
+            self.position.cursor = adapter.options.cursor
+        }
+
+        mutating func next() throws -> SourceBatch? {
+            let adapter = self.adapter
+            if connection == nil {
+                let opened = try adapter.connect()
+                try adapter.guarded("reading") {
+                    cursorColumn = try adapter.columns(opened).first { $0.name == adapter.options.cursor }
+                    key = try adapter.primaryKey(opened)
+                }
+                guard cursorColumn != nil else {
+                    throw FerryError.adapter(.configuration, "cursor column \(adapter.options.cursor) is not in \(adapter.options.qualified)", hint: "fix options.cursor")
+                }
+                guard !key.isEmpty else {
+                    throw FerryError.adapter(.configuration, "table \(adapter.options.qualified) has no primary key, which paging orders rows by",
+                        hint: "add a primary key to the table")
+                }
+                connection = opened
+            }
+            guard let connection else { return nil }
+            let batch = try adapter.guarded("reading") { try page(connection) }
+            if batch == nil {
+                try? connection.end(commit: false)
+                self.connection = nil
+            }
+            return batch
+        }
+
+        private mutating func page(_ connection: ODBCConnection) throws -> SourceBatch? {
+            let dialect = adapter.options.dialect
+            let column = dialect.quote(adapter.options.cursor)
+            let keys = key.map(dialect.quote)
+            let textual = [SQL_CHAR, SQL_VARCHAR, SQL_LONGVARCHAR, SQL_WCHAR, SQL_WVARCHAR, SQL_WLONGVARCHAR].map(Int16.init).contains(cursorColumn?.type ?? 0)
+            // Blank text is no cursor value either: it sorts before every stamp.
+            let missing = textual ? "(\(column) IS NULL OR \(column) = '')" : "\(column) IS NULL"
+            let present = textual ? " AND \(column) <> ''" : ""
+            let select = "SELECT * FROM \(adapter.options.qualified) WHERE "
+            let order = " ORDER BY \(([column] + keys).joined(separator: ", "))" + dialect.limit(batchSize)
+            while true {
+                switch phase {
+                case .start:
+                    phase = full || adapter.options.window.nullPolicy == .read ? .nulls : .window
+                case .nulls:
+                    let after = nullsAfter.map { Keyset.after(keys, $0) } ?? (sql: "1 = 1", values: [])
+                    let rows = try fetch(connection, select + "\(missing) AND \(after.sql) ORDER BY \(keys.joined(separator: ", "))" + dialect.limit(batchSize),
+                        after.values)
+                    guard !rows.rows.isEmpty else { phase = .window; continue }
+                    let batch = make(rows, advances: false)
+                    nullsAfter = batch.lastKey
+                    return batch.batch
+                case .window:
+                    phase = .after
+                    if !full, let value = position.value {
+                        let start = try windowStart(connection, value: value, column: column, keys: keys)
+                        return make(try fetch(connection, select + "\(column) >= ?\(present)" + order, [start]), advances: true).batch
+                    }
+                    return make(try fetch(connection, select + "\(column) IS NOT NULL\(present)" + order, []), advances: true).batch
+                case .after:
+                    guard let value = position.value, let last = position.key, last.count == keys.count else { return nil }
+                    let after = Keyset.after([column] + keys, [value] + last)
+                    return make(try fetch(connection, select + "\(after.sql)\(present)" + order, after.values), advances: true).batch
+                case .done:
+                    return nil
+                }
+            }
+        }
+
+        /// A page's rows; a `generic` dialect has no limit clause, so the page is cut here.
+        private func fetch(_ connection: ODBCConnection, _ sql: String, _ values: [String]) throws -> ODBCConnection.Result {
+            var result = try connection.query(sql, values.map(ODBCConnection.Parameter.text)).result
+            if result.rows.count > batchSize { result.rows.removeLast(result.rows.count - batchSize) }
+            return result
+        }
+
+        /// The first cursor value this run reads (inclusive).
+        private func windowStart(_ connection: ODBCConnection, value: String, column: String, keys: [String]) throws -> String {
+            switch adapter.options.window.lookback {
+            case .none:
+                return value
+            case .seconds(let seconds):
+                guard case .string(let start)? = CursorWindow.earlier(.string(value), bySeconds: seconds) else {
+                    throw FerryError.adapter(.configuration,
+                        "lookback \(seconds)s needs a date or timestamp cursor, but \(adapter.options.cursor) holds '\(value)'",
+                        hint: "give lookback as a number of rows (lookback: 100)")
+                }
+                return start
+            case .rows(let rows):
+                let upTo = Keyset.after([column] + keys, [value] + (position.key ?? []))
+                let found = try connection.query("""
+                    SELECT \(column) FROM \(adapter.options.qualified) WHERE NOT \(upTo.sql)
+                    ORDER BY \(([column] + keys).map { "\($0) DESC" }.joined(separator: ", "))\(adapter.options.dialect.limit(rows + 1))
+                    """, upTo.values.map(ODBCConnection.Parameter.text)).result.rows
+                return ODBCAdapter.text(found.prefix(rows + 1).last?[0] ?? nil) ?? value
+            }
+        }
+
+        private mutating func make(_ result: ODBCConnection.Result, advances: Bool) -> (batch: SourceBatch?, lastKey: [String]?) {
+            guard !result.rows.isEmpty else { return (nil, nil) }
+            let names = result.columns.map(\.name)
+            let keyIndexes = key.compactMap { names.firstIndex(of: $0) }
+            let cursorIndex = names.firstIndex(of: adapter.options.cursor)
+            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+            var lastKey: [String] = []
+            for row in result.rows {
+                lastKey = keyIndexes.map { ODBCAdapter.text(row[$0]) ?? "" }
+                batch.rows.append(ODBCAdapter.values(row, result.columns))
+                batch.positions.append("\(adapter.options.qualified) key \(lastKey.joined(separator: ","))")
+                guard advances, let cursorIndex else { continue }
+                position.value = ODBCAdapter.text(row[cursorIndex])
+                position.key = lastKey
+            }
+            batch.checkpoint = position.text
+            return (batch, lastKey)
+        }
+    }
+}
