@@ -17,12 +17,12 @@ extension ODBCAdapter {
             var outcomes: [SinkOutcome] = []
             do {
                 for row in rows {
-                    if dialect.hasSavepoints { _ = try connection.query("SAVEPOINT ferry_row") }
+                    if dialect.hasSavepoints { try connection.run("SAVEPOINT ferry_row") }
                     do {
                         outcomes.append(row.operation == .delete ? try delete(connection, row, layout: layout) : try upsert(connection, row, layout: layout))
-                        if dialect.releasesSavepoints { _ = try connection.query("RELEASE SAVEPOINT ferry_row") }
-                    } catch let failure as ODBCConnection.Failure where ["22", "23"].contains(failure.sqlState.prefix(2)) {
-                        if dialect.hasSavepoints { _ = try connection.query(dialect.rollback(to: "ferry_row")) } else { try connection.end(commit: false) }
+                        if dialect.releasesSavepoints { try connection.run("RELEASE SAVEPOINT ferry_row") }
+                    } catch let failure as ODBCConnection.Failure where failure.refusesRow(dialect) {
+                        if dialect.hasSavepoints { try connection.run(dialect.rollback(to: "ferry_row")) } else { try connection.end(commit: false) }
                         outcomes.append(.rejected("\(failure.message) (SQLSTATE \(failure.sqlState))"))
                     }
                     if !dialect.hasSavepoints { try connection.end(commit: true) }
@@ -55,13 +55,37 @@ extension ODBCAdapter {
                 try updated.map { try Self.parameter(row.values[$0] ?? .null) } + keyValues + guardValues).affected
             if changed > 0 { return .applied }
         }
-        let exists = try connection.query("SELECT 1 FROM \(options.qualified) WHERE \(keyCondition)", keyValues).result.rows
-        // Held already: newer, or this version (the contract's "skipped").
-        guard exists.isEmpty else { return .skippedOlder }
+        let held = try connection.query("SELECT \(names.map(dialect.quote).joined(separator: ", ")) FROM \(options.qualified) WHERE \(keyCondition)",
+            keyValues).result.rows
+        if let current = held.first {
+            // Exactly this row already (an apply whose outcome a crash lost) is in effect; a
+            // newer version, or this version with other values, is not this record.
+            let same = zip(names, current).allSatisfy { name, stored in Self.holds(stored, row.values[name] ?? .null) }
+            return same ? .applied : .skippedOlder
+        }
         let columns = names.map(dialect.quote).joined(separator: ", ")
         let marks = Array(repeating: "?", count: names.count).joined(separator: ", ")
         _ = try connection.query("INSERT INTO \(options.qualified) (\(columns)) VALUES (\(marks))", try names.map { try Self.parameter(row.values[$0] ?? .null) })
         return .applied
+    }
+
+    /// Whether a fetched value is the record's: text compared as written, numbers by value
+    /// (a `NUMERIC(33,2)` column gives back `12.50` for `12.5`).
+    static func holds(_ stored: [UInt8]?, _ value: Value) -> Bool {
+        guard let stored else { return value == .null }
+        switch value {
+        case .null: return false
+        case .bytes(let data): return Data(stored) == data
+        case .document: return false
+        default:
+            guard case .text(let text)? = try? parameter(value) else { return false }
+            let held = String(decoding: stored, as: UTF8.self)
+            if held == text { return true }
+            guard let left = Decimal(string: held, locale: Locale(identifier: "en_US_POSIX")), let right = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
+                held.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }), text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" })
+            else { return false }
+            return left == right
+        }
     }
 
     private func delete(_ connection: ODBCConnection, _ row: SinkRow, layout: SinkLayout) throws -> SinkOutcome {

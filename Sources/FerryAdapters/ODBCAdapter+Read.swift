@@ -103,11 +103,12 @@ extension ODBCAdapter {
             }
         }
 
-        /// A page's rows; a `generic` dialect has no limit clause, so the page is cut here.
+        /// A page's rows. A `generic` dialect has no limit clause, so the driver is asked for
+        /// at most a page (`SQL_ATTR_MAX_ROWS`) and fetching stops there; the others are not
+        /// asked, since some drivers (MariaDB's) add a `LIMIT` of their own to the SQL.
         private func fetch(_ connection: ODBCConnection, _ sql: String, _ values: [String]) throws -> ODBCConnection.Result {
-            var result = try connection.query(sql, values.map(ODBCConnection.Parameter.text)).result
-            if result.rows.count > batchSize { result.rows.removeLast(result.rows.count - batchSize) }
-            return result
+            let limit = adapter.options.dialect == .generic ? batchSize : nil
+            return try connection.query(sql, values.map(ODBCConnection.Parameter.text), limit: limit).result
         }
 
         /// The first cursor value this run reads (inclusive).
@@ -127,7 +128,8 @@ extension ODBCAdapter {
                 let found = try connection.query("""
                     SELECT \(column) FROM \(adapter.options.qualified) WHERE NOT \(upTo.sql)
                     ORDER BY \(([column] + keys).map { "\($0) DESC" }.joined(separator: ", "))\(adapter.options.dialect.limit(rows + 1))
-                    """, upTo.values.map(ODBCConnection.Parameter.text)).result.rows
+                    """, upTo.values.map(ODBCConnection.Parameter.text),
+                    limit: adapter.options.dialect == .generic ? rows + 1 : nil).result.rows
                 return ODBCAdapter.text(found.prefix(rows + 1).last?[0] ?? nil) ?? value
             }
         }

@@ -81,11 +81,21 @@ public struct ODBCAdapter: Source, Sink {
         do {
             return try ODBCConnection(connection: options.connection, password: options.password, timeoutSeconds: options.timeoutSeconds)
         } catch let failure as ODBCConnection.Failure {
-            // IM002: no such DSN or driver; 28000: login refused.
-            let configuration = failure.sqlState.hasPrefix("IM") || failure.sqlState.hasPrefix("28")
+            // IMxxx: no such DSN or driver; 01000 from the driver manager: a driver library it
+            // cannot load; or the login refused.
+            let configuration = failure.sqlState.hasPrefix("IM") || failure.sqlState == "01000" || failure.refusedLogin
             throw FerryError.adapter(configuration ? .configuration : .retryable, "cannot connect through ODBC (\(options.place)): \(failure)",
                 hint: configuration ? "check odbc.ini (odbcinst -q -s lists the DSNs), the driver in odbcinst.ini, the user and its password"
                     : "check the server; the records wait and are retried")
+        }
+    }
+
+    /// Fixed statements (no values), committed together: for tests' and the benchmark's tables.
+    package func execute(_ statements: [String]) throws {
+        let connection = try connect()
+        try guarded("running statements on") {
+            for sql in statements { try connection.run(sql) }
+            try connection.end(commit: true)
         }
     }
 

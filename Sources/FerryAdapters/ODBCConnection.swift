@@ -32,6 +32,22 @@ final class ODBCConnection {
         var code: Int
         var message: String
         var description: String { "\(message) (SQLSTATE \(sqlState))" }
+
+        /// Whether the database refused this row's values (SQLSTATE class 22, data, or 23, a
+        /// constraint) rather than the statement or the connection failing. SQLite's driver
+        /// reports every error as HY000, so there its native codes count: 19 constraint,
+        /// 20 type mismatch, 25 out of range (sqlite3.h).
+        func refusesRow(_ dialect: SQLDialect) -> Bool {
+            if sqlState.hasPrefix("22") || sqlState.hasPrefix("23") { return true }
+            return dialect == .sqlite && [19, 20, 25].contains(code)
+        }
+
+        /// Whether the server refused the login rather than being unreachable. Drivers differ:
+        /// SQLSTATE 28000 is the standard's, but psqlodbc reports 08001 with PostgreSQL's text
+        /// and MariaDB's driver its error 1045.
+        var refusedLogin: Bool {
+            sqlState.hasPrefix("28") || code == 1045 || message.contains("password authentication failed") || message.contains("Access denied")
+        }
     }
 
     private var environment: SQLHENV?
@@ -51,6 +67,7 @@ final class ODBCConnection {
             throw Failure(sqlState: "HY000", code: 0, message: "unixODBC could not allocate a connection")
         }
         handle = dbc
+        queryTimeout = timeoutSeconds
         _ = cferry_odbc_set_connect_int(dbc, SQLINTEGER(SQL_ATTR_LOGIN_TIMEOUT), SQLULEN(timeoutSeconds))
         _ = cferry_odbc_set_connect_int(dbc, SQLINTEGER(SQL_ATTR_CONNECTION_TIMEOUT), SQLULEN(timeoutSeconds))
         // `{}` quoting with `}` doubled, so a password with `;` or `}` stays one value.
@@ -66,6 +83,8 @@ final class ODBCConnection {
     }
 
     private var connected = false
+    /// Seconds a statement may run before the driver cancels it (`SQL_ATTR_QUERY_TIMEOUT`).
+    private let queryTimeout: Int
 
     deinit {
         if let handle {
@@ -80,16 +99,26 @@ final class ODBCConnection {
 
     static func succeeded(_ status: SQLRETURN) -> Bool { status == SQL_SUCCESS || status == SQL_SUCCESS_WITH_INFO }
 
+    /// The handle's diagnostic records: the SQLSTATE is the first that is not a warning
+    /// (class 01; unixODBC reports a driver it cannot load as 01000, then IM002/IM003), the
+    /// message joins them all.
     static func failure(_ type: SQLSMALLINT, _ handle: SQLHANDLE?) -> Failure {
-        var state = [SQLWCHAR](repeating: 0, count: 6)
-        var native: SQLINTEGER = 0
-        var message = [SQLWCHAR](repeating: 0, count: 1024)
-        var length: SQLSMALLINT = 0
-        guard SQLGetDiagRecW(type, handle, 1, &state, &native, &message, SQLSMALLINT(message.count), &length) == SQL_SUCCESS else {
+        var records: [Failure] = []
+        for number in 1...8 {
+            var state = [SQLWCHAR](repeating: 0, count: 6)
+            var native: SQLINTEGER = 0
+            var message = [SQLWCHAR](repeating: 0, count: 1024)
+            var length: SQLSMALLINT = 0
+            let status = SQLGetDiagRecW(type, handle, SQLSMALLINT(number), &state, &native, &message, SQLSMALLINT(message.count), &length)
+            guard succeeded(status) else { break }
+            let text = String(decoding: message.prefix(min(Int(length), message.count - 1)), as: UTF16.self)
+            records.append(Failure(sqlState: String(decoding: state.prefix(5), as: UTF16.self), code: Int(native),
+                message: text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        guard let first = records.first(where: { !$0.sqlState.hasPrefix("01") }) ?? records.first else {
             return Failure(sqlState: "HY000", code: 0, message: "the driver gave no reason")
         }
-        return Failure(sqlState: String(decoding: state.prefix(5), as: UTF16.self), code: Int(native),
-            message: String(decoding: message.prefix(min(Int(length), message.count - 1)), as: UTF16.self))
+        return Failure(sqlState: first.sqlState, code: first.code, message: records.map(\.message).joined(separator: "; "))
     }
 
     /// Commits (or rolls back) the open transaction.
@@ -100,12 +129,24 @@ final class ODBCConnection {
     }
 
     /// Runs a statement with bound values; returns its rows (none for DML) and the rows it changed.
+    /// With `limit`, at most that many rows are fetched: a dialect without a limit clause
+    /// still reads a page, not the table.
     @discardableResult
-    func query(_ sql: String, _ parameters: [Parameter] = []) throws -> (result: Result, affected: Int) {
+    func query(_ sql: String, _ parameters: [Parameter] = [], limit: Int? = nil) throws -> (result: Result, affected: Int) {
         let statement = try Statement(self)
+        if let limit { _ = cferry_odbc_set_stmt_int(statement.handle, SQLINTEGER(SQL_ATTR_MAX_ROWS), SQLULEN(limit)) }
         var text = Array(sql.utf16)
         guard Self.succeeded(SQLPrepareW(statement.handle, &text, SQLINTEGER(text.count))) else { throw statement.failure() }
-        return try statement.run(parameters)
+        return try statement.run(parameters, limit: limit)
+    }
+
+    /// Runs a statement without values directly (`SQLExecDirect`): savepoints and DDL, which
+    /// some drivers (psqlodbc) will not prepare.
+    func run(_ sql: String) throws {
+        let statement = try Statement(self)
+        var text = Array(sql.utf16)
+        let status = SQLExecDirectW(statement.handle, &text, SQLINTEGER(text.count))
+        guard Self.succeeded(status) || status == SQL_NO_DATA else { throw statement.failure() }
     }
 
     /// A catalog function's result (`SQLColumns`, `SQLPrimaryKeys`, `SQLTables`).
@@ -124,13 +165,15 @@ final class ODBCConnection {
                 throw ODBCConnection.failure(SQLSMALLINT(SQL_HANDLE_DBC), connection.handle)
             }
             handle = statement
+            // A driver that cannot cancel statements says so and runs them unbounded.
+            _ = cferry_odbc_set_stmt_int(statement, SQLINTEGER(SQL_ATTR_QUERY_TIMEOUT), SQLULEN(connection.queryTimeout))
         }
 
         deinit { _ = SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), handle) }
 
         func failure() -> Failure { ODBCConnection.failure(SQLSMALLINT(SQL_HANDLE_STMT), handle) }
 
-        func run(_ parameters: [Parameter]) throws -> (result: Result, affected: Int) {
+        func run(_ parameters: [Parameter], limit: Int? = nil) throws -> (result: Result, affected: Int) {
             // Buffers and length indicators live until execute returns.
             var buffers: [UnsafeMutableRawPointer] = []
             let indicators = UnsafeMutablePointer<SQLLEN>.allocate(capacity: max(parameters.count, 1))
@@ -165,11 +208,11 @@ final class ODBCConnection {
             guard ODBCConnection.succeeded(status) || status == SQL_NO_DATA else { throw failure() }
             var affected: SQLLEN = 0
             _ = SQLRowCount(handle, &affected)
-            return (try fetch(), Int(affected))
+            return (try fetch(limit: limit), Int(affected))
         }
 
         /// The rows of the current result set, or none when the statement made none.
-        func fetch() throws -> Result {
+        func fetch(limit: Int? = nil) throws -> Result {
             var count: SQLSMALLINT = 0
             guard ODBCConnection.succeeded(SQLNumResultCols(handle, &count)), count > 0 else { return Result(columns: [], rows: []) }
             var columns: [Column] = []
@@ -183,7 +226,7 @@ final class ODBCConnection {
                 columns.append(Column(name: String(decoding: name.prefix(min(Int(length), 255)), as: UTF16.self), type: type))
             }
             var rows: [[[UInt8]?]] = []
-            while true {
+            while rows.count < limit ?? Int.max {
                 let status = SQLFetch(handle)
                 if status == SQL_NO_DATA { break }
                 guard ODBCConnection.succeeded(status) else { throw failure() }
