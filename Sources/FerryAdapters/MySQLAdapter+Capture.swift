@@ -5,63 +5,35 @@ import FerryCore
 /// `ferry adapters install-capture` creates write every insert, update and delete into
 /// `ferry_changes` in the table's database, so deletes and key changes travel too.
 extension MySQLAdapter {
-    var changeTable: String { "\(Self.quote(options.database)).`ferry_changes`" }
-
-    /// Trigger names are per database: the table's name goes in them, cut to MySQL's 64
-    /// characters, with a digest of the whole name when it had to be cut.
-    func triggerName(_ event: String) -> String {
-        let name = "ferry_capture_\(options.table)_\(event)"
-        guard name.utf8.count > 64 else { return name }
-        let digest = String(UInt64(truncatingIfNeeded: options.table.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }),
-            radix: 16)
-        return "ferry_capture_\(digest)_\(event)"
+    func capture(keyColumns: [String] = [], versionColumn: String? = nil) -> CaptureDDL {
+        CaptureDDL(dialect: .mysql, schema: options.database, table: options.table, keyColumns: keyColumns, versionColumn: versionColumn)
     }
+
+    var changeTable: String { capture().changeTable }
+
+    /// Trigger names are per database: the table's name goes in them (see `CaptureDDL`).
+    func triggerName(_ event: String) -> String { capture().mysqlTriggerName(event) }
 
     /// Creates the change table and the insert, update and delete triggers; running it again
     /// changes nothing. Returns the triggers it created.
     public func installCapture(keyColumns: [String], versionColumn: String?) throws -> [String] {
         let connection = try connect()
         let table = options.qualified
-        func object(_ row: String, _ columns: [String]) -> String {
-            "JSON_OBJECT(" + columns.map { "\(SQLQuote.literal($0)), \(row).\(Self.quote($0))" }.joined(separator: ", ") + ")"
-        }
-        let literal = SQLQuote.literal(options.table)
-        let oldVersion = versionColumn.map { object("OLD", [$0]) } ?? "NULL"
-        let insertInto = "INSERT INTO \(changeTable) (source_table, op, row_key, row_version) VALUES"
-        let deletion = "\(insertInto) (\(literal), 'delete', \(object("OLD", keyColumns)), \(oldVersion));"
-        let upsert = "\(insertInto) (\(literal), 'upsert', \(object("NEW", keyColumns)), NULL);"
-        let sameKey = keyColumns.map { "OLD.\(Self.quote($0)) <=> NEW.\(Self.quote($0))" }.joined(separator: " AND ")
-        let bodies = [
-            ("ins", "INSERT", upsert),
-            // A key change is the old key's deletion and the new key's upsert.
-            ("upd", "UPDATE", "BEGIN IF NOT (\(sameKey)) THEN \(deletion) END IF; \(upsert) END"),
-            ("del", "DELETE", deletion),
-        ]
+        let ddl = capture(keyColumns: keyColumns, versionColumn: versionColumn)
         return try guarded("installing capture on") {
             let columns = try self.columns(connection).map(\.name)
             guard !columns.isEmpty else { throw FerryError.adapter(.configuration, "table \(table) does not exist", hint: "fix options.table or the url's database") }
             for column in keyColumns + (versionColumn.map { [$0] } ?? []) where !columns.contains(column) {
                 throw FerryError.adapter(.configuration, "column \(column) is not in \(table)", hint: "columns: \(columns.joined(separator: ", "))")
             }
-            try connection.run("""
-                CREATE TABLE IF NOT EXISTS \(changeTable) (
-                    seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-                    source_table VARCHAR(64) NOT NULL,
-                    op VARCHAR(8) NOT NULL,
-                    row_key LONGTEXT NOT NULL,
-                    row_version LONGTEXT,
-                    at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-                    KEY ferry_changes_table (source_table, seq)
-                ) CHARACTER SET utf8mb4
-                """)
+            try connection.run(ddl.createChangeTable)
             var created: [String] = []
-            for (suffix, event, body) in bodies {
-                let name = triggerName(suffix)
+            for trigger in ddl.triggers {
                 let existing = try connection.query("SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
-                    [.text(options.database), .text(name)])
+                    [.text(options.database), .text(trigger.name)])
                 guard existing.rows.isEmpty else { continue }
-                try connection.run("CREATE TRIGGER \(Self.quote(options.database)).\(Self.quote(name)) AFTER \(event) ON \(table) FOR EACH ROW \(body)")
-                created.append("\(options.database).\(name)")
+                for statement in trigger.statements { try connection.run(statement) }
+                created.append("\(options.database).\(trigger.name)")
             }
             return created
         }

@@ -7,13 +7,13 @@ extension ODBCAdapter {
         let position = try MySQLAdapter.Position(checkpoint)
         // A checkpoint another cursor made starts the read afresh (see SQLiteAdapter).
         guard checkpoint != nil, position.cursor == nil || position.cursor == options.cursor else {
-            return Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: false, batchSize: batchSize)
+            return Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: false, fresh: true, batchSize: batchSize)
         }
-        return Reader(adapter: self, position: position, full: false, batchSize: batchSize)
+        return Reader(adapter: self, position: position, full: false, fresh: false, batchSize: batchSize)
     }
 
     public func readAll(batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: true, batchSize: batchSize)
+        Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: true, fresh: true, batchSize: batchSize)
     }
 
     /// Reads by a cursor column in (cursor, primary key) order, by the rules of
@@ -21,20 +21,22 @@ extension ODBCAdapter {
     /// then from the window's start. The checkpoint is the last cursor value and key, the
     /// same shape as the `mysql` adapter's.
     struct Reader: SourceReader {
-        enum Phase { case start, nulls, window, after, done }
+        enum Phase { case start, nulls, window, after, snapshot, done }
 
         let adapter: ODBCAdapter
         var position: MySQLAdapter.Position
         let full: Bool
+        let fresh: Bool
         let batchSize: Int
         var connection: ODBCConnection?
         var key: [String] = []
         var cursorColumn: ColumnInfo?
         var phase = Phase.start
         var nullsAfter: [String]?
+        var lookedBack = false
 
-        init(adapter: ODBCAdapter, position: MySQLAdapter.Position, full: Bool, batchSize: Int) {
-            (self.adapter, self.position, self.full, self.batchSize) = (adapter, position, full, batchSize)
+        init(adapter: ODBCAdapter, position: MySQLAdapter.Position, full: Bool, fresh: Bool, batchSize: Int) {
+            (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
             self.position.cursor = adapter.options.cursor
         }
 
@@ -46,7 +48,7 @@ extension ODBCAdapter {
                     cursorColumn = try adapter.columns(opened).first { $0.name == adapter.options.cursor }
                     key = try adapter.primaryKey(opened)
                 }
-                guard cursorColumn != nil else {
+                guard cursorColumn != nil || adapter.options.cursor == "changes" else {
                     throw FerryError.adapter(.configuration, "cursor column \(adapter.options.cursor) is not in \(adapter.options.qualified)", hint: "fix options.cursor")
                 }
                 guard !key.isEmpty else {
@@ -56,7 +58,9 @@ extension ODBCAdapter {
                 connection = opened
             }
             guard let connection else { return nil }
-            let batch = try adapter.guarded("reading") { try page(connection) }
+            let batch = try adapter.guarded("reading") {
+                adapter.options.cursor == "changes" ? try changes(connection) : try page(connection)
+            }
             if batch == nil {
                 try? connection.end(commit: false)
                 self.connection = nil
@@ -97,7 +101,7 @@ extension ODBCAdapter {
                     guard let value = position.value, let last = position.key, last.count == keys.count else { return nil }
                     let after = Keyset.after([column] + keys, [value] + last)
                     return make(try fetch(connection, select + "\(after.sql)\(present)" + order, after.values), advances: true).batch
-                case .done:
+                case .snapshot, .done:
                     return nil
                 }
             }
@@ -106,7 +110,7 @@ extension ODBCAdapter {
         /// A page's rows. A `generic` dialect has no limit clause, so the driver is asked for
         /// at most a page (`SQL_ATTR_MAX_ROWS`) and fetching stops there; the others are not
         /// asked, since some drivers (MariaDB's) add a `LIMIT` of their own to the SQL.
-        private func fetch(_ connection: ODBCConnection, _ sql: String, _ values: [String]) throws -> ODBCConnection.Result {
+        func fetch(_ connection: ODBCConnection, _ sql: String, _ values: [String]) throws -> ODBCConnection.Result {
             let limit = adapter.options.dialect == .generic ? batchSize : nil
             return try connection.query(sql, values.map(ODBCConnection.Parameter.text), limit: limit).result
         }
@@ -134,7 +138,7 @@ extension ODBCAdapter {
             }
         }
 
-        private mutating func make(_ result: ODBCConnection.Result, advances: Bool) -> (batch: SourceBatch?, lastKey: [String]?) {
+        mutating func make(_ result: ODBCConnection.Result, advances: Bool) -> (batch: SourceBatch?, lastKey: [String]?) {
             guard !result.rows.isEmpty else { return (nil, nil) }
             let names = result.columns.map(\.name)
             let keyIndexes = key.compactMap { names.firstIndex(of: $0) }

@@ -162,7 +162,12 @@ public struct ODBCAdapter: Source, Sink {
                 throw FerryError.adapter(.configuration, "table \(options.qualified) is not in the driver's catalog",
                     hint: "fix options.table or schema (Oracle and DM keep unquoted names in upper case)")
             }
-            guard columns.contains(where: { $0.name == options.cursor }) else {
+            if options.cursor == "changes" {
+                guard let trigger = try capture().triggers.first, try installed(connection, trigger: trigger.name) else {
+                    throw FerryError.adapter(.configuration, "table \(options.qualified) has no change capture installed",
+                        hint: "run 'ferry adapters install-capture SYSTEM', or give options.cursor a growing column")
+                }
+            } else if !columns.contains(where: { $0.name == options.cursor }) {
                 throw FerryError.adapter(.configuration, "cursor column \(options.cursor) is not in \(options.qualified)",
                     hint: "columns: \(columns.map(\.name).joined(separator: ", "))")
             }

@@ -390,13 +390,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
     public func installCapture(keyColumns: [String], versionColumn: String?) throws -> [String] {
         let session = try connect()
         let table = options.qualified
-        let schema = Self.quote(options.schema)
-        let function = "\(schema).\(Self.quote("ferry_capture_\(options.table)"))"
-        func object(_ row: String, _ columns: [String]) -> String {
-            "json_build_object(" + columns.map { "\(SQLQuote.literal($0)), \(row).\(Self.quote($0))" }.joined(separator: ", ") + ")"
-        }
-        let literal = SQLQuote.literal(options.table)
-        let oldVersion = versionColumn.map { object("OLD", [$0]) } ?? "NULL"
+        let ddl = CaptureDDL(dialect: .postgresql, schema: options.schema, table: options.table, keyColumns: keyColumns, versionColumn: versionColumn)
         return try guarded("installing capture on") {
             let columns = try discover()
             guard !columns.isEmpty else {
@@ -405,39 +399,14 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             for column in keyColumns + (versionColumn.map { [$0] } ?? []) where !columns.contains(column) {
                 throw FerryError.adapter(.configuration, "column \(column) is not in \(table)", hint: "columns: \(columns.joined(separator: ", "))")
             }
-            _ = try run(session, """
-                CREATE TABLE IF NOT EXISTS \(schema).ferry_changes (
-                    seq bigserial PRIMARY KEY,
-                    source_table text NOT NULL,
-                    op text NOT NULL,
-                    row_key json NOT NULL,
-                    row_version json,
-                    at timestamptz NOT NULL DEFAULT now()
-                )
-                """)
-            _ = try run(session, """
-                CREATE OR REPLACE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $ferry$
-                BEGIN
-                    IF TG_OP = 'DELETE' THEN
-                        INSERT INTO \(schema).ferry_changes(source_table, op, row_key, row_version)
-                        VALUES (\(literal), 'delete', \(object("OLD", keyColumns)), \(oldVersion));
-                        RETURN OLD;
-                    END IF;
-                    IF TG_OP = 'UPDATE' AND (\(keyColumns.map { "OLD.\(Self.quote($0))" }.joined(separator: ", ")), NULL)
-                        IS DISTINCT FROM (\(keyColumns.map { "NEW.\(Self.quote($0))" }.joined(separator: ", ")), NULL) THEN
-                        -- A key change: the old key is deleted at the targets, the new one upserted.
-                        INSERT INTO \(schema).ferry_changes(source_table, op, row_key, row_version)
-                        VALUES (\(literal), 'delete', \(object("OLD", keyColumns)), \(oldVersion));
-                    END IF;
-                    INSERT INTO \(schema).ferry_changes(source_table, op, row_key) VALUES (\(literal), 'upsert', \(object("NEW", keyColumns)));
-                    RETURN NEW;
-                END
-                $ferry$
-                """)
-            let existing = try run(session, "SELECT tgname::text FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = 'ferry_capture'", [table])
+            _ = try run(session, ddl.createChangeTable)
+            guard let trigger = ddl.triggers.first, let function = trigger.statements.first else { return [] }
+            // The function is replaced, so a reinstall brings an older one up to date.
+            _ = try run(session, function)
+            let existing = try run(session, "SELECT tgname::text FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2", [table, trigger.name])
             guard existing.isEmpty else { return [] }
-            _ = try run(session, "CREATE TRIGGER ferry_capture AFTER INSERT OR UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION \(function)()")
-            return ["\(options.schema).\(options.table).ferry_capture"]
+            for statement in trigger.statements.dropFirst() { _ = try run(session, statement) }
+            return ["\(options.schema).\(options.table).\(trigger.name)"]
         }
     }
 }

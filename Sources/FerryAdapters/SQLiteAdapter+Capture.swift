@@ -13,12 +13,7 @@ extension SQLiteAdapter: ChangeCapturing {
     /// deletion so an older delete never removes a newer row elsewhere.
     public func installCapture(keyColumns: [String], versionColumn: String?) throws -> [String] {
         let table = options.table
-        let quotedTable = Self.quote(table)
-        func object(_ prefix: String, _ columns: [String]) -> String {
-            "json_object(" + columns.map { "\(SQLQuote.literal($0)), \(prefix).\(Self.quote($0))" }.joined(separator: ", ") + ")"
-        }
-        let version = versionColumn.map { object("%", [$0]) } ?? "NULL"
-        let literal = SQLQuote.literal(table)
+        let ddl = CaptureDDL(dialect: .sqlite, schema: nil, table: table, keyColumns: keyColumns, versionColumn: versionColumn)
         var created: [String] = []
         do {
             try database.write { db in
@@ -29,37 +24,14 @@ extension SQLiteAdapter: ChangeCapturing {
                 for column in keyColumns + (versionColumn.map { [$0] } ?? []) where !columns.contains(column) {
                     throw FerryError.adapter(.configuration, "column \(column) is not in table \(table)", hint: "columns: \(columns.joined(separator: ", "))")
                 }
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS \(Self.changeTable) (
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                        source_table TEXT NOT NULL,
-                        op TEXT NOT NULL,
-                        row_key TEXT NOT NULL,
-                        row_version TEXT,
-                        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-                    )
-                    """)
-                // An update that changes the key is the old key's deletion and the new key's
-                // upsert: without the deletion the old row would stay at every target.
-                let keyChanged = keyColumns.map { "OLD.\(Self.quote($0)) IS NOT NEW.\(Self.quote($0))" }.joined(separator: " OR ")
-                let oldKeyDeletion = """
-                    INSERT INTO \(Self.changeTable)(source_table, op, row_key, row_version)
-                    SELECT \(literal), 'delete', \(object("OLD", keyColumns)), \(version.replacingOccurrences(of: "%", with: "OLD")) WHERE \(keyChanged);
-                    """
-                for (event, op, row) in [("INSERT", "upsert", "NEW"), ("UPDATE", "upsert", "NEW"), ("DELETE", "delete", "OLD")] {
-                    let name = "ferry_capture_\(table)_\(event.lowercased())"
-                    let existing = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", arguments: [name])
+                try db.execute(sql: ddl.createChangeTable)
+                for trigger in ddl.triggers {
+                    let existing = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", arguments: [trigger.name])
                     // Update triggers of earlier versions lacked the key-change deletion: replaced.
-                    if let existing, event != "UPDATE" || existing.contains("'delete'") { continue }
-                    if existing != nil { try db.execute(sql: "DROP TRIGGER \(Self.quote(name))") }
-                    try db.execute(sql: """
-                        CREATE TRIGGER \(Self.quote(name)) AFTER \(event) ON \(quotedTable) BEGIN
-                            \(event == "UPDATE" ? oldKeyDeletion : "")
-                            INSERT INTO \(Self.changeTable)(source_table, op, row_key, row_version)
-                            VALUES (\(literal), '\(op)', \(object(row, keyColumns)), \(version.replacingOccurrences(of: "%", with: row)));
-                        END
-                        """)
-                    created.append(name)
+                    if let existing, !trigger.name.hasSuffix("_update") || existing.contains("'delete'") { continue }
+                    if existing != nil { try db.execute(sql: "DROP TRIGGER \(Self.quote(trigger.name))") }
+                    for statement in trigger.statements { try db.execute(sql: statement) }
+                    created.append(trigger.name)
                 }
             }
         } catch let error as DatabaseError {

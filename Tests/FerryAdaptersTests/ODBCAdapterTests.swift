@@ -153,6 +153,41 @@ import FerryTestSupport
         #expect(noDriver.hint?.contains("odbcinst") == true, "\(noDriver)")
     }
 
+    @Test(arguments: TestODBC.Backend.allCases)
+    func changeCaptureCarriesDeletesAndKeyChanges(_ backend: TestODBC.Backend) throws {
+        var options = try TestODBC.options(backend, table: "申请's `t` \"q\"", cursor: "changes", directory: Self.directory)
+        let adapter = ODBCAdapter(options: options)
+        try adapter.execute(["CREATE TABLE \(options.qualified) (id INTEGER PRIMARY KEY, name VARCHAR(20), version INTEGER NOT NULL)"])
+        #expect(throws: FerryError.self) { _ = try readAll(adapter) }
+        #expect(try adapter.installCapture(keyColumns: ["id"], versionColumn: "version").count == (backend == .postgresql ? 1 : 3))
+        #expect(try adapter.installCapture(keyColumns: ["id"], versionColumn: "version").isEmpty, "a second install changes nothing")
+        try adapter.check()
+        try adapter.execute(["INSERT INTO \(options.qualified) VALUES (1, 'a', 1)", "INSERT INTO \(options.qualified) VALUES (2, 'b', 1)"])
+        let (snapshot, checkpoint) = try readAll(adapter)
+        #expect(Set(snapshot.compactMap { $0["id"] }) == [.int(1), .int(2)])
+        try adapter.execute([
+            "UPDATE \(options.qualified) SET name = 'a2', version = 2 WHERE id = 1",
+            "UPDATE \(options.qualified) SET id = 3, version = 2 WHERE id = 2",
+            "DELETE FROM \(options.qualified) WHERE id = 1",
+        ])
+        options.window.lookback = .rows(0)
+        let (changes, _) = try readAll(ODBCAdapter(options: options), since: checkpoint, batch: 10)
+        let deletes = changes.filter { $0["_op"] == "delete" }.compactMap { $0["id"] }
+        #expect(Set(deletes) == [.int(1), .int(2)], "\(changes)")
+        #expect(changes.contains { $0["id"] == .int(3) && $0["_op"] == nil && $0["name"] == "b" })
+        #expect(changes.contains { $0["id"] == .int(1) && $0["_op"] == "delete" && $0["version"] == .int(2) })
+        // The default look-back reads the last minutes of changes again; nothing is lost.
+        let (again, _) = try readAll(adapter, since: checkpoint, batch: 10)
+        #expect(again.count >= changes.count)
+    }
+
+    @Test func captureIsRefusedWhereItIsNotWritten() throws {
+        var options = ODBCAdapter.Options(connection: "DSN=DM8", table: "T", cursor: "changes")
+        options.dialect = .dm
+        let error = try #require(throws: FerryError.self) { _ = try ODBCAdapter(options: options).installCapture(keyColumns: ["ID"], versionColumn: nil) }
+        #expect(error.description.contains("dm") && error.hint?.contains("cursor") == true)
+    }
+
     @Test func optionsKeepThePasswordOutOfTheConnectionString() throws {
         let base = URL(fileURLWithPath: "/tmp")
         func parse(_ yaml: String) throws -> ODBCAdapter.Options {
