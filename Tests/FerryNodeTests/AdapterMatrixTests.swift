@@ -10,9 +10,12 @@ import FerrySeal
 @testable import FerryOps
 
 /// A flow from each adapter type to each other type, on three records, through a real
-/// node: read, map, stage, apply, and the target holds exactly the source's records.
+/// node: read, map, stage, apply, and the target holds exactly the source's records. The
+/// database types use the real servers `make test` starts: PostgreSQL, MariaDB (mysql), and
+/// PostgreSQL again through Debian's ODBC driver (odbc).
 @Suite(.serialized) struct AdapterMatrixTests {
-    static let types = ["sqlite", "postgres", "ndjson", "csv", "xml", "exec", "http"]
+    static let types = ["sqlite", "postgres", "mysql", "odbc", "ndjson", "csv", "xml", "exec", "http"]
+    static let servers: Set<String> = ["postgres", "mysql", "odbc"]
     static let pairs = types.flatMap { source in types.filter { $0 != source }.map { (source, $0) } }
     static let people = [("P1", "陈静", "2026-11-24 09:00:00"), ("P2", "王伟, \"小王\"", "2026-11-24 09:01:00"), ("P3", "李娜", "2026-11-24 09:02:00")]
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -47,8 +50,14 @@ import FerrySeal
                 """.utf8).write(to: directory.appendingPathComponent("mappings/\(system).yaml"))
         }
         _ = try NodeKey.generate(node: "n").write(to: directory.appendingPathComponent("keys"), name: "n")
-        let postgres = source == "postgres" || target == "postgres" ? try Self.postgresDatabase() : nil
-        if source == "postgres" || target == "postgres", postgres == nil { return }
+        let pair = [source, target]
+        var servers = Servers()
+        if pair.contains("postgres") {
+            guard let postgres = try Self.postgresDatabase() else { return }
+            servers.postgres = postgres
+        }
+        if pair.contains("mysql") { servers.mysql = try TestMariaDB.database(table: "people", cursor: "updated") }
+        if pair.contains("odbc") { servers.odbc = try TestODBC.options(.postgresql, table: "people", cursor: "updated", directory: directory) }
         let topology = """
             title: adapter matrix \(source) to \(target)
             codes: codes
@@ -61,8 +70,8 @@ import FerrySeal
             entities:
               Person: entities/person.yaml
             systems:
-            \(try system("src", type: source, role: "source", directory: directory, postgres: postgres))
-            \(try system("dst", type: target, role: "target", directory: directory, postgres: postgres))
+            \(try system("src", type: source, role: "source", directory: directory, servers: servers))
+            \(try system("dst", type: target, role: "target", directory: directory, servers: servers))
             flows:
               - { name: copy, entity: Person, from: src, to: [dst] }
             """
@@ -71,12 +80,12 @@ import FerrySeal
             logger: Logger(label: "test"))
         let report = try node.sync(flow: "copy")
         #expect(report.pulled == 3 && report.quarantined == 0, "\(source) → \(target): \(report)")
-        let held = try landed(target, directory: directory, postgres: postgres)
+        let held = try landed(target, servers: servers, directory: directory)
         #expect(held == Self.people.map { [$0.0, $0.1, $0.2] }.sorted { $0[0] < $1[0] }, "\(source) → \(target)")
     }
 
     /// The YAML of one system, with its data (a source) or its empty destination (a target).
-    func system(_ name: String, type: String, role: String, directory: URL, postgres: PostgresAdapter.Options?) throws -> String {
+    func system(_ name: String, type: String, role: String, directory: URL, servers: Servers) throws -> String {
         let isSource = role == "source"
         let folder = directory.appendingPathComponent("data/\(name)")
         var options: String
@@ -103,17 +112,14 @@ import FerrySeal
             options = isSource
                 ? "{ url: \"\(rest.url("/page/\(collection)"))\", paging: page, page_size: 2, cursor: updated, since_param: updated_since }"
                 : "{ url: \"\(rest.url("/c/\(collection)"))\", record_url: \"/c/\(collection)/{id}\" }"
-        case "postgres":
-            guard let postgres else { return "" }
-            let table = "people_\(name)"
-            var tableOptions = postgres
-            tableOptions.table = table
-            try PostgresAdapter(options: tableOptions).execute(["CREATE TABLE \(tableOptions.qualified) (id text PRIMARY KEY, name text NOT NULL, updated text NOT NULL)"])
+        case _ where Self.servers.contains(type):
+            guard let table = serverTable(type, name, servers: servers) else { return "" }
+            try table.create()
             if isSource {
-                _ = try PostgresAdapter(options: tableOptions, layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated")).apply(
+                _ = try table.adapter.apply(
                     Self.people.map { SinkRow(key: ["id": .string($0.0)], values: ["id": .string($0.0), "name": .string($0.1), "updated": .string($0.2)]) })
             }
-            options = "{ url: \"postgres://\(postgres.user)@\(postgres.host):\(postgres.port)/\(postgres.database)\", password_env: FERRY_TEST_POSTGRES_PASSWORD, table: \(table), cursor: updated }"
+            options = table.yaml
         default:
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             if isSource {
@@ -138,7 +144,7 @@ import FerrySeal
     }
 
     /// What the target holds after the flow, as sorted [id, name, updated] rows.
-    func landed(_ type: String, directory: URL, postgres: PostgresAdapter.Options?) throws -> [[String]] {
+    func landed(_ type: String, servers: Servers, directory: URL) throws -> [[String]] {
         var rows: [[String: Value]] = []
         switch type {
         case "sqlite", "exec":
@@ -149,10 +155,9 @@ import FerrySeal
             }
         case "http":
             rows = try Self.rest.get().records("\(directory.lastPathComponent)-dst")
-        case "postgres":
-            guard var options = postgres else { return [] }
-            options.table = "people_dst"
-            var reader = try PostgresAdapter(options: options).read(since: nil, batchSize: 100)
+        case _ where Self.servers.contains(type):
+            guard let table = serverTable(type, "dst", servers: servers) else { return [] }
+            var reader = try table.adapter.readAll(batchSize: 100)
             while let batch = try reader.next() { rows += batch.rows }
         default:
             var options = FolderAdapter.Options(format: RecordFileFormat(rawValue: type) ?? .ndjson)
@@ -162,6 +167,44 @@ import FerrySeal
             while let batch = try reader.next() { rows += batch.rows }
         }
         return rows.map { [$0["id"]?.text ?? "", $0["name"]?.text ?? "", $0["updated"]?.text ?? ""] }.sorted { $0[0] < $1[0] }
+    }
+
+    /// The fresh database (or schema) on each server a pair uses.
+    struct Servers {
+        var postgres: PostgresAdapter.Options?
+        var mysql: MySQLAdapter.Options?
+        var odbc: ODBCAdapter.Options?
+    }
+
+    /// A table `people_NAME` on a database server: its options as a topology gives them, an
+    /// adapter for it, and how to create it.
+    func serverTable(_ type: String, _ name: String, servers: Servers) -> (yaml: String, adapter: any Source & Sink, create: () throws -> Void)? {
+        let table = "people_\(name)"
+        let layout = SinkLayout(keyColumns: ["id"], versionColumn: "updated")
+        let columns = "(id VARCHAR(10) PRIMARY KEY, name VARCHAR(100) NOT NULL, updated VARCHAR(20) NOT NULL)"
+        switch type {
+        case "postgres":
+            guard var options = servers.postgres else { return nil }
+            options.table = table
+            let adapter = PostgresAdapter(options: options, layout: layout)
+            return ("{ url: \"postgres://\(options.user)@\(options.host):\(options.port)/\(options.database)\", password_env: FERRY_TEST_POSTGRES_PASSWORD, table: \(table), cursor: updated }",
+                adapter, { try adapter.execute(["CREATE TABLE \(options.qualified) \(columns)"]) })
+        case "mysql":
+            guard var options = servers.mysql else { return nil }
+            options.table = table
+            let adapter = MySQLAdapter(options: options, layout: layout)
+            return ("{ url: \"\(TestMariaDB.url(options))\", password_env: FERRY_TEST_MARIADB_PASSWORD, table: \(table), cursor: updated }",
+                adapter, { try adapter.execute(["CREATE TABLE \(options.qualified) \(columns)"]) })
+        default:
+            guard var options = servers.odbc else { return nil }
+            options.table = table
+            let adapter = ODBCAdapter(options: options, layout: layout)
+            let connection = options.connection.replacingOccurrences(of: ";UID=ferry", with: "")
+            return ("""
+                { connection: "\(connection)", user: ferry, password_env: FERRY_TEST_POSTGRES_PASSWORD, dialect: postgresql,
+                  schema: \(options.schema ?? "public"), table: \(table), cursor: updated }
+                """, adapter, { try adapter.execute(["CREATE TABLE \(options.qualified) \(columns)"]) })
+        }
     }
 
     /// A fresh database on the test server, or nil (with an issue) when there is none.
