@@ -74,7 +74,7 @@ public enum AdapterRegistry {
         ("mysql", "source, sink",
             "url (mysql://USER@HOST:PORT/DB; MySQL, MariaDB, OceanBase MySQL mode, TiDB, GoldenDB, TDSQL), password_env or password_file, table, cursor (a growing column with ties by primary key, or changes), lookback, null_cursor, time_zone (+08:00; default UTC, for TIMESTAMP), tls (disable or require), tls_ca, timeout"),
         ("odbc", "source, sink",
-            "dsn (a name in odbc.ini) or connection (Driver=…;Server=…), user, password_env or password_file, dialect (mysql, postgresql, oracle, dm, sqlite, generic: quoting, paging, savepoints), schema, table, cursor (a growing column with ties by primary key), lookback, null_cursor, timeout"),
+            "dsn (a name in odbc.ini) or connection (Driver=…;Server=…), user, password_env or password_file, dialect (mysql, postgresql, oracle, dm, sqlite, generic: quoting, paging, savepoints), schema, table, cursor (a growing column with ties by primary key, or changes after install-capture under dialects mysql, postgresql, sqlite), lookback, null_cursor, timeout"),
         ("ndjson", "source, sink",
             "folder (files dropped to read), done (default folder/done), out (where files are written), pattern, roll_records, encoding (utf-8, gb18030, gbk, utf-16, utf-16le, utf-16be; read and written), on_malformed (quarantine, the default: set a bad line aside and read on; or stop)"),
         ("csv", "source, sink",

@@ -7,7 +7,7 @@ import FerryOps
 
 /// `ferry bench adapters`: read and apply records/s of the database adapters on generated
 /// rows, beside the database's own bulk load of the same rows (`sqlite3 .import`,
-/// `psql \copy`) measured in the same run.
+/// `psql \copy`, `LOAD DATA LOCAL INFILE`) measured in the same run.
 public enum AdapterBenchmark {
     public struct Figures: Sendable {
         public var adapter: String
@@ -19,15 +19,21 @@ public enum AdapterBenchmark {
         public var bulkTool: String
     }
 
-    /// - Parameter postgres: a server to measure too, as `postgres://USER@HOST:PORT/DB`, with
-    ///   the password in `password` (never printed).
-    public static func run(records: Int, directory: URL, postgres: String?, password: String?) throws -> [Figures] {
+    /// - Parameters:
+    ///   - postgres: a server to measure too, as `postgres://USER@HOST:PORT/DB`, with the
+    ///     password in `password` (never printed).
+    ///   - mysql: a MySQL-protocol server to measure too, as `mysql://USER@HOST:PORT/DB`, with
+    ///     the password in `mysqlPassword`.
+    public static func run(records: Int, directory: URL, postgres: String?, password: String?, mysql: String? = nil, mysqlPassword: String? = nil) throws
+        -> [Figures]
+    {
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let csv = directory.appendingPathComponent("rows.csv")
         try writeCSV(records: records, to: csv)
         var figures = [try sqlite(records: records, csv: csv, directory: directory)]
         if let postgres { figures.append(try self.postgres(records: records, csv: csv, url: postgres, password: password)) }
+        if let mysql { figures.append(try self.mysql(records: records, csv: csv, url: mysql, password: mysqlPassword)) }
         return figures
     }
 

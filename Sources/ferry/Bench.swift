@@ -133,26 +133,31 @@ struct Bench: ParsableCommand {
     struct AdaptersBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "adapters",
-            abstract: "Apply and read records/s of the SQLite and PostgreSQL adapters, beside sqlite3 .import and psql \\copy.",
+            abstract: "Apply and read records/s of the SQLite, PostgreSQL and MySQL adapters, beside sqlite3 .import, psql \\copy and LOAD DATA.",
             discussion: """
                 Applies generated rows in batches of 5000 with the version guard, reads them back
                 by the cursor column, and bulk-loads the same rows with the database's own tool in
                 the same run. PostgreSQL is measured when --postgres is given; its password is
-                read from FERRY_BENCH_POSTGRES_PASSWORD.
+                read from FERRY_BENCH_POSTGRES_PASSWORD. MySQL (or MariaDB) is measured when
+                --mysql is given, beside LOAD DATA LOCAL INFILE through the mariadb client; its
+                password is read from FERRY_BENCH_MYSQL_PASSWORD.
 
                 Example:
-                  ferry bench adapters --records 500000 --postgres postgres://ferry@127.0.0.1:54329/postgres
+                  ferry bench adapters --records 500000 --postgres postgres://ferry@127.0.0.1:54329/postgres \\
+                    --mysql mysql://ferry@127.0.0.1:33069/ferry_test
                 """)
 
         @Option(name: .long, help: "Rows to generate.") var records = 500_000
         @Option(name: .long, help: "A PostgreSQL server to measure, postgres://USER@HOST:PORT/DATABASE.") var postgres: String?
+        @Option(name: .long, help: "A MySQL-protocol server to measure, mysql://USER@HOST:PORT/DATABASE.") var mysql: String?
         @Option(name: .long, help: "Scratch directory.")
         var dir: String = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-adapters").path
 
         func run() throws {
             let figures = try reporting {
                 try AdapterBenchmark.run(records: records, directory: URL(fileURLWithPath: dir), postgres: postgres,
-                    password: ProcessInfo.processInfo.environment["FERRY_BENCH_POSTGRES_PASSWORD"])
+                    password: ProcessInfo.processInfo.environment["FERRY_BENCH_POSTGRES_PASSWORD"], mysql: mysql,
+                    mysqlPassword: ProcessInfo.processInfo.environment["FERRY_BENCH_MYSQL_PASSWORD"])
             }
             func f(_ value: Double) -> String { String(format: "%.0f", value) }
             for figure in figures {
