@@ -27,6 +27,9 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         /// A growing column, or `changes` (the table `ferry adapters install-capture` fills).
         public var cursor: String
         public var requireTLS = false
+        /// Write with plain parameterised statements rather than through
+        /// `json_populate_recordset`; nil asks the server whether it has that function.
+        public var plainWrites: Bool?
         public var timeoutSeconds = 30
         /// Where a cursor read starts again and what it does with NULL cursor values.
         public var window = CursorWindow()
@@ -110,8 +113,7 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: Self.logger
             ).wait()
         } catch {
-            throw FerryError.adapter(.retryable, "cannot connect to PostgreSQL \(options.user)@\(options.host):\(options.port)/\(options.database): \(Self.describe(error))",
-                hint: "check the server, the url and the credentials; the records wait and are retried")
+            throw connectFailure(error)
         }
         let session = Session(connection)
         // Statements that hang are cut off: an unattended sync must not wait forever.
@@ -121,6 +123,23 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         _ = try run(session, "SET TIME ZONE 'UTC'")
         _ = try run(session, "SET DateStyle = 'ISO, YMD'")
         return session
+    }
+
+    /// A connection error a person can act on. When the server did not refuse the login in
+    /// words (a server error), it is asked what authentication it wants: a method this
+    /// client cannot do is named, with the workaround.
+    func connectFailure(_ error: any Error) -> FerryError {
+        let place = "\(options.user)@\(options.host):\(options.port)/\(options.database)"
+        if Self.sqlState(error) == nil, !options.requireTLS,
+            let request = PostgresAuthRequest.probe(host: options.host, port: options.port, user: options.user, database: options.database,
+                timeoutSeconds: min(options.timeoutSeconds, 10)),
+            !request.supported, request != .refused, request != .unreadable
+        {
+            return FerryError.adapter(.configuration, "PostgreSQL-compatible server \(place) asks for authentication method \(request.name), which Ferry's client cannot do",
+                hint: "give this user an md5 or SCRAM-SHA-256 password (openGauss: password_encryption_type = 1 or 2 and ALTER USER … PASSWORD, and a pg_hba.conf line with md5 or sha256 changed to md5)")
+        }
+        return FerryError.adapter(.retryable, "cannot connect to PostgreSQL \(place): \(Self.describe(error))",
+            hint: "check the server, the url and the credentials; the records wait and are retried")
     }
 
     /// The server's own message, never the query's values or the credentials.
@@ -279,16 +298,22 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             var outcomes: [SinkOutcome] = []
             do {
                 // One statement for the whole batch when it can be; a savepoint per row when
-                // it cannot, or when the table refuses something in it.
-                if let batch = try applyBatch(session, rows, table: table, keys: keys, match: match, version: version) {
+                // it cannot, or when the table refuses something in it. A server without
+                // json_populate_recordset gets plain statements, row by row.
+                let types = try writesThroughJSON(session) ? nil : try declaredTypes(session)
+                if types == nil, let batch = try applyBatch(session, rows, table: table, keys: keys, match: match, version: version) {
                     _ = try run(session, "COMMIT")
                     return batch
                 }
                 for row in rows {
-                    let json = String(decoding: CanonicalJSON.encode(.object(try Self.textual(row.values))), as: UTF8.self)
                     _ = try run(session, "SAVEPOINT ferry_row")
                     do {
-                        outcomes.append(try applyOne(session, row, json: json, table: table, keys: keys, match: match, version: version))
+                        if let types {
+                            outcomes.append(try applyPlain(session, row, types: types, layout: layout))
+                        } else {
+                            let json = String(decoding: CanonicalJSON.encode(.object(try Self.textual(row.values))), as: UTF8.self)
+                            outcomes.append(try applyOne(session, row, json: json, table: table, keys: keys, match: match, version: version))
+                        }
                         _ = try run(session, "RELEASE SAVEPOINT ferry_row")
                     } catch where ["22", "23"].contains(Self.sqlState(error)?.prefix(2) ?? "") {
                         // Data and integrity errors belong to this row only.

@@ -58,8 +58,12 @@ import FerryCore
         return (rows, checkpoint)
     }
 
-    @Test func upsertsWithTheVersionGuardAndReadsIncrementally() throws {
-        guard let options = try database() else { return }
+    /// Through json_populate_recordset, and by plain statements as on a compatible server
+    /// that lacks it: the same outcomes.
+    @Test(arguments: [false, true])
+    func upsertsWithTheVersionGuardAndReadsIncrementally(plain: Bool) throws {
+        guard var options = try database() else { return }
+        options.plainWrites = plain ? true : nil
         let adapter = sink(options)
         try adapter.check()
         #expect(try adapter.discover() == ["id", "name", "amount", "born", "active", "visits", "updated_at"])
@@ -147,8 +151,10 @@ import FerryCore
 
 /// `bytea` columns on a real server: bytes and documents written, bytes read back.
 @Suite(.serialized) struct PostgresByteaTests {
-    @Test func byteaColumnsWriteBytesAndDocumentsAndReadBackAsBytes() throws {
-        guard let options = try PostgresAdapterTests().database() else { return }
+    @Test(arguments: [false, true])
+    func byteaColumnsWriteBytesAndDocumentsAndReadBackAsBytes(plain: Bool) throws {
+        guard var options = try PostgresAdapterTests().database() else { return }
+        options.plainWrites = plain ? true : nil
         let adapter = PostgresAdapter(options: options, layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated_at"))
         _ = try adapter.run(try adapter.connect(), "ALTER TABLE \(options.qualified) ADD COLUMN scan bytea")
         let content = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }) + Data([0, 0x5C, 0x78, 0xFF])
