@@ -33,7 +33,7 @@ public enum AdapterTools {
             }
             guard let capturing = try AdapterRegistry.adapter(for: system, entity: entity, topology: topology) as? any ChangeCapturing else {
                 throw FerryError(.config, "system \(name) (adapter \(system.adapter)) has no change capture", at: .file(system.location),
-                    hint: "install-capture works on sqlite and postgres systems")
+                    hint: "install-capture works on sqlite, postgres and mysql systems, and odbc systems of dialect mysql, postgresql or sqlite")
             }
             created += try capturing.installCapture(keyColumns: keys, versionColumn: mapping.rule(for: mapping.entity.version)?.column)
         }

@@ -37,7 +37,7 @@ struct AdaptersCommand: ParsableCommand {
     struct InstallCapture: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "install-capture",
-            abstract: "Install change-capture triggers on an SQLite or PostgreSQL system's tables (inserts, updates, deletes, key changes).",
+            abstract: "Install change-capture triggers on an SQLite, PostgreSQL, MySQL or ODBC (mysql, postgresql, sqlite dialect) system's tables.",
             discussion: """
                 Then set cursor: changes for the system's entities: flows read the change table, so
                 deletes travel too, and an update of a key travels as the old key's deletion and the
