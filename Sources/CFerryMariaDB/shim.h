@@ -12,6 +12,8 @@ static inline void cferry_mysql_bind(MYSQL_BIND *b, enum enum_field_types type, 
     b->length = length;
     b->is_null = is_null;
 }
+/* An integer parameter that is unsigned (BIGINT UNSIGNED past Int64). */
+static inline void cferry_mysql_bind_unsigned(MYSQL_BIND *b) { b->is_unsigned = 1; }
 static inline int cferry_mysql_option_uint(MYSQL *m, enum mysql_option o, unsigned int v) { return mysql_options(m, o, &v); }
 static inline int cferry_mysql_option_bool(MYSQL *m, enum mysql_option o, my_bool v) { return mysql_options(m, o, &v); }
 static inline my_bool cferry_mysql_stmt_attr_bool(MYSQL_STMT *s, enum enum_stmt_attr_type a, my_bool v) { return mysql_stmt_attr_set(s, a, &v); }

@@ -24,12 +24,20 @@ extension MySQLAdapter {
             for name in layout.keyColumns + (layout.versionColumn.map { [$0] } ?? []) where columns[name] == nil {
                 throw FerryError.adapter(.configuration, "column \(name) is not in \(options.qualified)", hint: "columns: \(columns.keys.sorted().joined(separator: ", "))")
             }
-            try connection.run("DROP TEMPORARY TABLE IF EXISTS \(Self.stage)")
-            try connection.run("CREATE TEMPORARY TABLE \(Self.stage) LIKE \(options.qualified)")
-            try connection.run("ALTER TABLE \(Self.stage) ADD COLUMN `_ferry_ord` INT NOT NULL")
+            let batched = try batchUpsertIsSafe(connection, layout: layout)
+            if batched {
+                try connection.run("DROP TEMPORARY TABLE IF EXISTS \(Self.stage)")
+                do {
+                    try connection.run("CREATE TEMPORARY TABLE \(Self.stage) LIKE \(options.qualified)")
+                } catch let failure as MySQLConnection.Failure where failure.code == 1562 {
+                    // A partitioned table has no temporary twin: the columns alone will do.
+                    try connection.run("CREATE TEMPORARY TABLE \(Self.stage) AS SELECT * FROM \(options.qualified) LIMIT 0")
+                }
+                try connection.run("ALTER TABLE \(Self.stage) ADD COLUMN `_ferry_ord` INT NOT NULL")
+            }
             try connection.run("START TRANSACTION")
             do {
-                let outcomes = try applyRows(connection, rows, layout: layout, columns: columns)
+                let outcomes = try applyRows(connection, rows, batched: batched, layout: layout, columns: columns)
                 try connection.run("COMMIT")
                 return outcomes
             } catch {
@@ -39,8 +47,10 @@ extension MySQLAdapter {
         }
     }
 
-    private func applyRows(_ connection: MySQLConnection, _ rows: [SinkRow], layout: SinkLayout, columns: [String: ColumnInfo]) throws -> [SinkOutcome] {
-        if let first = rows.first, rows.allSatisfy({ $0.operation == .upsert && $0.replacesSameVersion == first.replacesSameVersion }) {
+    private func applyRows(_ connection: MySQLConnection, _ rows: [SinkRow], batched: Bool, layout: SinkLayout, columns: [String: ColumnInfo]) throws
+        -> [SinkOutcome]
+    {
+        if batched, let first = rows.first, rows.allSatisfy({ $0.operation == .upsert && $0.replacesSameVersion == first.replacesSameVersion }) {
             let names = first.values.keys.sorted()
             let keys = rows.map { row in layout.keyColumns.map { row.values[$0]?.text ?? "" } }
             if rows.allSatisfy({ $0.values.keys.sorted() == names }), Set(keys).count == rows.count {
@@ -62,7 +72,7 @@ extension MySQLAdapter {
             do {
                 outcomes.append(row.operation == .delete
                     ? try delete(connection, row, layout: layout, columns: columns)
-                    : try upsert(connection, [row], names: row.values.keys.sorted(), layout: layout, columns: columns)[0])
+                    : try upsertOne(connection, row, layout: layout, columns: columns))
                 try connection.run("RELEASE SAVEPOINT ferry_row")
             } catch let failure as MySQLConnection.Failure where Self.isRowError(failure) {
                 try connection.run("ROLLBACK TO SAVEPOINT ferry_row")

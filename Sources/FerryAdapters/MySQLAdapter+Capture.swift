@@ -21,7 +21,9 @@ extension MySQLAdapter {
         let table = options.qualified
         let ddl = capture(keyColumns: keyColumns, versionColumn: versionColumn)
         return try guarded("installing capture on") {
-            let columns = try self.columns(connection).map(\.name)
+            let described = try self.columns(connection)
+            let columns = described.map(\.name)
+            if let binary = described.first(where: { $0.isBinary && keyColumns.contains($0.name) }) { throw Self.binaryKey(binary, in: table) }
             guard !columns.isEmpty else { throw FerryError.adapter(.configuration, "table \(table) does not exist", hint: "fix options.table or the url's database") }
             for column in keyColumns + (versionColumn.map { [$0] } ?? []) where !columns.contains(column) {
                 throw FerryError.adapter(.configuration, "column \(column) is not in \(table)", hint: "columns: \(columns.joined(separator: ", "))")
@@ -64,7 +66,7 @@ extension MySQLAdapter.Reader {
         switch phase {
         case .snapshot:
             let keys = key.map(MySQLAdapter.quote)
-            let after = (position.snapshot ?? []).count == keys.count ? MySQLAdapter.after(keys, position.snapshot ?? []) : (sql: "TRUE", parameters: [])
+            let after = (position.snapshot ?? []).count == keys.count ? self.after(key, position.snapshot ?? []) : (sql: "TRUE", parameters: [])
             let result = try connection.query("SELECT * FROM \(options.qualified) WHERE \(after.sql) ORDER BY \(keys.joined(separator: ", ")) LIMIT \(batchSize)",
                 after.parameters)
             guard !result.rows.isEmpty else {
@@ -123,7 +125,7 @@ extension MySQLAdapter.Reader {
                 let names = keyValues.keys.sorted()
                 let found = try connection.query("SELECT * FROM \(options.qualified) WHERE "
                     + names.map { "\(MySQLAdapter.quote($0)) <=> ?" }.joined(separator: " AND "),
-                    names.map { keyValues[$0]?.text.map(MySQLConnection.Parameter.text) ?? .null })
+                    names.map { name in keyValues[name]?.text.map { columns.first { $0.name == name }?.bound($0) ?? .text($0) } ?? .null })
                 guard let current = found.rows.first else { continue }
                 row = adapter.values(current, found.columns)
             }

@@ -45,12 +45,6 @@ extension MySQLAdapter {
         }
     }
 
-    /// Keyset paging's condition, with its values bound as text.
-    static func after(_ columns: [String], _ values: [String]) -> (sql: String, parameters: [MySQLConnection.Parameter]) {
-        let condition = Keyset.after(columns, values)
-        return (condition.sql, condition.values.map(MySQLConnection.Parameter.text))
-    }
-
     /// Reads a table by a cursor column or by its change table, by the rules of
     /// `CursorWindow` (see `SQLiteAdapter.Reader`): NULL cursors by key, then from the window's
     /// start in (cursor, key) order; under change capture a first read is a snapshot by key.
@@ -91,6 +85,9 @@ extension MySQLAdapter {
                     throw FerryError.adapter(.configuration, "table \(adapter.options.qualified) has no primary key, which paging orders rows by",
                         hint: "add a primary key to the table")
                 }
+                if let binary = columns.first(where: { $0.isBinary && key.contains($0.name) }) {
+                    throw MySQLAdapter.binaryKey(binary, in: adapter.options.qualified)
+                }
                 connection = opened
             }
             guard let connection else { return nil }
@@ -118,7 +115,7 @@ extension MySQLAdapter {
                 case .start:
                     phase = full || options.window.nullPolicy == .read ? .nulls : .window
                 case .nulls:
-                    let after = nullsAfter.map { MySQLAdapter.after(keys, $0) } ?? (sql: "TRUE", parameters: [])
+                    let after = nullsAfter.map { self.after(key, $0) } ?? (sql: "TRUE", parameters: [])
                     let result = try connection.query(select + "\(missing) AND \(after.sql) ORDER BY \(keys.joined(separator: ", ")) LIMIT \(batchSize)",
                         after.parameters)
                     guard !result.rows.isEmpty else { phase = .window; continue }
@@ -134,12 +131,25 @@ extension MySQLAdapter {
                     return make(try connection.query(select + "\(column) IS NOT NULL AND \(present)" + order), advances: true).batch
                 case .after:
                     guard let value = position.value, let last = position.key, last.count == keys.count else { return nil }
-                    let after = MySQLAdapter.after([column] + keys, [value] + last)
+                    let after = self.after([options.cursor] + key, [value] + last)
                     return make(try connection.query(select + "\(after.sql) AND \(present)" + order, after.parameters), advances: true).batch
                 case .snapshot, .done:
                     return nil
                 }
             }
+        }
+
+        /// Keyset paging's condition over the named columns, each value bound by its column's
+        /// type (integers as integers).
+        func after(_ names: [String], _ values: [String]) -> (sql: String, parameters: [MySQLConnection.Parameter]) {
+            let condition = Keyset.after(names.map(MySQLAdapter.quote), values)
+            // The condition repeats values in a fixed pattern; the same call over the names gives
+            // each value's column.
+            let columnOfValue = Keyset.after(names, names).values
+            let parameters = zip(columnOfValue, condition.values).map { name, value in
+                columns.first { $0.name == name }?.bound(value) ?? .text(value)
+            }
+            return (condition.sql, parameters)
         }
 
         /// The SQL of the first cursor value this run reads (inclusive), with its parameters.
@@ -148,7 +158,7 @@ extension MySQLAdapter {
         {
             switch adapter.options.window.lookback {
             case .none:
-                return ("?", [.text(value)])
+                return ("?", [info.bound(value)])
             case .seconds(let seconds):
                 if info.isTime || info.type == "date" { return ("CAST(? AS DATETIME(6)) - INTERVAL \(seconds) SECOND", [.text(value)]) }
                 guard case .string(let start)? = CursorWindow.earlier(.string(value), bySeconds: seconds) else {
@@ -156,36 +166,22 @@ extension MySQLAdapter {
                         "lookback \(seconds)s needs a date or timestamp cursor, but \(adapter.options.cursor) is \(info.declared) holding '\(value)'",
                         hint: "give lookback as a number of rows (lookback: 100), or use a timestamp column as the cursor")
                 }
-                return ("?", [.text(start)])
+                return ("?", [info.bound(start)])
             case .rows(let rows):
-                let upTo = MySQLAdapter.after([column] + keys, [value] + (position.key ?? []))
+                let upTo = after([adapter.options.cursor] + key, [value] + (position.key ?? []))
                 let found = try connection.query("""
                     SELECT \(column) FROM \(adapter.options.qualified) WHERE NOT \(upTo.sql)
                     ORDER BY \(([column] + keys).map { "\($0) DESC" }.joined(separator: ", ")) LIMIT 1 OFFSET \(rows)
                     """, upTo.parameters)
                 guard let start = MySQLAdapter.text(found.rows.first?[0] ?? nil) else { return ("(SELECT MIN(\(column)) FROM \(adapter.options.qualified))", []) }
-                return ("?", [.text(start)])
+                return ("?", [info.bound(start)])
             }
         }
 
         /// A batch of whole rows; `advances` moves the checkpoint to the last row's cursor and key.
         private mutating func make(_ result: MySQLConnection.Result, advances: Bool) -> (batch: SourceBatch?, lastKey: [String]?) {
-            guard !result.rows.isEmpty else { return (nil, nil) }
-            let names = result.columns.map(\.name)
-            let keyIndexes = key.compactMap { names.firstIndex(of: $0) }
-            let cursorIndex = names.firstIndex(of: adapter.options.cursor)
-            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
-            var lastKey: [String] = []
-            for row in result.rows {
-                lastKey = keyIndexes.map { MySQLAdapter.text(row[$0]) ?? "" }
-                batch.rows.append(adapter.values(row, result.columns))
-                batch.positions.append("\(adapter.options.qualified) key \(lastKey.joined(separator: ","))")
-                guard advances, let cursorIndex else { continue }
-                position.value = MySQLAdapter.text(row[cursorIndex])
-                position.key = lastKey
-            }
-            batch.checkpoint = position.text
-            return (batch, lastKey)
+            position.page(result.rows, names: result.columns.map(\.name), key: key, cursor: adapter.options.cursor, table: adapter.options.qualified,
+                advances: advances) { adapter.values($0, result.columns) }
         }
     }
 }

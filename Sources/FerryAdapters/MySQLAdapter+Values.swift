@@ -43,9 +43,10 @@ extension MySQLAdapter {
         switch value {
         case .null: return .null
         case .bool(let flag): return .text(flag ? "1" : "0")
-        case .int(let number): return .text(String(number))
-        case .decimal(let text): return .text(text)
+        case .int(let number): return .int(number)
+        case .decimal(let text): return column?.bound(text) ?? .text(text)
         case .string(let text):
+            if let column, column.isInteger { return column.bound(text) }
             if let column, column.isTime, let wall = MySQLTime.wallClock(text, offset: options.timeZone) { return .text(wall) }
             if let column, column.isThreeByte, text.unicodeScalars.contains(where: { $0.value > 0xFFFF }) {
                 throw RowRefusal(reason: "column \(column.name) is \(column.characterSet ?? "utf8") (3 bytes a character) and cannot hold the "
@@ -73,7 +74,7 @@ extension MySQLAdapter {
     /// files under HY000 (1366 incorrect value, 1411, 3819/4025 CHECK).
     static func isRowError(_ failure: MySQLConnection.Failure) -> Bool {
         failure.sqlState.hasPrefix("22") || failure.sqlState.hasPrefix("23") || failure.sqlState.hasPrefix("01")
-            || [1366, 1367, 1411, 1265, 1264, 1292, 1406, 3819, 4025, 1690].contains(failure.code)
+            || [1366, 1367, 1411, 1265, 1264, 1292, 1406, 3819, 4025, 1690, 1364, 1048, 1062].contains(failure.code)
     }
 
     /// The reason a row is refused, without the value the server quoted back (it may be
@@ -84,11 +85,7 @@ extension MySQLAdapter {
             return "4-byte UTF-8 characters (emoji, CJK Extension B) do not fit \(column), which is utf8 (3 bytes a character); "
                 + "convert it to CHARACTER SET utf8mb4 (error 1366)"
         }
-        var message = failure.message
-        // "Incorrect decimal value: '12abc' for column …": the quoted value goes.
-        if let open = message.range(of: ": '"), let close = message.range(of: "' for ", range: open.upperBound..<message.endIndex) {
-            message.replaceSubrange(open.lowerBound..<close.upperBound, with: " for ")
-        }
-        return "\(message) (error \(failure.code), SQLSTATE \(failure.sqlState))"
+        // "Incorrect decimal value: '12abc' for column …", "Duplicate entry 'a@x' for key …": the values go.
+        return "\(RefusalText.withoutValues(failure.message)) (error \(failure.code), SQLSTATE \(failure.sqlState))"
     }
 }

@@ -166,6 +166,15 @@ public struct MySQLAdapter: Source, Sink, ChangeCapturing {
         /// `utf8mb4`, `utf8mb3`, `latin1`…, or nil for columns that hold no text.
         var characterSet: String?
         var isTime: Bool { type == "datetime" || type == "timestamp" }
+        var isInteger: Bool { ["tinyint", "smallint", "mediumint", "int", "integer", "bigint"].contains(type) }
+        /// Bytes: a key of these cannot travel in a text checkpoint or a JSON change row.
+        var isBinary: Bool { ["binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit"].contains(type) }
+
+        /// Text bound for this column: an integer as an integer (see `MySQLConnection.Parameter`).
+        func bound(_ text: String) -> MySQLConnection.Parameter {
+            guard isInteger else { return .text(text) }
+            return Int64(text).map(MySQLConnection.Parameter.int) ?? UInt64(text).map(MySQLConnection.Parameter.unsigned) ?? .text(text)
+        }
         /// Whether text must fit in three bytes per character (MySQL's `utf8`).
         var isThreeByte: Bool { characterSet == "utf8" || characterSet == "utf8mb3" }
     }

@@ -8,11 +8,14 @@ import Foundation
 /// into SQL. Results come back as text or bytes per column, with the column's type, so the
 /// adapter decides what a value is. Not shared between threads: one per read or apply.
 final class MySQLConnection {
-    /// A value bound to a `?` placeholder.
+    /// A value bound to a `?` placeholder. Integers go as integers: MySQL compares an
+    /// integer column with a string as double precision, where 2⁵³ + 1 equals 2⁵³.
     enum Parameter: Equatable {
         case null
         case text(String)
         case bytes(Data)
+        case int(Int64)
+        case unsigned(UInt64)
     }
 
     /// A column of a result: its name and the server's type for it.
@@ -153,6 +156,8 @@ final class MySQLConnection {
                 case .null: return []
                 case .text(let text): return Array(text.utf8)
                 case .bytes(let data): return [UInt8](data)
+                case .int(let number): return withUnsafeBytes(of: number) { Array($0) }
+                case .unsigned(let number): return withUnsafeBytes(of: number) { Array($0) }
                 }
             }
             var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: max(parameters.count, 1))
@@ -168,9 +173,14 @@ final class MySQLConnection {
                 try nulls.withUnsafeMutableBufferPointer { nullPointers in
                     for index in parameters.indices {
                         let type: enum_field_types
-                        if case .bytes = parameters[index] { type = MYSQL_TYPE_BLOB } else { type = MYSQL_TYPE_STRING }
+                        switch parameters[index] {
+                        case .bytes: type = MYSQL_TYPE_BLOB
+                        case .int, .unsigned: type = MYSQL_TYPE_LONGLONG
+                        default: type = MYSQL_TYPE_STRING
+                        }
                         cferry_mysql_bind(&binds[index], type, buffers[index], lengthPointers[index], lengthPointers.baseAddress! + index,
                             nullPointers.baseAddress! + index)
+                        if case .unsigned = parameters[index] { cferry_mysql_bind_unsigned(&binds[index]) }
                     }
                     if !parameters.isEmpty, mysql_stmt_bind_param(handle, &binds) != 0 { throw Self.failure(of: handle) }
                     guard mysql_stmt_execute(handle) == 0 else { throw Self.failure(of: handle) }

@@ -53,7 +53,10 @@ public enum MySQLTime {
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
             let year = number(bytes[0..<4]), let month = number(bytes[5..<7]), let day = number(bytes[8..<10]),
             let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]), let second = number(bytes[17..<19]),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61,
+            // 2026-02-31 is no date: left as written, so strict mode refuses it rather than
+            // the arithmetic below turning it into 2026-03-03.
+            civil(days(year: year, month: month, day: day)) == (year, month, day)
         else { return nil }
         var end = 19
         if end < bytes.count, bytes[end] == UInt8(ascii: ".") {

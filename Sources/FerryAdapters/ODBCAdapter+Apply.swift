@@ -23,7 +23,7 @@ extension ODBCAdapter {
                         if dialect.releasesSavepoints { try connection.run("RELEASE SAVEPOINT ferry_row") }
                     } catch let failure as ODBCConnection.Failure where failure.refusesRow(dialect) {
                         if dialect.hasSavepoints { try connection.run(dialect.rollback(to: "ferry_row")) } else { try connection.end(commit: false) }
-                        outcomes.append(.rejected("\(failure.message) (SQLSTATE \(failure.sqlState))"))
+                        outcomes.append(.rejected("\(RefusalText.withoutValues(failure.message)) (SQLSTATE \(failure.sqlState))"))
                     }
                     if !dialect.hasSavepoints { try connection.end(commit: true) }
                 }
@@ -44,10 +44,15 @@ extension ODBCAdapter {
         let updated = names.filter { !layout.keyColumns.contains($0) }
         var guardSQL = ""
         var guardValues: [ODBCConnection.Parameter] = []
-        if let version = layout.versionColumn, let value = row.values[version], value != .null {
+        if let version = layout.versionColumn {
             let column = dialect.quote(version)
-            guardSQL = " AND (\(column) \(row.replacesSameVersion ? "<=" : "<") ? OR \(column) IS NULL)"
-            guardValues = [try Self.parameter(value)]
+            if let value = row.values[version], value != .null {
+                guardSQL = " AND (\(column) \(row.replacesSameVersion ? "<=" : "<") ? OR \(column) IS NULL)"
+                guardValues = [try Self.parameter(value)]
+            } else {
+                // A record without a version replaces only a row without one, as the other sinks do.
+                guardSQL = " AND \(column) IS NULL"
+            }
         }
         if !updated.isEmpty {
             let assignments = updated.map { "\(dialect.quote($0)) = ?" }.joined(separator: ", ")

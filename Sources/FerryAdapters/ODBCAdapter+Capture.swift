@@ -88,7 +88,7 @@ extension ODBCAdapter.Reader {
         case .snapshot:
             let keys = key.map(adapter.options.dialect.quote)
             let snapshot = position.snapshot ?? []
-            let after = snapshot.count == keys.count ? Keyset.after(keys, snapshot) : (sql: "1 = 1", values: [])
+            let after = snapshot.count == keys.count ? self.after(key, snapshot) : (sql: "1 = 1", values: [])
             let result = try fetch(connection, "SELECT * FROM \(adapter.options.qualified) WHERE \(after.sql) ORDER BY \(keys.joined(separator: ", "))"
                 + adapter.options.dialect.limit(batchSize), after.values)
             guard !result.rows.isEmpty else {
@@ -112,18 +112,18 @@ extension ODBCAdapter.Reader {
     /// when a row is written, not when its transaction commits.
     private mutating func changesAfter(_ connection: ODBCConnection, ddl: CaptureDDL) throws -> SourceBatch? {
         var window = "seq > ?"
-        var values = [adapter.options.table, String(position.sequence)]
+        var values: [ODBCConnection.Parameter] = [.text(adapter.options.table), .int(position.sequence)]
         if !lookedBack, position.sequence > 0 {
             switch adapter.options.window.lookback {
             case .rows(let rows):
-                values[1] = String(max(position.sequence - Int64(rows), 0))
+                values[1] = .int(max(position.sequence - Int64(rows), 0))
             case .seconds, .none:
                 var seconds = 300
                 if case .seconds(let span) = adapter.options.window.lookback { seconds = span }
-                let at = try connection.query("SELECT at FROM \(ddl.changeTable) WHERE seq = ?", [.text(String(position.sequence))]).result.rows.first?[0]
+                let at = try connection.query("SELECT at FROM \(ddl.changeTable) WHERE seq = ?", [.int(position.sequence)]).result.rows.first?[0]
                 if case .string(let start)? = ODBCAdapter.text(at ?? nil).flatMap({ CursorWindow.earlier(.string($0), bySeconds: seconds) }) {
                     window = "seq > ? AND (seq > ? OR at >= ?)"
-                    values = [adapter.options.table, String(max(position.sequence - 100_000, 0)), String(position.sequence), start]
+                    values = [.text(adapter.options.table), .int(max(position.sequence - 100_000, 0)), .int(position.sequence), .text(start)]
                 }
             }
         }

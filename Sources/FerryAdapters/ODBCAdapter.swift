@@ -79,7 +79,14 @@ public struct ODBCAdapter: Source, Sink {
 
     func connect() throws -> ODBCConnection {
         do {
-            return try ODBCConnection(connection: options.connection, password: options.password, timeoutSeconds: options.timeoutSeconds)
+            let connection = try ODBCConnection(connection: options.connection, password: options.password, timeoutSeconds: options.timeoutSeconds)
+            if options.dialect == .oracle || options.dialect == .dm {
+                // Dates bound and read as text must not depend on the server's NLS settings
+                // (DD-MON-RR by default): ISO 8601 shapes, as the other dialects use.
+                try? connection.run("ALTER SESSION SET NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS' "
+                    + "NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF' NLS_TIMESTAMP_TZ_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF TZH:TZM'")
+            }
+            return connection
         } catch let failure as ODBCConnection.Failure {
             // IMxxx: no such DSN or driver; 01000 from the driver manager: a driver library it
             // cannot load; or the login refused.
@@ -119,6 +126,13 @@ public struct ODBCAdapter: Source, Sink {
         var type: Int16
         /// The database's own name for it (`VARCHAR2`, `timestamp`, `INTEGER`).
         var typeName: String
+
+        var isInteger: Bool { [SQL_INTEGER, SQL_SMALLINT, SQL_TINYINT, SQL_BIGINT].map(Int16.init).contains(type) }
+
+        /// Text bound for this column: an integer as an integer (see `ODBCConnection.Parameter`).
+        func bound(_ text: String) -> ODBCConnection.Parameter {
+            isInteger ? Int64(text).map(ODBCConnection.Parameter.int) ?? .text(text) : .text(text)
+        }
     }
 
     /// The table's columns in order, by `SQLColumns`.
@@ -128,8 +142,9 @@ public struct ODBCAdapter: Source, Sink {
                 Self.wide(options.table) { table, tableLength in SQLColumnsW(handle, nil, 0, schema, schemaLength, table, tableLength, nil, 0) }
             }
         }
-        // COLUMN_NAME is column 4, DATA_TYPE 5, TYPE_NAME 6.
-        return result.rows.map { row in
+        // TABLE_NAME is column 3, COLUMN_NAME 4, DATA_TYPE 5, TYPE_NAME 6. The name arguments
+        // are patterns (`_` matches any character): other tables' columns are dropped.
+        return result.rows.filter { Self.text($0[2]) == options.table }.map { row in
             ColumnInfo(name: Self.text(row[3]) ?? "", type: Int16(Self.text(row[4]) ?? "") ?? 0, typeName: Self.text(row[5]) ?? "")
         }
     }
@@ -142,7 +157,7 @@ public struct ODBCAdapter: Source, Sink {
             }
         }
         // COLUMN_NAME is column 4, KEY_SEQ 5.
-        return result.rows.sorted { (Int(Self.text($0[4]) ?? "") ?? 0) < (Int(Self.text($1[4]) ?? "") ?? 0) }.compactMap { Self.text($0[3]) }
+        return result.rows.filter { Self.text($0[2]) == options.table }.sorted { (Int(Self.text($0[4]) ?? "") ?? 0) < (Int(Self.text($1[4]) ?? "") ?? 0) }.compactMap { Self.text($0[3]) }
     }
 
     /// A name as the wide catalog functions take it: UTF-16 and its length, or none.
@@ -207,7 +222,7 @@ public struct ODBCAdapter: Source, Sink {
         switch value {
         case .null: return .null
         case .bool(let flag): return .text(flag ? "1" : "0")
-        case .int(let number): return .text(String(number))
+        case .int(let number): return .int(number)
         case .decimal(let text), .string(let text): return .text(text)
         case .bytes(let data): return .bytes(data)
         case .document(let reference):

@@ -8,10 +8,13 @@ import Foundation
 /// driver manager's locale; bytes travel as `SQL_C_BINARY`. Values are always bound
 /// parameters. Manual commit: the adapter says where transactions end.
 final class ODBCConnection {
+    /// A value bound to a `?`. Integers go as `SQL_BIGINT`: MySQL compares an integer
+    /// column with a string as double precision, where 2⁵³ + 1 equals 2⁵³.
     enum Parameter: Equatable {
         case null
         case text(String)
         case bytes(Data)
+        case int(Int64)
     }
 
     struct Column {
@@ -190,12 +193,16 @@ final class ODBCConnection {
                     bytes = Array(text.utf16).withUnsafeBytes { Array($0) }
                     indicators[index] = SQLLEN(bytes.count)
                     if text.utf16.count > 4000 { sqlType = SQLSMALLINT(SQL_WLONGVARCHAR) }
+                case .int(let number):
+                    bytes = withUnsafeBytes(of: number) { Array($0) }
+                    indicators[index] = SQLLEN(bytes.count)
+                    (cType, sqlType) = (SQLSMALLINT(SQL_C_SBIGINT), SQLSMALLINT(SQL_BIGINT))
                 case .bytes(let data):
                     bytes = [UInt8](data)
                     indicators[index] = SQLLEN(bytes.count)
                     (cType, sqlType) = (SQLSMALLINT(SQL_C_BINARY), SQLSMALLINT(data.count > 8000 ? SQL_LONGVARBINARY : SQL_VARBINARY))
                 }
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 2), alignment: 2)
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 8), alignment: 8)
                 bytes.withUnsafeBytes { if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: bytes.count) } }
                 buffers.append(buffer)
                 let size = SQLULEN(max(cType == SQLSMALLINT(SQL_C_WCHAR) ? bytes.count / 2 : bytes.count, 1))

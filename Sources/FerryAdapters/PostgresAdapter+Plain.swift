@@ -4,7 +4,7 @@ import FerryCore
 /// Writes without `json_populate_record`: for PostgreSQL-compatible servers that lack it
 /// (or where `options.plainWrites` says so). Each row is a parameterised `UPDATE` with the
 /// version guard, then an `INSERT` when no row has the key, every value cast to its
-/// column's declared type (`$1::numeric(33,2)`) so the server converts it as the JSON path
+/// column's type (`$1::numeric`) so the server converts it as the JSON path
 /// would. Slower, one row at a time, and SQL-92 apart from the casts and `RETURNING`.
 extension PostgresAdapter {
     /// Whether this server writes through `json_populate_recordset` (PostgreSQL 9.3 and later;
@@ -14,10 +14,12 @@ extension PostgresAdapter {
         return try !run(session, "SELECT 1 FROM pg_catalog.pg_proc WHERE proname = 'json_populate_recordset'").isEmpty
     }
 
-    /// Each column's declared type, as `format_type` spells it (`character varying(100)`).
+    /// Each column's type without its modifier (`character varying`, `numeric`): an explicit
+    /// cast to `varchar(10)` would cut a longer value silently, while assigning to the column
+    /// refuses it, as the JSON path does.
     func declaredTypes(_ session: Session) throws -> [String: String] {
         let rows = try run(session, """
-            SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+            SELECT a.attname::text, format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
             WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
             """, [options.qualified])
         var types: [String: String] = [:]
@@ -65,6 +67,9 @@ extension PostgresAdapter {
             var sql = "UPDATE \(table) SET \(assignments) WHERE \(keyMatch())"
             if let (column, value) = version {
                 sql += " AND (\(Self.quote(column)) \(row.replacesSameVersion ? "<=" : "<") \(bind(column, value)) OR \(Self.quote(column)) IS NULL)"
+            } else if let column = layout.versionColumn {
+                // A record without a version replaces only a row without one, as the JSON path does.
+                sql += " AND \(Self.quote(column)) IS NULL"
             }
             if try !run(session, sql + " RETURNING 1", parameters).isEmpty { return .applied }
         }

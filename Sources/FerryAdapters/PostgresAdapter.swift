@@ -344,10 +344,22 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
         let updates = columns.filter { !keys.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
         // Each row's key as the server spells it after its own type conversions, in order.
         func identity(_ alias: String) -> String { "concat_ws(chr(31), " + keys.map { "\(alias).\($0)::text" }.joined(separator: ", ") + ")" }
-        let identities = try run(session, """
-            SELECT \(identity("r")) FROM json_populate_recordset(NULL::\(table), $1::json) WITH ORDINALITY AS r ORDER BY r.ordinality
-            """, [json]).map { $0.first.flatMap { $0 } ?? "" }
-        guard identities.count == rows.count, Set(identities).count == rows.count else { return nil }
+        // From here a value the table's types refuse (too long, not a number) sends the batch
+        // row by row, where it is rejected alone.
+        _ = try run(session, "SAVEPOINT ferry_batch")
+        let identities: [String]
+        do {
+            identities = try run(session, """
+                SELECT \(identity("r")) FROM json_populate_recordset(NULL::\(table), $1::json) WITH ORDINALITY AS r ORDER BY r.ordinality
+                """, [json]).map { $0.first.flatMap { $0 } ?? "" }
+        } catch where ["22", "23"].contains(Self.sqlState(error)?.prefix(2) ?? "") {
+            _ = try run(session, "ROLLBACK TO SAVEPOINT ferry_batch")
+            return nil
+        }
+        guard identities.count == rows.count, Set(identities).count == rows.count else {
+            _ = try run(session, "RELEASE SAVEPOINT ferry_batch")
+            return nil
+        }
         let identity = identity("t")
         var sql = "INSERT INTO \(table) AS t (\(list)) SELECT \(list) FROM json_populate_recordset(NULL::\(table), $1::json) "
             + "ON CONFLICT (\(keys.joined(separator: ", "))) "
@@ -357,7 +369,6 @@ public struct PostgresAdapter: Source, Sink, ChangeCapturing {
             sql += "DO UPDATE SET \(updates.joined(separator: ", "))"
             if let version { sql += " WHERE EXCLUDED.\(version) \(first.replacesSameVersion ? ">=" : ">") t.\(version) OR t.\(version) IS NULL" }
         }
-        _ = try run(session, "SAVEPOINT ferry_batch")
         let applied: Set<String>
         do {
             applied = Set(try run(session, sql + " RETURNING \(identity)", [json]).compactMap { $0.first ?? nil })

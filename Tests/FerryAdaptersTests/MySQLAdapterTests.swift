@@ -178,6 +178,42 @@ import FerryTestSupport
         #expect(throws: FerryError.self) { try MySQLAdapter(options: missing).check() }
     }
 
+    @Test func anotherUniqueIndexNeverTurnsAnInsertIntoAnUpdateOfAnotherRow() throws {
+        let options = try database("id VARCHAR(10) PRIMARY KEY, email VARCHAR(50) UNIQUE, name VARCHAR(20), updated_at DATETIME NOT NULL")
+        let adapter = sink(options)
+        func person(_ id: String, _ email: String, _ name: Value, _ updated: String) -> SinkRow {
+            SinkRow(key: ["id": .string(id)], values: ["id": .string(id), "email": .string(email), "name": name, "updated_at": .string(updated)])
+        }
+        #expect(try adapter.apply([person("1", "chen.jing@example.cn", "陈静", "2026-11-24 09:00:00")]) == [.applied])
+        let outcomes = try adapter.apply([person("2", "chen.jing@example.cn", "王伟", "2026-11-25 09:00:00"),
+            person("3", "wang@example.cn", "李娜", "2026-11-25 09:00:00")])
+        guard case .rejected(let reason) = outcomes.first else {
+            Issue.record("a clash on another unique index was not refused: \(outcomes)")
+            return
+        }
+        #expect(outcomes.last == .applied)
+        #expect(!reason.contains("chen.jing@example.cn"), "a refusal must not quote the value back: \(reason)")
+        let rows = try readAll(MySQLAdapter(options: options)).0
+        #expect(rows.map { $0["name"] } == ["陈静", "李娜"], "row 1 is untouched")
+    }
+
+    @Test func integerKeysPast2To53ArePagedExactly() throws {
+        let options = try database("id BIGINT UNSIGNED PRIMARY KEY, name VARCHAR(20), updated_at DATETIME NOT NULL")
+        let adapter = sink(options)
+        let ids: [Value] = [.int(9_007_199_254_740_992), .int(9_007_199_254_740_993), .int(9_007_199_254_740_994), .decimal("18446744073709551615")]
+        _ = try adapter.apply(ids.map { SinkRow(key: ["id": $0], values: ["id": $0, "name": "n", "updated_at": "2026-11-24 09:00:00"]) })
+        #expect(try readAll(MySQLAdapter(options: options), batch: 1).0.map { $0["id"] } == ids)
+        // A delete by one key removes that row only (2⁵³ + 1 is not 2⁵³ here).
+        #expect(try adapter.apply([SinkRow(key: ["id": ids[1]], values: ["id": ids[1]], operation: .delete)]) == [.applied])
+        #expect(try readAll(MySQLAdapter(options: options)).0.count == 3)
+    }
+
+    @Test func aBinaryKeyIsRefusedForIncrementalReads() throws {
+        let options = try database("id BINARY(16) PRIMARY KEY, updated_at DATETIME NOT NULL")
+        let error = try #require(throws: FerryError.self) { _ = try readAll(MySQLAdapter(options: options)) }
+        #expect(error.description.contains("binary(16)") && error.hint?.contains("mode: full") == true)
+    }
+
     @Test func optionsRefuseAPasswordInTheURLAndBadZones() throws {
         let base = URL(fileURLWithPath: "/tmp")
         func parse(_ yaml: String) throws -> MySQLAdapter.Options {

@@ -99,6 +99,14 @@ import FerryCore
             SinkRow(key: ["id": "A1"], values: ["id": "A1", "updated_at": "2026-11-20 00:00:00"], operation: .delete),
         ])
         #expect(deletes == [.applied, .skippedOlder])
+        // Too long for its column: refused, never cut to fit (an explicit cast would cut).
+        _ = try adapter.run(try adapter.connect(), "ALTER TABLE \(options.qualified) ADD COLUMN code varchar(4)")
+        var long = row("A7", "周", "2026-11-27 08:00:00")
+        long.values["code"] = "350203"
+        guard case .rejected = try adapter.apply([long]).first else {
+            Issue.record("a value longer than its varchar(4) column was written")
+            return
+        }
     }
 
     @Test func triggersCaptureInsertsUpdatesAndDeletes() throws {
