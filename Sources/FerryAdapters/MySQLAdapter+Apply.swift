@@ -26,14 +26,7 @@ extension MySQLAdapter {
             }
             let batched = try batchUpsertIsSafe(connection, layout: layout)
             if batched {
-                try connection.run("DROP TEMPORARY TABLE IF EXISTS \(Self.stage)")
-                do {
-                    try connection.run("CREATE TEMPORARY TABLE \(Self.stage) LIKE \(options.qualified)")
-                } catch let failure as MySQLConnection.Failure where failure.code == 1562 {
-                    // A partitioned table has no temporary twin: the columns alone will do.
-                    try connection.run("CREATE TEMPORARY TABLE \(Self.stage) AS SELECT * FROM \(options.qualified) LIMIT 0")
-                }
-                try connection.run("ALTER TABLE \(Self.stage) ADD COLUMN `_ferry_ord` INT NOT NULL")
+                try createStage(connection, columns: Array(columns.values))
             }
             try connection.run("START TRANSACTION")
             do {
@@ -45,6 +38,26 @@ extension MySQLAdapter {
                 throw error
             }
         }
+    }
+
+    /// The staging table: in memory (`ENGINE=MEMORY`, twice as fast to fill as InnoDB's
+    /// temporary tables) when the sink's rows are narrow (at most 2 KB declared, so 5,000 of
+    /// them fit the server's default 16 MB `max_heap_table_size`), else `LIKE` the sink; a
+    /// partitioned sink, which has no temporary twin, by its columns alone.
+    private func createStage(_ connection: MySQLConnection, columns: [ColumnInfo]) throws {
+        try connection.run("DROP TEMPORARY TABLE IF EXISTS \(Self.stage)")
+        let narrow = columns.reduce(0) { $0 + ($1.octets ?? 16) } <= 2048
+        do {
+            if narrow {
+                try connection.run("CREATE TEMPORARY TABLE \(Self.stage) ENGINE=MEMORY AS SELECT * FROM \(options.qualified) LIMIT 0")
+            } else {
+                try connection.run("CREATE TEMPORARY TABLE \(Self.stage) LIKE \(options.qualified)")
+            }
+        } catch let failure as MySQLConnection.Failure where [1562, 1163, 1286].contains(failure.code) {
+            try connection.run("DROP TEMPORARY TABLE IF EXISTS \(Self.stage)")
+            try connection.run("CREATE TEMPORARY TABLE \(Self.stage) AS SELECT * FROM \(options.qualified) LIMIT 0")
+        }
+        try connection.run("ALTER TABLE \(Self.stage) ADD COLUMN `_ferry_ord` INT NOT NULL")
     }
 
     private func applyRows(_ connection: MySQLConnection, _ rows: [SinkRow], batched: Bool, layout: SinkLayout, columns: [String: ColumnInfo]) throws
@@ -59,7 +72,8 @@ extension MySQLAdapter {
                     let outcomes = try upsert(connection, rows, names: names, layout: layout, columns: columns)
                     try connection.run("RELEASE SAVEPOINT ferry_batch")
                     return outcomes
-                } catch let failure as MySQLConnection.Failure where Self.isRowError(failure) {
+                } catch let failure as MySQLConnection.Failure where Self.isRowError(failure) || failure.code == 1114 {
+                    // 1114: a batch larger than the in-memory stage holds goes row by row.
                     try connection.run("ROLLBACK TO SAVEPOINT ferry_batch")
                 } catch is RowRefusal {
                     try connection.run("ROLLBACK TO SAVEPOINT ferry_batch")
@@ -98,19 +112,25 @@ extension MySQLAdapter {
         let quoted = names.map(Self.quote)
         try connection.run("DELETE FROM \(Self.stage)")
         // At most 65,535 placeholders in a statement.
-        let perStatement = max(1, 60_000 / (names.count + 1))
+        // One statement of up to 1,000 rows, prepared once and run for each full chunk: the
+        // server parses a short statement once rather than a 5,000-row one per batch.
+        let perStatement = max(1, min(1000, 60_000 / (names.count + 1)))
+        let tuple = "(" + Array(repeating: "?", count: names.count + 1).joined(separator: ", ") + ")"
+        let insert = "INSERT INTO \(Self.stage) (`_ferry_ord`, \(quoted.joined(separator: ", "))) VALUES "
+        var prepared: (rows: Int, statement: MySQLConnection.Statement)?
         var start = 0
         while start < rows.count {
             let slice = rows[start..<min(rows.count, start + perStatement)]
-            let tuple = "(" + Array(repeating: "?", count: names.count + 1).joined(separator: ", ") + ")"
             var parameters: [MySQLConnection.Parameter] = []
             parameters.reserveCapacity(slice.count * (names.count + 1))
             for (offset, row) in zip(slice.indices, slice) {
-                parameters.append(.text(String(offset)))
+                parameters.append(.int(Int64(offset)))
                 for name in names { parameters.append(try parameter(row.values[name] ?? .null, column: columns[name])) }
             }
-            _ = try connection.execute("INSERT INTO \(Self.stage) (`_ferry_ord`, \(quoted.joined(separator: ", "))) VALUES "
-                + Array(repeating: tuple, count: slice.count).joined(separator: ", "), parameters)
+            if prepared?.rows != slice.count {
+                prepared = (slice.count, try connection.statement(insert + Array(repeating: tuple, count: slice.count).joined(separator: ", ")))
+            }
+            _ = try prepared?.statement.run(parameters)
             start += slice.count
         }
         let keys = layout.keyColumns.map(Self.quote)
@@ -136,7 +156,7 @@ extension MySQLAdapter {
             guardExpression.map { "\(table).\(column) = IF(\($0), VALUES(\(column)), \(table).\(column))" } ?? "\(table).\(column) = VALUES(\(column))"
         }
         let list = quoted.joined(separator: ", ")
-        var sql = "INSERT INTO \(table) (\(list)) SELECT \(list) FROM \(Self.stage) AS s ORDER BY s.`_ferry_ord`"
+        var sql = "INSERT INTO \(table) (\(list)) SELECT \(list) FROM \(Self.stage) AS s"
         sql += assignments.isEmpty ? " ON DUPLICATE KEY UPDATE \(table).\(keys[0]) = \(table).\(keys[0])" : " ON DUPLICATE KEY UPDATE " + assignments.joined(separator: ", ")
         _ = try connection.execute(sql)
         return outcomes

@@ -165,6 +165,8 @@ public struct MySQLAdapter: Source, Sink, ChangeCapturing {
         var declared: String
         /// `utf8mb4`, `utf8mb3`, `latin1`…, or nil for columns that hold no text.
         var characterSet: String?
+        /// `CHARACTER_OCTET_LENGTH`: the most bytes a text column's value takes; nil for other types.
+        var octets: Int? = nil
         var isTime: Bool { type == "datetime" || type == "timestamp" }
         var isInteger: Bool { ["tinyint", "smallint", "mediumint", "int", "integer", "bigint"].contains(type) }
         /// Bytes: a key of these cannot travel in a text checkpoint or a JSON change row.
@@ -181,11 +183,11 @@ public struct MySQLAdapter: Source, Sink, ChangeCapturing {
 
     func columns(_ connection: MySQLConnection) throws -> [ColumnInfo] {
         try connection.query("""
-            SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME FROM information_schema.COLUMNS
+            SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, CHARACTER_OCTET_LENGTH FROM information_schema.COLUMNS
             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION
             """, [.text(options.database), .text(options.table)]).rows.map { row in
             ColumnInfo(name: Self.text(row[0]) ?? "", type: (Self.text(row[1]) ?? "").lowercased(), declared: Self.text(row[2]) ?? "",
-                characterSet: Self.text(row[3]).map { $0.lowercased() })
+                characterSet: Self.text(row[3]).map { $0.lowercased() }, octets: Self.text(row[4]).flatMap(Int.init))
         }
     }
 

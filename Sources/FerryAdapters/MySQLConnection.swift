@@ -150,25 +150,39 @@ final class MySQLConnection {
             guard expected == parameters.count else {
                 throw Failure(code: 0, sqlState: "HY000", message: "statement takes \(expected) values, \(parameters.count) given")
             }
-            // Each parameter's bytes stay allocated until execute returns.
-            let storage = parameters.map { parameter -> [UInt8] in
+            // Every parameter's bytes in one block that stays allocated until execute returns.
+            var offsets: [Int] = []
+            offsets.reserveCapacity(parameters.count)
+            var lengths: [UInt] = []
+            lengths.reserveCapacity(parameters.count)
+            var total = 0
+            for parameter in parameters {
+                let size: Int
                 switch parameter {
-                case .null: return []
-                case .text(let text): return Array(text.utf8)
-                case .bytes(let data): return [UInt8](data)
-                case .int(let number): return withUnsafeBytes(of: number) { Array($0) }
-                case .unsigned(let number): return withUnsafeBytes(of: number) { Array($0) }
+                case .null: size = 0
+                case .text(let text): size = text.utf8.count
+                case .bytes(let data): size = data.count
+                case .int, .unsigned: size = 8
+                }
+                offsets.append(total)
+                lengths.append(UInt(size))
+                total += (size + 7) & ~7
+            }
+            let block = UnsafeMutableRawPointer.allocate(byteCount: max(total, 8), alignment: 8)
+            defer { block.deallocate() }
+            for (index, parameter) in parameters.enumerated() {
+                let target = block + offsets[index]
+                switch parameter {
+                case .null: break
+                case .text(var text): text.withUTF8 { if let base = $0.baseAddress { target.copyMemory(from: base, byteCount: $0.count) } }
+                case .bytes(let data): data.withUnsafeBytes { if let base = $0.baseAddress { target.copyMemory(from: base, byteCount: $0.count) } }
+                case .int(let number): target.storeBytes(of: number, as: Int64.self)
+                case .unsigned(let number): target.storeBytes(of: number, as: UInt64.self)
                 }
             }
             var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: max(parameters.count, 1))
-            var lengths = storage.map { UInt($0.count) }
             var nulls = parameters.map { $0 == .null ? my_bool(1) : my_bool(0) }
-            let buffers = storage.map { bytes -> UnsafeMutableRawPointer in
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
-                bytes.withUnsafeBytes { if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: bytes.count) } }
-                return buffer
-            }
-            defer { for buffer in buffers { buffer.deallocate() } }
+            let buffers = offsets.map { block + $0 }
             try lengths.withUnsafeMutableBufferPointer { lengthPointers in
                 try nulls.withUnsafeMutableBufferPointer { nullPointers in
                     for index in parameters.indices {
