@@ -22,6 +22,7 @@ demo: build
 test: deps
 	FERRY_TEST_POSTGRES="$$(bash Ops/test-postgres.sh)" FERRY_TEST_POSTGRES_PASSWORD=ferry-test-password \
 	FERRY_TEST_MARIADB="$$(bash Ops/test-mariadb.sh)" FERRY_TEST_MARIADB_PASSWORD=ferry-test-password \
+	FERRY_TEST_MARIADB_CA=$${FERRY_TEST_MARIADB_DIR:-/tmp/ferry-test-mariadb}/tls/ca.pem \
 	FERRY_TEST_AIRBYTE_FAKER="$$(bash Ops/test-airbyte.sh)" $(SWIFT) test
 
 clean:

@@ -214,6 +214,30 @@ import FerryTestSupport
         #expect(error.description.contains("binary(16)") && error.hint?.contains("mode: full") == true)
     }
 
+    /// The test server speaks TLS with a certificate for 127.0.0.1 from a throwaway CA
+    /// (Ops/test-mariadb.sh): verified with that CA, refused with another.
+    @Test func tlsVerifiesTheServerByItsCA() throws {
+        guard let ca = ProcessInfo.processInfo.environment["FERRY_TEST_MARIADB_CA"] else {
+            Issue.record("FERRY_TEST_MARIADB_CA is not set: run the tests with 'make test'")
+            return
+        }
+        var options = try database(Self.people)
+        options.host = "127.0.0.1"
+        options.requireTLS = true
+        options.tlsCA = ca
+        let adapter = sink(options)
+        try adapter.check()
+        #expect(try adapter.apply([row("T1", "陈静", "2026-11-24 09:00:00")]) == [.applied])
+        let connection = try adapter.connect()
+        let cipher = try connection.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").rows.first?[1].map { String(decoding: $0, as: UTF8.self) }
+        #expect(cipher?.isEmpty == false, "the session is encrypted")
+        // Another CA: the server's certificate does not verify, and the error says where to look.
+        let other = try TestPKI(TemporaryDirectory.url("mysql-other-ca"), servers: [], clients: [])
+        options.tlsCA = other.path("ca.pem")
+        let error = try #require(throws: FerryError.self) { try MySQLAdapter(options: options).check() }
+        #expect(error.hint?.contains("tls_ca") == true, "\(error)")
+    }
+
     @Test func optionsRefuseAPasswordInTheURLAndBadZones() throws {
         let base = URL(fileURLWithPath: "/tmp")
         func parse(_ yaml: String) throws -> MySQLAdapter.Options {

@@ -94,6 +94,6 @@ import FerryCore
         #expect(probes[0].columns.contains("app_no") && probes[0].missing.isEmpty)
         // The approval system is in the other zone: this node cannot reach it, and says so.
         #expect(throws: FerryError.self) { try AdapterTools.check(try Deployment.load(config), node: "extranet-gw", system: "approval") }
-        #expect(AdapterTools.types.map(\.type) == ["sqlite", "postgres", "ndjson", "csv", "http", "exec", "xml", "airbyte"])
+        #expect(AdapterTools.types.map(\.type) == ["sqlite", "postgres", "mysql", "odbc", "ndjson", "csv", "http", "exec", "xml", "airbyte"])
     }
 }
