@@ -2,7 +2,7 @@ import Foundation
 import FerryCore
 
 extension MySQLAdapter {
-    /// The session's staging table: `CREATE TEMPORARY TABLE … LIKE` the sink, plus the row's
+    /// The session's staging table (see `createStage`): the sink's columns plus the row's
     /// place in the batch, so the server converts each value by the sink's own types once.
     static let stage = "`_ferry_stage`"
 
@@ -111,9 +111,8 @@ extension MySQLAdapter {
         let table = options.qualified
         let quoted = names.map(Self.quote)
         try connection.run("DELETE FROM \(Self.stage)")
-        // At most 65,535 placeholders in a statement.
-        // One statement of up to 1,000 rows, prepared once and run for each full chunk: the
-        // server parses a short statement once rather than a 5,000-row one per batch.
+        // One statement of up to 1,000 rows (and 65,535 placeholders), prepared once and run for
+        // each full chunk: the server parses a short statement once, not a 5,000-row one per batch.
         let perStatement = max(1, min(1000, 60_000 / (names.count + 1)))
         let tuple = "(" + Array(repeating: "?", count: names.count + 1).joined(separator: ", ") + ")"
         let insert = "INSERT INTO \(Self.stage) (`_ferry_ord`, \(quoted.joined(separator: ", "))) VALUES "
