@@ -29,13 +29,8 @@ extension AdapterBenchmark {
                     environment: ["MYSQL_PWD": password ?? ""])
             })
         }
-        let batches = sinkRows(records: records)
-        let apply = try time { for batch in batches { _ = try adapter.apply(batch) } }
-        var read = 0
-        let readSeconds = try time { read = try drain(adapter) }
+        let figures = try measure(adapter, name: "mysql", records: records, bulk: bulk, bulkTool: "LOAD DATA LOCAL INFILE")
         try adapter.execute(["DROP TABLE IF EXISTS ferry_bench, ferry_bench_bulk"])
-        guard read == records else { throw FerryError(.internalFailure, "the benchmark read \(read) of \(records) rows back") }
-        return Figures(adapter: "mysql", records: records, applyPerSecond: Double(records) / apply, readPerSecond: Double(records) / readSeconds,
-            bulkLoadPerSecond: bulk, bulkTool: "LOAD DATA LOCAL INFILE")
+        return figures
     }
 }

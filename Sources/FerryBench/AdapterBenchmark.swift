@@ -91,13 +91,7 @@ public enum AdapterBenchmark {
         try SQLiteSystemFile(path: file).execute(schema + " CREATE INDEX t_updated ON t(updated);")
         let adapter = try SQLiteAdapter(options: .init(path: file, table: "t", cursor: "updated"),
             layout: SinkLayout(keyColumns: ["id"], versionColumn: "updated"))
-        let batches = sinkRows(records: records)
-        let apply = try time { for batch in batches { _ = try adapter.apply(batch) } }
-        var read = 0
-        let readSeconds = try time { read = try drain(adapter) }
-        guard read == records else { throw FerryError(.internalFailure, "the benchmark read \(read) of \(records) rows back") }
-        return Figures(adapter: "sqlite", records: records, applyPerSecond: Double(records) / apply, readPerSecond: Double(records) / readSeconds,
-            bulkLoadPerSecond: bulk, bulkTool: "sqlite3 .import")
+        return try measure(adapter, name: "sqlite", records: records, bulk: bulk, bulkTool: "sqlite3 .import")
     }
 
     static func postgres(records: Int, csv: URL, url: String, password: String?) throws -> Figures {
@@ -120,13 +114,19 @@ public enum AdapterBenchmark {
                 try PeerTool.run(psql, [url, "-q", "-c", "\\copy ferry_bench_bulk FROM '\(csv.path)' CSV"], environment: ["PGPASSWORD": password ?? ""])
             })
         }
+        let figures = try measure(adapter, name: "postgres", records: records, bulk: bulk, bulkTool: "psql \\copy")
+        try adapter.execute(["DROP TABLE IF EXISTS ferry_bench, ferry_bench_bulk"])
+        return figures
+    }
+
+    /// Applies the generated rows in batches of 5,000, then reads them all back; checks the count.
+    static func measure(_ adapter: any Source & Sink, name: String, records: Int, bulk: Double?, bulkTool: String) throws -> Figures {
         let batches = sinkRows(records: records)
         let apply = try time { for batch in batches { _ = try adapter.apply(batch) } }
         var read = 0
         let readSeconds = try time { read = try drain(adapter) }
-        try adapter.execute(["DROP TABLE IF EXISTS ferry_bench, ferry_bench_bulk"])
         guard read == records else { throw FerryError(.internalFailure, "the benchmark read \(read) of \(records) rows back") }
-        return Figures(adapter: "postgres", records: records, applyPerSecond: Double(records) / apply, readPerSecond: Double(records) / readSeconds,
-            bulkLoadPerSecond: bulk, bulkTool: "psql \\copy")
+        return Figures(adapter: name, records: records, applyPerSecond: Double(records) / apply, readPerSecond: Double(records) / readSeconds,
+            bulkLoadPerSecond: bulk, bulkTool: bulkTool)
     }
 }
