@@ -1,3 +1,5 @@
+import FerryCore
+
 /// The SQL that change capture installs, written once per dialect and used by the adapter
 /// that owns the database (`sqlite`, `postgres`, `mysql`) and by `odbc` for the same
 /// databases: the `ferry_changes` table (sequence, table, `upsert` or `delete`, the key as a
@@ -150,5 +152,15 @@ struct CaptureDDL {
                 END
                 """])
         }
+    }
+
+    /// A `delete` row of `ferry_changes` as the record it travels as: the key, the old
+    /// version (when the triggers kept one), and `_op: delete`.
+    /// - Throws: when the version's JSON cannot be read.
+    static func deletion(key: [String: Value], version: String?) throws -> [String: Value] {
+        var row = key
+        row.merge(try PostgresAdapter.object(version)) { current, _ in current }
+        row["_op"] = "delete"
+        return row
     }
 }

@@ -118,9 +118,7 @@ extension MySQLAdapter.Reader {
             let keyValues = try PostgresAdapter.object(keyText)
             var row: [String: Value]
             if MySQLAdapter.text(change[1]) == "delete" {
-                row = keyValues
-                if let versionText = MySQLAdapter.text(change[3]) { row.merge(try PostgresAdapter.object(versionText)) { current, _ in current } }
-                row["_op"] = "delete"
+                row = try CaptureDDL.deletion(key: keyValues, version: MySQLAdapter.text(change[3]))
             } else {
                 let names = keyValues.keys.sorted()
                 let found = try connection.query("SELECT * FROM \(options.qualified) WHERE "

@@ -3,46 +3,16 @@ import FerryCore
 
 extension MySQLAdapter {
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        let position = try Position(checkpoint)
+        let position = try KeysetPosition(checkpoint)
         // A checkpoint another kind of cursor made starts the read afresh (see SQLiteAdapter).
         guard checkpoint != nil, position.cursor == nil || position.cursor == options.cursor else {
-            return Reader(adapter: self, position: try Position(nil), full: false, fresh: true, batchSize: batchSize)
+            return Reader(adapter: self, position: try KeysetPosition(nil), full: false, fresh: true, batchSize: batchSize)
         }
         return Reader(adapter: self, position: position, full: false, fresh: false, batchSize: batchSize)
     }
 
     public func readAll(batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try Position(nil), full: true, fresh: true, batchSize: batchSize)
-    }
-
-    /// The last cursor value and primary key read (keyset paging over (cursor, key)), or the
-    /// last change sequence under change capture, with the key a first snapshot reached.
-    struct Position {
-        var value: String?
-        var key: [String]?
-        var sequence: Int64 = 0
-        var snapshot: [String]?
-        var cursor: String?
-
-        init(_ text: String?) throws {
-            guard let text else { return }
-            guard case .object(let object) = try? CanonicalJSON.decode(Array(text.utf8)) else {
-                throw FerryError.adapter(.configuration, "unreadable checkpoint '\(text)'", hint: "reset it with 'ferry queue reset-checkpoint'")
-            }
-            value = object["value"]?.text
-            cursor = object["cursor"]?.text
-            if case .list(let parts)? = object["key"] { key = parts.map { $0.text ?? "" } }
-            if case .list(let parts)? = object["snapshot"] { snapshot = parts.map { $0.text ?? "" } }
-            if case .int(let sequence)? = object["seq"] { self.sequence = sequence }
-        }
-
-        var text: String {
-            var object: [String: Value] = ["value": value.map(Value.string) ?? .null, "seq": .int(sequence)]
-            if let key { object["key"] = .list(key.map(Value.string)) }
-            if let snapshot { object["snapshot"] = .list(snapshot.map(Value.string)) }
-            if let cursor { object["cursor"] = .string(cursor) }
-            return String(decoding: CanonicalJSON.encode(.object(object)), as: UTF8.self)
-        }
+        Reader(adapter: self, position: try KeysetPosition(nil), full: true, fresh: true, batchSize: batchSize)
     }
 
     /// Reads a table by a cursor column or by its change table, by the rules of
@@ -53,7 +23,7 @@ extension MySQLAdapter {
         enum Phase { case start, nulls, window, after, snapshot, done }
 
         let adapter: MySQLAdapter
-        var position: Position
+        var position: KeysetPosition
         let full: Bool
         let fresh: Bool
         let batchSize: Int
@@ -64,7 +34,7 @@ extension MySQLAdapter {
         var nullsAfter: [String]?
         var lookedBack = false
 
-        init(adapter: MySQLAdapter, position: Position, full: Bool, fresh: Bool, batchSize: Int) {
+        init(adapter: MySQLAdapter, position: KeysetPosition, full: Bool, fresh: Bool, batchSize: Int) {
             (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
             self.position.cursor = adapter.options.cursor
         }

@@ -1,3 +1,5 @@
+import FerryCore
+
 /// How the `mysql` adapter moves instants in and out of `DATETIME` and `TIMESTAMP`
 /// columns, which hold a wall clock without an offset.
 ///
@@ -56,7 +58,7 @@ public enum MySQLTime {
             (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61,
             // 2026-02-31 is no date: left as written, so strict mode refuses it rather than
             // the arithmetic below turning it into 2026-03-03.
-            civil(days(year: year, month: month, day: day)) == (year, month, day)
+            Timestamp.civil(fromDays: Timestamp.daysFromCivil(year, month, day)) == (year, month, day)
         else { return nil }
         var end = 19
         if end < bytes.count, bytes[end] == UInt8(ascii: ".") {
@@ -65,9 +67,11 @@ public enum MySQLTime {
         }
         guard end < bytes.count, let zone = Offset(String(decoding: bytes[end...], as: UTF8.self)) else { return nil }
         let fraction = String(decoding: bytes[19..<end], as: UTF8.self)
-        let instant = days(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second - zone.seconds + offset.seconds
-        let (y, m, d) = civil(instant.floorDiv(86400))
-        let clock = instant - instant.floorDiv(86400) * 86400
+        let instant = Timestamp.daysFromCivil(year, month, day) * 86400 + Int64(hour * 3600 + minute * 60 + second - zone.seconds + offset.seconds)
+        // Floor division: instants before 1970 keep their time of day.
+        let dayNumber = (instant >= 0 ? instant : instant - 86399) / 86400
+        let (y, m, d) = Timestamp.civil(fromDays: dayNumber)
+        let clock = Int(instant - dayNumber * 86400)
         return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + " " + pad(clock / 3600, 2) + ":" + pad(clock % 3600 / 60, 2) + ":"
             + pad(clock % 60, 2) + fraction
     }
@@ -84,36 +88,5 @@ public enum MySQLTime {
     static func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = y.floorDiv(400)
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146097 + dayOfEra - 719468
-    }
-
-    /// The date `days` after 1970-01-01 (`civil_from_days`).
-    static func civil(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719468
-        let era = z.floorDiv(146097)
-        let dayOfEra = z - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-extension Int {
-    /// Division rounding toward negative infinity (dates before 1970 stay right).
-    fileprivate func floorDiv(_ divisor: Int) -> Int {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

@@ -137,9 +137,7 @@ extension ODBCAdapter.Reader {
             let keyValues = try PostgresAdapter.object(keyText)
             var row: [String: Value]
             if ODBCAdapter.text(change[1]) == "delete" {
-                row = keyValues
-                if let versionText = ODBCAdapter.text(change[3]) { row.merge(try PostgresAdapter.object(versionText)) { current, _ in current } }
-                row["_op"] = "delete"
+                row = try CaptureDDL.deletion(key: keyValues, version: ODBCAdapter.text(change[3]))
             } else {
                 let names = keyValues.keys.sorted()
                 let found = try connection.query("SELECT * FROM \(adapter.options.qualified) WHERE "

@@ -4,16 +4,16 @@ import CFerryODBC
 
 extension ODBCAdapter {
     public func read(since checkpoint: String?, batchSize: Int) throws -> any SourceReader {
-        let position = try MySQLAdapter.Position(checkpoint)
+        let position = try KeysetPosition(checkpoint)
         // A checkpoint another cursor made starts the read afresh (see SQLiteAdapter).
         guard checkpoint != nil, position.cursor == nil || position.cursor == options.cursor else {
-            return Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: false, fresh: true, batchSize: batchSize)
+            return Reader(adapter: self, position: try KeysetPosition(nil), full: false, fresh: true, batchSize: batchSize)
         }
         return Reader(adapter: self, position: position, full: false, fresh: false, batchSize: batchSize)
     }
 
     public func readAll(batchSize: Int) throws -> any SourceReader {
-        Reader(adapter: self, position: try MySQLAdapter.Position(nil), full: true, fresh: true, batchSize: batchSize)
+        Reader(adapter: self, position: try KeysetPosition(nil), full: true, fresh: true, batchSize: batchSize)
     }
 
     /// Reads by a cursor column in (cursor, primary key) order, by the rules of
@@ -24,7 +24,7 @@ extension ODBCAdapter {
         enum Phase { case start, nulls, window, after, snapshot, done }
 
         let adapter: ODBCAdapter
-        var position: MySQLAdapter.Position
+        var position: KeysetPosition
         let full: Bool
         let fresh: Bool
         let batchSize: Int
@@ -36,7 +36,7 @@ extension ODBCAdapter {
         var nullsAfter: [String]?
         var lookedBack = false
 
-        init(adapter: ODBCAdapter, position: MySQLAdapter.Position, full: Bool, fresh: Bool, batchSize: Int) {
+        init(adapter: ODBCAdapter, position: KeysetPosition, full: Bool, fresh: Bool, batchSize: Int) {
             (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
             self.position.cursor = adapter.options.cursor
         }

@@ -222,9 +222,7 @@ extension PostgresAdapter {
                 guard let keyText = change[2] ?? nil else { continue }
                 var row: [String: Value]
                 if change[1] == "delete" {
-                    row = try PostgresAdapter.object(keyText)
-                    if let versionText = change[3] ?? nil { row.merge(try PostgresAdapter.object(versionText)) { current, _ in current } }
-                    row["_op"] = "delete"
+                    row = try CaptureDDL.deletion(key: try PostgresAdapter.object(keyText), version: change[3] ?? nil)
                 } else {
                     let key = try PostgresAdapter.object(keyText)
                     let match = key.keys.sorted().map { "t.\(PostgresAdapter.quote($0)) = k.\(PostgresAdapter.quote($0))" }.joined(separator: " AND ")

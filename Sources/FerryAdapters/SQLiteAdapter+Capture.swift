@@ -72,12 +72,7 @@ extension SQLiteAdapter: ChangeCapturing {
                 guard case .object(let key) = try CanonicalJSON.decode(Array((change["row_key"] as String).utf8)) else { continue }
                 let sequence: Int64 = change["seq"]
                 if change["op"] as String == "delete" {
-                    var row = key
-                    if let text = change["row_version"] as String?, case .object(let version) = try CanonicalJSON.decode(Array(text.utf8)) {
-                        row.merge(version) { current, _ in current }
-                    }
-                    row["_op"] = "delete"
-                    rows.append(row)
+                    rows.append(try CaptureDDL.deletion(key: key, version: change["row_version"]))
                 } else {
                     let names = key.keys.sorted()
                     let clause = names.map { "\(Self.quote($0)) = ?" }.joined(separator: " AND ")

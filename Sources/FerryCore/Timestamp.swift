@@ -42,7 +42,7 @@ public enum Timestamp {
     }
 
     // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
+    package static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -52,7 +52,7 @@ public enum Timestamp {
         return era * 146097 + doe - 719468
     }
 
-    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
+    package static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
         let z = z0 + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
