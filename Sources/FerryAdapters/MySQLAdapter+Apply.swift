@@ -65,8 +65,10 @@ extension MySQLAdapter {
     {
         if batched, let first = rows.first, rows.allSatisfy({ $0.operation == .upsert && $0.replacesSameVersion == first.replacesSameVersion }) {
             let names = first.values.keys.sorted()
-            let keys = rows.map { row in layout.keyColumns.map { row.values[$0]?.text ?? "" } }
-            if rows.allSatisfy({ $0.values.keys.sorted() == names }), Set(keys).count == rows.count {
+            // Same fields in every row (a count and lookups, no sort per row), and no key twice.
+            let sameFields = rows.allSatisfy { row in row.values.count == names.count && names.allSatisfy { row.values[$0] != nil } }
+            var keys = Set<[String]>(minimumCapacity: rows.count)
+            if sameFields, rows.allSatisfy({ row in keys.insert(layout.keyColumns.map { row.values[$0]?.text ?? "" }).inserted }) {
                 try connection.run("SAVEPOINT ferry_batch")
                 do {
                     let outcomes = try upsert(connection, rows, names: names, layout: layout, columns: columns)
@@ -116,6 +118,7 @@ extension MySQLAdapter {
         let perStatement = max(1, min(1000, 60_000 / (names.count + 1)))
         let tuple = "(" + Array(repeating: "?", count: names.count + 1).joined(separator: ", ") + ")"
         let insert = "INSERT INTO \(Self.stage) (`_ferry_ord`, \(quoted.joined(separator: ", "))) VALUES "
+        let infos = names.map { columns[$0] }
         var prepared: (rows: Int, statement: MySQLConnection.Statement)?
         var start = 0
         while start < rows.count {
@@ -124,7 +127,7 @@ extension MySQLAdapter {
             parameters.reserveCapacity(slice.count * (names.count + 1))
             for (offset, row) in zip(slice.indices, slice) {
                 parameters.append(.int(Int64(offset)))
-                for name in names { parameters.append(try parameter(row.values[name] ?? .null, column: columns[name])) }
+                for (name, info) in zip(names, infos) { parameters.append(try parameter(row.values[name] ?? .null, column: info)) }
             }
             if prepared?.rows != slice.count {
                 prepared = (slice.count, try connection.statement(insert + Array(repeating: tuple, count: slice.count).joined(separator: ", ")))

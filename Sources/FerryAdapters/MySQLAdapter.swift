@@ -168,9 +168,20 @@ public struct MySQLAdapter: Source, Sink, ChangeCapturing {
         /// `CHARACTER_OCTET_LENGTH`: the most bytes a text column's value takes; nil for other types.
         var octets: Int? = nil
         var isTime: Bool { type == "datetime" || type == "timestamp" }
-        var isInteger: Bool { ["tinyint", "smallint", "mediumint", "int", "integer", "bigint"].contains(type) }
+        // Switches, not array literals: these are asked once per value written.
+        var isInteger: Bool {
+            switch type {
+            case "tinyint", "smallint", "mediumint", "int", "integer", "bigint": true
+            default: false
+            }
+        }
         /// Bytes: a key of these cannot travel in a text checkpoint or a JSON change row.
-        var isBinary: Bool { ["binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit"].contains(type) }
+        var isBinary: Bool {
+            switch type {
+            case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit": true
+            default: false
+            }
+        }
 
         /// Text bound for this column: an integer as an integer (see `MySQLConnection.Parameter`).
         func bound(_ text: String) -> MySQLConnection.Parameter {
