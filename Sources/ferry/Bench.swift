@@ -137,7 +137,7 @@ struct Bench: ParsableCommand {
             discussion: """
                 Applies generated rows in batches of 5000 with the version guard, reads them back
                 by the cursor column, and bulk-loads the same rows with the database's own tool in
-                the same run. PostgreSQL is measured when --postgres is given; its password is
+                the same run, into a table of the same shape (key and cursor index). PostgreSQL is measured when --postgres is given; its password is
                 read from FERRY_BENCH_POSTGRES_PASSWORD. MySQL (or MariaDB) is measured when
                 --mysql is given, beside LOAD DATA LOCAL INFILE through the mariadb client; its
                 password is read from FERRY_BENCH_MYSQL_PASSWORD.
