@@ -8,7 +8,7 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Runs every flow whose source is in this node's zone on its schedule (five-field cron
             in local time, or "@every 30s"), takes in arriving bundles every --poll seconds and
-            resumes held ones. SIGTERM or SIGINT lets the batch in flight finish, then exits 0.
+            resumes held ones, and verifies the audit chain every --audit-verify-every seconds. SIGTERM or SIGINT lets the batch in flight finish, then exits 0.
             Ops/systemd/ferry@.service runs it under systemd.
 
             Example:
@@ -19,6 +19,9 @@ struct Run: AsyncParsableCommand {
 
     @Option(name: .long, help: "Seconds between looks at the inbound transfer areas.")
     var poll: Double = 5
+
+    @Option(name: .long, help: "Seconds between verifications of the audit chain (metric ferry_audit_chain_ok).")
+    var auditVerifyEvery: Double = 3600
 
     @Option(name: .long, help: "text or json (one JSON object per line).")
     var logFormat: LogFormat = .text
@@ -32,6 +35,8 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         var daemon = Daemon.Options(config: options.config, node: options.node)
         daemon.poll = poll
+        guard auditVerifyEvery > 0 else { throw ValidationError("--audit-verify-every takes a number of seconds above 0") }
+        daemon.auditVerifyInterval = auditVerifyEvery
         if console {
             daemon.console = { node in NodeConsole(node: node) }
         }

@@ -54,6 +54,12 @@ import FerryTransport
         #expect(metrics.contains(#"ferry_records_total{stage="pulled",flow="applications-in"} 50"#) ||
             metrics.contains(#"ferry_records_total{flow="applications-in",stage="pulled"} 50"#), "\(metrics)")
         #expect(metrics.contains("ferry_queue_pending_records"))
+        // The chain was verified at start, and every metric the alert rules use is served;
+        // bundle rejects count once one happens, and missing sequences once a lane brings one in.
+        #expect(metrics.contains("ferry_audit_chain_ok 1"), "\(metrics)")
+        for name in try OpsKitTests.ruleMetrics().subtracting(["ferry_bundle_rejects_total", "ferry_missing_sequences"]) {
+            #expect(metrics.contains("\(name){") || metrics.contains("\(name) "), "\(name) is not served")
+        }
 
         for process in [extranet, jinhong] {
             kill(process.processIdentifier, SIGTERM)
@@ -213,6 +219,41 @@ import FerryTransport
     }
 
     /// `ferry run` for the jinhong node, serving its receiving endpoint on `port`.
+    /// An audit log altered behind the node's back shows on /metrics and /healthz of the
+    /// running daemon, so monitoring alerts (FerryAuditChainBroken) before any audit.
+    @Test func aBrokenAuditChainShowsOnMetricsAndHealth() throws {
+        let directory = DemoTests.temporary("daemon-audit")
+        _ = try Scaffold.create(in: directory)
+        let config = directory.appendingPathComponent("ferry.yaml")
+        try DemoTests.seedPortal(directory, count: 5, seed: 5)
+        do {
+            let node = try Node(deployment: try Deployment.load(config.path), name: "extranet-gw", logger: Logger(label: "test"))
+            _ = try node.sync(flow: "applications-in")
+            node.shutdown()
+        }
+        let store = try DatabaseQueue(path: directory.appendingPathComponent("state/extranet-gw.db").path)
+        try store.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_no_update")
+            try db.execute(sql: "UPDATE audit SET actor = 'intruder' WHERE seq = 2")
+        }
+        let port = Int.random(in: 20000..<40000)
+        let process = Process()
+        process.executableURL = CrashRecoveryTests.ferry
+        process.arguments = ["run", "--config", config.path, "--node", "extranet-gw", "--listen", "127.0.0.1:\(port)", "--audit-verify-every", "3600"]
+        (process.standardOutput, process.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice)
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var metrics = ""
+        for _ in 0..<100 where !metrics.contains("ferry_audit_chain_ok") {
+            Thread.sleep(forTimeInterval: 0.1)
+            metrics = (try? curl("http://127.0.0.1:\(port)/metrics")) ?? ""
+        }
+        #expect(metrics.contains("ferry_audit_chain_ok 0"), "\(metrics)")
+        #expect(!metrics.contains("ferry_audit_verified_timestamp_seconds"))
+        let health = try curl("http://127.0.0.1:\(port)/healthz")
+        #expect(health != "ok\n" && health.contains("audit chain"), "\(health)")
+    }
+
     func startReceiver(config: URL, port: Int) throws -> Process {
         let receiver = Process()
         receiver.executableURL = CrashRecoveryTests.ferry

@@ -14,6 +14,8 @@ public enum Daemon {
         public var node: String
         /// How often inbound transfer areas are looked at.
         public var poll: TimeInterval = 5
+        /// How often the audit chain is verified, in seconds (the first time at start).
+        public var auditVerifyInterval: TimeInterval = 3600
         /// Where `/healthz` and `/metrics` are served; nil serves nothing.
         public var listen: (host: String, port: Int)? = ("127.0.0.1", 9464)
         /// Serve the web console on the same listener, with the pages and actions this
@@ -34,6 +36,7 @@ public enum Daemon {
         var services: [any Service] = [
             FlowScheduler(node: node, worker: worker, health: health, logger: logger),
             InboundWatcher(node: node, worker: worker, interval: options.poll, health: health, logger: logger),
+            AuditWatcher(node: node, worker: worker, interval: options.auditVerifyInterval, health: health, logger: logger),
         ]
         if let listen = options.listen {
             var console = ConsoleServer.Options()

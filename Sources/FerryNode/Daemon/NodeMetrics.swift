@@ -20,6 +20,14 @@ enum NodeMetrics {
         Counter(label: "ferry_bundle_rejects_total", dimensions: [("reason", code)]).increment()
     }
 
+    /// The outcome of one audit-chain verification: `ferry_audit_chain_ok` 1 or 0, the
+    /// entries verified, and (on success) when, in Unix seconds.
+    static func audit(ok: Bool, entries: Int?, now: Date = Date()) {
+        Gauge(label: "ferry_audit_chain_ok").record(ok ? 1 : 0)
+        if let entries { Gauge(label: "ferry_audit_entries").record(entries) }
+        if ok { Gauge(label: "ferry_audit_verified_timestamp_seconds").record(now.timeIntervalSince1970) }
+    }
+
     /// Queue depths and ages, from one status snapshot.
     static func record(_ status: QueueStatus, now: Date = Date()) {
         for lane in status.outbound {
