@@ -32,6 +32,7 @@ public enum AuditBenchmark {
             for counting in round % 2 == 0 ? [true, false] : [false, true] {
                 var options = Demo.Options(directory: directory.appendingPathComponent(counting ? "counted" : "audited"), records: records)
                 options.badEvery = 0
+                options.reconcile = false
                 options.auditCounter = counting ? AuditCounter() : nil
                 let report = try Demo(options: options, logger: logger).run()
                 let moved = report.hops.reduce(0) { $0 + $1.applied }

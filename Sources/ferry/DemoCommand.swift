@@ -12,8 +12,10 @@ struct Demo: ParsableCommand {
             one node each with its own SQLite store and key pair, directory channels between
             them and three SQLite systems with different schemas; seeds the portal with N
             generated applications (one in 500 with a wrong ID check digit, to show
-            quarantine); then runs every hop as sealed bundles and checks each sink against
-            its mapped source. Exits non-zero on any mismatch.
+            quarantine); then runs every hop as sealed bundles, checks each sink against its
+            mapped source, reconciles every flow across its gap by record digests and verifies
+            every node's audit chain. Exits non-zero on any mismatch or difference.
+            --list names the scenarios under Ops/scenarios/.
 
             With --store, the three nodes keep their stores on that PostgreSQL server instead,
             one schema each (PREFIX_NODE, PREFIX from the URL's schema option, default ferry).
@@ -22,6 +24,12 @@ struct Demo: ParsableCommand {
               ferry demo --records 10000 --dir /tmp/ferry-demo
               ferry demo --store 'postgres://ferry@127.0.0.1:5432/ferry?password_env=PGPASSWORD&schema=demo'
             """)
+
+    @Option(name: .long, help: "The scenario to run (ferry demo --list names them).")
+    var scenario = "foreign-affairs"
+
+    @Flag(name: .long, help: "Name the scenarios, one line each, and exit.")
+    var list = false
 
     @Option(name: .long, help: "Where to build the demo; must be new, empty, or an earlier demo's.")
     var dir: String = "demo-out"
@@ -33,6 +41,11 @@ struct Demo: ParsableCommand {
     var store: String?
 
     func run() throws {
+        if list {
+            for entry in try reporting({ try ScenarioCatalog.list() }) { print("\(entry.name)  \(entry.title)\n    \(entry.summary)") }
+            return
+        }
+        _ = try reporting { try ScenarioCatalog.entry(scenario) }
         let directory = URL(fileURLWithPath: dir).standardizedFileURL
         let report = try reporting {
             var options = FerryBench.Demo.Options(directory: directory, records: records)
@@ -51,6 +64,12 @@ struct Demo: ParsableCommand {
             checks.add([check.flow, "\(check.sourceRecords)", "\(check.matched)", "\(check.missing)", "\(check.different)", "\(check.unexpected)"])
         }
         print(checks.rendered)
+        print("")
+        var reconciles = Table(["flow", "target", "state", "matched", "differences", "rounds"])
+        for run in report.reconciles {
+            reconciles.add([run.flow, run.target, run.state, "\(run.matched)", "\(run.differences)", "\(run.rounds)"])
+        }
+        print(reconciles.rendered)
         print("")
         var audit = Table(["node", "audit entries", "chain", "store"])
         for node in report.audit { audit.add([node.node, "\(node.entries)", "verified", node.store]) }

@@ -42,6 +42,23 @@ import FerryQueue
         #expect(Set(numbers).count == indices.count)
     }
 
+    /// The demo's reconcile finds what its hops did not make: a status row edited on the
+    /// portal behind Ferry's back after delivery is a difference.
+    @Test func aSinkRowEditedAfterDeliveryIsAReconcileDifference() throws {
+        var options = FerryBench.Demo.Options(directory: Self.temporary("demo-edited"), records: 30)
+        options.badEvery = 0
+        let demo = FerryBench.Demo(options: options, logger: Logger(label: "test"))
+        #expect(try demo.run().mismatches == 0)
+        let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
+        let nodes = try ["extranet-gw", "jinhong-gw", "passport-gw"].map { try Node(deployment: deployment, name: $0, logger: Logger(label: "test")) }
+        let before = try demo.reconcile(deployment.topology, nodes: nodes, flows: ["status-to-extranet"])
+        #expect(before.count == 1 && before[0].state == "done" && before[0].differences == 0 && before[0].matched == 30, "\(before)")
+        let portal = try DatabaseQueue(path: options.directory.appendingPathComponent("data/portal.db").path)
+        try portal.write { db in try db.execute(sql: "UPDATE progress SET passport_no = 'E00000000' WHERE rowid = 7") }
+        let after = try demo.reconcile(deployment.topology, nodes: nodes, flows: ["status-to-extranet"])
+        #expect(after.count == 1 && after[0].state == "done" && after[0].differences == 1 && after[0].matched == 29, "\(after)")
+    }
+
     @Test func theThreeNetworkSyncDeliversEveryValidRecordAndAuditsIt() throws {
         var options = FerryBench.Demo.Options(directory: Self.temporary("demo"), records: 240)
         options.badEvery = 40
@@ -58,6 +75,11 @@ import FerryQueue
         }
         #expect(report.mismatches == 0)
         for check in report.checks { #expect(check.matched == 234, "\(check.flow)") }
+        // Every flow reconciled across its gap by record digests, with nothing different.
+        #expect(Set(report.reconciles.map(\.flow)) == Set(report.hops.map(\.flow)))
+        for run in report.reconciles {
+            #expect(run.state == "done" && run.differences == 0 && run.matched == 234, "\(run)")
+        }
 
         // Independently of the demo's own check: the approval system holds every valid
         // portal application, in its own dialect.

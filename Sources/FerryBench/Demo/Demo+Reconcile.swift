@@ -1,0 +1,45 @@
+import Foundation
+import FerryCore
+import FerryNode
+
+extension Demo {
+    /// One flow's reconcile across its gap, as the demo reports it.
+    public struct Reconciled: Sendable {
+        public var flow: String
+        public var target: String
+        /// `done` when both sides finished comparing; anything else is a failure here.
+        public var state: String
+        public var matched: Int
+        public var differences: Int
+        public var rounds: Int
+    }
+
+    /// Reconciles flows by record digests, as `ferry reconcile` does: opened on the
+    /// source's node, answered by the target's through the gap, concluded back (or reported
+    /// on the far side for a one-way lane). Every node receives in turn until each run is done.
+    /// `flows` limits it to those flows. The demo reconciles each flow right after its hop:
+    /// the business steps that follow (approval, issuance) change the sinks' copies on purpose.
+    func reconcile(_ topology: Topology, nodes: [Node], flows names: Set<String>? = nil) throws -> [Reconciled] {
+        var results: [Reconciled] = []
+        for flow in topology.flows where names?.contains(flow.name) ?? true {
+            guard let source = topology.system(named: flow.from), let origin = nodes.first(where: { $0.zone == source.zone }) else { continue }
+            let opened = try origin.openReconcile(flow: flow.name, actor: "ferry demo")
+            var reports: [String: ReconcileTools.Report] = [:]
+            // Each exchange is one bundle each way; range splitting can take a few.
+            for _ in 0..<12 where reports.count < opened.count {
+                for node in nodes { _ = try node.receive() }
+                for node in nodes {
+                    for report in try node.reconcileReports(flow: flow.name) where report.state == "done" {
+                        if let run = report.run, opened.contains(where: { $0.run == run }) { reports[run] = report }
+                    }
+                }
+            }
+            for run in opened {
+                let report = reports[run.run]
+                results.append(Reconciled(flow: flow.name, target: run.target, state: report?.state ?? "unfinished",
+                    matched: report?.matched ?? 0, differences: report?.differences ?? 0, rounds: report?.rounds ?? 0))
+            }
+        }
+        return results
+    }
+}
