@@ -32,10 +32,15 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Also serve the web console on the --listen address (users: ferry console user add).")
     var console = false
 
+    func validate() throws {
+        guard auditVerifyEvery.isFinite, auditVerifyEvery > 0 else {
+            throw ValidationError("--audit-verify-every takes a number of seconds above 0, e.g. 3600")
+        }
+    }
+
     func run() async throws {
         var daemon = Daemon.Options(config: options.config, node: options.node)
         daemon.poll = poll
-        guard auditVerifyEvery > 0 else { throw ValidationError("--audit-verify-every takes a number of seconds above 0") }
         daemon.auditVerifyInterval = auditVerifyEvery
         if console {
             daemon.console = { node in NodeConsole(node: node) }

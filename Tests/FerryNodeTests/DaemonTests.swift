@@ -218,7 +218,6 @@ import FerryTransport
         #expect(receiver.terminationStatus == 0)
     }
 
-    /// `ferry run` for the jinhong node, serving its receiving endpoint on `port`.
     /// An audit log altered behind the node's back shows on /metrics and /healthz of the
     /// running daemon, so monitoring alerts (FerryAuditChainBroken) before any audit.
     @Test func aBrokenAuditChainShowsOnMetricsAndHealth() throws {
@@ -254,6 +253,7 @@ import FerryTransport
         #expect(health != "ok\n" && health.contains("audit chain"), "\(health)")
     }
 
+    /// `ferry run` for the jinhong node, serving its receiving endpoint on `port`.
     func startReceiver(config: URL, port: Int) throws -> Process {
         let receiver = Process()
         receiver.executableURL = CrashRecoveryTests.ferry

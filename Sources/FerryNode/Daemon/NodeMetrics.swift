@@ -28,6 +28,11 @@ enum NodeMetrics {
         if ok { Gauge(label: "ferry_audit_verified_timestamp_seconds").record(now.timeIntervalSince1970) }
     }
 
+    /// A verification that could not run to a verdict (the store was busy or unreachable).
+    static func auditVerifyFailed() {
+        Counter(label: "ferry_audit_verify_errors_total").increment()
+    }
+
     /// Queue depths and ages, from one status snapshot.
     static func record(_ status: QueueStatus, now: Date = Date()) {
         for lane in status.outbound {
