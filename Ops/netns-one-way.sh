@@ -8,8 +8,9 @@
 #                          receiver's port and nothing else; accepts no connection at all;
 #   ferry-recv  10.77.0.2  the office-network node (jinhong-gw), receive-only: it accepts
 #                          connections on 9464 from the sender and cannot open any (nftables
-#                          drops every new connection it would start, so nothing it holds
-#                          can be sent back across).
+#                          drops every new connection it would start; only TCP's replies
+#                          within the sender's connection go back, as through a 网闸's
+#                          one-way TCP proxy; a hardware diode would carry UDP alone).
 # The lane is one-way in the topology too (no return:, carousel: 2): bundles are pushed over
 # HTTP, there are no receipts, and the receiver archives the second copy as a duplicate.
 # The script proves the path is one-way (the receiver cannot reach a listener on the sender),
@@ -27,6 +28,7 @@ need=()
 command -v nft >/dev/null || need+=(nftables)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v curl >/dev/null || need+=(curl)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
@@ -42,7 +44,12 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
-rm -rf "$work" && mkdir -p "$work"
+# Only a directory this script made (marked) is ever removed.
+if [ -e "$work" ]; then
+  [ -f "$work/.ferry-netns" ] || [ -z "$(ls -A "$work")" ] || { echo "$work exists and is not this script's: choose another directory" >&2; exit 2; }
+  rm -rf "$work"
+fi
+mkdir -p "$work" && touch "$work/.ferry-netns"
 
 # --- the path -------------------------------------------------------------------------
 ip netns add ferry-send
@@ -88,7 +95,12 @@ NFT
 
 # The receiver cannot reach the sender, even where the sender listens.
 ip netns exec ferry-send python3 -m http.server 8080 --bind 10.77.0.1 </dev/null >/dev/null 2>&1 &
-sleep 1
+for _ in $(seq 1 50); do
+  ip netns exec ferry-send curl -s -m 1 -o /dev/null http://10.77.0.1:8080/ && break
+  sleep 0.1
+done
+# The listener answers inside its own namespace, so a refusal below is the path's doing.
+ip netns exec ferry-send curl -s -m 2 -o /dev/null http://10.77.0.1:8080/ || { echo "FAIL: the probe listener did not start" >&2; exit 1; }
 if ip netns exec ferry-recv curl -s -m 3 -o /dev/null http://10.77.0.1:8080/; then
   echo "FAIL: the receive-only namespace reached the sender" >&2; exit 1
 fi
@@ -128,7 +140,7 @@ for _ in $(seq 1 100); do
   [ "$got" -ge "$want" ] && break
   sleep 0.2
 done
-kill -TERM "$receiver"; wait "$receiver" || true; receiver=""
+kill -TERM "$receiver" 2>/dev/null || true; wait "$receiver" || true; receiver=""
 echo "records: $want in the portal, $got applied in approval across the one-way path"
 [ "$got" -eq "$want" ] || { echo "FAIL: not every record arrived (receiver log: $work/receiver.log)" >&2; exit 1; }
 "$ferry" audit verify --config "$cfg" --node extranet-gw

@@ -16,5 +16,6 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >&2
-# Packages that ship services (prometheus) must not start them here.
+# Only promtool is used; on a host running systemd, Debian's prometheus package also
+# enables its server (systemctl disable --now prometheus if that is unwanted).
 $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2

@@ -50,6 +50,7 @@ struct Demo: ParsableCommand {
         let report = try reporting {
             var options = FerryBench.Demo.Options(directory: directory, records: records)
             options.store = store
+            options.scenario = scenario
             return try FerryBench.Demo(options: options, logger: makeLogger()).run()
         }
         var hops = Table(["hop", "route", "pulled", "quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])

@@ -94,7 +94,7 @@ import FerryTestSupport
         let instances = ["ferry@.service": "ferry@jinhong-gw.service", "ferry-worker@.service": "ferry-worker@jinhong-gw.service",
             "ferry-sync@.service": "ferry-sync@applications-in.service", "ferry-sync@.timer": "ferry-sync@applications-in.timer",
             "ferry-receive.service": "ferry-receive.service", "ferry-receive.timer": "ferry-receive.timer"]
-        let present = try FileManager.default.contentsOfDirectory(atPath: units.path)
+        let present = try FileManager.default.contentsOfDirectory(atPath: units.path).filter { $0.hasSuffix(".service") || $0.hasSuffix(".timer") }
         #expect(Set(present) == Set(instances.keys))
         for (file, instance) in instances {
             let text = try String(contentsOf: units.appendingPathComponent(file), encoding: .utf8)

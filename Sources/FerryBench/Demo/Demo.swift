@@ -26,6 +26,8 @@ public struct Demo {
         /// Reconcile each flow across its gap after its hop (off for benchmarks that time the
         /// hops alone).
         public var reconcile = true
+        /// The directory under `Ops/scenarios/` the deployment's files come from.
+        public var scenario = "foreign-affairs"
         /// For `ferry bench audit` only: count audit events instead of writing them.
         package var auditCounter: AuditCounter?
 
@@ -151,7 +153,7 @@ public struct Demo {
         try manager.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data().write(to: directory.appendingPathComponent(Self.marker))
         let root = try ScenarioFiles.root()
-        let scenario = root.appendingPathComponent("Ops/scenarios/foreign-affairs")
+        let scenario = root.appendingPathComponent("Ops/scenarios").appendingPathComponent(options.scenario)
         try ScenarioFiles.copy(scenario.appendingPathComponent("ferry.yaml"), to: directory.appendingPathComponent("ferry.yaml"))
         if let store = options.store { try NodeStores.usePostgres(store, in: directory.appendingPathComponent("ferry.yaml")) }
         try ScenarioFiles.copy(scenario.appendingPathComponent("systems"), to: directory.appendingPathComponent("systems"))
