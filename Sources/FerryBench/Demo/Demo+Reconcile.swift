@@ -25,12 +25,16 @@ extension Demo {
             guard let source = topology.system(named: flow.from), let origin = nodes.first(where: { $0.zone == source.zone }) else { continue }
             let opened = try origin.openReconcile(flow: flow.name, actor: "ferry demo")
             var reports: [String: ReconcileTools.Report] = [:]
-            // Each exchange is one bundle each way; range splitting can take a few.
-            for _ in 0..<12 where reports.count < opened.count {
+            // Each exchange is one bundle each way; range splitting takes a round per level of
+            // the digest tree, so 12 rounds is far more than a demo's tables need.
+            for _ in 0..<12 where reports.values.filter({ $0.state == "done" }).count < opened.count {
                 for node in nodes { _ = try node.receive() }
                 for node in nodes {
-                    for report in try node.reconcileReports(flow: flow.name) where report.state == "done" {
-                        if let run = report.run, opened.contains(where: { $0.run == run }) { reports[run] = report }
+                    // The latest report of each run this call opened, whatever its state, so a
+                    // run that stops short is shown as it stopped.
+                    for report in try node.reconcileReports(flow: flow.name) {
+                        guard let run = report.run, opened.contains(where: { $0.run == run }), reports[run]?.state != "done" else { continue }
+                        reports[run] = report
                     }
                 }
             }
