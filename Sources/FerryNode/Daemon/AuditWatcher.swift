@@ -16,7 +16,7 @@ struct AuditWatcher: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        await periodically(every: interval) {
             do {
                 let verification = try await worker.run { try node.verifyAudit() }
                 NodeMetrics.audit(ok: true, entries: verification.entries)
@@ -31,11 +31,6 @@ struct AuditWatcher: Service {
                 // counted apart, so only a broken chain raises FerryAuditChainBroken.
                 NodeMetrics.auditVerifyFailed()
                 logger.error("audit chain could not be verified now", metadata: ["error": .string("\(error)")])
-            }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
-            } catch {
-                return
             }
         }
     }

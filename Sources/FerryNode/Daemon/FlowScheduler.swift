@@ -81,7 +81,7 @@ struct InboundWatcher: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        await periodically(every: interval) {
             do {
                 let (received, packed, status) = try await worker.run {
                     (try node.receive(), try node.pack(), try node.store.read { tx in try tx.queueStatus() })
@@ -98,11 +98,6 @@ struct InboundWatcher: Service {
             } catch {
                 await health.failed("exchange", "\(error)")
                 logger.error("receive failed", metadata: ["error": .string("\(error)")])
-            }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
-            } catch {
-                return
             }
         }
     }
