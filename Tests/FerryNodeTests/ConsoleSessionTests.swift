@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryTransport
 @testable import FerryNode
@@ -152,7 +153,7 @@ extension ConsoleSessionTests {
         let portal = directory.appendingPathComponent("data/portal.db")
         try? FileManager.default.removeItem(at: portal)
         try FileManager.default.createDirectory(at: portal, withIntermediateDirectories: true)
-        let port = Int.random(in: 30000..<40000)
+        let port = TestPort.free()
         let process = Process()
         process.executableURL = CrashRecoveryTests.ferry
         process.arguments = ["run", "--config", config.path, "--node", "extranet-gw", "--poll", "0.5", "--listen", "127.0.0.1:\(port)"]

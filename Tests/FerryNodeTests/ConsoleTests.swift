@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerryTransport
@@ -13,7 +14,7 @@ import FerryTransport
     final class Console: @unchecked Sendable {
         // @unchecked: set up once in init; only the process is touched in deinit.
         let process = Process()
-        let port = Int.random(in: 20000...29000)
+        let port = TestPort.free()
         let client = HTTPClient(options: HTTPClient.Options())
         let config: String
         let directory: URL

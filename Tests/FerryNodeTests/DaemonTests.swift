@@ -22,9 +22,7 @@ import FerryTransport
         try Data(text.utf8).write(to: config)
         try DemoTests.seedPortal(directory, count: 50, seed: 3)
 
-        // Ports below Linux's ephemeral range (32768–60999): no outgoing connection of a
-        // parallel test can hold them.
-        let port = Int.random(in: 20000..<26000)
+        let port = TestPort.free()
         func start(_ node: String) throws -> Process {
             let process = Process()
             process.executableURL = CrashRecoveryTests.ferry
@@ -141,7 +139,7 @@ import FerryTransport
     @Test func bundlesPushedOverHTTPAreTakenByTheRunningNode() throws {
         let directory = DemoTests.temporary("http")
         _ = try Scaffold.create(in: directory)
-        let port = Int.random(in: 26000..<29000)
+        let port = TestPort.free()
         let config = directory.appendingPathComponent("ferry.yaml")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
             of: "via: { dir: gap/extranet-to-jinhong }", with: "via: { dir: gap/extranet-to-jinhong, http: \"http://127.0.0.1:\(port)\" }")
@@ -170,7 +168,7 @@ import FerryTransport
         _ = try Scaffold.create(in: directory)
         let pki = try TestPKI(directory.appendingPathComponent("pki"), servers: ["jinhong-gw"], clients: ["extranet-gw"])
         let stranger = try TestPKI(directory.appendingPathComponent("stranger"), servers: [], clients: ["extranet-gw"])
-        let port = Int.random(in: 29000..<32000)
+        let port = TestPort.free()
         let config = directory.appendingPathComponent("ferry.yaml")
         var text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
             of: "via: { dir: gap/extranet-to-jinhong }",
@@ -237,7 +235,7 @@ import FerryTransport
             try db.execute(sql: "DROP TRIGGER audit_no_update")
             try db.execute(sql: "UPDATE audit SET actor = 'intruder' WHERE seq = 2")
         }
-        let port = Int.random(in: 10000..<20000)
+        let port = TestPort.free()
         let process = Process()
         process.executableURL = CrashRecoveryTests.ferry
         process.arguments = ["run", "--config", config.path, "--node", "extranet-gw", "--listen", "127.0.0.1:\(port)", "--audit-verify-every", "3600"]

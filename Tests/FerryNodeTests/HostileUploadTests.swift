@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerrySeal
@@ -119,7 +120,7 @@ import FerryTransport
 final class UploadNode: @unchecked Sendable {
     // @unchecked: set up once in init; the process is only touched by the test's thread.
     let directory = DemoTests.temporary("hostile-upload")
-    let port = Int.random(in: 30000..<40000)
+    let port = TestPort.free()
     let process = Process()
     let client = HTTPClient(options: HTTPClient.Options())
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FerryTestSupport
 
 /// `ferry mapping` as an integration engineer runs it, on the shipped Mappings/ folder.
 @Suite struct MappingCommandTests {
@@ -7,16 +8,7 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("Mappings")
 
     func ferry(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = CrashRecoveryTests.ferry
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ProcessRun.capture(CrashRecoveryTests.ferry, arguments)
     }
 
     @Test func applyStreamsGoodLinesAndSetsAsideBadOnesWithReasons() throws {

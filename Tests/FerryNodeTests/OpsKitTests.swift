@@ -14,20 +14,8 @@ import FerryTestSupport
     static let ops = root.appendingPathComponent("Ops")
     static let promtool = PeerTool.locate("promtool")
 
-    /// What `tool arguments` printed on both streams, and its exit status.
     static func run(_ tool: URL, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ProcessRun.capture(tool, arguments, in: directory)
     }
 
     @Test(.enabled(if: promtool != nil, "promtool is not installed: Ops/test-ops.sh (make test runs it) installs Debian's prometheus"))
