@@ -84,6 +84,32 @@ import FerryCore
         #expect(try source.discover() == ["id"], "the first waiting file offers its keys")
     }
 
+    /// Reconcile and checks read the whole copy: that must take no file from the sync. The
+    /// copy is done/ (renamed copies too) then the waiting files; a write-only system's copy
+    /// is what was written to `out`.
+    @Test func aWholeCopyReadMovesNoFile() throws {
+        let source = try adapter(.ndjson)
+        let folder = root.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("done"), withIntermediateDirectories: true)
+        try Data(#"{"id":"1"}"#.utf8).write(to: folder.appendingPathComponent("done/a.ndjson"))
+        try Data(#"{"id":"2"}"#.utf8).write(to: folder.appendingPathComponent("done/a.ndjson.2"))
+        try Data("{\"id\":\"3\"}\n{\"id\":\"4\"}".utf8).write(to: folder.appendingPathComponent("b.ndjson"))
+        try Data("half".utf8).write(to: folder.appendingPathComponent("c.ndjson.part"))
+        var whole = try source.readAll(batchSize: 1)
+        var ids: [Value?] = []
+        while let batch = try whole.next() { ids += batch.rows.map { $0["id"] } }
+        #expect(ids == ["1", "2", "3", "4"])
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("b.ndjson").path), "the waiting file stays for the sync")
+        #expect(try readAll(source).rows.map { $0["id"] } == ["3", "4"], "the sync still reads what the whole-copy read saw")
+
+        var writeOnly = FolderAdapter.Options(format: .ndjson)
+        writeOnly.out = root.appendingPathComponent("out")
+        let sink = FolderAdapter(options: writeOnly)
+        _ = try sink.apply(Self.rows)
+        var written = try sink.readAll(batchSize: 10)
+        #expect(try written.next()?.rows.map { $0["SQBH"] } == ["WB1", "WB2", "WB3"])
+    }
+
     /// Hostile files stop with the file, line and column under `on_malformed: stop`, and the
     /// file stays where it is.
     @Test func hostileInputStopsAtItsLineAndColumn() throws {

@@ -1,0 +1,83 @@
+import Foundation
+import FerryCore
+
+extension FolderAdapter {
+    /// Every record the folders hold, read without moving a file: what reconcile and the
+    /// scenario checks compare. An incremental read retires each finished file to `done/`,
+    /// so a whole-copy read through it would take files the next sync has not read yet.
+    ///
+    /// With `folder:` the copy is what the system has handed over: the files already read
+    /// (`done/`, oldest name first, renamed copies included) and then the files waiting.
+    /// A write-only system (`out:` alone) holds what Ferry wrote to it: the complete files
+    /// in `out`. Batches carry no checkpoint; they are never committed.
+    public func readAll(batchSize: Int) throws -> any SourceReader {
+        var files: [URL] = []
+        if let folder = options.folder {
+            if let done = options.doneFolder { files += try completeFiles(in: done, copies: true) }
+            files += try completeFiles(in: folder, copies: false)
+        } else if let out = options.out {
+            files += try completeFiles(in: out, copies: false)
+        }
+        return SnapshotReader(adapter: self, files: files, batchSize: batchSize)
+    }
+
+    /// Complete record files in `directory`, in name order; `copies` also takes the
+    /// `NAME.2`, `NAME.3` … that `retire` makes when a name comes back.
+    func completeFiles(in directory: URL, copies: Bool) throws -> [URL] {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
+            throw FerryError.adapter(.retryable, "cannot list \(directory.path)", hint: "check that the folder is mounted and readable")
+        }
+        func isRecordFile(_ name: String) -> Bool {
+            if name.hasSuffix(options.suffix) { return true }
+            guard copies, let dot = name.lastIndex(of: "."), Int(name[name.index(after: dot)...]) != nil else { return false }
+            return name[..<dot].hasSuffix(options.suffix)
+        }
+        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && isRecordFile($0) }.sorted()
+            .map { directory.appendingPathComponent($0) }
+            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+    }
+
+    /// Reads a fixed list of files through, one batch at a time, and moves none of them.
+    struct SnapshotReader: SourceReader {
+        let adapter: FolderAdapter
+        var files: [URL]
+        let batchSize: Int
+        var current: (file: String, records: FileRecords)?
+
+        init(adapter: FolderAdapter, files: [URL], batchSize: Int) {
+            (self.adapter, self.files, self.batchSize) = (adapter, files.reversed(), batchSize)
+        }
+
+        mutating func next() throws -> SourceBatch? {
+            var batch = SourceBatch(rows: [], positions: [], checkpoint: "")
+            while batch.rows.count + batch.malformed.count < max(1, batchSize) {
+                if current == nil {
+                    guard let file = files.popLast() else { break }
+                    current = (file.lastPathComponent, try adapter.open(file))
+                }
+                guard var (name, records) = current else { break }
+                guard let entry = try records.next() else {
+                    records.close()
+                    current = nil
+                    continue
+                }
+                current = (name, records)
+                switch entry {
+                case .row(let row, let line):
+                    switch adapter.resolveDocuments(row) {
+                    case .success(let resolved):
+                        batch.rows.append(resolved)
+                        batch.positions.append("\(name):\(line)")
+                    case .failure(let refusal):
+                        batch.malformed.append(MalformedRow(position: "\(name):\(line)", reason: refusal.reason, raw: CanonicalJSON.encode(.object(row))))
+                    }
+                case .malformed(let row, _):
+                    batch.malformed.append(row)
+                }
+            }
+            return batch.rows.isEmpty && batch.malformed.isEmpty ? nil : batch
+        }
+    }
+}
