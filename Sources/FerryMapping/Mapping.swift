@@ -16,7 +16,11 @@ public struct Mapping: Sendable {
     }
 
     public var name: String
-    public var system: String
+    /// The systems that speak this dialect: usually one, or several that run the same
+    /// software (the six district offices of one vendor's approval system).
+    public var systems: [String]
+    /// The systems, as reports name them.
+    public var system: String { systems.joined(separator: ", ") }
     public var entity: EntitySchema
     public var unmapped: Unmapped
     /// System columns deliberately not carried.

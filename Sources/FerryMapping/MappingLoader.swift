@@ -63,7 +63,7 @@ struct MappingLoader {
         let ignored = Set(try root["ignore"]?.strings("ignore") ?? [])
         let tests = try (root["tests"]?.items("tests") ?? []).map { try MappingTest.parse($0) }
         return Mapping(
-            name: try root["mapping"]?.string("mapping") ?? file, system: try root.require("system", in: "the mapping").string("system"),
+            name: try root["mapping"]?.string("mapping") ?? file, systems: try root.require("system", in: "the mapping").strings("system"),
             entity: entity, unmapped: unmapped, ignored: ignored,
             rules: rules, directions: directions, tests: tests, file: file, patterns: patterns,
             knownColumns: Set(rules.flatMap(\.allColumns)).union(ignored))

@@ -62,9 +62,9 @@ public final class Deployment: @unchecked Sendable {
             throw FerryError(.config, "system \(name) has no mapping for \(entity)", hint: "add it under the system's maps:")
         }
         let mapping = try Mapping.load(file, entity: try self.entity(entity), codes: codes)
-        guard mapping.system == name else {
+        guard mapping.systems.contains(name) else {
             throw FerryError(.config, "\(file.path) is the mapping of system \(mapping.system), but system \(name) uses it",
-                at: .file(system.location), hint: "each system has its own mapping file")
+                at: .file(system.location), hint: "each system has its own mapping file, or is named under the shared file's system: list")
         }
         lock.withLock { mappingCache[cacheKey] = mapping }
         return mapping

@@ -111,6 +111,27 @@ import FerrySeal
         #expect(results[0].location.line == 9)
     }
 
+    /// Systems that run one vendor's software share a dialect: one file names them all.
+    @Test func oneDialectNamesEverySystemThatSpeaksIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-mapping-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let schema = try EntitySchema.load(Self.mappings.appendingPathComponent("entities/passport-status.yaml"), codes: codes)
+        func systems(_ line: String) throws -> [String] {
+            let file = directory.appendingPathComponent("\(UUID().uuidString).yaml")
+            try Data("""
+                \(line)
+                entity: PassportStatus
+                fields:
+                  application_id: { column: A }
+                  status: { column: B, translate: issuance-status.portal }
+                  updated_at: { column: C, format: yyyyMMddHHmmss }
+                """.utf8).write(to: file)
+            return try Mapping.load(file, entity: schema, codes: codes).systems
+        }
+        #expect(try systems("system: siming") == ["siming"])
+        #expect(try systems("system: [siming, huli, jimei]") == ["siming", "huli", "jimei"])
+    }
+
     @Test func mappingMistakesAreLocated() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-mapping-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
