@@ -85,7 +85,10 @@ extension Node {
         report.held = packed.held
         report.waiting = packed.waiting
         report.refused = packed.refused
-        if !route.local.isEmpty { _ = try applyPending() }
+        if !route.local.isEmpty {
+            let local = try applyPending()
+            (report.appliedLocally, report.rejectedLocally) = (local.applied, local.rejected)
+        }
         return report
     }
 

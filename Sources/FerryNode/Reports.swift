@@ -16,6 +16,9 @@ public struct SyncReport: Sendable {
     public var waiting: [String] = []
     /// Bundles the far side refused, retried later or dead-lettered.
     public var refused: [String] = []
+    /// Records applied, and rejected, at targets in this node's own zone (no gap to cross).
+    public var appliedLocally = 0
+    public var rejectedLocally = 0
 }
 
 /// A bundle that left this node.

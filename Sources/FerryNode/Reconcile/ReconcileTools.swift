@@ -24,9 +24,21 @@ public enum ReconcileTools {
     ) throws -> Report {
         try checkFanOut(fanOut)
         let deployment = try Deployment.load(config)
+        let node = try Node(deployment: deployment, name: name, logger: .init(label: "ferry.reconcile"))
+        return try compare(on: node, left: left, right: right, entity: requested, fanOut: fanOut, actor: actor)
+    }
+
+    /// Compares two systems' copies record by record, and audits the result on `node`.
+    /// - Throws: `FerryError(.config)` when a system is unknown, they share no entity or
+    ///   several (and none is named), or the deployment has no digest key.
+    public static func compare(
+        on node: Node, left: String, right: String, entity requested: String?, fanOut: Int = 16, actor: String
+    ) throws -> Report {
+        try checkFanOut(fanOut)
+        let deployment = node.deployment
         let topology = deployment.topology
         guard let leftSystem = topology.system(named: left), let rightSystem = topology.system(named: right) else {
-            throw FerryError(.config, "no system \(topology.system(named: left) == nil ? left : right) in \(config)",
+            throw FerryError(.config, "no system \(topology.system(named: left) == nil ? left : right) in \(topology.file)",
                 hint: "known systems: \(topology.systems.map(\.name).joined(separator: ", "))")
         }
         let common = Set(leftSystem.maps.keys).intersection(rightSystem.maps.keys)
@@ -76,7 +88,6 @@ public enum ReconcileTools {
         report.matched = report.leftRecords - report.onlyLeft.count - report.changed.count
         report.resultDigest = resultDigest(differences)
 
-        let node = try Node(deployment: deployment, name: name, logger: .init(label: "ferry.reconcile"))
         try node.store.write { tx in
             try node.audit.append(tx, AuditEvent(.reconciled, actor: actor, details: [
                 "left": .string(left), "right": .string(right), "entity": .string(entity), "left_records": .int(Int64(report.leftRecords)),
