@@ -159,7 +159,7 @@ let package = Package(
 
         .target(name: "FerryTestHTML", dependencies: ["CFerryLibXML2"], path: "Tests/FerryTestHTML", swiftSettings: strict),
         // Tests only: real systems and certificates several test targets use.
-        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryTransport", "FerryQueue", "FerryAudit", "FerryAdapters"], path: "Tests/FerryTestSupport", exclude: ["Fixtures"], swiftSettings: strict),
+        .target(name: "FerryTestSupport", dependencies: ["FerryCore", "FerryTransport", "FerryQueue", "FerryAudit", "FerryAdapters"], path: "Tests/FerryTestSupport", swiftSettings: strict),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTestHTML"], swiftSettings: strict),
         .testTarget(name: "FerryReconcileTests", dependencies: ["FerryReconcile", "FerryMapping", "FerrySeal", "FerryCore"], swiftSettings: strict),
         .testTarget(

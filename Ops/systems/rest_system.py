@@ -1,14 +1,16 @@
-"""A real REST system on 127.0.0.1 for the http adapter's tests: what a vendor's JSON API
-looks like, with the faults such APIs have.
+"""A real REST system on 127.0.0.1 for the http adapter's tests and the `ferry demo`
+scenarios: what a vendor's JSON API looks like, with the faults such APIs have.
 
-Usage: rest_system.py PORTFILE [--token T] [--tls CERT KEY CLIENT_CA]
+Usage: rest_system.py PORTFILE [--token T] [--tls CERT KEY CLIENT_CA] [--collection NAME=KEY,VERSION]...
 
-Collections live in memory, records sorted by (updated, id). Reads, by paging style:
+Collections live in memory, records keyed by "id" and sorted by ("updated", "id"), or by
+the key and version fields a --collection names. It writes its port to PORTFILE and
+stops when its standard input closes. Reads, by paging style:
   GET /page/C?page=N&size=M            {"items": [...], "total": T}
   GET /offset/C?offset=K&limit=M       {"data": {"rows": [...]}}
   GET /cursor/C?cursor=X&limit=M       {"records": [...], "next_cursor": X or null}
   GET /link/C?page=N&size=M            [...] with a Link rel="next" header
-  GET /plain/C                         [...]
+  GET /plain/C, GET /c/C               [...]
   GET /keyset/C?after_updated=U&after_id=I&limit=M
                                        {"items": [...]}: records after (U, I) in (updated, id) order
   GET /since/C?updated_since=V&limit=M {"items": [...]}: records with updated >= V ("at or after")
@@ -44,6 +46,8 @@ port_file = sys.argv[1]
 args = sys.argv[2:]
 token = args[args.index("--token") + 1] if "--token" in args else None
 tls = args[args.index("--tls") + 1:args.index("--tls") + 4] if "--tls" in args else None
+fields = dict((spec.split("=", 1)[0], tuple(spec.split("=", 1)[1].split(",", 1)))
+              for spec in (args[i + 1] for i, arg in enumerate(args) if arg == "--collection"))
 
 lock = threading.Lock()
 collections = {}
@@ -52,9 +56,15 @@ faults = []
 log = []
 
 
+def key_of(name):
+    """The (key, version) fields of a collection's records."""
+    return fields.get(name, ("id", "updated"))
+
+
 def ordered(name, since):
-    rows = sorted(collections.get(name, {}).values(), key=lambda r: (str(r.get("updated", "")), str(r.get("id", ""))))
-    return [r for r in rows if since is None or str(r.get("updated", "")) > since]
+    key, version = key_of(name)
+    rows = sorted(collections.get(name, {}).values(), key=lambda r: (str(r.get(version, "")), str(r.get(key, ""))))
+    return [r for r in rows if since is None or str(r.get(version, "")) > since]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -139,7 +149,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"items": rows[:int(query.get("limit", "100"))]})
         if style == "envelope":
             return self.answer(200, {"code": 0, "msg": "ok", "data": rows})
-        if style == "plain":
+        if style in ("plain", "c"):
             return self.answer(200, rows)
         if style == "page":
             page, size = int(query.get("page", "1")), int(query.get("size", "100"))
@@ -164,17 +174,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def store(self, name, record):
         """One record's result: applied, older (a newer version is held) or rejected."""
-        if not isinstance(record, dict) or not record.get("id"):
-            return {"status": "rejected", "reason": "id is required"}
+        key, version = key_of(name)
+        if not isinstance(record, dict) or not record.get(key):
+            return {"status": "rejected", "reason": f"{key} is required"}
         if record.get("name") == "":
             return {"status": "rejected", "reason": "name must not be empty"}
-        held = collections.setdefault(name, {}).get(str(record["id"]))
-        if held and str(held.get("updated", "")) > str(record.get("updated", "")):
+        held = collections.setdefault(name, {}).get(str(record[key]))
+        if held and str(held.get(version, "")) > str(record.get(version, "")):
             return {"status": "older"}
         if record.get("_op") == "delete":
-            collections[name].pop(str(record["id"]), None)
+            collections[name].pop(str(record[key]), None)
         else:
-            collections[name][str(record["id"])] = record
+            collections[name][str(record[key])] = record
         return {"status": "applied"}
 
     def do_PUT(self):
@@ -189,7 +200,7 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) != 3:
             return self.answer(404, {"error": "no such path"})
         record = self.body()
-        if str(record.get("id")) != urllib.parse.unquote(parts[2]):
+        if str(record.get(key_of(parts[1])[0])) != urllib.parse.unquote(parts[2]):
             return self.answer(422, {"error": "id in the path and the body differ"})
         with lock:
             result = self.store(parts[1], record)

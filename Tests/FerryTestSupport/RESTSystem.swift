@@ -2,11 +2,13 @@ import Foundation
 public import FerryCore
 public import FerryTransport
 
-/// A real REST system (Fixtures/rest_system.py) listening on 127.0.0.1, with fault
-/// injection and a request log; it stops when this object goes or the test process dies.
+/// A real REST system (Ops/systems/rest_system.py, which `ferry demo` scenarios start too)
+/// listening on 127.0.0.1, with fault injection and a request log; it stops when this
+/// object goes or the test process dies.
 public final class RESTSystem: @unchecked Sendable {
     // @unchecked: immutable after init; the process is only terminated in deinit.
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/rest_system.py")
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Ops/systems/rest_system.py")
 
     let process = Process()
     let stdin = Pipe()
