@@ -34,7 +34,7 @@ struct Demo: ParsableCommand {
     @Option(name: .long, help: "Where to build the demo; must be new, empty, or an earlier demo's.")
     var dir: String = "demo-out"
 
-    @Option(name: .long, help: "How many applications to seed in the portal.")
+    @Option(name: .long, help: "How many records to seed (foreign-affairs: applications in the portal; others: split by the scenario's seed shares).")
     var records: Int = 1000
 
     @Option(name: .long, help: "A postgres:// URL to keep the nodes' stores on instead of SQLite files.")
@@ -60,11 +60,17 @@ struct Demo: ParsableCommand {
         }
         print(hops.rendered)
         print("")
-        var checks = Table(["flow", "source records", "matched", "missing", "different", "unexpected"])
+        var checks = Table(["flow", "target", "source records", "sink records", "matched", "missing", "different", "unexpected"])
         for check in report.checks {
-            checks.add([check.flow, "\(check.sourceRecords)", "\(check.matched)", "\(check.missing)", "\(check.different)", "\(check.unexpected)"])
+            checks.add([check.flow, check.target, "\(check.sourceRecords)", "\(check.sinkRecords)", "\(check.matched)", "\(check.missing)",
+                "\(check.different)", "\(check.unexpected)"])
         }
         print(checks.rendered)
+        print("")
+        var systems = Table(["system", "level", "zone", "adapter", "records"])
+        for system in report.systems { systems.add([system.name, system.level, system.zone, system.adapter, "\(system.records)"]) }
+        print(systems.rendered)
+        print("\(report.systems.count) systems, \(Set(report.systems.map(\.adapter)).count) adapter types")
         print("")
         var reconciles = Table(["flow", "target", "state", "matched", "differences", "rounds"])
         for run in report.reconciles {

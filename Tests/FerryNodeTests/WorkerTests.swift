@@ -113,8 +113,9 @@ import FerryQueue
         for node in ["extranet-gw", "jinhong-gw"] {
             #expect(try AuditTools.verify(deployment, node: node).entries > 0, "\(node)'s audit chain")
         }
-        let check = try FlowCheck(deployment: deployment, scratch: config.deletingLastPathComponent().appendingPathComponent("state/check.db"))
-            .compare(try #require(deployment.topology.flows.first { $0.name == "applications-in" }))
+        var checker = FlowCheck(deployment: deployment, scratch: config.deletingLastPathComponent().appendingPathComponent("state/check.db"))
+        let flow = try #require(deployment.topology.flows.first { $0.name == "applications-in" })
+        let check = try #require(try checker.compare(flow).first)
         #expect(check.matched == Self.records && check.mismatches == 0, "\(check)")
     }
 }

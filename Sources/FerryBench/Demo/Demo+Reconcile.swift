@@ -3,7 +3,7 @@ import FerryCore
 import FerryNode
 
 extension Demo {
-    /// One flow's reconcile across its gap, as the demo reports it.
+    /// One flow's reconcile with one target, as the demo reports it.
     public struct Reconciled: Sendable {
         public var flow: String
         public var target: String
@@ -23,6 +23,15 @@ extension Demo {
         var results: [Reconciled] = []
         for flow in topology.flows where names?.contains(flow.name) ?? true {
             guard let source = topology.system(named: flow.from), let origin = nodes.first(where: { $0.zone == source.zone }) else { continue }
+            // Targets in the source's own zone are compared directly, as `ferry reconcile
+            // --left --right` does; those across a gap by the exchange below.
+            let targets = flow.to.compactMap { topology.system(named: $0) }
+            for local in targets where local.zone == source.zone {
+                let report = try ReconcileTools.compare(on: origin, left: source.name, right: local.name, entity: flow.entity, actor: "ferry demo")
+                results.append(Reconciled(flow: flow.name, target: local.name, state: "done", matched: report.matched,
+                    differences: report.onlyLeft.count + report.onlyRight.count + report.changed.count, rounds: 1))
+            }
+            guard targets.contains(where: { $0.zone != source.zone }) else { continue }
             let opened = try origin.openReconcile(flow: flow.name, actor: "ferry demo")
             var reports: [String: ReconcileTools.Report] = [:]
             // Each exchange is one bundle each way; range splitting takes a round per level of

@@ -49,9 +49,12 @@ public struct Demo {
         public var seconds: Double
     }
 
+    /// One sink of a flow against the flow's source.
     public struct Check: Sendable {
         public var flow: String
+        public var target: String
         public var sourceRecords: Int
+        public var sinkRecords: Int
         public var matched: Int
         public var missing: Int
         public var different: Int
@@ -59,10 +62,20 @@ public struct Demo {
         public var mismatches: Int { missing + different + unexpected }
     }
 
+    /// One system of the deployment and the records its copy holds, over every entity.
+    public struct SystemCount: Sendable {
+        public var name: String
+        public var level: String
+        public var zone: String
+        public var adapter: String
+        public var records: Int
+    }
+
     public struct Report: Sendable {
         public var directory: URL
         public var hops: [Hop] = []
         public var checks: [Check] = []
+        public var systems: [SystemCount] = []
         public var reconciles: [Reconciled] = []
         public var audit: [(node: String, entries: Int, store: String)] = []
         public var seconds: Double = 0
@@ -82,7 +95,12 @@ public struct Demo {
         self.logger = logger
     }
 
+    /// Runs the scenario: one that declares its steps in `scenario.yaml` through
+    /// `ScenarioRun`, the foreign-affairs sync through the steps below.
+    /// - Throws: the first failure, located; a report with mismatches is returned, not thrown.
     public func run() throws -> Report {
+        let plan = try ScenarioPlan.load(try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/\(options.scenario)/scenario.yaml"))
+        if !plan.steps.isEmpty { return try ScenarioRun(demo: self, plan: plan).run() }
         let started = Date()
         try prepareDirectory()
         let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
@@ -106,9 +124,9 @@ public struct Demo {
         try deliver("status-to-jinhong", from: passport, to: jinhong)
         try deliver("status-to-extranet", from: jinhong, to: extranet)
 
-        for flow in deployment.topology.flows {
-            report.checks.append(try FlowCheck(deployment: deployment, scratch: options.directory.appendingPathComponent("state/check.db")).compare(flow))
-        }
+        var check = FlowCheck(deployment: deployment, scratch: options.directory.appendingPathComponent("state/check.db"))
+        for flow in deployment.topology.flows { report.checks += try check.compare(flow) }
+        report.systems = check.systemCounts()
         for node in nodes where options.auditCounter == nil {
             let verification = try node.verifyAudit()
             report.audit.append((node.name, verification.entries, node.store.location))
@@ -138,8 +156,10 @@ public struct Demo {
             seconds: Date().timeIntervalSince(started))
     }
 
-    /// Starts from an empty directory, or one an earlier demo made (marked), never anything else.
-    func prepareDirectory() throws {
+    /// Starts from an empty directory, or one an earlier demo made (marked), never anything
+    /// else; copies the scenario's files in, with each of `substitutions` written into
+    /// ferry.yaml (the address of a server started for the run).
+    func prepareDirectory(substitutions: [String: String] = [:]) throws {
         let manager = FileManager.default
         let directory = options.directory
         if manager.fileExists(atPath: directory.path) {
@@ -154,10 +174,15 @@ public struct Demo {
         try Data().write(to: directory.appendingPathComponent(Self.marker))
         let root = try ScenarioFiles.root()
         let scenario = root.appendingPathComponent("Ops/scenarios").appendingPathComponent(options.scenario)
-        try ScenarioFiles.copy(scenario.appendingPathComponent("ferry.yaml"), to: directory.appendingPathComponent("ferry.yaml"))
+        for name in try FileManager.default.contentsOfDirectory(atPath: scenario.path) {
+            try ScenarioFiles.copy(scenario.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        if !substitutions.isEmpty {
+            let config = directory.appendingPathComponent("ferry.yaml")
+            let text = try substitutions.reduce(String(contentsOf: config, encoding: .utf8)) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+            try Data(text.utf8).write(to: config)
+        }
         if let store = options.store { try NodeStores.usePostgres(store, in: directory.appendingPathComponent("ferry.yaml")) }
-        try ScenarioFiles.copy(scenario.appendingPathComponent("systems"), to: directory.appendingPathComponent("systems"))
-        try ScenarioFiles.copy(scenario.appendingPathComponent("steps"), to: directory.appendingPathComponent("steps"))
         try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: directory.appendingPathComponent("Mappings"))
         // One key per suite each node's channels use; the scenario names SM keys NODE-sm.
         let file = directory.appendingPathComponent("ferry.yaml")

@@ -6,55 +6,80 @@ import FerryNode
 import FerryOps
 import FerrySeal
 
-/// Compares a flow's sink with its source in canonical form: every record the source
-/// mapping accepts must be in the sink, equal on every field both mappings carry.
+/// Compares a flow's sinks with its source in canonical form: every record the source
+/// mapping accepts must be in each sink, equal on every field both mappings carry.
 ///
-/// Streams: each side is read in batches and kept only as (key, digest of the shared
-/// fields) rows in a scratch SQLite file beside the demo, which then counts matches,
-/// differences, missing and unexpected keys. Memory stays flat however many records.
+/// Streams: each side is read in batches, through its own adapter (whatever the type) as
+/// a whole copy, and kept only as (key, digest of the shared fields) rows in a scratch
+/// SQLite file beside the demo, which then counts matches, differences, missing and
+/// unexpected keys. The source is read once per flow; memory stays flat however many records.
 struct FlowCheck {
     let deployment: Deployment
     /// The scratch database; removed when the check is done.
     let scratch: URL
+    /// Records read from each system, per entity: the scenario summary's counts.
+    private var read: [String: [String: Int]] = [:]
 
-    func compare(_ flow: Topology.Flow) throws -> Demo.Check {
+    init(deployment: Deployment, scratch: URL) {
+        (self.deployment, self.scratch) = (deployment, scratch)
+    }
+
+    /// One check per target of `flow` (of those in `targets`, when given).
+    mutating func compare(_ flow: Topology.Flow, targets: Set<String>? = nil) throws -> [Demo.Check] {
         let sourceMapping = try deployment.mapping(system: flow.from, entity: flow.entity)
-        var check = Demo.Check(flow: flow.name, sourceRecords: 0, matched: 0, missing: 0, different: 0, unexpected: 0)
-        for target in flow.to {
-            try? FileManager.default.removeItem(at: scratch)
-            defer { try? FileManager.default.removeItem(at: scratch) }
-            let file = try SQLiteSystemFile(path: scratch)
-            // A key read twice keeps its last row, as a sink upserting it would.
-            try file.execute("""
-                CREATE TABLE source(key TEXT PRIMARY KEY ON CONFLICT REPLACE, digest TEXT NOT NULL);
-                CREATE TABLE sink(key TEXT PRIMARY KEY ON CONFLICT REPLACE, digest TEXT NOT NULL);
-                """)
+        try? FileManager.default.removeItem(at: scratch)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let file = try SQLiteSystemFile(path: scratch)
+        // A key read twice keeps its last row, as a sink upserting it would.
+        try file.execute("""
+            CREATE TABLE source(key TEXT PRIMARY KEY ON CONFLICT REPLACE, digest TEXT NOT NULL);
+            CREATE TABLE sink(key TEXT PRIMARY KEY ON CONFLICT REPLACE, digest TEXT NOT NULL);
+            """)
+        var checks: [Demo.Check] = []
+        var sourceLoaded: Set<String>?
+        for target in flow.to where targets?.contains(target) ?? true {
             let targetMapping = try deployment.mapping(system: target, entity: flow.entity)
             let shared = Set(sourceMapping.rules.filter { $0.column != nil }.map(\.field))
                 .intersection(targetMapping.rules.filter { $0.column != nil }.map(\.field))
-            try digests(system: flow.from, mapping: sourceMapping, shared: shared) { try file.insert(into: "source", columns: ["key", "digest"], rows: $0) }
+            // Targets of one flow usually carry the same fields; the source is read again
+            // only for a target that carries others.
+            if sourceLoaded != shared {
+                try file.execute("DELETE FROM source")
+                try digests(system: flow.from, mapping: sourceMapping, shared: shared) { try file.insert(into: "source", columns: ["key", "digest"], rows: $0) }
+                sourceLoaded = shared
+            }
+            try file.execute("DELETE FROM sink")
             try digests(system: target, mapping: targetMapping, shared: shared) { try file.insert(into: "sink", columns: ["key", "digest"], rows: $0) }
             func count(_ sql: String) throws -> Int { Int(try file.text(sql) ?? "0") ?? 0 }
-            check.sourceRecords = try file.rowCount("source")
-            check.matched += try count("SELECT count(*) FROM source JOIN sink USING (key) WHERE source.digest = sink.digest")
-            check.different += try count("SELECT count(*) FROM source JOIN sink USING (key) WHERE source.digest <> sink.digest")
-            check.missing += try count("SELECT count(*) FROM source WHERE key NOT IN (SELECT key FROM sink)")
-            check.unexpected += try count("SELECT count(*) FROM sink WHERE key NOT IN (SELECT key FROM source)")
+            checks.append(Demo.Check(
+                flow: flow.name, target: target, sourceRecords: try file.rowCount("source"), sinkRecords: try file.rowCount("sink"),
+                matched: try count("SELECT count(*) FROM source JOIN sink USING (key) WHERE source.digest = sink.digest"),
+                missing: try count("SELECT count(*) FROM source WHERE key NOT IN (SELECT key FROM sink)"),
+                different: try count("SELECT count(*) FROM source JOIN sink USING (key) WHERE source.digest <> sink.digest"),
+                unexpected: try count("SELECT count(*) FROM sink WHERE key NOT IN (SELECT key FROM source)")))
         }
-        return check
+        return checks
     }
 
-    /// Every row of a system's table for the mapping's entity, read in canonical form, handed
+    /// Every system of the deployment with the records read from it, in topology order.
+    func systemCounts() -> [Demo.SystemCount] {
+        deployment.topology.systems.map { system in
+            Demo.SystemCount(name: system.name, level: system.level.rawValue, zone: system.zone, adapter: system.adapter,
+                records: read[system.name]?.values.reduce(0, +) ?? 0)
+        }
+    }
+
+    /// Every record of a system's copy of the mapping's entity, read in canonical form, handed
     /// on a batch at a time as (key, SHA-256 of the shared fields' canonical JSON) rows.
-    func digests(system name: String, mapping: Mapping, shared: Set<String>, _ body: ([[String?]]) throws -> Void) throws {
+    mutating func digests(system name: String, mapping: Mapping, shared: Set<String>, _ body: ([[String?]]) throws -> Void) throws {
         guard let system = deployment.topology.system(named: name) else { return }
-        var options = try SQLiteAdapter.options(system.options(for: mapping.entity.name), system: name, baseDirectory: deployment.topology.baseDirectory)
-        options.cursor = "rowid"  // every row, stamped or not
-        var reader = try SQLiteAdapter(options: options).readAll(batchSize: 2000)
+        var reader = try AdapterRegistry.source(for: system, entity: mapping.entity.name, topology: deployment.topology).readAll(batchSize: 2000)
+        var records = 0
         while let batch = try reader.next() {
             var rows: [[String?]] = []
             rows.reserveCapacity(batch.rows.count)
             for row in batch.rows {
+                records += 1
                 guard case .record(let record) = mapping.read(row) else { continue }
                 // Absent and null compare equal, as the fields of a record without them do.
                 let fields = record.fields.filter { shared.contains($0.key) && !$0.value.isNull }
@@ -62,5 +87,6 @@ struct FlowCheck {
             }
             try body(rows)
         }
+        read[name, default: [:]][mapping.entity.name] = records
     }
 }

@@ -1,0 +1,12 @@
+CREATE TABLE {table} (
+  批复文号 VARCHAR(20) PRIMARY KEY,
+  项目代码 VARCHAR(24) NOT NULL,
+  审批阶段 VARCHAR(20) NOT NULL,
+  事项名称 VARCHAR(100) NOT NULL,
+  审批结果 VARCHAR(20) NOT NULL,
+  所属区县 VARCHAR(10) NOT NULL,
+  批复日期 VARCHAR(20) NOT NULL,
+  批复机关 VARCHAR(100),
+  更新时间 VARCHAR(19) NOT NULL
+);
+CREATE INDEX {table}_gxsj ON {table} (更新时间);

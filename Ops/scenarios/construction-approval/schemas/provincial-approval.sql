@@ -1,0 +1,12 @@
+CREATE TABLE {table} (
+  spwh VARCHAR(20) PRIMARY KEY,
+  xmdm VARCHAR(24) NOT NULL,
+  spjd VARCHAR(4) NOT NULL,
+  sxmc VARCHAR(100) NOT NULL,
+  spjg VARCHAR(4) NOT NULL,
+  xzqh VARCHAR(12) NOT NULL,
+  pfrq VARCHAR(8) NOT NULL,
+  pfjg VARCHAR(100),
+  gxsj VARCHAR(19) NOT NULL
+);
+CREATE INDEX {table}_gxsj ON {table} (gxsj);

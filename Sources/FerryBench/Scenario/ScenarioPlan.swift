@@ -1,0 +1,70 @@
+import Foundation
+import FerryCore
+
+/// What a scenario's `scenario.yaml` says to do beyond its ferry.yaml: the servers its
+/// systems live on, the tables to make, the records to seed and the exchanges to run.
+/// A scenario without `steps:` is the built-in foreign-affairs demo (`Demo`).
+struct ScenarioPlan {
+    enum Step {
+        /// Delivers one flow across its gaps (or within its zone) and back with receipts.
+        case deliver(flow: String)
+    }
+
+    struct Schema {
+        var file: String
+        var systems: [String]
+    }
+
+    struct Seed {
+        var file: String
+        var share: Int
+    }
+
+    /// Databases to make afresh on the test set-up's PostgreSQL and MariaDB servers.
+    var postgresDatabases: [String] = []
+    var mariadbDatabases: [String] = []
+    /// REST-system collections and the (key, version) fields it keeps their records by;
+    /// nil when the scenario needs no REST system.
+    var httpCollections: [String: (key: String, version: String)]?
+    var schemas: [Schema] = []
+    var seeds: [Seed] = []
+    var steps: [Step] = []
+
+    /// - Throws: `FerryError(.config)` located in the file for anything malformed.
+    static func load(_ file: URL) throws -> ScenarioPlan {
+        let root = try ConfigNode.load(file: file)
+        try root.rejectUnknownKeys(["title", "summary", "servers", "schemas", "seed", "steps"], in: "the scenario")
+        var plan = ScenarioPlan()
+        if let servers = root["servers"] {
+            try servers.rejectUnknownKeys(["postgres", "mariadb", "http"], in: "servers")
+            plan.postgresDatabases = try servers["postgres"]?["databases"]?.strings("databases") ?? []
+            plan.mariadbDatabases = try servers["mariadb"]?["databases"]?.strings("databases") ?? []
+            if let http = servers["http"] {
+                plan.httpCollections = try Dictionary(uniqueKeysWithValues: http.entries("http").map { entry in
+                    let fields = try entry.value.strings(entry.key)
+                    guard fields.count == 2 else { throw entry.value.error("collection \(entry.key) is [key field, version field]") }
+                    return (entry.key, (fields[0], fields[1]))
+                })
+            }
+        }
+        plan.schemas = try (root["schemas"]?.items("schemas") ?? []).map {
+            Schema(file: try $0.require("file", in: "a schema").string("file"), systems: try $0.require("systems", in: "a schema").strings("systems"))
+        }
+        plan.seeds = try (root["seed"]?.items("seed") ?? []).map { node in
+            let share = Int(try node["share"]?.string("share") ?? "1") ?? 0
+            guard share > 0 else { throw node.error("share is a whole number of parts, at least 1") }
+            return Seed(file: try node.require("file", in: "a seed").string("file"), share: share)
+        }
+        plan.steps = try (root["steps"]?.items("steps") ?? []).map { node in
+            guard let flow = node["deliver"] else { throw node.error("a step is { deliver: FLOW }") }
+            return .deliver(flow: try flow.string("deliver"))
+        }
+        return plan
+    }
+
+    /// How many of `records` each seed makes: its share of the whole, at least one.
+    func counts(records: Int) -> [Int] {
+        let parts = seeds.reduce(0) { $0 + $1.share }
+        return seeds.map { max(1, records * $0.share / max(1, parts)) }
+    }
+}

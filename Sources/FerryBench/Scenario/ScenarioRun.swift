@@ -1,0 +1,145 @@
+import Foundation
+import FerryCore
+import FerryMapping
+import FerryAdapters
+import FerryNode
+import FerryOps
+import Logging
+
+/// Runs a scenario that declares its own steps (`scenario.yaml`): starts its servers,
+/// builds the deployment in a fresh directory, makes the tables, seeds the sources through
+/// their own mappings, delivers each flow in turn (reconciling it as soon as it lands),
+/// then checks every sink against its source and verifies every audit chain.
+struct ScenarioRun {
+    let demo: Demo
+    let plan: ScenarioPlan
+
+    func run() throws -> Demo.Report {
+        let started = Date()
+        let root = try ScenarioFiles.root()
+        let servers = try ScenarioServers(plan: plan, root: root)
+        try demo.prepareDirectory(substitutions: servers.substitutions)
+        let directory = demo.options.directory
+        try ScenarioFiles.copy(root.appendingPathComponent("Ops/adapters"), to: directory.appendingPathComponent("adapters"))
+        let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
+        try makeFolders(deployment.topology)
+        try makeTables(deployment)
+        try seed(deployment)
+
+        var report = Demo.Report(directory: directory)
+        let nodes = try deployment.topology.nodes.map {
+            try Node(deployment: deployment, name: $0.name, logger: demo.logger, auditCounter: demo.options.auditCounter)
+        }
+        for step in plan.steps {
+            switch step {
+            case .deliver(let flow):
+                report.hops.append(try deliver(flow, topology: deployment.topology, nodes: nodes))
+                if demo.options.reconcile { report.reconciles += try demo.reconcile(deployment.topology, nodes: nodes, flows: [flow]) }
+            }
+        }
+        var check = FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db"))
+        for flow in deployment.topology.flows { report.checks += try check.compare(flow) }
+        report.systems = try check.systemCounts()
+        for node in nodes where demo.options.auditCounter == nil {
+            report.audit.append((node.name, try node.verifyAudit().entries, node.store.location))
+        }
+        withExtendedLifetime(servers) {}
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// The systems' own places: `data/` for their files, and the folders of the folder
+    /// systems (on a real deployment, the shares the other systems read and write).
+    func makeFolders(_ topology: Topology) throws {
+        try FileManager.default.createDirectory(at: topology.baseDirectory.appendingPathComponent("data"), withIntermediateDirectories: true)
+        for system in topology.systems {
+            for entity in system.maps.keys {
+                guard case .folder(let options) = try AdapterRegistry.configured(system, entity: entity, topology: topology) else { continue }
+                for folder in [options.folder, options.out].compactMap({ $0 }) {
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                }
+            }
+        }
+    }
+
+    /// Runs each schema file on the systems it names, with `{table}` the system's table.
+    func makeTables(_ deployment: Deployment) throws {
+        let topology = deployment.topology
+        for schema in plan.schemas {
+            let text = try String(contentsOf: demo.options.directory.appendingPathComponent(schema.file), encoding: .utf8)
+            for name in schema.systems {
+                guard let system = topology.system(named: name) else {
+                    throw FerryError(.config, "schema \(schema.file) names system \(name), which ferry.yaml does not have")
+                }
+                let entity = try schemaEntity(schema, system: system, deployment: deployment)
+                try ScenarioTables.create(text, system: system, entity: entity, topology: topology)
+            }
+        }
+    }
+
+    /// The entity whose table a schema file makes: the one its file name's mapping serves
+    /// when the system maps several (`municipal-approval.sql` ↔ `municipal-approval.yaml`).
+    private func schemaEntity(_ schema: ScenarioPlan.Schema, system: Topology.System, deployment: Deployment) throws -> String {
+        if system.maps.count == 1, let only = system.maps.keys.first { return only }
+        let stem = URL(fileURLWithPath: schema.file).deletingPathExtension().lastPathComponent
+        guard let entity = system.maps.first(where: { $0.value.deletingPathExtension().lastPathComponent == stem })?.key else {
+            throw FerryError(.config, "schema \(schema.file) is for \(system.name), which maps several entities, and no mapping file is called \(stem).yaml",
+                hint: "name the schema file after the mapping of the entity it makes the table of")
+        }
+        return entity
+    }
+
+    /// Writes each seed's generated records through its system's mapping and sink.
+    func seed(_ deployment: Deployment) throws {
+        for (seed, count) in zip(plan.seeds, plan.counts(records: demo.options.records)) {
+            let spec = try SeedSpec.load(demo.options.directory.appendingPathComponent(seed.file))
+            guard let system = deployment.topology.system(named: spec.system) else {
+                throw FerryError(.config, "seed \(seed.file) is for system \(spec.system), which ferry.yaml does not have")
+            }
+            let mapping = try deployment.mapping(system: spec.system, entity: spec.entity)
+            let sink = try SystemAdapters.sink(for: system, mapping: mapping, topology: deployment.topology)
+            let schema = mapping.entity
+            var batch: [SinkRow] = []
+            func flush() throws {
+                let refused = try sink.apply(batch).compactMap { if case .rejected(let reason) = $0 { reason } else { nil } }
+                guard refused.isEmpty else { throw FerryError(.config, "seeding \(spec.system) was refused: \(refused[0])") }
+                batch.removeAll(keepingCapacity: true)
+            }
+            for n in 0..<count {
+                let fields = try spec.fields(n)
+                let record = Record(entity: spec.entity, key: schema.key.map { fields[$0]?.text ?? "" },
+                    version: fields[schema.version]?.text ?? "", fields: fields)
+                let row = try mapping.write(record)
+                let key = Dictionary(schema.key.compactMap { field in mapping.rule(for: field)?.column.map { ($0, row[$0] ?? .null) } }) { a, _ in a }
+                batch.append(SinkRow(key: key, values: row))
+                if batch.count == 1000 { try flush() }
+            }
+            if !batch.isEmpty { try flush() }
+        }
+    }
+
+    /// One flow: sync on its source's node (applying within the zone), receive on every
+    /// node across a gap, then take the receipts back.
+    func deliver(_ flow: String, topology: Topology, nodes: [Node]) throws -> Demo.Hop {
+        let started = Date()
+        guard let spec = topology.flow(named: flow), let source = topology.system(named: spec.from),
+            let sender = nodes.first(where: { $0.zone == source.zone })
+        else { throw FerryError(.config, "the scenario delivers \(flow), which ferry.yaml does not have as a flow from a zone with a node") }
+        let sync = try sender.sync(flow: flow)
+        guard sync.held.isEmpty else { throw FerryError(.demoHeld, "bundles of \(flow) were held: \(sync.held.joined(separator: "; "))") }
+        let zones = Set(spec.to.compactMap { topology.system(named: $0)?.zone }).subtracting([sender.zone])
+        var hop = Demo.Hop(flow: flow, route: ([sender.zone] + zones.sorted()).joined(separator: " → "), pulled: sync.pulled,
+            quarantined: sync.quarantined, bundles: sync.bundles.count, receipts: 0, applied: sync.appliedLocally,
+            rejected: sync.rejectedLocally, seconds: 0)
+        for receiver in nodes where zones.contains(receiver.zone) {
+            let received = try receiver.receive()
+            guard received.bundlesRejected == 0 else {
+                throw FerryError(.demoRejected, "bundles were rejected on \(flow): \(received.rejections.joined(separator: "; "))")
+            }
+            (hop.applied, hop.rejected) = (hop.applied + received.applied, hop.rejected + received.rejected)
+        }
+        hop.receipts = try sender.receive().receiptsAccepted
+        hop.seconds = Date().timeIntervalSince(started)
+        return hop
+    }
+}

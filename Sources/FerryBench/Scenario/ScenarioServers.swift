@@ -1,0 +1,93 @@
+import Foundation
+import FerryCore
+import FerryAdapters
+
+/// The local servers a scenario's systems live on, for as long as the scenario runs:
+/// the test set-up's PostgreSQL and MariaDB (started by `Ops/test-postgres.sh` and
+/// `Ops/test-mariadb.sh`, which install them on a machine that has none), with the
+/// scenario's databases made afresh, and a REST system (`Ops/systems/rest_system.py`) on a
+/// free loopback port. The REST system stops when this object goes or the process ends.
+final class ScenarioServers {
+    /// The test set-up's fixed addresses and password (see the Ops scripts).
+    static let postgresPort = 54329
+    static let mariadbPort = 33069
+    static let testPassword = "ferry-test-password"
+
+    private var http: Process?
+    private var httpInput: Pipe?
+    /// `${FERRY_SCENARIO_HTTP}` and its value, for the copied ferry.yaml.
+    private(set) var substitutions: [String: String] = [:]
+
+    init(plan: ScenarioPlan, root: URL) throws {
+        if !plan.postgresDatabases.isEmpty {
+            try Self.runScript(root.appendingPathComponent("Ops/test-postgres.sh"))
+            setenv("FERRY_TEST_POSTGRES_PASSWORD", Self.testPassword, 0)
+            var options = PostgresAdapter.Options(host: "127.0.0.1", user: "ferry", database: "postgres", table: "x", cursor: "x")
+            (options.port, options.password) = (Self.postgresPort, ProcessInfo.processInfo.environment["FERRY_TEST_POSTGRES_PASSWORD"])
+            let server = PostgresAdapter(options: options)
+            for name in plan.postgresDatabases {
+                try server.execute(["DROP DATABASE IF EXISTS \(name) WITH (FORCE)", "CREATE DATABASE \(name) ENCODING 'UTF8'"])
+            }
+        }
+        if !plan.mariadbDatabases.isEmpty {
+            try Self.runScript(root.appendingPathComponent("Ops/test-mariadb.sh"))
+            setenv("FERRY_TEST_MARIADB_PASSWORD", Self.testPassword, 0)
+            var options = MySQLAdapter.Options(host: "127.0.0.1", user: "ferry", database: "mysql", table: "x", cursor: "x")
+            (options.port, options.password) = (Self.mariadbPort, ProcessInfo.processInfo.environment["FERRY_TEST_MARIADB_PASSWORD"])
+            let server = MySQLAdapter(options: options)
+            for name in plan.mariadbDatabases {
+                try server.execute(["DROP DATABASE IF EXISTS \(name)", "CREATE DATABASE \(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"])
+            }
+        }
+        if let collections = plan.httpCollections {
+            let port = try startREST(root.appendingPathComponent("Ops/systems/rest_system.py"), collections: collections)
+            substitutions["${FERRY_SCENARIO_HTTP}"] = "http://127.0.0.1:\(port)"
+        }
+    }
+
+    deinit {
+        // SIGKILL: a child may inherit a signal mask that blocks SIGTERM.
+        if let http, http.isRunning {
+            kill(http.processIdentifier, SIGKILL)
+            http.waitUntilExit()
+        }
+    }
+
+    /// Runs an Ops script that starts a server, or says why it could not.
+    static func runScript(_ script: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script.path]
+        let output = Pipe()
+        (process.standardOutput, process.standardError) = (output, output)
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FerryError(.io, "\(script.lastPathComponent) could not start its server: \(text.suffix(400))",
+                hint: "run it by hand to see why; it needs root to install the server with apt-get")
+        }
+    }
+
+    /// Starts the REST system and returns its port.
+    private func startREST(_ script: URL, collections: [String: (key: String, version: String)]) throws -> Int {
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-scenario-http-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script.path, portFile.path] + collections.sorted { $0.key < $1.key }.flatMap {
+            ["--collection", "\($0.key)=\($0.value.key),\($0.value.version)"]
+        }
+        // The system ends when its standard input closes: when this process goes, however.
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        (http, httpInput) = (process, input)
+        let deadline = Date().addingTimeInterval(15)
+        while FileManager.default.contents(atPath: portFile.path) == nil, process.isRunning, Date() < deadline { usleep(20_000) }
+        defer { try? FileManager.default.removeItem(at: portFile) }
+        guard let text = FileManager.default.contents(atPath: portFile.path), let port = Int(String(decoding: text, as: UTF8.self)) else {
+            throw FerryError(.io, "the REST system (\(script.path)) did not start", hint: "run it by hand with python3 to see why")
+        }
+        return port
+    }
+}
