@@ -207,7 +207,12 @@ public struct AuditTrace: Sendable {
     static func describe(_ entry: AuditEntry) -> String {
         let details = AuditEntry.masked(entry.event.details)
         switch entry.event.kind.rawValue {
-        case "mapped": return "pulled from \(details["system"]?.text ?? "?") and mapped by \(details["mapping"]?.text ?? "?")"
+        case "mapped":
+            if let trigger = details["trigger"]?.text {
+                return "a change of \(details["trigger_entity"]?.text ?? "?") at \(details["system"]?.text ?? "?") set off trigger \(trigger), "
+                    + "which made this by \(details["mapping"]?.text ?? "?")"
+            }
+            return "pulled from \(details["system"]?.text ?? "?") and mapped by \(details["mapping"]?.text ?? "?")"
         case "sealed": return "sealed into bundle \(entry.event.bundle ?? "?") (\(entry.event.lane ?? "?") #\(details["sequence"]?.text ?? "?"))"
         case "received": return "received bundle \(entry.event.bundle ?? "?") from \(details["sender"]?.text ?? "?"), signature verified"
         case "applied":

@@ -34,7 +34,7 @@ public enum TopologyLoader {
             throw root.error("a topology file must be a mapping with zones, nodes, channels, systems and flows")
         }
         try root.rejectUnknownKeys(
-            ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "codes", "title", "retry", "digest_key"], in: "the topology")
+            ["zones", "nodes", "trust", "channels", "entities", "systems", "flows", "triggers", "codes", "title", "retry", "digest_key"], in: "the topology")
         // Sections are read in this fixed order so that a file with several faults always
         // reports the same one first.
         try settings(root, into: &topology, base: baseDirectory)
@@ -45,6 +45,7 @@ public enum TopologyLoader {
         topology.entities = try entities(root, base: baseDirectory)
         topology.systems = try (root["systems"]?.entries("systems") ?? []).map { try system($0, base: baseDirectory) }
         topology.flows = try (root["flows"]?.items("flows") ?? []).map(flow)
+        topology.flows += try (root["triggers"]?.items("triggers") ?? []).flatMap { try triggerFlows($0, base: baseDirectory) }
         return topology
     }
 

@@ -124,9 +124,14 @@ public enum TopologyValidator {
         guard let source = topology.system(named: flow.from) else {
             throw located(flow.location, "flow \(flow.name) reads from unknown system '\(flow.from)'", known: systems, kind: "systems")
         }
-        try mustExist(source.maps[flow.entity] != nil, flow.location,
-            "flow \(flow.name): system \(source.name) has no mapping for \(flow.entity)",
-            hint: "add 'maps: { \(flow.entity): Mappings/…yaml }' to system \(source.name)")
+        // A trigger's flows read the triggering entity and derive theirs from it.
+        let read = flow.trigger?.entity ?? flow.entity
+        if let trigger = flow.trigger, !entities.contains(trigger.entity) {
+            throw located(flow.location, "trigger \(trigger.name) watches unknown entity '\(trigger.entity)'", known: entities, kind: "entities")
+        }
+        try mustExist(source.maps[read] != nil, flow.location,
+            "flow \(flow.name): system \(source.name) has no mapping for \(read)",
+            hint: "add 'maps: { \(read): Mappings/…yaml }' to system \(source.name)")
         try mustExist(!flow.to.isEmpty, flow.location, "flow \(flow.name) has no targets", hint: "list target systems under to:")
         try mustExist(topology.node(inZone: source.zone) != nil, flow.location,
             "flow \(flow.name): no node runs in zone \(source.zone)", hint: "add a node for zone \(source.zone)")

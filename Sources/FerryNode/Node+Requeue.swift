@@ -33,9 +33,11 @@ extension Node {
                     report.malformed += 1
                     continue
                 }
-                switch route.mapping.read(columns) {
+                switch route.reader.read(columns) {
                 case .record(let record): mapped.append((row.id, record))
                 case .rejected(_, let issues): refused.append((row.id, issues))
+                // The change no longer triggers anything: nothing is left to send for it.
+                case .untriggered: superseded.append(row.id)
                 }
             }
             let sentSince = try store.read { tx in try tx.sentDigests.sentSince(flow: flowName, keys: mapped.map(\.record.keyString)) }

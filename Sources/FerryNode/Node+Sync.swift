@@ -18,8 +18,7 @@ extension Node {
     private func syncClaimed(flow name: String, flush: Bool) throws -> SyncReport {
         let route = try syncRoute(flow: name)
         let flow = route.flow
-        let mapping = route.mapping
-        let adapter = try AdapterRegistry.source(for: try sourceSystem(of: flow), entity: flow.entity, topology: topology)
+        let adapter = try AdapterRegistry.source(for: try sourceSystem(of: flow), entity: flow.trigger?.entity ?? flow.entity, topology: topology)
         try Self.fromSource { try adapter.check() }
         let lanes = route.lanes
 
@@ -45,13 +44,14 @@ extension Node {
             var mapped: [(record: FerryCore.Record, position: String, row: [String: Value])] = []
             var rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])] = []
             for (row, position) in zip(batch.rows, batch.positions) {
-                switch mapping.read(row) {
+                switch route.reader.read(row) {
                 case .record(let record) where route.hasDocuments:
                     do { mapped.append((try storeDocuments(of: record), position, row)) } catch let issue as MappingIssue {
                         rejects.append((Masking.mask(record.displayKey), [issue], position, row))
                     }
                 case .record(let record): mapped.append((record, position, row))
                 case .rejected(let key, let issues): rejects.append((key, issues, position, row))
+                case .untriggered: report.untriggered += 1
                 }
             }
             let colliding = Self.keyCollisions(mapped.map { ($0.record, $0.position) })
@@ -127,8 +127,9 @@ extension Node {
                 fullBundle = min(fullBundle, lane.policy.bundleRecords)
             }
         }
-        let mapping = try deployment.mapping(system: source.name, entity: flow.entity)
-        return SyncRoute(flow: flow, source: source.name, mapping: mapping, lanes: lanes, local: local, fullBundle: fullBundle,
+        let reader = try deployment.flowSource(flow)
+        let mapping = reader.derivation ?? reader.mapping
+        return SyncRoute(flow: flow, source: source.name, mapping: mapping, reader: reader, lanes: lanes, local: local, fullBundle: fullBundle,
             hasDocuments: mapping.entity.hasDocuments)
     }
 
@@ -136,7 +137,9 @@ extension Node {
     struct SyncRoute {
         var flow: Topology.Flow
         var source: String
+        /// The mapping that makes the flow's records: the source's, or a trigger's derivation.
         var mapping: Mapping
+        var reader: FlowSource
         var lanes: [String]
         var local: [String]
         /// Records that fill a bundle on the smallest of the lanes.
@@ -208,11 +211,16 @@ extension Node {
                         flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
                 }
             }
-            try audit.append(tx, AuditEvent(.mapped, flow: name, details: [
+            var details: [String: Value] = [
                 "system": .string(route.source), "mapping": .string(route.mapping.name), "records": .int(Int64(records.count)),
                 "rejected": .int(Int64(rejects.count)), "malformed": .int(Int64(batch.malformed.count)),
                 "unchanged": .int(Int64(records.count - fresh.count)),
-            ], leaves: leaves))
+            ]
+            if let trigger = route.flow.trigger {
+                details["trigger"] = .string(trigger.name)
+                details["trigger_entity"] = .string(trigger.entity)
+            }
+            try audit.append(tx, AuditEvent(.mapped, flow: name, details: details, leaves: leaves))
             try tx.outbox.enqueue(entries)
             try tx.sentDigests.record(flow: name, sent)
             let changed = fresh.map(\.record)

@@ -16,6 +16,8 @@ public struct SyncReport: Sendable {
     public var waiting: [String] = []
     /// Bundles the far side refused, retried later or dead-lettered.
     public var refused: [String] = []
+    /// Changes a trigger's flow read that do not match the trigger's conditions.
+    public var untriggered = 0
     /// Records applied, and rejected, at targets in this node's own zone (no gap to cross).
     public var appliedLocally = 0
     public var rejectedLocally = 0

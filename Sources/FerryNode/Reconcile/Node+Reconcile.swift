@@ -64,6 +64,10 @@ extension Node {
             let owner = topology.system(named: flow.from).flatMap { topology.node(inZone: $0.zone)?.name } ?? "the source's node"
             throw FerryError(.reconcile, "flow \(name) starts at \(flow.from), outside zone \(zone)", hint: "open the reconcile on \(owner), the node of its source")
         }
+        if let trigger = flow.trigger {
+            throw FerryError(.reconcile, "flow \(name) carries what trigger \(trigger.name) derives from \(trigger.entity); \(flow.from) holds no copy of \(flow.entity) to compare",
+                hint: "reconcile the flow that carries \(trigger.entity), or compare the targets with --left and --right")
+        }
         let fanOut = options.fanOut ?? flow.reconcileFanOut
         try ReconcileTools.checkFanOut(fanOut)
         let targets = flow.to.compactMap { topology.system(named: $0) }.filter { $0.zone != zone && (options.target == nil || $0.name == options.target) }

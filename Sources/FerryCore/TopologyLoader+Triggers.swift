@@ -1,0 +1,45 @@
+import Foundation
+
+extension TopologyLoader {
+    /// One item of `triggers:`, as the flows it produces (`NAME.ENTITY`, one per `produce`).
+    static func triggerFlows(_ item: ConfigNode, base: URL) throws -> [Topology.Flow] {
+        let what = "a trigger"
+        try item.rejectUnknownKeys(["name", "on", "produce", "schedule"], in: what)
+        let name = try name(item.require("name", in: what), "trigger")
+        let on = try item.require("on", in: what)
+        try on.rejectUnknownKeys(["system", "entity", "when"], in: "on")
+        let conditions = try (on["when"]?.items("when") ?? []).map(condition)
+        let scheduleNode = item["schedule"]
+        let schedule = try scheduleNode?.string("schedule")
+        if let schedule, let scheduleNode, case .failure(let problem) = Schedule.parse(schedule) {
+            throw scheduleNode.error("schedule '\(schedule)' is not a cron expression: \(problem.message)")
+        }
+        let produce = try item.require("produce", in: what).items("produce")
+        guard !produce.isEmpty else { throw item.error("trigger \(name) produces nothing", hint: "list { entity, to, mapping } under produce:") }
+        return try produce.map { entry in
+            try entry.rejectUnknownKeys(["entity", "to", "mapping"], in: "a produced entity")
+            let entity = try entry.require("entity", in: "a produced entity").string("entity")
+            let trigger = Topology.Trigger(name: name, entity: try on.require("entity", in: "on").string("entity"), conditions: conditions,
+                derivation: try path(entry.require("mapping", in: "a produced entity"), "mapping", base: base))
+            // The source holds the triggering entity, not this one: there is no copy of it
+            // there to index or reconcile against.
+            var flow = Topology.Flow(
+                name: try self.name("\(name).\(entity)", "flow", at: entry.location), entity: entity,
+                from: try on.require("system", in: "on").string("system"), to: try entry.require("to", in: "a produced entity").strings("to"),
+                schedule: schedule, mode: .incremental, keepsDigestIndex: false, location: entry.location)
+            flow.trigger = trigger
+            return flow
+        }
+    }
+
+    /// `FIELD == 'literal'` or `FIELD != 'literal'`.
+    static func condition(_ node: ConfigNode) throws -> Topology.Trigger.Condition {
+        let text = try node.string("when")
+        let op = text.contains(" != ") ? " != " : " == "
+        let sides = text.components(separatedBy: op).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard sides.count == 2, !sides[0].isEmpty, sides[1].count >= 2, sides[1].hasPrefix("'"), sides[1].hasSuffix("'") else {
+            throw node.error("when '\(text)' must read FIELD == 'value' or FIELD != 'value'", hint: "several conditions go in a list, and all must hold")
+        }
+        return .init(field: sides[0], equals: op == " == ", literal: String(sides[1].dropFirst().dropLast()))
+    }
+}
