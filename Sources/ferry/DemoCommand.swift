@@ -53,9 +53,9 @@ struct Demo: ParsableCommand {
             options.scenario = scenario
             return try FerryBench.Demo(options: options, logger: makeLogger()).run()
         }
-        var hops = Table(["hop", "route", "pulled", "quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])
+        var hops = Table(["hop", "route", "pulled", "not triggered", "quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])
         for hop in report.hops {
-            hops.add([hop.flow, hop.route, "\(hop.pulled)", "\(hop.quarantined)", "\(hop.bundles)", "\(hop.applied)", "\(hop.rejected)",
+            hops.add([hop.flow, hop.route, "\(hop.pulled)", "\(hop.untriggered)", "\(hop.quarantined)", "\(hop.bundles)", "\(hop.applied)", "\(hop.rejected)",
                 "\(hop.receipts)", String(format: "%.2f", hop.seconds)])
         }
         print(hops.rendered)
@@ -67,7 +67,8 @@ struct Demo: ParsableCommand {
         }
         print(checks.rendered)
         print("")
-        var systems = Table(["system", "level", "zone", "adapter", "records"])
+        // Rows as each system's copy holds them: a file drop keeps every version it was sent.
+        var systems = Table(["system", "level", "zone", "adapter", "rows read"])
         for system in report.systems { systems.add([system.name, system.level, system.zone, system.adapter, "\(system.records)"]) }
         print(systems.rendered)
         print("\(report.systems.count) systems, \(Set(report.systems.map(\.adapter)).count) adapter types")

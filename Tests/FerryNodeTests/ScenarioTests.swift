@@ -4,6 +4,7 @@ import Testing
 import FerryTestSupport
 import FerryCore
 import FerryMapping
+import FerryAudit
 @testable import FerryNode
 @testable import FerryOps
 @testable import FerryBench
@@ -53,6 +54,90 @@ import FerryMapping
         // (Only haicang: the REST system that held xiangan stopped with the run.)
         let haicang = try #require(try checker.compare(flow, targets: ["haicang"]).first)
         #expect(haicang.different > 0 && haicang.missing == 0, "\(haicang)")
+    }
+
+    /// linked-processing: each trigger's conditions pick the changes that set it off, each
+    /// derived record reaches every sink of its flow, the bank's refusal is one failed part
+    /// of the whole, and one trace by the change's key shows it all.
+    @Test func linkedProcessingDerivesEveryChangeAndTracesItByOneKey() throws {
+        var options = FerryBench.Demo.Options(directory: TemporaryDirectory.url("scenario-lp"), records: 60)
+        options.scenario = "linked-processing"
+        let report = try FerryBench.Demo(options: options, logger: Self.logger).run()
+
+        // 60 records: 15 licence changes, 30 employment changes, 15 transfers.
+        #expect(report.hops.map(\.flow) == ["licence-change", "employee-departure", "property-transfer", "property-transfer"])
+        let (licence, departure, transfer, again) = (report.hops[0], report.hops[1], report.hops[2], report.hops[3])
+        #expect(licence.pulled == 15 && licence.untriggered == 6 && licence.applied == 9, "scope and capital changes leave the filing alone: \(licence)")
+        #expect(departure.pulled == 30 && departure.untriggered == 20 && departure.applied == 30, "10 departures, three accounts closed each: \(departure)")
+        #expect(transfer.rejected == 1, "the bank refuses the transfer whose buyer has no name: \(transfer)")
+        #expect(again.rejected == 0 && again.applied > 0 && again.applied < transfer.applied, "only the completed transfer goes again: \(again)")
+        #expect(report.checks.count == 12)
+        for check in report.checks { #expect(check.mismatches == 0 && check.matched == check.sourceRecords && check.sourceRecords > 0, "\(check)") }
+        #expect(report.checks.first { $0.target == "bank" }?.matched == 15, "the bank holds every notice once the name is filled")
+        #expect(report.mismatches == 0 && report.audit.count == 2)
+
+        // One trace by the transfer's number: the trigger firing for each derived entity,
+        // each target's outcome, the bank's refusal, and the notice that went through after.
+        let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
+        let trace = try AuditTrace.trace(deployment, key: "ZY202600000000")
+        let fired = trace.hops.filter { $0.kind == "mapped" }.map(\.detail)
+        for entity in ["DeedTaxDeclaration", "UtilityAccountTransfer", "PropertyTransferNotice"] {
+            #expect(fired.filter { $0.contains("set off trigger property-transfer") && $0.contains(entity) }.count == 2, "\(entity): \(fired)")
+        }
+        let utility = trace.hops.filter { $0.node == "utility-gw" && $0.kind == "applied" }
+        #expect(utility.compactMap(\.outcome).contains("rejected") && utility.last?.outcome == "applied", "\(utility.map { ($0.outcome, $0.detail) })")
+        #expect(trace.hops.allSatisfy { $0.proof?.valid ?? true })
+    }
+
+    /// A trigger is topology: its flows, conditions and derivation come from the file, and
+    /// its mistakes are refused where they are written.
+    @Test func triggersExpandIntoFlowsAndTheirMistakesAreLocated() throws {
+        let root = try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/linked-processing/ferry.yaml")
+        let text = try String(contentsOf: root, encoding: .utf8)
+        let topology = try TopologyLoader.parse(try ConfigNode.parse(text, file: root.path), file: root.path, baseDirectory: root.deletingLastPathComponent())
+        let departure = topology.flows.filter { $0.trigger?.name == "employee-departure" }
+        #expect(departure.map(\.name) == ["employee-departure.ContractTermination", "employee-departure.InsuranceSuspension", "employee-departure.FundAccountSeal"])
+        #expect(departure.allSatisfy { $0.from == "hr" && $0.trigger?.entity == "EmploymentChange" && !$0.keepsDigestIndex })
+        let condition = try #require(departure.first?.trigger?.conditions.first)
+        #expect(condition.holds(["change": "departure"]) && !condition.holds(["change": "hire"]) && !condition.holds([:]))
+
+        func refusal(_ from: String, _ to: String) -> FerryError? {
+            let bad = text.replacingOccurrences(of: from, with: to)
+            do {
+                _ = try TopologyLoader.parse(try ConfigNode.parse(bad, file: "ferry.yaml"), file: "ferry.yaml", baseDirectory: root.deletingLastPathComponent())
+                return nil
+            } catch { return error as? FerryError }
+        }
+        let condition2 = try #require(refusal("when: [\"change == 'departure'\"]", "when: [\"change is departure\"]"))
+        #expect(condition2.message.contains("FIELD == 'value'") && condition2.location != nil)
+        let name = try #require(refusal("- name: employee-departure", "- name: employee departure"))
+        #expect(name.message.contains("not a simple identifier"))
+    }
+
+    /// What a trigger's flow sends is decided without I/O: the conditions, then the
+    /// derivation, and the key kept.
+    @Test func aTriggerDerivesOnlyMatchingChangesAndKeepsTheirKey() throws {
+        let root = try ScenarioFiles.root()
+        let copy = TemporaryDirectory.url("trigger-derive")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        try ScenarioFiles.copy(root.appendingPathComponent("Ops/scenarios/linked-processing/ferry.yaml"), to: copy.appendingPathComponent("ferry.yaml"))
+        try ScenarioFiles.copy(root.appendingPathComponent("Mappings"), to: copy.appendingPathComponent("Mappings"))
+        let file = copy.appendingPathComponent("ferry.yaml")
+        let deployment = Deployment(topology: try TopologyLoader.parse(try ConfigNode.load(file: file), file: file.path, baseDirectory: file.deletingLastPathComponent()))
+        let flow = try #require(deployment.topology.flow(named: "employee-departure.FundAccountSeal"))
+        let source = try deployment.flowSource(flow)
+        let row: [String: Value] = ["ywbh": "JY202611300001", "sfzh": "350203198001010013", "xm": "王伟", "dwdm": "91350200612003456D",
+            "bdlx": "02", "bdrq": "20261130", "gxsj": "20261130100000"]
+        guard case .record(let sealed) = source.read(row) else { Issue.record("a departure seals the fund account"); return }
+        #expect(sealed.entity == "FundAccountSeal" && sealed.key == ["JY202611300001"])
+        #expect(sealed.fields["sealed_on"] == "2026-11-30" && sealed.fields["name"] == nil, "only what the derivation maps")
+        var hire = row
+        hire["bdlx"] = "01"
+        guard case .untriggered = source.read(hire) else { Issue.record("a hire closes nothing"); return }
+        var broken = row
+        broken["sfzh"] = "350203198001010014"
+        guard case .rejected(_, let issues) = source.read(broken) else { Issue.record("a bad ID is stopped before deriving"); return }
+        #expect(issues.contains { $0.rule == "cn_resident_id" })
     }
 
     /// A seed record depends on its number alone, and is valid for its entity.

@@ -21,7 +21,9 @@ extension Demo {
     /// the business steps that follow (approval, issuance) change the sinks' copies on purpose.
     func reconcile(_ topology: Topology, nodes: [Node], flows names: Set<String>? = nil) throws -> [Reconciled] {
         var results: [Reconciled] = []
-        for flow in topology.flows where names?.contains(flow.name) ?? true {
+        // A trigger's flow has no copy at its source to compare: the check compares what it
+        // derives with each target instead.
+        for flow in topology.flows where (names?.contains(flow.name) ?? true) && flow.trigger == nil {
             guard let source = topology.system(named: flow.from), let origin = nodes.first(where: { $0.zone == source.zone }) else { continue }
             // Targets in the source's own zone are compared directly, as `ferry reconcile
             // --left --right` does; those across a gap by the exchange below.

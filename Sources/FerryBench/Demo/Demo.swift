@@ -42,6 +42,8 @@ public struct Demo {
         public var route: String
         public var pulled: Int
         public var quarantined: Int
+        /// Changes a trigger read that matched none of its conditions (and made nothing).
+        public var untriggered = 0
         public var bundles: Int
         public var receipts: Int
         public var applied: Int

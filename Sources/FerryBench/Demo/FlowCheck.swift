@@ -26,7 +26,9 @@ struct FlowCheck {
 
     /// One check per target of `flow` (of those in `targets`, when given).
     mutating func compare(_ flow: Topology.Flow, targets: Set<String>? = nil) throws -> [Demo.Check] {
-        let sourceMapping = try deployment.mapping(system: flow.from, entity: flow.entity)
+        let source = try deployment.flowSource(flow)
+        // What the flow's records carry: the source's fields, or a trigger's derivation's.
+        let sourceMapping = source.derivation ?? source.mapping
         try? FileManager.default.removeItem(at: scratch)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let file = try SQLiteSystemFile(path: scratch)
@@ -45,11 +47,14 @@ struct FlowCheck {
             // only for a target that carries others.
             if sourceLoaded != shared {
                 try file.execute("DELETE FROM source")
-                try digests(system: flow.from, mapping: sourceMapping, shared: shared) { try file.insert(into: "source", columns: ["key", "digest"], rows: $0) }
+                try digests(system: flow.from, entity: source.mapping.entity.name, read: Self.records(source.read), shared: shared) {
+                    try file.insert(into: "source", columns: ["key", "digest"], rows: $0)
+                }
                 sourceLoaded = shared
             }
             try file.execute("DELETE FROM sink")
-            try digests(system: target, mapping: targetMapping, shared: shared) { try file.insert(into: "sink", columns: ["key", "digest"], rows: $0) }
+            let readTarget = Self.records { row in if case .record(let record) = targetMapping.read(row) { .record(record) } else { .untriggered } }
+            try digests(system: target, entity: flow.entity, read: readTarget, shared: shared) { try file.insert(into: "sink", columns: ["key", "digest"], rows: $0) }
             func count(_ sql: String) throws -> Int { Int(try file.text(sql) ?? "0") ?? 0 }
             checks.append(Demo.Check(
                 flow: flow.name, target: target, sourceRecords: try file.rowCount("source"), sinkRecords: try file.rowCount("sink"),
@@ -69,24 +74,31 @@ struct FlowCheck {
         }
     }
 
-    /// Every record of a system's copy of the mapping's entity, read in canonical form, handed
+    /// The records a reading yields; refused and untriggered rows are none.
+    static func records(_ read: @escaping ([String: Value]) -> FlowSource.Outcome) -> ([String: Value]) -> FerryCore.Record? {
+        { row in if case .record(let record) = read(row) { record } else { nil } }
+    }
+
+    /// Every record of a system's copy of `entity`, read in canonical form by `read`, handed
     /// on a batch at a time as (key, SHA-256 of the shared fields' canonical JSON) rows.
-    mutating func digests(system name: String, mapping: Mapping, shared: Set<String>, _ body: ([[String?]]) throws -> Void) throws {
+    mutating func digests(
+        system name: String, entity: String, read: ([String: Value]) -> FerryCore.Record?, shared: Set<String>, _ body: ([[String?]]) throws -> Void
+    ) throws {
         guard let system = deployment.topology.system(named: name) else { return }
-        var reader = try AdapterRegistry.source(for: system, entity: mapping.entity.name, topology: deployment.topology).readAll(batchSize: 2000)
+        var reader = try AdapterRegistry.source(for: system, entity: entity, topology: deployment.topology).readAll(batchSize: 2000)
         var records = 0
         while let batch = try reader.next() {
             var rows: [[String?]] = []
             rows.reserveCapacity(batch.rows.count)
             for row in batch.rows {
                 records += 1
-                guard case .record(let record) = mapping.read(row) else { continue }
+                guard let record = read(row) else { continue }
                 // Absent and null compare equal, as the fields of a record without them do.
                 let fields = record.fields.filter { shared.contains($0.key) && !$0.value.isNull }
                 rows.append([record.keyString, hex(FerrySeal.Hasher.sha256(CanonicalJSON.encode(.object(fields))))])
             }
             try body(rows)
         }
-        read[name, default: [:]][mapping.entity.name] = records
+        self.read[name, default: [:]][entity] = records
     }
 }

@@ -6,8 +6,12 @@ import FerryCore
 /// A scenario without `steps:` is the built-in foreign-affairs demo (`Demo`).
 struct ScenarioPlan {
     enum Step {
-        /// Delivers one flow across its gaps (or within its zone) and back with receipts.
-        case deliver(flow: String)
+        /// Delivers one flow, or every flow of a trigger, across its gaps (or within its
+        /// zone) in one exchange, and back with receipts.
+        case deliver(String)
+        /// Runs an SQL file on a SQLite system; with `stamp`, the time now in that pattern
+        /// is its one parameter (a business step: an approval, a correction).
+        case sql(system: String, file: String, stamp: String?)
     }
 
     struct Schema {
@@ -56,8 +60,11 @@ struct ScenarioPlan {
             return Seed(file: try node.require("file", in: "a seed").string("file"), share: share)
         }
         plan.steps = try (root["steps"]?.items("steps") ?? []).map { node in
-            guard let flow = node["deliver"] else { throw node.error("a step is { deliver: FLOW }") }
-            return .deliver(flow: try flow.string("deliver"))
+            if let flow = node["deliver"] { return .deliver(try flow.string("deliver")) }
+            guard let sql = node["sql"] else { throw node.error("a step is { deliver: FLOW or TRIGGER } or { sql: { system, file, stamp } }") }
+            try sql.rejectUnknownKeys(["system", "file", "stamp"], in: "an sql step")
+            return .sql(system: try sql.require("system", in: "an sql step").string("system"), file: try sql.require("file", in: "an sql step").string("file"),
+                stamp: try sql["stamp"]?.string("stamp"))
         }
         return plan
     }

@@ -32,9 +32,12 @@ struct ScenarioRun {
         }
         for step in plan.steps {
             switch step {
-            case .deliver(let flow):
-                report.hops.append(try deliver(flow, topology: deployment.topology, nodes: nodes))
-                if demo.options.reconcile { report.reconciles += try demo.reconcile(deployment.topology, nodes: nodes, flows: [flow]) }
+            case .deliver(let name):
+                let flows = try Self.flows(name, in: deployment.topology)
+                report.hops.append(try deliver(name, flows: flows, topology: deployment.topology, nodes: nodes))
+                if demo.options.reconcile { report.reconciles += try demo.reconcile(deployment.topology, nodes: nodes, flows: Set(flows.map(\.name))) }
+            case .sql(let system, let file, let stamp):
+                try runSQL(file, on: system, stamp: stamp, topology: deployment.topology)
             }
         }
         var check = FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db"))
@@ -89,6 +92,17 @@ struct ScenarioRun {
         return entity
     }
 
+    /// A business step: an SQL file run on a SQLite system, with the time now as its one
+    /// parameter when the step gives a pattern for it.
+    func runSQL(_ file: String, on name: String, stamp: String?, topology: Topology) throws {
+        guard let system = topology.system(named: name), system.adapter == "sqlite", let path = try system.options["path"]?.string("path") else {
+            throw FerryError(.config, "an sql step runs on \(name), which is not a sqlite system with a path in ferry.yaml")
+        }
+        let script = try String(contentsOf: demo.options.directory.appendingPathComponent(file), encoding: .utf8)
+        let database = try SQLiteSystemFile(path: URL(fileURLWithPath: path, relativeTo: topology.baseDirectory))
+        try database.execute(script, arguments: stamp.map { [DemoData.format(Date(), $0)] } ?? [])
+    }
+
     /// Writes each seed's generated records through its system's mapping and sink.
     func seed(_ deployment: Deployment) throws {
         for (seed, count) in zip(plan.seeds, plan.counts(records: demo.options.records)) {
@@ -118,23 +132,38 @@ struct ScenarioRun {
         }
     }
 
-    /// One flow: sync on its source's node (applying within the zone), receive on every
-    /// node across a gap, then take the receipts back.
-    func deliver(_ flow: String, topology: Topology, nodes: [Node]) throws -> Demo.Hop {
+    /// The flow called `name`, or every flow the trigger called `name` produces.
+    static func flows(_ name: String, in topology: Topology) throws -> [Topology.Flow] {
+        let flows = topology.flows.filter { $0.name == name || $0.trigger?.name == name }
+        guard !flows.isEmpty else {
+            throw FerryError(.config, "the scenario delivers \(name), which ferry.yaml has neither as a flow nor as a trigger",
+                hint: "flows: \(topology.flows.map(\.name).joined(separator: ", "))")
+        }
+        return flows
+    }
+
+    /// One exchange: sync each flow on its source's node (applying within the zone), then
+    /// receive once on every node across a gap, then take the receipts back.
+    func deliver(_ name: String, flows: [Topology.Flow], topology: Topology, nodes: [Node]) throws -> Demo.Hop {
         let started = Date()
-        guard let spec = topology.flow(named: flow), let source = topology.system(named: spec.from),
-            let sender = nodes.first(where: { $0.zone == source.zone })
-        else { throw FerryError(.config, "the scenario delivers \(flow), which ferry.yaml does not have as a flow from a zone with a node") }
-        let sync = try sender.sync(flow: flow)
-        guard sync.held.isEmpty else { throw FerryError(.demoHeld, "bundles of \(flow) were held: \(sync.held.joined(separator: "; "))") }
-        let zones = Set(spec.to.compactMap { topology.system(named: $0)?.zone }).subtracting([sender.zone])
-        var hop = Demo.Hop(flow: flow, route: ([sender.zone] + zones.sorted()).joined(separator: " → "), pulled: sync.pulled,
-            quarantined: sync.quarantined, bundles: sync.bundles.count, receipts: 0, applied: sync.appliedLocally,
-            rejected: sync.rejectedLocally, seconds: 0)
+        guard let source = topology.system(named: flows[0].from), let sender = nodes.first(where: { $0.zone == source.zone }),
+            flows.allSatisfy({ $0.from == source.name })
+        else { throw FerryError(.config, "the scenario delivers \(name), whose flows do not all start at one system in a zone with a node") }
+        let zones = Set(flows.flatMap(\.to).compactMap { topology.system(named: $0)?.zone }).subtracting([sender.zone])
+        var hop = Demo.Hop(flow: name, route: ([sender.zone] + zones.sorted()).joined(separator: " → "), pulled: 0,
+            quarantined: 0, bundles: 0, receipts: 0, applied: 0, rejected: 0, seconds: 0)
+        for flow in flows {
+            let sync = try sender.sync(flow: flow.name)
+            guard sync.held.isEmpty else { throw FerryError(.demoHeld, "bundles of \(flow.name) were held: \(sync.held.joined(separator: "; "))") }
+            // A trigger's flows all read the same changes: the hop counts them once.
+            (hop.pulled, hop.untriggered) = (max(hop.pulled, sync.pulled), max(hop.untriggered, sync.untriggered))
+            (hop.quarantined, hop.bundles) = (hop.quarantined + sync.quarantined, hop.bundles + sync.bundles.count)
+            (hop.applied, hop.rejected) = (hop.applied + sync.appliedLocally, hop.rejected + sync.rejectedLocally)
+        }
         for receiver in nodes where zones.contains(receiver.zone) {
             let received = try receiver.receive()
             guard received.bundlesRejected == 0 else {
-                throw FerryError(.demoRejected, "bundles were rejected on \(flow): \(received.rejections.joined(separator: "; "))")
+                throw FerryError(.demoRejected, "bundles were rejected on \(name): \(received.rejections.joined(separator: "; "))")
             }
             (hop.applied, hop.rejected) = (hop.applied + received.applied, hop.rejected + received.rejected)
         }

@@ -28,13 +28,14 @@ extension SeedSpec {
         case .pick(let items): return .string(items[draw(items.count)])
         case .pattern(let pattern): return .string(try fill(pattern, known: known, field: field))
         case .uscc(let divisionField):
-            guard let division = known[divisionField], division.count == 6 else {
-                throw FerryError(.config, "uscc of \(field) names \(divisionField), which is not a six-digit division generated before it",
-                    hint: "generate the division field first, as a GB/T 2260 code")
-            }
+            let division = try Self.division(divisionField, known: known, field: field)
             let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
             let first17 = "91" + division + String((0..<9).map { _ in alphabet[draw(alphabet.count)] })
             return .string(first17 + String(Validators.usccCheck(first17)))
+        case .residentID(let divisionField):
+            let division = try Self.division(divisionField, known: known, field: field)
+            let birth = String(format: "%04d%02d%02d%03d", 1960 + draw(45), 1 + draw(12), 1 + draw(28), draw(1000))
+            return .string(division + birth + String(Validators.residentIDCheck(division + birth)))
         case .decimal(let low, let high):
             // In canonical spelling: no trailing zeros after the point, no point for a whole.
             let cents = low * 100 + draw((high - low) * 100 + 1)
@@ -52,6 +53,15 @@ extension SeedSpec {
             while chosen.count < count { chosen.insert(draw(items.count)) }
             return .list(chosen.sorted().map { .string(items[$0]) })
         }
+    }
+
+    /// The six-digit GB/T 2260 division a `uscc` or `resident_id` generator names.
+    static func division(_ name: String, known: [String: String], field: String) throws -> String {
+        guard let division = known[name], division.count == 6, division.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw FerryError(.config, "\(field) takes its division from \(name), which is not a six-digit code generated before it",
+                hint: "generate \(name) first (under let: or fields:), as a GB/T 2260 code")
+        }
+        return division
     }
 
     /// `{name}` is a known value; `{n:6}` is n padded with zeros to six digits.

@@ -14,6 +14,7 @@ import FerryMapping
 ///   project_code: { pattern: "2026-{division}-48-01-{n:6}" }
 ///   project_type: { pick: [approval, filing] }      # drawn from a seeded generator
 ///   builder_uscc: { uscc: division }                # GB 32100, in that field's division
+///   id_number:    { resident_id: division }         # GB 11643, born there 1960–2004
 ///   investment:   { decimal: ["100", "500000"] }    # two decimal places
 ///   planned_start: { date: ["2027-01-01", 365] }    # a day up to 365 days on
 ///   registered_at: { timestamp: ["2026-11-01T00:00:00Z", 2] }  # 2 seconds apart, in order
@@ -27,6 +28,7 @@ struct SeedSpec {
         case pick([String])
         case pattern(String)
         case uscc(division: String)
+        case residentID(division: String)
         case decimal(low: Int, high: Int)
         case date(start: String, days: Int)
         case timestamp(start: Date, step: Int)
@@ -53,7 +55,7 @@ struct SeedSpec {
     }
 
     static func generator(_ node: ConfigNode, field: String) throws -> Generator {
-        let kinds: Set<String> = ["value", "cycle", "pick", "pattern", "uscc", "decimal", "date", "timestamp", "sample", "min", "max"]
+        let kinds: Set<String> = ["value", "cycle", "pick", "pattern", "uscc", "resident_id", "decimal", "date", "timestamp", "sample", "min", "max"]
         try node.rejectUnknownKeys(kinds, in: "the generator of \(field)")
         func pair(_ key: String) throws -> [String]? {
             guard let list = try node[key]?.strings(key) else { return nil }
@@ -70,6 +72,7 @@ struct SeedSpec {
         }
         if let text = node["pattern"] { return .pattern(try text.string("pattern")) }
         if let division = node["uscc"] { return .uscc(division: try division.string("uscc")) }
+        if let division = node["resident_id"] { return .residentID(division: try division.string("resident_id")) }
         if let range = try pair("decimal"), let low = Int(range[0]), let high = Int(range[1]), low <= high {
             return .decimal(low: low, high: high)
         }
@@ -80,6 +83,6 @@ struct SeedSpec {
             return .timestamp(start: start, step: step)
         }
         throw node.error("\(field) has no generator Ferry knows",
-            hint: "one of value, cycle, pick, sample, pattern, uscc, decimal [low, high], date [start, days], timestamp [start, seconds]")
+            hint: "one of value, cycle, pick, sample, pattern, uscc, resident_id, decimal [low, high], date [start, days], timestamp [start, seconds]")
     }
 }

@@ -1,0 +1,10 @@
+CREATE TABLE {table} (
+  ywbh VARCHAR(14) PRIMARY KEY,
+  sfzh VARCHAR(18) NOT NULL,
+  xm VARCHAR(50) NOT NULL,
+  dwdm VARCHAR(18) NOT NULL,
+  bdlx VARCHAR(2) NOT NULL,
+  bdrq VARCHAR(8) NOT NULL,
+  gxsj VARCHAR(14) NOT NULL
+);
+CREATE INDEX {table}_cursor ON {table} (gxsj);
