@@ -87,6 +87,8 @@ public struct AuditEvent: Sendable {
         /// A document refused on arrival (digest, media type, signature or receive hook),
         /// with the records that named it.
         public static let documentRejected: Self = "document.rejected"
+        /// A target that requires signatures checked a document's and it verified.
+        public static let documentVerified: Self = "document.verified"
 
         /// Every kind Ferry writes: what `ferry audit log --kind` and the console search offer.
         public static let known: Set<Kind> = [
@@ -94,7 +96,7 @@ public struct AuditEvent: Sendable {
             .delivered, .conflict, .deadLettered, .keyGenerated, .keyRotated, .keyRetired, .reconciled, .consoleLogin,
             .consoleLoginFailed, .consoleDenied, .exported,
             .held, .shipRefused, .resumed, .operatorRequeue, .operatorResetCheckpoint, .redriven, .purged, .resendRequested, .resendImpossible, .resent, .reconcileOpened, .reconcileFailed, .reconcileAnswered, .reconcileMore, .reconcileRepair, .reconcileDelete, .duplicate, .flowTargetsAdded, .consoleUserAdded, .consoleUserChanged, .consoleUserRemoved, .consoleLoginLocked, .consoleSessionEnded, .uploadRefused,
-            .documentStored, .documentReassembled, .documentRejected,
+            .documentStored, .documentReassembled, .documentRejected, .documentVerified,
         ]
     }
 

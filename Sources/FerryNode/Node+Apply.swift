@@ -60,6 +60,18 @@ extension Node {
             logger.warning("document refused", metadata: ["digest": .string(refusal.digest), "reason": .string(refusal.reason)])
         }
         let passing = rows.indices.filter { refused[$0] == nil }
+        // Each signature that verified is evidence too: one transaction for the batch.
+        let verified = passing.flatMap { index in verifiedSignatures(rows[index].row.values, mapping: mapping).map { (rows[index].item, $0) } }
+        if !verified.isEmpty {
+            try store.write { tx in
+                for (item, document) in verified {
+                    try audit.append(tx, AuditEvent(.documentVerified, flow: item.flow, bundle: item.bundle, subject: document.digest,
+                        keyDigest: keyDigest(entity: item.entity, key: item.key), details: [
+                            "digest": .string(document.digest), "target": .string(write.target.target), "signer": .string(document.signer),
+                        ]))
+                }
+            }
+        }
         var results = try attempt.apply(passing.map { rows[$0].row }, personal: passing.map { rows[$0].personal }).makeIterator()
         return rows.indices.map { index in refused[index].map { .outcome(.rejected($0)) } ?? results.next() ?? .failed("no answer from the sink") }
     }

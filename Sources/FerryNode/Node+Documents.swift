@@ -104,6 +104,15 @@ extension Node {
 
     /// Why a sink row may not be written: a document field of the target's mapping that
     /// requires a signature by certain nodes names a document without a valid one.
+    /// The signed documents of a row that a target requiring signatures accepted: digest and signer.
+    func verifiedSignatures(_ values: [String: Value], mapping: Mapping) -> [(digest: String, signer: String)] {
+        mapping.rules.compactMap { rule in
+            guard !rule.requireSignature.isEmpty, let column = rule.column, case .document(let reference)? = values[column],
+                let signature = reference.signature else { return nil }
+            return (reference.digest, signature.signer)
+        }
+    }
+
     func signatureRefusal(_ values: [String: Value], mapping: Mapping) -> (digest: String, reason: String)? {
         for rule in mapping.rules where !rule.requireSignature.isEmpty {
             guard let column = rule.column, case .document(let reference)? = values[column] else { continue }
