@@ -62,7 +62,7 @@ struct Demo: ParsableCommand {
         print("")
         var checks = Table(["flow", "target", "source records", "sink records", "matched", "missing", "different", "unexpected"])
         for check in report.checks {
-            checks.add([check.flow, check.target, "\(check.sourceRecords)", "\(check.sinkRecords)", "\(check.matched)", "\(check.missing)",
+            checks.add([check.flow, check.expectRefused ? "\(check.target) (must refuse)" : check.target, "\(check.sourceRecords)", "\(check.sinkRecords)", "\(check.matched)", "\(check.missing)",
                 "\(check.different)", "\(check.unexpected)"])
         }
         print(checks.rendered)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import Testing
 import FerryTestSupport
@@ -87,6 +88,40 @@ import FerryAudit
         let utility = trace.hops.filter { $0.node == "utility-gw" && $0.kind == "applied" }
         #expect(utility.compactMap(\.outcome).contains("rejected") && utility.last?.outcome == "applied", "\(utility.map { ($0.outcome, $0.detail) })")
         #expect(trace.hops.allSatisfy { $0.proof?.valid ?? true })
+    }
+
+    /// e-licence: certificates signed by the registry reach the library and two departments
+    /// byte for byte; the library refuses the ones a county office signed; the trail shows
+    /// issuance, push, verification and apply with the document's digest.
+    @Test func eLicencesAreVerifiedOnApplyAndForgeriesRefused() throws {
+        var options = FerryBench.Demo.Options(directory: TemporaryDirectory.url("scenario-el"), records: 30)
+        options.scenario = "e-licence"
+        let report = try FerryBench.Demo(options: options, logger: Self.logger).run()
+
+        #expect(report.hops.map { "\($0.flow) \($0.applied) \($0.rejected)" } == ["certificates-out 27 0", "county-certificates 0 3"])
+        let refused = try #require(report.checks.first { $0.flow == "county-certificates" })
+        #expect(refused.expectRefused && refused.matched == 0 && refused.mismatches == 0, "\(refused)")
+        for check in report.checks where !check.expectRefused { #expect(check.matched == 27 && check.mismatches == 0, "\(check)") }
+        #expect(report.mismatches == 0)
+
+        // The library holds the registry's very files.
+        let data = options.directory.appendingPathComponent("data")
+        let issued = try DatabaseQueue(path: data.appendingPathComponent("registry.db").path).read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT zsh, dzzz FROM certificates").map { ($0["zsh"] as String, $0["dzzz"] as Data) })
+        }
+        let held = try DatabaseQueue(path: data.appendingPathComponent("elicence-library.db").path).read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT zzbh, zzwj FROM certificates").map { ($0["zzbh"] as String, $0["zzwj"] as Data) })
+        }
+        #expect(held == issued && held.values.allSatisfy { $0.starts(with: Data("%PDF-".utf8)) })
+
+        let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
+        let genuine = try AuditTrace.trace(deployment, key: "闽(2026)厦门市不动产权第0000000号").hops.map(\.kind)
+        for kind in ["document.stored", "sealed", "received", "document.reassembled", "document.verified", "applied"] {
+            #expect(genuine.contains(kind), "\(kind) in \(genuine)")
+        }
+        let forged = try AuditTrace.trace(deployment, key: "闽(2026)厦门市不动产权第9000001号").hops
+        #expect(forged.contains { $0.kind == "document.rejected" && $0.detail.contains("county-gw") && $0.detail.contains("require_signature") })
+        #expect(!forged.contains { $0.kind == "document.verified" })
     }
 
     /// A trigger is topology: its flows, conditions and derivation come from the file, and

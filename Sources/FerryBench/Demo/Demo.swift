@@ -61,7 +61,10 @@ public struct Demo {
         public var missing: Int
         public var different: Int
         public var unexpected: Int
-        public var mismatches: Int { missing + different + unexpected }
+        /// The scenario expects the target to refuse every record of this flow (a forger's).
+        public var expectRefused = false
+        /// Records the target holds that it should not: for a refused flow, any of its source's.
+        public var mismatches: Int { expectRefused ? matched + different : missing + different + unexpected }
     }
 
     /// One system of the deployment and the records its copy holds, over every entity.

@@ -33,12 +33,16 @@ struct ScenarioPlan {
     var schemas: [Schema] = []
     var seeds: [Seed] = []
     var steps: [Step] = []
+    /// Flows whose every record the targets must refuse: their check passes when no target
+    /// holds any of them, and they are not reconciled.
+    var refused: Set<String> = []
 
     /// - Throws: `FerryError(.config)` located in the file for anything malformed.
     static func load(_ file: URL) throws -> ScenarioPlan {
         let root = try ConfigNode.load(file: file)
-        try root.rejectUnknownKeys(["title", "summary", "servers", "schemas", "seed", "steps"], in: "the scenario")
+        try root.rejectUnknownKeys(["title", "summary", "servers", "schemas", "seed", "steps", "refused"], in: "the scenario")
         var plan = ScenarioPlan()
+        plan.refused = Set(try root["refused"]?.strings("refused") ?? [])
         if let servers = root["servers"] {
             try servers.rejectUnknownKeys(["postgres", "mariadb", "http"], in: "servers")
             plan.postgresDatabases = try servers["postgres"]?["databases"]?.strings("databases") ?? []

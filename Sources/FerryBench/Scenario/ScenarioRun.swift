@@ -35,13 +35,16 @@ struct ScenarioRun {
             case .deliver(let name):
                 let flows = try Self.flows(name, in: deployment.topology)
                 report.hops.append(try deliver(name, flows: flows, topology: deployment.topology, nodes: nodes))
-                if demo.options.reconcile { report.reconciles += try demo.reconcile(deployment.topology, nodes: nodes, flows: Set(flows.map(\.name))) }
+                let compared = Set(flows.map(\.name)).subtracting(plan.refused)
+                if demo.options.reconcile, !compared.isEmpty { report.reconciles += try demo.reconcile(deployment.topology, nodes: nodes, flows: compared) }
             case .sql(let system, let file, let stamp):
                 try runSQL(file, on: system, stamp: stamp, topology: deployment.topology)
             }
         }
         var check = FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db"))
-        for flow in deployment.topology.flows { report.checks += try check.compare(flow) }
+        for flow in deployment.topology.flows {
+            report.checks += try check.compare(flow).map { var check = $0; check.expectRefused = plan.refused.contains(flow.name); return check }
+        }
         report.systems = try check.systemCounts()
         for node in nodes where demo.options.auditCounter == nil {
             report.audit.append((node.name, try node.verifyAudit().entries, node.store.location))
@@ -123,7 +126,8 @@ struct ScenarioRun {
                 let fields = try spec.fields(n)
                 let record = Record(entity: spec.entity, key: schema.key.map { fields[$0]?.text ?? "" },
                     version: fields[schema.version]?.text ?? "", fields: fields)
-                let row = try mapping.write(record)
+                var row = try mapping.write(Self.withoutContent(record))
+                Self.writeContent(of: record, into: &row, mapping: mapping)
                 let key = Dictionary(schema.key.compactMap { field in mapping.rule(for: field)?.column.map { ($0, row[$0] ?? .null) } }) { a, _ in a }
                 batch.append(SinkRow(key: key, values: row))
                 if batch.count == 1000 { try flush() }
@@ -140,6 +144,24 @@ struct ScenarioRun {
                 hint: "flows: \(topology.flows.map(\.name).joined(separator: ", "))")
         }
         return flows
+    }
+
+    /// A seeded record without the documents it carries: a system holds their content, not
+    /// a reference to a blob store no node has filled yet.
+    static func withoutContent(_ record: FerryCore.Record) -> FerryCore.Record {
+        var bare = record
+        bare.fields = record.fields.filter { if case .document = $0.value { false } else { true } }
+        return bare
+    }
+
+    /// Each generated document's content into its column (a BLOB), its name into the name column.
+    static func writeContent(of record: FerryCore.Record, into row: inout [String: Value], mapping: Mapping) {
+        for (field, value) in record.fields {
+            guard case .document(let document) = value, let content = document.content, let rule = mapping.rule(for: field),
+                let column = rule.column else { continue }
+            row[column] = .bytes(content)
+            if let nameColumn = rule.documentName { row[nameColumn] = .string(document.name) }
+        }
     }
 
     /// One exchange: sync each flow on its source's node (applying within the zone), then

@@ -47,12 +47,34 @@ extension SeedSpec {
             return .string(String(Timestamp.format(base.addingTimeInterval(Double(draw(days + 1)) * 86_400)).prefix(10)))
         case .timestamp(let start, let step):
             return .string(Timestamp.format(start.addingTimeInterval(Double(n * step))))
+        case .pdf(let text, let name):
+            let content = Data(Self.pdf(try fill(text, known: known, field: field)).utf8)
+            return .document(DocumentRef(size: Int64(content.count), mediaType: "application/pdf", name: try fill(name, known: known, field: field),
+                content: content))
         case .sample(let items, let low, let high):
             let count = low + draw(high - low + 1)
             var chosen = Set<Int>()
             while chosen.count < count { chosen.insert(draw(items.count)) }
             return .list(chosen.sorted().map { .string(items[$0]) })
         }
+    }
+
+    /// A one-page PDF whose page says `text` (in a content stream; only its first bytes are
+    /// checked on the way, as for any PDF).
+    static func pdf(_ text: String) -> String {
+        let stream = "BT /F1 12 Tf 72 760 Td (\(text.unicodeScalars.map { $0.isASCII ? String($0) : String(format: "\\u%04X", $0.value) }.joined())) Tj ET"
+        return """
+            %PDF-1.7
+            1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+            2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+            3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj
+            4 0 obj << /Length \(stream.utf8.count) >> stream
+            \(stream)
+            endstream endobj
+            trailer << /Root 1 0 R >>
+            %%EOF
+
+            """
     }
 
     /// The six-digit GB/T 2260 division a `uscc` or `resident_id` generator names.

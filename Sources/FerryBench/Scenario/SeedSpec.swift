@@ -19,6 +19,7 @@ import FerryMapping
 ///   planned_start: { date: ["2027-01-01", 365] }    # a day up to 365 days on
 ///   registered_at: { timestamp: ["2026-11-01T00:00:00Z", 2] }  # 2 seconds apart, in order
 ///   departments:  { sample: [a, b, c, d], min: 2, max: 3 }     # distinct, in list order
+///   licence:      { pdf: { text: "不动产权证书 {n}", name: "{n}.pdf" } }  # a document
 /// ```
 /// A `pattern` names `n` (`{n:6}` pads to six digits) or any other field or helper.
 struct SeedSpec {
@@ -33,6 +34,8 @@ struct SeedSpec {
         case date(start: String, days: Int)
         case timestamp(start: Date, step: Int)
         case sample([String], min: Int, max: Int)
+        /// A small PDF document holding `text`, named `name` (both patterns).
+        case pdf(text: String, name: String)
     }
 
     var system: String
@@ -55,7 +58,7 @@ struct SeedSpec {
     }
 
     static func generator(_ node: ConfigNode, field: String) throws -> Generator {
-        let kinds: Set<String> = ["value", "cycle", "pick", "pattern", "uscc", "resident_id", "decimal", "date", "timestamp", "sample", "min", "max"]
+        let kinds: Set<String> = ["value", "cycle", "pick", "pattern", "uscc", "resident_id", "decimal", "date", "timestamp", "sample", "min", "max", "pdf"]
         try node.rejectUnknownKeys(kinds, in: "the generator of \(field)")
         func pair(_ key: String) throws -> [String]? {
             guard let list = try node[key]?.strings(key) else { return nil }
@@ -71,6 +74,10 @@ struct SeedSpec {
             return .sample(list, min: low, max: high)
         }
         if let text = node["pattern"] { return .pattern(try text.string("pattern")) }
+        if let pdf = node["pdf"] {
+            try pdf.rejectUnknownKeys(["text", "name"], in: "pdf")
+            return .pdf(text: try pdf.require("text", in: "pdf").string("text"), name: try pdf.require("name", in: "pdf").string("name"))
+        }
         if let division = node["uscc"] { return .uscc(division: try division.string("uscc")) }
         if let division = node["resident_id"] { return .residentID(division: try division.string("resident_id")) }
         if let range = try pair("decimal"), let low = Int(range[0]), let high = Int(range[1]), low <= high {
@@ -83,6 +90,6 @@ struct SeedSpec {
             return .timestamp(start: start, step: step)
         }
         throw node.error("\(field) has no generator Ferry knows",
-            hint: "one of value, cycle, pick, sample, pattern, uscc, resident_id, decimal [low, high], date [start, days], timestamp [start, seconds]")
+            hint: "one of value, cycle, pick, sample, pattern, pdf, uscc, resident_id, decimal [low, high], date [start, days], timestamp [start, seconds]")
     }
 }
