@@ -175,6 +175,16 @@ import FerryAudit
         #expect(issues.contains { $0.rule == "cn_resident_id" })
     }
 
+    /// Two runs in two directories never share a database; a run again in one directory
+    /// gets its own back, made afresh.
+    @Test func eachDemoDirectoryHasItsOwnDatabase() {
+        let a = ScenarioServers.database(scenario: "construction-approval", directory: URL(fileURLWithPath: "/tmp/a"))
+        let b = ScenarioServers.database(scenario: "construction-approval", directory: URL(fileURLWithPath: "/tmp/b"))
+        #expect(a != b && a == ScenarioServers.database(scenario: "construction-approval", directory: URL(fileURLWithPath: "/tmp/./a")))
+        #expect(a.hasPrefix("ferry_construction_approval_") && a.count == "ferry_construction_approval_".count + 8)
+        #expect(a.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }, "an identifier either server takes unquoted")
+    }
+
     /// A seed record depends on its number alone, and is valid for its entity.
     @Test func seedRecordsAreDeterministicAndValid() throws {
         let root = try ScenarioFiles.root()

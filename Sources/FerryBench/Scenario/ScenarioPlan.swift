@@ -24,9 +24,10 @@ struct ScenarioPlan {
         var share: Int
     }
 
-    /// Databases to make afresh on the test set-up's PostgreSQL and MariaDB servers.
-    var postgresDatabases: [String] = []
-    var mariadbDatabases: [String] = []
+    /// Whether the scenario keeps systems on the test set-up's PostgreSQL and MariaDB
+    /// servers, in a database of the run's own (`${FERRY_SCENARIO_DATABASE}` in ferry.yaml).
+    var postgres = false
+    var mariadb = false
     /// REST-system collections and the (key, version) fields it keeps their records by;
     /// nil when the scenario needs no REST system.
     var httpCollections: [String: (key: String, version: String)]?
@@ -45,8 +46,8 @@ struct ScenarioPlan {
         plan.refused = Set(try root["refused"]?.strings("refused") ?? [])
         if let servers = root["servers"] {
             try servers.rejectUnknownKeys(["postgres", "mariadb", "http"], in: "servers")
-            plan.postgresDatabases = try servers["postgres"]?["databases"]?.strings("databases") ?? []
-            plan.mariadbDatabases = try servers["mariadb"]?["databases"]?.strings("databases") ?? []
+            plan.postgres = try servers["postgres"]?.bool("postgres") ?? false
+            plan.mariadb = try servers["mariadb"]?.bool("mariadb") ?? false
             if let http = servers["http"] {
                 plan.httpCollections = try Dictionary(uniqueKeysWithValues: http.entries("http").map { entry in
                     let fields = try entry.value.strings(entry.key)

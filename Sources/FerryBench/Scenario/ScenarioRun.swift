@@ -17,7 +17,7 @@ struct ScenarioRun {
     func run() throws -> Demo.Report {
         let started = Date()
         let root = try ScenarioFiles.root()
-        let servers = try ScenarioServers(plan: plan, root: root)
+        let servers = try ScenarioServers(plan: plan, scenario: demo.options.scenario, directory: demo.options.directory, root: root)
         try demo.prepareDirectory(substitutions: servers.substitutions)
         let directory = demo.options.directory
         try ScenarioFiles.copy(root.appendingPathComponent("Ops/adapters"), to: directory.appendingPathComponent("adapters"))

@@ -1,12 +1,17 @@
 import Foundation
 import FerryCore
 import FerryAdapters
+import FerrySeal
 
 /// The local servers a scenario's systems live on, for as long as the scenario runs:
 /// the test set-up's PostgreSQL and MariaDB (started by `Ops/test-postgres.sh` and
-/// `Ops/test-mariadb.sh`, which install them on a machine that has none), with the
-/// scenario's databases made afresh, and a REST system (`Ops/systems/rest_system.py`) on a
-/// free loopback port. The REST system stops when this object goes or the process ends.
+/// `Ops/test-mariadb.sh`, which install them on a machine that has none), each with a
+/// database of this run's own made afresh, and a REST system (`Ops/systems/rest_system.py`)
+/// on a free loopback port. The REST system stops when this object goes or the process ends.
+///
+/// The database is named after the scenario and the demo directory (`ferry_SCENARIO_HASH`),
+/// so two runs in two directories never share tables, and a run again in one directory
+/// starts from nothing.
 final class ScenarioServers {
     /// The test set-up's fixed addresses and password (see the Ops scripts).
     static let postgresPort = 54329
@@ -15,34 +20,38 @@ final class ScenarioServers {
 
     private var http: Process?
     private var httpInput: Pipe?
-    /// `${FERRY_SCENARIO_HTTP}` and its value, for the copied ferry.yaml.
+    /// `${FERRY_SCENARIO_HTTP}`, `${FERRY_SCENARIO_DATABASE}` and their values, for the copied ferry.yaml.
     private(set) var substitutions: [String: String] = [:]
 
-    init(plan: ScenarioPlan, root: URL) throws {
-        if !plan.postgresDatabases.isEmpty {
+    init(plan: ScenarioPlan, scenario: String, directory: URL, root: URL) throws {
+        let database = Self.database(scenario: scenario, directory: directory)
+        substitutions["${FERRY_SCENARIO_DATABASE}"] = database
+        if plan.postgres {
             try Self.runScript(root.appendingPathComponent("Ops/test-postgres.sh"))
             setenv("FERRY_TEST_POSTGRES_PASSWORD", Self.testPassword, 0)
             var options = PostgresAdapter.Options(host: "127.0.0.1", user: "ferry", database: "postgres", table: "x", cursor: "x")
             (options.port, options.password) = (Self.postgresPort, ProcessInfo.processInfo.environment["FERRY_TEST_POSTGRES_PASSWORD"])
             let server = PostgresAdapter(options: options)
-            for name in plan.postgresDatabases {
-                try server.execute(["DROP DATABASE IF EXISTS \(name) WITH (FORCE)", "CREATE DATABASE \(name) ENCODING 'UTF8'"])
-            }
+            try server.execute(["DROP DATABASE IF EXISTS \(database) WITH (FORCE)", "CREATE DATABASE \(database) ENCODING 'UTF8'"])
         }
-        if !plan.mariadbDatabases.isEmpty {
+        if plan.mariadb {
             try Self.runScript(root.appendingPathComponent("Ops/test-mariadb.sh"))
             setenv("FERRY_TEST_MARIADB_PASSWORD", Self.testPassword, 0)
             var options = MySQLAdapter.Options(host: "127.0.0.1", user: "ferry", database: "mysql", table: "x", cursor: "x")
             (options.port, options.password) = (Self.mariadbPort, ProcessInfo.processInfo.environment["FERRY_TEST_MARIADB_PASSWORD"])
             let server = MySQLAdapter(options: options)
-            for name in plan.mariadbDatabases {
-                try server.execute(["DROP DATABASE IF EXISTS \(name)", "CREATE DATABASE \(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"])
-            }
+            try server.execute(["DROP DATABASE IF EXISTS \(database)", "CREATE DATABASE \(database) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"])
         }
         if let collections = plan.httpCollections {
             let port = try startREST(root.appendingPathComponent("Ops/systems/rest_system.py"), collections: collections)
             substitutions["${FERRY_SCENARIO_HTTP}"] = "http://127.0.0.1:\(port)"
         }
+    }
+
+    /// `ferry_` + the scenario's name + 8 hex digits of SHA-256 of the directory's path.
+    static func database(scenario: String, directory: URL) -> String {
+        let tag = hex(FerrySeal.Hasher.sha256(Array(directory.standardizedFileURL.path.utf8))).prefix(8)
+        return "ferry_" + scenario.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_" + tag
     }
 
     deinit {
