@@ -57,6 +57,7 @@ extension Deployment {
                 }
             }
         }
+        try checkTriggers(report: &report)
         try checkKeys(node: node, report: &report)
         if let file = topology.digestKey {
             if FileManager.default.fileExists(atPath: file.path) {
@@ -74,6 +75,26 @@ extension Deployment {
         }
         report.notes += uploadExposureNotes()
         return report
+    }
+
+    /// Each trigger's flows: conditions on fields its entity has, a derivation mapping that
+    /// compiles, names the trigger and passes its inline tests.
+    func checkTriggers(report: inout CheckReport) throws {
+        for flow in topology.flows {
+            guard let trigger = flow.trigger else { continue }
+            let source = try flowSource(flow)
+            guard let derivation = source.derivation else { continue }
+            for result in derivation.runTests(inlineDigester: .inlineTest) {
+                report.testsRun += 1
+                if !result.passed {
+                    report.failures.append(FerryError(.mappingTest, "test '\(result.test)' fails: \(result.detail)",
+                        at: .file(result.location), hint: "fix the derivation or the test's expectation"))
+                }
+            }
+            let when = trigger.conditions.isEmpty ? "on every change" : "when " + trigger.conditions.map { "\($0.field) \($0.equals ? "==" : "!=") '\($0.literal)'" }
+                .joined(separator: " and ")
+            report.checked.append("trigger \(trigger.name): \(trigger.entity) at \(flow.from) \(when) makes \(flow.entity) by \(derivation.file) for \(flow.to.joined(separator: ", "))")
+        }
     }
 
     /// Parses the system's options as sync would (the same lookup), and notes what is

@@ -173,6 +173,15 @@ import FerryAudit
         broken["sfzh"] = "350203198001010014"
         guard case .rejected(_, let issues) = source.read(broken) else { Issue.record("a bad ID is stopped before deriving"); return }
         #expect(issues.contains { $0.rule == "cn_resident_id" })
+
+        // A condition on a field the entity lacks would never hold: refused, not silent.
+        let typo = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "change == 'departure'", with: "chnage == 'departure'")
+        let mistaken = Deployment(topology: try TopologyLoader.parse(try ConfigNode.parse(typo, file: file.path), file: file.path,
+            baseDirectory: file.deletingLastPathComponent()))
+        let error = try #require(throws: FerryError.self) {
+            try mistaken.flowSource(try #require(mistaken.topology.flow(named: "employee-departure.FundAccountSeal")))
+        }
+        #expect(error.message.contains("chnage") && error.hint?.contains("effective_date") == true)
     }
 
     /// Two runs in two directories never share a database; a run again in one directory
