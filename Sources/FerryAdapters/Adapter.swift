@@ -55,6 +55,21 @@ extension Source {
     }
 }
 
+/// A source whose incremental read consumes what it reads (a folder moves finished files to
+/// `done/`), so comparing its whole copy needs a read of its own that takes nothing away.
+public protocol WholeCopyReading {
+    /// Every record the system holds, read without changing anything.
+    func readWholeCopy(batchSize: Int) throws -> any SourceReader
+}
+
+extension Source {
+    /// What reconcile and checks compare: the whole copy, read without consuming anything.
+    public func readCopy(batchSize: Int) throws -> any SourceReader {
+        if let copy = self as? WholeCopyReading { return try copy.readWholeCopy(batchSize: batchSize) }
+        return try readAll(batchSize: batchSize)
+    }
+}
+
 /// A source that reads by a cursor column and can tell whether that column leads an index:
 /// without one, every incremental batch scans and sorts the whole table.
 public protocol CursorIndexed {

@@ -1,16 +1,17 @@
 import Foundation
 import FerryCore
 
-extension FolderAdapter {
+extension FolderAdapter: WholeCopyReading {
     /// Every record the folders hold, read without moving a file: what reconcile and the
-    /// scenario checks compare. An incremental read retires each finished file to `done/`,
-    /// so a whole-copy read through it would take files the next sync has not read yet.
+    /// scenario checks compare. An incremental read (and `mode: full`, which reads the
+    /// waiting files as they come) retires each finished file to `done/`, so a comparison
+    /// through it would take files the next sync has not read yet.
     ///
     /// With `folder:` the copy is what the system has handed over: the files already read
     /// (`done/`, oldest name first, renamed copies included) and then the files waiting.
     /// A write-only system (`out:` alone) holds what Ferry wrote to it: the complete files
     /// in `out`. Batches carry no checkpoint; they are never committed.
-    public func readAll(batchSize: Int) throws -> any SourceReader {
+    public func readWholeCopy(batchSize: Int) throws -> any SourceReader {
         var files: [URL] = []
         if let folder = options.folder {
             if let done = options.doneFolder { files += try completeFiles(in: done, copies: true) }
@@ -22,7 +23,8 @@ extension FolderAdapter {
     }
 
     /// Complete record files in `directory`, in name order; `copies` also takes the
-    /// `NAME.2`, `NAME.3` … that `retire` makes when a name comes back.
+    /// `NAME.2`, `NAME.3` … that `retire` makes when a name comes back, each after the
+    /// earlier ones of its name (`NAME`, `NAME.2`, …, `NAME.10`), as they arrived.
     func completeFiles(in directory: URL, copies: Bool) throws -> [URL] {
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
         let names: [String]
@@ -34,7 +36,13 @@ extension FolderAdapter {
             guard copies, let dot = name.lastIndex(of: "."), Int(name[name.index(after: dot)...]) != nil else { return false }
             return name[..<dot].hasSuffix(options.suffix)
         }
-        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && isRecordFile($0) }.sorted()
+        func order(_ name: String) -> (String, Int) {
+            guard copies, !name.hasSuffix(options.suffix), let dot = name.lastIndex(of: "."), let copy = Int(name[name.index(after: dot)...]) else {
+                return (name, 1)
+            }
+            return (String(name[..<dot]), copy)
+        }
+        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && isRecordFile($0) }.sorted { order($0) < order($1) }
             .map { directory.appendingPathComponent($0) }
             .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
     }

@@ -12,7 +12,8 @@ extension TopologyLoader {
         let scheduleNode = item["schedule"]
         let schedule = try scheduleNode?.string("schedule")
         if let schedule, let scheduleNode, case .failure(let problem) = Schedule.parse(schedule) {
-            throw scheduleNode.error("schedule '\(schedule)' is not a cron expression: \(problem.message)")
+            throw scheduleNode.error("schedule '\(schedule)' is not a cron expression: \(problem.message)",
+                hint: "write five fields, minute hour day month weekday, e.g. \"*/5 * * * *\", or \"@every 30s\"")
         }
         let produce = try item.require("produce", in: what).items("produce")
         guard !produce.isEmpty else { throw item.error("trigger \(name) produces nothing", hint: "list { entity, to, mapping } under produce:") }

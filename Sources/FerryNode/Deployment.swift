@@ -70,6 +70,15 @@ public final class Deployment: @unchecked Sendable {
         return mapping
     }
 
+    /// The mapping a trigger makes `entity` by, compiled once like every other mapping.
+    func derivation(_ trigger: Topology.Trigger, entity: String) throws -> Mapping {
+        let cacheKey = "trigger:\(trigger.name)\u{1F}\(entity)"
+        if let cached = lock.withLock({ mappingCache[cacheKey] }) { return cached }
+        let mapping = try Mapping.load(trigger.derivation, entity: try self.entity(entity), codes: codes)
+        lock.withLock { mappingCache[cacheKey] = mapping }
+        return mapping
+    }
+
     /// The public keys a node trusts, from the topology's trust lists.
     public func trustStore() throws -> TrustStore {
         var store = TrustStore()

@@ -8,6 +8,7 @@ public import FerryMapping
 /// place, so they cannot disagree about what a flow sends.
 public struct FlowSource: Sendable {
     public enum Outcome: Sendable {
+        /// The record the flow carries.
         case record(FerryCore.Record)
         /// `key` as far as it could be read, masked if personal.
         case rejected(key: String, issues: [MappingIssue])
@@ -21,6 +22,8 @@ public struct FlowSource: Sendable {
     /// The triggering record's canonical fields, as columns, into the flow's entity.
     public let derivation: Mapping?
 
+    /// Reads one source row into the flow's record: mapped, then (for a trigger's flow)
+    /// matched against the conditions and derived.
     public func read(_ row: [String: Value]) -> Outcome {
         switch mapping.read(row) {
         case .rejected(let key, let issues): return .rejected(key: key, issues: issues)
@@ -28,10 +31,12 @@ public struct FlowSource: Sendable {
         }
     }
 
-    /// The record a triggering record produces, or why it produces none.
+    /// The record a triggering record produces, or why it produces none. A deletion sets
+    /// nothing off: what a change made elsewhere (a contract closed, a tax declared) is not
+    /// undone by removing the change's row.
     public func derive(_ record: FerryCore.Record) -> Outcome {
         guard let trigger, let derivation else { return .record(record) }
-        guard trigger.matches(record.fields) else { return .untriggered }
+        guard record.operation == .upsert, trigger.matches(record.fields) else { return .untriggered }
         switch derivation.read(record.fields) {
         case .rejected(let key, let issues): return .rejected(key: key, issues: issues)
         case .record(var derived):
@@ -45,28 +50,5 @@ public struct FlowSource: Sendable {
             derived.operation = record.operation
             return .record(derived)
         }
-    }
-}
-
-extension Deployment {
-    /// The source reading of `flow`.
-    /// - Throws: `FerryError(.config)` when a mapping is missing, a trigger's condition names
-    ///   a field its entity does not have (it would never hold, and nothing would ever be
-    ///   produced), or its derivation mapping does not name the trigger as its system.
-    public func flowSource(_ flow: Topology.Flow) throws -> FlowSource {
-        guard let trigger = flow.trigger else {
-            return FlowSource(mapping: try mapping(system: flow.from, entity: flow.entity), trigger: nil, derivation: nil)
-        }
-        let watched = try entity(trigger.entity)
-        for condition in trigger.conditions where watched.field(condition.field) == nil {
-            throw FerryError(.config, "trigger \(trigger.name): when names \(condition.field), which \(trigger.entity) does not have",
-                at: .file(flow.location), hint: "fields of \(trigger.entity): \(watched.fields.map(\.name).joined(separator: ", "))")
-        }
-        let derivation = try Mapping.load(trigger.derivation, entity: try entity(flow.entity), codes: codes)
-        guard derivation.systems.contains(trigger.name) else {
-            throw FerryError(.config, "\(trigger.derivation.path) is the mapping of \(derivation.system), but trigger \(trigger.name) uses it",
-                at: .file(flow.location), hint: "a derivation mapping names its trigger: system: \(trigger.name)")
-        }
-        return FlowSource(mapping: try mapping(system: flow.from, entity: trigger.entity), trigger: trigger, derivation: derivation)
     }
 }

@@ -102,8 +102,6 @@ extension Node {
         for lane in lanes { try tx.documents.owe(lane: lane, owed) }
     }
 
-    /// Why a sink row may not be written: a document field of the target's mapping that
-    /// requires a signature by certain nodes names a document without a valid one.
     /// The signed documents of a row that a target requiring signatures accepted: digest and signer.
     func verifiedSignatures(_ values: [String: Value], mapping: Mapping) -> [(digest: String, signer: String)] {
         mapping.rules.compactMap { rule in
@@ -113,6 +111,8 @@ extension Node {
         }
     }
 
+    /// Why a sink row may not be written: a document field of the target's mapping that
+    /// requires a signature by certain nodes names a document without a valid one.
     func signatureRefusal(_ values: [String: Value], mapping: Mapping) -> (digest: String, reason: String)? {
         for rule in mapping.rules where !rule.requireSignature.isEmpty {
             guard let column = rule.column, case .document(let reference)? = values[column] else { continue }

@@ -211,16 +211,8 @@ extension Node {
                         flow: name, lane: lane, entity: record.entity, key: record.keyString, version: record.version, line: line))
                 }
             }
-            var details: [String: Value] = [
-                "system": .string(route.source), "mapping": .string(route.mapping.name), "records": .int(Int64(records.count)),
-                "rejected": .int(Int64(rejects.count)), "malformed": .int(Int64(batch.malformed.count)),
-                "unchanged": .int(Int64(records.count - fresh.count)),
-            ]
-            if let trigger = route.flow.trigger {
-                details["trigger"] = .string(trigger.name)
-                details["trigger_entity"] = .string(trigger.entity)
-            }
-            try audit.append(tx, AuditEvent(.mapped, flow: name, details: details, leaves: leaves))
+            try audit.append(tx, AuditEvent(.mapped, flow: name, details: Self.mappedDetails(
+                route, records: records.count, rejected: rejects.count, malformed: batch.malformed.count, unchanged: records.count - fresh.count), leaves: leaves))
             try tx.outbox.enqueue(entries)
             try tx.sentDigests.record(flow: name, sent)
             let changed = fresh.map(\.record)
@@ -238,6 +230,19 @@ extension Node {
             try also?(tx)
             return (fresh.count, records.count - fresh.count, quarantined)
         }
+    }
+
+    /// What a `mapped` audit entry says of one batch; a trigger's flow names the trigger.
+    static func mappedDetails(_ route: SyncRoute, records: Int, rejected: Int, malformed: Int, unchanged: Int) -> [String: Value] {
+        var details: [String: Value] = [
+            "system": .string(route.source), "mapping": .string(route.mapping.name), "records": .int(Int64(records)),
+            "rejected": .int(Int64(rejected)), "malformed": .int(Int64(malformed)), "unchanged": .int(Int64(unchanged)),
+        ]
+        if let trigger = route.flow.trigger {
+            details["trigger"] = .string(trigger.name)
+            details["trigger_entity"] = .string(trigger.entity)
+        }
+        return details
     }
 
     /// Records of one batch that share a key but not their content: two source rows that map

@@ -44,9 +44,11 @@ extension Deployment {
         }
         // A flow needs its source's mapping to read and each target's to write.
         for flow in topology.flows {
-            for (system, direction) in [(flow.from, Mapping.Direction.read)] + flow.to.map({ ($0, Mapping.Direction.write) }) {
-                guard topology.system(named: system)?.maps[flow.entity] != nil else { continue }
-                let compiled = try mapping(system: system, entity: flow.entity)
+            // A trigger's flow reads the entity it watches at its source.
+            let sides = [(flow.from, flow.trigger?.entity ?? flow.entity, Mapping.Direction.read)] + flow.to.map { ($0, flow.entity, Mapping.Direction.write) }
+            for (system, entity, direction) in sides {
+                guard topology.system(named: system)?.maps[entity] != nil else { continue }
+                let compiled = try mapping(system: system, entity: entity)
                 if !compiled.directions.contains(direction) {
                     report.failures.append(FerryError(.config,
                         "flow \(flow.name) needs mapping \(compiled.name) to \(direction.rawValue), but it only \(compiled.directions.map(\.rawValue).sorted().joined(separator: " and ")): \(compiled.file)",

@@ -28,7 +28,10 @@ struct Sync: ParsableCommand {
             let node = try Node(deployment: Deployment.load(options.config), name: options.node, logger: makeLogger())
             return try node.sync(flow: flow, flush: flush)
         }
-        print("flow \(report.flow): pulled \(report.pulled), mapped \(report.mapped), unchanged \(report.unchanged), quarantined \(report.quarantined), enqueued \(report.enqueued)")
+        var counts = "pulled \(report.pulled), mapped \(report.mapped), unchanged \(report.unchanged), quarantined \(report.quarantined), enqueued \(report.enqueued)"
+        if report.untriggered > 0 { counts += ", not triggered \(report.untriggered)" }
+        if report.appliedLocally + report.rejectedLocally > 0 { counts += ", applied in zone \(report.appliedLocally), rejected in zone \(report.rejectedLocally)" }
+        print("flow \(report.flow): \(counts)")
         var table = Table(["lane", "seq", "kind", "records", "file"])
         for bundle in report.bundles { table.add([bundle.lane, "\(bundle.sequence)", bundle.kind, "\(bundle.records)", bundle.file]) }
         if !report.bundles.isEmpty { print(table.rendered) }

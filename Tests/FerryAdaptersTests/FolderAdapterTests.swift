@@ -93,12 +93,13 @@ import FerryCore
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("done"), withIntermediateDirectories: true)
         try Data(#"{"id":"1"}"#.utf8).write(to: folder.appendingPathComponent("done/a.ndjson"))
         try Data(#"{"id":"2"}"#.utf8).write(to: folder.appendingPathComponent("done/a.ndjson.2"))
+        try Data(#"{"id":"2b"}"#.utf8).write(to: folder.appendingPathComponent("done/a.ndjson.10"))
         try Data("{\"id\":\"3\"}\n{\"id\":\"4\"}".utf8).write(to: folder.appendingPathComponent("b.ndjson"))
         try Data("half".utf8).write(to: folder.appendingPathComponent("c.ndjson.part"))
-        var whole = try source.readAll(batchSize: 1)
+        var whole = try source.readCopy(batchSize: 1)
         var ids: [Value?] = []
         while let batch = try whole.next() { ids += batch.rows.map { $0["id"] } }
-        #expect(ids == ["1", "2", "3", "4"])
+        #expect(ids == ["1", "2", "2b", "3", "4"], "copies of a name in the order they arrived")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("b.ndjson").path), "the waiting file stays for the sync")
         #expect(try readAll(source).rows.map { $0["id"] } == ["3", "4"], "the sync still reads what the whole-copy read saw")
 
@@ -106,7 +107,7 @@ import FerryCore
         writeOnly.out = root.appendingPathComponent("out")
         let sink = FolderAdapter(options: writeOnly)
         _ = try sink.apply(Self.rows)
-        var written = try sink.readAll(batchSize: 10)
+        var written = try sink.readCopy(batchSize: 10)
         #expect(try written.next()?.rows.map { $0["SQBH"] } == ["WB1", "WB2", "WB3"])
     }
 

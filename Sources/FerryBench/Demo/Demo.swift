@@ -67,7 +67,8 @@ public struct Demo {
         public var mismatches: Int { expectRefused ? matched + different : missing + different + unexpected }
     }
 
-    /// One system of the deployment and the records its copy holds, over every entity.
+    /// One system of the deployment and the rows read from its copy, over every entity (a
+    /// file drop holds every version it was sent; rows its mapping refuses count too).
     public struct SystemCount: Sendable {
         public var name: String
         public var level: String

@@ -85,7 +85,7 @@ struct FlowCheck {
         system name: String, entity: String, read: ([String: Value]) -> FerryCore.Record?, shared: Set<String>, _ body: ([[String?]]) throws -> Void
     ) throws {
         guard let system = deployment.topology.system(named: name) else { return }
-        var reader = try AdapterRegistry.source(for: system, entity: entity, topology: deployment.topology).readAll(batchSize: 2000)
+        var reader = try AdapterRegistry.source(for: system, entity: entity, topology: deployment.topology).readCopy(batchSize: 2000)
         var records = 0
         while let batch = try reader.next() {
             var rows: [[String?]] = []

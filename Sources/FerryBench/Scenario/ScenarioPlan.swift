@@ -51,7 +51,7 @@ struct ScenarioPlan {
             if let http = servers["http"] {
                 plan.httpCollections = try Dictionary(uniqueKeysWithValues: http.entries("http").map { entry in
                     let fields = try entry.value.strings(entry.key)
-                    guard fields.count == 2 else { throw entry.value.error("collection \(entry.key) is [key field, version field]") }
+                    guard fields.count == 2 else { throw entry.value.error("collection \(entry.key) is [key field, version field]", hint: "write \(entry.key): [id, updated]") }
                     return (entry.key, (fields[0], fields[1]))
                 })
             }
@@ -61,12 +61,12 @@ struct ScenarioPlan {
         }
         plan.seeds = try (root["seed"]?.items("seed") ?? []).map { node in
             let share = Int(try node["share"]?.string("share") ?? "1") ?? 0
-            guard share > 0 else { throw node.error("share is a whole number of parts, at least 1") }
+            guard share > 0 else { throw node.error("share is a whole number of parts, at least 1", hint: "write share: 1, or leave it out") }
             return Seed(file: try node.require("file", in: "a seed").string("file"), share: share)
         }
         plan.steps = try (root["steps"]?.items("steps") ?? []).map { node in
             if let flow = node["deliver"] { return .deliver(try flow.string("deliver")) }
-            guard let sql = node["sql"] else { throw node.error("a step is { deliver: FLOW or TRIGGER } or { sql: { system, file, stamp } }") }
+            guard let sql = node["sql"] else { throw node.error("a step is { deliver: FLOW or TRIGGER } or { sql: { system, file, stamp } }", hint: "see the steps: of Ops/scenarios/linked-processing/scenario.yaml") }
             try sql.rejectUnknownKeys(["system", "file", "stamp"], in: "an sql step")
             return .sql(system: try sql.require("system", in: "an sql step").string("system"), file: try sql.require("file", in: "an sql step").string("file"),
                 stamp: try sql["stamp"]?.string("stamp"))

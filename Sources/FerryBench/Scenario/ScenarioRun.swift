@@ -45,7 +45,7 @@ struct ScenarioRun {
         for flow in deployment.topology.flows {
             report.checks += try check.compare(flow).map { var check = $0; check.expectRefused = plan.refused.contains(flow.name); return check }
         }
-        report.systems = try check.systemCounts()
+        report.systems = check.systemCounts()
         for node in nodes where demo.options.auditCounter == nil {
             report.audit.append((node.name, try node.verifyAudit().entries, node.store.location))
         }
@@ -75,7 +75,8 @@ struct ScenarioRun {
             let text = try String(contentsOf: demo.options.directory.appendingPathComponent(schema.file), encoding: .utf8)
             for name in schema.systems {
                 guard let system = topology.system(named: name) else {
-                    throw FerryError(.config, "schema \(schema.file) names system \(name), which ferry.yaml does not have")
+                    throw FerryError(.config, "schema \(schema.file) names system \(name), which ferry.yaml does not have",
+                        hint: "systems: \(topology.systems.map(\.name).joined(separator: ", "))")
                 }
                 let entity = try schemaEntity(schema, system: system, deployment: deployment)
                 try ScenarioTables.create(text, system: system, entity: entity, topology: topology)
@@ -99,7 +100,8 @@ struct ScenarioRun {
     /// parameter when the step gives a pattern for it.
     func runSQL(_ file: String, on name: String, stamp: String?, topology: Topology) throws {
         guard let system = topology.system(named: name), system.adapter == "sqlite", let path = try system.options["path"]?.string("path") else {
-            throw FerryError(.config, "an sql step runs on \(name), which is not a sqlite system with a path in ferry.yaml")
+            throw FerryError(.config, "an sql step runs on \(name), which is not a sqlite system with a path in ferry.yaml",
+                hint: "business steps run on SQLite systems; name one, or seed the change instead")
         }
         let script = try String(contentsOf: demo.options.directory.appendingPathComponent(file), encoding: .utf8)
         let database = try SQLiteSystemFile(path: URL(fileURLWithPath: path, relativeTo: topology.baseDirectory))
@@ -111,7 +113,8 @@ struct ScenarioRun {
         for (seed, count) in zip(plan.seeds, plan.counts(records: demo.options.records)) {
             let spec = try SeedSpec.load(demo.options.directory.appendingPathComponent(seed.file))
             guard let system = deployment.topology.system(named: spec.system) else {
-                throw FerryError(.config, "seed \(seed.file) is for system \(spec.system), which ferry.yaml does not have")
+                throw FerryError(.config, "seed \(seed.file) is for system \(spec.system), which ferry.yaml does not have",
+                    hint: "fix system: in the seed file")
             }
             let mapping = try deployment.mapping(system: spec.system, entity: spec.entity)
             let sink = try SystemAdapters.sink(for: system, mapping: mapping, topology: deployment.topology)
@@ -119,7 +122,10 @@ struct ScenarioRun {
             var batch: [SinkRow] = []
             func flush() throws {
                 let refused = try sink.apply(batch).compactMap { if case .rejected(let reason) = $0 { reason } else { nil } }
-                guard refused.isEmpty else { throw FerryError(.config, "seeding \(spec.system) was refused: \(refused[0])") }
+                guard refused.isEmpty else {
+                    throw FerryError.adapter(.permanent, "seeding \(spec.system) was refused: \(refused[0])",
+                        hint: "the generated records must fit the system's table: check the seed file against its schema")
+                }
                 batch.removeAll(keepingCapacity: true)
             }
             for n in 0..<count {
@@ -170,13 +176,18 @@ struct ScenarioRun {
         let started = Date()
         guard let source = topology.system(named: flows[0].from), let sender = nodes.first(where: { $0.zone == source.zone }),
             flows.allSatisfy({ $0.from == source.name })
-        else { throw FerryError(.config, "the scenario delivers \(name), whose flows do not all start at one system in a zone with a node") }
+        else {
+            throw FerryError(.config, "the scenario delivers \(name), whose flows do not all start at one system in a zone with a node",
+                hint: "deliver the flows one by one")
+        }
         let zones = Set(flows.flatMap(\.to).compactMap { topology.system(named: $0)?.zone }).subtracting([sender.zone])
         var hop = Demo.Hop(flow: name, route: ([sender.zone] + zones.sorted()).joined(separator: " → "), pulled: 0,
             quarantined: 0, bundles: 0, receipts: 0, applied: 0, rejected: 0, seconds: 0)
         for flow in flows {
             let sync = try sender.sync(flow: flow.name)
-            guard sync.held.isEmpty else { throw FerryError(.demoHeld, "bundles of \(flow.name) were held: \(sync.held.joined(separator: "; "))") }
+            guard sync.held.isEmpty else {
+                throw FerryError(.demoHeld, "bundles of \(flow.name) were held: \(sync.held.joined(separator: "; "))", hint: "check the gap directory's space and permissions")
+            }
             // A trigger's flows all read the same changes: the hop counts them once.
             (hop.pulled, hop.untriggered) = (max(hop.pulled, sync.pulled), max(hop.untriggered, sync.untriggered))
             (hop.quarantined, hop.bundles) = (hop.quarantined + sync.quarantined, hop.bundles + sync.bundles.count)
@@ -185,7 +196,8 @@ struct ScenarioRun {
         for receiver in nodes where zones.contains(receiver.zone) {
             let received = try receiver.receive()
             guard received.bundlesRejected == 0 else {
-                throw FerryError(.demoRejected, "bundles were rejected on \(name): \(received.rejections.joined(separator: "; "))")
+                throw FerryError(.demoRejected, "bundles were rejected on \(name): \(received.rejections.joined(separator: "; "))",
+                    hint: "the nodes' keys and trust lists must match: run the demo in a fresh directory")
             }
             (hop.applied, hop.rejected) = (hop.applied + received.applied, hop.rejected + received.rejected)
         }

@@ -48,10 +48,13 @@ final class ScenarioServers {
         }
     }
 
-    /// `ferry_` + the scenario's name + 8 hex digits of SHA-256 of the directory's path.
+    /// `ferry_` + the scenario's name (lower-case ASCII letters and digits, others `_`, at
+    /// most 40) + `_` + 8 hex digits of SHA-256 of the directory's path: an identifier both
+    /// servers take unquoted and keep as written, well under their 63-byte limit.
     static func database(scenario: String, directory: URL) -> String {
         let tag = hex(FerrySeal.Hasher.sha256(Array(directory.standardizedFileURL.path.utf8))).prefix(8)
-        return "ferry_" + scenario.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_" + tag
+        let name = scenario.lowercased().unicodeScalars.prefix(40).map { ("a"..."z").contains($0) || ("0"..."9").contains($0) ? String($0) : "_" }
+        return "ferry_" + name.joined() + "_" + tag
     }
 
     deinit {

@@ -14,7 +14,7 @@ enum ScenarioTables {
         let options = system.options(for: entity)
         let exec = options["config"]
         guard let table = try (exec ?? options)["table"]?.string("table") else {
-            throw FerryError(.config, "system \(system.name) has no table for \(entity) to make")
+            throw FerryError(.config, "system \(system.name) has no table for \(entity) to make", hint: "give it table: in ferry.yaml")
         }
         let statements = text.replacingOccurrences(of: "{table}", with: table).split(separator: ";")
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }

@@ -62,7 +62,7 @@ struct SeedSpec {
         try node.rejectUnknownKeys(kinds, in: "the generator of \(field)")
         func pair(_ key: String) throws -> [String]? {
             guard let list = try node[key]?.strings(key) else { return nil }
-            guard list.count == 2 else { throw node.error("\(key) of \(field) is [from, to]") }
+            guard list.count == 2 else { throw node.error("\(key) of \(field) is [from, to]", hint: "e.g. \(key): [\"100\", \"500\"]") }
             return list
         }
         if let value = node["value"] { return .value(try value.string("value")) }
@@ -70,7 +70,7 @@ struct SeedSpec {
         if let list = try node["pick"]?.strings("pick"), !list.isEmpty { return .pick(list) }
         if let list = try node["sample"]?.strings("sample"), !list.isEmpty {
             let low = Int(try node["min"]?.string("min") ?? "1") ?? 1, high = Int(try node["max"]?.string("max") ?? "\(list.count)") ?? list.count
-            guard 1 <= low, low <= high, high <= list.count else { throw node.error("sample of \(field) needs 1 ≤ min ≤ max ≤ \(list.count)") }
+            guard 1 <= low, low <= high, high <= list.count else { throw node.error("sample of \(field) needs 1 ≤ min ≤ max ≤ \(list.count)", hint: "fix min: and max:") }
             return .sample(list, min: low, max: high)
         }
         if let text = node["pattern"] { return .pattern(try text.string("pattern")) }

@@ -47,7 +47,7 @@ extension Node {
     /// The far side of a run: reads the target, then answers (two-way) or reports
     /// (one-way), as `ReconcileRun` decides.
     func answer(_ message: ReconcileMessage, senderZone: String) throws -> String {
-        guard let flow = topology.flow(named: message.flow), flow.entity == message.entity, flow.from == message.source,
+        guard let flow = topology.flow(named: message.flow), flow.trigger == nil, flow.entity == message.entity, flow.from == message.source,
             flow.to.contains(message.target), let target = topology.system(named: message.target), target.zone == zone,
             topology.system(named: flow.from)?.zone == senderZone
         else {
@@ -106,6 +106,10 @@ extension Node {
         }
         guard let flow = topology.flow(named: message.flow), let source = topology.system(named: flow.from) else {
             throw FerryError(.reconcile, "flow \(message.flow) is gone from \(topology.file)", hint: "restore it to finish run \(message.run)")
+        }
+        if let trigger = flow.trigger {
+            throw FerryError(.reconcile, "flow \(message.flow) now carries what trigger \(trigger.name) derives; \(source.name) holds no copy of \(flow.entity)",
+                hint: "run \(message.run) was opened under another topology; open a new reconcile of the flow that carries \(trigger.entity)")
         }
         let digester = try reconcileDigester()
         while case .readCopy(let request) = action {

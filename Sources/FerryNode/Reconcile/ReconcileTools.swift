@@ -112,7 +112,7 @@ public enum ReconcileTools {
         _ body: (DigestPair, FerryCore.Record) throws -> Void
     ) throws -> (records: Int, unreadable: Int) {
         let mapping = try deployment.mapping(system: system.name, entity: entity)
-        var reader = try AdapterRegistry.source(for: system, entity: entity, topology: deployment.topology).readAll(batchSize: 1000)
+        var reader = try AdapterRegistry.source(for: system, entity: entity, topology: deployment.topology).readCopy(batchSize: 1000)
         var counts = (records: 0, unreadable: 0)
         while let batch = try reader.next() {
             for row in batch.rows {
