@@ -6,7 +6,7 @@ import FerryBench
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the foreign-affairs three-network sync end to end on embedded defaults.",
+        abstract: "Run a seed deployment end to end on embedded defaults, and check it (default: the foreign-affairs sync).",
         discussion: """
             Builds three zones (政务外网 extranet, 金宏网 jinhong, 外交部电子护照专网 passport),
             one node each with its own SQLite store and key pair, directory channels between
@@ -15,7 +15,11 @@ struct Demo: ParsableCommand {
             quarantine); then runs every hop as sealed bundles, checks each sink against its
             mapped source, reconciles every flow across its gap by record digests and verifies
             every node's audit chain. Exits non-zero on any mismatch or difference.
-            --list names the scenarios under Ops/scenarios/.
+            --list names the scenarios under Ops/scenarios/; --scenario NAME runs another:
+            construction-approval (46 systems, four levels, every adapter type; it starts the
+            test set-up's PostgreSQL and MariaDB and a REST system), linked-processing
+            (triggers), e-licence (signed documents verified on apply). Each checks every
+            sink, reconciles, verifies every audit chain and exits non-zero on any failure.
 
             With --store, the three nodes keep their stores on that PostgreSQL server instead,
             one schema each (PREFIX_NODE, PREFIX from the URL's schema option, default ferry).
