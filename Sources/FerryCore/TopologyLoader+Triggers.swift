@@ -6,9 +6,16 @@ extension TopologyLoader {
         let what = "a trigger"
         try item.rejectUnknownKeys(["name", "on", "produce", "schedule"], in: what)
         let name = try name(item.require("name", in: what), "trigger")
+        // The name ends at the dot of each flow's TRIGGER.ENTITY.
+        guard !name.contains(".") else {
+            throw item.error("trigger name '\(name)' has a dot, which would make its flows' names ambiguous", hint: "use letters, digits, '-' or '_'")
+        }
         let on = try item.require("on", in: what)
         try on.rejectUnknownKeys(["system", "entity", "when"], in: "on")
         let conditions = try (on["when"]?.items("when") ?? []).map(condition)
+        if let when = on["when"], conditions.isEmpty {
+            throw when.error("when: lists no condition", hint: "leave when: out to act on every change, or list FIELD == 'value' conditions")
+        }
         let scheduleNode = item["schedule"]
         let schedule = try scheduleNode?.string("schedule")
         if let schedule, let scheduleNode, case .failure(let problem) = Schedule.parse(schedule) {
@@ -39,7 +46,8 @@ extension TopologyLoader {
         let op = text.contains(" != ") ? " != " : " == "
         let sides = text.components(separatedBy: op).map { $0.trimmingCharacters(in: .whitespaces) }
         guard sides.count == 2, !sides[0].isEmpty, sides[1].count >= 2, sides[1].hasPrefix("'"), sides[1].hasSuffix("'") else {
-            throw node.error("when '\(text)' must read FIELD == 'value' or FIELD != 'value'", hint: "several conditions go in a list, and all must hold")
+            throw node.error("when '\(text)' must read FIELD == 'value' or FIELD != 'value'",
+                hint: "compare with == or != and quote the value in single quotes; several conditions go in a list, and all must hold")
         }
         return .init(field: sides[0], equals: op == " == ", literal: String(sides[1].dropFirst().dropLast()))
     }

@@ -126,8 +126,16 @@ public enum TopologyValidator {
         }
         // A trigger's flows read the triggering entity and derive theirs from it.
         let read = flow.trigger?.entity ?? flow.entity
-        if let trigger = flow.trigger, !entities.contains(trigger.entity) {
-            throw located(flow.location, "trigger \(trigger.name) watches unknown entity '\(trigger.entity)'", known: entities, kind: "entities")
+        if let trigger = flow.trigger {
+            guard entities.contains(trigger.entity) else {
+                throw located(flow.location, "trigger \(trigger.name) watches unknown entity '\(trigger.entity)'", known: entities, kind: "entities")
+            }
+            // Its name is the system: its derivation mappings name; one name, one trigger.
+            try mustExist(!systems.contains(trigger.name), flow.location, "trigger \(trigger.name) has the name of a system",
+                hint: "name the trigger after the event (employee-departure), not a system")
+            let namesakes = topology.flows.filter { $0.trigger?.name == trigger.name }
+            try mustExist(namesakes.allSatisfy { $0.from == flow.from && $0.trigger?.entity == trigger.entity && $0.trigger?.conditions == trigger.conditions },
+                flow.location, "two triggers are called \(trigger.name)", hint: "give each trigger its own name")
         }
         try mustExist(source.maps[read] != nil, flow.location,
             "flow \(flow.name): system \(source.name) has no mapping for \(read)",

@@ -57,12 +57,7 @@ struct Demo: ParsableCommand {
             options.scenario = scenario
             return try FerryBench.Demo(options: options, logger: makeLogger()).run()
         }
-        var hops = Table(["hop", "route", "pulled", "not triggered", "quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])
-        for hop in report.hops {
-            hops.add([hop.flow, hop.route, "\(hop.pulled)", "\(hop.untriggered)", "\(hop.quarantined)", "\(hop.bundles)", "\(hop.applied)", "\(hop.rejected)",
-                "\(hop.receipts)", String(format: "%.2f", hop.seconds)])
-        }
-        print(hops.rendered)
+        print(hopTable(report.hops).rendered)
         print("")
         var checks = Table(["flow", "target", "source records", "sink records", "matched", "missing", "different", "unexpected"])
         for check in report.checks {
@@ -75,13 +70,14 @@ struct Demo: ParsableCommand {
         var systems = Table(["system", "level", "zone", "adapter", "rows read"])
         for system in report.systems { systems.add([system.name, system.level, system.zone, system.adapter, "\(system.records)"]) }
         print(systems.rendered)
-        print("\(report.systems.count) systems, \(Set(report.systems.map(\.adapter)).count) adapter types")
+        let types = Set(report.systems.map(\.adapter)).count
+        print("\(report.systems.count) systems, \(types) adapter type\(types == 1 ? "" : "s")")
         print("")
         var reconciles = Table(["flow", "target", "state", "matched", "differences", "rounds"])
         for run in report.reconciles {
             reconciles.add([run.flow, run.target, run.state, "\(run.matched)", "\(run.differences)", "\(run.rounds)"])
         }
-        print(reconciles.rendered)
+        print(report.reconciles.isEmpty ? "no flow to reconcile: a trigger's flows are checked above against what their trigger derives" : reconciles.rendered)
         print("")
         var audit = Table(["node", "audit entries", "chain", "store"])
         for node in report.audit { audit.add([node.node, "\(node.entries)", "verified", node.store]) }
@@ -90,5 +86,20 @@ struct Demo: ParsableCommand {
         print("demo directory: \(report.directory.path)  (gap directories under gap/, system databases under data/)")
         print(String(format: "elapsed %.2f s, %d mismatches", report.seconds, report.mismatches))
         if report.mismatches > 0 { throw ExitCode(1) }
+    }
+
+    /// One row per exchange; a flow delivered again (after a correction) says so, and the
+    /// trigger column shows only where a trigger left changes alone.
+    func hopTable(_ report: [FerryBench.Demo.Hop]) -> Table {
+        let triggers = report.contains { $0.untriggered > 0 }
+        var hops = Table(["hop", "route", "pulled"] + (triggers ? ["not triggered"] : []) + ["quarantined", "bundles", "applied", "rejected", "receipts", "seconds"])
+        var seen: [String: Int] = [:]
+        for hop in report {
+            seen[hop.flow, default: 0] += 1
+            let name = seen[hop.flow, default: 1] > 1 ? "\(hop.flow) (again)" : hop.flow
+            hops.add([name, hop.route, "\(hop.pulled)"] + (triggers ? ["\(hop.untriggered)"] : []) + ["\(hop.quarantined)", "\(hop.bundles)", "\(hop.applied)",
+                "\(hop.rejected)", "\(hop.receipts)", String(format: "%.2f", hop.seconds)])
+        }
+        return hops
     }
 }

@@ -88,6 +88,17 @@ import FerryAudit
         let utility = trace.hops.filter { $0.node == "utility-gw" && $0.kind == "applied" }
         #expect(utility.compactMap(\.outcome).contains("rejected") && utility.last?.outcome == "applied", "\(utility.map { ($0.outcome, $0.detail) })")
         #expect(trace.hops.allSatisfy { $0.proof?.valid ?? true })
+
+        // One name, one trigger; and not a system's name, which its derivations name as system:.
+        let config = options.directory.appendingPathComponent("ferry.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        for (from, to, words) in [("- name: licence-change", "- name: employee-departure", "two triggers are called"),
+                                  ("- name: licence-change", "- name: market", "the name of a system")] {
+            try Data(text.replacingOccurrences(of: from, with: to).utf8).write(to: config)
+            let error = try #require(throws: FerryError.self) { try TopologyLoader.load(config.path) }
+            #expect(error.message.contains(words) && error.location != nil, "\(error)")
+        }
+        try Data(text.utf8).write(to: config)
     }
 
     /// e-licence: certificates signed by the registry reach the library and two departments
@@ -147,6 +158,10 @@ import FerryAudit
         #expect(condition2.message.contains("FIELD == 'value'") && condition2.location != nil)
         let name = try #require(refusal("- name: employee-departure", "- name: employee departure"))
         #expect(name.message.contains("not a simple identifier"))
+        let dotted = try #require(refusal("- name: employee-departure", "- name: employee.departure"))
+        #expect(dotted.message.contains("dot"))
+        let empty = try #require(refusal("when: [\"change == 'departure'\"]", "when: []"))
+        #expect(empty.message.contains("no condition") && empty.hint?.contains("every change") == true)
     }
 
     /// What a trigger's flow sends is decided without I/O: the conditions, then the
@@ -182,6 +197,17 @@ import FerryAudit
             try mistaken.flowSource(try #require(mistaken.topology.flow(named: "employee-departure.FundAccountSeal")))
         }
         #expect(error.message.contains("chnage") && error.hint?.contains("effective_date") == true)
+
+        // So would the system's own code instead of the canonical one, or two values at once.
+        for (bad, words) in [("change == '02'", "not a canonical code"), ("change == 'departure'\", \"change == 'hire'", "cannot be both")] {
+            let text = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "change == 'departure'", with: bad)
+            let wrong = Deployment(topology: try TopologyLoader.parse(try ConfigNode.parse(text, file: file.path), file: file.path,
+                baseDirectory: file.deletingLastPathComponent()))
+            let refusal = try #require(throws: FerryError.self) {
+                try wrong.flowSource(try #require(wrong.topology.flow(named: "employee-departure.FundAccountSeal")))
+            }
+            #expect(refusal.message.contains(words), "\(refusal)")
+        }
     }
 
     /// Two runs in two directories never share a database; a run again in one directory
