@@ -47,6 +47,18 @@ extension FolderAdapter: WholeCopyReading {
             .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
     }
 
+    /// A row read at `position` into the batch, its document paths resolved; a path that
+    /// cannot be (missing, or outside the folder) makes the row malformed, with the reason.
+    func append(_ row: [String: Value], at position: String, to batch: inout SourceBatch) {
+        switch resolveDocuments(row) {
+        case .success(let resolved):
+            batch.rows.append(resolved)
+            batch.positions.append(position)
+        case .failure(let refusal):
+            batch.malformed.append(MalformedRow(position: position, reason: refusal.reason, raw: CanonicalJSON.encode(.object(row))))
+        }
+    }
+
     /// Reads a fixed list of files through, one batch at a time, and moves none of them.
     struct SnapshotReader: SourceReader {
         let adapter: FolderAdapter
@@ -73,14 +85,7 @@ extension FolderAdapter: WholeCopyReading {
                 }
                 current = (name, records)
                 switch entry {
-                case .row(let row, let line):
-                    switch adapter.resolveDocuments(row) {
-                    case .success(let resolved):
-                        batch.rows.append(resolved)
-                        batch.positions.append("\(name):\(line)")
-                    case .failure(let refusal):
-                        batch.malformed.append(MalformedRow(position: "\(name):\(line)", reason: refusal.reason, raw: CanonicalJSON.encode(.object(row))))
-                    }
+                case .row(let row, let line): adapter.append(row, at: "\(name):\(line)", to: &batch)
                 case .malformed(let row, _):
                     batch.malformed.append(row)
                 }

@@ -199,14 +199,7 @@ public struct FolderAdapter: Source, Sink {
                     break
                 }
                 switch entry {
-                case .row(let row, let line):
-                    switch adapter.resolveDocuments(row) {
-                    case .success(let resolved):
-                        batch.rows.append(resolved)
-                        batch.positions.append("\(at.file):\(line)")
-                    case .failure(let refusal):
-                        batch.malformed.append(MalformedRow(position: "\(at.file):\(line)", reason: refusal.reason, raw: CanonicalJSON.encode(.object(row))))
-                    }
+                case .row(let row, let line): adapter.append(row, at: "\(at.file):\(line)", to: &batch)
                 case .malformed(let row, let error):
                     // The default quarantines the line and goes on; `stop` holds the file here.
                     if adapter.options.onMalformed == .stop { throw error }
