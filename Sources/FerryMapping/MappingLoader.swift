@@ -63,10 +63,18 @@ struct MappingLoader {
         let ignored = Set(try root["ignore"]?.strings("ignore") ?? [])
         let tests = try (root["tests"]?.items("tests") ?? []).map { try MappingTest.parse($0) }
         return Mapping(
-            name: try root["mapping"]?.string("mapping") ?? file, systems: try root.require("system", in: "the mapping").strings("system"),
+            name: try root["mapping"]?.string("mapping") ?? file, systems: try systems(),
             entity: entity, unmapped: unmapped, ignored: ignored,
             rules: rules, directions: directions, tests: tests, file: file, patterns: patterns,
             knownColumns: Set(rules.flatMap(\.allColumns)).union(ignored))
+    }
+
+    /// `system:`: the system, or the systems that run this dialect; never none.
+    func systems() throws -> [String] {
+        let node = try root.require("system", in: "the mapping")
+        let systems = try node.strings("system")
+        guard !systems.isEmpty else { throw node.error("system: names no system", hint: "name the system, or list the systems that run this dialect") }
+        return systems
     }
 
     func fieldRule(_ spec: FieldSpec, _ node: ConfigNode, at location: SourceLocation) throws -> FieldRule {

@@ -130,6 +130,7 @@ import FerrySeal
         }
         #expect(try systems("system: siming") == ["siming"])
         #expect(try systems("system: [siming, huli, jimei]") == ["siming", "huli", "jimei"])
+        #expect(throws: FerryError.self, "a dialect of no system") { try systems("system: []") }
     }
 
     @Test func mappingMistakesAreLocated() throws {

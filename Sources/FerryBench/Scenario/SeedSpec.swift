@@ -80,7 +80,8 @@ struct SeedSpec {
         }
         if let division = node["uscc"] { return .uscc(division: try division.string("uscc")) }
         if let division = node["resident_id"] { return .residentID(division: try division.string("resident_id")) }
-        if let range = try pair("decimal"), let low = Int(range[0]), let high = Int(range[1]), low <= high {
+        // Amounts from zero up to a trillion: cents stay well inside 64 bits.
+        if let range = try pair("decimal"), let low = Int(range[0]), let high = Int(range[1]), 0 <= low, low <= high, high <= 1_000_000_000_000 {
             return .decimal(low: low, high: high)
         }
         if let range = try pair("date"), let days = Int(range[1]), days > 0, DatePattern.isoDate.parse(range[0]) != nil {
