@@ -14,37 +14,13 @@ extension FolderAdapter: WholeCopyReading {
     public func readWholeCopy(batchSize: Int) throws -> any SourceReader {
         var files: [URL] = []
         if let folder = options.folder {
-            if let done = options.doneFolder { files += try completeFiles(in: done, copies: true) }
+            // done/ appears with the first file read.
+            if let done = options.doneFolder, FileManager.default.fileExists(atPath: done.path) { files += try completeFiles(in: done, copies: true) }
             files += try completeFiles(in: folder, copies: false)
         } else if let out = options.out {
             files += try completeFiles(in: out, copies: false)
         }
         return SnapshotReader(adapter: self, files: files, batchSize: batchSize)
-    }
-
-    /// Complete record files in `directory`, in name order; `copies` also takes the
-    /// `NAME.2`, `NAME.3` … that `retire` makes when a name comes back, each after the
-    /// earlier ones of its name (`NAME`, `NAME.2`, …, `NAME.10`), as they arrived.
-    func completeFiles(in directory: URL, copies: Bool) throws -> [URL] {
-        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw FerryError.adapter(.retryable, "cannot list \(directory.path)", hint: "check that the folder is mounted and readable")
-        }
-        func isRecordFile(_ name: String) -> Bool {
-            if name.hasSuffix(options.suffix) { return true }
-            guard copies, let dot = name.lastIndex(of: "."), Int(name[name.index(after: dot)...]) != nil else { return false }
-            return name[..<dot].hasSuffix(options.suffix)
-        }
-        func order(_ name: String) -> (String, Int) {
-            guard copies, !name.hasSuffix(options.suffix), let dot = name.lastIndex(of: "."), let copy = Int(name[name.index(after: dot)...]) else {
-                return (name, 1)
-            }
-            return (String(name[..<dot]), copy)
-        }
-        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && isRecordFile($0) }.sorted { order($0) < order($1) }
-            .map { directory.appendingPathComponent($0) }
-            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
     }
 
     /// A row read at `position` into the batch, its document paths resolved; a path that

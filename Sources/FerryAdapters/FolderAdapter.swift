@@ -128,14 +128,28 @@ public struct FolderAdapter: Source, Sink {
     /// Complete files waiting in the folder, in name order.
     func waitingFiles() throws -> [URL] {
         guard let folder = options.folder else { return [] }
+        return try completeFiles(in: folder, copies: false)
+    }
+
+    /// Complete record files in `directory`, in name order; `copies` also takes the
+    /// `NAME.2`, `NAME.3` … that `retire` makes when a name comes back, each after the
+    /// earlier ones of its name (`NAME`, `NAME.2`, …, `NAME.10`), as they arrived.
+    func completeFiles(in directory: URL, copies: Bool) throws -> [URL] {
         let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
-            throw FerryError.adapter(.retryable, "cannot list \(folder.path)", hint: "check that the folder is mounted and readable")
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
+            throw FerryError.adapter(.retryable, "cannot list \(directory.path)", hint: "check that the folder is mounted and readable")
         }
-        return names.filter { name in
-            !name.hasPrefix(".") && !name.hasSuffix(".part") && name.hasSuffix(options.suffix)
-        }.sorted().map { folder.appendingPathComponent($0) }
-            .filter { url in (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+        // A renamed copy, NAME.N: its name and number; a file of its own name is copy 1.
+        func copy(_ name: String) -> (name: String, number: Int)? {
+            guard copies, !name.hasSuffix(options.suffix), let dot = name.lastIndex(of: "."), let number = Int(name[name.index(after: dot)...]),
+                name[..<dot].hasSuffix(options.suffix) else { return nil }
+            return (String(name[..<dot]), number)
+        }
+        func order(_ name: String) -> (String, Int) { copy(name) ?? (name, 1) }
+        func isRecordFile(_ name: String) -> Bool { name.hasSuffix(options.suffix) || copy(name) != nil }
+        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && isRecordFile($0) }.sorted { order($0) < order($1) }
+            .map { directory.appendingPathComponent($0) }
+            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
     }
 
     // MARK: reading
