@@ -43,12 +43,10 @@ extension TopologyLoader {
     /// `FIELD == 'literal'` or `FIELD != 'literal'`.
     static func condition(_ node: ConfigNode) throws -> Topology.Trigger.Condition {
         let text = try node.string("when")
-        let op = text.contains(" != ") ? " != " : " == "
-        let sides = text.components(separatedBy: op).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard sides.count == 2, !sides[0].isEmpty, sides[1].count >= 2, sides[1].hasPrefix("'"), sides[1].hasSuffix("'") else {
+        guard let parsed = EqualityCondition.parse(text) else {
             throw node.error("when '\(text)' must read FIELD == 'value' or FIELD != 'value'",
                 hint: "compare with == or != and quote the value in single quotes; several conditions go in a list, and all must hold")
         }
-        return .init(field: sides[0], equals: op == " == ", literal: String(sides[1].dropFirst().dropLast()))
+        return .init(field: parsed.name, equals: parsed.equals, literal: parsed.literal)
     }
 }

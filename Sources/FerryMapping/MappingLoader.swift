@@ -178,12 +178,10 @@ struct MappingLoader {
     /// `when: COLUMN == 'value'` (or `!=`): the rule applies only to rows that match.
     func rowCondition(_ whenNode: ConfigNode) throws -> FieldRule.Condition {
         let text = try whenNode.string("when")
-        let op = text.contains(" != ") ? " != " : " == "
-        let sides = text.components(separatedBy: op).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard sides.count == 2, !sides[0].isEmpty, sides[1].count >= 2, sides[1].hasPrefix("'"), sides[1].hasSuffix("'") else {
+        guard let parsed = EqualityCondition.parse(text) else {
             throw whenNode.error("when '\(text)' must read COLUMN == 'value' or COLUMN != 'value'")
         }
-        return .init(column: sides[0], equals: op == " == ", literal: String(sides[1].dropFirst().dropLast()), text: text)
+        return .init(column: parsed.name, equals: parsed.equals, literal: parsed.literal, text: text)
     }
 
     /// A date or timestamp field's `format:` (or `parse:`), with the UTC offset of its
