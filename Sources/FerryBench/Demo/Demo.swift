@@ -207,8 +207,9 @@ public struct Demo {
     }
 
     func systemDatabase(_ name: String, _ topology: Topology) throws -> SQLiteSystemFile {
-        guard let system = topology.system(named: name), let path = system.options["path"] else {
-            throw FerryError(.config, "the demo topology has no system \(name) with a path")
+        guard let system = topology.system(named: name), system.adapter == "sqlite", let path = system.options["path"] else {
+            throw FerryError(.config, "the scenario names \(name), which is not a sqlite system with a path in ferry.yaml",
+                hint: "business steps run on SQLite systems; name one, or seed the change instead")
         }
         return try SQLiteSystemFile(path: URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory))
     }
@@ -234,19 +235,20 @@ public struct Demo {
     /// The jinhong officers approve every application: status 03 and the approval time,
     /// which is the cursor the passport flow reads by (`steps/approve-all.sql`).
     func approveAll(_ topology: Topology) throws {
-        try step("approve-all", on: "approval", topology, stamp: DemoData.format(Date(), "yyyyMMddHHmmss"))
+        try runSQL("steps/approve-all.sql", on: "approval", topology, stamp: "yyyyMMddHHmmss")
     }
 
     /// The issuance office issues a passport for every approved order (`steps/issue-all.sql`).
     func issueAll(_ topology: Topology) throws {
-        try step("issue-all", on: "issuance", topology, stamp: DemoData.format(Date(), "yyyy-MM-dd HH:mm:ss"))
+        try runSQL("steps/issue-all.sql", on: "issuance", topology, stamp: "yyyy-MM-dd HH:mm:ss")
     }
 
-    /// Runs one of the scenario's business steps, an SQL file beside the systems' schemas,
-    /// on system `system` with the time it happens as its one parameter.
-    private func step(_ name: String, on system: String, _ topology: Topology, stamp: String) throws {
-        let script = try String(contentsOf: options.directory.appendingPathComponent("steps/\(name).sql"), encoding: .utf8)
-        try systemDatabase(system, topology).execute(script, arguments: [stamp])
+    /// Runs one of the scenario's business steps, an SQL file of its directory, on SQLite
+    /// system `system`; with `stamp`, the time it happens (now, UTC, in that pattern) is its
+    /// one parameter.
+    func runSQL(_ file: String, on system: String, _ topology: Topology, stamp: String?) throws {
+        let script = try String(contentsOf: options.directory.appendingPathComponent(file), encoding: .utf8)
+        try systemDatabase(system, topology).execute(script, arguments: stamp.map { [DemoData.format(Date(), $0)] } ?? [])
     }
 }
 

@@ -47,13 +47,14 @@ struct FlowCheck {
             // only for a target that carries others.
             if sourceLoaded != shared {
                 try file.execute("DELETE FROM source")
-                try digests(system: flow.from, entity: source.mapping.entity.name, read: Self.records(source.read), shared: shared) {
+                try digests(system: flow.from, entity: source.mapping.entity.name, read: { if case .record(let record) = source.read($0) { record } else { nil } },
+                    shared: shared) {
                     try file.insert(into: "source", columns: ["key", "digest"], rows: $0)
                 }
                 sourceLoaded = shared
             }
             try file.execute("DELETE FROM sink")
-            let readTarget = Self.records { row in if case .record(let record) = targetMapping.read(row) { .record(record) } else { .untriggered } }
+            let readTarget = { (row: [String: Value]) -> FerryCore.Record? in if case .record(let record) = targetMapping.read(row) { record } else { nil } }
             try digests(system: target, entity: flow.entity, read: readTarget, shared: shared) { try file.insert(into: "sink", columns: ["key", "digest"], rows: $0) }
             func count(_ sql: String) throws -> Int { Int(try file.text(sql) ?? "0") ?? 0 }
             checks.append(Demo.Check(
@@ -72,11 +73,6 @@ struct FlowCheck {
             Demo.SystemCount(name: system.name, level: system.level.rawValue, zone: system.zone, adapter: system.adapter,
                 records: read[system.name]?.values.reduce(0, +) ?? 0)
         }
-    }
-
-    /// The records a reading yields; refused and untriggered rows are none.
-    static func records(_ read: @escaping ([String: Value]) -> FlowSource.Outcome) -> ([String: Value]) -> FerryCore.Record? {
-        { row in if case .record(let record) = read(row) { record } else { nil } }
     }
 
     /// Every record of a system's copy of `entity`, read in canonical form by `read`, handed

@@ -38,7 +38,7 @@ struct ScenarioRun {
                 let compared = Set(flows.map(\.name)).subtracting(plan.refused)
                 if demo.options.reconcile, !compared.isEmpty { report.reconciles += try demo.reconcile(deployment.topology, nodes: nodes, flows: compared) }
             case .sql(let system, let file, let stamp):
-                try runSQL(file, on: system, stamp: stamp, topology: deployment.topology)
+                try demo.runSQL(file, on: system, deployment.topology, stamp: stamp)
             }
         }
         var check = FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db"))
@@ -94,18 +94,6 @@ struct ScenarioRun {
                 hint: "name the schema file after the mapping of the entity it makes the table of")
         }
         return entity
-    }
-
-    /// A business step: an SQL file run on a SQLite system, with the time now as its one
-    /// parameter when the step gives a pattern for it.
-    func runSQL(_ file: String, on name: String, stamp: String?, topology: Topology) throws {
-        guard let system = topology.system(named: name), system.adapter == "sqlite", let path = try system.options["path"]?.string("path") else {
-            throw FerryError(.config, "an sql step runs on \(name), which is not a sqlite system with a path in ferry.yaml",
-                hint: "business steps run on SQLite systems; name one, or seed the change instead")
-        }
-        let script = try String(contentsOf: demo.options.directory.appendingPathComponent(file), encoding: .utf8)
-        let database = try SQLiteSystemFile(path: URL(fileURLWithPath: path, relativeTo: topology.baseDirectory))
-        try database.execute(script, arguments: stamp.map { [DemoData.format(Date(), $0)] } ?? [])
     }
 
     /// Writes each seed's generated records through its system's mapping and sink.

@@ -27,18 +27,14 @@ final class ScenarioServers {
         let database = Self.database(scenario: scenario, directory: directory)
         substitutions["${FERRY_SCENARIO_DATABASE}"] = database
         if plan.postgres {
-            try Self.runScript(root.appendingPathComponent("Ops/test-postgres.sh"))
-            setenv("FERRY_TEST_POSTGRES_PASSWORD", Self.testPassword, 0)
             var options = PostgresAdapter.Options(host: "127.0.0.1", user: "ferry", database: "postgres", table: "x", cursor: "x")
-            (options.port, options.password) = (Self.postgresPort, ProcessInfo.processInfo.environment["FERRY_TEST_POSTGRES_PASSWORD"])
+            (options.port, options.password) = (Self.postgresPort, try Self.start("Ops/test-postgres.sh", password: "FERRY_TEST_POSTGRES_PASSWORD", root: root))
             let server = PostgresAdapter(options: options)
             try server.execute(["DROP DATABASE IF EXISTS \(database) WITH (FORCE)", "CREATE DATABASE \(database) ENCODING 'UTF8'"])
         }
         if plan.mariadb {
-            try Self.runScript(root.appendingPathComponent("Ops/test-mariadb.sh"))
-            setenv("FERRY_TEST_MARIADB_PASSWORD", Self.testPassword, 0)
             var options = MySQLAdapter.Options(host: "127.0.0.1", user: "ferry", database: "mysql", table: "x", cursor: "x")
-            (options.port, options.password) = (Self.mariadbPort, ProcessInfo.processInfo.environment["FERRY_TEST_MARIADB_PASSWORD"])
+            (options.port, options.password) = (Self.mariadbPort, try Self.start("Ops/test-mariadb.sh", password: "FERRY_TEST_MARIADB_PASSWORD", root: root))
             let server = MySQLAdapter(options: options)
             try server.execute(["DROP DATABASE IF EXISTS \(database)", "CREATE DATABASE \(database) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"])
         }
@@ -63,6 +59,15 @@ final class ScenarioServers {
             kill(http.processIdentifier, SIGKILL)
             http.waitUntilExit()
         }
+    }
+
+    /// Starts (or finds running) a test server by its Ops script, and returns the password
+    /// its systems log in with: the environment's `password` variable, set to the test
+    /// set-up's when it is not, since ferry.yaml names the variable (`password_env`).
+    static func start(_ script: String, password variable: String, root: URL) throws -> String? {
+        try runScript(root.appendingPathComponent(script))
+        setenv(variable, testPassword, 0)
+        return ProcessInfo.processInfo.environment[variable]
     }
 
     /// Runs an Ops script that starts a server, or says why it could not.
