@@ -133,10 +133,13 @@ for _ in $(seq 1 50); do
 done
 ip netns exec ferry-send "$ferry" sync applications-in --config "$cfg" --node extranet-gw --flush
 
-want=$(sqlite3 site/data/portal.db "SELECT count(*) FROM applications")
+# The receiver writes approval.db while this polls it: wait out its locks rather than fail on
+# SQLITE_BUSY (the CLI's default is not to wait at all).
+count() { sqlite3 -cmd ".timeout 10000" "$1" "SELECT count(*) FROM $2"; }
+want=$(count site/data/portal.db applications)
 got=0
 for _ in $(seq 1 100); do
-  got=$(sqlite3 site/data/approval.db "SELECT count(*) FROM sqsp")
+  got=$(count site/data/approval.db sqsp)
   [ "$got" -ge "$want" ] && break
   sleep 0.2
 done
