@@ -11,10 +11,14 @@ struct Demo: ParsableCommand {
             Builds three zones (政务外网 extranet, 金宏网 jinhong, 外交部电子护照专网 passport),
             one node each with its own SQLite store and key pair, directory channels between
             them and three SQLite systems with different schemas; seeds the portal with N
-            generated applications (one in 500 with a wrong ID check digit, to show
-            quarantine); then runs every hop as sealed bundles, checks each sink against its
-            mapped source, reconciles every flow across its gap by record digests and verifies
-            every node's audit chain. Exits non-zero on any mismatch or difference.
+            generated official-travel applications (one in 500 with a wrong ID check digit,
+            to show quarantine) and runs that line's hops as sealed bundles; then registers
+            each applicant once, files APEC business travel card applications and invitations
+            of foreign visitors that name them by register number, and runs those lines to
+            the passport network and their statuses back. Checks each sink against its mapped
+            source, reconciles every flow across its gap by record digests, checks the rules
+            across entities (every card and invitation names a person its system holds) and
+            verifies every node's audit chain. Exits non-zero on any mismatch or difference.
             --list names the scenarios under Ops/scenarios/; --scenario NAME runs another:
             construction-approval (46 systems, four levels, every adapter type; it starts the
             test set-up's PostgreSQL and MariaDB and a REST system), linked-processing
@@ -79,6 +83,14 @@ struct Demo: ParsableCommand {
         }
         print(report.reconciles.isEmpty ? "no flow to reconcile: a trigger's flows are checked above against what their trigger derives" : reconciles.rendered)
         print("")
+        if !report.expectations.isEmpty {
+            var rules = Table(["rule", "system", "rows breaking it", "result"])
+            for rule in report.expectations {
+                rules.add([rule.says, rule.system, "\(rule.found)" + (rule.want == 0 ? "" : " (want \(rule.want))"), rule.holds ? "holds" : "FAILS"])
+            }
+            print(rules.rendered)
+            print("")
+        }
         var audit = Table(["node", "audit entries", "chain", "store"])
         for node in report.audit { audit.add([node.node, "\(node.entries)", "verified", node.store]) }
         print(audit.rendered)

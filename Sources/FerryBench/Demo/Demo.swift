@@ -77,6 +77,16 @@ public struct Demo {
         public var records: Int
     }
 
+    /// One of the scenario's rules across entities (`expect:` in scenario.yaml) and the rows
+    /// its query counted as breaking it.
+    public struct Expected: Sendable {
+        public var says: String
+        public var system: String
+        public var want: Int
+        public var found: Int
+        public var holds: Bool { found == want }
+    }
+
     public struct Report: Sendable {
         public var directory: URL
         public var hops: [Hop] = []
@@ -84,11 +94,13 @@ public struct Demo {
         public var systems: [SystemCount] = []
         public var reconciles: [Reconciled] = []
         public var audit: [(node: String, entries: Int, store: String)] = []
+        public var expectations: [Expected] = []
         public var seconds: Double = 0
-        /// Sink records that differ from their mapped source, reconcile differences, and
-        /// reconciles that did not finish: the demo fails on any.
+        /// Sink records that differ from their mapped source, reconcile differences,
+        /// reconciles that did not finish, and rules that do not hold: the demo fails on any.
         public var mismatches: Int {
             checks.reduce(0) { $0 + $1.mismatches } + reconciles.reduce(0) { $0 + $1.differences + ($1.state == "done" ? 0 : 1) }
+                + expectations.filter { !$0.holds }.count
         }
     }
 
@@ -102,11 +114,12 @@ public struct Demo {
     }
 
     /// Runs the scenario: one that declares its steps in `scenario.yaml` through
-    /// `ScenarioRun`, the foreign-affairs sync through the steps below.
+    /// `ScenarioRun`; the foreign-affairs sync through its built-in official-travel line
+    /// below, then the steps of its other lines.
     /// - Throws: the first failure, located; a report with mismatches is returned, not thrown.
     public func run() throws -> Report {
         let plan = try ScenarioPlan.load(try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/\(options.scenario)/scenario.yaml"))
-        if !plan.steps.isEmpty { return try ScenarioRun(demo: self, plan: plan).run() }
+        if !plan.steps.isEmpty, plan.builtin == nil { return try ScenarioRun(demo: self, plan: plan).run() }
         let started = Date()
         try prepareDirectory()
         let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
@@ -129,6 +142,7 @@ public struct Demo {
         try issueAll(deployment.topology)
         try deliver("status-to-jinhong", from: passport, to: jinhong)
         try deliver("status-to-extranet", from: jinhong, to: extranet)
+        if !plan.steps.isEmpty { try ScenarioRun(demo: self, plan: plan).runSteps(deployment, nodes: nodes, into: &report) }
 
         var check = FlowCheck(deployment: deployment, scratch: options.directory.appendingPathComponent("state/check.db"))
         for flow in deployment.topology.flows { report.checks += try check.compare(flow) }
@@ -137,6 +151,7 @@ public struct Demo {
             let verification = try node.verifyAudit()
             report.audit.append((node.name, verification.entries, node.store.location))
         }
+        report.expectations = try ScenarioRun(demo: self, plan: plan).expectations(deployment.topology)
         report.seconds = Date().timeIntervalSince(started)
         return report
     }

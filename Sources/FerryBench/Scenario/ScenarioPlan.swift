@@ -3,7 +3,8 @@ import FerryCore
 
 /// What a scenario's `scenario.yaml` says to do beyond its ferry.yaml: the servers its
 /// systems live on, the tables to make, the records to seed and the exchanges to run.
-/// A scenario without `steps:` is the built-in foreign-affairs demo (`Demo`).
+/// A scenario without `steps:`, or with `builtin: official-travel`, runs the built-in
+/// official-travel line of the foreign-affairs demo (`Demo`) first.
 struct ScenarioPlan {
     enum Step {
         /// Delivers one flow, or every flow of a trigger, across its gaps (or within its
@@ -24,6 +25,19 @@ struct ScenarioPlan {
         var share: Int
     }
 
+    /// A rule across entities that the per-flow checks cannot see (a form naming a person the
+    /// system holds): `count` is an SQL query on SQLite system `system` counting the rows that
+    /// break it, and the run fails unless it finds `want`.
+    struct Expectation {
+        var says: String
+        var system: String
+        var count: String
+        var want: Int
+    }
+
+    /// The built-in line that runs before the steps; only `official-travel` exists.
+    static let builtinLines: Set<String> = ["official-travel"]
+
     /// Whether the scenario keeps systems on the test set-up's PostgreSQL and MariaDB
     /// servers, in a database of the run's own (`${FERRY_SCENARIO_DATABASE}` in ferry.yaml).
     var postgres = false
@@ -37,13 +51,22 @@ struct ScenarioPlan {
     /// Flows whose every record the targets must refuse: their check passes when no target
     /// holds any of them, and they are not reconciled.
     var refused: Set<String> = []
+    /// The built-in line run before the steps (`builtin:`), nil for none.
+    var builtin: String?
+    var expectations: [Expectation] = []
 
     /// - Throws: `FerryError(.config)` located in the file for anything malformed.
     static func load(_ file: URL) throws -> ScenarioPlan {
         let root = try ConfigNode.load(file: file)
-        try root.rejectUnknownKeys(["title", "summary", "servers", "schemas", "seed", "steps", "refused"], in: "the scenario")
+        try root.rejectUnknownKeys(["title", "summary", "builtin", "servers", "schemas", "seed", "steps", "refused", "expect"], in: "the scenario")
         var plan = ScenarioPlan()
         plan.refused = Set(try root["refused"]?.strings("refused") ?? [])
+        if let node = root["builtin"] {
+            let line = try node.string("builtin")
+            guard builtinLines.contains(line) else { throw node.error("there is no built-in line \(line)", hint: "builtin: official-travel, or leave it out") }
+            plan.builtin = line
+        }
+        plan.expectations = try (root["expect"]?.items("expect") ?? []).map(expectation)
         if let servers = root["servers"] {
             try servers.rejectUnknownKeys(["postgres", "mariadb", "http"], in: "servers")
             plan.postgres = try servers["postgres"]?.bool("postgres") ?? false
@@ -72,6 +95,16 @@ struct ScenarioPlan {
                 stamp: try sql["stamp"]?.string("stamp"))
         }
         return plan
+    }
+
+    static func expectation(_ node: ConfigNode) throws -> Expectation {
+        try node.rejectUnknownKeys(["says", "system", "count", "want"], in: "an expectation")
+        guard let want = Int(try node["want"]?.string("want") ?? "0"), want >= 0 else {
+            throw node.error("want is the number of rows the query must count", hint: "write want: 0, or leave it out")
+        }
+        return Expectation(says: try node.require("says", in: "an expectation").string("says"),
+            system: try node.require("system", in: "an expectation").string("system"),
+            count: try node.require("count", in: "an expectation").string("count"), want: want)
     }
 
     /// How many of `records` each seed makes: its share of the whole, at least one.

@@ -30,6 +30,24 @@ struct ScenarioRun {
         let nodes = try deployment.topology.nodes.map {
             try Node(deployment: deployment, name: $0.name, logger: demo.logger, auditCounter: demo.options.auditCounter)
         }
+        try runSteps(deployment, nodes: nodes, into: &report)
+        var check = FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db"))
+        for flow in deployment.topology.flows {
+            report.checks += try check.compare(flow).map { var check = $0; check.expectRefused = plan.refused.contains(flow.name); return check }
+        }
+        report.systems = check.systemCounts()
+        for node in nodes where demo.options.auditCounter == nil {
+            report.audit.append((node.name, try node.verifyAudit().entries, node.store.location))
+        }
+        report.expectations = try expectations(deployment.topology)
+        withExtendedLifetime(servers) {}
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Runs the steps in order: each delivery reconciled as soon as it lands, before the
+    /// next business step changes its sink's copy.
+    func runSteps(_ deployment: Deployment, nodes: [Node], into report: inout Demo.Report) throws {
         for step in plan.steps {
             switch step {
             case .deliver(let name):
@@ -41,17 +59,21 @@ struct ScenarioRun {
                 try demo.runSQL(file, on: system, deployment.topology, stamp: stamp)
             }
         }
-        var check = FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db"))
-        for flow in deployment.topology.flows {
-            report.checks += try check.compare(flow).map { var check = $0; check.expectRefused = plan.refused.contains(flow.name); return check }
+    }
+
+    /// Counts, for each of the scenario's rules across entities, the rows that break it.
+    /// - Throws: `FerryError(.config)` for a rule on a system that is not SQLite, or whose
+    ///   query does not give one whole number.
+    func expectations(_ topology: Topology) throws -> [Demo.Expected] {
+        try plan.expectations.map { rule in
+            // As text whatever the query's type: a count comes back as an integer.
+            let text = try demo.systemDatabase(rule.system, topology).text("SELECT CAST((\(rule.count)) AS TEXT)")
+            guard let found = text.flatMap({ Int($0) }) else {
+                throw FerryError(.config, "the query of expectation \"\(rule.says)\" gave \(text ?? "no row"), not a count",
+                    hint: "write a query that returns one whole number: SELECT count(*) FROM …")
+            }
+            return Demo.Expected(says: rule.says, system: rule.system, want: rule.want, found: found)
         }
-        report.systems = check.systemCounts()
-        for node in nodes where demo.options.auditCounter == nil {
-            report.audit.append((node.name, try node.verifyAudit().entries, node.store.location))
-        }
-        withExtendedLifetime(servers) {}
-        report.seconds = Date().timeIntervalSince(started)
-        return report
     }
 
     /// The systems' own places: `data/` for their files, and the folders of the folder
