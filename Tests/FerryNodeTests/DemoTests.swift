@@ -64,20 +64,21 @@ import FerryQueue
         options.badEvery = 40
         let report = try FerryBench.Demo(options: options, logger: Logger(label: "test")).run()
 
-        #expect(report.hops.map(\.flow) == ["applications-to-jinhong", "approvals-to-passport", "status-to-jinhong", "status-to-extranet"])
+        let travel = ["applications-to-jinhong", "approvals-to-passport", "status-to-jinhong", "status-to-extranet"]
+        #expect(Array(report.hops.map(\.flow).prefix(4)) == travel)
         #expect(report.hops[0].pulled == 240)
         #expect(report.hops[0].quarantined == 6)
-        for hop in report.hops {
+        for hop in report.hops.prefix(4) {
             #expect(hop.applied == 234, "\(hop.flow)")
             #expect(hop.rejected == 0)
             #expect(hop.bundles >= 1)
             #expect(hop.receipts == hop.bundles, "every bundle of \(hop.flow) was receipted")
         }
         #expect(report.mismatches == 0)
-        for check in report.checks { #expect(check.matched == 234, "\(check.flow)") }
+        for check in report.checks where travel.contains(check.flow) { #expect(check.matched == 234, "\(check.flow)") }
         // Every flow reconciled across its gap by record digests, with nothing different.
         #expect(Set(report.reconciles.map(\.flow)) == Set(report.hops.map(\.flow)))
-        for run in report.reconciles {
+        for run in report.reconciles where travel.contains(run.flow) {
             #expect(run.state == "done" && run.differences == 0 && run.matched == 234, "\(run)")
         }
 

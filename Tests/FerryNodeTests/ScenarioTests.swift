@@ -249,4 +249,70 @@ import FerryAudit
         let error = try #require(throws: FerryError.self) { try SeedSpec.load(file).fields(0) }
         #expect(error.message.contains("{nope}") && error.hint?.contains("let:") == true)
     }
+
+    /// foreign-affairs with its three business lines: each applicant is registered once and
+    /// reaches the passport network once, the APEC card and invitation forms name them by
+    /// register number, every case's outcome comes back to the portal, and the rules across
+    /// entities hold, and fail when a person goes missing.
+    @Test func foreignAffairsRunsThreeLinesWithTheApplicantEnteredOnce() throws {
+        var options = FerryBench.Demo.Options(directory: TemporaryDirectory.url("scenario-fa"), records: 120)
+        options.badEvery = 20
+        let demo = FerryBench.Demo(options: options, logger: Self.logger)
+        let report = try demo.run()
+        #expect(report.mismatches == 0)
+        #expect(report.hops.map(\.flow) == ["applications-to-jinhong", "approvals-to-passport", "status-to-jinhong", "status-to-extranet",
+            "applicants-to-jinhong", "apec-to-jinhong", "invitations-to-jinhong", "applicants-to-passport", "apec-to-passport",
+            "invitations-to-passport", "cases-to-jinhong", "cases-to-extranet"])
+        #expect(report.expectations.count == 6 && report.expectations.allSatisfy(\.holds), "\(report.expectations)")
+        #expect(report.hops.allSatisfy { $0.rejected == 0 && $0.receipts == $0.bundles }, "\(report.hops)")
+
+        let data = options.directory.appendingPathComponent("data")
+        let portal = try DatabaseQueue(path: data.appendingPathComponent("portal.db").path)
+        let approval = try DatabaseQueue(path: data.appendingPathComponent("approval.db").path)
+        let issuance = try DatabaseQueue(path: data.appendingPathComponent("issuance.db").path)
+        func count(_ db: DatabaseQueue, _ sql: String) throws -> Int { try db.read { try Int.fetchOne($0, sql: sql) ?? -1 } }
+        // The register's own GB 11643 check agrees with Ferry's: it holds exactly the people
+        // whose travel forms Ferry let through (6 of 120 were stopped).
+        let registered = try count(portal, "SELECT count(*) FROM applicants")
+        let travellers = try count(approval, "SELECT count(DISTINCT SFZH) FROM sqsp")
+        #expect(registered == travellers && registered > 100)
+        let (atJinhong, atMinistry) = (try count(approval, "SELECT count(*) FROM ry"), try count(issuance, "SELECT count(*) FROM persons"))
+        #expect(atJinhong == registered && atMinistry == registered)
+        let apec = try count(portal, "SELECT count(*) FROM apec_applications"), invitations = try count(portal, "SELECT count(*) FROM invitations")
+        #expect(apec == registered / 3 && invitations == (registered + 3) / 4)
+        let cards = try count(issuance, "SELECT count(*) FROM apec_orders WHERE approval = 'A'")
+        let notices = try count(issuance, "SELECT count(*) FROM visa_notices WHERE approval = 'A'")
+        #expect(cards == apec && notices == invitations)
+        // A visitor's accented, apostrophed name crossed both gaps unaltered.
+        let irish = try count(portal, "SELECT count(*) FROM invitations WHERE visitor_name = 'O''BRIEN SEÁN'")
+        let irishThere = try count(issuance, "SELECT count(*) FROM visa_notices WHERE visitor_name = 'O''BRIEN SEÁN'")
+        #expect(irish > 0 && irishThere == irish)
+        let outcomes = try count(portal, "SELECT count(*) FROM case_progress WHERE status IN ('CARD_ISSUED', 'NOTICE_SENT')")
+        #expect(outcomes == apec + invitations)
+
+        // A person the passport network lost breaks the rule for every form naming them.
+        let person = try #require(try issuance.read { try String.fetchOne($0, sql: "SELECT person_ref FROM apec_orders ORDER BY order_ref LIMIT 1") })
+        let naming = try count(issuance, "SELECT (SELECT count(*) FROM apec_orders WHERE person_ref = '\(person)') + (SELECT count(*) FROM visa_notices WHERE host_ref = '\(person)')")
+        try issuance.write { try $0.execute(sql: "DELETE FROM persons WHERE person_ref = ?", arguments: [person]) }
+        let plan = try ScenarioPlan.load(try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/foreign-affairs/scenario.yaml"))
+        let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
+        let rules = try ScenarioRun(demo: demo, plan: plan).expectations(deployment.topology)
+        let broken = rules.filter { !$0.holds }
+        #expect(broken.count == 1 && broken.first?.system == "issuance" && broken.first?.found == naming, "\(rules)")
+    }
+
+    /// A scenario file's own mistakes are refused where they are: a built-in line that does
+    /// not exist, and an expectation without a count to want.
+    @Test func aScenarioNamingAMissingLineOrAMalformedRuleIsRefused() throws {
+        let file = TemporaryDirectory.url("plan-bad").appendingPathComponent("scenario.yaml")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("builtin: official-trip\nsteps:\n  - deliver: f\n".utf8).write(to: file)
+        let line = try #require(throws: FerryError.self) { try ScenarioPlan.load(file) }
+        #expect(line.message.contains("official-trip") && line.hint?.contains("official-travel") == true)
+        try Data("expect:\n  - { says: x, system: s, count: SELECT 1, want: -1 }\n".utf8).write(to: file)
+        let rule = try #require(throws: FerryError.self) { try ScenarioPlan.load(file) }
+        #expect(rule.message.contains("want"))
+        try Data("expect:\n  - { says: x, count: SELECT 1 }\n".utf8).write(to: file)
+        #expect(throws: FerryError.self) { try ScenarioPlan.load(file) }
+    }
 }
