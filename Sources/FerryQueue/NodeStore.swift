@@ -67,6 +67,13 @@ public final class NodeStore: Sendable {
         readOnly = false
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // Queued and applied lines hold records in clear, personal data among them: a new
+            // store is the node's alone (SQLite gives its -wal and -shm files the same mode).
+            // An existing store keeps the mode its operator chose.
+            if !FileManager.default.fileExists(atPath: path.path),
+                !FileManager.default.createFile(atPath: path.path, contents: nil, attributes: [.posixPermissions: 0o600]) {
+                throw FerryError(.store, "cannot create the store \(path.path)", hint: "check the node's store: path, free disk space and permissions")
+            }
             var configuration = Configuration()
             configuration.busyMode = .timeout(30)
             configuration.label = "ferry.store"

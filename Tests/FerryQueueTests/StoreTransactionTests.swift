@@ -45,6 +45,22 @@ import FerryAudit
         #expect(committed == (1, "43", 1))
     }
 
+    /// A new SQLite store holds queued records in clear: it and its write-ahead log are
+    /// readable by the node's user alone. An existing store keeps the mode it was given.
+    @Test func aNewSQLiteStoreIsTheNodesAlone() throws {
+        let place = try StoreKind.sqlite.fresh("store-mode")
+        let store = try place.open()
+        try store.write { tx in try tx.outbox.enqueue([Self.entry("K1")]) }
+        func mode(_ path: String) throws -> Int {
+            try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        #expect(try mode(place.path.path) == 0o600)
+        #expect(try mode(place.path.path + "-wal") == 0o600)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: place.path.path)
+        _ = try place.open()
+        #expect(try mode(place.path.path) == 0o640)
+    }
+
     @Test(arguments: StoreKind.allCases) func anAuditorsReadOnlyOpenChangesNothing(_ kind: StoreKind) throws {
         let place = try kind.fresh("tx-readonly")
         if kind == .sqlite {
