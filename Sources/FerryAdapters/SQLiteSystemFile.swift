@@ -1,5 +1,6 @@
 package import Foundation
 import GRDB
+import FerryCore
 
 /// A system's SQLite database opened directly, for what is neither an adapter's read nor
 /// its write: creating a system's tables from its schema file (`ferry init`, the demo, the
@@ -18,8 +19,28 @@ package struct SQLiteSystemFile {
     }
 
     /// Runs one or more statements; `arguments` bind the `?` of a single statement.
+    /// - Throws: `FerryError(.config)` with SQLite's own message (not the whole script).
     package func execute(_ sql: String, arguments: [String] = []) throws {
-        try database.write { db in try db.execute(sql: sql, arguments: StatementArguments(arguments)) }
+        do {
+            try database.write { db in try db.execute(sql: sql, arguments: StatementArguments(arguments)) }
+        } catch let error as DatabaseError {
+            throw FerryError(.config, "SQLite refused it: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    /// The one whole number `sql` returns (one row of one integer column), nil for anything
+    /// else: several rows, several columns, text or NULL.
+    /// - Throws: `FerryError(.config)` with SQLite's own message when the query fails.
+    package func count(_ sql: String) throws -> Int? {
+        do {
+            let rows = try database.read { db in try Row.fetchAll(db, sql: sql) }
+            guard rows.count == 1, rows[0].count == 1 else { return nil }
+            let value: DatabaseValue = rows[0][0]
+            guard case .int64(let number) = value.storage else { return nil }
+            return Int(number)
+        } catch let error as DatabaseError {
+            throw FerryError(.config, "SQLite refused it: \(error.message ?? "\(error.resultCode)")")
+        }
     }
 
     /// Inserts `rows` (one text or NULL per column, in order) with one prepared statement.

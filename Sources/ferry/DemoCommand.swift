@@ -86,7 +86,8 @@ struct Demo: ParsableCommand {
         if !report.expectations.isEmpty {
             var rules = Table(["rule", "system", "rows breaking it", "result"])
             for rule in report.expectations {
-                rules.add([rule.says, rule.system, "\(rule.found)" + (rule.want == 0 ? "" : " (want \(rule.want))"), rule.holds ? "holds" : "FAILS"])
+                let found = rule.problem == nil ? "\(rule.found)" + (rule.want == 0 ? "" : " (want \(rule.want))") : "-"
+                rules.add([rule.says, rule.system, found, rule.holds ? "holds" : "FAILS" + (rule.problem.map { ": \($0)" } ?? "")])
             }
             print(rules.rendered)
             print("")

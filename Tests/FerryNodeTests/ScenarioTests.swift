@@ -289,6 +289,12 @@ import FerryAudit
         #expect(irish > 0 && irishThere == irish)
         let outcomes = try count(portal, "SELECT count(*) FROM case_progress WHERE status IN ('CARD_ISSUED', 'NOTICE_SENT')")
         #expect(outcomes == apec + invitations)
+        // Business steps stamp the time on the system's own clock (Beijing time), not UTC.
+        let stamped = try #require(try portal.read { try String.fetchOne($0, sql: "SELECT max(updated_at) FROM applicants") })
+        let beijing = DateFormatter()
+        (beijing.dateFormat, beijing.timeZone, beijing.locale) = ("yyyy-MM-dd HH:mm:ss", TimeZone(secondsFromGMT: 8 * 3600), Locale(identifier: "en_US_POSIX"))
+        let filed = try #require(beijing.date(from: stamped))
+        #expect(abs(filed.timeIntervalSinceNow) < 600, "registered at \(stamped) Beijing time")
 
         // A person the passport network lost breaks the rule for every form naming them.
         let person = try #require(try issuance.read { try String.fetchOne($0, sql: "SELECT person_ref FROM apec_orders ORDER BY order_ref LIMIT 1") })
@@ -296,9 +302,31 @@ import FerryAudit
         try issuance.write { try $0.execute(sql: "DELETE FROM persons WHERE person_ref = ?", arguments: [person]) }
         let plan = try ScenarioPlan.load(try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/foreign-affairs/scenario.yaml"))
         let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
-        let rules = try ScenarioRun(demo: demo, plan: plan).expectations(deployment.topology)
+        let rules = ScenarioRun(demo: demo, plan: plan).expectations(deployment.topology)
         let broken = rules.filter { !$0.holds }
         #expect(broken.count == 1 && broken.first?.system == "issuance" && broken.first?.found == naming, "\(rules)")
+
+        // A rule whose query counts nothing, or fails, fails with its place and reason; the
+        // other rules are still counted.
+        var edited = plan
+        let place = SourceLocation(file: "scenario.yaml", line: 9, column: 3)
+        edited.expectations = [
+            .init(says: "rows, not a count", system: "approval", count: "SELECT SPZT FROM apec_sq", want: 0, at: place),
+            .init(says: "a table misspelled", system: "approval", count: "SELECT count(*) FROM apec_sqq", want: 0, at: place),
+            .init(says: "a count", system: "approval", count: "SELECT count(*) FROM apec_sq WHERE SPZT <> '03'", want: 0, at: place),
+        ]
+        let counted = ScenarioRun(demo: demo, plan: edited).expectations(deployment.topology)
+        #expect(counted.map(\.holds) == [false, false, true], "\(counted)")
+        #expect(counted[0].problem?.contains("single whole number") == true && counted[0].problem?.contains("scenario.yaml:9") == true)
+        #expect(counted[1].problem?.contains("no such table") == true)
+
+        // Steps naming what is not there are refused before anything runs, where they are written.
+        edited.steps = [(.sql(system: "portal", file: "steps/approve-al.sql", stamp: nil), place)]
+        let missing = try #require(throws: FerryError.self) { try ScenarioRun(demo: demo, plan: edited).checkPlan(deployment) }
+        #expect(missing.message.contains("steps/approve-al.sql") && "\(missing)".contains("scenario.yaml:9"))
+        edited.steps = [(.sql(system: "aproval", file: "steps/approve-all.sql", stamp: nil), place)]
+        let system = try #require(throws: FerryError.self) { try ScenarioRun(demo: demo, plan: edited).checkPlan(deployment) }
+        #expect(system.hint?.contains("approval") == true && "\(system)".contains("scenario.yaml:9"))
     }
 
     /// A scenario file's own mistakes are refused where they are: a built-in line that does

@@ -83,8 +83,11 @@ public struct Demo {
         public var says: String
         public var system: String
         public var want: Int
+        /// Rows the query counted; -1 when it could not count (see `problem`).
         public var found: Int
-        public var holds: Bool { found == want }
+        /// Why the query could not count, located in scenario.yaml.
+        public var problem: String?
+        public var holds: Bool { problem == nil && found == want }
     }
 
     public struct Report: Sendable {
@@ -123,6 +126,7 @@ public struct Demo {
         let started = Date()
         try prepareDirectory()
         let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
+        try ScenarioRun(demo: self, plan: plan).checkPlan(deployment)
         try seedSystems(deployment.topology)
         let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: logger, auditCounter: options.auditCounter)
         let jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: logger, auditCounter: options.auditCounter)
@@ -137,9 +141,9 @@ public struct Demo {
             if options.reconcile { report.reconciles += try reconcile(deployment.topology, nodes: nodes, flows: [flow]) }
         }
         try deliver("applications-to-jinhong", from: extranet, to: jinhong)
-        try approveAll(deployment.topology)
+        try approveAll(deployment)
         try deliver("approvals-to-passport", from: jinhong, to: passport)
-        try issueAll(deployment.topology)
+        try issueAll(deployment)
         try deliver("status-to-jinhong", from: passport, to: jinhong)
         try deliver("status-to-extranet", from: jinhong, to: extranet)
         if !plan.steps.isEmpty { try ScenarioRun(demo: self, plan: plan).runSteps(deployment, nodes: nodes, into: &report) }
@@ -151,7 +155,7 @@ public struct Demo {
             let verification = try node.verifyAudit()
             report.audit.append((node.name, verification.entries, node.store.location))
         }
-        report.expectations = try ScenarioRun(demo: self, plan: plan).expectations(deployment.topology)
+        report.expectations = ScenarioRun(demo: self, plan: plan).expectations(deployment.topology)
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
@@ -222,11 +226,18 @@ public struct Demo {
     }
 
     func systemDatabase(_ name: String, _ topology: Topology) throws -> SQLiteSystemFile {
+        try SQLiteSystemFile(path: try systemPath(name, topology))
+    }
+
+    /// Where SQLite system `name` keeps its database: business steps and rules run there.
+    /// - Throws: `FerryError(.config)` when ferry.yaml has no SQLite system by that name.
+    func systemPath(_ name: String, _ topology: Topology) throws -> URL {
         guard let system = topology.system(named: name), system.adapter == "sqlite", let path = system.options["path"] else {
+            let sqlite = topology.systems.filter { $0.adapter == "sqlite" }.map(\.name)
             throw FerryError(.config, "the scenario names \(name), which is not a sqlite system with a path in ferry.yaml",
-                hint: "business steps run on SQLite systems; name one, or seed the change instead")
+                hint: "business steps and rules run on SQLite systems: \(sqlite.joined(separator: ", "))")
         }
-        return try SQLiteSystemFile(path: URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory))
+        return URL(fileURLWithPath: try path.string("path"), relativeTo: topology.baseDirectory)
     }
 
     /// Creates the three systems from their schema files and fills the portal.
@@ -249,21 +260,34 @@ public struct Demo {
 
     /// The jinhong officers approve every application: status 03 and the approval time,
     /// which is the cursor the passport flow reads by (`steps/approve-all.sql`).
-    func approveAll(_ topology: Topology) throws {
-        try runSQL("steps/approve-all.sql", on: "approval", topology, stamp: "yyyyMMddHHmmss")
+    func approveAll(_ deployment: Deployment) throws {
+        try runSQL("steps/approve-all.sql", on: "approval", deployment, stamp: "yyyyMMddHHmmss")
     }
 
     /// The issuance office issues a passport for every approved order (`steps/issue-all.sql`).
-    func issueAll(_ topology: Topology) throws {
-        try runSQL("steps/issue-all.sql", on: "issuance", topology, stamp: "yyyy-MM-dd HH:mm:ss")
+    func issueAll(_ deployment: Deployment) throws {
+        try runSQL("steps/issue-all.sql", on: "issuance", deployment, stamp: "yyyy-MM-dd HH:mm:ss")
     }
 
     /// Runs one of the scenario's business steps, an SQL file of its directory, on SQLite
-    /// system `system`; with `stamp`, the time it happens (now, UTC, in that pattern) is its
-    /// one parameter.
-    func runSQL(_ file: String, on system: String, _ topology: Topology, stamp: String?) throws {
+    /// system `system`; with `stamp`, the time it happens is its one parameter: now, on the
+    /// system's own wall clock (`wallClockOffset`), in that pattern.
+    func runSQL(_ file: String, on system: String, _ deployment: Deployment, stamp: String?) throws {
         let script = try String(contentsOf: options.directory.appendingPathComponent(file), encoding: .utf8)
-        try systemDatabase(system, topology).execute(script, arguments: stamp.map { [DemoData.format(Date(), $0)] } ?? [])
+        let now = Date().addingTimeInterval(Double(try wallClockOffset(of: system, deployment)))
+        try systemDatabase(system, deployment.topology).execute(script, arguments: stamp.map { [DemoData.format(now, $0)] } ?? [])
+    }
+
+    /// The UTC offset, in seconds, of the wall clock system `name` keeps: the zone of its
+    /// mappings' timestamp formats (their `timezone:`), UTC when none has one. A stamp in
+    /// UTC would be read eight hours early by a system on Beijing time.
+    func wallClockOffset(of name: String, _ deployment: Deployment) throws -> Int {
+        guard let system = deployment.topology.system(named: name) else { return 0 }
+        for entity in system.maps.keys.sorted() {
+            let mapping = try deployment.mapping(system: name, entity: entity)
+            if let zoned = mapping.rules.lazy.compactMap(\.format).first(where: \.hasTime) { return zoned.utcOffset }
+        }
+        return 0
     }
 }
 

@@ -33,6 +33,7 @@ struct ScenarioPlan {
         var system: String
         var count: String
         var want: Int
+        var at: SourceLocation
     }
 
     /// The built-in line that runs before the steps; only `official-travel` exists.
@@ -47,7 +48,8 @@ struct ScenarioPlan {
     var httpCollections: [String: (key: String, version: String)]?
     var schemas: [Schema] = []
     var seeds: [Seed] = []
-    var steps: [Step] = []
+    /// Each step with where scenario.yaml says it, for errors found before the run.
+    var steps: [(step: Step, at: SourceLocation)] = []
     /// Flows whose every record the targets must refuse: their check passes when no target
     /// holds any of them, and they are not reconciled.
     var refused: Set<String> = []
@@ -87,14 +89,18 @@ struct ScenarioPlan {
             guard share > 0 else { throw node.error("share is a whole number of parts, at least 1", hint: "write share: 1, or leave it out") }
             return Seed(file: try node.require("file", in: "a seed").string("file"), share: share)
         }
-        plan.steps = try (root["steps"]?.items("steps") ?? []).map { node in
-            if let flow = node["deliver"] { return .deliver(try flow.string("deliver")) }
-            guard let sql = node["sql"] else { throw node.error("a step is { deliver: FLOW or TRIGGER } or { sql: { system, file, stamp } }", hint: "see the steps: of Ops/scenarios/linked-processing/scenario.yaml") }
-            try sql.rejectUnknownKeys(["system", "file", "stamp"], in: "an sql step")
-            return .sql(system: try sql.require("system", in: "an sql step").string("system"), file: try sql.require("file", in: "an sql step").string("file"),
-                stamp: try sql["stamp"]?.string("stamp"))
-        }
+        plan.steps = try (root["steps"]?.items("steps") ?? []).map { node in (try step(node), node.location) }
         return plan
+    }
+
+    static func step(_ node: ConfigNode) throws -> Step {
+        if let flow = node["deliver"] { return .deliver(try flow.string("deliver")) }
+        guard let sql = node["sql"] else {
+            throw node.error("a step is { deliver: FLOW or TRIGGER } or { sql: { system, file, stamp } }", hint: "see the steps: of Ops/scenarios/linked-processing/scenario.yaml")
+        }
+        try sql.rejectUnknownKeys(["system", "file", "stamp"], in: "an sql step")
+        return .sql(system: try sql.require("system", in: "an sql step").string("system"), file: try sql.require("file", in: "an sql step").string("file"),
+            stamp: try sql["stamp"]?.string("stamp"))
     }
 
     static func expectation(_ node: ConfigNode) throws -> Expectation {
@@ -104,7 +110,7 @@ struct ScenarioPlan {
         }
         return Expectation(says: try node.require("says", in: "an expectation").string("says"),
             system: try node.require("system", in: "an expectation").string("system"),
-            count: try node.require("count", in: "an expectation").string("count"), want: want)
+            count: try node.require("count", in: "an expectation").string("count"), want: want, at: node.location)
     }
 
     /// How many of `records` each seed makes: its share of the whole, at least one.

@@ -22,6 +22,7 @@ struct ScenarioRun {
         let directory = demo.options.directory
         try ScenarioFiles.copy(root.appendingPathComponent("Ops/adapters"), to: directory.appendingPathComponent("adapters"))
         let deployment = try Deployment.load(directory.appendingPathComponent("ferry.yaml").path)
+        try checkPlan(deployment)
         try makeFolders(deployment.topology)
         try makeTables(deployment)
         try seed(deployment)
@@ -39,7 +40,7 @@ struct ScenarioRun {
         for node in nodes where demo.options.auditCounter == nil {
             report.audit.append((node.name, try node.verifyAudit().entries, node.store.location))
         }
-        report.expectations = try expectations(deployment.topology)
+        report.expectations = expectations(deployment.topology)
         withExtendedLifetime(servers) {}
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -48,7 +49,7 @@ struct ScenarioRun {
     /// Runs the steps in order: each delivery reconciled as soon as it lands, before the
     /// next business step changes its sink's copy.
     func runSteps(_ deployment: Deployment, nodes: [Node], into report: inout Demo.Report) throws {
-        for step in plan.steps {
+        for (step, at) in plan.steps {
             switch step {
             case .deliver(let name):
                 let flows = try Self.flows(name, in: deployment.topology)
@@ -56,23 +57,57 @@ struct ScenarioRun {
                 let compared = Set(flows.map(\.name)).subtracting(plan.refused)
                 if demo.options.reconcile, !compared.isEmpty { report.reconciles += try demo.reconcile(deployment.topology, nodes: nodes, flows: compared) }
             case .sql(let system, let file, let stamp):
-                try demo.runSQL(file, on: system, deployment.topology, stamp: stamp)
+                do {
+                    try demo.runSQL(file, on: system, deployment, stamp: stamp)
+                } catch let error as FerryError {
+                    throw FerryError(error.code, "step \(file) on \(system): \(error.message)", at: .file(at),
+                        hint: stamp == nil ? "if the file takes the time as its one parameter (?1), give stamp: with its pattern" : "run the file with sqlite3 on a copy of the system to see why")
+                }
             }
         }
     }
 
-    /// Counts, for each of the scenario's rules across entities, the rows that break it.
-    /// - Throws: `FerryError(.config)` for a rule on a system that is not SQLite, or whose
-    ///   query does not give one whole number.
-    func expectations(_ topology: Topology) throws -> [Demo.Expected] {
-        try plan.expectations.map { rule in
-            // As text whatever the query's type: a count comes back as an integer.
-            let text = try demo.systemDatabase(rule.system, topology).text("SELECT CAST((\(rule.count)) AS TEXT)")
-            guard let found = text.flatMap({ Int($0) }) else {
-                throw FerryError(.config, "the query of expectation \"\(rule.says)\" gave \(text ?? "no row"), not a count",
-                    hint: "write a query that returns one whole number: SELECT count(*) FROM …")
+    /// Finds what would stop the run half-way, before anything runs: a step naming a flow,
+    /// a system or a file that is not there, or a rule on a system the demo cannot query.
+    /// - Throws: `FerryError(.config)` located at the step or rule in scenario.yaml.
+    func checkPlan(_ deployment: Deployment) throws {
+        let topology = deployment.topology
+        func located(_ at: SourceLocation, _ body: () throws -> Void) throws {
+            do { try body() } catch let error as FerryError { throw FerryError(error.code, error.message, at: .file(at), hint: error.hint) }
+        }
+        for (step, at) in plan.steps {
+            switch step {
+            case .deliver(let name):
+                try located(at) { _ = try Self.flows(name, in: topology) }
+            case .sql(let system, let file, _):
+                try located(at) { _ = try demo.systemPath(system, topology) }
+                guard FileManager.default.fileExists(atPath: demo.options.directory.appendingPathComponent(file).path) else {
+                    throw FerryError(.config, "step file \(file) is not in the scenario's directory", at: .file(at),
+                        hint: "name a file beside scenario.yaml, such as steps/NAME.sql")
+                }
             }
-            return Demo.Expected(says: rule.says, system: rule.system, want: rule.want, found: found)
+        }
+        for rule in plan.expectations { try located(rule.at) { _ = try demo.systemPath(rule.system, topology) } }
+    }
+
+    /// Counts, for each of the scenario's rules across entities, the rows that break it. A
+    /// rule whose query fails, or gives anything but one whole number, fails with the reason;
+    /// the others are still counted.
+    func expectations(_ topology: Topology) -> [Demo.Expected] {
+        plan.expectations.map { rule in
+            var outcome = Demo.Expected(says: rule.says, system: rule.system, want: rule.want, found: -1)
+            do {
+                if let found = try demo.systemDatabase(rule.system, topology).count(rule.count) {
+                    outcome.found = found
+                } else {
+                    outcome.problem = "\(rule.at): the query gives no single whole number; write SELECT count(*) FROM …"
+                }
+            } catch let error as FerryError {
+                outcome.problem = "\(rule.at): \(error.message)"
+            } catch {
+                outcome.problem = "\(rule.at): \(error)"
+            }
+            return outcome
         }
     }
 
