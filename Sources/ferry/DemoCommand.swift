@@ -75,7 +75,7 @@ struct Demo: ParsableCommand {
         for system in report.systems { systems.add([system.name, system.level, system.zone, system.adapter, "\(system.records)"]) }
         print(systems.rendered)
         let types = Set(report.systems.map(\.adapter)).count
-        print("\(report.systems.count) systems, \(types) adapter type\(types == 1 ? "" : "s")")
+        print("\(report.systems.count) systems, \(types) adapter type\(types == 1 ? "" : "s"); rows read: what each system's copy holds over all its entities")
         print("")
         var reconciles = Table(["flow", "target", "state", "matched", "differences", "rounds"])
         for run in report.reconciles {
