@@ -37,29 +37,18 @@ extension Node {
             ])
         }
         let cursor = flow.mode == .full ? nil : try store.read { tx in try tx.cursors.get(flow: name) }
-        var reader = try Self.fromSource {
+        let reader = try Self.fromSource {
             flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
         }
-        while let batch = try Self.fromSource({ try reader.next() }) {
-            var mapped: [(record: FerryCore.Record, position: String, row: [String: Value])] = []
-            var rejects: [(key: String, issues: [MappingIssue], position: String, row: [String: Value])] = []
-            for (row, position) in zip(batch.rows, batch.positions) {
-                switch route.reader.read(row) {
-                case .record(let record) where route.hasDocuments:
-                    do { mapped.append((try storeDocuments(of: record), position, row)) } catch let issue as MappingIssue {
-                        rejects.append((Masking.mask(record.displayKey), [issue], position, row))
-                    }
-                case .record(let record): mapped.append((record, position, row))
-                case .rejected(let key, let issues): rejects.append((key, issues, position, row))
-                case .untriggered: report.untriggered += 1
-                }
-            }
-            let colliding = Self.keyCollisions(mapped.map { ($0.record, $0.position) })
-            var records: [FerryCore.Record] = []
-            for (index, entry) in mapped.enumerated() {
-                guard let issue = colliding[index] else { records.append(entry.record); continue }
-                rejects.append((Masking.mask(entry.record.displayKey), [issue], entry.position, entry.row))
-            }
+        let batches = MappedBatches(reader: reader) { batch in try self.mapBatch(batch, route: route) }
+        // Read ahead only where reading changes nothing: storing a record's documents writes
+        // to the store the enqueue below holds, and a folder's read retires the file of the
+        // batch before it, which must have committed first.
+        if !route.hasDocuments, !(adapter is any WholeCopyReading) { batches.start() }
+        defer { batches.finish() }
+        while let mapped = try Self.fromSource({ try batches.next() }) {
+            let (batch, records, rejects) = (mapped.batch, mapped.records, mapped.rejects)
+            report.untriggered += mapped.untriggered
             let counts = try enqueue(batch: batch, records: records, rejects: rejects, route: route)
             report.pulled += batch.rows.count
             report.mapped += records.count
@@ -90,6 +79,33 @@ extension Node {
             (report.appliedLocally, report.rejectedLocally) = (local.applied, local.rejected)
         }
         return report
+    }
+
+    /// Maps one source batch: its records, and the rows the mapping, the documents' storage
+    /// or a key collision refused. Runs on `MappedBatches`' thread unless the entity has
+    /// documents.
+    func mapBatch(_ batch: SourceBatch, route: SyncRoute) throws -> MappedBatch {
+        var mapped: [(record: FerryCore.Record, position: String, row: [String: Value])] = []
+        var rejects: [MappedBatch.Reject] = []
+        var untriggered = 0
+        for (row, position) in zip(batch.rows, batch.positions) {
+            switch route.reader.read(row) {
+            case .record(let record) where route.hasDocuments:
+                do { mapped.append((try storeDocuments(of: record), position, row)) } catch let issue as MappingIssue {
+                    rejects.append((Masking.mask(record.displayKey), [issue], position, row))
+                }
+            case .record(let record): mapped.append((record, position, row))
+            case .rejected(let key, let issues): rejects.append((key, issues, position, row))
+            case .untriggered: untriggered += 1
+            }
+        }
+        let colliding = Self.keyCollisions(mapped.map { ($0.record, $0.position) })
+        var records: [FerryCore.Record] = []
+        for (index, entry) in mapped.enumerated() {
+            guard let issue = colliding[index] else { records.append(entry.record); continue }
+            rejects.append((Masking.mask(entry.record.displayKey), [issue], entry.position, entry.row))
+        }
+        return MappedBatch(batch: batch, records: records, rejects: rejects, untriggered: untriggered)
     }
 
     /// Runs a call into a source adapter. Its errors' text comes from outside Ferry (a
