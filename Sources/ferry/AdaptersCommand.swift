@@ -39,9 +39,9 @@ struct AdaptersCommand: ParsableCommand {
             commandName: "install-capture",
             abstract: "Install change-capture triggers on an SQLite, PostgreSQL, MySQL or ODBC (mysql, postgresql, sqlite dialect) system's tables.",
             discussion: """
-                Then set cursor: changes for the system's entities: flows read the change table, so
-                deletes travel too, and an update of a key travels as the old key's deletion and the
-                new key's upsert. The first read after it is a snapshot of the table. Running it again
+                Then set cursor: changes for the system's entities: flows read the change table, so \
+                deletes travel too, and an update of a key travels as the old key's deletion and the \
+                new key's upsert. The first read after it is a snapshot of the table. Running it again \
                 changes nothing (it upgrades triggers an earlier Ferry installed).
 
                 Example:

@@ -14,8 +14,8 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a node's audit log, or a sequence of exports, with public keys only.",
             discussion: """
-                Recomputes the hash chain, each batch entry's record index against its Merkle
-                root, and every signed checkpoint; names the first bad entry. Exits 0 when all
+                Recomputes the hash chain, each batch entry's record index against its Merkle \
+                root, and every signed checkpoint; names the first bad entry. Exits 0 when all \
                 holds, 1 otherwise. With --export, checks export files (oldest first) offline:
                 each one's signature, entries and the link to the export before it.
 
@@ -55,8 +55,8 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Search audit entries.",
             discussion: """
-                Filters combine. --key takes a record key as users know it (composite keys
-                joined by /); it is turned into its keyed digest before the lookup, so the log
+                Filters combine. --key takes a record key as users know it (composite keys \
+                joined by /); it is turned into its keyed digest before the lookup, so the log \
                 never holds it in clear.
 
                 Examples:
@@ -102,8 +102,8 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Follow one record across zones, with a Merkle inclusion proof at each hop.",
             discussion: """
-                Reads the logs of every node whose store is on this machine (or --node), and the
-                far side's evidence that came back in receipts, so it works from either side of
+                Reads the logs of every node whose store is on this machine (or --node), and the \
+                far side's evidence that came back in receipts, so it works from either side of \
                 a gap.
 
                 Example:
@@ -176,7 +176,7 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a signed export of a node's audit entries, chained to its previous export.",
             discussion: """
-                Runs on the node (it signs with the node key). Check exports offline with
+                Runs on the node (it signs with the node key). Check exports offline with \
                 'ferry audit verify --export FILES'.
 
                 Example:

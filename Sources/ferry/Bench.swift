@@ -14,9 +14,9 @@ struct Bench: ParsableCommand {
             commandName: "seal",
             abstract: "Seal and open generated records with each suite; print MB/s and peak memory.",
             discussion: """
-                The crypto layer (encrypt, MAC, signature digest and signature; name and signature
-                check, authenticate and decrypt) is timed apart from zstd, and printed beside
-                `openssl speed -evp` for the suite's cipher and hash, measured in the same run.
+                The crypto layer (encrypt, MAC, signature digest and signature; name and signature \
+                check, authenticate and decrypt) is timed apart from zstd, and printed beside \
+                `openssl speed -evp` for the suite's cipher and hash, measured in the same run. \
                 By default the records are incompressible so the crypto layer sees every byte;
                 --compressible uses record-like text instead.
 
@@ -62,9 +62,9 @@ struct Bench: ParsableCommand {
             abstract: "Records/s through enqueue, pack, stage and apply, and recovery time with a deep queue.",
             discussion: """
                 Runs the queue's own transaction shapes on SQLite stores in a scratch directory:
-                enqueue in batches of 1000 with cursor and audit entries, pack into sealed bundles
-                of 5000, verify and stage them on a second store, apply to an SQLite table with the
-                version guard. Recovery is reopening the store and reading its status with every
+                enqueue in batches of 1000 with cursor and audit entries, pack into sealed bundles \
+                of 5000, verify and stage them on a second store, apply to an SQLite table with the \
+                version guard. Recovery is reopening the store and reading its status with every \
                 record still queued.
 
                 Example:
@@ -96,9 +96,9 @@ struct Bench: ParsableCommand {
             commandName: "mapping",
             abstract: "Records/s mapping canonical records into a system dialect on one core, beside jq on the same file.",
             discussion: """
-                Generates official-travel records as NDJSON, then streams them through a mapping
-                into the approval system's dialect (code tables for sex and country, date
-                formats, list joins) to /dev/null, and runs jq with the equivalent program over
+                Generates official-travel records as NDJSON, then streams them through a mapping \
+                into the approval system's dialect (code tables for sex and country, date \
+                formats, list joins) to /dev/null, and runs jq with the equivalent program over \
                 the same file.
 
                 Example:
@@ -135,9 +135,9 @@ struct Bench: ParsableCommand {
             commandName: "adapters",
             abstract: "Apply and read records/s of the SQLite, PostgreSQL and MySQL adapters, beside sqlite3 .import, psql \\copy and LOAD DATA.",
             discussion: """
-                Applies generated rows in batches of 5000 with the version guard, reads them back
-                by the cursor column, and bulk-loads the same rows with the database's own tool in
-                the same run, into a table of the same shape (key and cursor index). PostgreSQL is measured when --postgres is given; its password is
+                Applies generated rows in batches of 5000 with the version guard, reads them back \
+                by the cursor column, and bulk-loads the same rows with the database's own tool in \
+                the same run, into a table of the same shape (key and cursor index). PostgreSQL is measured when --postgres is given; its password is \
                 read from FERRY_BENCH_POSTGRES_PASSWORD. MySQL (or MariaDB) is measured when
                 --mysql is given, beside LOAD DATA LOCAL INFILE through the mariadb client; its
                 password is read from FERRY_BENCH_MYSQL_PASSWORD.
@@ -176,8 +176,8 @@ struct Bench: ParsableCommand {
             commandName: "audit",
             abstract: "End-to-end records/s of the three-network demo with the audit log on, beside a log that only counts events.",
             discussion: """
-                Runs every hop of the demo (sync, receive, apply, receipts) twice per round: once
-                with the full audit log (hash chain, per-record index, checkpoints) and once with
+                Runs every hop of the demo (sync, receive, apply, receipts) twice per round: once \
+                with the full audit log (hash chain, per-record index, checkpoints) and once with \
                 events only counted. Prints the best of each and the overhead.
 
                 Example:
@@ -207,11 +207,11 @@ struct Bench: ParsableCommand {
             commandName: "reconcile",
             abstract: "Two copies of generated records with some differences: wall time, peak RSS and the bytes of the bundles crossing the gap.",
             discussion: """
-                Runs the two-way reconcile protocol between two copies generated on the fly: the
-                source opens with its range summary, the target answers with a sketch sized from
-                the comparison, the source peels the differences out. Every message is sealed
-                into a real bundle; the figures are those bundles' sizes. Then the one-way
-                protocol: a first opening of every range with a sketch for --differences
+                Runs the two-way reconcile protocol between two copies generated on the fly: the \
+                source opens with its range summary, the target answers with a sketch sized from \
+                the comparison, the source peels the differences out. Every message is sealed \
+                into a real bundle; the figures are those bundles' sizes. Then the one-way \
+                protocol: a first opening of every range with a sketch for --differences \
                 records, and a later one that ships only the ranges the source changed since.
 
                 Example:

@@ -8,12 +8,12 @@ extension Bench {
             commandName: "documents",
             abstract: "MB/s of one large document with its record through one hop, beside NNCP.",
             discussion: """
-                Generates a PDF-like file (incompressible, like a scan) and one record naming it,
-                then runs `ferry sync` on the sending node and `ferry receive` on the receiving one,
-                each as its own process: the file is stored and digested, chunked into documents
-                bundles, sealed, dropped, verified, reassembled, checked against its digest and
-                written to an archive folder (with --blob, also into an SQLite BLOB column). Peak
-                RSS is each process's. The peer is NNCP carrying the same file: nncp-file,
+                Generates a PDF-like file (incompressible, like a scan) and one record naming it, \
+                then runs `ferry sync` on the sending node and `ferry receive` on the receiving one, \
+                each as its own process: the file is stored and digested, chunked into documents \
+                bundles, sealed, dropped, verified, reassembled, checked against its digest and \
+                written to an archive folder (with --blob, also into an SQLite BLOB column). Peak \
+                RSS is each process's. The peer is NNCP carrying the same file: nncp-file, \
                 nncp-xfer out and in, nncp-toss (apt-get install nncp).
 
                 Example:

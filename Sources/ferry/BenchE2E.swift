@@ -9,17 +9,17 @@ extension Bench {
             commandName: "e2e",
             abstract: "Records/s through one whole hop: two `ferry run` processes, a directory gap, receipts back.",
             discussion: """
-                Generates official-travel applications in the demo's portal (SQLite), then runs its
-                first hop (applications-to-jinhong) with the sending and receiving nodes as two
-                concurrent `ferry run` processes. The clock stops when the last record is applied
+                Generates official-travel applications in the demo's portal (SQLite), then runs its \
+                first hop (applications-to-jinhong) with the sending and receiving nodes as two \
+                concurrent `ferry run` processes. The clock stops when the last record is applied \
                 in the approval system and its receipt is delivered back. Everything is on:
-                mapping both ways, validation, seal and open, dedup, version guard, audit with its
-                record index, digest index, receipts. Per-stage figures come from the nodes' audit
-                logs (whole seconds). The peer moves the same rows as a file: sqlite3 CSV export,
+                mapping both ways, validation, seal and open, dedup, version guard, audit with its \
+                record index, digest index, receipts. Per-stage figures come from the nodes' audit \
+                logs (whole seconds). The peer moves the same rows as a file: sqlite3 CSV export, \
                 a copy, sqlite3 .import into a table with a primary key.
 
-                With --store, both nodes keep their stores on that PostgreSQL server (a schema
-                each); with --workers K, each node runs as K `ferry run` processes sharing its
+                With --store, both nodes keep their stores on that PostgreSQL server (a schema \
+                each); with --workers K, each node runs as K `ferry run` processes sharing its \
                 jobs (a flow's read, a lane's intake, applying, packing) through claims in the store.
 
                 Example:

@@ -48,9 +48,9 @@ struct BundleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a bundle's sender, signature, addressing and every chunk, decrypting to nowhere.",
             discussion: """
-                Uses the node's private keys and the topology's trust list. Exits 0 if the bundle
-                would be accepted by the pipeline's checks, 1 with the reason otherwise. The file
-                is only read: a failing bundle stays where it is ('ferry receive' is what moves
+                Uses the node's private keys and the topology's trust list. Exits 0 if the bundle \
+                would be accepted by the pipeline's checks, 1 with the reason otherwise. The file \
+                is only read: a failing bundle stays where it is ('ferry receive' is what moves \
                 rejected bundles to quarantine/).
 
                 Example:
@@ -72,9 +72,9 @@ struct BundleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a bundle's records as NDJSON, for forensics.",
             discussion: """
-                The output holds the records in plain text, personal data included: a file is
-                created mode 0600 and only once the whole bundle verified. A pipe or device
-                (/dev/stdout) is written in place, also only after the last check; the status
+                The output holds the records in plain text, personal data included: a file is \
+                created mode 0600 and only once the whole bundle verified. A pipe or device \
+                (/dev/stdout) is written in place, also only after the last check; the status \
                 line goes to standard error, so standard output holds only records.
 
                 Example:

@@ -8,7 +8,7 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a topology, the mappings it names (with their inline tests) and the key files.",
         discussion: """
-            Every problem is reported with its file, line and column and a hint. Exits 0 when
+            Every problem is reported with its file, line and column and a hint. Exits 0 when \
             everything holds, 1 otherwise.
 
             Example:

@@ -13,9 +13,9 @@ struct ConsoleCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the web console (default: http://127.0.0.1:9470/).",
             discussion: """
-                Auditors read the dashboard, audit search, traces and dead letters and download
-                signed exports; operators can also re-drive dead letters and retry bundles.
-                It binds 127.0.0.1 unless told otherwise; --tls-cert and --tls-key serve HTTPS.
+                Auditors read the dashboard, audit search, traces and dead letters and download \
+                signed exports; operators can also re-drive dead letters and retry bundles. \
+                It binds 127.0.0.1 unless told otherwise; --tls-cert and --tls-key serve HTTPS. \
                 'ferry run --console' serves the same pages from the node daemon.
 
                 Example:
@@ -48,7 +48,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add a console user, or change one's role and password (which ends the user's sessions).",
                 discussion: """
-                    The password is read from standard input (one line), never from the command
+                    The password is read from standard input (one line), never from the command \
                     line, where it would show in process lists and shell history.
 
                     Example:

@@ -8,24 +8,24 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a seed deployment end to end on embedded defaults, and check it (default: the foreign-affairs sync).",
         discussion: """
-            Builds three zones (政务外网 extranet, 金宏网 jinhong, 外交部电子护照专网 passport),
-            one node each with its own SQLite store and key pair, directory channels between
-            them and three SQLite systems with different schemas; seeds the portal with N
-            generated official-travel applications (one in 500 with a wrong ID check digit,
-            to show quarantine) and runs that line's hops as sealed bundles; then registers
-            each applicant once, files APEC business travel card applications and invitations
-            of foreign visitors that name them by register number, and runs those lines to
-            the passport network and their statuses back. Checks each sink against its mapped
-            source, reconciles every flow across its gap by record digests, checks the rules
-            across entities (every card and invitation names a person its system holds) and
+            Builds three zones (政务外网 extranet, 金宏网 jinhong, 外交部电子护照专网 passport), \
+            one node each with its own SQLite store and key pair, directory channels between \
+            them and three SQLite systems with different schemas; seeds the portal with N \
+            generated official-travel applications (one in 500 with a wrong ID check digit, \
+            to show quarantine) and runs that line's hops as sealed bundles; then registers \
+            each applicant once, files APEC business travel card applications and invitations \
+            of foreign visitors that name them by register number, and runs those lines to \
+            the passport network and their statuses back. Checks each sink against its mapped \
+            source, reconciles every flow across its gap by record digests, checks the rules \
+            across entities (every card and invitation names a person its system holds) and \
             verifies every node's audit chain. Exits non-zero on any mismatch or difference.
             --list names the scenarios under Ops/scenarios/; --scenario NAME runs another:
-            construction-approval (46 systems, four levels, every adapter type; it starts the
-            test set-up's PostgreSQL and MariaDB and a REST system), linked-processing
-            (triggers), e-licence (signed documents verified on apply). Each checks every
+            construction-approval (46 systems, four levels, every adapter type; it starts the \
+            test set-up's PostgreSQL and MariaDB and a REST system), linked-processing \
+            (triggers), e-licence (signed documents verified on apply). Each checks every \
             sink, reconciles, verifies every audit chain and exits non-zero on any failure.
 
-            With --store, the three nodes keep their stores on that PostgreSQL server instead,
+            With --store, the three nodes keep their stores on that PostgreSQL server instead, \
             one schema each (PREFIX_NODE, PREFIX from the URL's schema option, default ferry).
 
             Example:

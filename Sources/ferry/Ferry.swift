@@ -10,7 +10,7 @@ struct Ferry: AsyncParsableCommand {
         commandName: "ferry",
         abstract: "Move records between government systems across network gaps, sealed, queued and audited.",
         discussion: """
-            A topology file describes zones, nodes, channels, systems and flows; every node
+            A topology file describes zones, nodes, channels, systems and flows; every node \
             reads the same file and runs its part with --node NAME.
 
             Start here:

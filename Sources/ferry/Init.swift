@@ -7,7 +7,7 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Scaffold a working two-zone deployment to start from.",
         discussion: """
-            Writes ferry.yaml, a copy of the mappings and code tables, a key pair per node and
+            Writes ferry.yaml, a copy of the mappings and code tables, a key pair per node and \
             empty example system databases into DIR, which must be new or empty.
 
             Example:

@@ -11,7 +11,7 @@ struct Keys: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate a node's key pair: NAME.key (mode 0600) and NAME.pub.",
             discussion: """
-                Give the .pub file to the peers (by removable media, checking the fingerprint by
+                Give the .pub file to the peers (by removable media, checking the fingerprint by \
                 phone) and list it under trust: in the topology. The .key file never leaves this node.
 
                 A node whose channels use both suites holds a key of each; list both under its key:.
@@ -69,8 +69,8 @@ struct Keys: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate the deployment's digest key (mode 0600): the secret of record and key digests.",
             discussion: """
-                Make it once, copy it to every node that reconciles or traces records (as you
-                would a private key), and name it with digest_key: in the topology. Nodes print
+                Make it once, copy it to every node that reconciles or traces records (as you \
+                would a private key), and name it with digest_key: in the topology. Nodes print \
                 its key id in ferry check, so you can see they agree without showing it.
 
                 Example:

@@ -13,8 +13,8 @@ struct MappingCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the inline tests of mapping files, or of every mapping a topology names.",
             discussion: """
-                Each test gives a system row and expects a canonical record, an error on a field
-                and rule, or a record digest. No system is contacted. A mapping file on its own
+                Each test gives a system row and expects a canonical record, an error on a field \
+                and rule, or a record digest. No system is contacted. A mapping file on its own \
                 is compiled against the entities/ and codes/ folders above it.
 
                 Example:
@@ -61,8 +61,8 @@ struct MappingCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Stream NDJSON through a mapping: system rows to canonical records, or back with --direction write.",
             discussion: """
-                One JSON object per line in, one per line out, in constant memory. Lines that
-                fail go to --rejects with their line number, rule and reason (keys masked where
+                One JSON object per line in, one per line out, in constant memory. Lines that \
+                fail go to --rejects with their line number, rule and reason (keys masked where \
                 personal); the run goes on and exits 2 if any did.
 
                 Example:

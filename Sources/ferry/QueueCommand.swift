@@ -55,8 +55,8 @@ struct QueueCommand: ParsableCommand {
             abstract: "List bundles in and out, newest first, and with --records the records still waiting.",
             discussion: """
                 States out: sealing, sealed, shipped, delivered, broadcast, dead. States in:
-                accepted, applied, receipted. With --records: pending and dead records, and
-                quarantined ones with the rule that stopped them (--state quarantined for those
+                accepted, applied, receipted. With --records: pending and dead records, and \
+                quarantined ones with the rule that stopped them (--state quarantined for those \
                 alone). Record keys are masked where the entity's key is personal.
 
                 Example:
@@ -107,7 +107,7 @@ struct QueueCommand: ParsableCommand {
             commandName: "reset-checkpoint",
             abstract: "Clear or set a flow's source cursor, so the next sync re-reads from there (audited).",
             discussion: """
-                Re-reading is safe: receivers skip versions they already hold. The old and new
+                Re-reading is safe: receivers skip versions they already hold. The old and new \
                 values and the operator are written to the audit log.
 
                 Example:
@@ -202,9 +202,9 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-map quarantined rows with the current mapping and enqueue the ones that pass (audited).",
             discussion: """
-                Quarantine keeps each refused row's raw input, sealed with the node's key. After
-                fixing the mapping (a new column mapped, a code added to a table), this reads
-                them again; rows that still fail stay with their new reasons. Malformed input
+                Quarantine keeps each refused row's raw input, sealed with the node's key. After \
+                fixing the mapping (a new column mapped, a code added to a table), this reads \
+                them again; rows that still fail stay with their new reasons. Malformed input \
                 (a line that was never a row) stays: fix it at the source and send it again.
 
                 Example:

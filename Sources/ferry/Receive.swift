@@ -6,9 +6,9 @@ struct Receive: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Process inbound bundles once: verify, open, apply, receipt.",
         discussion: """
-            Takes every complete bundle in the transfer directories that lead to this node's
-            zone, verifies sender, signature, addressing, expiry and sequence, stages the
-            records, applies them to this zone's target systems and sends receipts back where
+            Takes every complete bundle in the transfer directories that lead to this node's \
+            zone, verifies sender, signature, addressing, expiry and sequence, stages the \
+            records, applies them to this zone's target systems and sends receipts back where \
             a return path exists. Rejected bundles go to quarantine/ with a reason file.
 
             Example:

@@ -9,27 +9,27 @@ struct ReconcileCommand: ParsableCommand {
         commandName: "reconcile",
         abstract: "Compare the copies a flow keeps on each side of a gap, or two systems of one zone, by record digests.",
         discussion: """
-            Across a gap (give a FLOW, on the node of its source): the source is read, mapped
-            to canonical form and summarised; a sealed 'reconcile' bundle carries the summary
-            to each target's zone. With a return path the far side answers with a sketch of
-            its digests and 'ferry receive' here turns the answer into the report. With a
-            one-way link (or --one-way) the opening carries a sketch of the ranges whose sums
-            changed since the last opening towards that target (every range the first time,
-            or with --all-ranges), sized for what changed (or for --capacity records), and
-            the far side reports. Only digests cross. Show the latest report with --report,
-            its repair plan with --plan; --apply sends the plan's inserts and updates through
+            Across a gap (give a FLOW, on the node of its source): the source is read, mapped \
+            to canonical form and summarised; a sealed 'reconcile' bundle carries the summary \
+            to each target's zone. With a return path the far side answers with a sketch of \
+            its digests and 'ferry receive' here turns the answer into the report. With a \
+            one-way link (or --one-way) the opening carries a sketch of the ranges whose sums \
+            changed since the last opening towards that target (every range the first time, \
+            or with --all-ranges), sized for what changed (or for --capacity records), and \
+            the far side reports. Only digests cross. Show the latest report with --report, \
+            its repair plan with --plan; --apply sends the plan's inserts and updates through \
             the normal queue (ferry sync or the daemon ships them).
 
-            In one zone (--left and --right): both systems are read and compared directly,
+            In one zone (--left and --right): both systems are read and compared directly, \
             field by field.
 
-            With --indexed, neither side reads its system: each takes its copy from the digest
-            index its pulls and applies keep (a full run rewrites it from the systems). That
-            is quick and catches what Ferry failed to deliver or apply; edits made outside
+            With --indexed, neither side reads its system: each takes its copy from the digest \
+            index its pulls and applies keep (a full run rewrites it from the systems). That \
+            is quick and catches what Ferry failed to deliver or apply; edits made outside \
             Ferry show only in a full run.
 
-            Keys and personal values are shown masked; a key only the far side holds shows as
-            '#' and its digest. Runs are audited with their counts and a digest of the
+            Keys and personal values are shown masked; a key only the far side holds shows as \
+            '#' and its digest. Runs are audited with their counts and a digest of the \
             differences. Exits 0 when the copies agree, 1 when they differ.
 
             Examples:

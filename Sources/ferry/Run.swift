@@ -6,9 +6,9 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a node unattended: scheduled flows, watched transfer areas, graceful stop.",
         discussion: """
-            Runs every flow whose source is in this node's zone on its schedule (five-field cron
-            in local time, or "@every 30s"), takes in arriving bundles every --poll seconds and
-            resumes held ones, and verifies the audit chain every --audit-verify-every seconds. SIGTERM or SIGINT lets the batch in flight finish, then exits 0.
+            Runs every flow whose source is in this node's zone on its schedule (five-field cron \
+            in local time, or "@every 30s"), takes in arriving bundles every --poll seconds and \
+            resumes held ones, and verifies the audit chain every --audit-verify-every seconds. SIGTERM or SIGINT lets the batch in flight finish, then exits 0. \
             Ops/systemd/ferry@.service runs it under systemd.
 
             Example:

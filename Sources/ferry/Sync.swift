@@ -6,9 +6,9 @@ struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one flow once: pull, map, enqueue, pack, ship.",
         discussion: """
-            Reads what changed in the flow's source since its cursor, maps it to the canonical
-            entity (bad records go to quarantine with their rule), enqueues it in the same
-            transaction as the new cursor, then seals bundles and drops them in the channel's
+            Reads what changed in the flow's source since its cursor, maps it to the canonical \
+            entity (bad records go to quarantine with their rule), enqueues it in the same \
+            transaction as the new cursor, then seals bundles and drops them in the channel's \
             transfer directory. Run it on the node of the source's zone.
 
             Example:
