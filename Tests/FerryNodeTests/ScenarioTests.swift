@@ -263,7 +263,7 @@ import FerryAudit
         #expect(report.hops.map(\.flow) == ["applications-to-jinhong", "approvals-to-passport", "status-to-jinhong", "status-to-extranet",
             "applicants-to-jinhong", "apec-to-jinhong", "invitations-to-jinhong", "applicants-to-passport", "apec-to-passport",
             "invitations-to-passport", "cases-to-jinhong", "cases-to-extranet"])
-        #expect(report.expectations.count == 6 && report.expectations.allSatisfy(\.holds), "\(report.expectations)")
+        #expect(report.expectations.count == 7 && report.expectations.allSatisfy(\.holds), "\(report.expectations)")
         #expect(report.hops.allSatisfy { $0.rejected == 0 && $0.receipts == $0.bundles }, "\(report.hops)")
 
         let data = options.directory.appendingPathComponent("data")
@@ -287,8 +287,9 @@ import FerryAudit
         let irish = try count(portal, "SELECT count(*) FROM invitations WHERE visitor_name = 'O''BRIEN SEÁN'")
         let irishThere = try count(issuance, "SELECT count(*) FROM visa_notices WHERE visitor_name = 'O''BRIEN SEÁN'")
         #expect(irish > 0 && irishThere == irish)
-        let outcomes = try count(portal, "SELECT count(*) FROM case_progress WHERE status IN ('CARD_ISSUED', 'NOTICE_SENT')")
-        #expect(outcomes == apec + invitations)
+        let outcomes = try count(portal, "SELECT count(*) FROM case_progress WHERE status IN ('CARD_ISSUED', 'NOTICE_SENT', 'REFUSED')")
+        let refusals = try count(portal, "SELECT count(*) FROM case_progress WHERE status = 'REFUSED'")
+        #expect(outcomes == apec + invitations && refusals == invitations / 10 && refusals > 0, "\(refusals) refused of \(invitations)")
         // Business steps stamp the time on the system's own clock (Beijing time), not UTC.
         let stamped = try #require(try portal.read { try String.fetchOne($0, sql: "SELECT max(updated_at) FROM applicants") })
         let beijing = DateFormatter()
