@@ -338,6 +338,9 @@ import FerryAudit
         try Data("builtin: official-trip\nsteps:\n  - deliver: f\n".utf8).write(to: file)
         let line = try #require(throws: FerryError.self) { try ScenarioPlan.load(file) }
         #expect(line.message.contains("official-trip") && line.hint?.contains("official-travel") == true)
+        try Data("builtin: official-travel\nseed:\n  - { file: s.yaml }\n".utf8).write(to: file)
+        let ignored = try #require(throws: FerryError.self) { try ScenarioPlan.load(file) }
+        #expect(ignored.message.contains("seed:"), "a seed the built-in line would ignore")
         try Data("expect:\n  - { says: x, system: s, count: SELECT 1, want: -1 }\n".utf8).write(to: file)
         let rule = try #require(throws: FerryError.self) { try ScenarioPlan.load(file) }
         #expect(rule.message.contains("want"))

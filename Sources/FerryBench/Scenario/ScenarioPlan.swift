@@ -66,6 +66,11 @@ struct ScenarioPlan {
         if let node = root["builtin"] {
             let line = try node.string("builtin")
             guard builtinLines.contains(line) else { throw node.error("there is no built-in line \(line)", hint: "builtin: official-travel, or leave it out") }
+            // The built-in line makes and seeds its own systems and starts no server.
+            if let other = ["servers", "schemas", "seed"].first(where: { root[$0] != nil }) {
+                throw node.error("a scenario with builtin: takes steps:, refused: and expect: only, not \(other):",
+                    hint: "make the tables in the built-in line's systems/*.sql, or drop builtin: and seed with seed:")
+            }
             plan.builtin = line
         }
         plan.expectations = try (root["expect"]?.items("expect") ?? []).map(expectation)
