@@ -18,6 +18,17 @@ import Testing
         #expect(CanonicalJSON.encode(try CanonicalJSON.decode(bytes)) == bytes)
     }
 
+    /// The exact bytes of every escape, at the start, middle and end of a string, and of
+    /// text with none (RFC 8259 §7): digests and signatures are taken over these bytes.
+    @Test func stringsAreEscapedByteForByte() {
+        func encoded(_ text: String) -> String { String(decoding: CanonicalJSON.encode(.string(text)), as: UTF8.self) }
+        #expect(encoded("") == #""""#)
+        #expect(encoded("王伟 O'Brien") == #""王伟 O'Brien""#)
+        #expect(encoded("\"a\\b\nc\rd\te\u{1}f\u{1F}\u{7F}") == #""\"a\\b\nc\rd\te\u0001f\u001f\#u{7F}""#)
+        #expect(encoded("\n") == #""\n""#)
+        #expect(encoded("x\u{0}") == #""x\u0000""#)
+    }
+
     @Test func surrogatePairsDecode() throws {
         #expect(try CanonicalJSON.decode(Array(#""\ud83d\ude00""#.utf8)) == .string("😀"))
     }
