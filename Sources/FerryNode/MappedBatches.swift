@@ -32,8 +32,8 @@ final class MappedBatches: @unchecked Sendable {
     private var drained = false
     private var stopped = false
     private var producing = false
-    // the producer's
-    private var reader: any SourceReader
+    // the producer's; nil once `finish()` has let it go, on the caller's thread
+    private var reader: (any SourceReader)?
     private let map: (SourceBatch) throws -> MappedBatch
     private let depth: Int
     private var threaded = false
@@ -59,7 +59,7 @@ final class MappedBatches: @unchecked Sendable {
     /// The next mapped batch in source order; nil once the source is drained.
     /// - Throws: the reader's or the mapping's error, after every batch read before it.
     func next() throws -> MappedBatch? {
-        guard threaded else { return try reader.next().map(map) }
+        guard threaded else { return try reader?.next().map(map) }
         condition.lock()
         defer { condition.unlock() }
         while ready.isEmpty, !drained, failure == nil { condition.wait() }
@@ -79,6 +79,8 @@ final class MappedBatches: @unchecked Sendable {
         condition.broadcast()
         while producing { condition.wait() }
         condition.unlock()
+        // Closed here, not wherever the last reference happens to drop (the producer thread).
+        reader = nil
     }
 
     private func produce() {
@@ -88,7 +90,7 @@ final class MappedBatches: @unchecked Sendable {
             let stop = stopped
             condition.unlock()
             if stop { break }
-            let outcome = Result { try reader.next().map(map) }
+            let outcome = Result { try reader?.next().map(map) }
             condition.lock()
             switch outcome {
             case .success(let batch?): ready.append(batch)
@@ -104,5 +106,15 @@ final class MappedBatches: @unchecked Sendable {
         producing = false
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+/// A source reader whose errors are masked as every source's are (`Node.fromSource`): their
+/// text comes from outside Ferry and may quote a row. The mapping's own errors are not.
+struct SourceErrorsMasked: SourceReader {
+    var reader: any SourceReader
+
+    mutating func next() throws -> SourceBatch? {
+        try Node.fromSource { try reader.next() }
     }
 }

@@ -40,13 +40,10 @@ extension Node {
         let reader = try Self.fromSource {
             flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
         }
-        let batches = MappedBatches(reader: reader) { batch in try self.mapBatch(batch, route: route) }
-        // Read ahead only where reading changes nothing: storing a record's documents writes
-        // to the store the enqueue below holds, and a folder's read retires the file of the
-        // batch before it, which must have committed first.
-        if !route.hasDocuments, !(adapter is any WholeCopyReading) { batches.start() }
+        let batches = MappedBatches(reader: SourceErrorsMasked(reader: reader)) { batch in try self.mapBatch(batch, route: route) }
+        if Self.readsAhead(try sourceSystem(of: flow).adapter), !route.hasDocuments { batches.start() }
         defer { batches.finish() }
-        while let mapped = try Self.fromSource({ try batches.next() }) {
+        while let mapped = try batches.next() {
             let (batch, records, rejects) = (mapped.batch, mapped.records, mapped.rejects)
             report.untriggered += mapped.untriggered
             let counts = try enqueue(batch: batch, records: records, rejects: rejects, route: route)
@@ -79,6 +76,16 @@ extension Node {
             (report.appliedLocally, report.rejectedLocally) = (local.applied, local.rejected)
         }
         return report
+    }
+
+    /// Adapter types whose read is a query with no side effect, which a sync may run ahead of
+    /// its writes (`MappedBatches`). Not the others: a folder's read retires the file of the
+    /// batch before it, which must have committed first; an HTTP read clears the documents it
+    /// downloaded for the batch before; and an exec or airbyte read waits on a child process
+    /// that nothing could interrupt if the writes failed meanwhile. Entities with documents
+    /// are read in step too: storing a document writes to the store the enqueue holds.
+    static func readsAhead(_ adapter: String) -> Bool {
+        ["sqlite", "postgres", "mysql", "odbc"].contains(adapter)
     }
 
     /// Maps one source batch: its records, and the rows the mapping, the documents' storage

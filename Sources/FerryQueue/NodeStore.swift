@@ -70,9 +70,14 @@ public final class NodeStore: Sendable {
             // Queued and applied lines hold records in clear, personal data among them: a new
             // store is the node's alone (SQLite gives its -wal and -shm files the same mode).
             // An existing store keeps the mode its operator chose.
-            if !FileManager.default.fileExists(atPath: path.path),
-                !FileManager.default.createFile(atPath: path.path, contents: nil, attributes: [.posixPermissions: 0o600]) {
-                throw FerryError(.store, "cannot create the store \(path.path)", hint: "check the node's store: path, free disk space and permissions")
+            // O_EXCL: a second process opening the same new store finds the file made, never
+            // a fresh one replacing it (Foundation's createFile writes and renames).
+            let made = open(path.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if made >= 0 {
+                close(made)
+            } else if errno != EEXIST {
+                throw FerryError(.store, "cannot create the store \(path.path): \(String(cString: strerror(errno)))",
+                    hint: "check the node's store: path, free disk space and permissions")
             }
             var configuration = Configuration()
             configuration.busyMode = .timeout(30)

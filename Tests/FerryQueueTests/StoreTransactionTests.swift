@@ -54,8 +54,13 @@ import FerryAudit
         func mode(_ path: String) throws -> Int {
             try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
         }
-        #expect(try mode(place.path.path) == 0o600)
-        #expect(try mode(place.path.path + "-wal") == 0o600)
+        let (database, log) = (try mode(place.path.path), try mode(place.path.path + "-wal"))
+        withExtendedLifetime(store) {}
+        #expect(database == 0o600 && log == 0o600, "store \(String(database, radix: 8)), log \(String(log, radix: 8))")
+        // A file made as usual beside it is not 0600: the umask alone did not do it.
+        let control = place.path.deletingLastPathComponent().appendingPathComponent("control")
+        #expect(FileManager.default.createFile(atPath: control.path, contents: Data()))
+        #expect(try mode(control.path) != 0o600, "the umask makes every file 0600 here: this test cannot tell")
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: place.path.path)
         _ = try place.open()
         #expect(try mode(place.path.path) == 0o640)

@@ -149,7 +149,9 @@ public struct Demo {
         if !plan.steps.isEmpty { try ScenarioRun(demo: self, plan: plan).runSteps(deployment, nodes: nodes, into: &report) }
 
         var check = FlowCheck(deployment: deployment, scratch: options.directory.appendingPathComponent("state/check.db"))
-        for flow in deployment.topology.flows { report.checks += try check.compare(flow) }
+        for flow in deployment.topology.flows {
+            report.checks += try check.compare(flow).map { var check = $0; check.expectRefused = plan.refused.contains(flow.name); return check }
+        }
         report.systems = check.systemCounts()
         for node in nodes where options.auditCounter == nil {
             let verification = try node.verifyAudit()

@@ -60,8 +60,10 @@ struct ScenarioRun {
                 do {
                     try demo.runSQL(file, on: system, deployment, stamp: stamp)
                 } catch let error as FerryError {
+                    // Only a missing argument is a missing stamp:; anything else is the file's own.
+                    let unbound = stamp == nil && error.message.localizedCaseInsensitiveContains("argument")
                     throw FerryError(error.code, "step \(file) on \(system): \(error.message)", at: .file(at),
-                        hint: stamp == nil ? "if the file takes the time as its one parameter (?1), give stamp: with its pattern" : "run the file with sqlite3 on a copy of the system to see why")
+                        hint: unbound ? "the file takes the time as its one parameter (?1): give stamp: with its pattern" : "run the file with sqlite3 on a copy of the system to see why")
                 }
             }
         }
