@@ -8,6 +8,8 @@ import FerryCore
 /// Every call is one transaction.
 package struct SQLiteSystemFile {
     private let database: DatabaseQueue
+    /// The file's name, for errors.
+    private let name: String
 
     /// Opens (creating it and its directory if needed) the database at `path`.
     package init(path: URL) throws {
@@ -16,6 +18,7 @@ package struct SQLiteSystemFile {
         // The system may be written by a node at the same time (the benchmarks poll it).
         configuration.busyMode = .timeout(30)
         database = try DatabaseQueue(path: path.path, configuration: configuration)
+        name = path.lastPathComponent
     }
 
     /// Runs one or more statements; `arguments` bind the `?` of a single statement.
@@ -24,8 +27,13 @@ package struct SQLiteSystemFile {
         do {
             try database.write { db in try db.execute(sql: sql, arguments: StatementArguments(arguments)) }
         } catch let error as DatabaseError {
-            throw FerryError(.config, "SQLite refused it: \(error.message ?? "\(error.resultCode)")")
+            throw refusal(error)
         }
+    }
+
+    /// SQLite's own words, with the file they are about (never the statement: a script may be long).
+    private func refusal(_ error: DatabaseError) -> FerryError {
+        FerryError(.config, "SQLite refused it in \(name): \(error.message ?? "\(error.resultCode)")")
     }
 
     /// The one whole number `sql` returns (one row of one integer column), nil for anything
@@ -39,7 +47,7 @@ package struct SQLiteSystemFile {
             guard case .int64(let number) = value.storage else { return nil }
             return Int(number)
         } catch let error as DatabaseError {
-            throw FerryError(.config, "SQLite refused it: \(error.message ?? "\(error.resultCode)")")
+            throw refusal(error)
         }
     }
 

@@ -283,13 +283,20 @@ public struct Demo {
     /// The UTC offset, in seconds, of the wall clock system `name` keeps: the zone of its
     /// mappings' timestamp formats (their `timezone:`), UTC when none has one. A stamp in
     /// UTC would be read eight hours early by a system on Beijing time.
+    /// - Throws: `FerryError(.config)` when the system's mappings keep times in several zones,
+    ///   which leaves no one clock to stamp by.
     func wallClockOffset(of name: String, _ deployment: Deployment) throws -> Int {
         guard let system = deployment.topology.system(named: name) else { return 0 }
-        for entity in system.maps.keys.sorted() {
+        var offsets = Set<Int>()
+        for entity in system.maps.keys {
             let mapping = try deployment.mapping(system: name, entity: entity)
-            if let zoned = mapping.rules.lazy.compactMap(\.format).first(where: \.hasTime) { return zoned.utcOffset }
+            offsets.formUnion(mapping.rules.compactMap(\.format).filter(\.hasTime).map(\.utcOffset))
         }
-        return 0
+        guard offsets.count <= 1 else {
+            throw FerryError(.config, "\(name)'s mappings keep times in \(offsets.count) different zones, so a step has no one clock to stamp by",
+                hint: "give the system's mappings one timezone:, or stamp the step's time in the SQL file itself")
+        }
+        return offsets.first ?? 0
     }
 }
 

@@ -81,8 +81,11 @@ struct ScenarioRun {
             switch step {
             case .deliver(let name):
                 try located(at) { _ = try Self.flows(name, in: topology) }
-            case .sql(let system, let file, _):
-                try located(at) { _ = try demo.systemPath(system, topology) }
+            case .sql(let system, let file, let stamp):
+                try located(at) {
+                    _ = try demo.systemPath(system, topology)
+                    if stamp != nil { _ = try demo.wallClockOffset(of: system, deployment) }
+                }
                 guard FileManager.default.fileExists(atPath: demo.options.directory.appendingPathComponent(file).path) else {
                     throw FerryError(.config, "step file \(file) is not in the scenario's directory", at: .file(at),
                         hint: "name a file beside scenario.yaml, such as steps/NAME.sql")
