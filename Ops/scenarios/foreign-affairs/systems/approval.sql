@@ -33,6 +33,8 @@ CREATE TABLE ry (              -- 人员信息
     GXSJ    TEXT NOT NULL
 );
 CREATE INDEX ry_gxsj ON ry(GXSJ);
+CREATE INDEX ry_sfzh ON ry(SFZH);
+CREATE INDEX sqsp_sfzh ON sqsp(SFZH);
 
 CREATE TABLE apec_sq (         -- APEC商务旅行卡申请
     SQBH    TEXT PRIMARY KEY,

@@ -12,6 +12,8 @@ CREATE TABLE applications (
     updated_at      TEXT NOT NULL    -- YYYY-MM-DD HH:MM:SS
 );
 CREATE INDEX applications_updated ON applications(updated_at);
+-- Forms are looked up by the applicant's ID number (the person register is filled from them).
+CREATE INDEX applications_id_card ON applications(id_card);
 
 CREATE TABLE progress (
     app_no       TEXT PRIMARY KEY,
