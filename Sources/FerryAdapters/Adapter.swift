@@ -46,9 +46,17 @@ public protocol Source: Sendable {
     /// Every row the system holds, including rows an incremental read leaves out by design
     /// (`null_cursor: skip`): what `mode: full`, reconcile and checks read.
     func readAll(batchSize: Int) throws -> any SourceReader
+    /// Whether reading has no side effect, so a sync may read batches ahead of committing
+    /// the ones before (`MappedBatches`): true for a database query. A folder's read
+    /// retires the previous batch's file, an HTTP read clears the previous batch's
+    /// downloads, and an exec or airbyte read waits on a child process that nothing could
+    /// interrupt if the writes failed meanwhile: those read in step (the default).
+    var readsAhead: Bool { get }
 }
 
 extension Source {
+    public var readsAhead: Bool { false }
+
     /// For sources whose first incremental read is already everything.
     public func readAll(batchSize: Int) throws -> any SourceReader {
         try read(since: nil, batchSize: batchSize)
@@ -65,7 +73,7 @@ public protocol WholeCopyReading {
 extension Source {
     /// What reconcile and checks compare: the whole copy, read without consuming anything.
     public func readCopy(batchSize: Int) throws -> any SourceReader {
-        if let copy = self as? WholeCopyReading { return try copy.readWholeCopy(batchSize: batchSize) }
+        if let copy = self as? any WholeCopyReading { return try copy.readWholeCopy(batchSize: batchSize) }
         return try readAll(batchSize: batchSize)
     }
 }

@@ -11,6 +11,9 @@ public import FerryCore
 /// the column cannot hold is refused rather than truncated, with `utf8mb4` and the
 /// configured `time_zone` (UTC by default) for `TIMESTAMP` columns.
 public struct MySQLAdapter: Source, Sink, ChangeCapturing {
+    /// A read is a query: a sync may read ahead of its writes.
+    public var readsAhead: Bool { true }
+
     public struct Options: Sendable {
         public var host: String
         public var port = 3306

@@ -8,6 +8,9 @@ import CFerryODBC
 /// at a time under a savepoint. Names and columns come from the driver's catalog functions
 /// (`SQLColumns`, `SQLPrimaryKeys`); the `dialect` option says how to quote and page.
 public struct ODBCAdapter: Source, Sink {
+    /// A read is a query: a sync may read ahead of its writes.
+    public var readsAhead: Bool { true }
+
     public struct Options: Sendable {
         /// `DSN=…` or the connection string given, with `UID=` when `user` is set; never a password.
         public var connection: String

@@ -14,6 +14,9 @@ import PostgresNIO
 /// Calls block on NIO futures (never on Swift's cooperative threads), one connection per
 /// read or apply, closed when done.
 public struct PostgresAdapter: Source, Sink, ChangeCapturing {
+    /// A read is a query: a sync may read ahead of its writes.
+    public var readsAhead: Bool { true }
+
     public struct Options: Sendable {
         public var host: String
         public var port = 5432

@@ -5,6 +5,9 @@ public import FerryCore
 /// A table in an SQLite database, read incrementally by a cursor column (or rowid) and
 /// written by idempotent, version-guarded upserts.
 public struct SQLiteAdapter: Source, Sink {
+    /// A read is a query: a sync may read ahead of its writes.
+    public var readsAhead: Bool { true }
+
     public struct Options: Sendable {
         public var path: URL
         public var table: String

@@ -41,7 +41,8 @@ extension Node {
             flow.mode == .full ? try adapter.readAll(batchSize: Self.readBatch) : try adapter.read(since: cursor, batchSize: Self.readBatch)
         }
         let batches = MappedBatches(reader: SourceErrorsMasked(reader: reader)) { batch in try self.mapBatch(batch, route: route) }
-        if Self.readsAhead(try sourceSystem(of: flow).adapter), !route.hasDocuments { batches.start() }
+        // Storing a record's documents writes to the store the enqueue below holds.
+        if adapter.readsAhead, !route.hasDocuments { batches.start() }
         defer { batches.finish() }
         while let mapped = try batches.next() {
             let (batch, records, rejects) = (mapped.batch, mapped.records, mapped.rejects)
@@ -76,16 +77,6 @@ extension Node {
             (report.appliedLocally, report.rejectedLocally) = (local.applied, local.rejected)
         }
         return report
-    }
-
-    /// Adapter types whose read is a query with no side effect, which a sync may run ahead of
-    /// its writes (`MappedBatches`). Not the others: a folder's read retires the file of the
-    /// batch before it, which must have committed first; an HTTP read clears the documents it
-    /// downloaded for the batch before; and an exec or airbyte read waits on a child process
-    /// that nothing could interrupt if the writes failed meanwhile. Entities with documents
-    /// are read in step too: storing a document writes to the store the enqueue holds.
-    static func readsAhead(_ adapter: String) -> Bool {
-        ["sqlite", "postgres", "mysql", "odbc"].contains(adapter)
     }
 
     /// Maps one source batch: its records, and the rows the mapping, the documents' storage
