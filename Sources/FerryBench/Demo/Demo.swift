@@ -122,11 +122,12 @@ public struct Demo {
     /// - Throws: the first failure, located; a report with mismatches is returned, not thrown.
     public func run() throws -> Report {
         let plan = try ScenarioPlan.load(try ScenarioFiles.root().appendingPathComponent("Ops/scenarios/\(options.scenario)/scenario.yaml"))
-        if !plan.steps.isEmpty, plan.builtin == nil { return try ScenarioRun(demo: self, plan: plan).run() }
+        let scenario = ScenarioRun(demo: self, plan: plan)
+        if !plan.steps.isEmpty, plan.builtin == nil { return try scenario.run() }
         let started = Date()
         try prepareDirectory()
         let deployment = try Deployment.load(options.directory.appendingPathComponent("ferry.yaml").path)
-        try ScenarioRun(demo: self, plan: plan).checkPlan(deployment)
+        try scenario.checkPlan(deployment)
         try seedSystems(deployment.topology)
         let extranet = try Node(deployment: deployment, name: "extranet-gw", logger: logger, auditCounter: options.auditCounter)
         let jinhong = try Node(deployment: deployment, name: "jinhong-gw", logger: logger, auditCounter: options.auditCounter)
@@ -146,18 +147,8 @@ public struct Demo {
         try issueAll(deployment)
         try deliver("status-to-jinhong", from: passport, to: jinhong)
         try deliver("status-to-extranet", from: jinhong, to: extranet)
-        if !plan.steps.isEmpty { try ScenarioRun(demo: self, plan: plan).runSteps(deployment, nodes: nodes, into: &report) }
-
-        var check = FlowCheck(deployment: deployment, scratch: options.directory.appendingPathComponent("state/check.db"))
-        for flow in deployment.topology.flows {
-            report.checks += try check.compare(flow).map { var check = $0; check.expectRefused = plan.refused.contains(flow.name); return check }
-        }
-        report.systems = check.systemCounts()
-        for node in nodes where options.auditCounter == nil {
-            let verification = try node.verifyAudit()
-            report.audit.append((node.name, verification.entries, node.store.location))
-        }
-        report.expectations = ScenarioRun(demo: self, plan: plan).expectations(deployment.topology)
+        try scenario.runSteps(deployment, nodes: nodes, into: &report)
+        try scenario.verify(deployment, nodes: nodes, into: &report)
         report.seconds = Date().timeIntervalSince(started)
         return report
     }

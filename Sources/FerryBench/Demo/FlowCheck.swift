@@ -56,7 +56,7 @@ struct FlowCheck {
             try file.execute("DELETE FROM sink")
             let readTarget = { (row: [String: Value]) -> FerryCore.Record? in if case .record(let record) = targetMapping.read(row) { record } else { nil } }
             try digests(system: target, entity: flow.entity, read: readTarget, shared: shared) { try file.insert(into: "sink", columns: ["key", "digest"], rows: $0) }
-            func count(_ sql: String) throws -> Int { Int(try file.text(sql) ?? "0") ?? 0 }
+            func count(_ sql: String) throws -> Int { try file.count(sql) ?? 0 }
             checks.append(Demo.Check(
                 flow: flow.name, target: target, sourceRecords: try file.rowCount("source"), sinkRecords: try file.rowCount("sink"),
                 matched: try count("SELECT count(*) FROM source JOIN sink USING (key) WHERE source.digest = sink.digest"),

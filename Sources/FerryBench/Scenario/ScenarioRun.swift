@@ -32,7 +32,16 @@ struct ScenarioRun {
             try Node(deployment: deployment, name: $0.name, logger: demo.logger, auditCounter: demo.options.auditCounter)
         }
         try runSteps(deployment, nodes: nodes, into: &report)
-        var check = FlowCheck(deployment: deployment, scratch: directory.appendingPathComponent("state/check.db"))
+        try verify(deployment, nodes: nodes, into: &report)
+        withExtendedLifetime(servers) {}
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// After the last step: every target of every flow against its source (a refused flow's
+    /// targets must hold none of it), every system's rows, every node's chain, every rule.
+    func verify(_ deployment: Deployment, nodes: [Node], into report: inout Demo.Report) throws {
+        var check = FlowCheck(deployment: deployment, scratch: demo.options.directory.appendingPathComponent("state/check.db"))
         for flow in deployment.topology.flows {
             report.checks += try check.compare(flow).map { var check = $0; check.expectRefused = plan.refused.contains(flow.name); return check }
         }
@@ -41,9 +50,6 @@ struct ScenarioRun {
             report.audit.append((node.name, try node.verifyAudit().entries, node.store.location))
         }
         report.expectations = expectations(deployment.topology)
-        withExtendedLifetime(servers) {}
-        report.seconds = Date().timeIntervalSince(started)
-        return report
     }
 
     /// Runs the steps in order: each delivery reconciled as soon as it lands, before the
