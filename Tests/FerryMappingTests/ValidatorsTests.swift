@@ -41,11 +41,11 @@ import FerryCore
     }
 
     @Test func trimAgreesWithFoundationWhateverTheEnds() {
-        // `trim` skips Foundation when both ends are printable ASCII; every other edge goes
-        // through it. Each value below is built from an edge on each side and a middle, and
+        // `trim` skips Foundation when neither end scalar is one it removes (judged without
+        // Foundation for ASCII). Each value below is built from an edge on each side and a middle, and
         // must come out as Foundation's trimming (plus U+3000) would leave it.
         let edges = ["", "a", "~", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{85}", "\u{A0}", "\u{2028}", "\u{2029}", "\u{3000}",
-                     "\u{1}", "\u{7F}", "\u{200B}", "\u{FEFF}", "é", "王", "e\u{301}", "\u{1F600}"]
+                     "\u{1}", "\u{7F}", "\u{200B}", "\u{FEFF}", "é", "王", "e\u{301}", "\u{1F600}", " \u{301}", "\u{180E}"]
         let middles = ["", "x", "王 伟", " a b ", "\u{3000}"]
         var checked = 0
         for left in edges {
@@ -58,8 +58,29 @@ import FerryCore
                 }
             }
         }
-        #expect(checked == 21 * 5 * 21)
+        #expect(checked == 23 * 5 * 23)
         #expect(Transform.trim.apply("\u{A0}WB0000000001\u{2028}") == "WB0000000001")
+    }
+
+    @Test func caseAndWidthTransformsAgreeWithTheFullConversion() {
+        // upper, lower and halfwidth return text they would not change as it is; every
+        // mix of these pieces must come out as the full conversion leaves it.
+        let pieces = ["", "A", "z", "0", "-", " ", "é", "É", "ß", "ǅ", "王", "Ａ", "ｚ", "１", "\u{3000}", "\u{FF5E}", "\u{FF5F}", "\u{FF00}", "ﬁ"]
+        func halfwidth(_ text: String) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+                (0xFF01...0xFF5E).contains(scalar.value) ? Unicode.Scalar(scalar.value - 0xFEE0)! : scalar.value == 0x3000 ? " " : scalar
+            }))
+        }
+        for a in pieces {
+            for b in pieces {
+                for c in ["", "x", "X", "中"] {
+                    let text = a + c + b
+                    #expect(Transform.upper.apply(text) == text.uppercased(), "upper of \(text)")
+                    #expect(Transform.lower.apply(text) == text.lowercased(), "lower of \(text)")
+                    #expect(Transform.halfwidth.apply(text) == halfwidth(text), "halfwidth of \(text)")
+                }
+            }
+        }
     }
 
     @Test func blankTextIsJudgedByCharactersWhateverTheBytes() {
