@@ -126,14 +126,23 @@ public struct DatePattern: Sendable, Equatable {
         return local
     }
 
+    /// `parts` moved by `seconds`, in whole-day arithmetic on the proleptic Gregorian
+    /// calendar (no text round trip: this runs for every timestamp a mapping reads or
+    /// writes). Nil when a part is out of its range (a day up to 31 in any month rolls over
+    /// into the next, as `Timestamp.parse` does) or the result leaves the years 0000–9999.
+    /// The fraction is carried unchanged; the offset is dropped.
     static func shift(_ parts: Parts, by seconds: Int) -> Parts? {
-        var whole = parts
-        whole.fraction = ""
-        guard let date = Timestamp.parse(isoTimestamp.format(whole)),
-            var shifted = isoTimestamp.parse(Timestamp.format(date.addingTimeInterval(Double(seconds))))
+        guard (0...9999).contains(parts.year), (1...12).contains(parts.month), (1...31).contains(parts.day),
+            (0..<24).contains(parts.hour), (0..<60).contains(parts.minute), (0..<60).contains(parts.second)
         else { return nil }
-        shifted.fraction = parts.fraction
-        return shifted
+        let instant = Timestamp.daysFromCivil(parts.year, parts.month, parts.day) * 86_400
+            + Int64(parts.hour * 3600 + parts.minute * 60 + parts.second) + Int64(seconds)
+        let days = instant >= 0 ? instant / 86_400 : (instant - 86_399) / 86_400
+        let secondOfDay = Int(instant - days * 86_400)
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        guard (0...9999).contains(year) else { return nil }
+        return Parts(year: year, month: month, day: day, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
+            second: secondOfDay % 60, fraction: parts.fraction)
     }
 
     public struct Parts: Equatable, Sendable {

@@ -274,4 +274,34 @@ import FerrySeal
         let results = m.runTests(inlineDigester: RecordDigester(HMAC.keyed(RecordDigester.inlineTestKey, algorithm: .hmacSHA256)))
         #expect(results.count == 2 && results.allSatisfy(\.passed), "\(results.map(\.detail))")
     }
+
+    @Test func shiftingByAnOffsetAgreesWithFoundationsCalendar() {
+        // Local times become UTC by arithmetic on days (no text round trip). Foundation's
+        // Gregorian calendar (Julian before 1582, so the years here start at 1600) is the
+        // reference: seeded random instants, shifted by random offsets of up to ±18 hours.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var generator = SplitMix64(seed: 11)
+        for _ in 0..<5_000 {
+            let parts = DatePattern.Parts(year: Int.random(in: 1600...9998, using: &generator), month: Int.random(in: 1...12, using: &generator),
+                day: Int.random(in: 1...28, using: &generator), hour: Int.random(in: 0...23, using: &generator),
+                minute: Int.random(in: 0...59, using: &generator), second: Int.random(in: 0...59, using: &generator), fraction: "25")
+            let offset = Int.random(in: -64_800...64_800, using: &generator)
+            let start = calendar.date(from: DateComponents(year: parts.year, month: parts.month, day: parts.day, hour: parts.hour,
+                minute: parts.minute, second: parts.second))!
+            let want = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: start.addingTimeInterval(Double(offset)))
+            let got = DatePattern.shift(parts, by: offset)
+            #expect(got == DatePattern.Parts(year: want.year!, month: want.month!, day: want.day!, hour: want.hour!, minute: want.minute!,
+                second: want.second!, fraction: "25"), "\(parts) by \(offset)")
+        }
+        // Leap days, a day 31 that rolls over as Timestamp.parse rolls it, and the years' ends.
+        #expect(DatePattern.shift(.init(year: 2024, month: 2, day: 28, hour: 23), by: 3600) == .init(year: 2024, month: 2, day: 29))
+        #expect(DatePattern.shift(.init(year: 2100, month: 2, day: 28, hour: 23), by: 3600) == .init(year: 2100, month: 3, day: 1))
+        #expect(DatePattern.shift(.init(year: 2000, month: 3, day: 1, hour: 7), by: -28_800) == .init(year: 2000, month: 2, day: 29, hour: 23))
+        #expect(DatePattern.shift(.init(year: 2026, month: 2, day: 31), by: 0) == .init(year: 2026, month: 3, day: 3))
+        #expect(DatePattern.shift(.init(year: 0, month: 1, day: 1, hour: 7), by: -28_800) == nil)
+        #expect(DatePattern.shift(.init(year: 9999, month: 12, day: 31, hour: 23), by: 3600) == nil)
+        #expect(DatePattern.shift(.init(year: 2026, month: 13, day: 1), by: 0) == nil)
+        #expect(DatePattern.shift(.init(year: 2026, month: 1, day: 1, hour: 24), by: 0) == nil)
+    }
 }
