@@ -84,7 +84,9 @@ enum DecimalText {
     /// Order of two decimals (any spelling `plain` reads): negative, zero or positive like
     /// `a - b`; nil when either is not a decimal. Exact at any length.
     static func compare(_ a: String, _ b: String) -> Int? {
-        guard let left = try? plain(a), let right = try? plain(b) else { return nil }
+        // Entity rules compare dates and text through here first: those are told apart by
+        // their bytes, without building the refusal `plain` would explain itself with.
+        guard hasDecimalSyntax(a), hasDecimalSyntax(b), let left = try? plain(a), let right = try? plain(b) else { return nil }
         let (leftNegative, rightNegative) = (left.hasPrefix("-"), right.hasPrefix("-"))
         if leftNegative != rightNegative { return leftNegative ? -1 : 1 }
         let magnitude = compareMagnitudes(leftNegative ? String(left.dropFirst()) : left, rightNegative ? String(right.dropFirst()) : right)
@@ -108,6 +110,30 @@ enum DecimalText {
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+
+    /// Whether `text` is spelled as `plain` reads a number: `[+-]digits[.digits][(e|E)[+-]digits]`,
+    /// with digits on at least one side of the point. Says nothing of the exponent's size.
+    static func hasDecimalSyntax(_ text: String) -> Bool {
+        var bytes = text.utf8[...]
+        func digits() -> Int {
+            let count = bytes.prefix(while: isDigit).count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        var count = digits()
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            count += digits()
+        }
+        guard count > 0 else { return false }
+        if let marker = bytes.first, marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
+    }
 
     static func allZero(_ digits: ArraySlice<UInt8>) -> Bool { digits.allSatisfy { $0 == UInt8(ascii: "0") } }
 

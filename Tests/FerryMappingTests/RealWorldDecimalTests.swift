@@ -91,6 +91,23 @@ import FerryCore
         #expect(read(["JE": "100.00000000000000000001", "YF": "100.00000000000000000002"]).issues.map(\.rule) == ["paid <= amount"])
         #expect(read(["JE": "99999999999999999999", "YF": "99999999999999999998"]).issues.isEmpty)
         #expect(DecimalText.compare("-2", "-10") == 1 && DecimalText.compare("10", "9.999") == 1 && DecimalText.compare("0.50", ".5") == 0)
+        #expect(DecimalText.compare("2026-01-02", "2026-01-03") == nil && DecimalText.compare("1e2", "99") == 1)
+    }
+
+    @Test func theQuickSyntaxCheckAcceptsExactlyWhatPlainReads() {
+        // compare() tells dates and text from numbers by their bytes before calling plain();
+        // the two must agree on every spelling, or a rule would compare numbers as text.
+        // Seeded random strings over the characters that matter (at most 5, so no exponent
+        // is too large to spell out), plus the cases people write.
+        let alphabet = Array("0123456789+-.eE ,x")
+        var generator = SplitMix64(seed: 5)
+        var texts = ["", "+", "-", ".", "e5", "1e", "1e+", ".5", "5.", "-.5e-3", "1.2.3", "--1", "2026-01-02", "1,000", " 1", "1 "]
+        for _ in 0..<20_000 {
+            texts.append(String((0..<Int.random(in: 1...5, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for text in texts {
+            #expect(DecimalText.hasDecimalSyntax(text) == ((try? DecimalText.plain(text)) != nil), "'\(text)'")
+        }
     }
 
     @Test func wholeNumbersBeyond64BitsSayWhatToDo() {
