@@ -206,52 +206,7 @@ extension EntitySchema {
     /// The entity's own rules over a canonical record's fields.
     func validate(_ fields: [String: Value], patterns: [String: NSRegularExpressionBox]) -> [MappingIssue] {
         var issues: [MappingIssue] = []
-        for spec in self.fields {
-            let value = fields[spec.name] ?? .null
-            // Required means present and not empty text: a key, a version or a required field
-            // of '' names nothing.
-            if value.isNull || (value == .string("") && (spec.required || key.contains(spec.name) || spec.name == version)) {
-                if spec.required || key.contains(spec.name) || spec.name == version {
-                    issues.append(MappingIssue(field: spec.name, rule: "required", message: "is required"))
-                }
-                continue
-            }
-            let values: [Value]
-            if case .list(let items) = value {
-                values = items
-                if let min = spec.minCount, items.count < min {
-                    issues.append(MappingIssue(field: spec.name, rule: "min", message: "needs at least \(min) item(s), has \(items.count)"))
-                }
-            } else {
-                values = [value]
-            }
-            var elementType = spec.type
-            if case .list(let inner) = spec.type { elementType = inner }
-            for item in values {
-                guard let text = item.text else { continue }
-                // Masked only when a message quotes it: most values pass every check.
-                var shown: String { spec.personal ? Masking.mask(text) : text }
-                if let max = spec.maxLength, text.count > max {
-                    issues.append(MappingIssue(field: spec.name, rule: "max", message: "is \(text.count) characters, at most \(max) allowed"))
-                }
-                if let regex = patterns[spec.name], !regex.matchesWhole(text) {
-                    issues.append(MappingIssue(field: spec.name, rule: "check", message: "'\(shown)' does not match \(spec.check ?? "")"))
-                }
-                if let allowed = spec.allowed, !allowed.contains(text) {
-                    issues.append(MappingIssue(field: spec.name, rule: "enum", message: "'\(shown)' is not one of \(allowed.joined(separator: ", "))"))
-                }
-                if let range = spec.range, !Self.within(text, range, type: elementType) {
-                    issues.append(MappingIssue(field: spec.name, rule: "range",
-                        message: "'\(shown)' is outside [\(range.low ?? ""), \(range.high ?? "")]"))
-                }
-                for validator in spec.validators where !Validators.check(validator, text) {
-                    issues.append(MappingIssue(field: spec.name, rule: validator, message: "'\(shown)' \(Validators.reason(validator, text))"))
-                }
-                if case .code(let tableName) = elementType, let table = spec.codeTable, table.unmapped != .passthrough, !table.isCanonical(text) {
-                    issues.append(MappingIssue(field: spec.name, rule: "code", message: "'\(shown)' is not a code of \(tableName)"))
-                }
-            }
-        }
+        for spec in self.fields { check(spec, in: fields, patterns: patterns, into: &issues) }
         for rule in rules {
             func operand(_ side: String) -> String? {
                 side.hasPrefix("'") ? String(side.dropFirst().dropLast()) : fields[side]?.text
@@ -271,6 +226,52 @@ extension EntitySchema {
             var located = issue
             if located.location == nil, let name = issue.field { located.location = field(name)?.location }
             return located
+        }
+    }
+
+    /// One field's own checks (required, min, max, check, enum, range, validators, code).
+    private func check(_ spec: FieldSpec, in fields: [String: Value], patterns: [String: NSRegularExpressionBox], into issues: inout [MappingIssue]) {
+        let value = fields[spec.name] ?? .null
+        // Required means present and not empty text: a key, a version or a required field
+        // of '' names nothing.
+        if value.isNull || (value == .string("") && (spec.required || key.contains(spec.name) || spec.name == version)) {
+            if spec.required || key.contains(spec.name) || spec.name == version {
+                issues.append(MappingIssue(field: spec.name, rule: "required", message: "is required"))
+            }
+            return
+        }
+        var elementType = spec.type
+        if case .list(let inner) = spec.type { elementType = inner }
+        guard case .list(let items) = value else { return checkItem(value) }
+        if let min = spec.minCount, items.count < min {
+            issues.append(MappingIssue(field: spec.name, rule: "min", message: "needs at least \(min) item(s), has \(items.count)"))
+        }
+        for item in items { checkItem(item) }
+
+        // A single value, or one item of a list (no one-element array made per value).
+        func checkItem(_ item: Value) {
+            guard let text = item.text else { return }
+            // Masked only when a message quotes it: most values pass every check.
+            var shown: String { spec.personal ? Masking.mask(text) : text }
+            if let max = spec.maxLength, text.count > max {
+                issues.append(MappingIssue(field: spec.name, rule: "max", message: "is \(text.count) characters, at most \(max) allowed"))
+            }
+            if let regex = patterns[spec.name], !regex.matchesWhole(text) {
+                issues.append(MappingIssue(field: spec.name, rule: "check", message: "'\(shown)' does not match \(spec.check ?? "")"))
+            }
+            if let allowed = spec.allowed, !allowed.contains(text) {
+                issues.append(MappingIssue(field: spec.name, rule: "enum", message: "'\(shown)' is not one of \(allowed.joined(separator: ", "))"))
+            }
+            if let range = spec.range, !Self.within(text, range, type: elementType) {
+                issues.append(MappingIssue(field: spec.name, rule: "range",
+                    message: "'\(shown)' is outside [\(range.low ?? ""), \(range.high ?? "")]"))
+            }
+            for validator in spec.validators where !Validators.check(validator, text) {
+                issues.append(MappingIssue(field: spec.name, rule: validator, message: "'\(shown)' \(Validators.reason(validator, text))"))
+            }
+            if case .code(let tableName) = elementType, let table = spec.codeTable, table.unmapped != .passthrough, !table.isCanonical(text) {
+                issues.append(MappingIssue(field: spec.name, rule: "code", message: "'\(shown)' is not a code of \(tableName)"))
+            }
         }
     }
 }
