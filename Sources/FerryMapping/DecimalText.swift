@@ -5,9 +5,22 @@
 /// optional `-`, no `+`, no exponent, no leading zeros before the point, no trailing zeros
 /// after it, and `0` for any zero (there is no negative zero in an amount).
 enum DecimalText {
-    /// Why a text is not a decimal; the caller adds the (masked) value.
+    /// Why a text is not a decimal; the caller adds the (masked) value. The explanation is
+    /// spelt only when asked for: entity rules try dates and text as decimals first, and
+    /// every one of those refusals would otherwise build a message nobody reads.
     struct Refusal: Error, Equatable {
-        var reason: String
+        enum Kind: Equatable { case notANumber, exponentWithoutDigits, exponentTooLarge }
+        var kind: Kind
+        /// The text refused; its spaces or commas make the explanation more precise.
+        var text: String
+
+        var reason: String {
+            switch kind {
+            case .notANumber: notANumber(text)
+            case .exponentWithoutDigits: "has an exponent without digits"
+            case .exponentTooLarge: "has an exponent too large to write out (more than \(maxExpandedDigits) digits)"
+            }
+        }
     }
 
     /// The most digits an exponent may spell out: more than any `Double` needs (about 330),
@@ -34,7 +47,7 @@ enum DecimalText {
             fraction = bytes.prefix { isDigit($0) }
             bytes = bytes.dropFirst(fraction.count)
         }
-        guard !whole.isEmpty || !fraction.isEmpty else { throw Refusal(reason: notANumber(text)) }
+        guard !whole.isEmpty || !fraction.isEmpty else { throw Refusal(kind: .notANumber, text: text) }
         var exponent = 0
         if let marker = bytes.first, marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
             bytes = bytes.dropFirst()
@@ -45,16 +58,16 @@ enum DecimalText {
             }
             let digits = bytes.prefix { isDigit($0) }
             bytes = bytes.dropFirst(digits.count)
-            guard !digits.isEmpty else { throw Refusal(reason: "has an exponent without digits") }
+            guard !digits.isEmpty else { throw Refusal(kind: .exponentWithoutDigits, text: text) }
             let significant = digits.drop { $0 == UInt8(ascii: "0") }
             // Nine digits cannot overflow Int; anything longer is far beyond the limit anyway.
             guard significant.count <= 9 else {
                 if allZero(whole) && allZero(fraction) { return "0" }
-                throw Refusal(reason: "has an exponent too large to write out (more than \(maxExpandedDigits) digits)")
+                throw Refusal(kind: .exponentTooLarge, text: text)
             }
             exponent = significant.reduce(0) { $0 * 10 + Int($1 - 0x30) } * (exponentNegative ? -1 : 1)
         }
-        guard bytes.isEmpty else { throw Refusal(reason: notANumber(text)) }
+        guard bytes.isEmpty else { throw Refusal(kind: .notANumber, text: text) }
         return try spell(negative: negative, digits: Array(whole + fraction), point: whole.count + exponent)
     }
 
@@ -68,7 +81,7 @@ enum DecimalText {
         let at = point - leading
         let padding = at <= 0 ? -at : max(0, at - body.count)
         guard padding + body.count <= maxExpandedDigits else {
-            throw Refusal(reason: "has an exponent too large to write out (more than \(maxExpandedDigits) digits)")
+            throw Refusal(kind: .exponentTooLarge, text: "")
         }
         var out: [UInt8] = negative ? [UInt8(ascii: "-")] : []
         if at <= 0 {
@@ -84,9 +97,7 @@ enum DecimalText {
     /// Order of two decimals (any spelling `plain` reads): negative, zero or positive like
     /// `a - b`; nil when either is not a decimal. Exact at any length.
     static func compare(_ a: String, _ b: String) -> Int? {
-        // Entity rules compare dates and text through here first: those are told apart by
-        // their bytes, without building the refusal `plain` would explain itself with.
-        guard hasDecimalSyntax(a), hasDecimalSyntax(b), let left = try? plain(a), let right = try? plain(b) else { return nil }
+        guard let left = try? plain(a), let right = try? plain(b) else { return nil }
         let (leftNegative, rightNegative) = (left.hasPrefix("-"), right.hasPrefix("-"))
         if leftNegative != rightNegative { return leftNegative ? -1 : 1 }
         let magnitude = compareMagnitudes(leftNegative ? String(left.dropFirst()) : left, rightNegative ? String(right.dropFirst()) : right)
@@ -110,30 +121,6 @@ enum DecimalText {
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
-
-    /// Whether `text` is spelled as `plain` reads a number: `[+-]digits[.digits][(e|E)[+-]digits]`,
-    /// with digits on at least one side of the point. Says nothing of the exponent's size.
-    static func hasDecimalSyntax(_ text: String) -> Bool {
-        var bytes = text.utf8[...]
-        func digits() -> Int {
-            let count = bytes.prefix(while: isDigit).count
-            bytes = bytes.dropFirst(count)
-            return count
-        }
-        if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
-        var count = digits()
-        if bytes.first == UInt8(ascii: ".") {
-            bytes = bytes.dropFirst()
-            count += digits()
-        }
-        guard count > 0 else { return false }
-        if let marker = bytes.first, marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
-            bytes = bytes.dropFirst()
-            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
-            guard digits() > 0 else { return false }
-        }
-        return bytes.isEmpty
-    }
 
     static func allZero(_ digits: ArraySlice<UInt8>) -> Bool { digits.allSatisfy { $0 == UInt8(ascii: "0") } }
 
