@@ -68,10 +68,7 @@ public enum MySQLTime {
         guard end < bytes.count, let zone = Offset(String(decoding: bytes[end...], as: UTF8.self)) else { return nil }
         let fraction = String(decoding: bytes[19..<end], as: UTF8.self)
         let instant = Timestamp.daysFromCivil(year, month, day) * 86400 + Int64(hour * 3600 + minute * 60 + second - zone.seconds + offset.seconds)
-        // Floor division: instants before 1970 keep their time of day.
-        let dayNumber = (instant >= 0 ? instant : instant - 86399) / 86400
-        let (y, m, d) = Timestamp.civil(fromDays: dayNumber)
-        let clock = Int(instant - dayNumber * 86400)
+        let (y, m, d, clock) = Timestamp.civil(fromSeconds: instant)
         return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + " " + pad(clock / 3600, 2) + ":" + pad(clock % 3600 / 60, 2) + ":"
             + pad(clock % 60, 2) + fraction
     }

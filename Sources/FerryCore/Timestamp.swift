@@ -5,10 +5,7 @@ public import Foundation
 /// identical on every node whatever its locale.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = Int(seconds - days * 86400)
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d, secondOfDay) = civil(fromSeconds: Int64(date.timeIntervalSince1970.rounded(.down)))
         func pad(_ v: Int, _ w: Int = 2) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, w - s.count)) + s
@@ -35,10 +32,25 @@ public enum Timestamp {
             return v
         }
         guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16),
-            let s = num(17..<19), (1...12).contains(m), (1...31).contains(d), h < 24, mi < 60, s < 60
+            let s = num(17..<19), let seconds = seconds(y, m, d, h, mi, s)
         else { return nil }
-        let days = daysFromCivil(y, m, d)
-        return Date(timeIntervalSince1970: TimeInterval(days * 86400 + Int64(h * 3600 + mi * 60 + s)))
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z of a UTC date and time of day; nil when a part is
+    /// out of its range (month 1–12, day 1–31, hour 0–23, minute and second 0–59). A day
+    /// past its month's end rolls over into the next month.
+    package static func seconds(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> Int64? {
+        guard (1...12).contains(month), (1...31).contains(day), (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second)
+        else { return nil }
+        return daysFromCivil(year, month, day) * 86400 + Int64(hour * 3600 + minute * 60 + second)
+    }
+
+    /// The UTC date and second of the day (0–86399) of `seconds` since 1970-01-01T00:00:00Z.
+    package static func civil(fromSeconds seconds: Int64) -> (year: Int, month: Int, day: Int, secondOfDay: Int) {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let (year, month, day) = civil(fromDays: days)
+        return (year, month, day, Int(seconds - days * 86400))
     }
 
     // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian).

@@ -132,14 +132,10 @@ public struct DatePattern: Sendable, Equatable {
     /// into the next, as `Timestamp.parse` does) or the result leaves the years 0000–9999.
     /// The fraction is carried unchanged; the offset is dropped.
     static func shift(_ parts: Parts, by seconds: Int) -> Parts? {
-        guard (0...9999).contains(parts.year), (1...12).contains(parts.month), (1...31).contains(parts.day),
-            (0..<24).contains(parts.hour), (0..<60).contains(parts.minute), (0..<60).contains(parts.second)
+        guard (0...9999).contains(parts.year),
+            let start = Timestamp.seconds(parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second)
         else { return nil }
-        let instant = Timestamp.daysFromCivil(parts.year, parts.month, parts.day) * 86_400
-            + Int64(parts.hour * 3600 + parts.minute * 60 + parts.second) + Int64(seconds)
-        let days = instant >= 0 ? instant / 86_400 : (instant - 86_399) / 86_400
-        let secondOfDay = Int(instant - days * 86_400)
-        let (year, month, day) = Timestamp.civil(fromDays: days)
+        let (year, month, day, secondOfDay) = Timestamp.civil(fromSeconds: start + Int64(seconds))
         guard (0...9999).contains(year) else { return nil }
         return Parts(year: year, month: month, day: day, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
             second: secondOfDay % 60, fraction: parts.fraction)
