@@ -2,6 +2,7 @@ import FerryQueue
 import Foundation
 import GRDB
 import Testing
+import FerryTestSupport
 import FerryCore
 import FerryAudit
 import FerrySeal
@@ -14,8 +15,8 @@ import FerrySeal
 @Suite struct HostileGapFileTests {
     static let payload = "\u{600}<img src=x onerror=alert(1)>\u{301}"
 
-    @Test func foreignNamesAndHostileHeadersAreQuarantinedWithInertReasons() throws {
-        let fixture = try TwoZoneFixture("hostile-gap")
+    @Test(arguments: StoreKind.allCases) func foreignNamesAndHostileHeadersAreQuarantinedWithInertReasons(_ kind: StoreKind) throws {
+        let fixture = try TwoZoneFixture("hostile-gap", store: kind)
         try DemoTests.seedPortal(fixture.directory, count: 5, seed: 4)
         let sync = try fixture.extranet.sync(flow: "applications-in", flush: true)
         let gap = fixture.directory.appendingPathComponent("gap/extranet-to-jinhong")
