@@ -61,6 +61,31 @@ public struct ReceiveReport: Sendable {
     public init() {}
 }
 
+extension ReceiveReport {
+    /// Adds what one apply pass did.
+    mutating func absorb(_ counts: ApplyCounts) {
+        applied += counts.applied
+        skipped += counts.skipped
+        rejected += counts.rejected
+        postponed += counts.postponed
+        deadLettered += counts.dead
+    }
+
+    /// Adds what intake did: bundles, staged records, refusals on arrival, gaps and resends.
+    mutating func absorb(intake: ReceiveReport) {
+        bundlesAccepted += intake.bundlesAccepted
+        bundlesRejected += intake.bundlesRejected
+        duplicates += intake.duplicates
+        receiptsAccepted += intake.receiptsAccepted
+        recordsStaged += intake.recordsStaged
+        rejected += intake.rejected
+        rejections += intake.rejections
+        missing += intake.missing
+        resendRequests += intake.resendRequests
+        resent += intake.resent
+    }
+}
+
 /// What `ferry queue requeue --quarantined` did.
 public struct RequeueReport: Sendable {
     /// Held rows looked at.

@@ -226,16 +226,27 @@ import FerryReconcile
         #expect(full.differences == 3)
 
         // Two records change at the source and are pulled (the source's index follows);
-        // the far side answers before it applies them, so they differ too.
+        // their bundle is still in transit when the far side answers, so they differ too.
+        // (A far side that has them applies them first: it answers as of what crossed.)
         let issuance = try DatabaseQueue(path: drift.directory.appendingPathComponent("data/issuance.db").path)
         try issuance.write { db in
             try db.execute(sql: "UPDATE issuance SET modified = datetime(modified, '+1 day') WHERE rowid IN (SELECT rowid FROM issuance ORDER BY rowid DESC LIMIT 2)")
             #expect(db.changesCount == 2)
         }
-        _ = try passport.sync(flow: "status-to-jinhong", flush: true)
+        let shipped = try #require(try passport.sync(flow: "status-to-jinhong", flush: true).bundles.first)
+        let inTransit = URL(fileURLWithPath: shipped.file)
+        let held = drift.directory.appendingPathComponent("in-transit.bundle")
+        try FileManager.default.moveItem(at: inTransit, to: held)
         let before = try reconcile(indexed: true)
         #expect(before.mode == "two-way" && before.changed.count == full.changed.count + 2, "\(before.changed)")
         #expect(before.changed.allSatisfy { $0.key.hasPrefix("#") } && (before.note ?? "").hasPrefix("indexed"))
+        // The bundle arrives late (the sender may have dropped it again on a resend request).
+        if FileManager.default.fileExists(atPath: inTransit.path) {
+            try FileManager.default.removeItem(at: held)
+        } else {
+            try FileManager.default.moveItem(at: held, to: inTransit)
+        }
+        _ = try jinhong.receive()
 
         // Applied on the far side since (the target's index follows): with the systems out
         // of reach, the indexes alone answer, and agree with the full run.
