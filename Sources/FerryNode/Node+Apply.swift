@@ -27,7 +27,7 @@ extension Node {
         var counts = ApplyCounts()
         let due = Timestamp.format(now)
         while true {
-            let items = try store.read { tx in try tx.inbox.pending(limit: Self.readBatch, now: due) }
+            let items = try store.read { tx in try tx.inbox.pending(limit: Self.applyBatch, now: due) }
             guard !items.isEmpty else { break }
             var planner = ApplyPlanner(items: items, topology: topology, zone: zone, now: now)
             for group in planner.groups {

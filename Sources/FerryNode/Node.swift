@@ -28,6 +28,10 @@ public final class Node: Sendable {
     /// Records per sealed bundle; bigger batches amortise crypto, smaller ones arrive sooner.
     public static let bundleRecords = 5000
     static let readBatch = 1000
+    /// Staged records applied per store transaction: a bundle's worth, so that while intake
+    /// holds the store's one writer for a whole bundle, applying keeps pace with one commit
+    /// per bundle instead of falling a batch behind each time (see `receive`).
+    static let applyBatch = bundleRecords
 
     public var topology: Topology { deployment.topology }
     public var name: String { config.name }

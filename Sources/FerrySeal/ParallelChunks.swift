@@ -9,11 +9,29 @@ enum ParallelChunks {
     /// Chunks per batch: enough to keep every worker busy, small enough to bound memory.
     static var batch: Int { workers * 8 }
 
-    /// A buffer that workers write disjoint slots of.
+    /// Memory that workers write disjoint slots of. Not a Swift array in a class: every
+    /// element write through such a property is a modifying access of the whole array, and
+    /// two threads doing that at once is a data race (ThreadSanitizer reports it), whatever
+    /// indices they touch. Raw memory has no such access: each slot is written once, by the
+    /// one worker that owns its index, and read only after every worker has ended.
     final class Slots<T>: @unchecked Sendable {
-        // Sendable: each worker writes only the indices it owns; readers wait for all workers.
-        var items: [T]
-        init(_ items: [T]) { self.items = items }
+        private let memory: UnsafeMutableBufferPointer<T>
+
+        init(count: Int, empty: T) {
+            memory = .allocate(capacity: count)
+            memory.initialize(repeating: empty)
+        }
+
+        deinit {
+            memory.baseAddress?.deinitialize(count: memory.count)
+            memory.deallocate()
+        }
+
+        /// Replaces slot `index`; only its owning worker calls this.
+        func set(_ index: Int, _ value: T) { memory[index] = value }
+
+        /// Every slot, once all workers have ended.
+        var all: [T] { Array(memory) }
     }
 
     /// Runs `body(cipher, index)` for every index in `0..<count`, spread over the workers,
@@ -22,19 +40,19 @@ enum ParallelChunks {
         body: @Sendable (any ChunkCipher, Int) throws -> T) throws -> [T]
     {
         let threads = min(workers, count)
-        let results = Slots([T](repeating: empty, count: count))
-        let failure = Slots<(any Error)?>([nil])
+        let results = Slots(count: count, empty: empty)
         let lock = NSLock()
+        let failure = Slots<(any Error)?>(count: 1, empty: nil)
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             do {
                 let cipher = try suite.chunkCipher(fileKey: fileKey)
-                for index in stride(from: worker, to: count, by: threads) { results.items[index] = try body(cipher, index) }
+                for index in stride(from: worker, to: count, by: threads) { results.set(index, try body(cipher, index)) }
             } catch {
-                lock.withLock { failure.items[0] = error }
+                lock.withLock { failure.set(0, error) }
             }
         }
-        if let error = failure.items[0] { throw error }
-        return results.items
+        if let error = failure.all[0] { throw error }
+        return results.all
     }
 
     /// Seals `chunks`, the first being chunk `first` of `total`.

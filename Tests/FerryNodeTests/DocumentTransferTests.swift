@@ -33,11 +33,13 @@ import FerrySeal
         #expect(library["BDC-0001"]?.name == "deed-0001.pdf")
         #expect(library["BDC-0002"]?.bytes == (try Data(contentsOf: stamp)))
 
-        // The archive folder holds each file under its digest's prefix, named as it was.
-        let export = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.appendingPathComponent("data/archive").path)
-            .first { $0.hasSuffix(".ndjson") })
-        let line = try String(contentsOf: fixture.directory.appendingPathComponent("data/archive/\(export)"), encoding: .utf8)
-        let files = line.split(separator: "\n").compactMap { row -> String? in
+        // The archive folder holds each file under its digest's prefix, named as it was. Each
+        // apply pass writes an export of its own: a record applied once its document is whole
+        // may be in a later one than its neighbour.
+        let archive = fixture.directory.appendingPathComponent("data/archive")
+        let exports = try FileManager.default.contentsOfDirectory(atPath: archive.path).filter { $0.hasSuffix(".ndjson") }
+        let lines = try exports.map { try String(contentsOf: archive.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "\n")
+        let files = lines.split(separator: "\n").compactMap { row -> String? in
             guard case .object(let o) = try? CanonicalJSON.decode(Array(row.utf8)), o["no"] == "BDC-0001" else { return nil }
             return o["file"]?.text
         }
