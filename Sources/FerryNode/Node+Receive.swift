@@ -32,7 +32,7 @@ extension Node {
             _ = try? intake.result()
             throw error
         }
-        report.absorb(intake: try intake.result())
+        report.absorb(try intake.result())
         return report
     }
 
@@ -44,7 +44,8 @@ extension Node {
             let seen = intake.stagedCount
             let counts = try applyPending(now: now, sinks: &sinks)
             report.absorb(counts)
-            // Records postponed into the future are not due again in this call.
+            // Nothing was due: wait for intake's next bundle rather than spin (records
+            // postponed in this call are due only after it).
             if counts.total == 0 { intake.waitForMore(than: seen, seconds: 1) }
         }
         _ = try intake.result()

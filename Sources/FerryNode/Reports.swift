@@ -71,18 +71,25 @@ extension ReceiveReport {
         deadLettered += counts.dead
     }
 
-    /// Adds what intake did: bundles, staged records, refusals on arrival, gaps and resends.
-    mutating func absorb(intake: ReceiveReport) {
-        bundlesAccepted += intake.bundlesAccepted
-        bundlesRejected += intake.bundlesRejected
-        duplicates += intake.duplicates
-        receiptsAccepted += intake.receiptsAccepted
-        recordsStaged += intake.recordsStaged
-        rejected += intake.rejected
-        rejections += intake.rejections
-        missing += intake.missing
-        resendRequests += intake.resendRequests
-        resent += intake.resent
+    /// Adds a later receive's counts (or, inside `Node.receive`, its intake's); the later
+    /// run's gaps stand, since a gap it no longer reports has been filled.
+    public mutating func absorb(_ later: ReceiveReport) {
+        bundlesAccepted += later.bundlesAccepted
+        bundlesRejected += later.bundlesRejected
+        duplicates += later.duplicates
+        receiptsAccepted += later.receiptsAccepted
+        recordsStaged += later.recordsStaged
+        applied += later.applied
+        skipped += later.skipped
+        rejected += later.rejected
+        postponed += later.postponed
+        deadLettered += later.deadLettered
+        receiptsSent += later.receiptsSent
+        rejections += later.rejections
+        missing = later.missing
+        resendRequests += later.resendRequests
+        resent += later.resent
+        reconciled += later.reconciled
     }
 }
 
