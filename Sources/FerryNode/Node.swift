@@ -28,9 +28,9 @@ public final class Node: Sendable {
     /// Records per sealed bundle; bigger batches amortise crypto, smaller ones arrive sooner.
     public static let bundleRecords = 5000
     static let readBatch = 1000
-    /// Staged records applied per store transaction: a bundle's worth, so that while intake
-    /// holds the store's one writer for a whole bundle, applying keeps pace with one commit
-    /// per bundle instead of falling a batch behind each time (see `receive`).
+    /// Staged records applied per store transaction: a bundle's worth. Each transaction
+    /// costs a commit and a round of statements per table it touches; five times fewer of
+    /// them cost less CPU per record, for about 30 MB more at peak.
     static let applyBatch = bundleRecords
 
     public var topology: Topology { deployment.topology }

@@ -62,17 +62,8 @@ public struct ReceiveReport: Sendable {
 }
 
 extension ReceiveReport {
-    /// Adds what one apply pass did.
-    mutating func absorb(_ counts: ApplyCounts) {
-        applied += counts.applied
-        skipped += counts.skipped
-        rejected += counts.rejected
-        postponed += counts.postponed
-        deadLettered += counts.dead
-    }
-
-    /// Adds a later receive's counts (or, inside `Node.receive`, its intake's); the later
-    /// run's gaps stand, since a gap it no longer reports has been filled.
+    /// Adds a later receive's counts; the later run's gaps stand, since a gap it no longer
+    /// reports has been filled.
     public mutating func absorb(_ later: ReceiveReport) {
         bundlesAccepted += later.bundlesAccepted
         bundlesRejected += later.bundlesRejected

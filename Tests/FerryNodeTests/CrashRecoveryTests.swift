@@ -30,13 +30,19 @@ import FerryTestSupport
         var generator: DemoData
         var killed = 0
 
-        /// Starts `ferry ARGS` against this trial's topology, output discarded.
+        /// Starts `ferry ARGS` against this trial's topology. Its output is discarded, its
+        /// errors kept in `stderr.log`: a crash's report (the Swift runtime's backtrace)
+        /// would otherwise be lost with the process.
         func launch(_ arguments: [String]) throws -> Process {
             let process = Process()
             process.executableURL = CrashRecoveryTests.ferry
             process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            let log = directory.appendingPathComponent("stderr.log")
+            if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+            let errors = try FileHandle(forWritingTo: log)
+            _ = try errors.seekToEnd()
+            process.standardError = errors
             try process.run()
             return process
         }
