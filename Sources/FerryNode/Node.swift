@@ -30,7 +30,7 @@ public final class Node: Sendable {
     static let readBatch = 1000
     /// Staged records applied per store transaction: a bundle's worth. Each transaction
     /// costs a commit and a round of statements per table it touches; five times fewer of
-    /// them cost less CPU per record, for about 30 MB more at peak.
+    /// them cost less CPU per record, for about 25 MB more at peak.
     static let applyBatch = bundleRecords
 
     public var topology: Topology { deployment.topology }

@@ -33,9 +33,9 @@ import FerrySeal
         #expect(library["BDC-0001"]?.name == "deed-0001.pdf")
         #expect(library["BDC-0002"]?.bytes == (try Data(contentsOf: stamp)))
 
-        // The archive folder holds each file under its digest's prefix, named as it was. Each
-        // apply pass writes an export of its own: a record applied once its document is whole
-        // may be in a later one than its neighbour.
+        // The archive folder holds each file under its digest's prefix, named as it was. Every
+        // export is read: each apply pass writes one, and which pass wrote a record is not
+        // what this checks.
         let archive = fixture.directory.appendingPathComponent("data/archive")
         let exports = try FileManager.default.contentsOfDirectory(atPath: archive.path).filter { $0.hasSuffix(".ndjson") }
         let lines = try exports.map { try String(contentsOf: archive.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "\n")

@@ -227,7 +227,8 @@ import FerryReconcile
 
         // Two records change at the source and are pulled (the source's index follows);
         // their bundle is still in transit when the far side answers, so they differ too.
-        // (A far side that has them applies them first: it answers as of what crossed.)
+        // Held back, so the test does not depend on whether a far side that already has them
+        // answers before or after applying them.
         let issuance = try DatabaseQueue(path: drift.directory.appendingPathComponent("data/issuance.db").path)
         try issuance.write { db in
             try db.execute(sql: "UPDATE issuance SET modified = datetime(modified, '+1 day') WHERE rowid IN (SELECT rowid FROM issuance ORDER BY rowid DESC LIMIT 2)")
