@@ -42,6 +42,9 @@ struct ApplyCounts {
     var postponed = 0
     var dead = 0
 
+    /// Records this pass settled or postponed, whatever became of them.
+    var total: Int { applied + skipped + rejected + postponed + dead }
+
     static func += (total: inout ApplyCounts, batch: ApplyCounts) {
         total.applied += batch.applied
         total.skipped += batch.skipped

@@ -14,8 +14,17 @@ extension Node {
     /// version, which the version guard turns into a no-op. What to do with each record is
     /// the ``ApplyPlanner``'s decision; this loop only reads, writes and commits.
     func applyPending(now: Date = Date()) throws -> ApplyCounts {
+        var sinks = SinkCache()
+        return try applyPending(now: now, sinks: &sinks)
+    }
+
+    /// The sinks and mappings of one run's targets, made once (`sink(for:cache:)`).
+    typealias SinkCache = [TargetEntity: (any Sink, Mapping)]
+
+    /// Applies staged records with the sinks `sinks` holds, adding those it makes: a caller
+    /// that applies again and again (`receive` while intake goes on) opens each sink once.
+    func applyPending(now: Date, sinks: inout SinkCache) throws -> ApplyCounts {
         var counts = ApplyCounts()
-        var sinks: [TargetEntity: (any Sink, Mapping)] = [:]
         let due = Timestamp.format(now)
         while true {
             let items = try store.read { tx in try tx.inbox.pending(limit: Self.applyBatch, now: due) }
@@ -78,7 +87,7 @@ extension Node {
 
     /// The sink and mapping that write `target`'s entity, made once per run; nil when the
     /// target is not a system of the topology.
-    private func sink(for target: TargetEntity, cache: inout [TargetEntity: (any Sink, Mapping)]) throws -> (any Sink, Mapping)? {
+    private func sink(for target: TargetEntity, cache: inout SinkCache) throws -> (any Sink, Mapping)? {
         if let cached = cache[target] { return cached }
         guard let system = topology.system(named: target.target) else { return nil }
         let mapping = try deployment.mapping(system: target.target, entity: target.entity)

@@ -12,18 +12,51 @@ extension Node {
     /// Each lane's intake (with its gaps and resend requests) is one job, and applying (with
     /// receipts and reconcile steps) another: with several workers on the node, one takes in
     /// a lane while another applies what was staged, and a job another worker holds is left
-    /// to it.
+    /// to it. Inside one call the two overlap as well: intake runs on a thread of its own
+    /// (`IntakeThread`) while this one applies each bundle once it is staged; the last
+    /// apply, the reconcile steps and the receipts follow when intake has ended.
     public func receive(now: Date = Date()) throws -> ReceiveReport {
-        var report = ReceiveReport()
-        for lane in topology.inboundLanes(to: zone) {
-            _ = try ifClaimed("accept:\(lane.name)") { try intake(lane, now: now, into: &report) }
+        let lanes = topology.inboundLanes(to: zone)
+        let intake = try IntakeThread<ReceiveReport>.start { [self] thread in
+            var report = ReceiveReport()
+            for lane in lanes where !thread.shouldStop {
+                _ = try ifClaimed("accept:\(lane.name)") { try self.intake(lane, now: now, into: &report, thread: thread) }
+            }
+            return report
         }
-        _ = try ifClaimed("apply") { try settle(now: now, into: &report) }
+        var report = ReceiveReport()
+        do {
+            _ = try ifClaimed("apply") { try applyWhileStaging(intake, now: now, into: &report) }
+        } catch {
+            intake.stop()
+            _ = try? intake.result()
+            throw error
+        }
+        report.absorb(try intake.result())
         return report
     }
 
+    /// Applies what intake stages until it ends, then settles: the last apply, reconcile
+    /// steps and receipts. An intake failure stops the applying and is thrown as it is.
+    private func applyWhileStaging(_ intake: IntakeThread<ReceiveReport>, now: Date, into report: inout ReceiveReport) throws {
+        var sinks = SinkCache()
+        while !intake.isFinished {
+            let seen = intake.stagedCount
+            let counts = try applyPending(now: now, sinks: &sinks)
+            report.absorb(counts)
+            // Nothing was due: wait for intake's next bundle rather than spin (records
+            // postponed in this call are due only after it).
+            if counts.total == 0 { intake.waitForMore(than: seen, seconds: 1) }
+        }
+        _ = try intake.result()
+        report.reconciled = try processReconcile()
+        report.absorb(try applyPending(now: now, sinks: &sinks))
+        report.receiptsSent = try sendReceipts()
+    }
+
     /// Verifies and stages what waits in one lane's transfer area.
-    private func intake(_ lane: Lane, now: Date, into report: inout ReceiveReport) throws {
+    /// Stops between bundles when `thread` says so, and tells it after each one is staged.
+    private func intake(_ lane: Lane, now: Date, into report: inout ReceiveReport, thread: IntakeThread<ReceiveReport>) throws {
         let drop = DirectoryDrop(directory: lane.directory)
         for stray in try drop.strays() {
             try setAside(stray, lane: lane, drop: drop)
@@ -31,6 +64,8 @@ extension Node {
             report.rejections.append("a file named \(OutsideText.describe(stray.lastPathComponent)) is not a bundle name; moved to quarantine")
         }
         for file in try drop.pending() {
+            if thread.shouldStop { return }
+            defer { thread.noteStaged() }
             do {
                 let (header, requested, refused) = try accept(file, lane: lane, now: now)
                 report.rejected += refused
@@ -61,18 +96,6 @@ extension Node {
             }
         }
         try checkGaps(lane, now: now, into: &report)
-    }
-
-    /// Applies what was staged, then answers: reconcile steps and receipts.
-    private func settle(now: Date, into report: inout ReceiveReport) throws {
-        report.reconciled = try processReconcile()
-        let applied = try applyPending(now: now)
-        report.applied = applied.applied
-        report.skipped = applied.skipped
-        report.rejected += applied.rejected
-        report.postponed = applied.postponed
-        report.deadLettered = applied.dead
-        report.receiptsSent = try sendReceipts()
     }
 
     /// Reports the lane's gaps and asks for them again: inside the lane's intake job, so

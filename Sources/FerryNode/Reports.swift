@@ -61,6 +61,38 @@ public struct ReceiveReport: Sendable {
     public init() {}
 }
 
+extension ReceiveReport {
+    /// Adds what one apply pass did.
+    mutating func absorb(_ counts: ApplyCounts) {
+        applied += counts.applied
+        skipped += counts.skipped
+        rejected += counts.rejected
+        postponed += counts.postponed
+        deadLettered += counts.dead
+    }
+
+    /// Adds a later receive's counts (or, inside `Node.receive`, its intake's); the later
+    /// run's gaps stand, since a gap it no longer reports has been filled.
+    public mutating func absorb(_ later: ReceiveReport) {
+        bundlesAccepted += later.bundlesAccepted
+        bundlesRejected += later.bundlesRejected
+        duplicates += later.duplicates
+        receiptsAccepted += later.receiptsAccepted
+        recordsStaged += later.recordsStaged
+        applied += later.applied
+        skipped += later.skipped
+        rejected += later.rejected
+        postponed += later.postponed
+        deadLettered += later.deadLettered
+        receiptsSent += later.receiptsSent
+        rejections += later.rejections
+        missing = later.missing
+        resendRequests += later.resendRequests
+        resent += later.resent
+        reconciled += later.reconciled
+    }
+}
+
 /// What `ferry queue requeue --quarantined` did.
 public struct RequeueReport: Sendable {
     /// Held rows looked at.

@@ -49,25 +49,3 @@ final class ConcurrentReceiver: @unchecked Sendable {
         return total
     }
 }
-
-extension ReceiveReport {
-    /// Adds a later receive's counts; the later run's gaps stand.
-    mutating func absorb(_ later: ReceiveReport) {
-        bundlesAccepted += later.bundlesAccepted
-        bundlesRejected += later.bundlesRejected
-        duplicates += later.duplicates
-        receiptsAccepted += later.receiptsAccepted
-        recordsStaged += later.recordsStaged
-        applied += later.applied
-        skipped += later.skipped
-        rejected += later.rejected
-        postponed += later.postponed
-        deadLettered += later.deadLettered
-        receiptsSent += later.receiptsSent
-        rejections += later.rejections
-        missing = later.missing
-        resendRequests += later.resendRequests
-        resent += later.resent
-        reconciled += later.reconciled
-    }
-}
