@@ -39,7 +39,7 @@ import FerryTestSupport
             process.arguments = arguments + ["--config", directory.appendingPathComponent("ferry.yaml").path]
             process.standardOutput = FileHandle.nullDevice
             let log = directory.appendingPathComponent("stderr.log")
-            if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
             let errors = try FileHandle(forWritingTo: log)
             _ = try errors.seekToEnd()
             process.standardError = errors
@@ -57,17 +57,29 @@ import FerryTestSupport
                     if process.isRunning {
                         kill(process.processIdentifier, SIGKILL)
                         process.waitUntilExit()
+                        expectNoCrash(process, arguments)
                         killed += 1
                         continue
                     }
                 }
                 process.waitUntilExit()
+                expectNoCrash(process, arguments)
                 if process.terminationStatus == 0 { return }
             }
             // A run that was never killed must succeed.
             let process = try launch(arguments)
             process.waitUntilExit()
+            expectNoCrash(process, arguments)
             #expect(process.terminationStatus == 0, "ferry \(arguments.joined(separator: " ")) failed after recovery")
+        }
+
+        /// A run may be killed, or fail and be run again, but never die of a signal of its
+        /// own: what a killed run left behind (a torn file, a half-written transaction) is
+        /// input like any other, and no input may crash Ferry. The retry would hide it.
+        func expectNoCrash(_ process: Process, _ arguments: [String]) {
+            guard process.terminationReason == .uncaughtSignal, process.terminationStatus != SIGKILL else { return }
+            let log = (try? String(contentsOf: directory.appendingPathComponent("stderr.log"), encoding: .utf8)) ?? ""
+            Issue.record("ferry \(arguments.joined(separator: " ")) died of signal \(process.terminationStatus) in \(directory.path):\n\(log.suffix(6000))")
         }
     }
 
