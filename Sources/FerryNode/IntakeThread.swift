@@ -44,11 +44,21 @@ final class IntakeThread<T: Sendable>: @unchecked Sendable {
         // The thread holds this object until its body has run. A C entry point cannot name
         // the generic type, so it gets a plain closure.
         let context = Unmanaged.passRetained(ThreadEntry { self.run() }).toOpaque()
+        // Darwin's pthread_t is a non-null pointer and its entry point's argument is not
+        // optional; glibc's pthread_t is an integer.
+        #if canImport(Darwin)
+        var started: pthread_t?
+        let code = pthread_create(&started, &attributes, { context in
+            Unmanaged<ThreadEntry>.fromOpaque(context).takeRetainedValue().run()
+            return nil
+        }, context)
+        #else
         var started = pthread_t()
         let code = pthread_create(&started, &attributes, { context in
             Unmanaged<ThreadEntry>.fromOpaque(context!).takeRetainedValue().run()
             return nil
         }, context)
+        #endif
         guard code == 0 else {
             Unmanaged<ThreadEntry>.fromOpaque(context).release()
             throw FerryError(.io, "cannot start the intake thread: \(String(cString: strerror(code)))",
