@@ -20,6 +20,24 @@ import FerryCore
         #expect(failed.isFinished)
     }
 
+    /// What intake captured (in `receive`, the node and its store) is gone once `result()`
+    /// returns: never released later on a thread nobody waits for.
+    @Test func whatIntakeCapturedIsReleasedBeforeResultReturns() throws {
+        final class Captured: Sendable {}
+        weak var watched: Captured?
+        let intake: IntakeThread<Int>
+        do {
+            let captured = Captured()
+            watched = captured
+            intake = try IntakeThread<Int>.start { _ in
+                withExtendedLifetime(captured) { Thread.sleep(forTimeInterval: 0.05) }
+                return 1
+            }
+        }
+        #expect(try intake.result() == 1)
+        #expect(watched == nil, "the intake body still holds what it captured after result() returned")
+    }
+
     @Test func aCallerThatGivesUpStopsIntakeBetweenBundles() throws {
         let started = DispatchSemaphore(value: 0)
         let intake = try IntakeThread<Int>.start { thread in
