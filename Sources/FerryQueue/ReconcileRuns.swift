@@ -60,16 +60,15 @@ public struct ReconcileRuns: StoreSchema {
         guard let row = try db.row(sql: "SELECT run, leaves FROM reconcile_opened WHERE flow = ? AND target = ?", arguments: [flow, target]) else {
             return nil
         }
-        let bytes = Array(row["leaves"] as [UInt8])
-        let leaves = stride(from: 0, to: bytes.count - 39, by: 40).compactMap { RangeSum(bytes: Array(bytes[$0..<($0 + 40)])) }
-        return leaves.count == DigestIndex.ranges ? (row["run"], leaves) : nil
+        guard let leaves = RangeSum.split(row["leaves"]), leaves.count == DigestIndex.ranges else { return nil }
+        return (row["run"], leaves)
     }
 
     public func recordOpened(flow: String, target: String, run: String, leaves: [RangeSum]) throws {
         try db.execute(sql: """
             INSERT INTO reconcile_opened(flow, target, run, leaves, opened_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(flow, target) DO UPDATE SET run = excluded.run, leaves = excluded.leaves, opened_at = excluded.opened_at
-            """, arguments: [flow, target, run, leaves.flatMap(\.bytes), Clock.now])
+            """, arguments: [flow, target, run, RangeSum.joined(leaves), Clock.now])
     }
 
     public struct Run: Sendable {

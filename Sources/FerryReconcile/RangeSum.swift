@@ -58,6 +58,20 @@ public struct RangeSum: Sendable, Equatable, Hashable {
         return out
     }
 
+    /// Sums as stored side by side: each one's 40 bytes, in order.
+    public static func joined(_ sums: [RangeSum]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(sums.count * 40)
+        for sum in sums { bytes += sum.bytes }
+        return bytes
+    }
+
+    /// The sums `joined` stored, or nil when `bytes` is not a whole number of them.
+    public static func split(_ bytes: [UInt8]) -> [RangeSum]? {
+        guard bytes.count % 40 == 0 else { return nil }
+        return stride(from: 0, to: bytes.count, by: 40).map { RangeSum(bytes: Array(bytes[$0 ..< $0 + 40]))! }
+    }
+
     public init?(bytes: [UInt8]) {
         guard bytes.count == 40 else { return nil }
         func limb(_ i: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i * 8 + $1]) << UInt64($1 * 8) } }
