@@ -108,8 +108,12 @@ extension Node {
         }
     }
 
-    /// Executes a batch's actions in order, inside the caller's transaction.
+    /// Executes a batch's actions in order, inside the caller's transaction. Settlements
+    /// and applied versions are gathered and written many to a statement at the end: no
+    /// other action reads the inbox's states or the applied versions.
     private func execute(_ plan: ApplyPlan, _ tx: StoreTransaction) throws {
+        var settled: [(id: Int64, outcome: Inbox.Outcome, detail: String?)] = []
+        var applied: [Inbox.AppliedRow] = []
         for action in plan.actions {
             switch action {
             case .postpone(let item, let attempts, let next):
@@ -121,7 +125,7 @@ extension Node {
                     subject: subject(key: item.key, entity: item.entity), keyDigest: keyDigest(entity: item.entity, key: item.key),
                     details: ["target": .string(target), "detail": .string(detail)]))
             case .settle(let item, let outcome, let detail):
-                try tx.inbox.settle(id: item.id, outcome: outcome, detail: detail)
+                settled.append((item.id, outcome, detail))
                 if outcome == .rejected || outcome == .conflict { try forgetLocalRefusal(tx, item) }
             case .index(let group, let schema, let records):
                 let changes = records.compactMap { indexChange($0, schema: schema) }
@@ -129,9 +133,9 @@ extension Node {
             case .markIndexIncomplete(let group):
                 try tx.digestIndex.markIncomplete(system: group.target, entity: group.entity)
             case .recordApplied(let target, let item, let digest):
-                try tx.inbox.recordApplied(target: target, entity: item.entity, key: item.key,
+                applied.append(Inbox.AppliedRow(target: target, entity: item.entity, key: item.key,
                     version: FerryCore.Record.sortableVersion(item.version), digest: digest, lane: item.lane, sequence: item.sequence,
-                    position: item.id)
+                    position: item.id))
             case .recordHolders(let group, let key, let fields):
                 try tx.provenance.record(target: group.target, entity: group.entity, key: key, fields: fields)
             case .auditBundle(let bundle, let records, let targets, let tally):
@@ -143,6 +147,8 @@ extension Node {
                 ], leaves: leaves))
             }
         }
+        try tx.inbox.settle(settled)
+        try tx.inbox.recordApplied(applied)
     }
 
     /// A record out of attempts: settled as dead, listed for an operator, and audited.

@@ -109,6 +109,19 @@ extension Node {
         for warning in status.gaps { logger.warning("\(warning)") }
     }
 
+    /// Throws unless the ledger has seen neither the bundle's id nor its sequence on `lane`.
+    private func refuseIfSeen(_ header: BundleHeader, lane: Lane, name: String, _ tx: StoreTransaction) throws {
+        switch try tx.ledger.seen(id: header.id, lane: lane.name, sequence: header.sequence) {
+        case .duplicateID:
+            throw FerryError(.bundleDuplicate, "bundle \(header.id) was already received", at: .bundle(id: name, offset: 14),
+                hint: "a copy was dropped twice; nothing was applied again")
+        case .replayedSequence:
+            throw FerryError(.bundleReplay, "sequence \(header.sequence) on \(lane.name) was already received",
+                at: .bundle(id: name, offset: 14), hint: "an old bundle was replayed; nothing was applied")
+        case .new: break
+        }
+    }
+
     /// Verifies one bundle and stages its content in one transaction: either all of it is
     /// staged and recorded as received, or nothing is.
     /// Returns the header, for a resend request the sequences asked for, and how many
@@ -124,15 +137,7 @@ extension Node {
         var reader = BundleReader(keys: keys, trust: trust)
         reader.limits.stagingDirectory = stagingDirectory
         return try store.write { tx in
-            switch try tx.ledger.seen(id: header.id, lane: lane.name, sequence: header.sequence) {
-            case .duplicateID:
-                throw FerryError(.bundleDuplicate, "bundle \(header.id) was already received", at: .bundle(id: name, offset: 14),
-                    hint: "a copy was dropped twice; nothing was applied again")
-            case .replayedSequence:
-                throw FerryError(.bundleReplay, "sequence \(header.sequence) on \(lane.name) was already received",
-                    at: .bundle(id: name, offset: 14), hint: "an old bundle was replayed; nothing was applied")
-            case .new: break
-            }
+            try refuseIfSeen(header, lane: lane, name: name, tx)
             // The ledger row goes first so staged records can reference it; if anything
             // below throws, the whole transaction (ledger row included) rolls back.
             try tx.ledger.accept(id: header.id, lane: lane.name, sequence: header.sequence, kind: header.kind,
@@ -145,12 +150,19 @@ extension Node {
             var completed: [(digest: String, size: Int64)] = []
             var carried: [String] = []
             var refusedEarlier = 0
+            // Records are staged many to a statement. One that names documents is staged at
+            // once, with those before it: waiting for them looks its row up.
+            var staging: [Inbox.Staged] = []
             let opened = try reader.open(file, now: now) { line in
                 switch header.kind {
                 case .records:
                     let envelope = try RecordEnvelope(line: line)
-                    try tx.inbox.stage(bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
-                        key: envelope.record.keyString, version: envelope.record.version, line: line)
+                    staging.append(Inbox.Staged(bundle: header.id, flow: envelope.flow, entity: envelope.record.entity,
+                        key: envelope.record.keyString, version: envelope.record.version, line: line))
+                    if !envelope.record.documents.isEmpty || staging.count >= 1024 {
+                        try tx.inbox.stage(staging)
+                        staging.removeAll(keepingCapacity: true)
+                    }
                     if try awaitDocuments(of: envelope.record, bundle: header.id, tx) { refusedEarlier += 1 }
                     staged += 1
                     if let leaf = leaf(entity: envelope.record.entity, key: envelope.record.keyString, line: line) { leaves.append(leaf) }
@@ -174,6 +186,7 @@ extension Node {
                     throw FerryError(.bundleMalformed, "a sealed bundle claims to be a local delivery")
                 }
             }
+            try tx.inbox.stage(staging)
             try audit.append(tx, AuditEvent(.received, lane: lane.name, bundle: opened.id, details: [
                 "sequence": .int(opened.sequence), "kind": .string(opened.kind.rawValue), "sender": .string(opened.sender),
                 "records": .int(Int64(opened.records)), "merkle_root": .string(opened.merkleRoot), "file": .string(name),

@@ -115,9 +115,8 @@ public struct DigestIndex: StoreSchema {
     }
 
     /// Folds changes into the index and its range sums: one subtraction and one addition
-    /// per changed record, whatever the copy's size. Every statement is prepared once per
-    /// connection and run per row: compiling multi-row statements of varying width cost more
-    /// than the rows themselves.
+    /// per changed record, whatever the copy's size. Pairs are read and written many to a
+    /// statement, in `StoreBatch`'s few shapes.
     public func record(system: String, entity: String, _ changes: [Change]) throws {
         guard !changes.isEmpty else { return }
         // The last change of a key in the batch is the one that stands.
@@ -128,29 +127,32 @@ public struct DigestIndex: StoreSchema {
         }
         let shape = DigestTree(fanOut: 16, depth: 3)
         // Every stored digest the batch touches, asked for at once.
-        let previous = try db.rows(sql: "SELECT digest FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?",
-            each: keys.map { [system, entity, $0] })
+        var previous: [[UInt8]: [UInt8]] = [:]
+        for row in try db.rows("SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ? AND key",
+            fixed: [system, entity], in: keys.map { .blob($0) }) {
+            previous[row[0]] = row[1]
+        }
         let parts = Array(Set(keys.map { shape.leaf(of: $0) / Self.partSize })).sorted()
         var sums = Dictionary(uniqueKeysWithValues: zip(parts, try sums(system: system, entity: entity, parts: parts)))
-        for (key, old) in zip(keys, previous) {
+        var pairs: [StoreArguments] = []
+        for key in keys {
             let range = shape.leaf(of: key)
             let (part, offset) = range.quotientAndRemainder(dividingBy: Self.partSize)
-            if let old = old.first { sums[part]![offset].remove(old[0]) }
+            if let old = previous[key] { sums[part]![offset].remove(old) }
             if let digest = latest[key] ?? nil {
                 sums[part]![offset].add(digest)
-                try db.send(sql: Self.upsertPair, arguments: [system, entity, key, digest])
+                pairs.append([system, entity, key, digest])
             } else {
                 try db.send(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?", arguments: [system, entity, key])
             }
         }
+        try db.sendRows(Self.insertPairs, pairs, tail: Self.updatePair)
         let now = Clock.now
         for part in parts { try keep(part: part, sums[part]!, system: system, entity: entity, at: now) }
     }
 
-    static let upsertPair = """
-        INSERT INTO reconcile_index(system, entity, key, digest) VALUES (?, ?, ?, ?)
-        ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest
-        """
+    static let insertPairs = "INSERT INTO reconcile_index(system, entity, key, digest)"
+    static let updatePair = "ON CONFLICT(system, entity, key) DO UPDATE SET digest = excluded.digest"
 
     /// Rewrites a system's index from a full read, in batches: pairs are written as they
     /// come, so memory stays flat however big the copy. The range sums are recomputed from
@@ -172,11 +174,14 @@ public struct DigestIndex: StoreSchema {
         }
 
         private mutating func flush(_ store: NodeStore) throws {
-            let (pairs, system, entity) = (batch, system, entity)
+            // A source can hold a key twice (a CSV file, a table without a primary key): the
+            // last read stands, as when each pair was its own statement.
+            var last: [[UInt8]: Int] = [:]
+            for (index, pair) in batch.enumerated() { last[pair.key] = index }
+            let (system, entity) = (system, entity)
+            let rows: [StoreArguments] = batch.indices.filter { last[batch[$0].key] == $0 }.map { [system, entity, batch[$0].key, batch[$0].digest] }
             batch.removeAll(keepingCapacity: true)
-            try store.write { tx in
-                for pair in pairs { try tx.db.execute(sql: DigestIndex.upsertPair, arguments: [system, entity, pair.key, pair.digest]) }
-            }
+            try store.write { tx in try tx.db.sendRows(DigestIndex.insertPairs, rows, tail: DigestIndex.updatePair) }
         }
 
         /// Clears the old index, which stays incomplete until `finish`; called before the first pair.

@@ -41,8 +41,26 @@ public struct Inbox {
     }
 
     public func stage(bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) throws {
-        try db.send(sql: "INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [bundle, flow, entity, key, version, line])
+        try stage([Staged(bundle: bundle, flow: flow, entity: entity, key: key, version: version, line: line)])
+    }
+
+    /// A record to stage: what `stage(_:)` takes.
+    public struct Staged: Sendable {
+        public var bundle: String, flow: String, entity: String, key: String, version: String
+        public var line: [UInt8]
+
+        public init(bundle: String, flow: String, entity: String, key: String, version: String, line: [UInt8]) {
+            (self.bundle, self.flow, self.entity, self.key, self.version, self.line) = (bundle, flow, entity, key, version, line)
+        }
+    }
+
+    /// Stages records in the order given, many to a statement; rows are numbered in that
+    /// order, which is the order they are applied in.
+    public func stage(_ records: [Staged]) throws {
+        try db.sendRows("INSERT INTO inbox(bundle_id, flow, entity, record_key, version, line)", records.map { record in
+            StoreArguments([.text(record.bundle), .text(record.flow), .text(record.entity), .text(record.key), .text(record.version),
+                .blob(record.line)])
+        })
     }
 
     /// Pending records whose next attempt is due at `now`.
@@ -83,7 +101,23 @@ public struct Inbox {
     }
 
     public func settle(id: Int64, outcome: Outcome, detail: String?) throws {
-        try db.send(sql: "UPDATE inbox SET state = ?, detail = ? WHERE id = ?", arguments: [outcome.rawValue, detail, id])
+        try settle([(id, outcome, detail)])
+    }
+
+    /// Settles many records, those of one outcome and detail in a statement or a few.
+    public func settle(_ settled: [(id: Int64, outcome: Outcome, detail: String?)]) throws {
+        var groups: [String: (outcome: Outcome, detail: String?, ids: [StoreValue])] = [:]
+        var order: [String] = []
+        for (id, outcome, detail) in settled {
+            // The detail is free text: a NUL cannot occur in it, so it separates.
+            let name = outcome.rawValue + (detail.map { "\u{0}" + $0 } ?? "")
+            if groups[name] == nil { order.append(name) }
+            groups[name, default: (outcome, detail, [])].ids.append(.integer(id))
+        }
+        for name in order {
+            let group = groups[name]!
+            try db.send("UPDATE inbox SET state = ?, detail = ? WHERE id", fixed: [group.outcome.rawValue, group.detail], in: group.ids)
+        }
     }
 
     /// What a target last applied for a key: its version (in the sortable form callers store),
@@ -109,12 +143,13 @@ public struct Inbox {
 
     /// The same for each of `keys`, in order, asked for at once.
     public func applied(target: String, entity: String, keys: [String]) throws -> [Applied?] {
-        try db.rows(sql: """
-                SELECT version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key = ?
-                """, each: keys.map { [target, entity, $0] }
-        ).map { rows in
-            rows.first.map { row in Applied(version: row[0], digest: row[1], lane: row[2], sequence: row[3], position: row[4]) }
+        var found: [String: Applied] = [:]
+        for row in try db.rows("""
+                SELECT record_key, version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key
+                """, fixed: [target, entity], in: Array(Set(keys)).map { .text($0) }) {
+            found[row[0]] = Applied(version: row[1], digest: row[2], lane: row[3], sequence: row[4], position: row[5])
         }
+        return keys.map { found[$0] }
     }
 
     /// The version, content digest and lane position last applied to `target` for a key.
@@ -132,13 +167,43 @@ public struct Inbox {
     public func recordApplied(target: String, entity: String, key: String, version: String, digest: [UInt8]? = nil,
         lane: String? = nil, sequence: Int64? = nil, position: Int64? = nil) throws
     {
-        try db.send(sql: """
-                INSERT INTO applied_versions(target, entity, record_key, version, digest, lane, sequence, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        try recordApplied([AppliedRow(target: target, entity: entity, key: key, version: version, digest: digest,
+            lane: lane, sequence: sequence, position: position)])
+    }
+
+    /// One row of `recordApplied(_:)`.
+    public struct AppliedRow: Sendable {
+        public var target: String, entity: String, key: String, version: String
+        public var digest: [UInt8]?, lane: String?, sequence: Int64?, position: Int64?
+
+        public init(target: String, entity: String, key: String, version: String, digest: [UInt8]?, lane: String?, sequence: Int64?,
+            position: Int64?)
+        {
+            (self.target, self.entity, self.key, self.version) = (target, entity, key, version)
+            (self.digest, self.lane, self.sequence, self.position) = (digest, lane, sequence, position)
+        }
+    }
+
+    /// The same for many records, in order, many to a statement. A key that comes again goes
+    /// in a later statement, after its first: each row is weighed against the one before it.
+    public func recordApplied(_ rows: [AppliedRow]) throws {
+        var seen: [String: Int] = [:]
+        var rounds: [[StoreArguments]] = []
+        for row in rows {
+            let name = "\(row.target)\u{0}\(row.entity)\u{0}\(row.key)"
+            let round = seen[name, default: 0]
+            seen[name] = round + 1
+            if round == rounds.count { rounds.append([]) }
+            rounds[round].append([row.target, row.entity, row.key, row.version, row.digest, row.lane, row.sequence, row.position])
+        }
+        for round in rounds {
+            try db.sendRows("INSERT INTO applied_versions(target, entity, record_key, version, digest, lane, sequence, position)", round, tail: """
                 ON CONFLICT(target, entity, record_key) DO UPDATE SET
                     version = excluded.version, digest = excluded.digest, lane = excluded.lane, sequence = excluded.sequence, position = excluded.position
                 WHERE excluded.version > applied_versions.version
                    OR (excluded.version = applied_versions.version AND excluded.digest IS NOT NULL)
-                """, arguments: [target, entity, key, version, digest, lane, sequence, position])
+                """)
+        }
     }
 
     /// Per-record outcomes of one bundle, for its receipt.

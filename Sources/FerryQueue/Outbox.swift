@@ -39,29 +39,15 @@ public struct Outbox {
         }
     }
 
-    /// Rows per INSERT statement: a statement per row spent much of enqueue in statement
-    /// overhead; 32 rows (224 parameters) stays far below SQLite's parameter limit.
-    static let rowsPerStatement = 32
-
-    /// Enqueues a batch of records, `rowsPerStatement` to a statement.
+    /// Enqueues a batch of records, many to a statement (`StoreBatch`): a statement per row
+    /// spent much of enqueue in statement overhead.
     /// - Parameter at: the enqueue time, shared by a batch (formatting it per record was a
     ///   measurable share of enqueue cost).
     public func enqueue(_ entries: [Entry], at: String = Clock.now) throws {
-        for start in stride(from: 0, to: entries.count, by: Self.rowsPerStatement) {
-            let slice = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
-            var arguments = StoreArguments()
-            arguments.values.reserveCapacity(slice.count * 7)
-            for entry in slice {
-                arguments.values += [.text(entry.flow), .text(entry.lane), .text(entry.entity), .text(entry.key), .text(entry.version),
-                    .blob(entry.line), .text(at)]
-            }
-            try db.send(sql: Self.insertSQL(rows: slice.count), arguments: arguments)
-        }
-    }
-
-    private static func insertSQL(rows: Int) -> String {
-        "INSERT INTO outbox(flow, lane, entity, record_key, version, line, enqueued_at) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        try db.sendRows("INSERT INTO outbox(flow, lane, entity, record_key, version, line, enqueued_at)", entries.map { entry in
+            StoreArguments([.text(entry.flow), .text(entry.lane), .text(entry.entity), .text(entry.key), .text(entry.version),
+                .blob(entry.line), .text(at)])
+        })
     }
 
     /// The oldest unsealed records of a lane: at most `limit` of them and `maxBytes` of

@@ -9,9 +9,6 @@ import Foundation
 public struct SentDigests {
     let db: any StoreConnection
 
-    /// Keys per lookup statement; far below SQLite's parameter limit.
-    static let keysPerStatement = 400
-
     /// The digests last sent by `flow` for `keys`; keys never sent are absent.
     public func lookup(flow: String, keys: [String]) throws -> [String: [UInt8]] {
         var found: [String: [UInt8]] = [:]
@@ -22,16 +19,8 @@ public struct SentDigests {
     /// Each row of `keys` sent by `flow`, with one column, many keys to a statement.
     private func forEach(column: String, flow: String, keys: [String], _ body: (String, StoreValue) -> Void
     ) throws {
-        var start = 0
-        while start < keys.count {
-            let slice = keys[start..<min(start + Self.keysPerStatement, keys.count)]
-            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            var arguments: [(any StoreBindable)?] = [flow]
-            arguments += slice.map { $0 as (any StoreBindable)? }
-            let rows = try db.rows(sql: "SELECT record_key, \(column) FROM sent_digests WHERE flow = ? AND record_key IN (\(marks))",
-                arguments: StoreArguments(arguments))
-            for row in rows { body(row[0], row.values[1]) }
-            start += slice.count
+        for row in try db.rows("SELECT record_key, \(column) FROM sent_digests WHERE flow = ? AND record_key", fixed: [flow], in: keys.map { .text($0) }) {
+            body(row[0], row.values[1])
         }
     }
 
@@ -41,12 +30,12 @@ public struct SentDigests {
     public func record(flow: String, _ sent: [(key: String, digest: [UInt8])]) throws {
         guard !sent.isEmpty else { return }
         let newestQuarantine = try db.value(Int64.self, sql: "SELECT coalesce(max(id), 0) FROM quarantine") ?? 0
-        for entry in sent {
-            try db.send(sql: """
-                INSERT INTO sent_digests(flow, record_key, digest, after_quarantine) VALUES (?, ?, ?, ?)
-                ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine
-                """, arguments: [flow, entry.key, entry.digest, newestQuarantine])
-        }
+        // A key sent twice in one batch: its last digest stands.
+        var last: [String: Int] = [:]
+        for (index, entry) in sent.enumerated() { last[entry.key] = index }
+        try db.sendRows("INSERT INTO sent_digests(flow, record_key, digest, after_quarantine)",
+            sent.indices.filter { last[sent[$0].key] == $0 }.map { [flow, sent[$0].key, sent[$0].digest, newestQuarantine] },
+            tail: "ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine")
     }
 
     /// Of `keys`, those `flow` sent after quarantine entry `id` was made, with the entry each
