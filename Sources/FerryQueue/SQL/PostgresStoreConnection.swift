@@ -24,8 +24,11 @@ package final class PostgresStoreConnection: StoreConnection {
     private var cursors = 0
     /// Writes sent and not yet answered (`send`).
     private var pending: [EventLoopFuture<PostgresQueryResult>] = []
-    /// Sent writes awaited at once beyond this many, to bound what waits in memory.
+    /// Sent writes awaited at once beyond this many, or beyond `pipelineBytes` of bound
+    /// values, to bound what waits in memory: a statement can carry 64 rows (`StoreBatch`).
     static let pipelineDepth = 1000
+    static let pipelineBytes = 4 << 20
+    private var pendingBytes = 0
 
     init(_ connection: PostgresConnection) { self.connection = connection }
 
@@ -63,7 +66,14 @@ package final class PostgresStoreConnection: StoreConnection {
 
     package func send(sql: String, arguments: StoreArguments) throws {
         pending.append(query(sql, arguments))
-        if pending.count >= Self.pipelineDepth { try awaitSent() }
+        for value in arguments.values {
+            switch value {
+            case .text(let text): pendingBytes += text.utf8.count
+            case .blob(let bytes): pendingBytes += bytes.count
+            default: pendingBytes += 8
+            }
+        }
+        if pending.count >= Self.pipelineDepth || pendingBytes >= Self.pipelineBytes { try awaitSent() }
     }
 
     package func rows(sql: String, each: [StoreArguments]) throws -> [[StoreRow]] {
@@ -89,6 +99,7 @@ package final class PostgresStoreConnection: StoreConnection {
     func drain() -> (any Error)? {
         let sent = pending
         pending.removeAll()
+        pendingBytes = 0
         var failure: (any Error)?
         for answer in sent {
             do { _ = try answer.wait() } catch { failure = failure ?? error }
