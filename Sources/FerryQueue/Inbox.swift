@@ -109,7 +109,8 @@ public struct Inbox {
         var groups: [String: (outcome: Outcome, detail: String?, ids: [StoreValue])] = [:]
         var order: [String] = []
         for (id, outcome, detail) in settled {
-            // The detail is free text: a NUL cannot occur in it, so it separates.
+            // No outcome holds a NUL, so the first one tells outcome from detail, and an
+            // empty detail from none.
             let name = outcome.rawValue + (detail.map { "\u{0}" + $0 } ?? "")
             if groups[name] == nil { order.append(name) }
             groups[name, default: (outcome, detail, [])].ids.append(.integer(id))

@@ -4,7 +4,7 @@
 /// answers each one on its own) and a bind-step-reset cycle a row on SQLite. A statement of
 /// a new width costs a compile on SQLite and a parse on PostgreSQL, so rows go in chunks of
 /// `widest`, then of the powers of two below it: a batch of any size runs at most
-/// `count / 64 + 6` statements, and a connection ever sees seven shapes of each.
+/// `count / 64 + 6` statements, and a connection sees at most seven shapes of each.
 package enum StoreBatch {
     /// Rows (or `IN` values) per statement at most. SQLite allows 32,766 placeholders a
     /// statement and PostgreSQL 65,535: 64 rows of the store's widest table (nine columns)
