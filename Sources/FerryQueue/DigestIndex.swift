@@ -54,7 +54,7 @@ public struct DigestIndex: StoreSchema {
                     sums BLOB NOT NULL,            -- their 256 sums, 40 bytes each
                     changed_at TEXT NOT NULL,
                     PRIMARY KEY (system, entity, part)
-                ) WITHOUT ROWID;
+                );
                 """))
             try convertRangeRows(db)
             try db.executeScript("DROP TABLE reconcile_ranges")
@@ -83,18 +83,26 @@ public struct DigestIndex: StoreSchema {
         }
     }
 
-    /// The kept sums of the given parts of a system's entity; a part none are kept for is all zero.
+    /// The kept sums of the given parts of a system's entity; a part none are kept for is
+    /// all zero.
     /// - Throws: `FerryError(.store)` when a kept row is not 256 sums long.
     func sums(system: String, entity: String, parts: [Int]) throws -> [[RangeSum]] {
-        let rows = try db.rows(sql: "SELECT sums FROM reconcile_sums WHERE system = ? AND entity = ? AND part = ?",
-            each: parts.map { [system, entity, $0] })
-        return try zip(parts, rows).map { part, rows in
-            guard let row = rows.first else { return Array(repeating: RangeSum(), count: Self.partSize) }
-            let bytes: [UInt8] = row[0]
-            guard let sums = RangeSum.split(bytes), sums.count == Self.partSize else {
-                throw FerryError(.store, "the digest index's range sums \(part) of \(system) \(entity) are \(bytes.count) bytes, not \(Self.partSize * 40)",
+        try zip(parts, storedSums(system: system, entity: entity, parts: parts)).map { part, sums in
+            guard let sums else {
+                throw FerryError(.store, "the digest index's range sums \(part) of \(system) \(entity) are not \(Self.partSize) sums",
                     hint: "run `ferry reconcile` without --indexed: a full read rewrites the index and its sums")
             }
+            return sums
+        }
+    }
+
+    /// The same, with nil for a kept row that is not 256 sums long.
+    private func storedSums(system: String, entity: String, parts: [Int]) throws -> [[RangeSum]?] {
+        let rows = try db.rows(sql: "SELECT sums FROM reconcile_sums WHERE system = ? AND entity = ? AND part = ?",
+            each: parts.map { [system, entity, $0] })
+        return rows.map { rows in
+            guard let row = rows.first else { return Array(repeating: RangeSum(), count: Self.partSize) }
+            guard let sums = RangeSum.split(row[0]), sums.count == Self.partSize else { return nil }
             return sums
         }
     }
@@ -133,8 +141,13 @@ public struct DigestIndex: StoreSchema {
             previous[row[0]] = row[1]
         }
         let parts = Array(Set(keys.map { shape.leaf(of: $0) / Self.partSize })).sorted()
-        var sums = Dictionary(uniqueKeysWithValues: zip(parts, try sums(system: system, entity: entity, parts: parts)))
+        let stored = try storedSums(system: system, entity: entity, parts: parts)
+        // An unreadable row of sums must not stop pulls and applies: they go on from zero,
+        // and `--indexed` is refused until a full read rewrites the index.
+        if stored.contains(where: { $0 == nil }) { try markIncomplete(system: system, entity: entity) }
+        var sums = Dictionary(uniqueKeysWithValues: zip(parts, stored.map { $0 ?? Array(repeating: RangeSum(), count: Self.partSize) }))
         var pairs: [StoreArguments] = []
+        var deleted: [StoreValue] = []
         for key in keys {
             let range = shape.leaf(of: key)
             let (part, offset) = range.quotientAndRemainder(dividingBy: Self.partSize)
@@ -143,9 +156,10 @@ public struct DigestIndex: StoreSchema {
                 sums[part]![offset].add(digest)
                 pairs.append([system, entity, key, digest])
             } else {
-                try db.send(sql: "DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key = ?", arguments: [system, entity, key])
+                deleted.append(.blob(key))
             }
         }
+        try db.send("DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key", fixed: [system, entity], in: deleted)
         try db.sendRows(Self.insertPairs, pairs, tail: Self.updatePair)
         let now = Clock.now
         for part in parts { try keep(part: part, sums[part]!, system: system, entity: entity, at: now) }

@@ -106,12 +106,13 @@ public struct Inbox {
 
     /// Settles many records, those of one outcome and detail in a statement or a few.
     public func settle(_ settled: [(id: Int64, outcome: Outcome, detail: String?)]) throws {
-        var groups: [String: (outcome: Outcome, detail: String?, ids: [StoreValue])] = [:]
-        var order: [String] = []
+        var groups: [[UInt8]: (outcome: Outcome, detail: String?, ids: [StoreValue])] = [:]
+        var order: [[UInt8]] = []
         for (id, outcome, detail) in settled {
             // No outcome holds a NUL, so the first one tells outcome from detail, and an
-            // empty detail from none.
-            let name = outcome.rawValue + (detail.map { "\u{0}" + $0 } ?? "")
+            // empty detail from none. Bytes, not String: Swift's == takes "é" and "e\u{301}"
+            // for one, and each record keeps its own detail.
+            let name = Array(outcome.rawValue.utf8) + (detail.map { [0] + Array($0.utf8) } ?? [])
             if groups[name] == nil { order.append(name) }
             groups[name, default: (outcome, detail, [])].ids.append(.integer(id))
         }
@@ -144,13 +145,15 @@ public struct Inbox {
 
     /// The same for each of `keys`, in order, asked for at once.
     public func applied(target: String, entity: String, keys: [String]) throws -> [Applied?] {
-        var found: [String: Applied] = [:]
+        // Keyed by bytes, as the store compares keys: Swift's == takes "é" and "e\u{301}" for one.
+        var found: [[UInt8]: Applied] = [:]
+        let asked = Set(keys.map { Array($0.utf8) })
         for row in try db.rows("""
                 SELECT record_key, version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key
-                """, fixed: [target, entity], in: Array(Set(keys)).map { .text($0) }) {
-            found[row[0]] = Applied(version: row[1], digest: row[2], lane: row[3], sequence: row[4], position: row[5])
+                """, fixed: [target, entity], in: asked.map { .text(String(decoding: $0, as: UTF8.self)) }) {
+            found[Array((row[0] as String).utf8)] = Applied(version: row[1], digest: row[2], lane: row[3], sequence: row[4], position: row[5])
         }
-        return keys.map { found[$0] }
+        return keys.map { found[Array($0.utf8)] }
     }
 
     /// The version, content digest and lane position last applied to `target` for a key.
@@ -188,10 +191,10 @@ public struct Inbox {
     /// The same for many records, in order, many to a statement. A key that comes again goes
     /// in a later statement, after its first: each row is weighed against the one before it.
     public func recordApplied(_ rows: [AppliedRow]) throws {
-        var seen: [String: Int] = [:]
+        var seen: [[UInt8]: Int] = [:]
         var rounds: [[StoreArguments]] = []
         for row in rows {
-            let name = "\(row.target)\u{0}\(row.entity)\u{0}\(row.key)"
+            let name = Array("\(row.target)\u{0}\(row.entity)\u{0}\(row.key)".utf8)
             let round = seen[name, default: 0]
             seen[name] = round + 1
             if round == rounds.count { rounds.append([]) }

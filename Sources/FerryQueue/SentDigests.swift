@@ -30,11 +30,12 @@ public struct SentDigests {
     public func record(flow: String, _ sent: [(key: String, digest: [UInt8])]) throws {
         guard !sent.isEmpty else { return }
         let newestQuarantine = try db.value(Int64.self, sql: "SELECT coalesce(max(id), 0) FROM quarantine") ?? 0
-        // A key sent twice in one batch: its last digest stands.
-        var last: [String: Int] = [:]
-        for (index, entry) in sent.enumerated() { last[entry.key] = index }
+        // A key sent twice in one batch: its last digest stands. Keys are told apart by
+        // their bytes, as the store does: Swift's == takes "é" and "e\u{301}" for one.
+        var last: [[UInt8]: Int] = [:]
+        for (index, entry) in sent.enumerated() { last[Array(entry.key.utf8)] = index }
         try db.sendRows("INSERT INTO sent_digests(flow, record_key, digest, after_quarantine)",
-            sent.indices.filter { last[sent[$0].key] == $0 }.map { [flow, sent[$0].key, sent[$0].digest, newestQuarantine] },
+            sent.indices.filter { last[Array(sent[$0].key.utf8)] == $0 }.map { [flow, sent[$0].key, sent[$0].digest, newestQuarantine] },
             tail: "ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine")
     }
 

@@ -35,35 +35,55 @@ import FerryReconcile
         #expect(rows == copy.count)
     }
 
-    /// A store made before v2 kept a row a range: the migration folds them into rows of 256
-    /// without losing a sum, and `--indexed` answers from them as before.
-    @Test(arguments: StoreKind.allCases) func rangeRowsOfV1AreFoldedIntoParts(_ kind: StoreKind) throws {
-        let store = try kind.fresh("digest-index-v1").open()
+    /// A store made before v2 kept a row a range: reopened, it runs the migration, which
+    /// folds them into rows of 256 without losing a sum, and `--indexed` answers as before.
+    @Test(arguments: StoreKind.allCases) func aStoreMadeBeforeV2KeepsEverySumThroughTheMigration(_ kind: StoreKind) throws {
+        let place = try kind.fresh("digest-index-v1")
         var random = SplitMix64(seed: 9)
-        var leaves = Array(repeating: RangeSum(), count: DigestIndex.ranges)
-        var other = Array(repeating: RangeSum(), count: DigestIndex.ranges)
-        try store.write { tx in
+        var leaves = ["E": Array(repeating: RangeSum(), count: DigestIndex.ranges), "F": Array(repeating: RangeSum(), count: DigestIndex.ranges)]
+        try place.open().write { tx in
+            // Back to v1: its table, and no record of v2 having run.
             try tx.db.executeScript(tx.db.dialect.render("""
+                DROP TABLE reconcile_sums;
                 CREATE TABLE reconcile_ranges (system TEXT NOT NULL, entity TEXT NOT NULL, range INTEGER NOT NULL,
-                    sum BLOB NOT NULL, changed_at TEXT NOT NULL, PRIMARY KEY (system, entity, range)) WITHOUT ROWID
+                    sum BLOB NOT NULL, changed_at TEXT NOT NULL, PRIMARY KEY (system, entity, range)) WITHOUT ROWID;
                 """))
+            try tx.db.execute(sql: "DELETE FROM \(kind == .sqlite ? "grdb_migrations" : "ferry_migrations") WHERE identifier = 'reconcile-index-v2'")
             // Ranges scattered over every part, the first and last among them, in two entities.
             for range in Set((0..<600).map { _ in random.below(DigestIndex.ranges) } + [0, DigestIndex.ranges - 1]) {
-                for (entity, target) in [("E", 0), ("F", 1)] {
+                for entity in ["E", "F"] {
                     var sum = RangeSum()
                     for _ in 0...random.below(3) { sum.add(random.bytes(32)) }
-                    if target == 0 { leaves[range] = sum } else { other[range] = sum }
+                    leaves[entity]![range] = sum
                     try tx.db.execute(sql: "INSERT INTO reconcile_ranges VALUES (?, ?, ?, ?, ?)",
-                        arguments: ["s", entity, range, sum.bytes, "2026-12-0\(1 + target)T00:00:00Z"])
+                        arguments: ["s", entity, range, sum.bytes, "2026-12-01T00:00:00Z"])
                 }
             }
-            try DigestIndex.convertRangeRows(tx.db)
         }
-        let (e, f) = try store.read { tx in
-            (try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil), try tx.digestIndex.copy(system: "s", entity: "F", sketchWidth: nil))
+        let store = try place.open()
+        for entity in ["E", "F"] {
+            let kept = try store.read { tx in try tx.digestIndex.copy(system: "s", entity: entity, sketchWidth: nil) }
+            #expect(kept.tree == DigestTree(fanOut: 16, depth: 3, leaves: leaves[entity]!), "every sum of entity \(entity) is where it was")
         }
-        #expect(e.tree == DigestTree(fanOut: 16, depth: 3, leaves: leaves), "every sum of entity E is where it was")
-        #expect(f.tree == DigestTree(fanOut: 16, depth: 3, leaves: other), "entity F's sums stay its own")
         #expect(try store.count("SELECT COUNT(*) FROM reconcile_sums WHERE entity = 'E'") == 16, "rows of 256 ranges")
+    }
+
+    /// A row of sums that cannot be read (cut short by hand, say) does not stop the pulls
+    /// and applies that keep the index: they go on, and `--indexed` is refused until a full
+    /// read rewrites it.
+    @Test(arguments: StoreKind.allCases) func anUnreadableRowOfSumsMarksTheIndexIncompleteAndNeverStopsARecord(_ kind: StoreKind) throws {
+        let store = try kind.fresh("digest-index-cut").open()
+        var random = SplitMix64(seed: 3)
+        let key = random.bytes(16)
+        let part = DigestTree(fanOut: 16, depth: 3).leaf(of: key) / 256
+        try store.write { tx in
+            try tx.db.execute(sql: "INSERT INTO reconcile_sums(system, entity, part, sums, changed_at) VALUES ('s', 'E', ?, ?, 'x')",
+                arguments: [part, [UInt8](repeating: 1, count: 100)])
+            try tx.db.execute(sql: "INSERT INTO reconcile_index_state(system, entity, complete_at) VALUES ('s', 'E', 'x')")
+        }
+        #expect(throws: FerryError.self) { try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil) } }
+        try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", [DigestIndex.Change(key: key, digest: random.bytes(32))]) }
+        #expect(try !store.read { tx in try tx.digestIndex.isComplete(system: "s", entity: "E") }, "--indexed is refused until a full read")
+        #expect(try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil).records } == 1)
     }
 }
