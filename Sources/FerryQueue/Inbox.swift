@@ -146,14 +146,16 @@ public struct Inbox {
     /// The same for each of `keys`, in order, asked for at once.
     public func applied(target: String, entity: String, keys: [String]) throws -> [Applied?] {
         // Keyed by bytes, as the store compares keys: Swift's == takes "é" and "e\u{301}" for one.
+        let bytes = keys.map { Array($0.utf8) }
+        var asked: [[UInt8]: String] = [:]
+        for (key, utf8) in zip(keys, bytes) { asked[utf8] = key }
         var found: [[UInt8]: Applied] = [:]
-        let asked = Set(keys.map { Array($0.utf8) })
         for row in try db.rows("""
                 SELECT record_key, version, digest, lane, sequence, position FROM applied_versions WHERE target = ? AND entity = ? AND record_key
-                """, fixed: [target, entity], in: asked.map { .text(String(decoding: $0, as: UTF8.self)) }) {
+                """, fixed: [target, entity], in: asked.values.map { .text($0) }) {
             found[Array((row[0] as String).utf8)] = Applied(version: row[1], digest: row[2], lane: row[3], sequence: row[4], position: row[5])
         }
-        return keys.map { found[Array($0.utf8)] }
+        return bytes.map { found[$0] }
     }
 
     /// The version, content digest and lane position last applied to `target` for a key.

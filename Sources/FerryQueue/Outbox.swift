@@ -83,13 +83,7 @@ public struct Outbox {
 
     /// Assigns records to a bundle; from then on they leave with it.
     public func assign(ids: [Int64], to bundle: String) throws {
-        for chunk in stride(from: 0, to: ids.count, by: 500) {
-            let slice = ids[chunk..<min(chunk + 500, ids.count)]
-            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            var arguments: [(any StoreBindable)?] = [bundle]
-            arguments += slice.map { $0 as (any StoreBindable)? }
-            try db.execute(sql: "UPDATE outbox SET bundle_id = ? WHERE id IN (\(marks)) AND bundle_id IS NULL", arguments: StoreArguments(arguments))
-        }
+        try db.send("UPDATE outbox SET bundle_id = ? WHERE bundle_id IS NULL AND id", fixed: [bundle], in: ids.map { .integer($0) })
     }
 
     /// The entity of each record key in a bundle.

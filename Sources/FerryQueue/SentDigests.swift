@@ -35,7 +35,7 @@ public struct SentDigests {
         var last: [[UInt8]: Int] = [:]
         for (index, entry) in sent.enumerated() { last[Array(entry.key.utf8)] = index }
         try db.sendRows("INSERT INTO sent_digests(flow, record_key, digest, after_quarantine)",
-            sent.indices.filter { last[Array(sent[$0].key.utf8)] == $0 }.map { [flow, sent[$0].key, sent[$0].digest, newestQuarantine] },
+            last.values.sorted().map { [flow, sent[$0].key, sent[$0].digest, newestQuarantine] },
             tail: "ON CONFLICT(flow, record_key) DO UPDATE SET digest = excluded.digest, after_quarantine = excluded.after_quarantine")
     }
 

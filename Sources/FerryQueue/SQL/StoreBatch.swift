@@ -27,10 +27,14 @@ package enum StoreBatch {
         return widths
     }
 
+    /// `(?, ?, …)`: a parenthesised list of `count` placeholders.
+    static func list(_ count: Int) -> String {
+        "(" + Array(repeating: "?", count: count).joined(separator: ", ") + ")"
+    }
+
     /// `(?, ?, …), (?, ?, …)`: `rows` groups of `columns` placeholders.
     static func values(rows: Int, columns: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        return Array(repeating: row, count: rows).joined(separator: ", ")
+        Array(repeating: list(columns), count: rows).joined(separator: ", ")
     }
 }
 
@@ -55,8 +59,7 @@ extension StoreConnection {
     package func send(_ sql: String, fixed: StoreArguments, in values: [StoreValue]) throws {
         var start = 0
         for width in StoreBatch.widths(values.count) {
-            try send(sql: "\(sql) IN (\(Array(repeating: "?", count: width).joined(separator: ", ")))",
-                arguments: StoreArguments(fixed.values + values[start ..< start + width]))
+            try send(sql: "\(sql) IN \(StoreBatch.list(width))", arguments: StoreArguments(fixed.values + values[start ..< start + width]))
             start += width
         }
     }
@@ -66,15 +69,11 @@ extension StoreConnection {
     /// particular order: select the column the list matches to tell them apart.
     package func rows(_ sql: String, fixed: StoreArguments, in values: [StoreValue]) throws -> [StoreRow] {
         var start = 0
-        var statements: [StoreArguments] = []
-        var texts: [String] = []
+        var found: [StoreRow] = []
         for width in StoreBatch.widths(values.count) {
-            statements.append(StoreArguments(fixed.values + values[start ..< start + width]))
-            texts.append("\(sql) IN (\(Array(repeating: "?", count: width).joined(separator: ", ")))")
+            found += try rows(sql: "\(sql) IN \(StoreBatch.list(width))", arguments: StoreArguments(fixed.values + values[start ..< start + width]))
             start += width
         }
-        var found: [StoreRow] = []
-        for (text, arguments) in zip(texts, statements) { found += try rows(sql: text, arguments: arguments) }
         return found
     }
 }
