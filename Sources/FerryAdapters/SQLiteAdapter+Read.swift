@@ -5,14 +5,15 @@ import FerryCore
 extension SQLiteAdapter {
     /// Reads a table by rowid, by a cursor column, or by its change table.
     ///
-    /// A cursor read goes: rows whose cursor is NULL (unless `null_cursor: skip` on an
-    /// incremental read), then from the window's start (the last value, or a look-back before
+    /// A cursor read goes: rows whose cursor is NULL, then those whose cursor is blank text
+    /// (neither unless `null_cursor: skip` on an incremental read), then from the window's start (the last value, or a look-back before
     /// it) in (cursor, rowid) order. Under change capture, a first read (no checkpoint) is a
     /// snapshot of the table itself, after which the changes since the snapshot began follow.
     struct Reader: SourceReader {
         enum Phase {
             case start
             case nulls(after: Int64)
+            case blanks(after: Int64)
             case window
             case after
             case snapshot(lastSequence: Int64)
@@ -50,33 +51,30 @@ extension SQLiteAdapter {
         }
 
         private mutating func nextByCursor() throws -> SourceBatch? {
-            let table = SQLiteAdapter.quote(adapter.options.table)
-            let column = SQLiteAdapter.quote(adapter.options.cursor)
-            let select = "SELECT rowid AS \"__rowid\", * FROM \(table)"
+            let sql = CursorSQL(table: adapter.options.table, cursor: adapter.options.cursor)
             while true {
                 switch phase {
                 case .start:
                     phase = full || adapter.options.window.nullPolicy == .read ? .nulls(after: 0) : .window
                 case .nulls(let after):
-                    // Blank text is no cursor value either: it sorts before every stamp, so a
-                    // window would never reach it.
-                    let rows = try fetch("\(select) WHERE (\(column) IS NULL OR \(column) = '') AND rowid > ? ORDER BY rowid LIMIT ?",
-                        [after, batchSize])
-                    guard let last = rows.last else { phase = .window; continue }
+                    let rows = try fetch(sql.nulls, [after, batchSize])
+                    guard let last = rows.last else { phase = .blanks(after: 0); continue }
                     phase = .nulls(after: last["__rowid"])
+                    return make(rows, advances: false)
+                case .blanks(let after):
+                    let rows = try fetch(sql.blanks, [after, batchSize])
+                    guard let last = rows.last else { phase = .window; continue }
+                    phase = .blanks(after: last["__rowid"])
                     return make(rows, advances: false)
                 case .window:
                     phase = .after
                     if !full, let start = try windowStart() {
-                        return try batch(sql: "\(select) WHERE \(column) >= ? AND \(column) != '' ORDER BY \(column), rowid LIMIT ?",
-                            [SQLiteAdapter.cursorArgument(start), batchSize], advances: true)
+                        return try batch(sql: sql.from, [SQLiteAdapter.cursorArgument(start), batchSize], advances: true)
                     }
-                    return try batch(sql: "\(select) WHERE \(column) IS NOT NULL AND \(column) != '' ORDER BY \(column), rowid LIMIT ?",
-                        [batchSize], advances: true)
+                    return try batch(sql: sql.first, [batchSize], advances: true)
                 case .after:
                     let last = SQLiteAdapter.cursorArgument(position.value)
-                    return try batch(sql: "\(select) WHERE (\(column) > ? OR (\(column) = ? AND rowid > ?)) AND \(column) != '' ORDER BY \(column), rowid LIMIT ?",
-                        [last, last, position.rowid, batchSize], advances: true)
+                    return try batch(sql: sql.after, [last, last, last, position.rowid, batchSize], advances: true)
                 case .snapshot, .done:
                     return nil
                 }
@@ -97,14 +95,10 @@ extension SQLiteAdapter {
                 }
                 return start
             case .rows(let rows):
-                let table = SQLiteAdapter.quote(adapter.options.table)
-                let column = SQLiteAdapter.quote(adapter.options.cursor)
+                let sql = CursorSQL(table: adapter.options.table, cursor: adapter.options.cursor)
                 let last = SQLiteAdapter.cursorArgument(position.value)
                 let found = try adapter.database.read { db in
-                    try DatabaseValue.fetchOne(db, sql: """
-                        SELECT \(column) FROM \(table) WHERE \(column) IS NOT NULL AND \(column) != '' AND (\(column) < ? OR (\(column) = ? AND rowid <= ?))
-                        ORDER BY \(column) DESC, rowid DESC LIMIT 1 OFFSET ?
-                        """, arguments: [last, last, position.rowid, rows])
+                    try DatabaseValue.fetchOne(db, sql: sql.lookback, arguments: [last, last, last, position.rowid, rows])
                 }
                 return found.map(SQLiteAdapter.value)
             }

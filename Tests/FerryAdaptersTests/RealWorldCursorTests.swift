@@ -131,6 +131,16 @@ import FerryCore
         #expect(health.warnings.contains { $0.contains("several kinds") && $0.contains("integer") }, "\(health.warnings)")
     }
 
+    @Test func nullAndBlankCursorsInterleavedAreEachReadOnceByEveryRun() throws {
+        let url = try table([("a", "2026-01-01 00:00:01"), ("b", nil), ("c", ""), ("d", nil), ("e", ""), ("f", ""), ("g", "2026-01-01 00:00:02")])
+        let adapter = try SQLiteAdapter(options: .init(path: url, table: "t", cursor: "updated_at"))
+        let first = try readAll(adapter, since: nil)
+        #expect(first.ids.sorted() == ["a", "b", "c", "d", "e", "f", "g"], "pages of two across NULL, blank and stamped rows: \(first.ids)")
+        let again = try readAll(adapter, since: first.checkpoint)
+        #expect(again.ids.sorted() == ["b", "c", "d", "e", "f", "g"], "every row without a cursor value, and the last stamp: \(again.ids)")
+        #expect(first.checkpoint?.contains("2026-01-01 00:00:02") == true, "rows without a value never move the checkpoint")
+    }
+
     @Test func aWholeSecondStampStoredAsANumberMovesBackByTheLookback() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-int-stamp-\(UUID().uuidString).db")
         try DatabaseQueue(path: url.path).write { db in
