@@ -72,10 +72,20 @@ public struct BundleLedger {
 
     /// Shipped bundles of a one-way lane still owed copies by the carousel.
     public func carousel(lane: String, copies: Int) throws -> [Outbound] {
-        try db.rows(sql: "SELECT * FROM bundles_out WHERE lane = ? AND state = 'shipped' AND copies < ? ORDER BY sequence",
-            arguments: [lane, copies]
-        ).map(Self.outbound)
+        try db.rows(sql: Self.carouselSQL, arguments: [lane, copies]).map(Self.outbound)
     }
+
+    // The statements a running node repeats on every pass, over tables that keep every bundle
+    // it ever sent or received: each is a seek of an index (queue-v11), so a pass costs the
+    // same after years of bundles as on the first day.
+    package static let carouselSQL = "SELECT * FROM bundles_out WHERE lane = ? AND state = 'shipped' AND copies < ? ORDER BY sequence"
+    package static let inStateSQL = "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence"
+    package static let awaitingReceiptSQL = """
+        SELECT b.id, b.lane, b.sequence, b.sender, b.records FROM bundles_in b
+        WHERE b.kind IN ('records', 'documents') AND b.receipted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.bundle_id = b.id AND i.state IN ('pending', 'dead'))
+        ORDER BY b.lane, b.sequence
+        """
 
     /// Marks a bundle delivered with the receipt's outcome summary if it is in one of `from`;
     /// false if it was unknown or already settled.
@@ -101,7 +111,7 @@ public struct BundleLedger {
     }
 
     public func outbound(state: OutState) throws -> [Outbound] {
-        try db.rows(sql: "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence", arguments: [state.rawValue]).map(Self.outbound)
+        try db.rows(sql: Self.inStateSQL, arguments: [state.rawValue]).map(Self.outbound)
     }
 
     public func outbound(id: String) throws -> Outbound? {
@@ -214,12 +224,7 @@ public struct BundleLedger {
     /// Records bundles whose every record has an outcome, and documents bundles, that have
     /// no receipt yet.
     public func awaitingReceipt() throws -> [Inbound] {
-        try db.rows(sql: """
-            SELECT b.id, b.lane, b.sequence, b.sender, b.records FROM bundles_in b
-            WHERE b.kind IN ('records', 'documents') AND b.receipted_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.bundle_id = b.id AND i.state IN ('pending', 'dead'))
-            ORDER BY b.lane, b.sequence
-            """).map { Inbound(id: $0["id"], lane: $0["lane"], sequence: $0["sequence"], sender: $0["sender"], records: $0["records"]) }
+        try db.rows(sql: Self.awaitingReceiptSQL).map { Inbound(id: $0["id"], lane: $0["lane"], sequence: $0["sequence"], sender: $0["sender"], records: $0["records"]) }
     }
 
     /// When this node last asked for a lane's missing sequences again.
