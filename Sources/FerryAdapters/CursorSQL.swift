@@ -1,7 +1,13 @@
 /// The statements of a SQLite cursor read, each written so that an index on the cursor
-/// column serves it as a seek (`SEARCH … USING INDEX` in `EXPLAIN QUERY PLAN`), never as a
-/// scan of the whole table or index. A scan costs in proportion to the table on every page,
-/// so a read of a large table slows as it goes, or on every run.
+/// column serves it as a seek (`SEARCH … USING INDEX` in `EXPLAIN QUERY PLAN`) rather than
+/// a walk of the whole table or index, which costs in proportion to the table on every page,
+/// so that a read of a large table slows as it goes, or on every run. The first page of a
+/// whole read walks the index from its start, and its LIMIT ends the walk.
+///
+/// The NULL and blank probes seek an index on the cursor column alone, whose entries end in
+/// the rowid. An index that leads with the cursor and goes on with other columns serves them
+/// too, but then SQLite sorts a page's NULL (or blank) rows by rowid: cheap unless a table
+/// holds very many rows without a cursor value.
 ///
 /// Every statement's last bound value is the page size (or, for `lookback`, the rows to skip).
 struct CursorSQL {

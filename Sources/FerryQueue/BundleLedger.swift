@@ -76,8 +76,8 @@ public struct BundleLedger {
     }
 
     // The statements a running node repeats on every pass, over tables that keep every bundle
-    // it ever sent or received: each is a seek of an index (queue-v11), so a pass costs the
-    // same after years of bundles as on the first day.
+    // it ever sent or received: each reads an index range of unfinished bundles only
+    // (queue-v11), never the whole history, so a pass costs the same after years of bundles.
     package static let carouselSQL = "SELECT * FROM bundles_out WHERE lane = ? AND state = 'shipped' AND copies < ? ORDER BY sequence"
     package static let inStateSQL = "SELECT * FROM bundles_out WHERE state = ? ORDER BY lane, sequence"
     package static let awaitingReceiptSQL = """

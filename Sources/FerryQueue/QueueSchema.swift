@@ -19,7 +19,8 @@ package enum QueueSchema: StoreSchema {
         StoreMigration("queue-v10-content-digests", keepContentDigests),
         // A node keeps every bundle it sent or received, and looked up the unfinished ones on
         // every pass by scanning them all: after a year of a bundle a minute, half a million
-        // rows a pass. These make each lookup a seek (`BundleLedger`'s repeated statements).
+        // rows a pass. With these each lookup reads only the unfinished bundles' index range
+        // (`BundleLedger`'s repeated statements).
         StoreMigration("queue-v11-bundle-state-indexes", script: """
             CREATE INDEX bundles_out_state ON bundles_out(state, lane, sequence);
             CREATE INDEX bundles_in_unreceipted ON bundles_in(lane, sequence) WHERE receipted_at IS NULL;

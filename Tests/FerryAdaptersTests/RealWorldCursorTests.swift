@@ -139,6 +139,11 @@ import FerryCore
         let again = try readAll(adapter, since: first.checkpoint)
         #expect(again.ids.sorted() == ["b", "c", "d", "e", "f", "g"], "every row without a cursor value, and the last stamp: \(again.ids)")
         #expect(first.checkpoint?.contains("2026-01-01 00:00:02") == true, "rows without a value never move the checkpoint")
+
+        var skipping = adapter.options
+        skipping.window.nullPolicy = .skip
+        let skipped = try readAll(try SQLiteAdapter(options: skipping), since: first.checkpoint)
+        #expect(skipped.ids == ["g"], "null_cursor: skip leaves out blank rows as well as NULL ones: \(skipped.ids)")
     }
 
     @Test func aWholeSecondStampStoredAsANumberMovesBackByTheLookback() throws {
