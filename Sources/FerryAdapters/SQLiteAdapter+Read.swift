@@ -6,9 +6,10 @@ extension SQLiteAdapter {
     /// Reads a table by rowid, by a cursor column, or by its change table.
     ///
     /// A cursor read goes: rows whose cursor is NULL, then those whose cursor is blank text
-    /// (neither if `null_cursor: skip` on an incremental read), then from the window's start (the last value, or a look-back before
-    /// it) in (cursor, rowid) order. Under change capture, a first read (no checkpoint) is a
-    /// snapshot of the table itself, after which the changes since the snapshot began follow.
+    /// (neither if `null_cursor: skip` on an incremental read), then from the window's start
+    /// (the last value, or a look-back before it) in (cursor, rowid) order. Under change
+    /// capture, a first read (no checkpoint) is a snapshot of the table itself, after which
+    /// the changes since the snapshot began follow.
     struct Reader: SourceReader {
         enum Phase {
             case start
