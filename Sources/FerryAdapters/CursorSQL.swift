@@ -1,3 +1,5 @@
+import GRDB
+
 /// The statements of a SQLite cursor read, each written so that an index on the cursor
 /// column serves it as a seek (`SEARCH … USING INDEX` in `EXPLAIN QUERY PLAN`) rather than
 /// a walk of the whole table or index, which costs in proportion to the table on every page,
@@ -44,9 +46,9 @@ struct CursorSQL {
         "SELECT \(column) \(fromTable) WHERE \(column) <= ? AND (\(column) < ? OR (\(column) = ? AND rowid <= ?)) AND \(column) != '' ORDER BY \(column) DESC, rowid DESC LIMIT 1 OFFSET ?"
     }
 
-    /// The page after (value, rowid): keyset paging, with `Keyset`'s leading bound. Bound:
-    /// the value three times, the rowid, the page size.
-    var after: String {
-        "\(select) WHERE \(column) >= ? AND (\(column) > ? OR (\(column) = ? AND rowid > ?)) AND \(column) != '' ORDER BY \(column), rowid LIMIT ?"
+    /// The page after (value, rowid): keyset paging by `Keyset`, then the page size.
+    func after(value: DatabaseValue, rowid: Int64) -> (sql: String, arguments: StatementArguments) {
+        let keyset = Keyset.after([column, "rowid"], [value, rowid.databaseValue])
+        return ("\(select) WHERE \(keyset.sql) AND \(column) != '' ORDER BY \(column), rowid LIMIT ?", StatementArguments(keyset.values))
     }
 }

@@ -9,8 +9,9 @@
 /// the optimiser seeks the index to the last value read; MariaDB 10.11 seeks either way
 /// (Winand, *SQL Performance Explained*, "Paging Through Results").
 enum Keyset {
-    /// The condition over quoted `columns`, with the values its placeholders take in order.
-    static func after(_ columns: [String], _ values: [String]) -> (sql: String, values: [String]) {
+    /// The condition over quoted `columns`, with the values its placeholders take in order:
+    /// text for the MySQL and ODBC adapters, `DatabaseValue`s for SQLite's.
+    static func after<Value>(_ columns: [String], _ values: [Value]) -> (sql: String, values: [Value]) {
         guard let column = columns.first, let value = values.first else { return ("1 = 0", []) }
         guard columns.count > 1, values.count > 1 else { return ("\(column) > ?", [value]) }
         let rest = nested(columns, values)
@@ -18,7 +19,7 @@ enum Keyset {
     }
 
     /// The OR form alone: `(a > ? OR (a = ? AND …))`.
-    private static func nested(_ columns: [String], _ values: [String]) -> (sql: String, values: [String]) {
+    private static func nested<Value>(_ columns: [String], _ values: [Value]) -> (sql: String, values: [Value]) {
         guard let column = columns.first, let value = values.first else { return ("1 = 0", []) }
         guard columns.count > 1, values.count > 1 else { return ("\(column) > ?", [value]) }
         let rest = nested(Array(columns.dropFirst()), Array(values.dropFirst()))

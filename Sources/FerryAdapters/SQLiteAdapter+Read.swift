@@ -22,6 +22,8 @@ extension SQLiteAdapter {
         }
 
         let adapter: SQLiteAdapter
+        /// The statements of a read by a cursor column.
+        let sql: CursorSQL
         var position: Position
         /// Every row, whatever the window says (`readAll`).
         let full: Bool
@@ -33,6 +35,7 @@ extension SQLiteAdapter {
 
         init(adapter: SQLiteAdapter, position: Position, full: Bool, fresh: Bool, batchSize: Int) {
             (self.adapter, self.position, self.full, self.fresh, self.batchSize) = (adapter, position, full, fresh, batchSize)
+            sql = CursorSQL(table: adapter.options.table, cursor: adapter.options.cursor)
             self.position.cursor = adapter.options.cursor
         }
 
@@ -52,7 +55,6 @@ extension SQLiteAdapter {
         }
 
         private mutating func nextByCursor() throws -> SourceBatch? {
-            let sql = CursorSQL(table: adapter.options.table, cursor: adapter.options.cursor)
             while true {
                 switch phase {
                 case .start:
@@ -74,8 +76,8 @@ extension SQLiteAdapter {
                     }
                     return try batch(sql: sql.first, [batchSize], advances: true)
                 case .after:
-                    let last = SQLiteAdapter.cursorArgument(position.value)
-                    return try batch(sql: sql.after, [last, last, last, position.rowid, batchSize], advances: true)
+                    let page = sql.after(value: SQLiteAdapter.cursorArgument(position.value), rowid: position.rowid)
+                    return try batch(sql: page.sql, page.arguments + [batchSize], advances: true)
                 case .snapshot, .done:
                     return nil
                 }
@@ -96,7 +98,6 @@ extension SQLiteAdapter {
                 }
                 return start
             case .rows(let rows):
-                let sql = CursorSQL(table: adapter.options.table, cursor: adapter.options.cursor)
                 let last = SQLiteAdapter.cursorArgument(position.value)
                 let found = try adapter.database.read { db in
                     try DatabaseValue.fetchOne(db, sql: sql.lookback, arguments: [last, last, last, position.rowid, rows])

@@ -24,7 +24,7 @@ import Testing
     @Test(arguments: ["TEXT", "TEXT NOT NULL", "DATETIME"])
     func everyPageOfACursorReadSeeksTheCursorIndex(declaration: String) throws {
         let sql = CursorSQL(table: "t", cursor: "updated_at")
-        for (name, statement) in [("nulls", sql.nulls), ("blanks", sql.blanks), ("from", sql.from), ("after", sql.after), ("lookback", sql.lookback)] {
+        for (name, statement) in [("nulls", sql.nulls), ("blanks", sql.blanks), ("from", sql.from), ("after", sql.after(value: .null, rowid: 0).sql), ("lookback", sql.lookback)] {
             let steps = try plan(statement, cursorDeclaration: declaration)
             // SQLite knows `IS NULL` is false on a NOT NULL column and reads nothing at all.
             if name == "nulls", declaration.hasSuffix("NOT NULL") { continue }
