@@ -59,6 +59,20 @@ public struct DigestIndex: StoreSchema {
             try convertRangeRows(db)
             try db.executeScript("DROP TABLE reconcile_ranges")
         },
+        // Folded a batch at a time, 1,000 random key digests land on about as many leaf
+        // pages of `reconcile_index`: a page written, and checkpointed again, a record, on
+        // both sides of a hop. Logged here instead, a batch costs one row; the log is folded
+        // in key order once it is large, when a page takes many changes at once.
+        StoreMigration("reconcile-index-v3-log", script: """
+                CREATE TABLE reconcile_index_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    system TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    entries INTEGER NOT NULL,      -- changes in the batch
+                    batch BLOB NOT NULL            -- DigestIndex.ChangeBatch
+                );
+                CREATE INDEX reconcile_index_log_by_copy ON reconcile_index_log(system, entity, id);
+                """),
         ]
     }
 
@@ -122,24 +136,41 @@ public struct DigestIndex: StoreSchema {
         public init(key: [UInt8], digest: [UInt8]?) { (self.key, self.digest) = (key, digest) }
     }
 
-    /// Folds changes into the index and its range sums: one subtraction and one addition
-    /// per changed record, whatever the copy's size. Pairs are read and written many to a
-    /// statement, in `StoreBatch`'s few shapes.
-    public func record(system: String, entity: String, _ changes: [Change]) throws {
+    /// Keeps a batch of changes: logged in one row, and folded with the rest of the log into
+    /// the index and its range sums once the log holds `foldAt` changes or more. Reads of the
+    /// index (`copy`, `forEachPair`) see logged changes as if folded.
+    public func record(system: String, entity: String, _ changes: [Change], foldAt: Int = Self.foldThreshold) throws {
         guard !changes.isEmpty else { return }
-        // The last change of a key in the batch is the one that stands.
-        var latest: [[UInt8]: [UInt8]?] = [:]
-        var keys: [[UInt8]] = []
-        for change in changes {
-            if latest.updateValue(change.digest, forKey: change.key) == nil { keys.append(change.key) }
-        }
+        try db.send(sql: "INSERT INTO reconcile_index_log(system, entity, entries, batch) VALUES (?, ?, ?, ?)",
+            arguments: [system, entity, changes.count, ChangeBatch.encode(changes)])
+        let logged = try db.value(Int.self, sql: "SELECT CAST(coalesce(sum(entries), 0) AS BIGINT) FROM reconcile_index_log WHERE system = ? AND entity = ?",
+            arguments: [system, entity]) ?? 0
+        if logged >= foldAt { try fold(system: system, entity: entity) }
+    }
+
+    /// Changes the log holds before it is folded. A fold of 64Ki changes into an index of a
+    /// million pairs touches most of its leaf pages once, where 64 batches of 1,000 touched
+    /// about 64,000; it holds some 15 MB while it runs.
+    public static let foldThreshold = 65_536
+
+    /// Folds the log of a system's entity into the index and its range sums, and empties it:
+    /// one subtraction and one addition per changed key, keys in order. A batch that cannot
+    /// be read is dropped and the index marked incomplete, so `--indexed` is refused until a
+    /// full read rewrites it; the batches around it are kept.
+    public func fold(system: String, entity: String) throws {
+        let log = try logged(system: system, entity: entity)
+        guard log.batches > 0 else { return }
+        if log.unreadable > 0 { try markIncomplete(system: system, entity: entity) }
+        try apply(log.latest, system: system, entity: entity)
+        try db.execute(sql: "DELETE FROM reconcile_index_log WHERE system = ? AND entity = ?", arguments: [system, entity])
+    }
+
+    /// Writes the last change of each key into the index, keys in order, and moves their
+    /// range sums with them.
+    private func apply(_ latest: [[UInt8]: [UInt8]?], system: String, entity: String) throws {
+        let keys = latest.keys.sorted { $0.lexicographicallyPrecedes($1) }
         let shape = DigestTree(fanOut: 16, depth: 3)
-        // Every stored digest the batch touches, asked for at once.
-        var previous: [[UInt8]: [UInt8]] = [:]
-        for row in try db.rows("SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ? AND key",
-            fixed: [system, entity], in: keys.map { .blob($0) }) {
-            previous[row[0]] = row[1]
-        }
+        let previous = try storedDigests(system: system, entity: entity, keys: keys)
         let parts = Array(Set(keys.map { shape.leaf(of: $0) / Self.partSize })).sorted()
         let stored = try storedSums(system: system, entity: entity, parts: parts)
         // An unreadable row of sums must not stop pulls and applies: they go on from zero,
@@ -149,8 +180,7 @@ public struct DigestIndex: StoreSchema {
         var pairs: [StoreArguments] = []
         var deleted: [StoreValue] = []
         for key in keys {
-            let range = shape.leaf(of: key)
-            let (part, offset) = range.quotientAndRemainder(dividingBy: Self.partSize)
+            let (part, offset) = shape.leaf(of: key).quotientAndRemainder(dividingBy: Self.partSize)
             if let old = previous[key] { sums[part]![offset].remove(old) }
             if let digest = latest[key] ?? nil {
                 sums[part]![offset].add(digest)
@@ -163,6 +193,16 @@ public struct DigestIndex: StoreSchema {
         try db.sendRows(Self.insertPairs, pairs, tail: Self.updatePair)
         let now = Clock.now
         for part in parts { try keep(part: part, sums[part]!, system: system, entity: entity, at: now) }
+    }
+
+    /// The digests the index holds for `keys`, as folded; keys it does not hold are absent.
+    private func storedDigests(system: String, entity: String, keys: [[UInt8]]) throws -> [[UInt8]: [UInt8]] {
+        var found: [[UInt8]: [UInt8]] = [:]
+        for row in try db.rows("SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ? AND key",
+            fixed: [system, entity], in: keys.map { .blob($0) }) {
+            found[row[0]] = row[1]
+        }
+        return found
     }
 
     static let insertPairs = "INSERT INTO reconcile_index(system, entity, key, digest)"
@@ -201,7 +241,7 @@ public struct DigestIndex: StoreSchema {
         /// Clears the old index, which stays incomplete until `finish`; called before the first pair.
         public func start(_ store: NodeStore) throws {
             try store.write { tx in
-                for table in ["reconcile_index", "reconcile_sums", "reconcile_index_state"] {
+                for table in ["reconcile_index", "reconcile_index_log", "reconcile_sums", "reconcile_index_state"] {
                     try tx.db.execute(sql: "DELETE FROM \(table) WHERE system = ? AND entity = ?", arguments: [system, entity])
                 }
             }
@@ -212,6 +252,9 @@ public struct DigestIndex: StoreSchema {
             let (system, entity, now) = (system, entity, Clock.now)
             try store.write { tx in
                 let db = tx.db
+                // Changes pulled or applied while the system was read are newer than what
+                // the read saw of their rows: they stand.
+                try DigestIndex(db: db).fold(system: system, entity: entity)
                 var sums = Array(repeating: RangeSum(), count: DigestIndex.ranges)
                 let shape = DigestTree(fanOut: 16, depth: 3)
                 try db.forEachRow(sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity]) { row in
@@ -228,21 +271,37 @@ public struct DigestIndex: StoreSchema {
         }
     }
 
-    /// The copy as indexed: the range tree from the kept sums, without a pass over the
-    /// records; with a sketch width, the index's pairs streamed into the sketch.
+    /// The copy as indexed, logged changes included: the range tree from the kept sums,
+    /// without a pass over the records; with a sketch width, the index's pairs streamed into
+    /// the sketch.
+    /// - Throws: `FerryError(.store)` when a kept row of sums or a logged batch cannot be read.
     public func copy(system: String, entity: String, sketchWidth: Int?, sketchOnly: RangeSelection? = nil) throws -> CopyDigest {
-        let leaves = try sums(system: system, entity: entity, parts: Array(0..<(Self.ranges / Self.partSize))).flatMap { $0 }
+        var leaves = try sums(system: system, entity: entity, parts: Array(0..<(Self.ranges / Self.partSize))).flatMap { $0 }
+        let latest = try readableLog(system: system, entity: entity)
+        let shape = DigestTree(fanOut: 16, depth: 3)
+        let previous = try storedDigests(system: system, entity: entity, keys: Array(latest.keys))
+        for (key, digest) in latest {
+            let leaf = shape.leaf(of: key)
+            if let old = previous[key] { leaves[leaf].remove(old) }
+            if let digest { leaves[leaf].add(digest) }
+        }
         var copy = CopyDigest(tree: DigestTree(fanOut: 16, depth: 3, leaves: leaves), sketchWidth: sketchWidth ?? 8, sketchOnly: sketchOnly)
         guard sketchWidth != nil else { return copy }
         try forEachPair(system: system, entity: entity) { copy.addToSketch($0) }
         return copy
     }
 
-    /// The index's pairs, streamed.
+    /// The index's pairs, streamed, logged changes included: pairs the log changes come
+    /// after the rest, in no particular order.
+    /// - Throws: `FerryError(.store)` when a logged batch cannot be read.
     public func forEachPair(system: String, entity: String, _ body: (DigestPair) throws -> Void) throws {
+        let latest = try readableLog(system: system, entity: entity)
         try db.forEachRow(sql: "SELECT key, digest FROM reconcile_index WHERE system = ? AND entity = ?", arguments: [system, entity]) { row in
-            try body(DigestPair(key: row[0], digest: row[1]))
+            let key: [UInt8] = row[0]
+            guard latest.index(forKey: key) == nil else { return }
+            try body(DigestPair(key: key, digest: row[1]))
         }
+        for case let (key, digest?) in latest { try body(DigestPair(key: key, digest: digest)) }
     }
 
     /// Until the next full read, `--indexed` is refused for a system whose index no longer

@@ -24,15 +24,97 @@ import FerryReconcile
                 batch.append(DigestIndex.Change(key: key, digest: digest))
                 copy[key] = digest
             }
-            try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", batch) }
+            // Folded after rounds 0 and 3; rounds 4 and 5 stay in the log.
+            try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", batch, foldAt: 2_000) }
         }
         var expected = DigestTree(fanOut: 16, depth: 3)
         for (key, digest) in copy { expected.add(key: key, digest: digest) }
+        #expect(try store.count("SELECT COUNT(*) FROM reconcile_index_log") == 2, "two batches logged since the last fold")
+        try expectIndex(of: store, holds: copy, tree: expected, "with changes logged")
+        try store.write { tx in try tx.digestIndex.fold(system: "s", entity: "E") }
+        #expect(try store.count("SELECT COUNT(*) FROM reconcile_index_log") == 0)
+        try expectIndex(of: store, holds: copy, tree: expected, "folded")
+        #expect(try store.count("SELECT COUNT(*) FROM reconcile_index") == copy.count)
+    }
+
+    /// What a reconcile `--indexed` reads: the range sums and every pair, once each.
+    private func expectIndex(of store: NodeStore, holds copy: [[UInt8]: [UInt8]], tree: DigestTree, _ when: String,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let kept = try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil) }
-        #expect(kept.tree == expected, "the kept sums equal a fresh tree")
-        #expect(kept.records == copy.count && copy.count > 1_000)
-        let rows = try store.count("SELECT COUNT(*) FROM reconcile_index")
-        #expect(rows == copy.count)
+        #expect(kept.tree == tree, "the kept sums equal a fresh tree, \(when)", sourceLocation: sourceLocation)
+        #expect(kept.records == copy.count && copy.count > 1_000, sourceLocation: sourceLocation)
+        var pairs: [[UInt8]: [UInt8]] = [:]
+        var repeated = 0
+        try store.read { tx in
+            try tx.digestIndex.forEachPair(system: "s", entity: "E") { pair in
+                if pairs.updateValue(pair.digest, forKey: pair.key) != nil { repeated += 1 }
+            }
+        }
+        #expect(pairs == copy && repeated == 0, "every pair once, \(when)", sourceLocation: sourceLocation)
+    }
+
+    /// A full read rewrites the index from what it read: changes logged before it began are
+    /// dropped with the old index; changes logged while it read are newer than what it saw
+    /// of their rows, and stand.
+    @Test(arguments: StoreKind.allCases) func aFullReadDropsOlderLoggedChangesAndKeepsThoseMadeWhileItRead(_ kind: StoreKind) throws {
+        let store = try kind.fresh("digest-index-rebuild").open()
+        var random = SplitMix64(seed: 11)
+        let (early, read, during) = (random.bytes(16), random.bytes(16), random.bytes(16))
+        let (readDigest, changedDigest) = (random.bytes(32), random.bytes(32))
+        try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", [DigestIndex.Change(key: early, digest: random.bytes(32))]) }
+        var rebuild = DigestIndex.Rebuild(system: "s", entity: "E")
+        try rebuild.start(store)
+        try rebuild.add(DigestPair(key: read, digest: readDigest), store: store)
+        try rebuild.add(DigestPair(key: during, digest: random.bytes(32)), store: store)
+        try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", [DigestIndex.Change(key: during, digest: changedDigest)]) }
+        try rebuild.finish(store)
+        var expected = DigestTree(fanOut: 16, depth: 3)
+        expected.add(key: read, digest: readDigest)
+        expected.add(key: during, digest: changedDigest)
+        let kept = try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil) }
+        #expect(kept.tree == expected && kept.records == 2)
+        #expect(try store.count("SELECT COUNT(*) FROM reconcile_index_log") == 0)
+        #expect(try store.read { tx in try tx.digestIndex.isComplete(system: "s", entity: "E") })
+    }
+
+    /// A logged batch that cannot be read (cut short by hand, say): reads of the index are
+    /// refused with what to do, and the next fold drops it, keeps the batches around it and
+    /// marks the index incomplete until a full read.
+    @Test(arguments: StoreKind.allCases) func anUnreadableLoggedBatchIsRefusedByReadsAndMarksTheIndexIncomplete(_ kind: StoreKind) throws {
+        let store = try kind.fresh("digest-index-log-cut").open()
+        var random = SplitMix64(seed: 13)
+        let (first, last) = (random.bytes(16), random.bytes(16))
+        try store.write { tx in
+            try tx.db.execute(sql: "INSERT INTO reconcile_index_state(system, entity, complete_at) VALUES ('s', 'E', 'x')")
+            try tx.digestIndex.record(system: "s", entity: "E", [DigestIndex.Change(key: first, digest: random.bytes(32))])
+            try tx.db.execute(sql: "INSERT INTO reconcile_index_log(system, entity, entries, batch) VALUES ('s', 'E', 1, ?)",
+                arguments: [Array(DigestIndex.ChangeBatch.encode([DigestIndex.Change(key: random.bytes(16), digest: random.bytes(32))]).dropLast(3))])
+            try tx.digestIndex.record(system: "s", entity: "E", [DigestIndex.Change(key: last, digest: random.bytes(32))])
+        }
+        let refusal = #expect(throws: FerryError.self) { try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil) } }
+        #expect(refusal?.message.contains("cannot be read") == true && refusal?.hint?.contains("without --indexed") == true)
+        try store.write { tx in try tx.digestIndex.fold(system: "s", entity: "E") }
+        #expect(try !store.read { tx in try tx.digestIndex.isComplete(system: "s", entity: "E") }, "--indexed is refused until a full read")
+        var keys: Set<[UInt8]> = []
+        try store.read { tx in try tx.digestIndex.forEachPair(system: "s", entity: "E") { keys.insert($0.key) } }
+        #expect(keys == [first, last])
+    }
+
+    /// The log's encoding, without a store: every change comes back in order, deletions as
+    /// deletions, and bytes that are not a whole batch are told apart.
+    @Test func aBatchOfChangesReadsBackAsWrittenAndACutOneDoesNot() {
+        var random = SplitMix64(seed: 17)
+        let changes = (0..<50).map { index in
+            DigestIndex.Change(key: random.bytes(index == 7 ? 0 : 16), digest: index % 3 == 0 ? nil : random.bytes(index == 8 ? 0 : 32))
+        }
+        let bytes = DigestIndex.ChangeBatch.encode(changes)
+        let decoded = DigestIndex.ChangeBatch.decode(bytes)
+        #expect(decoded?.map(\.key) == changes.map(\.key) && decoded?.map(\.digest) == changes.map(\.digest))
+        #expect(DigestIndex.ChangeBatch.decode([])?.isEmpty == true)
+        for cut in [1, 2, 17, bytes.count - 1] {
+            #expect(DigestIndex.ChangeBatch.decode(Array(bytes.prefix(cut))) == nil, "cut after \(cut) bytes")
+        }
+        #expect(DigestIndex.ChangeBatch.decode([0xFF, 0xFF]) == nil, "a deleted key")
     }
 
     /// A store made before v2 kept a row a range: reopened, it runs the migration, which
@@ -69,7 +151,7 @@ import FerryReconcile
     }
 
     /// A row of sums that cannot be read (cut short by hand, say) does not stop the pulls
-    /// and applies that keep the index: they go on, and `--indexed` is refused until a full
+    /// and applies that keep the index: the fold that takes their changes in goes on, and `--indexed` is refused until a full
     /// read rewrites it.
     @Test(arguments: StoreKind.allCases) func anUnreadableRowOfSumsMarksTheIndexIncompleteAndNeverStopsARecord(_ kind: StoreKind) throws {
         let store = try kind.fresh("digest-index-cut").open()
@@ -82,7 +164,7 @@ import FerryReconcile
             try tx.db.execute(sql: "INSERT INTO reconcile_index_state(system, entity, complete_at) VALUES ('s', 'E', 'x')")
         }
         #expect(throws: FerryError.self) { try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil) } }
-        try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", [DigestIndex.Change(key: key, digest: random.bytes(32))]) }
+        try store.write { tx in try tx.digestIndex.record(system: "s", entity: "E", [DigestIndex.Change(key: key, digest: random.bytes(32))], foldAt: 1) }
         #expect(try !store.read { tx in try tx.digestIndex.isComplete(system: "s", entity: "E") }, "--indexed is refused until a full read")
         #expect(try store.read { tx in try tx.digestIndex.copy(system: "s", entity: "E", sketchWidth: nil).records } == 1)
     }
