@@ -166,34 +166,41 @@ public struct DigestIndex: StoreSchema {
     }
 
     /// Writes the last change of each key into the index, keys in order, and moves their
-    /// range sums with them.
+    /// range sums with them. Keys go in slices of `foldSlice`, so the rows of a large fold
+    /// are never all in memory at once.
     private func apply(_ latest: [[UInt8]: [UInt8]?], system: String, entity: String) throws {
         let keys = latest.keys.sorted { $0.lexicographicallyPrecedes($1) }
         let shape = DigestTree(fanOut: 16, depth: 3)
-        let previous = try storedDigests(system: system, entity: entity, keys: keys)
         let parts = Array(Set(keys.map { shape.leaf(of: $0) / Self.partSize })).sorted()
         let stored = try storedSums(system: system, entity: entity, parts: parts)
         // An unreadable row of sums must not stop pulls and applies: they go on from zero,
         // and `--indexed` is refused until a full read rewrites the index.
         if stored.contains(where: { $0 == nil }) { try markIncomplete(system: system, entity: entity) }
         var sums = Dictionary(uniqueKeysWithValues: zip(parts, stored.map { $0 ?? Array(repeating: RangeSum(), count: Self.partSize) }))
-        var pairs: [StoreArguments] = []
-        var deleted: [StoreValue] = []
-        for key in keys {
-            let (part, offset) = shape.leaf(of: key).quotientAndRemainder(dividingBy: Self.partSize)
-            if let old = previous[key] { sums[part]![offset].remove(old) }
-            if let digest = latest[key] ?? nil {
-                sums[part]![offset].add(digest)
-                pairs.append([system, entity, key, digest])
-            } else {
-                deleted.append(.blob(key))
+        for start in stride(from: 0, to: keys.count, by: Self.foldSlice) {
+            let slice = keys[start ..< min(start + Self.foldSlice, keys.count)]
+            let previous = try storedDigests(system: system, entity: entity, keys: Array(slice))
+            var pairs: [StoreArguments] = []
+            var deleted: [StoreValue] = []
+            for key in slice {
+                let (part, offset) = shape.leaf(of: key).quotientAndRemainder(dividingBy: Self.partSize)
+                if let old = previous[key] { sums[part]![offset].remove(old) }
+                if let digest = latest[key] ?? nil {
+                    sums[part]![offset].add(digest)
+                    pairs.append([system, entity, key, digest])
+                } else {
+                    deleted.append(.blob(key))
+                }
             }
+            try db.send("DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key", fixed: [system, entity], in: deleted)
+            try db.sendRows(Self.insertPairs, pairs, tail: Self.updatePair)
         }
-        try db.send("DELETE FROM reconcile_index WHERE system = ? AND entity = ? AND key", fixed: [system, entity], in: deleted)
-        try db.sendRows(Self.insertPairs, pairs, tail: Self.updatePair)
         let now = Clock.now
         for part in parts { try keep(part: part, sums[part]!, system: system, entity: entity, at: now) }
     }
+
+    /// Keys a fold reads and writes at a time.
+    static let foldSlice = 4_096
 
     /// The digests the index holds for `keys`, as folded; keys it does not hold are absent.
     private func storedDigests(system: String, entity: String, keys: [[UInt8]]) throws -> [[UInt8]: [UInt8]] {

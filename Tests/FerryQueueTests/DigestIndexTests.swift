@@ -14,12 +14,14 @@ import FerryReconcile
         let store = try kind.fresh("digest-index").open()
         var random = SplitMix64(seed: 5)
         var copy: [[UInt8]: [UInt8]] = [:]
-        let keys = (0..<3_000).map { _ in random.bytes(16) }
+        // More keys than a fold takes at a time (4,096).
+        let keys = (0..<5_000).map { _ in random.bytes(16) }
         for round in 0..<6 {
             var batch: [DigestIndex.Change] = []
-            for _ in 0..<(round == 0 ? 3_000 : 700) {
-                let key = keys[random.below(keys.count)]
-                // A quarter deleted after the first round; repeats within a batch are common.
+            for index in 0..<(round == 0 ? keys.count : 700) {
+                let key = round == 0 ? keys[index] : keys[random.below(keys.count)]
+                // Round 0 writes every key once. Later rounds delete a quarter, and often
+                // change a key twice in one batch.
                 let digest: [UInt8]? = round > 0 && random.below(4) == 0 ? nil : random.bytes(32)
                 batch.append(DigestIndex.Change(key: key, digest: digest))
                 copy[key] = digest
